@@ -1,0 +1,97 @@
+# Two commands for a fresh Debian 12 (QGIS 3.22) or Debian 13 (QGIS 3.40) machine, as root:
+#   make demo   – install everything, run the main job on the built-in demo region
+#   make test   – install everything, run the whole test suite (unit + real-QGIS)
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PLUGIN      := soil_conservation_plugin
+PY_SYSTEM   := /usr/bin/python3
+VENV        := .venv
+PY          := $(VENV)/bin/python
+BUILD       := build
+DEMO_DIR    ?= $(BUILD)/demo
+PACKAGE_DIR ?= $(BUILD)/package
+QGIS_PROFILE_DIR ?= $(HOME)/.local/share/QGIS/QGIS3/profiles/default
+
+APT_PACKAGES := qgis python3-qgis qgis-providers python3-gdal gdal-bin python3-rasterio \
+	python3-geopandas python3-shapely python3-scipy python3-numba python3-affine python3-pyproj \
+	python3-numpy python3-pandas python3-yaml python3-openpyxl python3-jsonschema python3-pytest \
+	python3-venv python3-pip qttools5-dev-tools pyqt5-dev-tools xvfb xauth grass-core zip unzip
+# Pure-Python packages Debian lacks, pinned. pyflwdir goes in with --no-deps on Debian's numba.
+PIP_PACKAGES        := pytest-qgis==5.0.2
+PIP_NODEPS_PACKAGES := pyflwdir==0.5.12
+
+export QT_QPA_PLATFORM ?= offscreen
+export XDG_RUNTIME_DIR ?= /tmp/runtime-$(shell id -u)
+export GDAL_PAM_ENABLED := NO
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help deps apt venv test test-unit test-qgis demo package deploy translations ts bench screenshots clean
+
+help:
+	@echo "make demo   – set up, then run the whole chain on the built-in demo region"
+	@echo "make test   – set up, then run the whole test suite"
+	@echo "make package / deploy / translations / bench / screenshots / clean"
+
+# --- set-up (idempotent: skips what is already there) ---------------------
+apt:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "apt: installing $$missing"; \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends $$missing; \
+	else echo "apt: all packages present"; fi
+
+$(VENV)/.stamp: Makefile
+	@[ -x $(PY) ] || $(PY_SYSTEM) -m venv --system-site-packages $(VENV)
+	$(PY) -m pip install --disable-pip-version-check -q $(PIP_PACKAGES)
+	$(PY) -m pip install --disable-pip-version-check -q --no-deps $(PIP_NODEPS_PACKAGES)
+	$(PY) -c "import qgis.core, rasterio, geopandas, numba, pyflwdir, pytest_qgis; print('venv ready')"
+	@touch $@
+
+venv: apt $(VENV)/.stamp
+
+deps: venv translations
+
+# --- translations ---------------------------------------------------------
+i18n/%.qm: i18n/%.ts
+	lrelease -silent $< -qm $@
+
+translations: $(patsubst %.ts,%.qm,$(wildcard i18n/*.ts))
+
+ts: ## refresh the .ts from the sources (then translate, commit the .ts)
+	pylupdate5 -noobsolete $$(find $(PLUGIN) -name '*.py' -o -name '*.ui' | sort) -ts i18n/soil_conservation_zh_Hans.ts
+
+# --- the two commands -----------------------------------------------------
+test: deps test-unit test-qgis
+
+test-unit:
+	$(PY) -m pytest -p no:qgis -p no:cacheprovider tests/unit
+
+test-qgis:
+	$(PY) -m pytest -p no:cacheprovider --qgis_disable_gui tests/qgis
+
+demo: deps
+	$(PY) -m $(PLUGIN).headless demo $(DEMO_DIR)
+
+# --- install into QGIS ----------------------------------------------------
+package: translations
+	rm -rf $(PACKAGE_DIR)/$(PLUGIN) && mkdir -p $(PACKAGE_DIR)
+	cp -r $(PLUGIN) $(PACKAGE_DIR)/$(PLUGIN)
+	cp -r metadata.txt LICENSE resources $(PACKAGE_DIR)/$(PLUGIN)/
+	find $(PACKAGE_DIR)/$(PLUGIN) -name '__pycache__' -prune -exec rm -rf {} +
+	mkdir -p $(PACKAGE_DIR)/$(PLUGIN)/i18n && cp i18n/*.ts i18n/*.qm $(PACKAGE_DIR)/$(PLUGIN)/i18n/
+	cd $(PACKAGE_DIR) && rm -f $(PLUGIN).zip && zip -q -r $(PLUGIN).zip $(PLUGIN)
+	@echo "package: $(abspath $(PACKAGE_DIR))/$(PLUGIN).zip"
+
+deploy: package
+	mkdir -p $(QGIS_PROFILE_DIR)/python/plugins
+	rm -rf $(QGIS_PROFILE_DIR)/python/plugins/$(PLUGIN)
+	cp -r $(PACKAGE_DIR)/$(PLUGIN) $(QGIS_PROFILE_DIR)/python/plugins/
+	@echo "deployed to $(QGIS_PROFILE_DIR)/python/plugins/$(PLUGIN); enable it in Plugins ▸ Manage and Install Plugins"
+
+bench: deps
+	for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(BUILD) i18n/*.qm

@@ -1,0 +1,54 @@
+"""Run metadata: what was run, on which inputs (hashes), with which rules, by which version.
+
+Every output of the plugin carries one, so a published table can be traced back.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import platform
+from pathlib import Path
+
+from ..__about__ import __version__
+from .io import file_sha256, write_json
+
+
+def _gdal_version() -> str:
+    try:
+        from osgeo import gdal
+
+        return gdal.__version__
+    except ImportError:  # pragma: no cover - GDAL python bindings are a hard requirement on Debian
+        import rasterio
+
+        return rasterio.__gdal_version__
+
+
+def run_metadata(step: str, inputs: dict, parameters: dict, results: dict | None = None, rules: dict | None = None) -> dict:
+    """``inputs``: name → file path (hashed); ``rules``: name → {version, source, ...} of rule files used."""
+    hashed = {}
+    for name, path in inputs.items():
+        if path:
+            p = Path(str(path).split("|")[0])
+            hashed[name] = {"path": str(p), "sha256": file_sha256(p) if p.is_file() else None}
+    return {
+        "step": step,
+        "plugin": "soil_conservation_plugin",
+        "plugin_version": __version__,
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "inputs": hashed,
+        "parameters": parameters,
+        "rules": rules or {},
+        "results": results or {},
+        "environment": {"python": platform.python_version(), "gdal": _gdal_version()},
+    }
+
+
+def metadata_path(output) -> Path:
+    p = Path(output)
+    return p.with_name(p.stem + ".meta.json")
+
+
+def write_run_metadata(output, meta: dict) -> Path:
+    path = metadata_path(output)
+    write_json(path, meta)
+    return path
