@@ -61,7 +61,7 @@ def _horn_kernel(z, dx, dy, out):  # pragma: no cover - compiled
 
 def slope_block(z: np.ndarray, dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
     """Slope (float32 degrees, SLOPE_NODATA where undefined) of z without its two halo rows."""
-    z = np.ascontiguousarray(z, dtype=np.float64)
+    z = np.ascontiguousarray(z, dtype=np.float32)
     out = np.empty((z.shape[0] - 2, z.shape[1]), dtype=np.float32)
     _horn_kernel(z, np.ascontiguousarray(dx, np.float64), np.ascontiguousarray(dy, np.float64), out)
     return out
