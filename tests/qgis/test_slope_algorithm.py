@@ -20,7 +20,8 @@ from ..util import gdaldem_slope, read_raster, write_raster
 from .conftest import run_alg
 
 REPO = Path(__file__).resolve().parents[2]
-QGIS_PROCESS = "/usr/bin/qgis_process.bin"  # Debian 12's /usr/bin/qgis_process wrapper passes a bad flag
+# Debian 12's /usr/bin/qgis_process wrapper passes a flag its binary rejects; the .bin is the real program.
+QGIS_PROCESS = next((p for p in ("/usr/bin/qgis_process.bin", "/usr/bin/qgis_process") if Path(p).exists()), "qgis_process")
 
 
 def make_dem(path: Path, crs="EPSG:4530") -> Path:
