@@ -1,0 +1,212 @@
+"""Vector input for the checks: any OGR source (Shapefile, GeoPackage, FileGDB with Chinese layer
+names), a user-chosen text encoding for shapefiles, and mojibake detection.
+
+Read with OGR directly (not fiona/pyogrio) so the same code runs on Debian 12 and 13 and the
+encoding is under our control.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from shapely import wkb
+from shapely.geometry import Polygon
+
+from .crs import to_pyproj
+from .errors import InputError
+
+NUMBER_TYPES = {"Integer", "Integer64", "Real"}
+INTEGER_TYPES = {"Integer", "Integer64"}
+
+# CJK ideographs; their presence means Chinese text decoded right
+_CJK = re.compile(r"[\u3400-\u9fff]")
+# Latin-1 letters, box drawing, replacement char and lone surrogates: typical of GBK bytes decoded
+# as Latin-1/CP1252 ("Í¨»¯"), as UTF-8 with errors ("\ufffd") or by Python's surrogateescape
+_GARBLE = re.compile(r"[\u00c0-\u00ff\u2500-\u257f\ufffd\udc80-\udcff]")
+
+
+def _ogr():
+    from osgeo import gdal, ogr
+
+    gdal.UseExceptions()
+    ogr.UseExceptions()
+    return gdal, ogr
+
+
+@dataclass
+class VectorData:
+    """Features of one layer: fids, shapely geometries (None when null), attribute dicts."""
+
+    label: str
+    path: str
+    layer_name: str
+    crs: object  # pyproj CRS or None
+    fields: dict  # name → OGR type name (String, Integer, Integer64, Real, Date, …)
+    fids: list
+    geoms: list
+    attrs: list
+    encoding: str = ""
+    garbled_sample: str = ""
+    suggested_encoding: str = ""
+    warnings: list = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.fids)
+
+
+def looks_garbled(text: str) -> bool:
+    """True when a string looks like text decoded with the wrong encoding."""
+    if not text:
+        return False
+    if _CJK.search(text):
+        if re.search(r"[\ufffd\udc80-\udcff]", text):
+            return True
+        # UTF-8 bytes decoded as GBK still look Chinese ("閫氬寲"): they re-encode to valid UTF-8
+        try:
+            back = text.encode("gbk").decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            return False
+        return back != text and bool(_CJK.search(back))
+    return len(_GARBLE.findall(text)) >= 2 or bool(re.search(r"[\ufffd\udc80-\udcff]", text))
+
+
+def sniff_encoding(raw_values) -> str:
+    """'UTF-8' or 'GBK' (CP936) for raw DBF bytes, or '' when neither decodes to Chinese."""
+    raw = [r for r in raw_values if r and any(b >= 0x80 for b in r)]
+    if not raw:
+        return ""
+    for name, codec in (("UTF-8", "utf-8"), ("GBK", "gbk")):
+        try:
+            texts = [bytes(r).decode(codec) for r in raw]
+        except UnicodeDecodeError:
+            continue
+        if any(_CJK.search(t) for t in texts):
+            return name
+    return ""
+
+
+def list_layers(path: str) -> list[str]:
+    gdal, _ = _ogr()
+    ds = gdal.OpenEx(str(path), gdal.OF_VECTOR)
+    return [ds.GetLayer(i).GetName() for i in range(ds.GetLayerCount())]
+
+
+def _cpg_encoding(shp: Path) -> str:
+    cpg = shp.with_suffix(".cpg")
+    if not cpg.exists():
+        return ""
+    text = cpg.read_text(encoding="ascii", errors="ignore").strip()
+    return f"CP{text}" if text.isdigit() else text
+
+
+def _open(path: str, label: str, encoding: str | None):
+    gdal, _ = _ogr()
+    p = Path(path)
+    if not p.exists():
+        raise InputError(label, f"文件不存在: {path}", f"file not found: {path}")
+    options = []
+    if p.suffix.lower() in (".shp", ".dbf"):
+        # QGIS sets SHAPE_ENCODING="" process-wide (it decodes itself), which also silences the
+        # .cpg: so pass the encoding explicitly, the user's choice first, then the .cpg's
+        encoding = encoding or _cpg_encoding(p)
+        if encoding:
+            options = [f"ENCODING={encoding}"]
+    try:
+        ds = gdal.OpenEx(str(p), gdal.OF_VECTOR, open_options=options)
+    except RuntimeError as exc:
+        raise InputError(label, f"无法读取矢量数据: {exc}", f"cannot read the vector data: {exc}") from exc
+    if ds is None:
+        raise InputError(label, f"无法读取矢量数据: {path}", f"cannot read the vector data: {path}")
+    return ds
+
+
+def _pick_layer(ds, label: str, layer_name: str | None, preferred: tuple = ()):
+    names = [ds.GetLayer(i).GetName() for i in range(ds.GetLayerCount())]
+    if not names:
+        raise InputError(label, "数据源中没有图层", "the data source holds no layer")
+    if layer_name:
+        if layer_name not in names:
+            raise InputError(label, f"没有名为“{layer_name}”的图层；现有图层: {', '.join(names)}", f"no layer named '{layer_name}'; layers: {', '.join(names)}")
+        return ds.GetLayerByName(layer_name)
+    if len(names) == 1:
+        return ds.GetLayer(0)
+    for want in preferred:
+        for name in names:
+            if name == want or name.upper() == want.upper():
+                return ds.GetLayerByName(name)
+    raise InputError(label, f"数据源有多个图层，请指定其一: {', '.join(names)}", f"the data source holds several layers, name one of: {', '.join(names)}")
+
+
+def read_vector(path, label: str, layer_name: str | None = None, encoding: str | None = None, preferred_layers: tuple = (), polygons: bool = True) -> VectorData:
+    """Read a polygon layer (path may be 'file|layername=x'). ``label`` names the input in messages."""
+    gdal, ogr = _ogr()
+    path = str(path)
+    if "|layername=" in path:
+        path, _, rest = path.partition("|layername=")
+        layer_name = layer_name or rest.split("|")[0]
+    path = path.split("|")[0]
+    ds = _open(path, label, encoding)
+    lyr = _pick_layer(ds, label, layer_name, preferred_layers)
+    defn = lyr.GetLayerDefn()
+    if polygons:
+        gtype = ogr.GT_Flatten(lyr.GetGeomType())
+        if gtype not in (ogr.wkbPolygon, ogr.wkbMultiPolygon, ogr.wkbUnknown, ogr.wkbCurvePolygon, ogr.wkbMultiSurface):
+            raise InputError(label, f"需要面图层，实际为 {ogr.GeometryTypeToName(gtype)}", f"a polygon layer is needed, got {ogr.GeometryTypeToName(gtype)}")
+    fields = {}
+    for i in range(defn.GetFieldCount()):
+        fd = defn.GetFieldDefn(i)
+        fields[fd.GetName()] = ogr.GetFieldTypeName(fd.GetType())
+    srs = lyr.GetSpatialRef()
+    # GeoPackage stores "no CRS" as an "Undefined" SRS
+    crs = to_pyproj(srs.ExportToWkt()) if srs is not None and not (srs.GetName() or "").startswith("Undefined") else None
+    fids, geoms, attrs = [], [], []
+    string_fields = [n for n, t in fields.items() if t == "String"]
+    for feat in lyr:
+        fids.append(feat.GetFID())
+        g = feat.GetGeometryRef()
+        if g is None:
+            geoms.append(None)
+        else:
+            if g.IsEmpty():
+                geoms.append(Polygon())
+            else:
+                if not g.GetGeometryType() in (ogr.wkbPolygon, ogr.wkbMultiPolygon):
+                    g = ogr.ForceTo(g.Clone(), ogr.wkbMultiPolygon)
+                geoms.append(wkb.loads(bytes(g.ExportToIsoWkb())))
+        row = {}
+        for name, ftype in fields.items():
+            if not feat.IsFieldSetAndNotNull(name):
+                row[name] = None
+            elif ftype in INTEGER_TYPES:
+                row[name] = feat.GetFieldAsInteger64(name)
+            elif ftype == "Real":
+                row[name] = feat.GetFieldAsDouble(name)
+            else:
+                row[name] = feat.GetFieldAsString(name)
+        attrs.append(row)
+    used = lyr.GetMetadataItem("SOURCE_ENCODING", "SHAPEFILE") if path.lower().endswith(".shp") else "UTF-8"
+    if path.lower().endswith(".shp"):
+        used = encoding or _cpg_encoding(Path(path)) or used
+    data = VectorData(label, path, lyr.GetName(), crs, fields, fids, geoms, attrs, encoding=used or "")
+    # mojibake: look at the strings as decoded; suggest an encoding from the raw bytes
+    for row in attrs:
+        for name in string_fields:
+            text = row.get(name)
+            if text and looks_garbled(text):
+                data.garbled_sample = text.encode("utf-8", "replace").decode("utf-8")[:40]
+                break
+        if data.garbled_sample:
+            break
+    if data.garbled_sample and path.lower().endswith(".shp"):
+        raw_ds = gdal.OpenEx(path, gdal.OF_VECTOR, open_options=["ENCODING="])
+        raw_lyr = raw_ds.GetLayer(0)
+        raw = []
+        for feat in raw_lyr:
+            for name in string_fields:
+                if feat.IsFieldSetAndNotNull(name):
+                    raw.append(bytes(feat.GetFieldAsBinary(name)))
+            if len(raw) > 200:
+                break
+        data.suggested_encoding = sniff_encoding(raw)
+    return data
