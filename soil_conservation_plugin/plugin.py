@@ -36,8 +36,13 @@ class SoilConservationPlugin:
             return
         from .processing.provider import SoilConservationProvider
 
-        self.provider = SoilConservationProvider()
-        QgsApplication.processingRegistry().addProvider(self.provider)
+        provider = SoilConservationProvider()
+        # The registry deletes a provider whose id is taken (another instance of this plugin
+        # still loaded); keep no reference to it then, so unload() cannot touch a dead object.
+        if QgsApplication.processingRegistry().addProvider(provider):
+            self.provider = provider
+        else:
+            QgsMessageLog.logMessage("Processing provider already registered", LOG_TAG, Qgis.Warning)
 
     # --- GUI -------------------------------------------------------------
     def menu_name(self) -> str:

@@ -18,9 +18,13 @@ def processing_ready(qgis_app):
     return True
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture()
 def plugin(qgis_app, qgis_iface, processing_ready):
-    """The plugin as QGIS loads it: classFactory → initGui (which calls initProcessing)."""
+    """The plugin as QGIS loads it: classFactory → initGui (which calls initProcessing).
+
+    Loaded and unloaded around each test (it takes milliseconds), so tests that load
+    their own instance never meet a provider left registered by another test.
+    """
     import soil_conservation_plugin
 
     instance = soil_conservation_plugin.classFactory(qgis_iface)
