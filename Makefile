@@ -16,7 +16,8 @@ QGIS_PROFILE_DIR ?= $(HOME)/.local/share/QGIS/QGIS3/profiles/default
 APT_PACKAGES := qgis python3-qgis qgis-providers python3-gdal gdal-bin python3-rasterio \
 	python3-geopandas python3-shapely python3-scipy python3-numba python3-affine python3-pyproj \
 	python3-numpy python3-pandas python3-yaml python3-openpyxl python3-jsonschema python3-pytest \
-	python3-venv python3-pip qttools5-dev-tools pyqt5-dev-tools xvfb xauth grass-core zip unzip
+	python3-venv python3-pip qttools5-dev-tools pyqt5-dev-tools xvfb xauth grass-core zip unzip \
+	fonts-wqy-microhei poppler-utils
 # Pure-Python packages Debian lacks, pinned. pyflwdir goes in with --no-deps on Debian's numba.
 PIP_PACKAGES        := pytest-qgis==5.0.2
 PIP_NODEPS_PACKAGES := pyflwdir==0.5.12
@@ -92,6 +93,10 @@ deploy: package
 
 bench: deps
 	for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+screenshots: deps  ## every dock page, in English and Chinese, on the demo region (PNG, under Xvfb)
+	QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1600x1200x24" $(PY) -m $(PLUGIN).gui.screenshots $(BUILD)/screenshots
+	@echo "screenshots: $(abspath $(BUILD))/screenshots"
 
 clean:
 	rm -rf $(BUILD) i18n/*.qm

@@ -2,19 +2,19 @@
 from __future__ import annotations
 
 from qgis.core import Qgis, QgsApplication, QgsMessageLog
-from qgis.PyQt.QtCore import QCoreApplication, Qt
+from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction
 
 from .core.dependencies import missing_message, missing_packages
 from .core.paths import resources_path
-from .translation import install_translator, remove_translator
+from .translation import install_translator, remove_translator, translate
 
 LOG_TAG = "Soil conservation"
 
 
 def tr(text: str) -> str:
-    return QCoreApplication.translate("SoilConservation", text)
+    return translate(text)
 
 
 class SoilConservationPlugin:

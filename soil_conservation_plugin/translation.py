@@ -11,6 +11,22 @@ TS_BASENAME = "soil_conservation"
 ALIASES = {"zh": "zh_Hans", "zh_cn": "zh_Hans", "zh_hans": "zh_Hans", "zh_sg": "zh_Hans", "zh_hans_cn": "zh_Hans"}
 
 
+CONTEXT = "SoilConservation"
+
+
+def translate(text: str, *contexts: str) -> str:
+    """Translate ``text``, trying the given contexts, then the plugin's and pylupdate's default.
+
+    pylupdate5 files ``self.tr()`` under the lexical class name and a bare ``tr()`` under
+    @default, so a lookup tries each of them instead of relying on one context.
+    """
+    for context in (*contexts, CONTEXT, "@default"):
+        translated = QCoreApplication.translate(context, text)
+        if translated != text:
+            return translated
+    return text
+
+
 def user_locale() -> str:
     value = QgsSettings().value("locale/userLocale", "") or QLocale().name()
     return str(value)

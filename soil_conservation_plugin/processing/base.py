@@ -15,16 +15,27 @@ from qgis.core import (
     QgsProcessingLayerPostProcessorInterface,
     QgsRasterLayer,
 )
-from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 
 from ..core.errors import CancelledError, InputError
 from ..core.feedback import Feedback
 from ..core.paths import resources_path
+from ..translation import translate
 
 
 def tr(text: str) -> str:
-    return QCoreApplication.translate("SoilConservation", text)
+    return translate(text)
+
+
+def _first_layer_name(path: str) -> str:
+    """The layer QGIS opens for a file given without |layername= (the first one), e.g. 生态保护红线 in redline.gpkg."""
+    from osgeo import ogr
+
+    ds = ogr.Open(path)
+    try:
+        return ds.GetLayer(0).GetName() if ds is not None and ds.GetLayerCount() else Path(path).stem
+    finally:
+        ds = None
 
 
 class QgisFeedback(Feedback):
@@ -81,7 +92,7 @@ class AlgorithmBase(QgsProcessingAlgorithm):
     GROUP_ID = ""
 
     def tr(self, text: str) -> str:
-        return tr(text)
+        return translate(text, *(cls.__name__ for cls in type(self).__mro__))
 
     def createInstance(self):  # noqa: N802
         return type(self)()
@@ -129,16 +140,20 @@ class AlgorithmBase(QgsProcessingAlgorithm):
         return layer.source().split("|")[0]
 
     def vector_file(self, parameters, name: str, context, feedback, label: str) -> tuple[str, str] | None:
-        """(path, layer name) of a vector parameter as a file OGR can read; exported to a temp GPKG when needed."""
+        """(path, layer name) of a vector parameter as a file OGR can read; exported to a temp GPKG when needed.
+
+        ``feedback`` may be the core QgisFeedback or a QgsProcessingFeedback.
+        """
         if parameters.get(name) in (None, ""):
             return None
         layer = self.parameterAsVectorLayer(parameters, name, context)
         if layer is None or not layer.isValid():
             raise InputError(label, "未提供有效的矢量图层", "no valid vector layer was given")
+        qgs_feedback = getattr(feedback, "qgs", feedback)
         path, layer_name = self.parameterAsCompatibleSourceLayerPathAndLayerName(
-            parameters, name, context, ["gpkg", "shp"], "gpkg", feedback
+            parameters, name, context, ["gpkg", "shp"], "gpkg", qgs_feedback
         )
-        return path, layer_name or Path(path).stem
+        return path, layer_name or _first_layer_name(path)
 
     def style_output(self, context, path: str, qml: str, name: str | None = None) -> None:
         """Style an output when QGIS loads it on completion (toolbox runs and the dock's tasks)."""

@@ -1,0 +1,626 @@
+"""The dock's pages, in workflow order. Each page maps its widgets to one algorithm's
+parameters in ``wanted()`` (the one place to change when a parameter is renamed) and
+loads that algorithm's results in ``done()``.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from qgis.core import QgsFieldProxyModel, QgsMapLayerProxyModel, QgsVectorLayer
+from qgis.gui import QgsFileWidget
+from qgis.PyQt import uic
+from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP, QUrl, pyqtSignal
+from qgis.PyQt.QtGui import QColor, QDesktopServices
+from qgis.PyQt.QtWidgets import QTableWidgetItem, QWidget
+
+from ..core.paths import resources_path
+from ..core.rules import min_patch_rule, provinces, steep_slope_threshold
+from .common import Persist, algorithm, layer_source, tr, translate
+from .readiness import check_polygons, check_raster, county_codes
+
+HERE = Path(__file__).parent
+
+
+def _form(name: str):
+    return uic.loadUiType(str(HERE / name))[0]
+
+
+class Page(QWidget):
+    """A workflow page. Subclasses set KEY, TITLE, ALGORITHM and implement wanted()/done()."""
+
+    KEY = ""
+    TITLE = ""
+    ALGORITHM = ""
+    RUN_TITLE = ""
+
+    def __init__(self, dock):
+        super().__init__()
+        self.setupUi(self)
+        self.dock = dock
+        self.persist = Persist(self.KEY)
+        self._connections: list = []
+
+    def connect(self, signal, slot) -> None:
+        """Connect and remember, so shutdown() can disconnect everything."""
+        signal.connect(slot)
+        self._connections.append((signal, slot))
+
+    def title(self) -> str:
+        return tr(self.TITLE)
+
+    def run_buttons(self) -> list:
+        return [self.runButton] if hasattr(self, "runButton") else []
+
+    def refresh(self) -> None:
+        """Enable the Run buttons when no run is going on; say when the algorithm is missing."""
+        busy = self.dock.busy()
+        for button in self.run_buttons():
+            button.setEnabled(not busy)
+        if self.ALGORITHM and hasattr(self, "runButton"):
+            missing = algorithm(self.ALGORITHM) is None
+            self.runButton.setToolTip(translate("SoilConservation", "The algorithm {name} is not available.").format(name=self.ALGORITHM) if missing else "")
+
+    def run(self) -> None:
+        self.dock.run_algorithm(self.ALGORITHM, self.wanted, self.done, tr(self.RUN_TITLE or self.TITLE))
+
+    def wanted(self) -> dict:
+        return {}
+
+    def done(self, results: dict, out_dir: Path, group) -> None:
+        pass
+
+    def shutdown(self) -> None:
+        for signal, slot in self._connections:
+            try:
+                signal.disconnect(slot)
+            except (TypeError, RuntimeError):
+                pass
+        self._connections.clear()
+        self.persist.disconnect()
+
+
+# --- 1. data ----------------------------------------------------------------
+class DataPage(Page, _form("page_data.ui")):
+    KEY = "data"
+    TITLE = QT_TRANSLATE_NOOP("SoilConservation", "1 Data")
+
+    changed = pyqtSignal()
+    provinceChanged = pyqtSignal()
+
+    RASTERS = ("dem", "landuse", "fvc", "erosion")
+    POLYGONS = ("county", "townships", "redline", "farmland", "construction", "water")
+
+    def __init__(self, dock):
+        super().__init__(dock)
+        for role in self.RASTERS:
+            self.combo(role).setFilters(QgsMapLayerProxyModel.RasterLayer)
+        for role in self.POLYGONS:
+            self.combo(role).setFilters(QgsMapLayerProxyModel.PolygonLayer)
+        for role in self.RASTERS + self.POLYGONS:
+            combo = self.combo(role)
+            combo.setAllowEmptyLayer(True)
+            combo.setLayer(None)
+        for layer_combo, fields in (
+            (self.countyCombo, (self.countyCodeField, self.countyNameField)),
+            (self.townshipsCombo, (self.townshipCodeField, self.townshipNameField)),
+        ):
+            for field in fields:
+                field.setAllowEmptyFieldName(True)
+                self.connect(layer_combo.layerChanged, field.setLayer)
+        self.countyNameField.setFilters(QgsFieldProxyModel.String)
+        self.townshipNameField.setFilters(QgsFieldProxyModel.String)
+        self.provinceCombo.addItem(translate("SoilConservation", "Auto: from the county codes"), "auto")
+        for code, name in provinces().items():
+            self.provinceCombo.addItem(f"{code} {name} ({steep_slope_threshold(code).value:g}°)", code)
+        self.provinceCombo.addItem(translate("SoilConservation", "National rule ({v:g}°)").format(v=steep_slope_threshold(None).value), "national")
+        for role in self.RASTERS + self.POLYGONS:
+            self.persist.add(role, self.combo(role))
+            self.connect(self.combo(role).layerChanged, self.check)
+        for key, w in (
+            ("county_code_field", self.countyCodeField),
+            ("county_name_field", self.countyNameField),
+            ("township_code_field", self.townshipCodeField),
+            ("township_name_field", self.townshipNameField),
+        ):
+            self.persist.add(key, w)
+            self.connect(w.fieldChanged, self.check)
+        self.persist.add("province", self.provinceCombo)
+        self.connect(self.provinceCombo.currentIndexChanged, self._province_changed)
+        self.connect(self.countyCodeField.fieldChanged, self._province_changed)
+        self.check()
+
+    def combo(self, role: str):
+        return getattr(self, f"{role}Combo")
+
+    def layer(self, role: str):
+        return self.combo(role).currentLayer()
+
+    # readiness
+    def check(self, *_):
+        county = self.layer("county")
+        county_ok = county if county is not None and county.isValid() else None
+        results = {
+            "dem": check_raster(self.layer("dem"), county_ok, "DEM", required=True),
+            "county": check_polygons(
+                county, None, True, ((translate("SoilConservation", "county code"), self.countyCodeField.currentField()),), is_county=True
+            ),
+            "townships": check_polygons(
+                self.layer("townships"), county_ok, False,
+                ((translate("SoilConservation", "township code"), self.townshipCodeField.currentField()), (translate("SoilConservation", "township name"), self.townshipNameField.currentField())),
+            ),
+        }
+        for role in ("redline", "farmland", "construction", "water"):
+            results[role] = check_polygons(self.layer(role), county_ok, False)
+        for role in ("landuse", "fvc", "erosion"):
+            results[role] = check_raster(self.layer(role), county_ok, role, required=False)
+        for role, readiness in results.items():
+            label = getattr(self, f"{role}Status")
+            label.setText(readiness.html())
+            label.setToolTip(readiness.message)
+        self.readiness = results
+        self.changed.emit()
+        return results
+
+    def ready(self, *roles) -> bool:
+        return all(self.readiness[r].ok for r in roles)
+
+    def _province_changed(self, *_):
+        rule = self.steep_rule()
+        self.provinceStatus.setText(
+            translate("SoilConservation", "Steep-slope threshold {v:g}° – {scope}").format(v=rule.value, scope=rule.scope)
+        )
+        self.provinceChanged.emit()
+
+    def province(self) -> str | None:
+        """Province code for the rules ('220000', 'national'), resolved from the county codes for 'auto'."""
+        choice = self.provinceCombo.currentData()
+        if choice != "auto":
+            return choice
+        codes = county_codes(self.layer("county"), self.countyCodeField.currentField())
+        return codes[0][0][:2] + "0000" if codes and codes[0][0][:2].isdigit() else None
+
+    def steep_rule(self):
+        province = self.province()
+        return steep_slope_threshold(None if province in (None, "national") else province)
+
+    def counties(self) -> list[tuple[str, str]]:
+        return county_codes(self.layer("county"), self.countyCodeField.currentField(), self.countyNameField.currentField())
+
+    def inputs(self) -> dict:
+        """The current inputs by role (paths and field names), as the pipeline's run_chain takes them."""
+        out = {role: layer_source(self.layer(role)) for role in self.RASTERS + self.POLYGONS}
+        out.update(
+            county_code_field=self.countyCodeField.currentField(),
+            county_name_field=self.countyNameField.currentField(),
+            township_code_field=self.townshipCodeField.currentField(),
+            township_name_field=self.townshipNameField.currentField(),
+            province=self.province() or "",
+        )
+        return {k: v for k, v in out.items() if v}
+
+
+# --- 2. small watersheds ------------------------------------------------------------------
+class UnitsPage(Page, _form("page_units.ui")):
+    KEY = "units"
+    TITLE = QT_TRANSLATE_NOOP("SoilConservation", "2 Small watersheds")
+    ALGORITHM = "watersheds"
+
+    def __init__(self, dock):
+        super().__init__(dock)
+        self.unitsCombo.setFilters(QgsMapLayerProxyModel.PolygonLayer)
+        self.unitsCombo.setAllowEmptyLayer(True)
+        self.unitsCombo.setLayer(None)
+        for field in (self.unitCodeField, self.unitNameField):
+            field.setAllowEmptyFieldName(True)
+            self.connect(self.unitsCombo.layerChanged, field.setLayer)
+        for key, w in (
+            ("delineate", self.delineateRadio), ("import", self.importRadio), ("min_area", self.minArea), ("max_area", self.maxArea),
+            ("units", self.unitsCombo), ("unit_code_field", self.unitCodeField), ("unit_name_field", self.unitNameField),
+        ):
+            self.persist.add(key, w)
+        self.connect(self.runButton.clicked, self.run)
+        for signal in (self.delineateRadio.toggled, self.unitsCombo.layerChanged, self.unitCodeField.fieldChanged):
+            self.connect(signal, self.check)
+        self.check()
+
+    def check(self, *_):
+        delineate = self.delineateRadio.isChecked()
+        for w in (self.unitsCombo, self.unitCodeField, self.unitNameField):
+            w.setEnabled(not delineate)
+        if delineate:
+            self.unitsStatus.setText("")
+            return
+        data = self.dock.data
+        r = check_polygons(self.unitsCombo.currentLayer(), data.layer("county") if data else None, True,
+                           ((translate("SoilConservation", "unit code"), self.unitCodeField.currentField()),))
+        self.unitsStatus.setText(r.html())
+
+    def official_units(self) -> str:
+        """The imported unit layer (for the chain's 'units' input), or ''."""
+        return "" if self.delineateRadio.isChecked() else layer_source(self.unitsCombo.currentLayer())
+
+    def run(self) -> None:
+        if self.importRadio.isChecked():
+            if self.unitsCombo.currentLayer() is None:
+                self.dock.warn(translate("SoilConservation", "Choose the official unit layer."))
+                return
+            # official units are validated (codes, topology, areas) and copied like delineated ones
+            self.dock.run_algorithm("import_units", self.wanted_import, self.done, translate("SoilConservation", "Import small watersheds"))
+            return
+        super().run()
+
+    def wanted_import(self) -> dict:
+        d = self.dock.data
+        return {
+            "INPUT": layer_source(self.unitsCombo.currentLayer()),
+            "CODE_FIELD": self.unitCodeField.currentField(),
+            "NAME_FIELD": self.unitNameField.currentField(),
+            "COUNTIES": layer_source(d.layer("county")),
+            "COUNTY_CODE_FIELD": d.countyCodeField.currentField(),
+            "COUNTY_NAME_FIELD": d.countyNameField.currentField(),
+            "MIN_AREA": self.minArea.value(),
+            "MAX_AREA": self.maxArea.value(),
+        }
+
+    def wanted(self) -> dict:
+        d = self.dock.data
+        return {
+            "INPUT": layer_source(d.layer("dem")),
+            "COUNTIES": layer_source(d.layer("county")),
+            "COUNTY_CODE_FIELD": d.countyCodeField.currentField(),
+            "COUNTY_NAME_FIELD": d.countyNameField.currentField(),
+            "MIN_AREA": self.minArea.value(),
+            "MAX_AREA": self.maxArea.value(),
+        }
+
+    def done(self, results: dict, out_dir: Path, group) -> None:
+        units = results.get("UNITS") or (f"{results['OUTPUT']}|layername=units" if results.get("OUTPUT") else "")
+        layer = QgsVectorLayer(units, translate("SoilConservation", "Small watersheds (小流域)"), "ogr")
+        if not layer.isValid():
+            return
+        group.add(layer, "units.qml")
+        outlets = results.get("OUTLETS")
+        if outlets:
+            point = QgsVectorLayer(outlets, translate("SoilConservation", "Outlets"), "ogr")
+            if point.isValid():
+                group.add(point)
+        issues = results.get("ISSUES")
+        if issues and (results.get("ERRORS") or results.get("WARNINGS")):
+            issue_layer = QgsVectorLayer(str(issues), translate("SoilConservation", "Validation issues"), "ogr")
+            if issue_layer.isValid():
+                group.add(issue_layer, "check_issues.qml")
+        self.dock.set_units_layer(layer)
+        n = layer.featureCount()
+        text = translate("SoilConservation", "{n} small watersheds in {path}").format(n=n, path=out_dir)
+        if "ERRORS" in results:
+            text += " " + translate("SoilConservation", "Validation: {e} errors, {w} warnings.").format(e=int(results.get("ERRORS") or 0), w=int(results.get("WARNINGS") or 0))
+        self.resultLabel.setText(text)
+
+
+# --- 3. steep slopes --------------------------------------------------------------------
+class SteepPage(Page, _form("page_steep.ui")):
+    KEY = "steep"
+    TITLE = QT_TRANSLATE_NOOP("SoilConservation", "3 Steep slopes")
+    ALGORITHM = "steep_slope"
+
+    def __init__(self, dock):
+        super().__init__(dock)
+        self.connectivity.addItem(translate("SoilConservation", "8 neighbours"), 8)
+        self.connectivity.addItem(translate("SoilConservation", "4 neighbours"), 4)
+        rule = min_patch_rule()
+        self.minPatch.setValue(rule.value)
+        self.minPatchNote.setText(
+            translate("SoilConservation", "{v:g} ha is a default, not a national rule; 0 means no minimum.").format(v=rule.value) if rule.default else ""
+        )
+        for key, w in (
+            ("threshold", self.threshold), ("min_patch", self.minPatch), ("connectivity", self.connectivity),
+            ("exclude_construction", self.excludeConstruction), ("exclude_water", self.excludeWater),
+            ("exclude_farmland", self.excludeFarmland), ("use_units", self.useUnits),
+        ):
+            self.persist.add(key, w)
+        self.connect(self.runButton.clicked, self.run)
+        self.connect(self.threshold.valueChanged, self._threshold_edited)
+        self.prefill()
+
+    def prefill(self, *_):
+        """Threshold from the chosen province's rules (resources/rules/provinces.json)."""
+        rule = self.dock.data.steep_rule() if self.dock.data else steep_slope_threshold(None)
+        self.rule = rule
+        self.threshold.setValue(rule.value)
+        self._threshold_edited()
+
+    def _threshold_edited(self, *_):
+        rule = self.rule
+        if abs(self.threshold.value() - rule.value) < 1e-9:
+            text = translate("SoilConservation", "From the rules of {scope}: {source} [{tag}]").format(scope=rule.scope, source=rule.source, tag=rule.confidence)
+        else:
+            text = translate("SoilConservation", "Set by the user (the rules of {scope} say {v:g}°).").format(scope=rule.scope, v=rule.value)
+        self.thresholdSource.setText(text)
+
+    def wanted(self) -> dict:
+        d = self.dock.data
+        units = self.dock.units_source() if self.useUnits.isChecked() else ""
+        province = d.province()
+        return {
+            "INPUT": layer_source(d.layer("dem")),
+            "COUNTY": layer_source(d.layer("county")),
+            "COUNTY_CODE_FIELD": d.countyCodeField.currentField(),
+            "COUNTY_NAME_FIELD": d.countyNameField.currentField(),
+            "TOWNSHIPS": layer_source(d.layer("townships")),
+            "TOWNSHIP_CODE_FIELD": d.townshipCodeField.currentField(),
+            "TOWNSHIP_NAME_FIELD": d.townshipNameField.currentField(),
+            "UNITS": units,
+            "PROVINCE": self._province_index(province),
+            "THRESHOLD": self.threshold.value(),
+            "MIN_PATCH": self.minPatch.value(),
+            "CONNECTIVITY": 0 if self.connectivity.currentData() == 8 else 1,
+            "FARMLAND": layer_source(d.layer("farmland")),
+            "USE_FARMLAND": self.excludeFarmland.isChecked(),
+            "CONSTRUCTION": layer_source(d.layer("construction")),
+            "USE_CONSTRUCTION": self.excludeConstruction.isChecked(),
+            "WATER": layer_source(d.layer("water")),
+            "USE_WATER": self.excludeWater.isChecked(),
+        }
+
+    @staticmethod
+    def _province_index(province) -> int:
+        """Index of the algorithm's PROVINCE enum: 0 auto, then the provinces, then national."""
+        codes = list(provinces())
+        if province == "national":
+            return len(codes) + 1
+        return codes.index(province) + 1 if province in codes else 0
+
+    def legend_name(self) -> str:
+        return translate("SoilConservation", "No-reclamation steep slopes ≥ {t:g}°").format(t=self.threshold.value())
+
+    def done(self, results: dict, out_dir: Path, group) -> None:
+        path = results.get("OUTPUT")
+        layer = QgsVectorLayer(str(path), self.legend_name(), "ogr") if path else None
+        if layer is None or not layer.isValid():
+            return
+        group.add(layer, "steep_slope.qml", self.legend_name())
+        self.dock.set_steep_layer(layer)
+        total = results.get("TOTAL_HA")
+        count = results.get("PATCH_COUNT")
+        self.resultLabel.setText(
+            translate("SoilConservation", "{n} patches, {ha} ha; tables in {path}").format(
+                n=count if count is not None else layer.featureCount(), ha=f"{total:.2f}" if isinstance(total, float) else "?", path=out_dir
+            )
+        )
+
+
+# --- 4. zoning ---------------------------------------------------------------------------
+class ZoningPage(Page, _form("page_zoning.ui")):
+    KEY = "zoning"
+    TITLE = QT_TRANSLATE_NOOP("SoilConservation", "4 Zoning")
+    ALGORITHM = "zoning"
+
+    def __init__(self, dock):
+        super().__init__(dock)
+        self.rulesFile.setFilter(translate("SoilConservation", "Rule files (*.json *.yaml *.yml)"))
+        self.rulesFile.setStorageMode(QgsFileWidget.GetFile)
+        self.persist.add("rules_file", self.rulesFile)
+        self.connect(self.runButton.clicked, self.run)
+        self.connect(self.editRules.clicked, self.edit_rules)
+        self.connect(self.rulesFile.fileChanged, self.describe_rules)
+        self.prefill()
+
+    def prefill(self, *_):
+        """The shipped rule file of the chosen province, unless the user chose a file."""
+        current = self.rulesFile.filePath()
+        shipped = {str(resources_path("rules", n)) for n in ("zoning_jilin.json", "zoning_national.json")}
+        if current and current not in shipped:
+            return
+        province = self.dock.data.province() if self.dock.data else None
+        name = "zoning_jilin.json" if province == "220000" else "zoning_national.json"
+        self.rulesFile.setFilePath(str(resources_path("rules", name)))
+        self.describe_rules()
+
+    def describe_rules(self, *_):
+        path = self.rulesFile.filePath()
+        try:
+            from ..core.zoning import load_rules
+
+            rules = load_rules(path)
+        except Exception as exc:  # noqa: BLE001 - shown to the user, the file is theirs
+            from .common import localized
+
+            self.rulesStatus.setText(f'<span style="color:#cf222e">✗ {localized(str(exc))}</span>')
+            return
+        title = rules.get("title", {})
+        title = title.get("zh" if self._zh() else "en", "") if isinstance(title, dict) else str(title)
+        self.rulesStatus.setText(f"✓ {title} ({rules.get('version', '')})")
+
+    @staticmethod
+    def _zh() -> bool:
+        from .common import user_is_chinese
+
+        return user_is_chinese()
+
+    def edit_rules(self):
+        """Copy the rule file into the results folder (never edit the plugin's own) and open it."""
+        src = Path(self.rulesFile.filePath())
+        if not src.is_file():
+            self.dock.warn(translate("SoilConservation", "Choose a rule file first."))
+            return
+        target = src
+        if str(src).startswith(str(resources_path("rules"))):
+            target = self.dock.results_dir() / src.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if not target.exists():
+                shutil.copyfile(src, target)
+            self.rulesFile.setFilePath(str(target))
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(target)))
+
+    def run(self) -> None:
+        """Indicators per unit first, then the rules (two algorithms, one chained run)."""
+        if self.dock.units_source() == "":
+            self.dock.warn(translate("SoilConservation", "Run or import the small watersheds first (page 2)."))
+            return
+        if algorithm("unit_indicators") is not None and algorithm(self.ALGORITHM) is not None:
+            self.dock.run_algorithm("unit_indicators", self.wanted_indicators, self._indicators_done, translate("SoilConservation", "Indicators"))
+        else:
+            super().run()
+
+    def wanted_indicators(self) -> dict:
+        d = self.dock.data
+        return {
+            "UNITS": self.dock.units_source(),
+            "DEM": layer_source(d.layer("dem")),
+            "STEEP_DEG": self.dock.steep.threshold.value(),
+            "EROSION": layer_source(d.layer("erosion")),
+            "LANDUSE": layer_source(d.layer("landuse")),
+            "FVC": layer_source(d.layer("fvc")),
+            "REDLINE": layer_source(d.layer("redline")),
+        }
+
+    def _indicators_done(self, results: dict, out_dir: Path, group) -> None:
+        self.indicators = results.get("UNITS_OUT") or results.get("OUTPUT") or ""
+        self.dock.run_algorithm(self.ALGORITHM, self.wanted, self.done, translate("SoilConservation", "Zoning"))
+
+    def wanted(self) -> dict:
+        units = getattr(self, "indicators", "") or self.dock.units_source()
+        return {
+            "INPUT": units,
+            "RULES_FILE": self.rulesFile.filePath(),
+        }
+
+    def done(self, results: dict, out_dir: Path, group) -> None:
+        units = results.get("UNITS_OUT")
+        if not units:
+            return
+        layer = QgsVectorLayer(str(units), translate("SoilConservation", "Zoned small watersheds"), "ogr")
+        if not layer.isValid():
+            return
+        group.add(layer, "zones.qml")
+        zones = results.get("ZONES_OUT")
+        zones_layer = QgsVectorLayer(str(zones), translate("SoilConservation", "Zones per county"), "ogr") if zones else None
+        if zones_layer is not None and zones_layer.isValid():
+            group.add(zones_layer, "zones.qml")
+        self.dock.set_zones_layer(layer)
+        self.fill_table(layer)
+
+    ZONE_COLUMNS = (
+        ("key_prevention", QT_TRANSLATE_NOOP("SoilConservation", "Key prevention")),
+        ("key_treatment", QT_TRANSLATE_NOOP("SoilConservation", "Key treatment")),
+        ("severe", QT_TRANSLATE_NOOP("SoilConservation", "Severe soil loss")),
+        ("fragile", QT_TRANSLATE_NOOP("SoilConservation", "Ecologically fragile")),
+    )
+
+    def fill_table(self, layer) -> None:
+        """One row per unit: code, name, a ✓ per zone type, and which indicators fired."""
+        names = layer.fields().names()
+        zones = [(zid, label) for zid, label in self.ZONE_COLUMNS if f"zone_{zid}" in names]
+        headers = [translate("SoilConservation", "Unit code"), translate("SoilConservation", "Unit name")] + [tr(label) for _, label in zones] + [translate("SoilConservation", "Indicators that fired")]
+        table = self.indicatorTable
+        table.setSortingEnabled(False)
+        table.clear()
+        table.setColumnCount(len(headers))
+        table.setHorizontalHeaderLabels(headers)
+        features = list(layer.getFeatures())
+        table.setRowCount(len(features))
+        for row, f in enumerate(features):
+            values = [f["unit_code"] if "unit_code" in names else f.id(), f["unit_name"] if "unit_name" in names else ""]
+            for col, value in enumerate(values):
+                table.setItem(row, col, QTableWidgetItem("" if value is None else str(value)))
+            for i, (zid, _) in enumerate(zones):
+                hit = bool(f[f"zone_{zid}"])
+                item = QTableWidgetItem("✓" if hit else "")
+                if hit:
+                    item.setBackground(QColor("#fde2c8"))
+                table.setItem(row, 2 + i, item)
+            fired = f["fired"] if "fired" in names else ""
+            table.setItem(row, 2 + len(zones), QTableWidgetItem("" if fired is None else str(fired)))
+        table.resizeColumnsToContents()
+        table.setSortingEnabled(True)
+        self.resultLabel.setText(translate("SoilConservation", "{n} units").format(n=len(features)))
+
+
+# --- 6. export and publication --------------------------------------------------------
+class PublishPage(Page, _form("page_publish.ui")):
+    KEY = "publish"
+    TITLE = QT_TRANSLATE_NOOP("SoilConservation", "6 Export and publish")
+    ALGORITHM = "export"
+
+    def __init__(self, dock):
+        super().__init__(dock)
+        for combo in (self.unitsCombo, self.zonesCombo, self.steepCombo, self.publishSteepCombo):
+            combo.setFilters(QgsMapLayerProxyModel.PolygonLayer)
+            combo.setAllowEmptyLayer(True)
+            combo.setLayer(None)
+        for key, w in (
+            ("units", self.unitsCombo), ("zones", self.zonesCombo), ("steep", self.steepCombo),
+            ("publish_steep", self.publishSteepCombo), ("source", self.sourceEdit),
+        ):
+            self.persist.add(key, w)
+        self.sourceEdit.setPlaceholderText(translate("SoilConservation", "e.g. county water resources bureau, 2025 survey"))
+        self.connect(self.exportButton.clicked, self.run)
+        self.connect(self.publishOne.clicked, self.publish_one)
+        self.connect(self.publishAll.clicked, self.publish_all)
+        self.update_counties()
+
+    def run_buttons(self) -> list:
+        return [self.exportButton, self.publishOne, self.publishAll]
+
+    def refresh(self) -> None:
+        super().refresh()
+        for button, name in ((self.exportButton, "export"), (self.publishOne, "publish"), (self.publishAll, "publish")):
+            button.setToolTip(translate("SoilConservation", "The algorithm {name} is not available.").format(name=name) if algorithm(name) is None else "")
+
+    def update_counties(self, *_):
+        current = self.countyChoice.currentData()
+        self.countyChoice.blockSignals(True)
+        self.countyChoice.clear()
+        for code, name in (self.dock.data.counties() if self.dock.data else []):
+            self.countyChoice.addItem(f"{code} {name}".strip(), code)
+        index = self.countyChoice.findData(current)
+        if index >= 0:
+            self.countyChoice.setCurrentIndex(index)
+        self.countyChoice.blockSignals(False)
+
+    def wanted(self) -> dict:
+        issues = self.dock.checks.issue_layer
+        return {
+            "STEEP_PATCHES": layer_source(self.steepCombo.currentLayer()),
+            "UNITS": layer_source(self.unitsCombo.currentLayer()),
+            "ZONES": layer_source(self.zonesCombo.currentLayer()),
+            "ISSUES": layer_source(issues) if issues is not None else "",
+        }
+
+    def done(self, results: dict, out_dir: Path, group) -> None:
+        package = results.get("OUTPUT") or str(out_dir)
+        text = translate("SoilConservation", "Export package written to {path} ({n} features)").format(path=package, n=int(results.get("FEATURES") or 0))
+        self.resultLabel.setText(text)
+        self.dock.info(text)
+
+    # publication
+    def wanted_publish(self, county: str) -> dict:
+        d = self.dock.data
+        return {
+            "COUNTIES": layer_source(d.layer("county")),
+            "COUNTY_CODE_FIELD": d.countyCodeField.currentField(),
+            "COUNTY_NAME_FIELD": d.countyNameField.currentField(),
+            "TOWNSHIPS": layer_source(d.layer("townships")),
+            "TOWNSHIP_NAME_FIELD": d.townshipNameField.currentField(),
+            "STEEP": layer_source(self.publishSteepCombo.currentLayer()),
+            "COUNTY": county,
+            "SOURCE": self.sourceEdit.text(),
+        }
+
+    def publish_one(self):
+        code = self.countyChoice.currentData()
+        if not code:
+            self.dock.warn(translate("SoilConservation", "Choose a county."))
+            return
+        self.dock.run_algorithm("publish", lambda: self.wanted_publish(code), self.published, translate("SoilConservation", "Publication"))
+
+    def publish_all(self):
+        self.dock.run_algorithm("publish", lambda: self.wanted_publish(""), self.published, translate("SoilConservation", "Publication"))
+
+    def published(self, results: dict, out_dir: Path, group) -> None:
+        n = results.get("COUNT", 0)
+        folder = results.get("OUTPUT_FOLDER") or str(out_dir)
+        text = translate("SoilConservation", "{n} county maps (PDF and PNG) written to {path}").format(n=int(n or 0), path=folder)
+        self.resultLabel.setText(text)
+        self.dock.info(text)

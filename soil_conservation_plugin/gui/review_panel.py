@@ -1,0 +1,361 @@
+"""Page 5, 红线校核: run the checks, walk through the issues, record decisions, overlay view.
+
+Decisions go to the ``review_decisions`` table of the issue GeoPackage through
+core/review.py, so another reviewer opening the same file sees them, and a re-run
+of the checks (which writes to the same file) keeps the decisions that still apply.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
+    QgsGeometry,
+    QgsMapLayerProxyModel,
+    QgsProject,
+    QgsVectorLayer,
+)
+from qgis.gui import QgsHighlight
+from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP, Qt
+from qgis.PyQt.QtGui import QColor
+from qgis.PyQt.QtWidgets import QFileDialog, QTableWidgetItem
+
+from ..core.review import DECISIONS, ISSUES_LAYER, STATUSES, load_issues, record_decision
+from .common import layer_source, localized, tr, translate, user_is_chinese
+from .pages import Page, _form
+from .results import style_path
+
+KINDS = ("generic", "steep_slope", "units", "zones")  # the checks algorithm's KIND enum, in order
+KIND_LABELS = {
+    "generic": QT_TRANSLATE_NOOP("SoilConservation", "Any polygon layer"),
+    "steep_slope": QT_TRANSLATE_NOOP("SoilConservation", "Steep-slope patches"),
+    "units": QT_TRANSLATE_NOOP("SoilConservation", "Small watersheds"),
+    "zones": QT_TRANSLATE_NOOP("SoilConservation", "Zones"),
+}
+STATUS_LABELS = {
+    "open": QT_TRANSLATE_NOOP("SoilConservation", "Open"),
+    "accepted": QT_TRANSLATE_NOOP("SoilConservation", "Accepted"),
+    "needs_fix": QT_TRANSLATE_NOOP("SoilConservation", "Needs fix"),
+    "false_positive": QT_TRANSLATE_NOOP("SoilConservation", "False positive"),
+}
+SEVERITY_LABELS = {
+    "error": QT_TRANSLATE_NOOP("SoilConservation", "Error"),
+    "warning": QT_TRANSLATE_NOOP("SoilConservation", "Warning"),
+    "info": QT_TRANSLATE_NOOP("SoilConservation", "Info"),
+}
+SEVERITY_COLOURS = {"error": "#cf222e", "warning": "#9a6700", "info": "#0969da"}
+ALL = "__all__"
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^\w\u3400-\u9fff-]+", "_", name).strip("_") or "layer"
+
+
+class ChecksPage(Page, _form("page_checks.ui")):
+    KEY = "checks"
+    TITLE = QT_TRANSLATE_NOOP("SoilConservation", "5 Red-line checks")
+    ALGORITHM = "checks"
+
+    def __init__(self, dock):
+        super().__init__(dock)
+        self.gpkg: str = ""
+        self.issues: list = []
+        self.crs = None
+        self.issue_layer = None
+        self.highlight = None
+        self.targetCombo.setFilters(QgsMapLayerProxyModel.PolygonLayer)
+        self.overlayCombo.setFilters(QgsMapLayerProxyModel.PolygonLayer)
+        for combo in (self.targetCombo, self.overlayCombo):
+            combo.setAllowEmptyLayer(True)
+            combo.setLayer(None)
+        for kind in KINDS:
+            self.kindCombo.addItem(tr(KIND_LABELS[kind]), kind)
+        for decision in DECISIONS:
+            self.decisionCombo.addItem(tr(STATUS_LABELS[decision]), decision)
+        headers = [translate("SoilConservation", "Rule"), translate("SoilConservation", "Severity"), translate("SoilConservation", "Status"), translate("SoilConservation", "Message"), translate("SoilConservation", "Feature"), translate("SoilConservation", "Value")]
+        self.issueTable.setColumnCount(len(headers))
+        self.issueTable.setHorizontalHeaderLabels(headers)
+        self.issueTable.horizontalHeader().setStretchLastSection(True)
+        self.issueTable.setMinimumHeight(160)
+        self._fill_filters()
+        for key, w in (("target", self.targetCombo), ("kind", self.kindCombo), ("overlay", self.overlayCombo), ("opacity", self.opacitySlider)):
+            self.persist.add(key, w)
+        self.connect(self.runButton.clicked, self.run)
+        self.connect(self.openIssues.clicked, self.choose_issue_file)
+        self.connect(self.saveDecision.clicked, self.save_decision)
+        self.connect(self.issueTable.cellDoubleClicked, self.zoom_to_row)
+        self.connect(self.issueTable.itemSelectionChanged, self._selection_changed)
+        for combo in (self.ruleFilter, self.severityFilter, self.statusFilter):
+            self.connect(combo.currentIndexChanged, self.fill_table)
+        self.connect(self.overlayButton.clicked, self.show_overlay)
+        self.connect(self.opacitySlider.valueChanged, self.apply_opacity)
+        self.connect(self.targetCombo.layerChanged, self._guess_kind)
+
+    def run_buttons(self) -> list:
+        return [self.runButton]
+
+    # --- running the checks ----------------------------------------------------------------
+    def issue_file_for(self, layer) -> Path:
+        """One issue file per checked layer, kept across runs, so decisions carry over."""
+        return self.dock.results_dir() / "checks" / f"{_safe(layer.name())}_issues.gpkg"
+
+    def _guess_kind(self, layer):
+        if layer is None:
+            return
+        names = set(layer.fields().names())
+        if "patch_id" in names:
+            kind = "steep_slope"
+        elif "zone_ids" in names:
+            kind = "zones"
+        elif "unit_code" in names:
+            kind = "units"
+        else:
+            kind = "generic"
+        self.kindCombo.setCurrentIndex(self.kindCombo.findData(kind))
+
+    def run(self) -> None:
+        if self.targetCombo.currentLayer() is None:
+            self.dock.warn(translate("SoilConservation", "Choose the result layer to check."))
+            return
+        super().run()
+
+    def wanted(self) -> dict:
+        d = self.dock.data
+        layer = self.targetCombo.currentLayer()
+        target = self.issue_file_for(layer)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return {
+            "INPUT": layer_source(layer),
+            "KIND": KINDS.index(self.kindCombo.currentData() or "generic"),
+            "REDLINE": layer_source(d.layer("redline")),
+            "BOUNDARY": layer_source(d.layer("county")),
+            "OUTPUT": str(target),
+        }
+
+    def done(self, results: dict, out_dir: Path, group) -> None:
+        gpkg = results.get("OUTPUT")
+        if gpkg:
+            self.open_issues(str(gpkg), group)
+        if self.overlayCombo.currentLayer() is None:
+            self.overlayCombo.setLayer(self.targetCombo.currentLayer())
+
+    def choose_issue_file(self):
+        path, _ = QFileDialog.getOpenFileName(self, translate("SoilConservation", "Open issue file"), str(self.dock.results_dir()), "GeoPackage (*.gpkg)")
+        if path:
+            self.open_issues(path, None)
+
+    def open_issues(self, gpkg: str, group=None, layer=None) -> None:
+        """Load the issue list from ``gpkg`` and show its issue layer on the map (``layer`` if already loaded)."""
+        try:
+            self.issues, self.crs = load_issues(gpkg)
+        except Exception as exc:  # noqa: BLE001 - a wrong file is the user's, say so
+            self.dock.error(localized(str(exc)))
+            return
+        self.gpkg = gpkg
+        self._remove_issue_layer()
+        if layer is None:
+            layer = QgsVectorLayer(f"{gpkg}|layername={ISSUES_LAYER}", translate("SoilConservation", "Check issues"), "ogr")
+            if layer.isValid():
+                if group is not None:
+                    group.add(layer, "check_issues.qml", translate("SoilConservation", "Check issues"))
+                else:
+                    qml = style_path("check_issues.qml")
+                    if qml is not None:
+                        layer.loadNamedStyle(str(qml))
+                    QgsProject.instance().addMapLayer(layer)
+        if layer.isValid():
+            self.issue_layer = layer
+            self.dock.project_entry("checks/issue_file", gpkg)
+        self._fill_filters()
+        self.fill_table()
+
+    def _remove_issue_layer(self):
+        self._clear_highlight()
+        layer, self.issue_layer = self.issue_layer, None
+        if layer is not None:
+            try:
+                if QgsProject.instance().mapLayer(layer.id()) is not None:
+                    QgsProject.instance().removeMapLayer(layer.id())
+            except RuntimeError:  # already deleted with its project
+                pass
+
+    # --- the list ----------------------------------------------------------------------------
+    def _fill_filters(self):
+        rules = sorted({i.rule_id for i in self.issues})
+        for combo, values, labels in (
+            (self.ruleFilter, rules, {r: r for r in rules}),
+            (self.severityFilter, [s for s in SEVERITY_LABELS if any(i.severity == s for i in self.issues)], {k: tr(v) for k, v in SEVERITY_LABELS.items()}),
+            (self.statusFilter, list(STATUSES), {k: tr(v) for k, v in STATUS_LABELS.items()}),
+        ):
+            current = combo.currentData()
+            combo.blockSignals(True)
+            combo.clear()
+            all_label = {self.ruleFilter: translate("SoilConservation", "All rules"), self.severityFilter: translate("SoilConservation", "All severities"), self.statusFilter: translate("SoilConservation", "All statuses")}[combo]
+            combo.addItem(all_label, ALL)
+            for value in values:
+                combo.addItem(labels.get(value, value), value)
+            index = combo.findData(current)
+            combo.setCurrentIndex(index if index >= 0 else 0)
+            combo.blockSignals(False)
+
+    def visible_issues(self) -> list[tuple[int, object]]:
+        rule, severity, status = (c.currentData() for c in (self.ruleFilter, self.severityFilter, self.statusFilter))
+        return [
+            (n, i) for n, i in enumerate(self.issues)
+            if (rule in (ALL, None) or i.rule_id == rule)
+            and (severity in (ALL, None) or i.severity == severity)
+            and (status in (ALL, None) or (i.status or "open") == status)
+        ]
+
+    def fill_table(self, *_):
+        zh = user_is_chinese()
+        table = self.issueTable
+        rows = self.visible_issues()
+        table.setRowCount(len(rows))
+        for row, (n, issue) in enumerate(rows):
+            value = "" if issue.value is None else f"{issue.value:.2f} {issue.unit}".strip()
+            cells = [
+                issue.rule_id,
+                tr(SEVERITY_LABELS.get(issue.severity, issue.severity)),
+                tr(STATUS_LABELS.get(issue.status or "open", issue.status)),
+                issue.message_zh if zh else issue.message_en,
+                issue.feature_id or "",
+                value or (issue.value_text or ""),
+            ]
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(str(text))
+                item.setData(Qt.UserRole, n)
+                if col == 1:
+                    item.setForeground(QColor(SEVERITY_COLOURS.get(issue.severity, "#000000")))
+                if col == 3:
+                    item.setToolTip(f"{issue.message_zh}\n{issue.message_en}" + (f"\n— {issue.comment}" if issue.comment else ""))
+                table.setItem(row, col, item)
+        table.resizeColumnsToContents()
+        counts = {s: sum(1 for i in self.issues if (i.status or "open") == s) for s in STATUSES}
+        self.reviewStatus.setText(
+            translate("SoilConservation", "{n} issues shown of {total}; open {open}, accepted {acc}, needs fix {fix}, false positive {fp}").format(
+                n=len(rows), total=len(self.issues), open=counts["open"], acc=counts["accepted"], fix=counts["needs_fix"], fp=counts["false_positive"]
+            )
+        )
+
+    def current_index(self) -> int | None:
+        items = self.issueTable.selectedItems()
+        return items[0].data(Qt.UserRole) if items else None
+
+    def _selection_changed(self):
+        n = self.current_index()
+        if n is None:
+            return
+        issue = self.issues[n]
+        if issue.status in DECISIONS:
+            self.decisionCombo.setCurrentIndex(self.decisionCombo.findData(issue.status))
+        self.commentEdit.setText(issue.comment or "")
+
+    # --- zoom and highlight ------------------------------------------------------------------
+    def zoom_to_row(self, row: int, _col: int = 0):
+        item = self.issueTable.item(row, 0)
+        if item is None:
+            return
+        issue = self.issues[item.data(Qt.UserRole)]
+        if issue.geometry is None or issue.geometry.is_empty:
+            self.dock.info(translate("SoilConservation", "This issue concerns the whole layer; it has no place on the map."))
+            return
+        geometry = QgsGeometry.fromWkt(issue.geometry.wkt)
+        crs = QgsCoordinateReferenceSystem.fromWkt(self.crs.to_wkt()) if self.crs is not None else QgsCoordinateReferenceSystem()
+        canvas = self.dock.iface.mapCanvas()
+        target = canvas.mapSettings().destinationCrs()
+        box = geometry.boundingBox()
+        if crs.isValid() and target.isValid() and crs != target:
+            box = QgsCoordinateTransform(crs, target, QgsProject.instance()).transformBoundingBox(box)
+        if box.width() == 0 or box.height() == 0:
+            box.grow(max(box.width(), box.height(), 50.0 if not target.isGeographic() else 0.0005))
+        else:
+            box.scale(1.5)
+        canvas.setExtent(box)
+        canvas.refresh()
+        self._clear_highlight()
+        if self.issue_layer is not None:
+            self.highlight = QgsHighlight(canvas, geometry, self.issue_layer)
+            self.highlight.setColor(QColor(255, 0, 255, 220))
+            self.highlight.setFillColor(QColor(255, 0, 255, 60))
+            self.highlight.setWidth(3)
+            self.highlight.show()
+        self.zoomed_extent = box
+
+    def _clear_highlight(self):
+        if self.highlight is not None:
+            try:
+                self.highlight.hide()
+                canvas = self.dock.iface.mapCanvas()
+                canvas.scene().removeItem(self.highlight)
+            except RuntimeError:
+                pass
+            self.highlight = None
+
+    # --- decisions ---------------------------------------------------------------------------
+    def save_decision(self):
+        n = self.current_index()
+        if n is None or not self.gpkg:
+            self.dock.warn(translate("SoilConservation", "Choose an issue in the list first."))
+            return
+        issue = self.issues[n]
+        decision = self.decisionCombo.currentData()
+        comment = self.commentEdit.text().strip()
+        try:
+            record_decision(self.gpkg, issue, decision, comment)
+        except Exception as exc:  # noqa: BLE001 - e.g. a read-only file: tell the reviewer
+            self.dock.error(localized(str(exc)))
+            return
+        selected_key = issue.key()
+        self.issues, self.crs = load_issues(self.gpkg)
+        if self.issue_layer is not None:
+            self.issue_layer.dataProvider().reloadData()
+            self.issue_layer.triggerRepaint()
+        self.fill_table()
+        for row in range(self.issueTable.rowCount()):
+            k = self.issueTable.item(row, 0).data(Qt.UserRole)
+            if self.issues[k].key() == selected_key:
+                self.issueTable.selectRow(row)
+                break
+        self.dock.info(translate("SoilConservation", "Decision saved: {d}.").format(d=tr(STATUS_LABELS[decision])))
+
+    # --- overlay view ------------------------------------------------------------------------
+    def show_overlay(self):
+        """The result layer under the red line (outline style), with the result's transparency on the slider."""
+        result = self.overlayCombo.currentLayer()
+        redline = self.dock.data.layer("redline")
+        if result is None or redline is None:
+            self.dock.warn(translate("SoilConservation", "Choose a result layer here and the red line on page 1."))
+            return
+        qml = style_path("overlay_redline.qml")
+        if qml is not None:
+            redline.loadNamedStyle(str(qml))
+            redline.triggerRepaint()
+        root = QgsProject.instance().layerTreeRoot()
+        node = root.findLayer(redline.id())
+        if node is not None:
+            clone = node.clone()
+            root.insertChildNode(0, clone)
+            node.parent().removeChildNode(node)
+        for layer in (redline, result):
+            n = root.findLayer(layer.id())
+            if n is not None:
+                n.setItemVisibilityChecked(True)
+        self.apply_opacity()
+
+    def apply_opacity(self, *_):
+        result = self.overlayCombo.currentLayer()
+        if result is not None:
+            result.setOpacity(1.0 - self.opacitySlider.value() / 100.0)
+            result.triggerRepaint()
+
+    def restore_issue_file(self):
+        path, ok = QgsProject.instance().readEntry("SoilConservation", "checks/issue_file", "")
+        if ok and path and Path(path).exists():
+            self.open_issues(path, None)
+
+    def shutdown(self) -> None:
+        self._clear_highlight()
+        super().shutdown()
