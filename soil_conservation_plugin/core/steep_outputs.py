@@ -1,0 +1,283 @@
+"""Outputs of the steep-slope delineation: patch layer (GPKG), announcement tables (CSV, XLSX), metadata.
+
+Table rows are sums of the layer's piece areas, and each table's total row is
+the rounded sum of all piece areas, so totals equal the layer to 0.01 ha.
+All files are written atomically.
+"""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from .errors import InputError
+from .io import atomic_path
+from .metadata import run_metadata, write_run_metadata
+from .steep_slope import OUTSIDE_TOWNSHIP, OUTSIDE_UNIT, SteepResult
+
+LAYER_NAME = "steep_slope"
+XLSX_MAX_ROWS = 1_048_575
+TOTAL = ("合计", "total")
+
+COUNTY_COLUMNS = [("county_code", "县代码"), ("county_name", "县名称"), ("patch_count", "图斑数"), ("area_ha", "面积(公顷)")]
+TOWNSHIP_COLUMNS = [
+    ("county_code", "县代码"),
+    ("county_name", "县名称"),
+    ("township_code", "乡镇代码"),
+    ("township_name", "乡镇名称"),
+    ("patch_count", "图斑数"),
+    ("area_ha", "面积(公顷)"),
+]
+UNIT_COLUMNS = [
+    ("county_code", "县代码"),
+    ("county_name", "县名称"),
+    ("unit_code", "小流域代码"),
+    ("unit_name", "小流域名称"),
+    ("patch_count", "图斑数"),
+    ("area_ha", "面积(公顷)"),
+]
+
+
+def layer_fields(res: SteepResult) -> list[tuple[str, str, str]]:
+    """(field, OGR type, Chinese alias); names ≤ 10 ASCII characters (Shapefile-safe)."""
+    fields = [
+        ("patch_id", "str", "图斑编号"),
+        ("parent_id", "str", "原图斑编号"),
+        ("cnty_code", "str", "县代码"),
+        ("cnty_name", "str", "县名称"),
+        ("twn_code", "str", "乡镇代码"),
+        ("twn_name", "str", "乡镇名称"),
+    ]
+    if res.units is not None:
+        fields += [("unit_code", "str", "小流域代码"), ("unit_name", "str", "小流域名称")]
+    fields += [("area_ha", "real", "面积(公顷)"), ("slope_mean", "real", "平均坡度(°)"), ("slope_max", "real", "最大坡度(°)"), ("thresh_deg", "real", "坡度阈值(°)")]
+    return fields
+
+
+def piece_rows(res: SteepResult) -> list[dict]:
+    rows = []
+    for p in res.pieces:
+        t_code, t_name = _zone(res.townships, p.township, OUTSIDE_TOWNSHIP)
+        row = {
+            "patch_id": p.patch_id,
+            "parent_id": p.parent_id,
+            "cnty_code": res.counties.codes[p.county - 1],
+            "cnty_name": res.counties.names[p.county - 1],
+            "twn_code": t_code,
+            "twn_name": t_name,
+        }
+        if res.units is not None:
+            row["unit_code"], row["unit_name"] = _zone(res.units, p.unit, OUTSIDE_UNIT)
+        row.update(area_ha=p.area_ha, slope_mean=p.slope_mean, slope_max=p.slope_max, thresh_deg=res.threshold.value)
+        rows.append(row)
+    return rows
+
+
+def _zone(zones, idx: int, outside) -> tuple[str, str]:
+    if zones is None:
+        return "", ""
+    if idx == 0:
+        return outside
+    return zones.codes[idx - 1], zones.names[idx - 1]
+
+
+def _r2(x: float) -> float:
+    return round(x + 0.0, 2)
+
+
+def _aggregate(pieces, key) -> dict:
+    """key(piece) → [area_ha sum, set of parent ids], in one pass."""
+    out: dict = {}
+    for p in pieces:
+        acc = out.setdefault(key(p), [0.0, set()])
+        acc[0] += p.area_ha
+        acc[1].add(p.parent_id)
+    return out
+
+
+def county_table(res: SteepResult) -> list[dict]:
+    agg = _aggregate(res.pieces, lambda p: p.county)
+    rows = []
+    for c in res.counties_on_dem:  # counties off the DEM were reported, not tabulated as 0 ha
+        area, parents = agg.get(c, (0.0, ()))
+        rows.append({"county_code": res.counties.codes[c - 1], "county_name": res.counties.names[c - 1], "patch_count": len(parents), "area_ha": _r2(area)})
+    rows.append({"county_code": TOTAL[0], "county_name": TOTAL[1], "patch_count": res.patch_count, "area_ha": _r2(sum(p.area_ha for p in res.pieces))})
+    return rows
+
+
+def _zone_table(res: SteepResult, zones, attr: str, pairs: dict, outside, code_key: str, name_key: str) -> list[dict]:
+    agg = _aggregate(res.pieces, lambda p: (p.county, getattr(p, attr)))
+    rows = []
+    for c in res.counties_on_dem:
+        present = set(pairs.get(c, [])) | {z for (cc, z) in agg if cc == c}
+        # zones in code order; the part outside every zone last
+        ordered = sorted((z for z in present if z), key=lambda z: (zones.codes[z - 1], z)) + ([0] if 0 in present else [])
+        for z in ordered:
+            area, parents = agg.get((c, z), (0.0, ()))
+            code, name = _zone(zones, z, outside)
+            rows.append(
+                {
+                    "county_code": res.counties.codes[c - 1],
+                    "county_name": res.counties.names[c - 1],
+                    code_key: code,
+                    name_key: name,
+                    "patch_count": len(parents),
+                    "area_ha": _r2(area),
+                }
+            )
+    rows.append({"county_code": TOTAL[0], "county_name": TOTAL[1], code_key: "", name_key: "", "patch_count": res.patch_count, "area_ha": _r2(sum(p.area_ha for p in res.pieces))})
+    return rows
+
+
+def township_table(res: SteepResult) -> list[dict] | None:
+    if res.townships is None:
+        return None
+    return _zone_table(res, res.townships, "township", res.county_township, OUTSIDE_TOWNSHIP, "township_code", "township_name")
+
+
+def unit_table(res: SteepResult) -> list[dict] | None:
+    if res.units is None:
+        return None
+    return _zone_table(res, res.units, "unit", res.county_unit, OUTSIDE_UNIT, "unit_code", "unit_name")
+
+
+def write_csv(path: Path, rows: list[dict], columns) -> None:
+    with atomic_path(path) as tmp:
+        # utf-8-sig: Excel opens Chinese text correctly
+        with open(tmp, "w", newline="", encoding="utf-8-sig") as fh:
+            writer = csv.writer(fh)
+            writer.writerow([c for c, _ in columns])
+            for row in rows:
+                writer.writerow([row[c] for c, _ in columns])
+
+
+def write_layer(res: SteepResult, path) -> None:
+    """The patch layer as a GeoPackage (an empty result still gives a valid, empty layer)."""
+    from osgeo import ogr, osr
+
+    path = Path(path)
+    if path.suffix.lower() != ".gpkg":
+        raise InputError("输出图层 output layer", f"输出图层必须是 GeoPackage (.gpkg): {path}", f"the output layer must be a GeoPackage (.gpkg): {path}")
+    ogr.UseExceptions()
+    fields = layer_fields(res)
+    with atomic_path(path) as tmp:
+        ds = ogr.GetDriverByName("GPKG").CreateDataSource(str(tmp))
+        lyr = defn = None
+        try:
+            srs = osr.SpatialReference()
+            srs.ImportFromWkt(res.dem.crs.to_wkt())
+            srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+            lyr = ds.CreateLayer(LAYER_NAME, srs, ogr.wkbMultiPolygon, options=["GEOMETRY_NAME=geom", f"DESCRIPTION=禁止开垦陡坡地 ≥{res.threshold.value:g}°"])
+            for name, kind, alias in fields:
+                fd = ogr.FieldDefn(name, ogr.OFTString if kind == "str" else ogr.OFTReal)
+                if kind == "real":
+                    fd.SetWidth(18)
+                    fd.SetPrecision(4)
+                fd.SetAlternativeName(alias)
+                lyr.CreateField(fd)
+            defn = lyr.GetLayerDefn()
+            lyr.StartTransaction()
+            setters = [(i, name, feat_setter(kind)) for i, (name, kind, _) in enumerate(fields)]
+            for p, row in zip(res.pieces, piece_rows(res)):
+                feat = ogr.Feature(defn)
+                for i, name, setter in setters:
+                    setter(feat, i, row[name])
+                feat.SetGeometryDirectly(ogr.CreateGeometryFromWkb(p.wkb))
+                lyr.CreateFeature(feat)
+            lyr.CommitTransaction()
+        finally:
+            lyr = defn = ds = None  # close before atomic_path renames or removes the file
+
+
+def feat_setter(kind: str):
+    # SetFieldString skips ogr.Feature.SetField's Python-side type dispatch
+    from osgeo import ogr
+
+    return ogr.Feature.SetFieldString if kind == "str" else ogr.Feature.SetField
+
+
+def write_xlsx(path: Path, tables: list[tuple[str, list[dict], list]], notes: list[tuple[str, str]]) -> bool:
+    try:
+        from openpyxl import Workbook
+    except ImportError:
+        return False
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook(write_only=True)  # streaming: fast for long patch lists
+    for title, rows, columns in tables:
+        if len(rows) >= XLSX_MAX_ROWS:  # Excel's sheet limit; the CSV has them all
+            notes = [*notes, (title, f"{len(rows)} 行，超过 Excel 上限，见 CSV / {len(rows)} rows exceed Excel's limit: see the CSV")]
+            continue
+        ws = wb.create_sheet(title)
+        for i, (en, zh) in enumerate(columns, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = max(14, len(en) + len(zh) * 2 + 3)
+        ws.append([f"{zh} {en}" for en, zh in columns])
+        for row in rows:
+            ws.append([row[c] for c, _ in columns])
+    ws = wb.create_sheet("说明 notes")
+    ws.column_dimensions["A"].width = 28
+    ws.column_dimensions["B"].width = 100
+    for k, v in notes:
+        ws.append([k, v])
+    with atomic_path(path) as tmp:
+        wb.save(str(tmp))
+    return True
+
+
+def write_outputs(res: SteepResult, out_layer, tables_dir=None, inputs: dict | None = None, parameters: dict | None = None, feedback=None) -> dict:
+    """Write the layer, the CSV/XLSX tables and the run metadata; return their paths."""
+    out_layer = Path(out_layer)
+    tables_dir = Path(tables_dir) if tables_dir else out_layer.parent
+    stem = out_layer.stem
+    write_layer(res, out_layer)
+    paths = {"layer": str(out_layer)}
+    patch_cols = [(n, a) for n, _, a in layer_fields(res)]
+    tables = [("县 county", county_table(res), COUNTY_COLUMNS, "county")]
+    if res.townships is not None:
+        tables.append(("乡镇 township", township_table(res), TOWNSHIP_COLUMNS, "township"))
+    if res.units is not None:
+        tables.append(("小流域 unit", unit_table(res), UNIT_COLUMNS, "unit"))
+    tables.append(("图斑清单 patches", piece_rows(res), patch_cols, "patches"))
+    for _, rows, cols, key in tables:
+        p = tables_dir / f"{stem}_{key}.csv"
+        write_csv(p, rows, cols)
+        paths[f"{key}_csv"] = str(p)
+    thr, mp = res.threshold, res.min_patch
+    notes = [
+        ("坡度阈值 threshold (°)", f"{thr.value:g}"),
+        ("阈值来源 threshold source", f"{thr.scope}: {thr.source} [{thr.confidence}]"),
+        ("最小图斑 minimum patch (ha)", f"{mp.value:g}" + (" — 默认值，非国家规定 / a default, not a national rule" if mp.default else " — set by the user")),
+        ("最小图斑来源 minimum patch source", f"{mp.source} [{mp.confidence}]"),
+        ("连通性 connectivity", str(res.connectivity)),
+        ("栅格规则 raster rule", "cell-centre rule for county/乡镇/小流域/exclusions; cells without a full 3×3 DEM window have no slope and are never steep"),
+        ("面积 area", "sum of exact ellipsoidal cell areas (公顷 ha)"),
+        ("图斑数 patch count", "按原图斑计；跨乡镇/小流域的图斑在每个乡镇/小流域各计一次 / counts parent patches; a patch split by a border counts once on each side"),
+        ("规则版本 rules version", thr.rules_version),
+        *[("提示 message", m) for m in res.messages],
+    ]
+    xlsx = tables_dir / f"{stem}.xlsx"
+    if write_xlsx(xlsx, [(t, r, c) for t, r, c, _ in tables], notes):
+        paths["xlsx"] = str(xlsx)
+    meta = run_metadata(
+        "steep_slope",
+        inputs=inputs or {},
+        parameters={
+            **(parameters or {}),
+            "threshold_deg": thr.value,
+            "min_patch_ha": mp.value,
+            "min_patch_is_default": mp.default,
+            "min_patch_note": "a default, not a national rule" if mp.default else "set by the user",
+            "connectivity": res.connectivity,
+            "raster_rule": "cell centre",
+        },
+        results={
+            "patch_count": res.patch_count,
+            "piece_count": len(res.pieces),
+            "total_ha": round(sum(p.area_ha for p in res.pieces), 2),
+            "messages": res.messages,
+            **res.stats,
+            "outputs": dict(paths),
+        },
+        rules={"steep_slope_threshold": thr.as_dict(), "min_patch": mp.as_dict()},
+    )
+    paths["metadata"] = str(write_run_metadata(out_layer, meta))
+    return paths

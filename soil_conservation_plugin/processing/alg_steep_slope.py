@@ -1,0 +1,207 @@
+"""禁止开垦陡坡地: no-reclamation steep-slope patches with county, 乡镇 and 小流域 announcement tables."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingOutputFile,
+    QgsProcessingOutputNumber,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterField,
+    QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterVectorDestination,
+    QgsProcessingParameterVectorLayer,
+    QgsProcessingUtils,
+)
+
+from ..core.rules import min_patch_rule, provinces, steep_slope_threshold
+from ..core.steep_inputs import VectorInput
+from ..core.steep_slope import SteepOptions, run_steep_slope
+from .base import AlgorithmBase
+
+
+class SteepSlopeAlgorithm(AlgorithmBase):
+    NAME = "steep_slope"
+    DISPLAY = "No-reclamation steep slopes (禁止开垦陡坡地)"
+    GROUP = "Zoning"
+    GROUP_ID = "zoning"
+
+    INPUT = "INPUT"
+    COUNTY = "COUNTY"
+    COUNTY_CODE_FIELD = "COUNTY_CODE_FIELD"
+    COUNTY_NAME_FIELD = "COUNTY_NAME_FIELD"
+    TOWNSHIPS = "TOWNSHIPS"
+    TOWNSHIP_CODE_FIELD = "TOWNSHIP_CODE_FIELD"
+    TOWNSHIP_NAME_FIELD = "TOWNSHIP_NAME_FIELD"
+    UNITS = "UNITS"
+    PROVINCE = "PROVINCE"
+    THRESHOLD = "THRESHOLD"
+    MIN_PATCH = "MIN_PATCH"
+    CONNECTIVITY = "CONNECTIVITY"
+    FARMLAND = "FARMLAND"
+    USE_FARMLAND = "USE_FARMLAND"
+    CONSTRUCTION = "CONSTRUCTION"
+    USE_CONSTRUCTION = "USE_CONSTRUCTION"
+    WATER = "WATER"
+    USE_WATER = "USE_WATER"
+    OTHER = "OTHER_EXCLUSIONS"
+    USE_OTHER = "USE_OTHER_EXCLUSIONS"
+    OUTPUT = "OUTPUT"
+    TABLES_FOLDER = "TABLES_FOLDER"
+    COUNTY_TABLE = "COUNTY_TABLE"
+    TOWNSHIP_TABLE = "TOWNSHIP_TABLE"
+    UNIT_TABLE = "UNIT_TABLE"
+    PATCH_LIST = "PATCH_LIST"
+    XLSX = "XLSX"
+    METADATA = "METADATA"
+    PATCH_COUNT = "PATCH_COUNT"
+    TOTAL_HA = "TOTAL_HA"
+
+    CONNECTIVITIES = (8, 4)
+
+    def _province_options(self) -> list[tuple[str | None, str]]:
+        opts = [(None, self.tr("Auto: from the county codes (省 of the county)"))]
+        for code, name in provinces().items():
+            opts.append((code, f"{code} {name} ({steep_slope_threshold(code).value:g}°)"))
+        opts.append(("national", self.tr("National 全国 (水土保持法 第二十条, {v:g}°)").format(v=steep_slope_threshold(None).value)))
+        return opts
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        poly = [QgsProcessing.TypeVectorPolygon]
+        self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, self.tr("DEM (projected or geographic)")))
+        self.addParameter(QgsProcessingParameterVectorLayer(self.COUNTY, self.tr("County boundary (县界)"), poly))
+        self.addParameter(QgsProcessingParameterField(self.COUNTY_CODE_FIELD, self.tr("County code field"), "adcode", self.COUNTY))
+        self.addParameter(QgsProcessingParameterField(self.COUNTY_NAME_FIELD, self.tr("County name field"), "name", self.COUNTY, optional=True))
+        self.addParameter(QgsProcessingParameterVectorLayer(self.TOWNSHIPS, self.tr("Townships (乡镇) (optional)"), poly, optional=True))
+        self.addParameter(QgsProcessingParameterField(self.TOWNSHIP_CODE_FIELD, self.tr("Township code field"), None, self.TOWNSHIPS, optional=True))
+        self.addParameter(QgsProcessingParameterField(self.TOWNSHIP_NAME_FIELD, self.tr("Township name field"), None, self.TOWNSHIPS, optional=True))
+        self.addParameter(QgsProcessingParameterVectorLayer(self.UNITS, self.tr("Small watersheds (小流域, fields unit_code, unit_name) (optional)"), poly, optional=True))
+        self.addParameter(QgsProcessingParameterEnum(self.PROVINCE, self.tr("Province rule for the default threshold"), [label for _, label in self._province_options()], defaultValue=0))
+        self.addParameter(
+            QgsProcessingParameterNumber(self.THRESHOLD, self.tr("Slope threshold (°), blank = province rule"), QgsProcessingParameterNumber.Double, None, optional=True)
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(self.MIN_PATCH, self.tr("Minimum contiguous patch (ha), 0 = none (default 5 ha: a default, not a national rule)"), QgsProcessingParameterNumber.Double, min_patch_rule().value)
+        )
+        self.addParameter(QgsProcessingParameterEnum(self.CONNECTIVITY, self.tr("Pixel connectivity of patches"), ["8", "4"], defaultValue=0))
+        for layer, use, label in (
+            (self.FARMLAND, self.USE_FARMLAND, "耕地保护红线/永久基本农田 (farmland protection)"),
+            (self.CONSTRUCTION, self.USE_CONSTRUCTION, "建设用地 (construction land)"),
+            (self.WATER, self.USE_WATER, "水域 (water)"),
+        ):
+            self.addParameter(QgsProcessingParameterVectorLayer(layer, self.tr("Exclude: {l} (optional)").format(l=label), poly, optional=True))
+            self.addParameter(QgsProcessingParameterBoolean(use, self.tr("Erase {l}").format(l=label), True))
+        self.addParameter(QgsProcessingParameterMultipleLayers(self.OTHER, self.tr("Exclude: other polygon layers (optional)"), QgsProcessing.TypeVectorPolygon, optional=True))
+        self.addParameter(QgsProcessingParameterBoolean(self.USE_OTHER, self.tr("Erase the other polygon layers"), True))
+        self.addParameter(QgsProcessingParameterVectorDestination(self.OUTPUT, self.tr("Steep-slope patches (图斑, GeoPackage)"), QgsProcessing.TypeVectorPolygon))
+        self.addParameter(
+            QgsProcessingParameterFolderDestination(self.TABLES_FOLDER, self.tr("Folder for tables (default: beside the patch layer)"), optional=True, createByDefault=False)
+        )
+        for name, label in (
+            (self.COUNTY_TABLE, "County table (CSV)"),
+            (self.TOWNSHIP_TABLE, "Township table (CSV)"),
+            (self.UNIT_TABLE, "Small-watershed table (CSV)"),
+            (self.PATCH_LIST, "Patch list 图斑清单 (CSV)"),
+            (self.XLSX, "Announcement workbook (XLSX)"),
+            (self.METADATA, "Run metadata (JSON)"),
+        ):
+            self.addOutput(QgsProcessingOutputFile(name, self.tr(label)))
+        self.addOutput(QgsProcessingOutputNumber(self.PATCH_COUNT, self.tr("Number of patches")))
+        self.addOutput(QgsProcessingOutputNumber(self.TOTAL_HA, self.tr("Total area (ha)")))
+
+    def help(self) -> str:
+        jl = steep_slope_threshold("220000")
+        nat = steep_slope_threshold(None)
+        mp = min_patch_rule()
+        return self.tr(
+            "Delineates the steep-slope land where reclamation for crops is forbidden (禁止开垦陡坡地, 水土保持法 第二十条), "
+            "per county, split by 乡镇 (and 小流域 where a unit layer is given), with announcement tables.\n"
+            "DEM: projected in metres or geographic (EPSG:4490/4326); slope is Horn's method in true ground units. "
+            "A DEM without CRS or in Web Mercator is refused. NoData rule: a cell has a slope only when its whole 3×3 window "
+            "is valid; cells on the NoData boundary and the raster edge are never steep (no slope is invented).\n"
+            "County boundary (required) and its code field; township polygons (optional) with code and name fields; "
+            "small watersheds (optional, fields unit_code/unit_name/county_code). Layers in another CRS are reprojected "
+            "to the DEM's; invalid polygons are repaired and counted in the log.\n"
+            "Threshold: blank = the province rule (resources/rules/provinces.json): 吉林 {jl:g}° ({jls}); national {nat:g}° ({nats}). "
+            "Range 0–90°.\n"
+            "Minimum contiguous patch: default {mp:g} ha — a default, not a national rule ({mps}); 0 = none. It applies to the "
+            "whole patch's true ground area, after exclusions.\n"
+            "Exclusions (耕地保护红线/永久基本农田, 建设用地, 水域, any polygon layers): each can be switched off; excluded "
+            "cells are erased before patches are formed.\n"
+            "Raster rule: every polygon is applied to DEM cells by the cell-centre rule, so patch boundaries follow cell edges; "
+            "areas (ha) are exact sums of ellipsoidal cell areas and equal the polygons' ellipsoidal areas.\n"
+            "Connectivity: 8 (default) or 4 neighbours join cells into one patch.\n"
+            "Outputs: patch layer (patch_id, parent_id, county/township/unit code and name, area_ha, slope_mean, slope_max, "
+            "thresh_deg); CSV tables per county, 乡镇 and 小流域 and the patch list (UTF-8 with BOM), an XLSX workbook, "
+            "and run metadata (.meta.json) with the threshold and its source, the minimum patch and its default status, "
+            "exclusions, input hashes and the plugin version. Table totals equal the sum of patch areas to 0.01 ha. "
+            "Patch ids are county code + sequence of the patch's first cell (row-major), stable for the same inputs; "
+            "pieces split by 乡镇 keep the parent id."
+        ).format(jl=jl.value, jls=jl.source, nat=nat.value, nats=nat.source, mp=mp.value, mps=mp.source)
+
+    def _vin(self, parameters, name, context, feedback, label, code=None, name_field=None, enabled=True):
+        found = self.vector_file(parameters, name, context, feedback, label)
+        if found is None:
+            return None
+        path, layer = found
+        return VectorInput(path, layer, code, name_field, label, enabled)
+
+    def process(self, parameters, context, feedback):
+        qfb = getattr(feedback, "qgs", None)
+        dem = self.raster_file(parameters, self.INPUT, context, self.tr("DEM"))
+        county = self._vin(
+            parameters, self.COUNTY, context, qfb, "县界 county boundary",
+            self.parameterAsString(parameters, self.COUNTY_CODE_FIELD, context) or None,
+            self.parameterAsString(parameters, self.COUNTY_NAME_FIELD, context) or None,
+        )
+        townships = self._vin(
+            parameters, self.TOWNSHIPS, context, qfb, "乡镇 townships",
+            self.parameterAsString(parameters, self.TOWNSHIP_CODE_FIELD, context) or None,
+            self.parameterAsString(parameters, self.TOWNSHIP_NAME_FIELD, context) or None,
+        )
+        units = self._vin(parameters, self.UNITS, context, qfb, "小流域 units", "unit_code", "unit_name")
+        exclusions = []
+        for layer, use, label in (
+            (self.FARMLAND, self.USE_FARMLAND, "耕地保护红线/永久基本农田 farmland"),
+            (self.CONSTRUCTION, self.USE_CONSTRUCTION, "建设用地 construction land"),
+            (self.WATER, self.USE_WATER, "水域 water"),
+        ):
+            vin = self._vin(parameters, layer, context, qfb, label, enabled=self.parameterAsBoolean(parameters, use, context))
+            if vin is not None:
+                exclusions.append(vin)
+        use_other = self.parameterAsBoolean(parameters, self.USE_OTHER, context)
+        for i, lyr in enumerate(self.parameterAsLayerList(parameters, self.OTHER, context) or []):
+            src = lyr.source().split("|")
+            layer_name = next((p.split("=", 1)[1] for p in src[1:] if p.startswith("layername=")), None)
+            exclusions.append(VectorInput(src[0], layer_name, None, None, f"排除图层 exclusion {i + 1}: {lyr.name()}", use_other))
+        province = self._province_options()[self.parameterAsEnum(parameters, self.PROVINCE, context)][0]
+        threshold = None if parameters.get(self.THRESHOLD) in (None, "") else self.parameterAsDouble(parameters, self.THRESHOLD, context)
+        options = SteepOptions(
+            threshold=threshold,
+            province=province,
+            min_patch_ha=self.parameterAsDouble(parameters, self.MIN_PATCH, context),
+            connectivity=self.CONNECTIVITIES[self.parameterAsEnum(parameters, self.CONNECTIVITY, context)],
+        )
+        out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        if out.startswith(("memory:", "ogr:", "postgres:")) or not Path(out).suffix:
+            # the patch layer is written as a GeoPackage file (tables and metadata sit beside it)
+            out = QgsProcessingUtils.generateTempFilename("steep_slope.gpkg")
+        tables = self.parameterAsString(parameters, self.TABLES_FOLDER, context) if parameters.get(self.TABLES_FOLDER) else None
+        res, paths = run_steep_slope(dem, county, out, townships, units, exclusions, options, tables, feedback, dem_label=self.tr("DEM"))
+        self.style_output(context, out, "steep_slope.qml", f"禁止开垦陡坡地 ≥{res.threshold.value:g}° (steep slopes)")
+        return {
+            self.OUTPUT: out,
+            self.COUNTY_TABLE: paths.get("county_csv"),
+            self.TOWNSHIP_TABLE: paths.get("township_csv"),
+            self.UNIT_TABLE: paths.get("unit_csv"),
+            self.PATCH_LIST: paths.get("patches_csv"),
+            self.XLSX: paths.get("xlsx"),
+            self.METADATA: paths.get("metadata"),
+            self.PATCH_COUNT: res.patch_count,
+            self.TOTAL_HA: round(res.total_ha, 2),
+        }

@@ -1,0 +1,166 @@
+"""soil_conservation:steep_slope through processing.run, on files on disk, checked against independent references."""
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+from qgis.core import QgsProcessingContext, QgsProcessingException, QgsProject, QgsVectorLayer
+from rasterio import features
+from scipy import ndimage
+
+from ..unit.test_steep_slope import (  # the same analytic fixtures as the core tests
+    UTM,
+    expected_cells,
+    geod_area_ha,
+    geod_cell_area,
+    utm_case,  # noqa: F401 (fixture)
+)
+from ..util import gdaldem_slope
+from .conftest import run_alg
+
+FIELDS = {"patch_id", "parent_id", "cnty_code", "cnty_name", "twn_code", "twn_name", "area_ha", "slope_mean", "slope_max", "thresh_deg"}
+
+
+def read_csv(path):
+    with open(path, encoding="utf-8-sig") as fh:
+        return list(csv.DictReader(fh))
+
+
+def features_of(path):
+    layer = QgsVectorLayer(str(path), "steep", "ogr")
+    assert layer.isValid()
+    names = set(layer.fields().names())
+    rows = [{n: f[n] for n in names} | {"geom": f.geometry()} for f in layer.getFeatures()]
+    crs = layer.crs().authid()
+    del layer
+    return names, rows, crs
+
+
+def test_processing_run_on_synthetic_ramps(plugin, utm_case, tmp_path):
+    case = utm_case
+    out = tmp_path / "res" / "steep.gpkg"
+    result = run_alg(
+        "steep_slope",
+        {
+            "INPUT": str(case["dem"]),
+            "COUNTY": case["county"].path,
+            "COUNTY_CODE_FIELD": "code",
+            "COUNTY_NAME_FIELD": "name",
+            "TOWNSHIPS": case["twn"].path,
+            "TOWNSHIP_CODE_FIELD": "tcode",
+            "TOWNSHIP_NAME_FIELD": "tname",
+            "WATER": case["excl"].path,
+            "USE_WATER": True,
+            "MIN_PATCH": 0,
+            "OUTPUT": str(out),
+        },
+    )
+    names, rows, crs = features_of(result["OUTPUT"])
+    assert FIELDS <= names and crs == UTM
+    ref = expected_cells(case, 20.0)  # default threshold: 吉林 20° from the county code 220521
+    rr, cc = np.nonzero(ref)
+    ref_ha = geod_cell_area(case["transform"], UTM, rr, cc).sum() / 1e4
+    total = sum(r["area_ha"] for r in rows)
+    assert total == pytest.approx(ref_ha, rel=1e-3)
+    assert result["TOTAL_HA"] == pytest.approx(total, abs=0.01)
+    assert all(r["thresh_deg"] == 20 for r in rows)
+    county = read_csv(result["COUNTY_TABLE"])
+    town = read_csv(result["TOWNSHIP_TABLE"])
+    assert float(county[-1]["area_ha"]) == pytest.approx(total, abs=0.01)
+    assert float(town[-1]["area_ha"]) == pytest.approx(total, abs=0.01)
+    assert Path(result["XLSX"]).is_file() and Path(result["PATCH_LIST"]).is_file()
+    meta = json.loads(Path(result["METADATA"]).read_text(encoding="utf-8"))
+    assert meta["parameters"]["threshold_deg"] == 20 and meta["rules"]["steep_slope_threshold"]["confidence"].startswith("V")
+    assert meta["parameters"]["exclusions"][0]["enabled"] is True
+    # switching the exclusion off gives back the excluded steep area
+    result_off = run_alg(
+        "steep_slope",
+        {"INPUT": str(case["dem"]), "COUNTY": case["county"].path, "COUNTY_CODE_FIELD": "code", "WATER": case["excl"].path, "USE_WATER": False, "MIN_PATCH": 0, "OUTPUT": str(tmp_path / "off.gpkg")},
+    )
+    ref_off = expected_cells(case, 20.0, exclude=False)
+    rr, cc = np.nonzero(ref_off)
+    assert result_off["TOTAL_HA"] == pytest.approx(geod_cell_area(case["transform"], UTM, rr, cc).sum() / 1e4, rel=1e-3)
+    assert result_off["TOTAL_HA"] > result["TOTAL_HA"]
+
+
+def test_bad_threshold_is_a_bilingual_error(plugin, utm_case, tmp_path):
+    case = utm_case
+    out = tmp_path / "bad.gpkg"
+    with pytest.raises(QgsProcessingException) as err:
+        run_alg("steep_slope", {"INPUT": str(case["dem"]), "COUNTY": case["county"].path, "COUNTY_CODE_FIELD": "code", "THRESHOLD": 95, "OUTPUT": str(out)})
+    assert "0–90" in str(err.value) and "坡度阈值" in str(err.value)
+    assert not out.exists()
+
+
+def test_style_and_legend_name(plugin, utm_case, tmp_path):
+    """The output loads with resources/styles/steep_slope.qml and a legend naming the threshold."""
+    case = utm_case
+    out = tmp_path / "styled.gpkg"
+    project = QgsProject()
+    context = QgsProcessingContext()
+    context.setProject(project)
+    context.addLayerToLoadOnCompletion(str(out), QgsProcessingContext.LayerDetails("steep", project, "OUTPUT"))
+    run_alg("steep_slope", {"INPUT": str(case["dem"]), "COUNTY": case["county"].path, "COUNTY_CODE_FIELD": "code", "THRESHOLD": 25, "OUTPUT": str(out)}, context=context)
+    details = context.layerToLoadOnCompletionDetails(str(out))
+    assert details.postProcessor() is not None
+    layer = QgsVectorLayer(str(out), "x", "ogr")
+    details.postProcessor().postProcessLayer(layer, context, None)
+    assert "25°" in layer.name() and "禁止开垦陡坡地" in layer.name()
+    assert layer.renderer().type() == "singleSymbol"
+    assert layer.attributeAlias(layer.fields().indexOf("area_ha")) == "面积(公顷)"
+    del layer, project
+
+
+def test_demo_region(plugin, tmp_path):
+    """The demo county (通化县, synthetic terrain) with its 乡镇 and all three exclusions."""
+    from soil_conservation_plugin.core.demo_region import generate_demo_region
+
+    demo = generate_demo_region(tmp_path / "demo", scale=0.25)
+    out = tmp_path / "demo_out" / "steep.gpkg"
+    params = {
+        "INPUT": str(demo["dem"]),
+        "COUNTY": str(demo["county"]),
+        "COUNTY_CODE_FIELD": "county_code",
+        "COUNTY_NAME_FIELD": "county_name",
+        "TOWNSHIPS": str(demo["townships"]),
+        "TOWNSHIP_CODE_FIELD": "township_code",
+        "TOWNSHIP_NAME_FIELD": "township_name",
+        "FARMLAND": str(demo["farmland"]),
+        "CONSTRUCTION": str(demo["construction"]),
+        "WATER": str(demo["water"]),
+        "OUTPUT": str(out),
+    }
+    result = run_alg("steep_slope", params)
+    names, rows, crs = features_of(result["OUTPUT"])
+    assert FIELDS <= names and len(rows) > 0
+    # independent reference: gdaldem slope ≥ 20°, county by cell centre, minus exclusions, 8-connected patches ≥ 5 ha
+    import geopandas as gpd
+
+    slope = gdaldem_slope(demo["dem"], tmp_path / "ref_slope.tif")
+    with rasterio.open(demo["dem"]) as src:
+        t, shape = src.transform, (src.height, src.width)
+    steep = (slope != -9999) & (slope >= 20)
+
+    def burn(path):
+        return features.rasterize(list(gpd.read_file(path).geometry), out_shape=shape, transform=t, all_touched=False).astype(bool)
+
+    mask = steep & burn(demo["county"]) & ~burn(demo["farmland"]) & ~burn(demo["construction"]) & ~burn(demo["water"])
+    cell_ha = geod_cell_area(t, crs, [shape[0] // 2], [shape[1] // 2])[0] / 1e4
+    labels, n = ndimage.label(mask, structure=np.ones((3, 3)))
+    sizes = np.bincount(labels.ravel())[1:] * cell_ha
+    ref_total = sizes[sizes >= 5.0].sum()
+    total = sum(r["area_ha"] for r in rows)
+    assert total == pytest.approx(ref_total, rel=1e-3)
+    assert len({r["parent_id"] for r in rows}) == int((sizes >= 5.0).sum())
+    for r in rows[:50]:
+        from shapely import wkt
+
+        assert geod_area_ha(wkt.loads(r["geom"].asWkt()), crs) == pytest.approx(r["area_ha"], rel=1e-4)
+    town = read_csv(result["TOWNSHIP_TABLE"])
+    assert len(town) - 1 >= 3  # every demo 乡镇 listed
+    assert float(town[-1]["area_ha"]) == pytest.approx(total, abs=0.01)
+    assert sum(float(r["area_ha"]) for r in town[:-1]) == pytest.approx(total, abs=0.01 * len(town))

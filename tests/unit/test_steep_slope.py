@@ -1,0 +1,469 @@
+"""禁止开垦陡坡地: correctness on synthetic DEMs whose steep cells are known analytically.
+
+The DEMs are ramps whose elevation depends on one axis only, so Horn's slope of
+cell c is exactly atan((z[c+1] − z[c−1]) / (2·spacing)); the reference steep set,
+the cell-centre membership (shapely) and the cell areas (pyproj Geod on each
+cell's corners) are all computed here independently of the plugin's code.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import math
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import rasterio
+from pyproj import CRS, Geod, Transformer
+from rasterio.transform import from_origin
+from shapely.geometry import MultiPolygon, Point, Polygon, box
+from shapely.geometry.polygon import orient
+from shapely.ops import transform as shp_transform
+
+from soil_conservation_plugin.core.errors import InputError
+from soil_conservation_plugin.core.rules import min_patch_rule, steep_slope_threshold
+from soil_conservation_plugin.core.steep_inputs import VectorInput
+from soil_conservation_plugin.core.steep_slope import SteepOptions, delineate, run_steep_slope
+
+UTM = "EPSG:32651"
+X0, Y0, DX = 500000.0, 4800000.0, 30.0
+H, W = 90, 140
+STEEP_DEG = {(1, 50): 30.0, (80, 120): 25.0, (126, 129): 40.0}  # column ranges [a, b) of ramps
+
+
+def ramp_increments(width: int, spacing: float, segments: dict) -> np.ndarray:
+    inc = np.zeros(width)
+    for (a, b), deg in segments.items():
+        inc[a:b] = spacing * math.tan(math.radians(deg))
+    return inc
+
+
+def horn_slope_1d(z: np.ndarray, spacing) -> np.ndarray:
+    """Analytic Horn slope of a profile depending on one axis (edge cells: NaN)."""
+    out = np.full(z.shape, np.nan)
+    out[1:-1] = np.degrees(np.arctan(np.abs(z[2:] - z[:-2]) / (2.0 * np.asarray(spacing)[1:-1] if np.ndim(spacing) else 2.0 * spacing)))
+    return out
+
+
+def write_dem(path, z, transform, crs, nodata=-9999.0):
+    with rasterio.open(path, "w", driver="GTiff", width=z.shape[1], height=z.shape[0], count=1, dtype="float32", crs=crs, transform=transform, nodata=nodata) as dst:
+        dst.write(z.astype("float32"), 1)
+    return path
+
+
+def write_layer(path, geoms, crs, **fields):
+    gpd.GeoDataFrame(fields, geometry=list(geoms), crs=crs).to_file(path, driver="GPKG")
+    return str(path)
+
+
+def geod_cell_area(transform, crs, rows, cols) -> np.ndarray:
+    """Ellipsoidal area (m²) of each cell (rows[i], cols[i]) from its four corners (pyproj Geod)."""
+    crs = CRS.from_user_input(crs)
+    geod = Geod(a=crs.ellipsoid.semi_major_metre, b=crs.ellipsoid.semi_minor_metre)
+    to_geo = Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True)
+    out = np.empty(len(rows))
+    for i, (r, c) in enumerate(zip(rows, cols)):
+        xs = [c, c + 1, c + 1, c]
+        ys = [r, r, r + 1, r + 1]
+        px = [transform.c + x * transform.a for x in xs]
+        py = [transform.f + y * transform.e for y in ys]
+        lon, lat = (px, py) if crs.is_geographic else to_geo.transform(px, py)
+        out[i] = abs(geod.polygon_area_perimeter(lon, lat)[0])
+    return out
+
+
+def centres_inside(transform, shape, geom) -> np.ndarray:
+    h, w = shape
+    inside = np.zeros(shape, bool)
+    for r in range(h):
+        for c in range(w):
+            x, y = transform * (c + 0.5, r + 0.5)
+            inside[r, c] = geom.contains(Point(x, y))
+    return inside
+
+
+def geod_area_ha(geom, crs) -> float:
+    crs = CRS.from_user_input(crs)
+    geod = Geod(a=crs.ellipsoid.semi_major_metre, b=crs.ellipsoid.semi_minor_metre)
+    if not crs.is_geographic:
+        geom = shp_transform(Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True).transform, geom)
+    # Geod's area is signed: orient each part (shell counter-clockwise, holes clockwise)
+    return sum(abs(geod.geometry_area_perimeter(orient(part, 1.0))[0]) for part in getattr(geom, "geoms", [geom])) / 1e4
+
+
+@pytest.fixture()
+def utm_case(tmp_path):
+    """Projected ramps: 30°, 25° and a narrow 40° stripe, a NoData hole, a county, two 乡镇, one exclusion."""
+    inc = ramp_increments(W, DX, STEEP_DEG)
+    z = np.tile(np.cumsum(inc) + 100.0, (H, 1))
+    z[40:44, 20:24] = -9999.0  # NoData hole inside the 30° ramp
+    t = from_origin(X0, Y0, DX, DX)
+    dem = write_dem(tmp_path / "dem.tif", z, t, UTM)
+    county_geom = Polygon([(X0 + 50, Y0 - 50), (X0 + 4100, Y0 - 200), (X0 + 4000, Y0 - 2600), (X0 + 80, Y0 - 2500)])
+    county = write_layer(tmp_path / "county.gpkg", [county_geom], UTM, code=["220521"], name=["通化县"])
+    towns = [box(X0, Y0 - 1300, X0 + 5000, Y0), box(X0, Y0 - 3000, X0 + 5000, Y0 - 1300)]
+    twn = write_layer(tmp_path / "twn.gpkg", towns, UTM, tcode=["220521100", "220521101"], tname=["快大茂镇", "二密镇"])
+    excl_geom = box(X0 + 2500, Y0 - 1000, X0 + 3000, Y0 - 400)
+    excl = write_layer(tmp_path / "excl.gpkg", [excl_geom], UTM, kind=["水域"])
+    # independent reference
+    zz = np.where(z == -9999.0, np.nan, z)
+    slope = np.full(z.shape, np.nan)
+    gx = (zz[:, 2:] - zz[:, :-2]) / (2 * DX)
+    ok = np.isfinite(zz[:-2, :-2] + zz[:-2, 1:-1] + zz[:-2, 2:] + zz[1:-1, :-2] + zz[1:-1, 1:-1] + zz[1:-1, 2:] + zz[2:, :-2] + zz[2:, 1:-1] + zz[2:, 2:])
+    slope[1:-1, 1:-1] = np.where(ok, np.degrees(np.arctan(np.abs(gx[1:-1]))), np.nan)
+    return {
+        "dem": dem,
+        "county": VectorInput(county, code_field="code", name_field="name", label="县界"),
+        "twn": VectorInput(twn, code_field="tcode", name_field="tname", label="乡镇"),
+        "excl": VectorInput(excl, label="水域"),
+        "transform": t,
+        "slope": slope,
+        "county_geom": county_geom,
+        "towns": towns,
+        "excl_geom": excl_geom,
+        "tmp": tmp_path,
+    }
+
+
+def expected_cells(case, threshold, exclude=True):
+    steep = np.nan_to_num(case["slope"], nan=-1) >= threshold
+    inside = centres_inside(case["transform"], steep.shape, case["county_geom"])
+    sel = steep & inside
+    if exclude:
+        sel &= ~centres_inside(case["transform"], steep.shape, case["excl_geom"])
+    return sel
+
+
+def test_rules_defaults():
+    jl = steep_slope_threshold("220521")
+    assert jl.value == 20 and "吉林" in jl.scope and "NOT FOUND" in jl.source
+    nat = steep_slope_threshold(None)
+    assert nat.value == 25 and "第二十条" in nat.source
+    assert steep_slope_threshold("410000").value == 25  # a province without its own rule: the law
+    mp = min_patch_rule()
+    assert mp.value == 5 and mp.default and "上党区" in mp.source
+
+
+def test_total_area_equals_reference_cells(utm_case):
+    """Total = area of cells ≥ 20° in the county, less exclusions and small patches (none here), within 0.1 %."""
+    case = utm_case
+    res = delineate(case["dem"], case["county"], case["twn"], exclusions=[case["excl"]], options=SteepOptions(min_patch_ha=0, band_cells=16 * W))
+    sel = expected_cells(case, 20.0)
+    rows, cols = np.nonzero(sel)
+    ref_ha = geod_cell_area(case["transform"], UTM, rows, cols).sum() / 1e4
+    assert ref_ha > 100
+    assert res.total_ha == pytest.approx(ref_ha, rel=1e-3)
+    assert sum(p.cells for p in res.pieces) == sel.sum()
+    # polygons follow cell edges: their ellipsoidal area equals the piece area
+    for p in res.pieces:
+        assert p.geometry.is_valid
+        assert geod_area_ha(p.geometry, UTM) == pytest.approx(p.area_ha, rel=1e-5)  # tighter than the 0.1 % asked: catches planar areas
+        assert p.slope_max >= 20 and p.slope_mean >= 20
+        # every vertex on a cell corner
+        for poly in p.geometry.geoms:
+            cx, cy = np.asarray(poly.exterior.coords).T
+            assert np.allclose((cx - X0) / DX, np.round((cx - X0) / DX), atol=1e-6)
+            assert np.allclose((Y0 - cy) / DX, np.round((Y0 - cy) / DX), atol=1e-6)
+
+
+def test_township_split_keeps_parent_id(utm_case):
+    case = utm_case
+    res = delineate(case["dem"], case["county"], case["twn"], options=SteepOptions(min_patch_ha=0, band_cells=16 * W))
+    parents = {}
+    for p in res.pieces:
+        parents.setdefault(p.parent_id, []).append(p)
+        assert p.patch_id.startswith(p.parent_id + "-")
+    # both wide ramps cross the 乡镇 border at y = Y0 - 1300: two pieces each, one per 乡镇
+    split = [ps for ps in parents.values() if len(ps) == 2]
+    assert len(split) >= 2
+    for ps in split:
+        assert {p.township for p in ps} == {1, 2}
+        union = ps[0].geometry.union(ps[1].geometry)
+        assert union.geom_type == "Polygon"  # the two pieces are one contiguous patch
+        north = [p for p in ps if p.township == 1][0].geometry
+        assert north.bounds[1] == pytest.approx(Y0 - 1290.0)  # border on the cell edge below the line's centre rule
+    assert len(res.pieces) == len({p.patch_id for p in res.pieces})
+
+
+def test_nodata_hole_is_not_steep(utm_case):
+    case = utm_case
+    res = delineate(case["dem"], case["county"], options=SteepOptions(min_patch_ha=0))
+    hole_ring = box(X0 + 19 * DX + 1, Y0 - 45 * DX + 1, X0 + 25 * DX - 1, Y0 - 39 * DX - 1)  # hole + 1-cell ring
+    for p in res.pieces:
+        assert p.geometry.intersection(hole_ring).area == pytest.approx(0.0, abs=1e-6)
+    sel = expected_cells(case, 20.0, exclude=False)
+    assert sum(p.cells for p in res.pieces) == sel.sum()
+
+
+def test_minimum_patch_drops_small_patches(utm_case):
+    case = utm_case
+    res0 = delineate(case["dem"], case["county"], options=SteepOptions(min_patch_ha=0))
+    areas = sorted((sum(q.area_ha for q in res0.pieces if q.parent_id == pid), pid) for pid in {p.parent_id for p in res0.pieces})
+    assert len(areas) == 3  # 30°, 25° and the narrow 40° stripe
+    smallest, largest = areas[0][0], areas[-1][0]
+    limit = (smallest + areas[1][0]) / 2
+    res = delineate(case["dem"], case["county"], options=SteepOptions(min_patch_ha=limit))
+    assert res.patch_count == 2
+    assert res.total_ha == pytest.approx(res0.total_ha - smallest, abs=0.01)
+    assert res.stats["dropped_small_patches"] == 1
+    assert res.min_patch.value == limit and not res.min_patch.default
+    default = delineate(case["dem"], case["county"])
+    assert default.min_patch.value == 5 and default.min_patch.default
+    assert largest > 5
+
+
+def test_outputs_tables_and_metadata(utm_case):
+    case = utm_case
+    out = case["tmp"] / "out" / "steep.gpkg"
+    res, paths = run_steep_slope(case["dem"], case["county"], out, townships=case["twn"], exclusions=[case["excl"]], options=SteepOptions(min_patch_ha=0))
+    layer = gpd.read_file(out, layer="steep_slope")
+    assert len(layer) == len(res.pieces) > 0
+    assert {"patch_id", "parent_id", "cnty_code", "cnty_name", "twn_code", "twn_name", "area_ha", "slope_mean", "slope_max", "thresh_deg"} <= set(layer.columns)
+    assert (layer.thresh_deg == 20).all() and (layer.cnty_code == "220521").all()
+    assert set(layer.twn_name) == {"快大茂镇", "二密镇"}
+    layer_total = layer.area_ha.sum()
+    with open(paths["county_csv"], encoding="utf-8-sig") as fh:
+        county = list(csv.DictReader(fh))
+    with open(paths["township_csv"], encoding="utf-8-sig") as fh:
+        town = list(csv.DictReader(fh))
+    assert county[-1]["county_code"] == "合计" and town[-1]["county_code"] == "合计"
+    assert float(county[-1]["area_ha"]) == pytest.approx(layer_total, abs=0.01)
+    assert float(town[-1]["area_ha"]) == pytest.approx(layer_total, abs=0.01)
+    assert sum(float(r["area_ha"]) for r in town[:-1]) == pytest.approx(layer_total, abs=0.01)
+    for r in town[:-1]:
+        assert float(r["area_ha"]) == pytest.approx(layer[layer.twn_code == r["township_code"]].area_ha.sum(), abs=0.01)
+        assert int(r["patch_count"]) == layer[layer.twn_code == r["township_code"]].parent_id.nunique()
+    import openpyxl
+
+    wb = openpyxl.load_workbook(paths["xlsx"])
+    assert {"县 county", "乡镇 township", "图斑清单 patches", "说明 notes"} <= set(wb.sheetnames)
+    meta = json.loads(open(paths["metadata"], encoding="utf-8").read())
+    assert meta["parameters"]["threshold_deg"] == 20 and meta["parameters"]["min_patch_ha"] == 0
+    assert meta["rules"]["steep_slope_threshold"]["scope"].startswith("220000")
+    assert meta["inputs"]["dem"]["sha256"] and meta["inputs"]["exclusion_1"]["sha256"]
+    assert meta["results"]["excluded_steep_ha"]["水域"] > 0
+    assert meta["plugin_version"]
+
+
+def test_seams_do_not_change_result(utm_case):
+    case = utm_case
+    one = delineate(case["dem"], case["county"], case["twn"], options=SteepOptions(min_patch_ha=0))
+    many = delineate(case["dem"], case["county"], case["twn"], options=SteepOptions(min_patch_ha=0, band_cells=16 * W))
+    assert [(p.patch_id, p.area_ha, p.cells) for p in one.pieces] == [(p.patch_id, p.area_ha, p.cells) for p in many.pieces]
+    for a, b in zip(one.pieces, many.pieces):
+        assert a.geometry.symmetric_difference(b.geometry).area == pytest.approx(0, abs=1e-3)
+
+
+def test_connectivity_4_and_8(tmp_path):
+    """Two squares of a county touching at one corner: one patch with 8-connectivity, two with 4."""
+    inc = ramp_increments(60, DX, {(0, 60): 30.0})
+    z = np.tile(np.cumsum(inc), (60, 1))
+    t = from_origin(X0, Y0, DX, DX)
+    dem = write_dem(tmp_path / "dem.tif", z, t, UTM)
+    a = box(X0 + 10 * DX, Y0 - 30 * DX, X0 + 30 * DX, Y0 - 10 * DX)
+    b = box(X0 + 30 * DX, Y0 - 50 * DX, X0 + 50 * DX, Y0 - 30 * DX)
+    county = VectorInput(write_layer(tmp_path / "c.gpkg", [MultiPolygon([a, b])], UTM, code=["220581"]), code_field="code")
+    r8 = delineate(dem, county, options=SteepOptions(min_patch_ha=0, connectivity=8, band_cells=16 * 60))
+    r4 = delineate(dem, county, options=SteepOptions(min_patch_ha=0, connectivity=4, band_cells=16 * 60))
+    assert r8.patch_count == 1 and r4.patch_count == 2
+    assert r8.total_ha == pytest.approx(r4.total_ha) == pytest.approx(800 * 0.09 / 0.9992, rel=1e-3)
+
+
+def test_geographic_dem_and_reprojected_boundary(tmp_path):
+    """A 3″ DEM in EPSG:4490 at 42°N, ramps along rows; the county is given in UTM and reprojected."""
+    h, w, res_deg = 80, 70, 1 / 1200
+    west, north = 125.9, 42.05
+    t = from_origin(west, north, res_deg, res_deg)
+    lat_c = north - (np.arange(h) + 0.5) * res_deg
+    geod = Geod(ellps="GRS80")
+    # exact ground distance between successive row centres along the meridian
+    step = np.array([geod.inv(west, lat_c[i], west, lat_c[i + 1])[2] for i in range(h - 1)])
+    tan = np.where((np.arange(1, h) >= 10) & (np.arange(1, h) < 60), math.tan(math.radians(28)), 0.0)
+    zc = np.r_[0.0, np.cumsum(step * tan)]
+    z = np.tile(zc[:, None], (1, w)) + 200
+    dem = write_dem(tmp_path / "dem.tif", z, t, "EPSG:4490")
+    to_utm = Transformer.from_crs("EPSG:4490", UTM, always_xy=True).transform
+    geo_county = Polygon([(west + 0.005, north - 0.004), (west + 0.052, north - 0.006), (west + 0.05, north - 0.06), (west + 0.006, north - 0.058)])
+    utm_county = shp_transform(to_utm, geo_county)
+    county = VectorInput(write_layer(tmp_path / "c.gpkg", [utm_county], UTM, code=["220524"], name=["柳河县"]), code_field="code", name_field="name")
+    res = delineate(dem, county, options=SteepOptions(min_patch_ha=0, band_cells=16 * w))
+    assert any("重投影" in m for m in res.messages)
+    # reference: analytic steep rows (Horn with this row's meridional spacing) and centres in the reprojected polygon
+    back = shp_transform(Transformer.from_crs(UTM, "EPSG:4490", always_xy=True).transform, utm_county)
+    dy = np.r_[np.nan, (step[:-1] + step[1:]) / 2, np.nan]
+    slope_row = horn_slope_1d(zc, dy)
+    steep = np.tile((np.nan_to_num(slope_row, nan=-1) >= 20)[:, None], (1, w))
+    steep[:, [0, w - 1]] = False
+    sel = steep & centres_inside(t, (h, w), back)
+    rows, cols = np.nonzero(sel)
+    ref_ha = geod_cell_area(t, "EPSG:4490", rows, cols).sum() / 1e4
+    assert res.total_ha == pytest.approx(ref_ha, rel=1e-3)
+    assert res.total_ha > 50
+    for p in res.pieces:
+        assert geod_area_ha(p.geometry, "EPSG:4490") == pytest.approx(p.area_ha, rel=1e-5)
+
+
+def test_units_carry_unit_code(utm_case):
+    case = utm_case
+    units = [box(X0, Y0 - 3000, X0 + 2000, Y0), box(X0 + 2000, Y0 - 3000, X0 + 5000, Y0)]
+    upath = write_layer(case["tmp"] / "units.gpkg", units, UTM, unit_code=["U001", "U002"], unit_name=["甲沟", "乙沟"], county_code=["220521", "220521"])
+    out = case["tmp"] / "u" / "steep.gpkg"
+    res, paths = run_steep_slope(case["dem"], case["county"], out, townships=case["twn"], units=VectorInput(upath, label="小流域"), options=SteepOptions(min_patch_ha=0))
+    layer = gpd.read_file(out)
+    assert set(layer.unit_code) == {"U001", "U002"}
+    with open(paths["unit_csv"], encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    for code in ("U001", "U002"):
+        row = [r for r in rows if r["unit_code"] == code][0]
+        assert float(row["area_ha"]) == pytest.approx(layer[layer.unit_code == code].area_ha.sum(), abs=0.01)
+        # unit pieces lie inside their unit
+        geom = units[0] if code == "U001" else units[1]
+        assert layer[layer.unit_code == code].geometry.unary_union.difference(geom).area == pytest.approx(0, abs=1e-3)
+    assert float(rows[-1]["area_ha"]) == pytest.approx(layer.area_ha.sum(), abs=0.01)
+
+
+def test_two_counties_are_separate_patches(tmp_path):
+    inc = ramp_increments(60, DX, {(0, 60): 30.0})
+    z = np.tile(np.cumsum(inc), (40, 1))
+    t = from_origin(X0, Y0, DX, DX)
+    dem = write_dem(tmp_path / "dem.tif", z, t, UTM)
+    a, b = box(X0, Y0 - 1200, X0 + 900, Y0), box(X0 + 900, Y0 - 1200, X0 + 1800, Y0)
+    county = VectorInput(write_layer(tmp_path / "c.gpkg", [a, b], UTM, code=["220502", "220503"], name=["东昌区", "二道江区"]), code_field="code", name_field="name")
+    res = delineate(dem, county, options=SteepOptions(min_patch_ha=0, band_cells=16 * 60))
+    assert res.patch_count == 2
+    assert {p.parent_id.split("-")[0] for p in res.pieces} == {"220502", "220503"}
+    assert all(p.geometry.within(a.buffer(1e-6)) for p in res.pieces if p.parent_id.startswith("220502"))
+
+
+def test_ids_are_stable_and_row_major(utm_case):
+    case = utm_case
+    r1 = delineate(case["dem"], case["county"], options=SteepOptions(min_patch_ha=0))
+    r2 = delineate(case["dem"], case["county"], options=SteepOptions(min_patch_ha=0, band_cells=16 * W))
+    assert [p.patch_id for p in r1.pieces] == [p.patch_id for p in r2.pieces]
+    firsts = []
+    for p in r1.pieces:
+        minx, miny, maxx, maxy = p.geometry.bounds
+        firsts.append((round((Y0 - maxy) / DX), round((minx - X0) / DX)))
+    assert [p.parent_id for p in r1.pieces] == sorted(p.parent_id for p in r1.pieces)
+    assert firsts == sorted(firsts)
+
+
+def test_empty_result_gives_empty_layer_and_zero_tables(utm_case):
+    case = utm_case
+    out = case["tmp"] / "empty" / "steep.gpkg"
+    res, paths = run_steep_slope(case["dem"], case["county"], out, townships=case["twn"], options=SteepOptions(threshold=45))
+    assert res.pieces == [] and res.total_ha == 0
+    assert any("no steep-slope patch" in m for m in res.messages)
+    layer = gpd.read_file(out, layer="steep_slope")
+    assert len(layer) == 0 and "patch_id" in layer.columns
+    with open(paths["township_csv"], encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    assert {r["township_name"] for r in rows[:-1]} == {"快大茂镇", "二密镇"}
+    assert all(float(r["area_ha"]) == 0 for r in rows)
+    assert res.threshold.scope == "user"
+
+
+# ----------------------------------------------------------------------------- bad input
+def _expect_input_error(fn, layer_part, en_part):
+    with pytest.raises(InputError) as err:
+        fn()
+    assert layer_part in err.value.layer
+    assert en_part in err.value.en
+    assert err.value.zh  # bilingual
+    return err.value
+
+
+def test_bad_dem_crs(utm_case, tmp_path):
+    case = utm_case
+    z = np.ones((20, 20))
+    nocrs = write_dem(tmp_path / "nocrs.tif", z, from_origin(X0, Y0, DX, DX), None)
+    _expect_input_error(lambda: delineate(nocrs, case["county"]), "DEM", "no coordinate reference system")
+    merc = write_dem(tmp_path / "merc.tif", z, from_origin(14e6, 5e6, 30, 30), "EPSG:3857")
+    _expect_input_error(lambda: delineate(merc, case["county"]), "DEM", "Web Mercator")
+    allnd = write_dem(tmp_path / "nd.tif", np.full((20, 20), -9999.0), from_origin(X0, Y0, DX, DX), UTM)
+    _expect_input_error(lambda: delineate(allnd, case["county"]), "DEM", "only NoData")
+
+
+def test_bad_threshold_and_fields(utm_case):
+    case = utm_case
+    for bad in (-1, 90.5, float("nan")):
+        _expect_input_error(lambda: delineate(case["dem"], case["county"], options=SteepOptions(threshold=bad)), "threshold", "0–90")
+    missing = VectorInput(case["county"].path, code_field="adcode", label="县界")
+    _expect_input_error(lambda: delineate(case["dem"], missing), "县界", "no field 'adcode'")
+    _expect_input_error(lambda: delineate(case["dem"], case["county"], options=SteepOptions(connectivity=6)), "connectivity", "4 or 8")
+    _expect_input_error(lambda: delineate(case["dem"], case["county"], options=SteepOptions(min_patch_ha=-1)), "minimum patch", "negative")
+
+
+def test_county_outside_dem(utm_case):
+    case = utm_case
+    far = write_layer(case["tmp"] / "far.gpkg", [box(X0 + 1e5, Y0 - 1e5, X0 + 1.1e5, Y0 - 0.9e5)], UTM, code=["220521"])
+    _expect_input_error(lambda: delineate(case["dem"], VectorInput(far, code_field="code", label="县界")), "县界", "does not overlap")
+
+
+def test_invalid_polygon_is_repaired_and_counted(utm_case):
+    case = utm_case
+    # a bow-tie county: self-intersecting ring
+    bow = Polygon([(X0 + 100, Y0 - 100), (X0 + 4000, Y0 - 2500), (X0 + 4000, Y0 - 100), (X0 + 100, Y0 - 2500)])
+    assert not bow.is_valid
+    path = write_layer(case["tmp"] / "bow.gpkg", [bow], UTM, code=["220521"])
+    res = delineate(case["dem"], VectorInput(path, code_field="code", label="县界"), options=SteepOptions(min_patch_ha=0))
+    assert res.counties.repaired == 1
+    assert any("repaired 1" in m for m in res.messages)
+    from shapely.validation import make_valid
+
+    fixed = make_valid(bow)
+    steep = np.nan_to_num(case["slope"], nan=-1) >= 20
+    sel = steep & centres_inside(case["transform"], steep.shape, fixed)
+    assert sum(p.cells for p in res.pieces) == sel.sum()
+
+
+def test_minimum_patch_with_many_bands_equals_filtering_all_patches(tmp_path):
+    """Rough terrain, many small patches: dropping small patches inside bands (early) or after joining
+    the bands gives the same patches as keeping all and filtering by area."""
+    rng = np.random.default_rng(11)
+    from scipy import ndimage
+
+    z = ndimage.gaussian_filter(rng.normal(size=(160, 150)), 2.0) * 150.0  # ~27 % steep, ~280 patches
+    t = from_origin(X0, Y0, DX, DX)
+    dem = write_dem(tmp_path / "dem.tif", z, t, UTM)
+    county = VectorInput(write_layer(tmp_path / "c.gpkg", [box(X0, Y0 - 160 * DX, X0 + 150 * DX, Y0)], UTM, code=["220521"]), code_field="code")
+    every = delineate(dem, county, options=SteepOptions(min_patch_ha=0, band_cells=16 * 150))
+    sizes = {}
+    for p in every.pieces:
+        sizes[p.parent_id] = sizes.get(p.parent_id, 0) + p.area_ha
+    assert len(sizes) > 20
+    distinct = sorted(set(sizes.values()))
+    mid = len(distinct) // 2
+    limit = (distinct[mid - 1] + distinct[mid]) / 2  # between two patch sizes: no rounding ties
+    kept = sorted(a for a in sizes.values() if a >= limit)
+    for band_cells in (16 * 150, 10**9):
+        res = delineate(dem, county, options=SteepOptions(min_patch_ha=limit, band_cells=band_cells))
+        got = sorted(sum(q.area_ha for q in res.pieces if q.parent_id == pid) for pid in {p.parent_id for p in res.pieces})
+        assert got == pytest.approx(kept, abs=1e-3)
+        assert res.stats["dropped_small_patches"] == len(sizes) - len(kept)
+        assert res.stats["dropped_small_ha"] == pytest.approx(sum(a for a in sizes.values() if a < limit), abs=0.01)
+
+
+def test_cancel_between_bands_writes_nothing(utm_case):
+    from soil_conservation_plugin.core.errors import CancelledError
+    from soil_conservation_plugin.core.feedback import Feedback
+
+    class CancelAfter(Feedback):
+        def __init__(self, n):
+            self.n, self.progressed = n, []
+
+        def progress(self, percent):
+            self.progressed.append(percent)
+
+        def cancelled(self):
+            self.n -= 1
+            return self.n < 0
+
+    case = utm_case
+    out = case["tmp"] / "cancel" / "steep.gpkg"
+    fb = CancelAfter(3)
+    with pytest.raises(CancelledError):
+        run_steep_slope(case["dem"], case["county"], out, options=SteepOptions(band_cells=16 * W), feedback=fb)
+    assert fb.progressed and max(fb.progressed) < 60  # stopped inside the band loop, after reporting progress
+    assert not out.exists() and not (case["tmp"] / "cancel" / "steep_county.csv").exists()
