@@ -21,6 +21,7 @@ from .feedback import Feedback
 from .io import atomic_path
 
 SLOPE_NODATA = -9999.0
+GDAL_CACHE_BYTES = 256 << 20
 
 
 @numba.njit(parallel=True, cache=True)
@@ -70,7 +71,8 @@ def slope_block(z: np.ndarray, dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
 def slope_bands(dem: Dem, feedback: Feedback | None = None, band_cells: int = DEFAULT_BAND_CELLS):
     """Yield (row0, row1, slope) bands over the whole DEM; progress 0–100 and cancel between bands."""
     feedback = feedback or Feedback()
-    with rasterio.open(dem.path) as src:
+    # GDAL's default block cache (5 % of RAM) would hold most of a large DEM; bands need far less.
+    with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_BYTES), rasterio.open(dem.path) as src:
         for row0, row1, z in dem.bands(src, band_cells):
             feedback.check()
             dx, dy = dem.spacing(np.arange(row0 - 1, row1 + 1))

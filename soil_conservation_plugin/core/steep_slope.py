@@ -41,7 +41,7 @@ from .dem import DEFAULT_BAND_CELLS, Dem, open_dem
 from .errors import InputError
 from .feedback import Feedback, SubFeedback
 from .rules import RuleValue, min_patch_rule, steep_slope_threshold
-from .slope import SLOPE_NODATA
+from .slope import GDAL_CACHE_BYTES, SLOPE_NODATA
 from .steep_areas import CellAreas
 from .steep_kernels import steep_slope_block
 from .steep_inputs import VectorInput, Zones, load_zones, polygon_area_ha
@@ -49,7 +49,6 @@ from .steep_inputs import VectorInput, Zones, load_zones, polygon_area_ha
 UNIT_FIELDS = ("unit_code", "unit_name", "county_code")
 # 4 M cells per band: ~300 MB working set; the per-band cost is small, so smaller bands only cut memory
 BAND_CELLS = min(DEFAULT_BAND_CELLS, 1 << 22)
-GDAL_CACHE_MB = 256
 OUTSIDE_TOWNSHIP = ("", "(乡镇外 outside townships)")
 OUTSIDE_UNIT = ("", "(小流域外 outside units)")
 
@@ -303,7 +302,7 @@ def _run(res: SteepResult, excl: list[Zones], options: SteepOptions, feedback: F
     p1 = SubFeedback(feedback, 0, 60)
     # each band is read once (plus two halo rows): a small block cache is enough, and GDAL's
     # default (5 % of RAM) would otherwise fill with the whole DEM and dominate the peak RSS
-    with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB << 20), rasterio.open(dem.path) as src:  # bytes
+    with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_BYTES), rasterio.open(dem.path) as src:
         for row0, row1, z in dem.bands(src, options.band_cells):
             feedback.check()
             h = row1 - row0
