@@ -46,9 +46,10 @@ def main(argv=None) -> int:
     app, plugin = start_qgis()
     try:
         from .core.feedback import PrintFeedback
-        from .processing.pipeline import run_demo
+        from .processing.pipeline import describe, run_demo
 
         results = run_demo(args.out_dir, scale=args.scale, feedback=PrintFeedback())
+        print(describe(results))
         print(f"\nResults folder / 结果目录: {results.resolve()}")
         return 0
     finally:
