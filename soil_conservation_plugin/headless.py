@@ -13,11 +13,13 @@ from pathlib import Path
 QGIS_PLUGINS = "/usr/share/qgis/python/plugins"
 
 
-def start_qgis():
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+def start_qgis(gui: bool = False):
+    """A running QgsApplication (with widgets when ``gui``), Processing, and the plugin's provider."""
+    if not gui:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from qgis.core import QgsApplication
 
-    app = QgsApplication([], False)
+    app = QgsApplication([], gui)
     app.initQgis()
     if QGIS_PLUGINS not in sys.path and Path(QGIS_PLUGINS).is_dir():
         sys.path.append(QGIS_PLUGINS)

@@ -67,8 +67,11 @@ class Dem:
             yield row0, row1, self.read_rows(src, row0 - 1, row1 + 1)
 
 
-def open_dem(path, layer: str = "DEM") -> Dem:
-    """Open and check a DEM before any work: readable, a ground-capable CRS, no rotation, some data."""
+def open_dem(path, layer: str = "DEM", require_data: bool = True) -> Dem:
+    """Open and check a raster before any work: readable, a ground-capable CRS, no rotation, some data.
+
+    Any grid the plugin measures on (DEM, erosion, land use, FVC) goes through here.
+    """
     path = Path(path)
     try:
         src = rasterio.open(path)
@@ -80,7 +83,7 @@ def open_dem(path, layer: str = "DEM") -> Dem:
         if t.b != 0 or t.d != 0:
             raise InputError(layer, "栅格带旋转参数，请先重采样为正北方向", "raster is rotated; resample it north-up first")
         dem = Dem(path, layer, crs, src.crs, t, src.width, src.height, src.nodata, src.dtypes[0])
-        if not _has_valid_cell(dem, src):
+        if require_data and not _has_valid_cell(dem, src):
             raise InputError(layer, "DEM 全部为无数据(NoData)值", "the DEM holds only NoData cells")
     return dem
 

@@ -130,16 +130,8 @@ class Grid:
 
 
 def open_grid(path, layer: str) -> Grid:
-    try:
-        src = rasterio.open(path)
-    except Exception as exc:
-        raise InputError(layer, f"无法读取栅格文件 {path}: {exc}", f"cannot read raster {path}: {exc}") from exc
-    with src:
-        crs = check_ground_crs(src.crs, layer)
-        t = src.transform
-        if t.b != 0 or t.d != 0:
-            raise InputError(layer, "栅格带旋转参数，请先重采样为正北方向", "raster is rotated; resample it north-up first")
-        return Grid(t, src.width, src.height, crs, src.crs)
+    r = open_dem(path, layer, require_data=False)
+    return Grid(r.transform, r.width, r.height, r.crs, r.rio_crs)
 
 
 @dataclass

@@ -14,7 +14,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-QGIS_PLUGINS = "/usr/share/qgis/python/plugins"
 LOCALES = ("en", "zh_CN")
 PAGE_NAMES = ("data", "units", "steep", "zoning", "checks", "publish")
 
@@ -60,25 +59,16 @@ def main(argv=None) -> int:
 
     from qgis.core import QgsApplication, QgsProject, QgsRasterLayer, QgsVectorLayer
 
-    app = QgsApplication([], True)
-    app.initQgis()
-    if QGIS_PLUGINS not in sys.path and Path(QGIS_PLUGINS).is_dir():
-        sys.path.append(QGIS_PLUGINS)
-    from processing.core.Processing import Processing
     from qgis.gui import QgsMapCanvas, QgsMessageBar
     from qgis.PyQt.QtCore import QSize, Qt
     from qgis.PyQt.QtGui import QColor
     from qgis.PyQt.QtWidgets import QMainWindow, QVBoxLayout, QWidget
 
-    Processing.initialize()
     from ..core.demo_region import generate_demo_region
-    from ..plugin import SoilConservationPlugin
+    from ..headless import start_qgis
     from ..translation import install_translator, remove_translator
 
-    plugin = SoilConservationPlugin(None)
-    plugin.initProcessing()
-    if plugin.provider is None:
-        raise SystemExit("the plugin's Processing provider did not load (missing packages?)")
+    app, plugin = start_qgis(gui=True)
     remove_translator(plugin.translator)
 
     from qgis.core import QgsSettings
