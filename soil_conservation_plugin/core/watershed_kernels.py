@@ -1,0 +1,259 @@
+"""Compiled kernels of the 小流域 delineation, on flat (row-major) cell indices.
+
+``ds`` is pyflwdir's next-downstream index (a pit points to itself, -1 = no data);
+``seq`` lists valid cells from down- to upstream. ``zone`` > 0 marks a cell of the
+region and names its county (1..n); 0 is outside the region. A unit never crosses
+a zone boundary: flow that crosses one is cut there, so each unit is a subtree of
+the D8 tree inside one county, with a single outlet cell.
+"""
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+# D8 offsets in a fixed order (determinism) and pyflwdir's D8 codes for them
+_DR = np.array([-1, -1, -1, 0, 0, 1, 1, 1], dtype=np.int64)
+_DC = np.array([-1, 0, 1, -1, 1, -1, 0, 1], dtype=np.int64)
+_D8 = np.array([32, 64, 128, 16, 1, 8, 4, 2], dtype=np.uint8)
+D8_NODATA = 247
+
+
+@numba.njit(cache=True)
+def partition(seq, ds, area, zone, ncol, nrow, min_a, max_a, stream_a):  # pragma: no cover - compiled
+    """Mark unit outlets while walking up→downstream; returns (outlet, upa, open).
+
+    ``upa``: upstream area (area units of ``area``) of every cell; ``open``: area of
+    the unit still growing at the cell. Where two or more streams (children with
+    upa ≥ stream_a) whose open units already reach ``min_a`` meet, each is closed
+    there; whenever a cell's open unit would exceed ``max_a`` its largest
+    open children are closed until it fits. Zone changes and pits always close.
+    """
+    n = ds.size
+    outlet = np.zeros(n, dtype=np.bool_)
+    upa = np.zeros(n, dtype=np.float64)
+    opn = np.zeros(n, dtype=np.float64)
+    kids = np.empty(8, dtype=np.int64)
+    kept = np.zeros(8, dtype=np.bool_)
+    for k in range(seq.size - 1, -1, -1):
+        p = seq[k]
+        r0 = p // ncol
+        c0 = p % ncol
+        zp = zone[p]
+        nk = 0
+        up = area[p]
+        for j in range(8):
+            r = r0 + _DR[j]
+            c = c0 + _DC[j]
+            if r < 0 or r >= nrow or c < 0 or c >= ncol:
+                continue
+            q = r * ncol + c
+            if ds[q] == p:
+                kids[nk] = q
+                nk += 1
+                up += upa[q]
+        upa[p] = up
+        tot = area[p] if zp > 0 else 0.0
+        nbig = 0
+        for j in range(nk):
+            q = kids[j]
+            if zone[q] == zp and zp > 0 and upa[q] >= stream_a and opn[q] >= min_a:
+                nbig += 1
+        for j in range(nk):
+            q = kids[j]
+            kept[j] = False
+            zq = zone[q]
+            if zq <= 0:
+                continue
+            if zq != zp:
+                outlet[q] = True
+            elif nbig >= 2 and upa[q] >= stream_a and opn[q] >= min_a:
+                outlet[q] = True
+            else:
+                kept[j] = True
+                tot += opn[q]
+        while tot > max_a:
+            best = -1
+            for j in range(nk):
+                if kept[j] and (best < 0 or opn[kids[j]] > opn[kids[best]]):
+                    best = j
+            if best < 0:
+                break
+            kept[best] = False
+            outlet[kids[best]] = True
+            tot -= opn[kids[best]]
+        opn[p] = tot
+        if zp > 0 and ds[p] == p:
+            outlet[p] = True
+    return outlet, upa, opn
+
+
+@numba.njit(cache=True)
+def label_cells(seq, ds, zone, outlet):  # pragma: no cover - compiled
+    """Label of every cell = flat index of its unit's outlet; -1 outside the region."""
+    lab = np.full(ds.size, -1, dtype=ds.dtype)  # int32 below 2^31 cells: half the memory
+    for k in range(seq.size):
+        i = seq[k]
+        if zone[i] <= 0:
+            continue
+        if outlet[i]:
+            lab[i] = i
+        else:
+            lab[i] = lab[ds[i]]
+    return lab
+
+
+@numba.njit(cache=True)
+def flip_path(ds, b, n, outlet_cell):  # pragma: no cover - compiled
+    """Re-route a unit into a neighbour: b → n, and reverse the flow path b … outlet_cell."""
+    prev = n
+    x = b
+    for _ in range(ds.size):
+        nxt = ds[x]
+        ds[x] = prev
+        if x == outlet_cell:
+            return True
+        prev = x
+        x = nxt
+    return False
+
+
+@numba.njit(cache=True)
+def relabel(lab, cells, roots, final_id):  # pragma: no cover - compiled
+    """int32 unit raster (flat): final_id[root] for each labelled cell, 0 elsewhere.
+
+    ``cells`` (sorted outlet cells of the first partition) and ``roots`` (their unit's
+    root id after merging) map a cell's label to its final unit by binary search.
+    """
+    out = np.zeros(lab.size, dtype=np.int32)
+    for i in range(lab.size):
+        o = lab[i]
+        if o >= 0:
+            j = np.searchsorted(cells, o)
+            out[i] = final_id[roots[j]]
+    return out
+
+
+@numba.njit(cache=True)
+def ds_to_d8(ds, ncol):  # pragma: no cover - compiled
+    """pyflwdir D8 codes (0 pit, 247 no data) from next-downstream indices."""
+    d8 = np.full(ds.size, D8_NODATA, dtype=np.uint8)
+    for i in range(ds.size):
+        j = ds[i]
+        if j < 0:
+            continue
+        if j == i:
+            d8[i] = 0
+            continue
+        dr = j // ncol - i // ncol
+        dc = j % ncol - i % ncol
+        for k in range(8):
+            if _DR[k] == dr and _DC[k] == dc:
+                d8[i] = _D8[k]
+    return d8
+
+
+@numba.njit(cache=True)
+def adjacent_pairs(lab2d, is_cand):  # pragma: no cover - compiled
+    """4-neighbour label pairs (u, v, cell_u, cell_v) where u is a candidate unit (compact ids, -1 none)."""
+    nrow, ncol = lab2d.shape
+    cap = 1024
+    out = np.empty((cap, 4), dtype=np.int64)
+    m = 0
+    for r in range(nrow):
+        for c in range(ncol):
+            a = lab2d[r, c]
+            if a < 0:
+                continue
+            for k in range(2):
+                rr = r + (1 if k == 1 else 0)
+                cc = c + (1 if k == 0 else 0)
+                if rr >= nrow or cc >= ncol:
+                    continue
+                b = lab2d[rr, cc]
+                if b < 0 or b == a:
+                    continue
+                for side in range(2):
+                    u = a if side == 0 else b
+                    v = b if side == 0 else a
+                    if not is_cand[u]:
+                        continue
+                    if m == cap:
+                        cap *= 2
+                        grown = np.empty((cap, 4), dtype=np.int64)
+                        grown[:m] = out[:m]
+                        out = grown
+                    cu = r * ncol + c if side == 0 else rr * ncol + cc
+                    cv = rr * ncol + cc if side == 0 else r * ncol + c
+                    out[m, 0] = u
+                    out[m, 1] = v
+                    out[m, 2] = cu
+                    out[m, 3] = cv
+                    m += 1
+    return out[:m]
+
+
+def ellipsoid_cell_area_rows(a: float, inv_f: float, lat_top: np.ndarray, lat_bottom: np.ndarray, dlon_deg: float) -> np.ndarray:
+    """Exact area (m²) on the ellipsoid of lat/lon cells between two parallels, per row.
+
+    Integral of the ellipsoid's area element: Δλ · b²/2 · [q(φ)]_{φ1}^{φ2} with
+    q(φ) = sinφ/(1 − e² sin²φ) + 1/(2e) · ln((1 + e sinφ)/(1 − e sinφ)).
+    """
+    f = 0.0 if not inv_f else 1.0 / inv_f
+    b = a * (1.0 - f)
+    e2 = f * (2.0 - f)
+    e = math.sqrt(e2)
+
+    def q(lat):
+        s = np.sin(np.radians(lat))
+        if e == 0.0:
+            return 2.0 * s
+        return s / (1.0 - e2 * s * s) + np.log((1.0 + e * s) / (1.0 - e * s)) / (2.0 * e)
+
+    return np.abs(math.radians(dlon_deg) * b * b / 2.0 * (q(lat_top) - q(lat_bottom)))
+
+
+@numba.njit(parallel=True, cache=True)
+def steepest_d8(zf, d8, dx, dy):  # pragma: no cover - compiled
+    """D8 of steepest descent (drop / ground distance) on the filled DEM, in place.
+
+    Cells with no strictly lower neighbour (flats, filled depressions, edge cells at a
+    low point) keep the priority-flood direction, which leads across the flat to its
+    spill point. Steepest steps strictly descend and flood steps go to a cell reached
+    earlier at the same or a lower level, so no cycle can form.
+    """
+    nrow, ncol = zf.shape
+    for r in numba.prange(nrow):
+        ddx = dx[r]
+        ddy = dy[r]
+        ddiag = math.sqrt(ddx * ddx + ddy * ddy)
+        for c in range(ncol):
+            if d8[r, c] == D8_NODATA:
+                continue
+            z0 = zf[r, c]
+            best = 0.0
+            bk = -1
+            for k in range(8):
+                rr = r + _DR[k]
+                cc = c + _DC[k]
+                if rr < 0 or rr >= nrow or cc < 0 or cc >= ncol:
+                    continue
+                zn = zf[rr, cc]
+                if not (zn == zn):
+                    continue
+                drop = z0 - zn
+                if drop <= 0.0:
+                    continue
+                if _DR[k] == 0:
+                    dist = ddx
+                elif _DC[k] == 0:
+                    dist = ddy
+                else:
+                    dist = ddiag
+                s = drop / dist
+                if s > best:
+                    best = s
+                    bk = k
+            if bk >= 0:
+                d8[r, c] = _D8[bk]
