@@ -205,7 +205,7 @@ Outputs: the issues GeoPackage (layer 'issues'; review decisions in table 'revie
     <message>
         <location filename="../soil_conservation_plugin/gui/page_checks.ui" line="65" />
         <source>Review</source>
-        <translation>审核</translation>
+        <translation>校核</translation>
     </message>
     <message>
         <location filename="../soil_conservation_plugin/gui/page_checks.ui" line="103" />
@@ -251,47 +251,47 @@ Outputs: the issues GeoPackage (layer 'issues'; review decisions in table 'revie
 <context>
     <name>CsleAlgorithm</name>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="186" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="187" />
         <source>DEM</source>
         <translation>数字高程模型(DEM)</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="163" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="164" />
         <source>{name} factor raster (on the DEM grid)</source>
         <translation>{name} 因子栅格（与 DEM 网格一致）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="164" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="165" />
         <source>{name} factor constant (used without a raster)</source>
         <translation>{name} 因子常数（无栅格时使用）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="166" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="167" />
         <source>Slope length λ (m)</source>
         <translation>坡长 λ（m）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="168" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="169" />
         <source>Slope length raster (m, on the DEM grid)</source>
         <translation>坡长栅格（m，与 DEM 网格一致）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="169" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="170" />
         <source>Erosion modulus t/(km²·a)</source>
         <translation>土壤侵蚀模数 t/(km²·a)</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="170" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="171" />
         <source>SL 190 classes (1 微度 … 6 剧烈)</source>
         <translation>SL 190 强度分级（1 微度 … 6 剧烈）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="174" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="175" />
         <source>CSLE A = R·K·L·S·B·E·T (t·hm⁻²·a⁻¹), written ×100 as an erosion modulus in t/(km²·a) and optionally as SL 190-2007 class codes. S from the DEM slope by McCool (θ &lt; 5°: 10.8 sinθ + 0.03; 5–10°: 16.8 sinθ − 0.50) and Liu et al. (θ ≥ 10°: 21.91 sinθ − 0.96); L = (λ/22.13)^m, m 0.2/0.3/0.4/0.5 by slope. These formulas are unverified [M]: configurable defaults in resources/rules/erosion_classes.json, not the standard. The default slope length 20 m is a default (NOT FOUND). CSLE uses T on cropland and B elsewhere: give B = 1 on cropland and T = 1 off it. Factor rasters must lie on the DEM grid (no resampling is done).</source>
         <translation>CSLE A = R·K·L·S·B·E·T（t·hm⁻²·a⁻¹），乘以 100 后写为土壤侵蚀模数 t/(km²·a)，并可选输出 SL 190-2007 强度分级代码。S 由 DEM 坡度计算，采用 McCool 公式（θ &lt; 5°：10.8 sinθ + 0.03；5–10°：16.8 sinθ − 0.50）和 Liu 等的公式（θ ≥ 10°：21.91 sinθ − 0.96）；L = (λ/22.13)^m，m 按坡度取 0.2/0.3/0.4/0.5。这些公式未经核实 [M]：为 resources/rules/erosion_classes.json 中可配置的默认值，非标准规定。默认坡长 20 m 为默认值（未找到(NOT FOUND)）。CSLE 在耕地上使用 T 因子、在其他用地上使用 B 因子：耕地上 B 取 1，非耕地上 T 取 1。因子栅格必须与 DEM 网格一致（不进行重采样）。</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="193" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="194" />
         <source>Slope length</source>
         <translation>坡长</translation>
     </message>
@@ -397,67 +397,67 @@ Outputs: the issues GeoPackage (layer 'issues'; review decisions in table 'revie
 <context>
     <name>DelineateWatershedsAlgorithm</name>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="122" />
+        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="123" />
         <source>DEM</source>
         <translation>数字高程模型(DEM)</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="51" />
+        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="52" />
         <source>County polygons (optional)</source>
         <translation>县界面图层（可选）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="54" />
+        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="55" />
         <source>County code field (empty: adcode / county_code / XZQDM)</source>
         <translation>县代码字段（留空：adcode / county_code / XZQDM）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="55" />
+        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="56" />
         <source>County name field (empty: name / county_name / XZQMC)</source>
         <translation>县名称字段（留空：name / county_name / XZQMC）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="65" />
+        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="66" />
         <source>Units GeoPackage (layers units, outlets)</source>
         <translation>小流域 GeoPackage（图层 units、outlets）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="66" />
+        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="67" />
         <source>Topology table (unit → downstream)</source>
         <translation>拓扑关系表（小流域 → 下游）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="67" />
+        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="68" />
         <source>Unit raster (int32 labels)</source>
         <translation>小流域栅格（int32 标签）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="68" />
+        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="69" />
         <source>D8 flow directions used</source>
         <translation>所用 D8 流向</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="71" />
+        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="72" />
         <source>Run metadata</source>
         <translation>运行元数据</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="145" />
+        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="146" />
         <source>Small watersheds (小流域)</source>
         <translation>小流域</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="146" />
+        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="147" />
         <source>Outlets</source>
         <translation>出口点</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="74" />
+        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="75" />
         <source>Number of units</source>
         <translation>小流域数量</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="77" />
+        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="78" />
         <source>Delineates small watersheds (小流域) on a DEM and writes the unit layer the zoning steps use.
 Conditioning: pyflwdir fills every depression (priority flood, Wang &amp; Liu 2006) with outlets on the edge of the valid data, then takes D8 directions. Upstream areas are true ground km²: on a geographic DEM each cell's area is its exact area on the ellipsoid.
 Flat areas: a flat (or a filled depression) has no slope, so its D8 directions follow the order in which the flood reaches it, i.e. towards its spill point. Divides drawn inside plains are therefore not hydrological facts: treat units in flat land as areal divisions. Isolated hills (孤丘) in plains get no divide of their own; they stay inside a unit.
@@ -476,7 +476,7 @@ Outputs: GeoPackage with layers 'units' (unit_code, unit_name, down_code, up_cod
 输出：GeoPackage，含图层 'units'（unit_code、unit_name、down_code、up_codes、按椭球计算的 area_km2、county_code、county_name、outlet_x、outlet_y）和 'outlets'；拓扑关系 CSV；int32 小流域栅格及 .codes.csv 标签表；可选的 D8 栅格；运行元数据 JSON。面沿像元边界生成且不做简化，因此相邻小流域的公共边完全一致。</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="107" />
+        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="108" />
         <source>County polygons</source>
         <translation>县界面图层</translation>
     </message>
@@ -484,102 +484,102 @@ Outputs: GeoPackage with layers 'units' (unit_code, unit_name, down_code, up_cod
 <context>
     <name>ExportAlgorithm</name>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="56" />
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="57" />
         <source>Steep-slope patches (禁止开垦陡坡地图斑)</source>
         <translation>禁止开垦陡坡地图斑</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="57" />
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="58" />
         <source>Small-watershed units (小流域)</source>
         <translation>小流域单元</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="58" />
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="59" />
         <source>Zones (split by zone_type into the four zone layers)</source>
         <translation>分区（按 zone_type 拆分为四个分区图层）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="59" />
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="60" />
         <source>Red-line check issues (红线校核问题)</source>
         <translation>红线校核问题</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="60" />
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="61" />
         <source>Area tables to include (CSV; computed from the patches when empty)</source>
         <translation>要包含的面积统计表（CSV；留空时由图斑计算）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="61" />
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="62" />
         <source>Format</source>
         <translation>格式</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="62" />
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="63" />
         <source>Shapefile encoding</source>
         <translation>Shapefile 编码</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="63" />
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="64" />
         <source>Target CRS (empty: the schema's, EPSG:4490)</source>
         <translation>目标坐标参考系（留空：采用结构定义中的 EPSG:4490）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="64" />
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="65" />
         <source>Export schema file (empty: bundled onemap schema)</source>
         <translation>导出结构定义文件（留空：插件自带的一张图结构定义）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="65" />
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="66" />
         <source>Repair invalid geometries (and report them)</source>
         <translation>修复无效几何（并报告）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="66" />
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="67" />
         <source>Partial export: write valid records and an error list</source>
         <translation>部分导出：写出有效记录及错误清单</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="67" />
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="68" />
         <source>Also write a zip of the package</source>
         <translation>同时输出成果包的 zip 压缩文件</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="68" />
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="69" />
         <source>Replace an existing package folder</source>
         <translation>替换已有的成果包文件夹</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="69" />
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="70" />
         <source>Title (metadata)</source>
         <translation>标题（元数据）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="70" />
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="71" />
         <source>Producer (metadata)</source>
         <translation>生产单位（元数据）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="71" />
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="72" />
         <source>Package folder</source>
         <translation>成果包文件夹</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="72" />
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="73" />
         <source>Manifest</source>
         <translation>文件清单</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="73" />
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="74" />
         <source>Zip file</source>
         <translation>zip 压缩文件</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="74" />
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="75" />
         <source>Features exported</source>
         <translation>已导出要素数</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="77" />
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="78" />
         <source>Writes one package folder for 上图入库: the data layers, the per-county/township area tables, fields.csv (field names and Chinese aliases), metadata.xml (GB/T 19710 core elements, with the schema and rule versions and the run parameters in the lineage) and manifest.json (SHA-256 and feature counts per file).
 Layers and fields come from the versioned schema file resources/schemas/onemap_v*.json. The official One-Map schema was NOT FOUND: every name, type and code list there is a plugin default, not the standard, and is cited as such in the metadata.
 Inputs: the plugin's steep-slope patches, small-watershed units, zones (one layer; each feature goes to the layer(s) named by its zone_type) and red-line check issues. Give any subset.
@@ -594,22 +594,22 @@ Every record is validated first; if any fails, nothing is written (all problems 
 所有记录先经校验；只要有一条未通过，就不写出任何内容（列出全部问题），除非开启部分导出。成果包先写入临时文件夹，最后重命名到目标位置：取消或失败时目标保持原样。</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="100" />
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="101" />
         <source>Steep-slope patches</source>
         <translation>陡坡地图斑</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="100" />
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="101" />
         <source>Small-watershed units</source>
         <translation>小流域单元</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="100" />
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="101" />
         <source>Zones</source>
         <translation>分区</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="100" />
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="101" />
         <source>Issues</source>
         <translation>问题</translation>
     </message>
@@ -617,102 +617,102 @@ Every record is validated first; if any fails, nothing is written (all problems 
 <context>
     <name>ImportUnitsAlgorithm</name>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="140" />
+        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="141" />
         <source>Official small-watershed layer</source>
         <translation>官方小流域图层</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="56" />
+        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="57" />
         <source>Code field</source>
         <translation>代码字段</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="57" />
+        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="58" />
         <source>Name field</source>
         <translation>名称字段</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="58" />
+        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="59" />
         <source>Downstream code field</source>
         <translation>下游代码字段</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="59" />
+        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="60" />
         <source>County polygons (coverage check)</source>
         <translation>县界面图层（覆盖检查）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="62" />
+        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="63" />
         <source>County code field</source>
         <translation>县代码字段</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="63" />
+        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="64" />
         <source>County name field</source>
         <translation>县名称字段</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="64" />
+        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="65" />
         <source>Target minimum unit area (km²)</source>
         <translation>小流域目标最小面积（km²）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="66" />
+        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="67" />
         <source>Maximum unit area (km²)</source>
         <translation>小流域最大面积（km²）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="68" />
+        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="69" />
         <source>Code format (regular expression)</source>
         <translation>代码格式（正则表达式）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="69" />
+        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="70" />
         <source>Fail when errors are found (after writing the report)</source>
         <translation>发现错误时失败（写出报告后）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="70" />
+        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="71" />
         <source>Units GeoPackage (layers units, outlets, issues)</source>
         <translation>小流域 GeoPackage（图层 units、outlets、issues）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="71" />
+        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="72" />
         <source>Validation report</source>
         <translation>检查报告</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="72" />
+        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="73" />
         <source>Topology table (unit → downstream)</source>
         <translation>拓扑关系表（小流域 → 下游）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="73" />
+        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="74" />
         <source>Run metadata</source>
         <translation>运行元数据</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="135" />
+        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="136" />
         <source>Small watersheds (小流域)</source>
         <translation>小流域</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="138" />
+        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="139" />
         <source>Validation issues</source>
         <translation>检查问题</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="76" />
+        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="77" />
         <source>Errors</source>
         <translation>错误</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="77" />
+        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="78" />
         <source>Warnings</source>
         <translation>警告</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="80" />
+        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="81" />
         <source>Checks an existing 小流域 layer (e.g. the national 小流域划分成果) and writes it as the unit layer the zoning steps use (fields unit_code, unit_name, down_code, up_codes, area_km2, county_code, county_name, outlet_x, outlet_y).
 Map the code field, and the name and downstream-code fields where the layer has them.
 Checks: geometry validity (invalid ones are repaired and reported), empty geometries, missing, duplicate (renamed code_2, …) and badly formatted codes, area range, overlaps, gaps and coverage of the county polygons (or holes in the layer without them), units crossing a county line (SL 653 splits them into 小流域亚单元 [S]), and with a downstream field: unknown codes, self-loops, cycles, non-adjacent downstream units.
@@ -727,12 +727,12 @@ Outputs: the report CSV and an 'issues' polygon layer; 'units' and 'outlets' lay
 输出：检查报告 CSV 和 'issues' 面图层；'units' 和 'outlets' 图层；拓扑关系 CSV；运行元数据。勾选“发现错误时失败”时，写出报告后运行将以错误终止。</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="103" />
+        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="104" />
         <source>County polygons</source>
         <translation>县界面图层</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="132" />
+        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="133" />
         <source>{e} errors, {w} warnings; report: {r}</source>
         <translation>错误 {e} 个，警告 {w} 个；报告：{r}</translation>
     </message>
@@ -957,7 +957,7 @@ DEM 按行带分块处理，任意大小下内存占用均有上限。</translat
         <translation>导入小流域</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/pages.py" line="279" />
+        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="29" />
         <source>Small watersheds (小流域)</source>
         <translation>小流域</translation>
     </message>
@@ -1470,6 +1470,111 @@ Template: resources/layouts/county_announcement.qpt (A3 landscape) or your own .
         <source>Layout template</source>
         <translation>布局模板</translation>
     </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="48" />
+        <source>Check results (生态保护红线, geometry, topology, attributes)</source>
+        <translation>成果校核（生态保护红线、几何、拓扑、属性）</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="49" />
+        <source>Review</source>
+        <translation>校核</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="89" />
+        <source>Code field (unique)</source>
+        <translation>代码字段（唯一）</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="89" />
+        <source>Township code field</source>
+        <translation>乡镇代码字段</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="89" />
+        <source>Stored area field</source>
+        <translation>已存面积字段</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="89" />
+        <source>Zone field</source>
+        <translation>分区字段</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="108" />
+        <source>Errors</source>
+        <translation>错误</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="108" />
+        <source>Warnings</source>
+        <translation>警告</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="108" />
+        <source>Infos</source>
+        <translation>提示</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="28" />
+        <source>Export package for the water One Map (全国水利一张图)</source>
+        <translation>导出全国水利一张图成果包</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="29" />
+        <source>Export</source>
+        <translation>导出</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="30" />
+        <source>Import and validate an official small-watershed (小流域) layer</source>
+        <translation>导入并校验正式小流域图层</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="27" />
+        <source>Indicators per small watershed (小流域指标)</source>
+        <translation>小流域指标计算</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="28" />
+        <source>Zoning (重点区域划定)</source>
+        <translation>重点区域划定</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="148" />
+        <source>Soil loss by CSLE (中国土壤流失方程)</source>
+        <translation>中国土壤流失方程(CSLE)土壤流失量</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="28" />
+        <source>Delineate small watersheds (小流域) from a DEM</source>
+        <translation>基于 DEM 划分小流域</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="57" />
+        <source>Target minimum unit area (km²)</source>
+        <translation>小流域目标最小面积（km²）</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="57" />
+        <source>Maximum unit area (km²)</source>
+        <translation>小流域最大面积（km²）</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="57" />
+        <source>Merge edge units smaller than (km²)</source>
+        <translation>合并小于此面积的边缘小流域（km²）</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="57" />
+        <source>Stream initiation area (km²)</source>
+        <translation>河道起始汇水面积（km²）</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="27" />
+        <source>Zoning by rule file (重点预防区/重点治理区/严重/脆弱)</source>
+        <translation>按规则文件划定（重点预防区/重点治理区/严重/脆弱）</translation>
+    </message>
 </context>
 <context>
     <name>SoilConservationDock</name>
@@ -1699,112 +1804,112 @@ DEM：以米为单位的投影坐标或地理坐标（EPSG:4490/4326）；坡度
 <context>
     <name>UnitIndicatorsAlgorithm</name>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="53" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="54" />
         <source>Small watersheds (小流域, field unit_code)</source>
         <translation>小流域（字段 unit_code）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="54" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="55" />
         <source>DEM (slope classes)</source>
         <translation>数字高程模型 DEM（坡度分级）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="55" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="56" />
         <source>Steep-slope threshold (°)</source>
         <translation>陡坡地坡度阈值（°）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="57" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="58" />
         <source>Soil erosion raster (土壤侵蚀)</source>
         <translation>土壤侵蚀栅格</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="58" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="59" />
         <source>Erosion raster holds</source>
         <translation>土壤侵蚀栅格内容</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="58" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="59" />
         <source>erosion modulus t/(km²·a)</source>
         <translation>土壤侵蚀模数 t/(km²·a)</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="58" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="59" />
         <source>SL 190 class codes 1–6 (微度…剧烈)</source>
         <translation>SL 190 分级代码 1–6（微度…剧烈）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="60" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="61" />
         <source>Land use raster (GB/T 21010 codes)</source>
         <translation>土地利用栅格（GB/T 21010 代码）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="61" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="62" />
         <source>Land-use class mapping (JSON, optional)</source>
         <translation>土地利用类别对应关系（JSON，可选）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="62" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="63" />
         <source>Vegetation cover FVC (0–1 or %)</source>
         <translation>植被覆盖度 FVC（0–1 或 %）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="63" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="64" />
         <source>Ecological protection red line (生态保护红线)</source>
         <translation>生态保护红线</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="64" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="65" />
         <source>Water-source protection zones (水源保护区)</source>
         <translation>水源保护区</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="65" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="66" />
         <source>Nature reserves (自然保护区)</source>
         <translation>自然保护区</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="66" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="67" />
         <source>Zonal method</source>
         <translation>分区统计方法</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="66" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="67" />
         <source>auto</source>
         <translation>自动</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="66" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="67" />
         <source>exact coverage fractions</source>
         <translation>精确覆盖比例</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="66" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="67" />
         <source>label counting (cell centres)</source>
         <translation>标签计数（像元中心）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="68" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="69" />
         <source>Unit raster of the watershed step (int32 labels + .codes.csv, optional)</source>
         <translation>小流域划分步骤输出的小流域栅格（int32 标签 + .codes.csv，可选）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="70" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="71" />
         <source>Unit indicators GeoPackage (layer units)</source>
         <translation>小流域指标 GeoPackage（图层 units）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="71" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="72" />
         <source>Run metadata</source>
         <translation>运行元数据</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="138" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="139" />
         <source>Unit indicators</source>
         <translation>小流域指标</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="75" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="76" />
         <source>Computes indicators for every small watershed (小流域) of a unit layer with a unique field unit_code.
 DEM: shares of slope classes ≤2, 2–6, 6–15, 15–25, &gt;25° (land-survey classes) and of steep slope at the threshold (default 20°: 吉林, 通化县 公告 2025 citing 《吉林省水土保持条例》 [V]; national 25°). Slope is Horn in ground units; shares are of the valid slope area.
 Erosion: a modulus raster t/(km²·a) is classed by SL 190-2007 (NE black-soil region: 微度 &lt;200, 轻度 200–2 500, 中度 2 500–5 000, 强烈 5 000–8 000, 极强烈 8 000–15 000, 剧烈 &gt;15 000; resources/rules/erosion_classes.json), or a ready class raster with codes 1–6. Gives area per class, 水土流失面积 (轻度 and above) and its share, the share of 中度 and above, and 水土保持率 = (unit area − 水土流失面积) / unit area. Negative moduli are refused.
@@ -1821,7 +1926,7 @@ DEM：坡度分级 ≤2、2–6、6–15、15–25、&gt;25°（国土调查分�
 小流域栅格（可选）：小流域划分步骤输出的 int32 标签栅格及其 &lt;name&gt;.codes.csv（label,unit_code）；与其网格一致的栅格将直接按这些标签计数。</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="96" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="97" />
         <source>Small watersheds</source>
         <translation>小流域</translation>
     </message>
@@ -1877,72 +1982,72 @@ DEM：坡度分级 ≤2、2–6、6–15、15–25、&gt;25°（国土调查分�
 <context>
     <name>ZoningAlgorithm</name>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="45" />
+        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="46" />
         <source>Unit indicators (from 'Indicators per small watershed')</source>
         <translation>小流域指标（来自 'Indicators per small watershed' 小流域指标计算）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="47" />
+        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="48" />
         <source>Shipped rule file</source>
         <translation>插件自带规则文件</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="47" />
+        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="48" />
         <source>吉林 Jilin (defaults)</source>
         <translation>吉林（默认值）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="47" />
+        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="48" />
         <source>全国 national defaults</source>
         <translation>全国默认值</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="49" />
+        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="50" />
         <source>Own rule file (JSON/YAML; overrides the shipped one)</source>
         <translation>自定义规则文件（JSON/YAML；覆盖插件自带的规则文件）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="51" />
+        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="52" />
         <source>Restrict zone type to listed counties</source>
         <translation>将分区类型限定于所列县(市、区)</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="51" />
+        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="52" />
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="54" />
+        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="55" />
         <source>Counties (codes or names, comma separated)</source>
         <translation>县(市、区)（代码或名称，逗号分隔）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="55" />
+        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="56" />
         <source>Zoning GeoPackage (layers units, zones)</source>
         <translation>分区 GeoPackage（图层 units、zones）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="56" />
+        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="57" />
         <source>Per-county summary</source>
         <translation>分县汇总</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="57" />
+        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="58" />
         <source>Run metadata</source>
         <translation>运行元数据</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="120" />
+        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="121" />
         <source>Zoned units</source>
         <translation>已划定分区的小流域</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="120" />
+        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="121" />
         <source>Zones per county</source>
         <translation>各县分区</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="62" />
+        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="63" />
         <source>Assigns each small watershed to 水土流失重点预防区 / 重点治理区 (水土保持法 第十二条) and to 水土流失严重 / 生态脆弱区域 (第十八条) by a rule file: per zone type one base indicator and N regional indicators (indicator, operator, threshold, source), combined by any-one-hit or all-of ('1 + N', 长汀 practice [V]); a precedence settles units meeting two exclusive types (default: 治理 before 预防).
 The official thresholds were NOT FOUND: every threshold of the shipped files (resources/rules/zoning_jilin.json, zoning_national.json) is a default, not the standard. Copy a file, edit it, and give it as 'Own rule file'; it is checked against resources/rules/zoning_schema.json, and unknown indicators or thresholds out of range are refused.
 County restriction: limit one zone type to the units of listed counties (e.g. the counties of 长白山 国家级重点预防区, a list you supply: it was not found).
@@ -1955,12 +2060,12 @@ Outputs: GeoPackage layer 'units' with every indicator, zone_&lt;type&gt; 0/1, z
 输出：GeoPackage 图层 'units'，包含全部指标、zone_&lt;type&gt; 0/1、zones、zone_main、fired（可读的判定记录）、zone_audit（JSON：满足的指标及其数值、阈值和来源、缺失值、排除项）和 rules_version；图层 'zones'，按县和分区类型融合，含椭球面积；分县 CSV（带 BOM 的 UTF-8）；引用规则文件及其版本的运行元数据 JSON。</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="94" />
+        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="95" />
         <source>Unit indicators</source>
         <translation>小流域指标</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="88" />
+        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="89" />
         <source>Counties</source>
         <translation>县(市、区)</translation>
     </message>

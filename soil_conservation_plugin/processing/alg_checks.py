@@ -23,7 +23,7 @@ from qgis.core import (
     QgsRectangle,
     QgsVectorLayer,
 )
-from qgis.PyQt.QtCore import QBuffer, QByteArray, QIODevice, QSize
+from qgis.PyQt.QtCore import QBuffer, QByteArray, QIODevice, QSize, QT_TRANSLATE_NOOP
 from qgis.PyQt.QtGui import QColor, QImage, QPainter
 
 from ..core.check_io import read_vector
@@ -45,8 +45,8 @@ COVER_CHOICES = [None, True, False]
 
 class ChecksAlgorithm(AlgorithmBase):
     NAME = "checks"
-    DISPLAY = "Check results (生态保护红线, geometry, topology, attributes)"
-    GROUP = "Review"
+    DISPLAY = QT_TRANSLATE_NOOP("SoilConservation", "Check results (生态保护红线, geometry, topology, attributes)")
+    GROUP = QT_TRANSLATE_NOOP("SoilConservation", "Review")
     GROUP_ID = "review"
 
     INPUT = "INPUT"
@@ -87,8 +87,8 @@ class ChecksAlgorithm(AlgorithmBase):
             self.COVERS, self.tr("The layer is meant to cover the boundary (no gaps)"),
             [self.tr("as the kind says (units: yes)"), self.tr("yes"), self.tr("no")], defaultValue=0))
         for name, label in (
-            (self.CODE_FIELD, "Code field (unique)"), (self.COUNTY_FIELD, "County code field"), (self.TOWNSHIP_FIELD, "Township code field"),
-            (self.AREA_FIELD, "Stored area field"), (self.ZONE_FIELD, "Zone field"),
+            (self.CODE_FIELD, QT_TRANSLATE_NOOP("SoilConservation", "Code field (unique)")), (self.COUNTY_FIELD, QT_TRANSLATE_NOOP("SoilConservation", "County code field")), (self.TOWNSHIP_FIELD, QT_TRANSLATE_NOOP("SoilConservation", "Township code field")),
+            (self.AREA_FIELD, QT_TRANSLATE_NOOP("SoilConservation", "Stored area field")), (self.ZONE_FIELD, QT_TRANSLATE_NOOP("SoilConservation", "Zone field")),
         ):
             self.addParameter(QgsProcessingParameterField(name, self.tr(label), None, self.INPUT, optional=True))
         self.addParameter(QgsProcessingParameterEnum(self.CODE_FORMAT, self.tr("Code format"), CODE_FORMATS, defaultValue=0))
@@ -105,7 +105,7 @@ class ChecksAlgorithm(AlgorithmBase):
         self.addParameter(QgsProcessingParameterFileDestination(self.OUTPUT, self.tr("Issues GeoPackage"), "GeoPackage (*.gpkg)"))
         self.addParameter(QgsProcessingParameterFileDestination(self.SUMMARY, self.tr("Summary by rule (CSV)"), "CSV (*.csv)"))
         self.addParameter(QgsProcessingParameterFileDestination(self.REPORT, self.tr("HTML report"), "HTML (*.html)"))
-        for name, label in ((self.ERRORS, "Errors"), (self.WARNINGS, "Warnings"), (self.INFOS, "Infos")):
+        for name, label in ((self.ERRORS, QT_TRANSLATE_NOOP("SoilConservation", "Errors")), (self.WARNINGS, QT_TRANSLATE_NOOP("SoilConservation", "Warnings")), (self.INFOS, QT_TRANSLATE_NOOP("SoilConservation", "Infos"))):
             self.addOutput(QgsProcessingOutputNumber(name, self.tr(label)))
 
     def help(self) -> str:

@@ -16,6 +16,7 @@ from qgis.core import (
     QgsProcessingParameterVectorLayer,
 )
 
+from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 from ..core.errors import InputError
 from ..core.export import ExportOptions, ExportValidationError, export_package
 from ..core.schema import load_schema
@@ -24,8 +25,8 @@ from .base import AlgorithmBase
 
 class ExportAlgorithm(AlgorithmBase):
     NAME = "export"
-    DISPLAY = "Export package for the water One Map (全国水利一张图)"
-    GROUP = "Export"
+    DISPLAY = QT_TRANSLATE_NOOP("SoilConservation", "Export package for the water One Map (全国水利一张图)")
+    GROUP = QT_TRANSLATE_NOOP("SoilConservation", "Export")
     GROUP_ID = "export"
 
     STEEP = "STEEP_PATCHES"

@@ -14,6 +14,7 @@ from qgis.core import (
     QgsProcessingParameterVectorLayer,
 )
 
+from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 from ..core.errors import InputError
 from ..core.io import write_json
 from ..core.metadata import run_metadata
@@ -26,8 +27,8 @@ from .base import AlgorithmBase, StylePostProcessor
 
 class ImportUnitsAlgorithm(AlgorithmBase):
     NAME = "import_units"
-    DISPLAY = "Import and validate an official small-watershed (小流域) layer"
-    GROUP = "Small watersheds (小流域)"
+    DISPLAY = QT_TRANSLATE_NOOP("SoilConservation", "Import and validate an official small-watershed (小流域) layer")
+    GROUP = QT_TRANSLATE_NOOP("SoilConservation", "Small watersheds (小流域)")
     GROUP_ID = "watersheds"
 
     INPUT = "INPUT"

@@ -13,6 +13,7 @@ from qgis.core import (
     QgsProcessingParameterVectorLayer,
 )
 
+from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 from ..core import indicators as ind
 from ..core.metadata import run_metadata
 from ..core.io import write_json
@@ -23,8 +24,8 @@ from .base import AlgorithmBase, StylePostProcessor
 
 class UnitIndicatorsAlgorithm(AlgorithmBase):
     NAME = "unit_indicators"
-    DISPLAY = "Indicators per small watershed (小流域指标)"
-    GROUP = "Zoning (重点区域划定)"
+    DISPLAY = QT_TRANSLATE_NOOP("SoilConservation", "Indicators per small watershed (小流域指标)")
+    GROUP = QT_TRANSLATE_NOOP("SoilConservation", "Zoning (重点区域划定)")
     GROUP_ID = "zoning"
 
     UNITS = "UNITS"
@@ -144,8 +145,8 @@ class CsleAlgorithm(AlgorithmBase):
     """CSLE erosion modulus where no erosion raster exists; feeds 'Indicators per small watershed'."""
 
     NAME = "csle"
-    DISPLAY = "Soil loss by CSLE (中国土壤流失方程)"
-    GROUP = "Zoning (重点区域划定)"
+    DISPLAY = QT_TRANSLATE_NOOP("SoilConservation", "Soil loss by CSLE (中国土壤流失方程)")
+    GROUP = QT_TRANSLATE_NOOP("SoilConservation", "Zoning (重点区域划定)")
     GROUP_ID = "zoning"
 
     DEM = "DEM"
@@ -160,8 +161,8 @@ class CsleAlgorithm(AlgorithmBase):
         params = ind.load_erosion_classes()["csle"]
         self.addParameter(QgsProcessingParameterRasterLayer(self.DEM, self.tr("DEM")))
         for name in ("R", "K", "B", "E", "T"):
-            self.addParameter(QgsProcessingParameterRasterLayer(f"{name}_RASTER", self.tr(f"{name} factor raster (on the DEM grid)"), optional=True))
-            self.addParameter(QgsProcessingParameterNumber(name, self.tr(f"{name} factor constant (used without a raster)"),
+            self.addParameter(QgsProcessingParameterRasterLayer(f"{name}_RASTER", self.tr("{name} factor raster (on the DEM grid)").format(name=name), optional=True))
+            self.addParameter(QgsProcessingParameterNumber(name, self.tr("{name} factor constant (used without a raster)").format(name=name),
                                                            QgsProcessingParameterNumber.Double, 1.0, minValue=0.0))
         self.addParameter(QgsProcessingParameterNumber(self.SLOPE_LENGTH, self.tr("Slope length λ (m)"), QgsProcessingParameterNumber.Double,
                                                        float(params["slope_length_m"]["value"]), minValue=0.0))

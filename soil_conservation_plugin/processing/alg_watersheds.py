@@ -14,6 +14,7 @@ from qgis.core import (
     QgsProcessing,
 )
 
+from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 from ..core.io import write_json
 from ..core.metadata import run_metadata
 from ..core.paths import resources_path
@@ -24,8 +25,8 @@ from .base import AlgorithmBase, StylePostProcessor
 
 class DelineateWatershedsAlgorithm(AlgorithmBase):
     NAME = "watersheds"
-    DISPLAY = "Delineate small watersheds (小流域) from a DEM"
-    GROUP = "Small watersheds (小流域)"
+    DISPLAY = QT_TRANSLATE_NOOP("SoilConservation", "Delineate small watersheds (小流域) from a DEM")
+    GROUP = QT_TRANSLATE_NOOP("SoilConservation", "Small watersheds (小流域)")
     GROUP_ID = "watersheds"
 
     INPUT = "INPUT"
@@ -54,10 +55,10 @@ class DelineateWatershedsAlgorithm(AlgorithmBase):
         self.addParameter(QgsProcessingParameterField(self.COUNTY_CODE_FIELD, self.tr("County code field (empty: adcode / county_code / XZQDM)"), None, self.COUNTIES, optional=True))
         self.addParameter(QgsProcessingParameterField(self.COUNTY_NAME_FIELD, self.tr("County name field (empty: name / county_name / XZQMC)"), None, self.COUNTIES, optional=True))
         for name, key, label in (
-            (self.MIN_AREA, "target_min_km2", "Target minimum unit area (km²)"),
-            (self.MAX_AREA, "max_km2", "Maximum unit area (km²)"),
-            (self.MERGE_BELOW, "merge_below_km2", "Merge edge units smaller than (km²)"),
-            (self.STREAM_AREA, "stream_min_km2", "Stream initiation area (km²)"),
+            (self.MIN_AREA, "target_min_km2", QT_TRANSLATE_NOOP("SoilConservation", "Target minimum unit area (km²)")),
+            (self.MAX_AREA, "max_km2", QT_TRANSLATE_NOOP("SoilConservation", "Maximum unit area (km²)")),
+            (self.MERGE_BELOW, "merge_below_km2", QT_TRANSLATE_NOOP("SoilConservation", "Merge edge units smaller than (km²)")),
+            (self.STREAM_AREA, "stream_min_km2", QT_TRANSLATE_NOOP("SoilConservation", "Stream initiation area (km²)")),
         ):
             self.addParameter(
                 QgsProcessingParameterNumber(name, self.tr(label), QgsProcessingParameterNumber.Double, float(rule_value(rules, "area", key)), minValue=0.0)

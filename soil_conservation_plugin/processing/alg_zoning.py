@@ -12,6 +12,7 @@ from qgis.core import (
     QgsProcessingParameterVectorLayer,
 )
 
+from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 from ..core import indicators as ind
 from ..core import zoning
 from ..core.errors import InputError
@@ -23,8 +24,8 @@ from .base import AlgorithmBase, StylePostProcessor
 
 class ZoningAlgorithm(AlgorithmBase):
     NAME = "zoning"
-    DISPLAY = "Zoning by rule file (重点预防区/重点治理区/严重/脆弱)"
-    GROUP = "Zoning (重点区域划定)"
+    DISPLAY = QT_TRANSLATE_NOOP("SoilConservation", "Zoning by rule file (重点预防区/重点治理区/严重/脆弱)")
+    GROUP = QT_TRANSLATE_NOOP("SoilConservation", "Zoning (重点区域划定)")
     GROUP_ID = "zoning"
 
     INPUT = "INPUT"
