@@ -1,9 +1,11 @@
 """Vector inputs of the steep-slope delineation: read, check, repair, reproject, rasterize.
 
-Rasterization rule (documented for users): a DEM cell belongs to a polygon when
-the cell's CENTRE lies inside it (GDAL's default, all_touched=False). So every
-zone, exclusion and patch boundary lies on cell edges of the slope raster, and
-areas are exact sums of cell areas.
+Rasterization rules: a cell's zone (county, 乡镇, 小流域, exclusion) is the one
+holding the cell's CENTRE (GDAL's default, all_touched=False); cells a polygon
+only touches are found with all_touched=True, and cells crossed by a polygon's
+boundary with `rasterize_edges`. Cells away from every boundary are wholly in
+their centre's zone; boundary cells are clipped exactly by the polygons
+(`core.steep_slope`).
 """
 from __future__ import annotations
 
@@ -53,19 +55,37 @@ class Zones:
     def count(self) -> int:
         return len(self.codes)
 
-    def rasterize(self, transform: Affine, shape: tuple[int, int]) -> np.ndarray:
-        """Zone index per cell of a window (int32, 0 = none), by the cell-centre rule."""
-        out = np.zeros(shape, dtype=np.int32)
-        if not self.geoms:
-            return out
+    def query(self, xmin: float, ymin: float, xmax: float, ymax: float) -> np.ndarray:
+        """Indices of the geometries whose bounding box meets the box."""
+        b = self.bounds
+        if b is None or not len(b):
+            return np.empty(0, np.int64)
+        return np.flatnonzero((b[:, 0] <= xmax) & (b[:, 2] >= xmin) & (b[:, 1] <= ymax) & (b[:, 3] >= ymin))
+
+    def _window_hits(self, transform: Affine, shape: tuple[int, int]) -> np.ndarray:
         h, w = shape
         x0, y0 = transform * (0, 0)
         x1, y1 = transform * (w, h)
-        xmin, xmax, ymin, ymax = min(x0, x1), max(x0, x1), min(y0, y1), max(y0, y1)
-        b = self.bounds
-        hit = np.flatnonzero((b[:, 0] <= xmax) & (b[:, 2] >= xmin) & (b[:, 1] <= ymax) & (b[:, 3] >= ymin))
+        return self.query(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+
+    def rasterize(self, transform: Affine, shape: tuple[int, int], all_touched: bool = False) -> np.ndarray:
+        """Zone index per cell of a window (int32, 0 = none), by the cell-centre rule (or every touched cell)."""
+        out = np.zeros(shape, dtype=np.int32)
+        if not self.geoms:
+            return out
+        hit = self._window_hits(transform, shape)
         if hit.size:
-            features.rasterize(((self.geoms[i][0], self.geoms[i][1]) for i in hit), out=out, transform=transform, all_touched=False)
+            features.rasterize(((self.geoms[i][0], self.geoms[i][1]) for i in hit), out=out, transform=transform, all_touched=all_touched)
+        return out
+
+    def rasterize_edges(self, transform: Affine, shape: tuple[int, int], out: np.ndarray | None = None) -> np.ndarray:
+        """uint8 mask (1) of the cells a polygon boundary (shell or hole) passes through."""
+        out = np.zeros(shape, dtype=np.uint8) if out is None else out
+        if not self.geoms:
+            return out
+        hit = self._window_hits(transform, shape)
+        if hit.size:
+            features.rasterize(((self.geoms[i][0].boundary, 1) for i in hit), out=out, transform=transform, all_touched=True)
         return out
 
 

@@ -15,6 +15,14 @@ from .metadata import run_metadata, write_run_metadata
 from .steep_slope import OUTSIDE_TOWNSHIP, OUTSIDE_UNIT, SteepResult
 
 LAYER_NAME = "steep_slope"
+BOUNDARY_RULE = (
+    "inside the county, patch edges follow the slope raster's cell edges; along the county, 乡镇, 小流域 and exclusion "
+    "boundaries the steep cells a polygon touches are clipped exactly by the polygons (county ∩, exclusions −, split by 乡镇 and 小流域) "
+    "/ 县内图斑边界沿栅格边；县界、乡镇界、小流域界与排除图层边界处按多边形精确裁切"
+)
+AREA_RULE = "ellipsoidal area of each final piece polygon (exact cell areas inside + pyproj Geod area of the clipped boundary parts), 公顷 ha"
+MIN_PATCH_RULE = "applies to the whole patch's final area: after clipping to the county and erasing the exclusions, before the 乡镇/小流域 split"
+SLOPE_RULE = "slope_mean/slope_max over the cells whose centre lies in the piece (a sliver holding no cell centre: the cells it overlaps)"
 XLSX_MAX_ROWS = 1_048_575
 TOTAL = ("合计", "total")
 
@@ -248,8 +256,11 @@ def write_outputs(res: SteepResult, out_layer, tables_dir=None, inputs: dict | N
         ("最小图斑 minimum patch (ha)", f"{mp.value:g}" + (" — 默认值，非国家规定 / a default, not a national rule" if mp.default else " — set by the user")),
         ("最小图斑来源 minimum patch source", f"{mp.source} [{mp.confidence}]"),
         ("连通性 connectivity", str(res.connectivity)),
-        ("栅格规则 raster rule", "cell-centre rule for county/乡镇/小流域/exclusions; cells without a full 3×3 DEM window have no slope and are never steep"),
-        ("面积 area", "sum of exact ellipsoidal cell areas (公顷 ha)"),
+        ("边界规则 boundary rule", BOUNDARY_RULE),
+        ("无数据规则 NoData rule", "cells without a full 3×3 DEM window have no slope and are never steep"),
+        ("面积 area", AREA_RULE),
+        ("最小图斑规则 minimum patch rule", MIN_PATCH_RULE),
+        ("坡度统计 slope statistics", SLOPE_RULE),
         ("图斑数 patch count", "按原图斑计；跨乡镇/小流域的图斑在每个乡镇/小流域各计一次 / counts parent patches; a patch split by a border counts once on each side"),
         ("规则版本 rules version", thr.rules_version),
         *[("提示 message", m) for m in res.messages],
@@ -267,7 +278,10 @@ def write_outputs(res: SteepResult, out_layer, tables_dir=None, inputs: dict | N
             "min_patch_is_default": mp.default,
             "min_patch_note": "a default, not a national rule" if mp.default else "set by the user",
             "connectivity": res.connectivity,
-            "raster_rule": "cell centre",
+            "boundary_rule": BOUNDARY_RULE,
+            "area_rule": AREA_RULE,
+            "min_patch_rule": MIN_PATCH_RULE,
+            "slope_statistics": SLOPE_RULE,
         },
         results={
             "patch_count": res.patch_count,

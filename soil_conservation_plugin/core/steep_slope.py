@@ -1,27 +1,36 @@
 """禁止开垦陡坡地: delineate no-reclamation steep-slope patches per county, 乡镇 and 小流域.
 
-Method (exact on the DEM grid, bounded memory):
+Method (exact on the DEM grid inside the county, exact polygon clip on its borders, bounded memory):
 
 1. Slope (Horn, ground units, as `core.slope`) per row band; a cell is steep
    when slope ≥ threshold (fused kernel `core.steep_kernels`: same values,
    arctangent only where it matters). Cells without a slope (DEM NoData, the raster edge, cells
    next to NoData: the full 3×3 window rule of `core.slope`) are never steep –
    no slope is invented on the NoData boundary.
-2. County, 乡镇, 小流域 and exclusion polygons are rasterized on the DEM grid by
-   the cell-centre rule, so all boundaries lie on cell edges. Excluded cells
-   are erased before patches are formed.
-3. Patches are connected components (8- or 4-connectivity) of steep cells of
-   one county. Bands are labelled separately and joined across band seams with
-   a union-find (graph connected components), so only a bit-packed mask of the
-   whole grid is kept in memory (50 MB for 20 000²).
-4. The minimum patch applies to the whole patch's true ground area (exact
-   ellipsoidal cell areas, `core.steep_areas`). A patch that touches neither
-   edge of its band is complete there and, if small, is dropped at once, so
-   memory holds only big or unfinished patches.
-5. Each kept patch is split by 乡镇 (and 小流域); each piece keeps its parent
-   patch id. Piece areas are sums of cell areas, so the polygons' ellipsoidal
-   areas, the layer and the tables all agree.
-6. Patch ids are stable for the same inputs: county code + sequence of the
+2. Boundary cells are the cells crossed by a county, 乡镇, 小流域 or exclusion
+   boundary (rasterized lines, all touched, grown by one cell). Any other cell
+   lies wholly in the zones holding its centre. Candidate cells: steep cells
+   whose centre is in a county, plus steep boundary cells overlapping a county
+   with positive area; cells wholly inside an exclusion polygon are erased.
+3. Candidates are joined into connected components (8- or 4-connectivity).
+   Bands are labelled separately and joined across band seams with a
+   union-find (graph connected components), so only bit-packed masks of the
+   whole grid are kept in memory (2 × 50 MB for 20 000²).
+4. Interior cells are traced on cell edges and keyed by (component, county,
+   乡镇, 小流域) from their centres; their area is the sum of exact ellipsoidal
+   cell areas (`core.steep_areas`). The boundary cells of a component are
+   traced as one strip and clipped exactly: ∩ county, − exclusions, split by
+   ∩ 乡镇 and ∩ 小流域 polygons (prepared `intersects` tests skip polygons that
+   miss the strip); their area is the pyproj Geod area.
+   A piece = its interior cells ∪ its clipped strip, so its area is the
+   ellipsoidal area of its polygon, and the tables (sums of pieces) agree.
+5. A patch is a component within one county; the minimum patch applies to
+   its final area (clipped, exclusions erased). A patch whose cells already
+   fall short is dropped early (in its band, or before tracing). Pieces keep
+   the parent patch id; a patch cut into parts by a boundary keeps one id.
+6. Slope mean/max of a piece: over the cells whose centre lies in it (a
+   sliver holding no cell centre takes the boundary cells it overlaps).
+7. Patch ids are stable for the same inputs: county code + sequence of the
    patch's first cell in row-major order; piece ids add a two-digit suffix.
 """
 from __future__ import annotations
@@ -132,36 +141,8 @@ def check_options(options: SteepOptions) -> None:
 
 
 # --------------------------------------------------------------------------- labelling
-def _label_band(mask: np.ndarray, county: np.ndarray, structure: np.ndarray) -> tuple[np.ndarray, int, np.ndarray]:
-    """Label steep cells of one band without joining cells of different counties.
-
-    Returns (labels int32, n, county index of each label 1..n at [1:]). Labels
-    are numbered in row-major order of their first cell within each county.
-    """
-    present = np.unique(county[mask]) if mask.any() else np.empty(0, np.int32)
-    if present.size <= 1:
-        labels, n = ndimage.label(mask, structure=structure)
-        labels = labels.astype(np.int32, copy=False)
-        lab_county = np.full(n + 1, present[0] if present.size else 0, dtype=np.int32)
-        lab_county[0] = 0
-        return labels, n, lab_county
-    labels = np.zeros(mask.shape, dtype=np.int32)
-    lab_county = [np.zeros(1, np.int32)]
-    objs = ndimage.find_objects(county)
-    n = 0
-    for c in present:
-        sl = objs[c - 1]
-        sub = mask[sl] & (county[sl] == c)
-        lab, k = ndimage.label(sub, structure=structure)
-        view = labels[sl]
-        view[sub] = lab[sub] + n
-        lab_county.append(np.full(k, c, np.int32))
-        n += k
-    return labels, n, np.concatenate(lab_county)
-
-
-def _seam_pairs(prev: np.ndarray, cur: np.ndarray, prev_county, cur_county, connectivity: int) -> np.ndarray:
-    """(a, b) global label pairs touching across a band seam, same county only."""
+def _seam_pairs(prev: np.ndarray, cur: np.ndarray, connectivity: int) -> np.ndarray:
+    """(a, b) global label pairs touching across a band seam."""
     pairs = []
     shifts = (0,) if connectivity == 4 else (-1, 0, 1)
     for s in shifts:
@@ -173,9 +154,7 @@ def _seam_pairs(prev: np.ndarray, cur: np.ndarray, prev_county, cur_county, conn
             a, b = prev[1:], cur[:-1]
         ok = (a > 0) & (b > 0)
         if ok.any():
-            pa, pb = a[ok], b[ok]
-            same = prev_county[pa] == cur_county[pb]
-            pairs.append(np.stack([pa[same], pb[same]], axis=1))
+            pairs.append(np.stack([a[ok], b[ok]], axis=1))
     if not pairs:
         return np.empty((0, 2), np.int64)
     return np.unique(np.concatenate(pairs).astype(np.int64), axis=0)
@@ -191,7 +170,10 @@ def _group(keys: np.ndarray, *values) -> tuple:
     out = [uniq, counts]
     for v, how in values:
         vs = v[order]
-        out.append(np.add.reduceat(vs, starts) if how == "sum" else np.maximum.reduceat(vs, starts))
+        if not sk.size:
+            out.append(np.empty(0, vs.dtype))
+        else:
+            out.append(np.add.reduceat(vs, starts) if how == "sum" else np.maximum.reduceat(vs, starts))
     return tuple(out)
 
 
@@ -273,6 +255,198 @@ def _check_overlap(dem: Dem, counties: Zones) -> None:
         raise InputError(counties.label, "县界与 DEM 范围不重叠（请检查坐标系）", "the county boundary does not overlap the DEM (check the CRS)")
 
 
+SLIVER_M2 = 0.01  # pieces smaller than this holding no cell centre are floating-point slivers of overlays
+
+
+class _Keys:
+    """Piece key ((label·(n_c+1) + county)·(n_t+1) + township)·(n_u+1) + unit in one int64."""
+
+    def __init__(self, n_c: int, n_t: int, n_u: int):
+        self.kt = np.int64(n_u + 1)
+        self.kc = np.int64((n_t + 1) * (n_u + 1))
+        self.kl = np.int64(n_c + 1) * self.kc
+
+    def make(self, lab, c, t=None, u=None) -> np.ndarray:
+        k = lab.astype(np.int64) * self.kl + c.astype(np.int64) * self.kc
+        if t is not None:
+            k += t.astype(np.int64) * self.kt
+        if u is not None:
+            k += u
+        return k
+
+    def split(self, k):
+        return int(k // self.kl), int((k % self.kl) // self.kc), int((k % self.kc) // self.kt), int(k % self.kt)
+
+
+def _boundary_cells(zones: list, bt: Affine, h: int, w: int) -> np.ndarray:
+    """Cells crossed by any polygon boundary, grown by one cell (so no crossed cell is missed at seams or by rounding)."""
+    t = bt * Affine.translation(-1, -1)
+    m = np.zeros((h + 2, w + 2), np.uint8)
+    for z in zones:
+        z.rasterize_edges(t, (h + 2, w + 2), out=m)
+    if not m.any():
+        return np.zeros((h, w), bool)
+    # 3×3 dilation as two separable passes (much cheaper than ndimage on a mostly empty band)
+    rows = m[:-2] | m[1:-1] | m[2:]
+    return (rows[:, :-2] | rows[:, 1:-1] | rows[:, 2:]).view(bool)
+
+
+class _Prepared:
+    """Prepared geometries of a zone layer (fast contains/intersects tests), built on first use."""
+
+    def __init__(self, zones: Zones):
+        self.zones = zones
+        self._geom = {}
+        self._zone = {}
+
+    def geom(self, i: int):
+        from shapely.prepared import prep
+
+        if i not in self._geom:
+            self._geom[i] = prep(self.zones.geoms[i][0])
+        return self._geom[i]
+
+    def zone(self, idx: int):
+        """(full zone geometry, prepared) of zone idx."""
+        from shapely.ops import unary_union
+        from shapely.prepared import prep
+
+        if idx not in self._zone:
+            parts = [g for g, j in self.zones.geoms if j == idx]
+            g = parts[0] if len(parts) == 1 else unary_union(parts)
+            self._zone[idx] = (g, prep(g))
+        return self._zone[idx]
+
+
+def _overlapping(prepared: _Prepared, bt: Affine, probe: np.ndarray) -> np.ndarray:
+    """Cells of ``probe`` whose square overlaps a polygon with positive area (touching an edge is not enough)."""
+    from shapely.geometry import box
+
+    out = np.zeros(probe.shape, bool)
+    eps = 1e-6  # of a cell: a square shrunk by this no longer meets a polygon it only touches
+    zones = prepared.zones
+    for r, c in zip(*np.nonzero(probe)):
+        x0, y0 = bt * (c + eps, r + eps)
+        x1, y1 = bt * (c + 1 - eps, r + 1 - eps)
+        b = box(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+        for i in zones.query(*b.bounds):
+            if prepared.geom(i).intersects(b):
+                out[r, c] = True
+                break
+    return out
+
+
+def _within(prepared: _Prepared, bt: Affine, probe: np.ndarray) -> np.ndarray:
+    """Cells of ``probe`` whose whole square lies inside one of the polygons."""
+    from shapely.geometry import box
+
+    out = np.zeros(probe.shape, bool)
+    zones = prepared.zones
+    eps = 1e-6  # of a cell: the prepared contains_properly test (fast) on a hair-shrunk square = contains (slow)
+    for r, c in zip(*np.nonzero(probe)):
+        x0, y0 = bt * (c + eps, r + eps)
+        x1, y1 = bt * (c + 1 - eps, r + 1 - eps)
+        b = box(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+        for i in zones.query(*b.bounds):
+            if prepared.geom(i).contains_properly(b):
+                out[r, c] = True
+                break
+    return out
+
+
+class _GeodArea:
+    """Ellipsoidal area (m²) of polygons in the DEM CRS (pyproj Geod on geodetic coordinates)."""
+
+    def __init__(self, crs):
+        from pyproj import Geod, Transformer
+
+        ell = crs.ellipsoid
+        self.geod = Geod(ellps="WGS84") if ell is None else Geod(a=ell.semi_major_metre, b=ell.semi_minor_metre)
+        self.to_geo = None if crs.is_geographic else Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True)
+
+    def ring(self, coords) -> float:
+        xy = np.asarray(coords, dtype=np.float64)
+        x, y = xy[:, 0], xy[:, 1]
+        if self.to_geo is not None:
+            x, y = self.to_geo.transform(x, y)
+        return abs(self.geod.polygon_area_perimeter(x, y)[0])
+
+    def __call__(self, geom) -> float:
+        return sum(self.ring(p.exterior.coords) - sum(self.ring(r.coords) for r in p.interiors) for p in _polygons(geom))
+
+
+def _polygons(geom) -> list:
+    if geom is None or geom.is_empty:
+        return []
+    if geom.geom_type == "Polygon":
+        return [geom]
+    if geom.geom_type in ("MultiPolygon", "GeometryCollection"):
+        out = []
+        for g in geom.geoms:
+            out.extend(_polygons(g))
+        return out
+    return []
+
+
+def _polygonal(geom, tol: float):
+    """The polygon parts of an overlay result larger than ``tol`` (map units²), or None."""
+    from shapely.geometry import MultiPolygon
+
+    parts = [p for p in _polygons(geom) if p.area > tol]
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else MultiPolygon(parts)
+
+
+def _split(zones: Zones | None, prepared: _Prepared | None, geom, tol: float):
+    """(zone index, part) of geom cut exactly by the zones' polygons; index 0 = outside every zone."""
+    from shapely.ops import unary_union
+
+    if zones is None:
+        yield 0, geom
+        return
+    hits = sorted({zones.geoms[i][1] for i in zones.query(*geom.bounds)})
+    covered = []
+    got = 0.0
+    for z in hits:
+        zg, zp = prepared.zone(z)
+        if not zp.intersects(geom):  # (a prepared `contains` of a polygon costs more than the intersection)
+            continue
+        covered.append(zg)
+        part = _polygonal(geom.intersection(zg), tol)
+        if part is not None:
+            got += part.area
+            yield z, part
+    if covered and geom.area - got <= tol:
+        return  # the zones cover it (zones do not overlap): no part outside them
+    rest = geom if not covered else _polygonal(geom.difference(covered[0] if len(covered) == 1 else unary_union(covered)), tol)
+    if rest is not None:
+        yield 0, rest
+
+
+def _clip(res: SteepResult, excl: list, prep: dict, strip, tol: float) -> dict:
+    """Cut a patch's boundary strip by the county, exclusion, 乡镇 and 小流域 polygons → {(county, twn, unit): geometry}."""
+    from shapely.ops import unary_union
+
+    out = {}
+    for c, part in _split(res.counties, prep["county"], strip, tol):
+        if c == 0:
+            continue  # outside every county
+        if excl:
+            gone = []
+            for ez in excl:
+                pz = prep[id(ez)]
+                gone += [ez.geoms[i][0] for i in ez.query(*part.bounds) if pz.geom(i).intersects(part)]
+            if gone:
+                part = _polygonal(part.difference(gone[0] if len(gone) == 1 else unary_union(gone)), tol)
+                if part is None:
+                    continue
+        for t, tp in _split(res.townships, prep.get("twn"), part, tol):
+            for u, up in _split(res.units, prep.get("unit"), tp, tol):
+                out[(c, t, u)] = up
+    return out
+
+
 def _run(res: SteepResult, excl: list[Zones], options: SteepOptions, feedback: Feedback) -> None:
     dem = res.dem
     H, W = dem.height, dem.width
@@ -282,15 +456,26 @@ def _run(res: SteepResult, excl: list[Zones], options: SteepOptions, feedback: F
     n_t = res.townships.count if res.townships else 0
     n_u = res.units.count if res.units else 0
     n_c = res.counties.count
-    key_t, key_u = np.int64(n_u + 1), np.int64((n_t + 1) * (n_u + 1))
+    keys = _Keys(n_c, n_t, n_u)
+    edge_zones = [z for z in (res.counties, res.townships, res.units, *excl) if z is not None]
+    prep = {"county": _Prepared(res.counties)}
+    if res.townships is not None:
+        prep["twn"] = _Prepared(res.townships)
+    if res.units is not None:
+        prep["unit"] = _Prepared(res.units)
+    for ez in excl:
+        prep[id(ez)] = _Prepared(ez)
 
-    band_masks = []  # (row0, row1, packed mask, label offset)
-    lab_county_all = [np.zeros(1, np.int32)]
+    band_masks = []  # (row0, row1, packed mask, packed boundary-cell mask, label offset)
+    lab_area_all = [np.zeros(1)]  # cell area of each band label: an upper bound of its clipped area
+    lab_bnd_all = [np.zeros(1, bool)]  # label holds boundary cells
     seams = []
-    piece_parts = []  # per band: (keys, counts, area, ssum, smax)
-    county_cells = np.zeros(n_c + 1)  # m² of county on the grid
-    county_noslope = np.zeros(n_c + 1)  # m² of county cells without a slope
-    steep_area_all = 0.0  # before exclusions and minimum
+    centre_parts = []  # per band: (keys, counts, slope sum, slope max) of cells whose centre is in the piece
+    inner_parts = []  # per band: (keys, counts, area) of cells wholly inside their piece
+    bcells = []  # boundary cells: (global label, row, col, slope)
+    county_cells = np.zeros(n_c + 1)  # m² of county on the grid (cell centres)
+    county_noslope = np.zeros(n_c + 1)
+    steep_area_all = 0.0  # before exclusions and minimum (cell centres)
     excluded_area = np.zeros(len(excl))
     ct_pairs = np.zeros((n_c + 1) * (n_t + 1), np.int64)
     cu_pairs = np.zeros((n_c + 1) * (n_u + 1), np.int64)
@@ -311,24 +496,37 @@ def _run(res: SteepResult, excl: list[Zones], options: SteepOptions, feedback: F
             del z
             bt = dem.transform * Affine.translation(0, row0)
             cty = res.counties.rasterize(bt, (h, W))
-            cell_area = areas.rows(row0, row1)
-            area_full = np.broadcast_to(cell_area, (h, W))
+            area_full = np.broadcast_to(areas.rows(row0, row1), (h, W))
             inside = cty > 0
             valid = slope != SLOPE_NODATA
             county_cells += np.bincount(cty.ravel(), weights=area_full.ravel(), minlength=n_c + 1)
             nos = inside & ~valid
             if nos.any():
                 county_noslope += np.bincount(cty[nos], weights=area_full[nos], minlength=n_c + 1)
-            steep = valid & (slope >= thr) & inside
-            steep_area_all += float(area_full[steep].sum())
-            mask = steep
+            steep = valid & (slope >= thr)
+            steep_in = steep & inside
+            steep_area_all += float(area_full[steep_in].sum())
+            bnd = _boundary_cells(edge_zones, bt, h, W)
+            # candidates: steep cells the county covers with positive area (centre inside, or a boundary
+            # cell overlapping it), less cells wholly inside an exclusion; boundary cells are clipped later
+            mask = steep_in.copy()
+            probe = steep & bnd & ~inside
+            if probe.any():
+                probe &= res.counties.rasterize(bt, (h, W), all_touched=True) > 0
+                if probe.any():
+                    mask |= _overlapping(prep["county"], bt, probe)
+            exc_c = None
             if excl:
-                gone = np.zeros((h, W), bool)
+                exc_c = np.zeros((h, W), bool)
                 for i, ez in enumerate(excl):
                     e = ez.rasterize(bt, (h, W)) > 0
-                    excluded_area[i] += float(area_full[steep & e].sum())
-                    gone |= e
-                mask = steep & ~gone
+                    excluded_area[i] += float(area_full[steep_in & e].sum())
+                    exc_c |= e
+                mask &= ~(exc_c & ~bnd)
+                probe = mask & exc_c  # boundary cells centred in an exclusion: erased when one covers them wholly
+                if probe.any():
+                    for ez in excl:
+                        mask &= ~_within(prep[id(ez)], bt, probe & mask)
             tw = res.townships.rasterize(bt, (h, W)) if n_t else None
             un = res.units.rasterize(bt, (h, W)) if n_u else None
             if n_t:
@@ -336,11 +534,11 @@ def _run(res: SteepResult, excl: list[Zones], options: SteepOptions, feedback: F
             if n_u:
                 cu_pairs += np.bincount((cty[inside].astype(np.int64) * (n_u + 1) + un[inside]), minlength=cu_pairs.size)
 
-            labels, n, lab_county = _label_band(mask, cty, structure)
+            labels, n = ndimage.label(mask, structure=structure)
+            lab_area = np.bincount(labels.ravel(), weights=area_full.ravel(), minlength=n + 1)
             if n and min_m2 > 0:
-                # a patch touching neither band edge is complete: drop it now if small, so memory
-                # holds only big or unfinished patches; pass 2 relabels the same cleaned mask
-                lab_area = np.bincount(labels.ravel(), weights=np.broadcast_to(cell_area, (h, W)).ravel(), minlength=n + 1)
+                # a patch touching neither band edge is complete, and its cell area bounds its clipped
+                # area: drop it now if small, so memory holds only big or unfinished patches
                 small = lab_area < min_m2
                 small[0] = False
                 small[labels[0]] = False
@@ -349,34 +547,45 @@ def _run(res: SteepResult, excl: list[Zones], options: SteepOptions, feedback: F
                     early_dropped += int(small.sum())
                     early_dropped_m2 += float(lab_area[small].sum())
                     mask &= ~small[labels]
-                    labels, n, lab_county = _label_band(mask, cty, structure)
+                    labels, n = ndimage.label(mask, structure=structure)
+                    lab_area = np.bincount(labels.ravel(), weights=area_full.ravel(), minlength=n + 1)
+            labels = labels.astype(np.int32, copy=False)
             first = np.where(labels[0] > 0, labels[0].astype(np.int64) + offset, 0)
-            lab_county_all.append(lab_county[1:])
-            gc = np.concatenate(lab_county_all) if prev_last is not None else None
             if prev_last is not None and n:
-                seams.append(_seam_pairs(prev_last, first, gc, gc, options.connectivity))
+                seams.append(_seam_pairs(prev_last, first, options.connectivity))
             prev_last = np.where(labels[-1] > 0, labels[-1].astype(np.int64) + offset, 0)
-            # pieces of this band: (global label, township, unit)
+            lab_area_all.append(lab_area[1:])
             sel = labels > 0
+            bsel = sel & bnd
+            lb = np.zeros(n + 1, bool)
+            lb[labels[bsel]] = True
+            lab_bnd_all.append(lb[1:])
             if n:
-                keys = (labels[sel].astype(np.int64) + offset) * key_u
-                if n_t:
-                    keys += tw[sel].astype(np.int64) * key_t
-                if n_u:
-                    keys += un[sel]
-                s = slope[sel].astype(np.float64)
-                piece_parts.append(_group(keys, (area_full[sel], "sum"), (s, "sum"), (s, "max")))
-            band_masks.append((row0, row1, np.packbits(mask, axis=None), offset))
+                # cells whose centre is in their piece; the interior cells (wholly in it) are a subset
+                cen = sel & inside
+                if exc_c is not None:
+                    cen &= ~exc_c
+                k = keys.make(labels[cen] + offset, cty[cen], tw[cen] if n_t else None, un[cen] if n_u else None)
+                s = slope[cen].astype(np.float64)
+                whole = ~bnd[cen]
+                g = _group(k, (s, "sum"), (s, "max"), (np.where(whole, area_full[cen], 0.0), "sum"), (whole.astype(np.int64), "sum"))
+                centre_parts.append(g[:4])
+                has_inner = g[5] > 0
+                inner_parts.append((g[0][has_inner], g[5][has_inner], g[4][has_inner]))
+                if bsel.any():
+                    r, c = np.nonzero(bsel)
+                    bcells.append((labels[r, c].astype(np.int64) + offset, (r + row0).astype(np.int32), c.astype(np.int32), slope[r, c]))
+            band_masks.append((row0, row1, np.packbits(mask, axis=None), np.packbits(bsel, axis=None), offset))
             offset += n
             p1.progress(100.0 * row1 / H)
 
     n_labels = offset
-    lab_county = np.concatenate(lab_county_all)
     res.stats.update(
         county_grid_ha={res.counties.codes[i - 1]: county_cells[i] / 1e4 for i in range(1, n_c + 1)},
         county_no_slope_ha={res.counties.codes[i - 1]: county_noslope[i] / 1e4 for i in range(1, n_c + 1)},
         steep_before_exclusions_ha=steep_area_all / 1e4,
         excluded_steep_ha={z.label: excluded_area[i] / 1e4 for i, z in enumerate(excl)},
+        boundary_rule="exact polygon clip (see help)",
     )
     res.county_township = _pairs_by_county(ct_pairs, n_c, n_t)
     res.county_unit = _pairs_by_county(cu_pairs, n_c, n_u)
@@ -386,71 +595,228 @@ def _run(res: SteepResult, excl: list[Zones], options: SteepOptions, feedback: F
         _empty(res, feedback)
         return
 
-    # join labels across band seams → patches
+    # join labels across band seams → connected cell groups ("components")
     edges = np.concatenate(seams) if seams else np.empty((0, 2), np.int64)
     graph = coo_matrix((np.ones(len(edges), np.int8), (edges[:, 0], edges[:, 1])), shape=(n_labels + 1, n_labels + 1))
     _, comp = connected_components(graph, directed=False)
-    keys = np.concatenate([p[0] for p in piece_parts])
-    cnt = np.concatenate([p[1] for p in piece_parts])
-    area = np.concatenate([p[2] for p in piece_parts])
-    ssum = np.concatenate([p[3] for p in piece_parts])
-    smax = np.concatenate([p[4] for p in piece_parts])
-    gl = keys // key_u
-    rest = keys % key_u
-    pc = comp[gl].astype(np.int64)
+    comp = comp.astype(np.int64)
     n_comp = int(comp.max()) + 1
-    comp_area = np.bincount(pc, weights=area, minlength=n_comp)
+    lab_area = np.concatenate(lab_area_all)
+    comp_ub = np.bincount(comp, weights=lab_area, minlength=n_comp)
     comp_first = np.full(n_comp, np.iinfo(np.int64).max)
-    np.minimum.at(comp_first, pc, gl)
-    keep = comp_area >= min_m2
-    keep &= comp_first < np.iinfo(np.int64).max
-    n_found = int((comp_first < np.iinfo(np.int64).max).sum())
-    res.stats["patches_before_minimum"] = n_found + early_dropped
-    res.stats["dropped_small_patches"] = int(n_found - keep.sum()) + early_dropped
-    res.stats["dropped_small_ha"] = float((comp_area[~keep].sum() + early_dropped_m2) / 1e4)
-    if not keep.any():
+    np.minimum.at(comp_first, comp[1:], np.arange(1, n_labels + 1, dtype=np.int64))
+    comp_bnd = np.bincount(comp, weights=np.concatenate(lab_bnd_all).astype(np.float64), minlength=n_comp) > 0
+    has = comp_first < np.iinfo(np.int64).max
+    cand = has & (comp_ub >= min_m2)
+    ub_small = has & ~cand
+    early_dropped += int(ub_small.sum())
+    early_dropped_m2 += float(comp_ub[ub_small].sum())
+    del lab_area, lab_area_all, lab_bnd_all
+
+    def regroup(parts, *how):
+        if not parts:
+            return (np.empty(0, np.int64), np.empty(0, np.int64)) + tuple(np.empty(0) for _ in how)
+        k = np.concatenate([p[0] for p in parts])
+        c = comp[k // keys.kl]
+        sel = cand[c]
+        ck = c[sel] * keys.kl + k[sel] % keys.kl
+        vals = [(np.concatenate([p[1] for p in parts])[sel].astype(np.float64), "sum")]
+        vals += [(np.concatenate([p[2 + i] for p in parts])[sel], h) for i, h in enumerate(how)]
+        g = _group(ck, *vals)
+        return (g[0], np.round(g[2]).astype(np.int64)) + tuple(g[3:])
+
+    ikeys, _, iarea = regroup(inner_parts, "sum")
+    ckeys, ccount, csum, cmax = regroup(centre_parts, "sum", "max")
+    del inner_parts, centre_parts
+
+    # trace interior pieces and boundary strips of the candidate components
+    bcomps = np.flatnonzero(cand & comp_bnd)
+    inner_polys, inner_bands, strips, strip_bands = _trace(res, band_masks, comp, cand, keys, ikeys, bcomps, SubFeedback(feedback, 60, 80))
+    del band_masks
+
+    # clip the boundary strips exactly by the polygons
+    t = dem.transform
+    tol = abs(t.a * t.e) * 1e-9
+    geod_area = _GeodArea(dem.crs)
+    clipped = {}  # comp-level key → (geometry, m²)
+    from shapely.geometry import MultiPolygon, Polygon
+    from shapely.ops import unary_union
+
+    p3 = SubFeedback(feedback, 80, 95)
+    for j, cidx in enumerate(bcomps):
+        feedback.check()
+        rings = strips.get(j)
+        if not rings:
+            continue
+        polys = [Polygon(q[0], q[1:]) for q in rings]
+        if len(strip_bands.get(j, ())) <= 1:
+            # one band: the traced regions touch at most at corners, a valid MultiPolygon as they are
+            strip = polys[0] if len(polys) == 1 else MultiPolygon(polys)
+        else:
+            strip = unary_union(polys)
+        for (c, tw_, un_), g in _clip(res, excl, prep, strip, tol).items():
+            k = int(cidx) * int(keys.kl) + c * int(keys.kc) + tw_ * int(keys.kt) + un_
+            clipped[k] = (g, geod_area(g))
+        p3.progress(100.0 * (j + 1) / max(1, len(bcomps)))
+    del strips, strip_bands
+
+    # pieces = interior cells ∪ clipped strip, per (component, county, 乡镇, 小流域)
+    all_keys = np.union1d(ikeys, np.fromiter(clipped.keys(), np.int64, len(clipped)))
+    ipos = {int(k): i for i, k in enumerate(ikeys)}
+    cpos = {int(k): i for i, k in enumerate(ckeys)}
+    rows = []
+    for k in all_keys:
+        k = int(k)
+        i = ipos.get(k)
+        a = (iarea[i] if i is not None else 0.0) + (clipped[k][1] if k in clipped else 0.0)
+        ci = cpos.get(k)
+        ncen = int(ccount[ci]) if ci is not None else 0
+        if a <= 0 or (ncen == 0 and a < SLIVER_M2):
+            continue
+        rows.append((k, a, ci, ncen))
+    patch_area = defaultdict(float)
+    for k, a, _, _ in rows:
+        c_, county_, _, _ = keys.split(k)
+        patch_area[(c_, county_)] += a
+    kept = {pk for pk, a in patch_area.items() if a >= min_m2}
+    dropped = [a for pk, a in patch_area.items() if pk not in kept]
+    res.stats["patches_before_minimum"] = len(patch_area) + early_dropped
+    res.stats["dropped_small_patches"] = len(dropped) + early_dropped
+    res.stats["dropped_small_ha"] = (sum(dropped) + early_dropped_m2) / 1e4
+    if not kept:
         _empty(res, feedback)
         return
 
-    # stable ids: per county, sequence by first cell (labels follow row-major order)
-    kept = np.flatnonzero(keep)
-    k_county = lab_county[comp_first[kept]]
-    order = np.lexsort((comp_first[kept], k_county))
-    patch_of_comp = {}
+    # stable ids: per county, sequence by the component's first cell (labels follow row-major order)
+    patch_id = {}
     seq = defaultdict(int)
     width = max(6, len(str(len(kept))))
-    for i in order:
-        c = int(kept[i])
-        cidx = int(k_county[i])
-        seq[cidx] += 1
-        patch_of_comp[c] = (f"{res.counties.codes[cidx - 1]}-{seq[cidx]:0{width}d}", cidx, seq[cidx])
+    for c_, county_ in sorted(kept, key=lambda pk: (pk[1], comp_first[pk[0]])):
+        seq[county_] += 1
+        patch_id[(c_, county_)] = f"{res.counties.codes[county_ - 1]}-{seq[county_]:0{width}d}"
 
-    # pieces: (patch, township, unit)
-    pkey = pc * key_u + rest
-    sel = keep[pc]
-    uq, _, p_area, p_sum, p_cnt_w, p_max = _group(pkey[sel], (area[sel], "sum"), (ssum[sel], "sum"), (cnt[sel].astype(np.float64), "sum"), (smax[sel], "max"))
+    bc = _BoundaryCells(bcells, comp, t)
+    del bcells
     pieces = []
-    for k, a, s, ncell, mx in zip(uq, p_area, p_sum, p_cnt_w, p_max):
-        c = int(k // key_u)
-        t = int((k % key_u) // key_t)
-        u = int(k % key_t)
-        parent, cidx, pseq = patch_of_comp[c]
-        pieces.append(Piece("", parent, cidx, t, u, round(a / 1e4, 4), round(s / ncell, 2), round(float(mx), 2), int(ncell)))
-    tcode = (lambda t: res.townships.codes[t - 1] if t else "") if n_t else (lambda t: "")
+    for k, a, ci, ncen in rows:
+        c_, county_, tw_, un_ = keys.split(k)
+        if (c_, county_) not in kept:
+            continue
+        p = Piece("", patch_id[(c_, county_)], county_, tw_, un_, round(a / 1e4, 4), 0.0, 0.0, ncen)
+        p._key = k
+        if ncen:
+            p.slope_mean, p.slope_max = round(float(csum[ci]) / ncen, 2), round(float(cmax[ci]), 2)
+        pieces.append(p)
+    tcode = (lambda t_: res.townships.codes[t_ - 1] if t_ else "") if n_t else (lambda t_: "")
     ucode = (lambda u: res.units.codes[u - 1] if u else "") if n_u else (lambda u: "")
     pieces.sort(key=lambda p: (p.parent_id, tcode(p.township), ucode(p.unit)))
     idx_in_parent = defaultdict(int)
     for p in pieces:
         idx_in_parent[p.parent_id] += 1
         p.patch_id = f"{p.parent_id}-{idx_in_parent[p.parent_id]:02d}"
+        k = p._key
+        del p._key
+        i = ipos.get(k)
+        polys = inner_polys.get(i, []) if i is not None else []
+        clip_g = clipped[k][0] if k in clipped else None
+        if clip_g is None and len(inner_bands.get(i, ())) <= 1:
+            p.wkb = _multipolygon_wkb(polys)
+        else:
+            g = unary_union([Polygon(q[0], q[1:]) for q in polys] + ([clip_g] if clip_g is not None else []))
+            p.wkb = _multipolygon_wkb([_oriented([np.asarray(q.exterior.coords)] + [np.asarray(r.coords) for r in q.interiors]) for q in _polygons(g)])
+        if not p.cells:
+            # a sliver holding no cell centre: the slope of the boundary cells it overlaps
+            p.slope_mean, p.slope_max = bc.slope(keys.split(k)[0], p.geometry)
     res.pieces = pieces
     res.stats["patch_count"] = res.patch_count
     res.stats["piece_count"] = len(pieces)
 
-    # polygons
-    comp_of_parent = {v[0]: c for c, v in patch_of_comp.items()}
-    piece_keys = np.array([comp_of_parent[p.parent_id] * key_u + p.township * key_t + p.unit for p in pieces], dtype=np.int64)
-    _polygonize(res, band_masks, piece_keys, comp, keep, options, structure, excl, SubFeedback(feedback, 60, 95))
+
+class _BoundaryCells:
+    """Boundary cells by component, for the slope of pieces that hold no cell centre."""
+
+    def __init__(self, bcells: list, comp: np.ndarray, t: Affine):
+        self.t = t
+        if bcells:
+            lab = np.concatenate([b[0] for b in bcells])
+            self.comp = comp[lab]
+            self.r = np.concatenate([b[1] for b in bcells])
+            self.c = np.concatenate([b[2] for b in bcells])
+            self.s = np.concatenate([b[3] for b in bcells]).astype(np.float64)
+            order = np.argsort(self.comp, kind="stable")
+            self.comp, self.r, self.c, self.s = self.comp[order], self.r[order], self.c[order], self.s[order]
+        else:
+            self.comp = np.empty(0, np.int64)
+
+    def slope(self, comp: int, geom) -> tuple[float, float]:
+        from shapely.geometry import box
+
+        a, b = np.searchsorted(self.comp, [comp, comp + 1])
+        t = self.t
+        vals = []
+        for r, c, s in zip(self.r[a:b], self.c[a:b], self.s[a:b]):
+            x0, y0 = t * (c, r)
+            x1, y1 = t * (c + 1, r + 1)
+            if geom.intersection(box(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))).area > 0:
+                vals.append(s)
+        if not vals:
+            return 0.0, 0.0
+        return round(float(np.mean(vals)), 2), round(float(np.max(vals)), 2)
+
+
+def _trace(res: SteepResult, band_masks, comp, cand, keys: _Keys, ikeys, bcomps, feedback):
+    """Rebuild each band's labels from its packed masks; trace cell-edge polygons of interior pieces and boundary strips."""
+    from rasterio import features
+
+    dem = res.dem
+    W = dem.width
+    n_t = res.townships.count if res.townships else 0
+    n_u = res.units.count if res.units else 0
+    structure = ndimage.generate_binary_structure(2, 2 if res.connectivity == 8 else 1)
+    n_i = len(ikeys)
+    bpos = np.full(comp.max() + 1 if comp.size else 1, -1, np.int64)
+    bpos[bcomps] = np.arange(len(bcomps))
+    inner_polys, inner_bands, strips, strip_bands = defaultdict(list), defaultdict(set), defaultdict(list), defaultdict(set)
+    for bi, (row0, row1, packed, packed_b, offset) in enumerate(band_masks):
+        feedback.check()
+        h = row1 - row0
+        mask = np.unpackbits(packed, count=h * W).reshape(h, W).astype(bool)
+        if not mask.any():
+            continue
+        labels, n = ndimage.label(mask, structure=structure)
+        if not cand[comp[offset + 1 : offset + n + 1]].any():
+            continue
+        sel = labels > 0
+        c = comp[labels[sel].astype(np.int64) + offset]
+        okc = cand[c]
+        bmask = np.unpackbits(packed_b, count=h * W).reshape(h, W).astype(bool)
+        bsel = bmask[sel]
+        vals = np.zeros(c.size, np.int32)
+        inn = okc & ~bsel
+        if inn.any():
+            bt = dem.transform * Affine.translation(0, row0)
+            cty = res.counties.rasterize(bt, (h, W))[sel][inn]
+            tw = res.townships.rasterize(bt, (h, W))[sel][inn] if n_t else None
+            un = res.units.rasterize(bt, (h, W))[sel][inn] if n_u else None
+            k = keys.make(c[inn], cty, tw, un)
+            pos = np.minimum(np.searchsorted(ikeys, k), n_i - 1)
+            vals[inn] = np.where(ikeys[pos] == k, pos + 1, 0)
+        bd = okc & bsel
+        if bd.any():
+            vals[bd] = n_i + 1 + bpos[c[bd]]
+        burn = np.zeros((h, W), np.int32)
+        burn[sel] = vals
+        for geom, value in features.shapes(burn, mask=burn > 0, connectivity=4, transform=Affine(1, 0, 0, 0, 1, row0)):
+            v = int(value) - 1
+            rings = _world_polygon(geom["coordinates"], dem.transform)
+            if v < n_i:
+                inner_polys[v].append(rings)
+                inner_bands[v].add(bi)
+            else:
+                strips[v - n_i].append(rings)
+                strip_bands[v - n_i].add(bi)
+        feedback.progress(100.0 * row1 / dem.height)
+    return inner_polys, inner_bands, strips, strip_bands
 
 
 def _pairs_by_county(counts: np.ndarray, n_c: int, n_z: int) -> dict:
@@ -498,59 +864,6 @@ def _empty(res: SteepResult, feedback) -> None:
     m = f"没有达到阈值 {res.threshold.value:g}° 的陡坡图斑 / no steep-slope patch reaches the threshold of {res.threshold.value:g}° (after exclusions and the minimum patch)"
     res.messages.append(m)
     feedback.info(m)
-
-
-def _polygonize(res: SteepResult, band_masks, piece_keys, comp, keep, options, structure, excl, feedback) -> None:
-    """Rebuild each band's labels from its packed mask, burn piece numbers and trace cell-edge polygons."""
-    from rasterio import features
-    from shapely.geometry import Polygon
-    from shapely.ops import unary_union
-
-    dem = res.dem
-    W = dem.width
-    n_t = res.townships.count if res.townships else 0
-    n_u = res.units.count if res.units else 0
-    key_t, key_u = np.int64(n_u + 1), np.int64((n_t + 1) * (n_u + 1))
-    order = np.argsort(piece_keys)
-    sorted_keys = piece_keys[order]
-    parts = defaultdict(list)
-    bands_of = defaultdict(set)
-    keep_label = keep[comp]
-    for bi, (row0, row1, packed, offset) in enumerate(band_masks):
-        feedback.check()
-        h = row1 - row0
-        mask = np.unpackbits(packed, count=h * W).reshape(h, W).astype(bool)
-        if not mask.any():
-            continue
-        bt = dem.transform * Affine.translation(0, row0)
-        cty = res.counties.rasterize(bt, (h, W))
-        labels, n, _ = _label_band(mask, cty, structure)
-        if not keep_label[offset + 1 : offset + n + 1].any():
-            continue
-        sel = labels > 0
-        c = comp[labels[sel].astype(np.int64) + offset].astype(np.int64)
-        k = c * key_u
-        if n_t:
-            k += res.townships.rasterize(bt, (h, W))[sel].astype(np.int64) * key_t
-        if n_u:
-            k += res.units.rasterize(bt, (h, W))[sel]
-        pos = np.searchsorted(sorted_keys, k)
-        pos = np.minimum(pos, len(sorted_keys) - 1)
-        hit = sorted_keys[pos] == k
-        burn = np.zeros((h, W), np.int32)
-        burn[sel] = np.where(hit, order[pos] + 1, 0)
-        for geom, value in features.shapes(burn, mask=burn > 0, connectivity=4, transform=Affine(1, 0, 0, 0, 1, row0)):
-            i = int(value) - 1
-            parts[i].append(_world_polygon(geom["coordinates"], dem.transform))
-            bands_of[i].add(bi)
-        feedback.progress(100.0 * row1 / dem.height)
-    for i, p in enumerate(res.pieces):
-        polys = parts.get(i, [])
-        if len(bands_of.get(i, ())) > 1:
-            # corners come from integer cell indices through one formula, so seam edges match exactly
-            g = unary_union([Polygon(q[0], q[1:]) for q in polys])
-            polys = [_oriented([np.asarray(q.exterior.coords)] + [np.asarray(r.coords) for r in q.interiors]) for q in ([g] if isinstance(g, Polygon) else g.geoms)]
-        p.wkb = _multipolygon_wkb(polys)
 
 
 def _oriented(rings: list) -> list:

@@ -14,7 +14,7 @@ from scipy import ndimage
 
 from ..unit.test_steep_slope import (  # the same analytic fixtures as the core tests
     UTM,
-    expected_cells,
+    exact_reference,
     geod_area_ha,
     geod_cell_area,
     utm_case,  # noqa: F401 (fixture)
@@ -61,9 +61,7 @@ def test_processing_run_on_synthetic_ramps(plugin, utm_case, tmp_path):
     )
     names, rows, crs = features_of(result["OUTPUT"])
     assert FIELDS <= names and crs == UTM
-    ref = expected_cells(case, 20.0)  # default threshold: 吉林 20° from the county code 220521
-    rr, cc = np.nonzero(ref)
-    ref_ha = geod_cell_area(case["transform"], UTM, rr, cc).sum() / 1e4
+    ref_ha, _ = exact_reference(case, 20.0)  # default threshold: 吉林 20° from the county code 220521
     total = sum(r["area_ha"] for r in rows)
     assert total == pytest.approx(ref_ha, rel=1e-3)
     assert result["TOTAL_HA"] == pytest.approx(total, abs=0.01)
@@ -81,9 +79,7 @@ def test_processing_run_on_synthetic_ramps(plugin, utm_case, tmp_path):
         "steep_slope",
         {"INPUT": str(case["dem"]), "COUNTY": case["county"].path, "COUNTY_CODE_FIELD": "code", "WATER": case["excl"].path, "USE_WATER": False, "MIN_PATCH": 0, "OUTPUT": str(tmp_path / "off.gpkg")},
     )
-    ref_off = expected_cells(case, 20.0, exclude=False)
-    rr, cc = np.nonzero(ref_off)
-    assert result_off["TOTAL_HA"] == pytest.approx(geod_cell_area(case["transform"], UTM, rr, cc).sum() / 1e4, rel=1e-3)
+    assert result_off["TOTAL_HA"] == pytest.approx(exact_reference(case, 20.0, exclude=False)[0], rel=1e-3)
     assert result_off["TOTAL_HA"] > result["TOTAL_HA"]
 
 
@@ -137,30 +133,65 @@ def test_demo_region(plugin, tmp_path):
     result = run_alg("steep_slope", params)
     names, rows, crs = features_of(result["OUTPUT"])
     assert FIELDS <= names and len(rows) > 0
-    # independent reference: gdaldem slope ≥ 20°, county by cell centre, minus exclusions, 8-connected patches ≥ 5 ha
+    # independent reference: gdaldem slope ≥ 20°; a cell counts with its exact area inside the county and outside the
+    # exclusions (shapely per cell where a polygon edge crosses it); 8-connected patches whose clipped area ≥ 5 ha
     import geopandas as gpd
+    from shapely.geometry import box
+    from shapely.ops import unary_union
 
     slope = gdaldem_slope(demo["dem"], tmp_path / "ref_slope.tif")
     with rasterio.open(demo["dem"]) as src:
         t, shape = src.transform, (src.height, src.width)
     steep = (slope != -9999) & (slope >= 20)
+    county_g = unary_union(list(gpd.read_file(demo["county"]).geometry))
+    excl_polys = [g for k in ("farmland", "construction", "water") for g in gpd.read_file(demo[k]).geometry]
+    excl_g = unary_union(excl_polys)
 
-    def burn(path):
-        return features.rasterize(list(gpd.read_file(path).geometry), out_shape=shape, transform=t, all_touched=False).astype(bool)
+    def burn(geoms, touched=False):
+        return features.rasterize([(g, 1) for g in geoms], out_shape=shape, transform=t, all_touched=touched).astype(bool)
 
-    mask = steep & burn(demo["county"]) & ~burn(demo["farmland"]) & ~burn(demo["construction"]) & ~burn(demo["water"])
-    cell_ha = geod_cell_area(t, crs, [shape[0] // 2], [shape[1] // 2])[0] / 1e4
+    crossed = burn([county_g.boundary] + [g.boundary for g in excl_polys], touched=True)
+    mask = steep & ((burn([county_g]) & ~burn(excl_polys)) | crossed)
+    # whole cells: Geod areas at three columns of each row, quadratic in the column (the areal scale is smooth)
+    h, w = shape
+    cols3 = np.array([0, w // 2, w - 1])
+    full = np.empty(shape)
+    for r in range(h):
+        a3 = geod_cell_area(t, crs, [r] * 3, cols3) / 1e4
+        full[r] = np.polyval(np.polyfit(cols3, a3, 2), np.arange(w))
+    cell_ha = np.where(mask, full, 0.0)
+    for r, c in zip(*np.nonzero(mask & crossed)):
+        b = box(*(t * (c, r + 1)), *(t * (c + 1, r)))
+        inside = b.intersection(county_g)
+        if inside.area <= 0 or any(g.contains(b) for g in excl_polys):
+            mask[r, c] = False  # touches the county only along an edge, or wholly excluded
+            continue
+        cell_ha[r, c] = geod_area_ha(inside.difference(excl_g), crs) if not inside.is_empty else 0.0
     labels, n = ndimage.label(mask, structure=np.ones((3, 3)))
-    sizes = np.bincount(labels.ravel())[1:] * cell_ha
+    sizes = np.bincount(labels.ravel(), weights=cell_ha.ravel())[1:]
     ref_total = sizes[sizes >= 5.0].sum()
     total = sum(r["area_ha"] for r in rows)
     assert total == pytest.approx(ref_total, rel=1e-3)
     assert len({r["parent_id"] for r in rows}) == int((sizes >= 5.0).sum())
-    for r in rows[:50]:
-        from shapely import wkt
+    from shapely import wkt
 
+    for r in rows:
+        g = wkt.loads(r["geom"].asWkt())
+        assert g.difference(county_g).area == pytest.approx(0, abs=1e-6)  # nothing outside the county
+        assert g.intersection(excl_g).area == pytest.approx(0, abs=1e-6)
+    for r in rows[:50]:
         assert geod_area_ha(wkt.loads(r["geom"].asWkt()), crs) == pytest.approx(r["area_ha"], rel=1e-4)
     town = read_csv(result["TOWNSHIP_TABLE"])
     assert len(town) - 1 >= 3  # every demo 乡镇 listed
     assert float(town[-1]["area_ha"]) == pytest.approx(total, abs=0.01)
     assert sum(float(r["area_ha"]) for r in town[:-1]) == pytest.approx(total, abs=0.01 * len(town))
+
+
+def test_help_states_the_boundary_and_minimum_patch_rules(plugin):
+    from qgis.core import QgsApplication
+
+    alg = QgsApplication.processingRegistry().algorithmById("soil_conservation:steep_slope")
+    text = alg.shortHelpString()
+    assert "Boundary rule" in text and "clipped" in text and "乡镇" in text
+    assert "after clipping to the county and erasing the exclusions" in text
+    del alg

@@ -2,8 +2,9 @@
 
 The DEMs are ramps whose elevation depends on one axis only, so Horn's slope of
 cell c is exactly atan((z[c+1] − z[c−1]) / (2·spacing)); the reference steep set,
-the cell-centre membership (shapely) and the cell areas (pyproj Geod on each
-cell's corners) are all computed here independently of the plugin's code.
+the exact reference region (shapely: union of the steep cell squares ∩ county −
+exclusions), the cell-centre membership and the areas (pyproj Geod) are all
+computed here independently of the plugin's code.
 """
 from __future__ import annotations
 
@@ -83,6 +84,27 @@ def centres_inside(transform, shape, geom) -> np.ndarray:
     return inside
 
 
+def cell_squares(transform, mask):
+    """Union of the squares of the cells in ``mask`` (shapely, one box per cell)."""
+    from shapely.ops import unary_union
+
+    boxes = []
+    for r, c in zip(*np.nonzero(mask)):
+        x0, y0 = transform * (c, r)
+        x1, y1 = transform * (c + 1, r + 1)
+        boxes.append(box(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)))
+    return unary_union(boxes)
+
+
+def exact_reference(case, threshold, exclude=True, county=None):
+    """(ha, region): steep cells ∩ county polygon − exclusion, exactly (shapely), area by pyproj Geod."""
+    steep = np.nan_to_num(case["slope"], nan=-1) >= threshold
+    region = cell_squares(case["transform"], steep).intersection(county if county is not None else case["county_geom"])
+    if exclude:
+        region = region.difference(case["excl_geom"])
+    return geod_area_ha(region, UTM), region
+
+
 def geod_area_ha(geom, crs) -> float:
     crs = CRS.from_user_input(crs)
     geod = Geod(a=crs.ellipsoid.semi_major_metre, b=crs.ellipsoid.semi_minor_metre)
@@ -146,25 +168,124 @@ def test_rules_defaults():
 
 
 def test_total_area_equals_reference_cells(utm_case):
-    """Total = area of cells ≥ 20° in the county, less exclusions and small patches (none here), within 0.1 %."""
+    """Total = exact area of (steep cells ∩ county − exclusion), small patches none here, within 0.1 %."""
     case = utm_case
     res = delineate(case["dem"], case["county"], case["twn"], exclusions=[case["excl"]], options=SteepOptions(min_patch_ha=0, band_cells=16 * W))
-    sel = expected_cells(case, 20.0)
-    rows, cols = np.nonzero(sel)
-    ref_ha = geod_cell_area(case["transform"], UTM, rows, cols).sum() / 1e4
+    ref_ha, region = exact_reference(case, 20.0)
     assert ref_ha > 100
     assert res.total_ha == pytest.approx(ref_ha, rel=1e-3)
-    assert sum(p.cells for p in res.pieces) == sel.sum()
-    # polygons follow cell edges: their ellipsoidal area equals the piece area
+    assert res.total_ha == pytest.approx(ref_ha, rel=1e-6)  # exact clip: far tighter than asked
+    assert sum(p.cells for p in res.pieces) == expected_cells(case, 20.0).sum()  # cells whose centre is in a piece
+    edges = case["county_geom"].boundary.union(case["excl_geom"].boundary).union(MultiPolygon(case["towns"]).boundary)
     for p in res.pieces:
-        assert p.geometry.is_valid
-        assert geod_area_ha(p.geometry, UTM) == pytest.approx(p.area_ha, rel=1e-5)  # tighter than the 0.1 % asked: catches planar areas
+        g = p.geometry
+        assert g.is_valid
+        assert geod_area_ha(g, UTM) == pytest.approx(p.area_ha, rel=1e-5)  # tighter than the 0.1 % asked: catches planar areas
         assert p.slope_max >= 20 and p.slope_mean >= 20
-        # every vertex on a cell corner
-        for poly in p.geometry.geoms:
-            cx, cy = np.asarray(poly.exterior.coords).T
-            assert np.allclose((cx - X0) / DX, np.round((cx - X0) / DX), atol=1e-6)
-            assert np.allclose((Y0 - cy) / DX, np.round((Y0 - cy) / DX), atol=1e-6)
+        assert g.difference(region).area == pytest.approx(0, abs=1e-6)
+        # every vertex on a cell corner (inside) or on a county/乡镇/exclusion boundary
+        for poly in g.geoms:
+            for x, y in poly.exterior.coords:
+                on_corner = abs((x - X0) / DX - round((x - X0) / DX)) < 1e-6 and abs((Y0 - y) / DX - round((Y0 - y) / DX)) < 1e-6
+                assert on_corner or edges.distance(Point(x, y)) < 1e-6
+
+
+@pytest.fixture()
+def round_case(utm_case):
+    """The ramps with a circular county, 乡镇 and 小流域 split along oblique lines, and a circular exclusion: no edge on the grid."""
+    from shapely.affinity import rotate
+
+    case = dict(utm_case)
+    tmp = case["tmp"]
+    centre = Point(X0 + 70 * DX + 7.3, Y0 - 45 * DX - 3.1)
+    county_geom = centre.buffer(1250.0, 64)
+    big = box(X0 - 5000, Y0 - 8000, X0 + 9000, Y0 + 5000)
+    half = rotate(box(X0 - 5000, Y0 - 45 * DX, X0 + 9000, Y0 + 5000), 23.0, origin=centre)
+    towns = [county_geom.intersection(half), county_geom.difference(half)]
+    cut = rotate(box(X0 + 60 * DX, Y0 - 8000, X0 + 9000, Y0 + 5000), -31.0, origin=centre)
+    units = [big.difference(cut), cut]  # 小流域 reach beyond the county
+    excl_geom = Point(X0 + 35 * DX + 11.0, Y0 - 30 * DX + 5.0).buffer(260.0, 32)
+    case.update(
+        county=VectorInput(write_layer(tmp / "round.gpkg", [county_geom], UTM, code=["220521"], name=["通化县"]), code_field="code", name_field="name", label="县界"),
+        twn=VectorInput(write_layer(tmp / "rtwn.gpkg", towns, UTM, tcode=["220521100", "220521101"], tname=["快大茂镇", "二密镇"]), code_field="tcode", name_field="tname", label="乡镇"),
+        units=VectorInput(write_layer(tmp / "runits.gpkg", units, UTM, unit_code=["U001", "U002"], unit_name=["甲沟", "乙沟"], county_code=["220521"] * 2), label="小流域"),
+        excl=VectorInput(write_layer(tmp / "rexcl.gpkg", [excl_geom], UTM, kind=["水域"]), label="水域"),
+        county_geom=county_geom,
+        towns=towns,
+        unit_geoms=units,
+        excl_geom=excl_geom,
+    )
+    return case
+
+
+def test_pieces_lie_exactly_inside_county_township_and_unit(round_case):
+    """Non-grid-aligned polygons: no piece has any part outside its county, 乡镇 or 小流域, or inside an exclusion."""
+    case = round_case
+    res = delineate(case["dem"], case["county"], case["twn"], case["units"], [case["excl"]], SteepOptions(min_patch_ha=0, band_cells=16 * W))
+    assert len(res.pieces) > 4 and {p.township for p in res.pieces} == {1, 2} and {p.unit for p in res.pieces} == {1, 2}
+    county, excl = case["county_geom"], case["excl_geom"]
+    for p in res.pieces:
+        g = p.geometry
+        assert g.is_valid and g.area > 0
+        assert g.difference(county).area == pytest.approx(0, abs=1e-6)
+        assert g.difference(case["towns"][p.township - 1]).area == pytest.approx(0, abs=1e-6)
+        assert g.difference(case["unit_geoms"][p.unit - 1]).area == pytest.approx(0, abs=1e-6)
+        assert g.intersection(excl).area == pytest.approx(0, abs=1e-6)
+        assert geod_area_ha(g, UTM) == pytest.approx(p.area_ha, rel=1e-6, abs=1e-4)
+    # no overlaps between pieces, and together they are exactly steep cells ∩ county − exclusion
+    ref_ha, region = exact_reference(case, 20.0)
+    assert res.total_ha == pytest.approx(ref_ha, rel=1e-3)
+    assert res.total_ha == pytest.approx(ref_ha, rel=1e-6)
+    from shapely.ops import unary_union
+
+    union = unary_union([p.geometry for p in res.pieces])
+    assert union.symmetric_difference(region).area == pytest.approx(0, abs=1e-3)
+    assert sum(p.geometry.area for p in res.pieces) == pytest.approx(union.area, rel=1e-9)
+    # per 乡镇: the table's input equals the exact area of the region in that 乡镇
+    for t, tg in enumerate(case["towns"], start=1):
+        assert sum(p.area_ha for p in res.pieces if p.township == t) == pytest.approx(geod_area_ha(region.intersection(tg), UTM), rel=1e-6)
+    # a patch split by a border keeps one parent id
+    assert len({p.parent_id for p in res.pieces}) < len(res.pieces)
+    for p in res.pieces:
+        assert p.patch_id.startswith(p.parent_id + "-")
+
+
+def test_minimum_patch_applies_to_the_clipped_area(round_case):
+    """A patch whose cells exceed the minimum but whose clipped, exclusion-erased area does not is dropped."""
+    case = round_case
+    opts = dict(band_cells=16 * W)
+    res0 = delineate(case["dem"], case["county"], exclusions=[case["excl"]], options=SteepOptions(min_patch_ha=0, **opts))
+    sizes = {}
+    for p in res0.pieces:
+        sizes[p.parent_id] = sizes.get(p.parent_id, 0.0) + p.area_ha
+    # the clipped area of each patch vs the area of all the cells it was traced from (cells ∩ county ≠ ∅)
+    target = min(sizes, key=sizes.get)
+    clipped = sizes[target]
+    ref = [p for p in res0.pieces if p.parent_id == target]
+    # the cells touched by the piece: every cell square meeting it with positive area
+    t = case["transform"]
+    from shapely.ops import unary_union
+
+    g = unary_union([p.geometry for p in ref])
+    minx, miny, maxx, maxy = g.bounds
+    boxes = []
+    for r in range(int((Y0 - maxy) // DX), int((Y0 - miny) // DX) + 1):
+        for c in range(int((minx - X0) // DX), int((maxx - X0) // DX) + 1):
+            b = box(*(t * (c, r + 1)), *(t * (c + 1, r)))
+            if b.intersection(g).area > 1e-6:
+                boxes.append(b)
+    cells_ha = geod_area_ha(unary_union(boxes), UTM)
+    assert cells_ha > clipped * 1.01  # the boundary really cuts cells of this patch
+    limit = (clipped + cells_ha) / 2
+    res = delineate(case["dem"], case["county"], exclusions=[case["excl"]], options=SteepOptions(min_patch_ha=limit, **opts))
+    kept = {pid for pid, a in sizes.items() if a >= limit}
+    got = {}
+    for p in res.pieces:
+        got[p.parent_id] = got.get(p.parent_id, 0.0) + p.area_ha
+    assert res.patch_count == len(kept)
+    assert sorted(got.values()) == pytest.approx(sorted(sizes[k] for k in kept), abs=1e-4)  # ids renumber; areas tell
+    assert res.total_ha == pytest.approx(sum(sizes[k] for k in kept), abs=0.01)
+    assert res.stats["dropped_small_ha"] == pytest.approx(sum(a for pid, a in sizes.items() if pid not in kept), abs=0.01)
 
 
 def test_township_split_keeps_parent_id(utm_case):
@@ -182,7 +303,7 @@ def test_township_split_keeps_parent_id(utm_case):
         union = ps[0].geometry.union(ps[1].geometry)
         assert union.geom_type == "Polygon"  # the two pieces are one contiguous patch
         north = [p for p in ps if p.township == 1][0].geometry
-        assert north.bounds[1] == pytest.approx(Y0 - 1290.0)  # border on the cell edge below the line's centre rule
+        assert north.bounds[1] == pytest.approx(Y0 - 1300.0, abs=1e-6)  # split exactly on the 乡镇 border (not on a cell edge)
     assert len(res.pieces) == len({p.patch_id for p in res.pieces})
 
 
@@ -243,6 +364,8 @@ def test_outputs_tables_and_metadata(utm_case):
     assert meta["rules"]["steep_slope_threshold"]["scope"].startswith("220000")
     assert meta["inputs"]["dem"]["sha256"] and meta["inputs"]["exclusion_1"]["sha256"]
     assert meta["results"]["excluded_steep_ha"]["水域"] > 0
+    assert "after clipping to the county and erasing the exclusions" in meta["parameters"]["min_patch_rule"]
+    assert "clipped exactly" in meta["parameters"]["boundary_rule"]
     assert meta["plugin_version"]
 
 
@@ -296,9 +419,12 @@ def test_geographic_dem_and_reprojected_boundary(tmp_path):
     steep = np.tile((np.nan_to_num(slope_row, nan=-1) >= 20)[:, None], (1, w))
     steep[:, [0, w - 1]] = False
     sel = steep & centres_inside(t, (h, w), back)
-    rows, cols = np.nonzero(sel)
-    ref_ha = geod_cell_area(t, "EPSG:4490", rows, cols).sum() / 1e4
+    assert sum(p.cells for p in res.pieces) == sel.sum()
+    region = cell_squares(t, steep).intersection(back)
+    ref_ha = geod_area_ha(region, "EPSG:4490")
     assert res.total_ha == pytest.approx(ref_ha, rel=1e-3)
+    for p in res.pieces:
+        assert p.geometry.difference(back).area == pytest.approx(0, abs=1e-12)  # degrees²: nothing outside the county
     assert res.total_ha > 50
     for p in res.pieces:
         assert geod_area_ha(p.geometry, "EPSG:4490") == pytest.approx(p.area_ha, rel=1e-5)
