@@ -1575,6 +1575,41 @@ Template: resources/layouts/county_announcement.qpt (A3 landscape) or your own .
         <source>Zoning by rule file (重点预防区/重点治理区/严重/脆弱)</source>
         <translation>按规则文件划定（重点预防区/重点治理区/严重/脆弱）</translation>
     </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="31" />
+        <source>No-reclamation steep slopes (禁止开垦陡坡地)</source>
+        <translation>禁止开垦陡坡地划定</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="106" />
+        <source>County table (CSV)</source>
+        <translation>分县统计表（CSV）</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="106" />
+        <source>Township table (CSV)</source>
+        <translation>分乡镇统计表（CSV）</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="106" />
+        <source>Small-watershed table (CSV)</source>
+        <translation>分小流域统计表（CSV）</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="106" />
+        <source>Patch list 图斑清单 (CSV)</source>
+        <translation>图斑清单（CSV）</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="106" />
+        <source>Announcement workbook (XLSX)</source>
+        <translation>公告统计工作簿（XLSX）</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="106" />
+        <source>Run metadata (JSON)</source>
+        <translation>运行元数据（JSON）</translation>
+    </message>
 </context>
 <context>
     <name>SoilConservationDock</name>
@@ -1614,7 +1649,7 @@ Template: resources/layouts/county_announcement.qpt (A3 landscape) or your own .
     <message>
         <location filename="../soil_conservation_plugin/gui/page_steep.ui" line="9" />
         <source>No-reclamation steep slopes (禁止开垦陡坡地)</source>
-        <translation>禁止开垦陡坡地</translation>
+        <translation>禁止开垦陡坡地划定</translation>
     </message>
     <message>
         <location filename="../soil_conservation_plugin/gui/page_steep.ui" line="18" />
@@ -1665,140 +1700,142 @@ Template: resources/layouts/county_announcement.qpt (A3 landscape) or your own .
 <context>
     <name>SteepSlopeAlgorithm</name>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="68" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="69" />
         <source>Auto: from the county codes (省 of the county)</source>
         <translation>自动：按县级行政区划代码（所属省）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="71" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="72" />
         <source>National 全国 (水土保持法 第二十条, {v:g}°)</source>
         <translation>全国（水土保持法 第二十条，{v:g}°）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="76" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="77" />
         <source>DEM (projected or geographic)</source>
         <translation>数字高程模型 DEM（投影或地理坐标）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="77" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="78" />
         <source>County boundary (县界)</source>
         <translation>县界</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="78" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="79" />
         <source>County code field</source>
         <translation>县代码字段</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="79" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="80" />
         <source>County name field</source>
         <translation>县名称字段</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="80" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="81" />
         <source>Townships (乡镇) (optional)</source>
         <translation>乡镇（可选）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="81" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="82" />
         <source>Township code field</source>
         <translation>乡镇代码字段</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="82" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="83" />
         <source>Township name field</source>
         <translation>乡镇名称字段</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="83" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="84" />
         <source>Small watersheds (小流域, fields unit_code, unit_name) (optional)</source>
         <translation>小流域（字段 unit_code、unit_name）（可选）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="84" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="85" />
         <source>Province rule for the default threshold</source>
         <translation>默认阈值采用的省级规定</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="85" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="86" />
         <source>Slope threshold (°), blank = province rule</source>
         <translation>坡度阈值（°），留空 = 省级规定</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="88" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="89" />
         <source>Minimum contiguous patch (ha), 0 = none (default 5 ha: a default, not a national rule)</source>
         <translation>最小连片图斑面积（ha），0 = 不设（默认 5 ha：默认值，非国家规定）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="91" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="92" />
         <source>Pixel connectivity of patches</source>
         <translation>图斑像元连通方式</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="97" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="98" />
         <source>Exclude: {l} (optional)</source>
         <translation>扣除：{l}（可选）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="98" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="99" />
         <source>Erase {l}</source>
         <translation>扣除{l}</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="99" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="100" />
         <source>Exclude: other polygon layers (optional)</source>
         <translation>扣除：其他面图层（可选）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="100" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="101" />
         <source>Erase the other polygon layers</source>
         <translation>扣除其他面图层</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="101" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="102" />
         <source>Steep-slope patches (图斑, GeoPackage)</source>
         <translation>陡坡地图斑（GeoPackage）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="102" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="103" />
         <source>Folder for tables (default: beside the patch layer)</source>
         <translation>统计表文件夹（默认：与图斑图层同目录）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="114" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="115" />
         <source>Number of patches</source>
         <translation>图斑数量</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="115" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="116" />
         <source>Total area (ha)</source>
         <translation>总面积（ha）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="121" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="202" />
+        <source>DEM</source>
+        <translation>数字高程模型(DEM)</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="122" />
         <source>Delineates the steep-slope land where reclamation for crops is forbidden (禁止开垦陡坡地, 水土保持法 第二十条), per county, split by 乡镇 (and 小流域 where a unit layer is given), with announcement tables.
 DEM: projected in metres or geographic (EPSG:4490/4326); slope is Horn's method in true ground units. A DEM without CRS or in Web Mercator is refused. NoData rule: a cell has a slope only when its whole 3×3 window is valid; cells on the NoData boundary and the raster edge are never steep (no slope is invented).
 County boundary (required) and its code field; township polygons (optional) with code and name fields; small watersheds (optional, fields unit_code/unit_name/county_code). Layers in another CRS are reprojected to the DEM's; invalid polygons are repaired and counted in the log.
 Threshold: blank = the province rule (resources/rules/provinces.json): 吉林 {jl:g}° ({jls}); national {nat:g}° ({nats}). Range 0–90°.
-Minimum contiguous patch: default {mp:g} ha — a default, not a national rule ({mps}); 0 = none. It applies to the whole patch's true ground area, after exclusions.
-Exclusions (耕地保护红线/永久基本农田, 建设用地, 水域, any polygon layers): each can be switched off; excluded cells are erased before patches are formed.
-Raster rule: every polygon is applied to DEM cells by the cell-centre rule, so patch boundaries follow cell edges; areas (ha) are exact sums of ellipsoidal cell areas and equal the polygons' ellipsoidal areas.
+Minimum contiguous patch: default {mp:g} ha — a default, not a national rule ({mps}); 0 = none. It applies to the whole patch's final ellipsoidal area: after clipping to the county and erasing the exclusions (before the 乡镇/小流域 split).
+Exclusions (耕地保护红线/永久基本农田, 建设用地, 水域, any polygon layers): each can be switched off; cells wholly inside an exclusion are erased before patches are formed, and the exclusion polygons are erased exactly from the rest.
+Boundary rule: inside the county, patch boundaries follow the cell edges of the slope raster. Along the county, 乡镇, 小流域 and exclusion boundaries, the steep cells a polygon touches are candidates, and the patch is clipped exactly by the polygons: intersected with the county, the exclusions erased, and split into pieces by exact intersection with the 乡镇 and 小流域 polygons — no piece sticks out of its county, 乡镇 or 小流域. A patch cut into parts by a boundary keeps one id.
+Areas (ha) are the ellipsoidal areas of the final piece polygons (exact cell areas inside, pyproj Geod on the clipped boundary parts); table totals are sums of the pieces. slope_mean/slope_max are taken over the cells whose centre lies in the piece (a sliver holding no cell centre: over the cells it overlaps).
 Connectivity: 8 (default) or 4 neighbours join cells into one patch.
 Outputs: patch layer (patch_id, parent_id, county/township/unit code and name, area_ha, slope_mean, slope_max, thresh_deg); CSV tables per county, 乡镇 and 小流域 and the patch list (UTF-8 with BOM), an XLSX workbook, and run metadata (.meta.json) with the threshold and its source, the minimum patch and its default status, exclusions, input hashes and the plugin version. Table totals equal the sum of patch areas to 0.01 ha. Patch ids are county code + sequence of the patch's first cell (row-major), stable for the same inputs; pieces split by 乡镇 keep the parent id.</source>
-        <translation>按县划定禁止开垦陡坡地（水土保持法 第二十条），按乡镇（给定小流域图层时还按小流域）分割，并生成公告表。
-DEM：以米为单位的投影坐标或地理坐标（EPSG:4490/4326）；坡度按 Horn 方法以真实地面单位计算。无坐标参考系或为 Web 墨卡托投影的 DEM 将被拒绝。无数据规则：仅当 3×3 窗口全部有效时像元才有坡度；无数据边界和栅格边缘上的像元从不计为陡坡（不臆造坡度）。
-县界（必需）及其代码字段；乡镇面图层（可选）及其代码和名称字段；小流域（可选，字段 unit_code/unit_name/county_code）。其他坐标参考系的图层将重投影到 DEM 的坐标参考系；无效的面将被修复并在日志中计数。
-阈值：留空 = 省级规定（resources/rules/provinces.json）：吉林 {jl:g}°（{jls}）；全国 {nat:g}°（{nats}）。范围 0–90°。
-最小连片图斑：默认 {mp:g} ha——默认值，非国家规定（{mps}）；0 = 不设。该值针对扣除后整个图斑的真实地面面积。
-扣除（耕地保护红线/永久基本农田、建设用地、水域及任意面图层）：每项均可关闭；被扣除的像元在形成图斑之前删除。
-栅格规则：所有面均按像元中心规则作用于 DEM 像元，因此图斑边界沿像元边界；面积（ha）为椭球面像元面积的精确之和，等于这些面的椭球面积。
-连通方式：按 8 邻域（默认）或 4 邻域将像元连接为同一图斑。
-输出：图斑图层（patch_id、parent_id、县/乡镇/小流域代码和名称、area_ha、slope_mean、slope_max、thresh_deg）；分县、分乡镇、分小流域的 CSV 统计表及图斑清单（带 BOM 的 UTF-8）、XLSX 工作簿，以及运行元数据（.meta.json），记录阈值及其来源、最小图斑面积及其是否为默认值、扣除项、输入数据哈希值和插件版本。统计表合计与图斑面积之和一致，精确到 0.01 ha。图斑编号为县代码 + 图斑首个像元（按行优先）的序号，相同输入下保持不变；按乡镇分割的部分保留父图斑编号。</translation>
-    </message>
-    <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="195" />
-        <source>DEM</source>
-        <translation>数字高程模型(DEM)</translation>
+        <translation>按县划定禁止种植农作物的禁止开垦陡坡地（水土保持法 第二十条），按乡镇（给定小流域图层时还按小流域）分割，并输出公告统计表。
+DEM：以米为单位的投影坐标或地理坐标（EPSG:4490/4326）；坡度按 Horn 方法以真实地面单位计算。无坐标参考系或 Web 墨卡托的 DEM 将被拒绝。无数据规则：仅当 3×3 窗口全部有效时像元才有坡度；无数据边界和栅格边缘的像元不会被判为陡坡（不臆造坡度）。
+县界（必需）及其代码字段；乡镇面图层（可选）及代码、名称字段；小流域（可选，字段 unit_code/unit_name/county_code）。其他坐标系的图层会重投影到 DEM 的坐标系；无效多边形会被修复并在日志中计数。
+阈值：留空 = 省级规定（resources/rules/provinces.json）：吉林 {jl:g}°（{jls}）；全国 {nat:g}°（{nats}）。取值范围 0–90°。
+最小连片图斑面积：默认 {mp:g} ha——默认值，非国家规定（{mps}）；0 = 不设。适用于整个图斑的最终椭球面积：裁切到县界并扣除扣除图层之后（按乡镇/小流域分割之前）。
+扣除图层（耕地保护红线/永久基本农田、建设用地、水域及任意面图层）：均可单独关闭；完全位于扣除范围内的像元在形成图斑前扣除，其余部分再按扣除多边形精确擦除。
+边界规则：县内图斑边界沿坡度栅格的像元边线。沿县界、乡镇、小流域及扣除图层边界，多边形所触及的陡坡像元均为候选，图斑再按多边形精确裁切：与县界求交、擦除扣除图层，并与乡镇和小流域多边形精确求交分割成块——任何图斑块都不会超出其所在县、乡镇或小流域。被边界分割成多块的图斑保留同一编号。
+面积（ha）为最终图斑块多边形的椭球面积（内部为精确像元面积，裁切的边界部分用 pyproj Geod 计算）；统计表合计为各图斑块之和。slope_mean/slope_max 按中心位于图斑块内的像元统计（不含像元中心的碎片：按其覆盖的像元统计）。
+连通方式：8 邻域（默认）或 4 邻域将像元连成一个图斑。
+输出：图斑图层（patch_id、parent_id、县/乡镇/小流域代码和名称、area_ha、slope_mean、slope_max、thresh_deg）；分县、分乡镇、分小流域统计表及图斑清单 CSV（带 BOM 的 UTF-8）、XLSX 工作簿，以及运行元数据（.meta.json），记录阈值及其来源、最小图斑面积及其是否为默认值、扣除图层、输入文件哈希和插件版本。统计表合计与图斑面积之和相差不超过 0.01 ha。图斑编号 = 县代码 + 按图斑首个像元（行优先）排序的序号，相同输入下保持不变；按乡镇分割的图斑块保留上级图斑编号。</translation>
     </message>
 </context>
 <context>

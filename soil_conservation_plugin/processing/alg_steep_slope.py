@@ -19,6 +19,7 @@ from qgis.core import (
     QgsProcessingUtils,
 )
 
+from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 from ..core.rules import min_patch_rule, provinces, steep_slope_threshold
 from ..core.steep_inputs import VectorInput
 from ..core.steep_slope import SteepOptions, run_steep_slope
@@ -27,8 +28,8 @@ from .base import AlgorithmBase
 
 class SteepSlopeAlgorithm(AlgorithmBase):
     NAME = "steep_slope"
-    DISPLAY = "No-reclamation steep slopes (禁止开垦陡坡地)"
-    GROUP = "Zoning"
+    DISPLAY = QT_TRANSLATE_NOOP("SoilConservation", "No-reclamation steep slopes (禁止开垦陡坡地)")
+    GROUP = QT_TRANSLATE_NOOP("SoilConservation", "Zoning (重点区域划定)")
     GROUP_ID = "zoning"
 
     INPUT = "INPUT"
@@ -103,12 +104,12 @@ class SteepSlopeAlgorithm(AlgorithmBase):
             QgsProcessingParameterFolderDestination(self.TABLES_FOLDER, self.tr("Folder for tables (default: beside the patch layer)"), optional=True, createByDefault=False)
         )
         for name, label in (
-            (self.COUNTY_TABLE, "County table (CSV)"),
-            (self.TOWNSHIP_TABLE, "Township table (CSV)"),
-            (self.UNIT_TABLE, "Small-watershed table (CSV)"),
-            (self.PATCH_LIST, "Patch list 图斑清单 (CSV)"),
-            (self.XLSX, "Announcement workbook (XLSX)"),
-            (self.METADATA, "Run metadata (JSON)"),
+            (self.COUNTY_TABLE, QT_TRANSLATE_NOOP("SoilConservation", "County table (CSV)")),
+            (self.TOWNSHIP_TABLE, QT_TRANSLATE_NOOP("SoilConservation", "Township table (CSV)")),
+            (self.UNIT_TABLE, QT_TRANSLATE_NOOP("SoilConservation", "Small-watershed table (CSV)")),
+            (self.PATCH_LIST, QT_TRANSLATE_NOOP("SoilConservation", "Patch list 图斑清单 (CSV)")),
+            (self.XLSX, QT_TRANSLATE_NOOP("SoilConservation", "Announcement workbook (XLSX)")),
+            (self.METADATA, QT_TRANSLATE_NOOP("SoilConservation", "Run metadata (JSON)")),
         ):
             self.addOutput(QgsProcessingOutputFile(name, self.tr(label)))
         self.addOutput(QgsProcessingOutputNumber(self.PATCH_COUNT, self.tr("Number of patches")))
