@@ -10,6 +10,7 @@ meridional radius × Δφ, so slope is right at every latitude.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numba
@@ -21,12 +22,19 @@ from .feedback import Feedback
 from .io import atomic_path
 
 SLOPE_NODATA = -9999.0
+GENTLE = 0.0  # with skip_below_deg: a valid cell certainly below the threshold (slope not computed)
+# relative margin on tan²: wide enough that no cell near the threshold skips its arctangent
+SKIP_MARGIN = 1e-4
 GDAL_CACHE_BYTES = 256 << 20
 
 
 @numba.njit(parallel=True, cache=True)
-def _horn_kernel(z, dx, dy, out):  # pragma: no cover - compiled
-    """z: (h+2, w) with halo rows; dx, dy: (h+2,) ground spacing per z row; out: (h, w) float32."""
+def _horn_kernel(z, dx, dy, tan2, out):  # pragma: no cover - compiled
+    """z: (h+2, w) with halo rows; dx, dy: (h+2,) ground spacing per z row; out: (h, w) float32.
+
+    Cells whose squared gradient is below ``tan2`` get GENTLE instead of their slope: the
+    arctangent, most of the cost, is skipped (tan2 = 0 computes every cell).
+    """
     h, w = out.shape
     rad2deg = 180.0 / np.pi
     for r in numba.prange(h):
@@ -53,18 +61,33 @@ def _horn_kernel(z, dx, dy, out):  # pragma: no cover - compiled
                 continue
             gx = ((cc - a) * inv_t + 2.0 * (f - d) * inv_m + (i - g) * inv_b) * 0.25
             gy = ((g + 2.0 * hh + i) - (a + 2.0 * b + cc)) * inv_y
-            out[r, c] = np.arctan(np.sqrt(gx * gx + gy * gy)) * rad2deg
+            g2 = gx * gx + gy * gy
+            if g2 < tan2:
+                out[r, c] = GENTLE
+            else:
+                out[r, c] = np.arctan(np.sqrt(g2)) * rad2deg
     if w < 3:
         for r in range(h):
             for c in range(w):
                 out[r, c] = SLOPE_NODATA
 
 
-def slope_block(z: np.ndarray, dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
-    """Slope (float32 degrees, SLOPE_NODATA where undefined) of z without its two halo rows."""
+def slope_block(z: np.ndarray, dx: np.ndarray, dy: np.ndarray, skip_below_deg: float | None = None) -> np.ndarray:
+    """Slope (float32 degrees, SLOPE_NODATA where undefined) of z without its two halo rows.
+
+    With ``skip_below_deg`` (the steep-slope threshold) cells certainly gentler than it get
+    GENTLE (0) instead of their slope; every cell that can reach it keeps its exact value, so
+    ``out >= threshold`` is the full computation's mask except within ~1e-4° of the threshold.
+    """
+    if skip_below_deg is None:
+        tan2 = 0.0
+    elif skip_below_deg >= 90.0:
+        tan2 = math.inf
+    else:
+        tan2 = math.tan(math.radians(skip_below_deg)) ** 2 * (1.0 - SKIP_MARGIN)
     z = np.ascontiguousarray(z, dtype=np.float32)
     out = np.empty((z.shape[0] - 2, z.shape[1]), dtype=np.float32)
-    _horn_kernel(z, np.ascontiguousarray(dx, np.float64), np.ascontiguousarray(dy, np.float64), out)
+    _horn_kernel(z, np.ascontiguousarray(dx, np.float64), np.ascontiguousarray(dy, np.float64), tan2, out)
     return out
 
 

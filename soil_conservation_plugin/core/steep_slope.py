@@ -3,7 +3,7 @@
 Method (exact on the DEM grid inside the county, exact polygon clip on its borders, bounded memory):
 
 1. Slope (Horn, ground units, as `core.slope`) per row band; a cell is steep
-   when slope ≥ threshold (fused kernel `core.steep_kernels`: same values,
+   when slope ≥ threshold (`core.slope.slope_block` with skip_below_deg: same values,
    arctangent only where it matters). Cells without a slope (DEM NoData, the raster edge, cells
    next to NoData: the full 3×3 window rule of `core.slope`) are never steep –
    no slope is invented on the NoData boundary.
@@ -50,9 +50,8 @@ from .dem import DEFAULT_BAND_CELLS, Dem, open_dem
 from .errors import InputError
 from .feedback import Feedback, SubFeedback
 from .rules import RuleValue, min_patch_rule, steep_slope_threshold
-from .slope import GDAL_CACHE_BYTES, SLOPE_NODATA
+from .slope import GDAL_CACHE_BYTES, SLOPE_NODATA, slope_block
 from .steep_areas import CellAreas
-from .steep_kernels import steep_slope_block
 from .steep_inputs import VectorInput, Zones, load_zones, polygon_area_ha
 
 UNIT_FIELDS = ("unit_code", "unit_name", "county_code")
@@ -492,7 +491,7 @@ def _run(res: SteepResult, excl: list[Zones], options: SteepOptions, feedback: F
             feedback.check()
             h = row1 - row0
             dx, dy = dem.spacing(np.arange(row0 - 1, row1 + 1))
-            slope = steep_slope_block(z, dx, dy, float(thr))  # exact slope where it can reach thr
+            slope = slope_block(z, dx, dy, skip_below_deg=float(thr))  # exact slope where it can reach thr
             del z
             bt = dem.transform * Affine.translation(0, row0)
             cty = res.counties.rasterize(bt, (h, W))

@@ -1,9 +1,8 @@
-"""The fused slope+threshold kernel gives exactly core.slope's values and steep mask."""
+"""slope_block with skip_below_deg (the steep-slope step) keeps every value and the steep mask of the full computation."""
 import numpy as np
 import pytest
 
-from soil_conservation_plugin.core.slope import SLOPE_NODATA, slope_block
-from soil_conservation_plugin.core.steep_kernels import GENTLE, steep_slope_block
+from soil_conservation_plugin.core.slope import GENTLE, SLOPE_NODATA, slope_block
 
 
 @pytest.mark.parametrize("threshold", [0.0, 5.0, 20.0, 25.0, 44.9, 90.0])
@@ -14,7 +13,7 @@ def test_matches_slope_block(threshold):
     dx = np.linspace(70.0, 72.0, 202)  # geographic-like per-row spacing
     dy = np.full(202, 92.6)
     ref = slope_block(z, dx, dy)
-    ours = steep_slope_block(z, dx, dy, threshold)
+    ours = slope_block(z, dx, dy, skip_below_deg=threshold)
     assert np.array_equal(ref == SLOPE_NODATA, ours == SLOPE_NODATA)
     steep_ref = (ref != SLOPE_NODATA) & (ref >= threshold)
     steep_ours = (ours != SLOPE_NODATA) & (ours >= threshold)
