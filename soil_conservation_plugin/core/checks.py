@@ -189,6 +189,18 @@ class _Emitter:
         self.issues: list[Issue] = []
         self.names: dict = {}  # feature id → how messages name it, e.g. "4 [U1]"
 
+    def number_repeats(self) -> None:
+        """Give each issue its own key: a rule firing several times on one feature (a sliver per
+        part, an overlap per piece) gets "#1", "#2", … in other_id, in the stable order of the parts,
+        so a reviewer's decision on one part is not shown on its siblings."""
+        seen: dict = {}
+        for issue in self.issues:
+            seen.setdefault(issue.key(), []).append(issue)
+        for group in seen.values():
+            if len(group) > 1:
+                for n, issue in enumerate(group, 1):
+                    issue.other_id = f"{issue.other_id or ''}#{n}"
+
     def __call__(self, rule_id: str, *, fid=None, other=None, value=None, text=None, geometry=None, layer=None, **fmt):
         rule = self.rules[rule_id]
         layer = layer or self.layer
@@ -379,6 +391,7 @@ def run_checks(layer: VectorData, options: CheckOptions | None = None, redline: 
         stats["redline_area_m2"] = area(red)
         _check_redline(layer, o, emit, area, valid, feat_areas, labels, red, region, layer_union, fb)
     fb.progress(100)
+    emit.number_repeats()
     stats["counts"] = {s: sum(1 for i in emit.issues if i.severity == s) for s in SEVERITIES}
     return CheckResult(emit.issues, crs, o, stats)
 

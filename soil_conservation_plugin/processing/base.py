@@ -7,6 +7,7 @@ parameters to files the core can open, and styles outputs from resources/styles.
 """
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from qgis.core import (
@@ -36,6 +37,31 @@ def _first_layer_name(path: str) -> str:
         return ds.GetLayer(0).GetName() if ds is not None and ds.GetLayerCount() else Path(path).stem
     finally:
         ds = None
+
+
+def in_python_thread(fn, *args):
+    """Call fn(*args); from a thread Python did not create (a QgsTask's QThread), in a Python thread.
+
+    pyproj 3.7 (Debian 13) crashes when it creates its per-thread PROJ context in a thread
+    without a Python thread state (pyproj issue #1509, fixed upstream in #1539). The worker
+    thread just waits, so cancel, progress and errors behave as before.
+    """
+    if not isinstance(threading.current_thread(), threading._DummyThread):  # noqa: SLF001
+        return fn(*args)
+    box: dict = {}
+
+    def target():
+        try:
+            box["result"] = fn(*args)
+        except BaseException as exc:  # re-raised in the calling thread
+            box["error"] = exc
+
+    worker = threading.Thread(target=target, name="soil_conservation_worker")
+    worker.start()
+    worker.join()
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
 
 
 class QgisFeedback(Feedback):
@@ -120,7 +146,7 @@ class AlgorithmBase(QgsProcessingAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         try:
-            return self.process(parameters, context, QgisFeedback(feedback))
+            return in_python_thread(self.process, parameters, context, QgisFeedback(feedback))
         except InputError as exc:
             raise QgsProcessingException(str(exc)) from exc
         except CancelledError as exc:

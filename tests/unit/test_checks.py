@@ -273,3 +273,14 @@ def test_zone_values_with_several_zones(tmp_path):
     assert got == [("RL-001", "1"), ("RL-001", "2"), ("RL-002", "2")]
     excluded = run_checks(read_vector(path, "zones"), CheckOptions(kind="zones", redline_rule="exclude"), redline=read_vector(red, "红线"))
     assert sorted((i.rule_id, i.feature_id) for i in excluded.issues if i.rule_id == "RL-002") == [("RL-002", "1")]
+
+
+def test_repeated_rule_on_one_feature_gets_one_key_per_part(tmp_path):
+    """Two sliver parts of one patch are two issues a reviewer can decide on separately."""
+    patch = MultiPolygon([gbox(0, 0, 300, 300), gbox(400, 0, 405, 5), gbox(500, 0, 508, 8)])  # 9 ha + 25 m² + 64 m²
+    path = write_layer(tmp_path / "p.gpkg", [(patch, {"patch_id": "P1"})], fields=[("patch_id", ogr.OFTString)])
+    result = run_checks(read_vector(path, "p"), CheckOptions(kind="generic", code_field="patch_id", min_patch_ha=0))
+    slivers = by_rule(result.issues)["GEOM-003"]
+    assert sorted(round(i.value, 2) for i in slivers) == sorted(round(geod_area(g), 2) for g in (gbox(400, 0, 405, 5), gbox(500, 0, 508, 8)))
+    assert len({i.key() for i in result.issues}) == len(result.issues)
+    assert sorted(i.other_id for i in slivers) == ["#1", "#2"]
