@@ -10,6 +10,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import pyproj
+
 from qgis.core import (
     QgsProcessingAlgorithm,
     QgsProcessingException,
@@ -39,6 +41,9 @@ def _first_layer_name(path: str) -> str:
         ds = None
 
 
+PYPROJ_NEEDS_PYTHON_THREAD = tuple(int(p) for p in pyproj.__version__.split(".")[:2]) >= (3, 7)
+
+
 def in_python_thread(fn, *args):
     """Call fn(*args); from a thread Python did not create (a QgsTask's QThread), in a Python thread.
 
@@ -46,7 +51,7 @@ def in_python_thread(fn, *args):
     without a Python thread state (pyproj issue #1509, fixed upstream in #1539). The worker
     thread just waits, so cancel, progress and errors behave as before.
     """
-    if not isinstance(threading.current_thread(), threading._DummyThread):  # noqa: SLF001
+    if not PYPROJ_NEEDS_PYTHON_THREAD or not isinstance(threading.current_thread(), threading._DummyThread):  # noqa: SLF001
         return fn(*args)
     box: dict = {}
 
