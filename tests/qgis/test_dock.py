@@ -442,3 +442,22 @@ def test_every_page_maps_onto_existing_parameters(dock, layers):
         assert alg is not None, name
         defined = {p.name() for p in alg.parameterDefinitions()}
         assert set(wanted()) <= defined, (name, sorted(set(wanted()) - defined))
+
+
+def test_export_page_writes_the_package_of_the_steep_slope_result(dock, layers, bar):
+    set_inputs(dock, layers)
+    dock.steep.runButton.click()
+    wait_idle(dock)
+    steep = [lyr for lyr in group_layers(dock.steep.title()) if "≥ 20°" in lyr.name()][0]
+    dock.publish.steepCombo.setLayer(steep)
+    dock.publish.exportButton.click()
+    wait_idle(dock)
+    assert critical(bar) == []
+    package = next(Path(dock.results_dir()).rglob("manifest.json")).parent
+    from osgeo import ogr
+
+    ds = ogr.Open(str(package / "data" / "onemap.gpkg"))
+    assert ds.GetLayerByName("JZKKDPTB").GetFeatureCount() == steep.featureCount()
+    ds = None
+    assert str(package) in dock.publish.resultLabel.text()
+    del steep
