@@ -13,12 +13,13 @@ DEMO_DIR    ?= $(BUILD)/demo
 PACKAGE_DIR ?= $(BUILD)/package
 QGIS_PROFILE_DIR ?= $(HOME)/.local/share/QGIS/QGIS3/profiles/default
 
-# proj-bin: pyproj inside a venv finds PROJ data through the `proj` executable (Debian 13)
+# proj-bin: pyproj inside a venv finds PROJ data through the `proj` executable (Debian 13);
+# python3-rtree: spatial indexes of geopandas < 0.14 (Debian 12), only recommended there
 APT_PACKAGES := qgis python3-qgis qgis-providers python3-gdal gdal-bin python3-rasterio \
 	python3-geopandas python3-shapely python3-scipy python3-numba python3-affine python3-pyproj \
 	python3-numpy python3-pandas python3-yaml python3-openpyxl python3-jsonschema python3-pytest \
 	python3-venv python3-pip qttools5-dev-tools pyqt5-dev-tools xvfb xauth grass-core zip unzip \
-	fonts-wqy-microhei poppler-utils proj-bin
+	fonts-wqy-microhei poppler-utils proj-bin python3-rtree
 # Pure-Python packages Debian lacks, pinned. pyflwdir goes in with --no-deps on Debian's numba.
 PIP_PACKAGES        := pytest-qgis==5.0.2
 PIP_NODEPS_PACKAGES := pyflwdir==0.5.12

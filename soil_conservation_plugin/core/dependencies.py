@@ -21,12 +21,28 @@ REQUIRED = {
 }
 
 
+def _spatial_index() -> None:
+    """geopandas needs rtree for spatial indexes before shapely 2 (Debian 12), where it is only recommended."""
+    import geopandas
+    from shapely.geometry import Point
+
+    geopandas.GeoSeries([Point(0, 0)]).sindex.query(Point(0, 0))
+
+
+# checks beyond an import: name → (check, Debian package, OSGeo4W hint)
+CAPABILITIES = {
+    "rtree (geopandas spatial index)": (_spatial_index, "python3-rtree", "OSGeo4W: python3-rtree"),
+}
+
+
 def missing_packages() -> list[dict]:
     """One entry per required module that cannot be imported: module, error, install hints."""
     missing = []
-    for module, (debian, osgeo4w) in REQUIRED.items():
+    checks = [(m, lambda m=m: importlib.import_module(m), d, o) for m, (d, o) in REQUIRED.items()]
+    checks += [(name, check, d, o) for name, (check, d, o) in CAPABILITIES.items()]
+    for module, check, debian, osgeo4w in checks:
         try:
-            importlib.import_module(module)
+            check()
         except Exception as exc:  # ImportError, or a broken binary module
             missing.append({"module": module, "error": f"{type(exc).__name__}: {exc}", "debian": debian, "osgeo4w": osgeo4w})
     return missing
