@@ -1,7 +1,6 @@
 """Compiled kernels of the 小流域 delineation, on flat (row-major) cell indices.
 
-``ds`` is pyflwdir's next-downstream index (a pit points to itself, -1 = no data);
-``seq`` lists valid cells from down- to upstream. ``zone`` > 0 marks a cell of the
+``ds`` is pyflwdir's next-downstream index (a pit points to itself, -1 = no data). ``zone`` > 0 marks a cell of the
 region and names its county (1..n); 0 is outside the region. A unit never crosses
 a zone boundary: flow that crosses one is cut there, so each unit is a subtree of
 the D8 tree inside one county, with a single outlet cell.
@@ -21,14 +20,62 @@ D8_NODATA = 247
 
 
 @numba.njit(cache=True)
-def partition(seq, ds, area, zone, ncol, nrow, min_a, max_a, stream_a):  # pragma: no cover - compiled
-    """Mark unit outlets while walking up→downstream; returns (outlet, upa, open).
+def _close(p, kids, nk, kept, ds, area, zone, upa, opn, outlet, min_a, max_a, stream_a):  # pragma: no cover - compiled
+    """Unit decisions at cell ``p`` once all its children ``kids[:nk]`` are done (see ``partition``)."""
+    zp = zone[p]
+    up = area[p]
+    for j in range(nk):
+        up += upa[kids[j]]
+    upa[p] = up
+    tot = area[p] if zp > 0 else 0.0
+    nbig = 0
+    for j in range(nk):
+        q = kids[j]
+        if zone[q] == zp and zp > 0 and upa[q] >= stream_a and opn[q] >= min_a:
+            nbig += 1
+    for j in range(nk):
+        q = kids[j]
+        kept[j] = False
+        zq = zone[q]
+        if zq <= 0:
+            continue
+        if zq != zp:
+            outlet[q] = True
+        elif nbig >= 2 and upa[q] >= stream_a and opn[q] >= min_a:
+            outlet[q] = True
+        else:
+            kept[j] = True
+            tot += opn[q]
+    while tot > max_a:
+        best = -1
+        for j in range(nk):
+            if kept[j] and (best < 0 or opn[kids[j]] > opn[kids[best]]):
+                best = j
+        if best < 0:
+            break
+        kept[best] = False
+        outlet[kids[best]] = True
+        tot -= opn[kids[best]]
+    opn[p] = tot
+    if zp > 0 and ds[p] == p:
+        outlet[p] = True
+
+
+@numba.njit(cache=True)
+def partition(ds, area, zone, ncol, nrow, min_a, max_a, stream_a):  # pragma: no cover - compiled
+    """Mark unit outlets walking up→downstream; returns (outlet, upa, open).
 
     ``upa``: upstream area (area units of ``area``) of every cell; ``open``: area of
     the unit still growing at the cell. Where two or more streams (children with
     upa ≥ stream_a) whose open units already reach ``min_a`` meet, each is closed
     there; whenever a cell's open unit would exceed ``max_a`` its largest
     open children are closed until it fits. Zone changes and pits always close.
+
+    Order: a cell is done right after its last child (Kahn's topological order,
+    started from the sources in raster order). This needs no precomputed
+    down→upstream sequence and touches memory almost in raster order; each cell's
+    result depends only on its children (scanned in the fixed D8 order), so it is
+    the same as in any other up→downstream order.
     """
     n = ds.size
     outlet = np.zeros(n, dtype=np.bool_)
@@ -36,71 +83,69 @@ def partition(seq, ds, area, zone, ncol, nrow, min_a, max_a, stream_a):  # pragm
     opn = np.zeros(n, dtype=np.float64)
     kids = np.empty(8, dtype=np.int64)
     kept = np.zeros(8, dtype=np.bool_)
-    for k in range(seq.size - 1, -1, -1):
-        p = seq[k]
-        r0 = p // ncol
-        c0 = p % ncol
-        zp = zone[p]
-        nk = 0
-        up = area[p]
-        for j in range(8):
-            r = r0 + _DR[j]
-            c = c0 + _DC[j]
-            if r < 0 or r >= nrow or c < 0 or c >= ncol:
-                continue
-            q = r * ncol + c
-            if ds[q] == p:
-                kids[nk] = q
-                nk += 1
-                up += upa[q]
-        upa[p] = up
-        tot = area[p] if zp > 0 else 0.0
-        nbig = 0
-        for j in range(nk):
-            q = kids[j]
-            if zone[q] == zp and zp > 0 and upa[q] >= stream_a and opn[q] >= min_a:
-                nbig += 1
-        for j in range(nk):
-            q = kids[j]
-            kept[j] = False
-            zq = zone[q]
-            if zq <= 0:
-                continue
-            if zq != zp:
-                outlet[q] = True
-            elif nbig >= 2 and upa[q] >= stream_a and opn[q] >= min_a:
-                outlet[q] = True
-            else:
-                kept[j] = True
-                tot += opn[q]
-        while tot > max_a:
-            best = -1
-            for j in range(nk):
-                if kept[j] and (best < 0 or opn[kids[j]] > opn[kids[best]]):
-                    best = j
-            if best < 0:
+    nup = np.zeros(n, dtype=np.uint8)  # children not yet done
+    for i in range(n):
+        d = ds[i]
+        if d >= 0 and d != i:
+            nup[d] += 1
+    deg = nup.copy()  # all children
+    for i in range(n):
+        if ds[i] < 0 or deg[i] != 0:
+            continue
+        p = i
+        prev = -1
+        while True:
+            nk = 0
+            if deg[p] == 1 and prev >= 0:
+                kids[0] = prev
+                nk = 1
+            elif deg[p] > 0:
+                r0 = p // ncol
+                c0 = p % ncol
+                for j in range(8):
+                    r = r0 + _DR[j]
+                    c = c0 + _DC[j]
+                    if r < 0 or r >= nrow or c < 0 or c >= ncol:
+                        continue
+                    q = r * ncol + c
+                    if ds[q] == p:
+                        kids[nk] = q
+                        nk += 1
+            _close(p, kids, nk, kept, ds, area, zone, upa, opn, outlet, min_a, max_a, stream_a)
+            d = ds[p]
+            if d == p:
                 break
-            kept[best] = False
-            outlet[kids[best]] = True
-            tot -= opn[kids[best]]
-        opn[p] = tot
-        if zp > 0 and ds[p] == p:
-            outlet[p] = True
+            nup[d] -= 1
+            if nup[d] != 0:
+                break
+            prev = p
+            p = d
     return outlet, upa, opn
 
 
 @numba.njit(cache=True)
-def label_cells(seq, ds, zone, outlet):  # pragma: no cover - compiled
-    """Label of every cell = flat index of its unit's outlet; -1 outside the region."""
+def label_cells(ds, zone, outlet):  # pragma: no cover - compiled
+    """Label of every cell = flat index of its unit's outlet; -1 outside the region.
+
+    Each unlabelled path is walked down to the first labelled cell (an outlet or a
+    cell done before) and then labelled on a second walk: every cell is visited at
+    most twice, in near raster order.
+    """
     lab = np.full(ds.size, -1, dtype=ds.dtype)  # int32 below 2^31 cells: half the memory
-    for k in range(seq.size):
-        i = seq[k]
-        if zone[i] <= 0:
-            continue
+    for i in range(ds.size):
         if outlet[i]:
             lab[i] = i
-        else:
-            lab[i] = lab[ds[i]]
+    for i in range(ds.size):
+        if zone[i] <= 0 or lab[i] >= 0:
+            continue
+        x = i
+        while lab[x] < 0:
+            x = ds[x]
+        v = lab[x]
+        x = i
+        while lab[x] < 0:
+            lab[x] = v
+            x = ds[x]
     return lab
 
 

@@ -305,7 +305,6 @@ def delineate(
     flw = pyflwdir.from_array(d8, ftype="d8", check_ftype=False, transform=dem.transform, latlon=dem.geographic)
     del d8
     ds = flw.idxs_ds
-    seq = flw.idxs_seq
     del flw  # ds is ours from here on: the merges below re-route it in place
     timings["fill_d8_s"] = time.perf_counter() - t
     feedback.progress(40)
@@ -315,9 +314,8 @@ def delineate(
     t = time.perf_counter()
     cell = np.ascontiguousarray(cell_areas_km2(dem), dtype=np.float32).ravel()
     zone = zone2d.ravel()
-    outlet, upa, opn = K.partition(seq, ds, cell, zone, ncol, nrow, params.target_min_km2, params.max_km2, params.stream_min_km2)
-    lab = K.label_cells(seq, ds, zone, outlet)
-    del seq
+    outlet, upa, opn = K.partition(ds, cell, zone, ncol, nrow, params.target_min_km2, params.max_km2, params.stream_min_km2)
+    lab = K.label_cells(ds, zone, outlet)
     ocells = np.flatnonzero(outlet)  # sorted
     del outlet
     n0 = ocells.size

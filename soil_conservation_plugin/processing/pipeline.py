@@ -189,6 +189,7 @@ def _steps(inputs: dict, out: Path, done: dict):
             "COUNTY_CODE_FIELD": code_field,
             "COUNTY_NAME_FIELD": name_field,
             "STEEP": done["steep_slope"]["OUTPUT"],
+            "SOURCE": inputs.get("source", ""),
             "OUTPUT_FOLDER": str(out / "publication"),
         }
         if inputs.get("townships"):
@@ -215,7 +216,7 @@ def run_chain(inputs: dict, out_dir, feedback: Feedback | None = None) -> dict:
     ``inputs``: file paths (optionally 'path|layername=x') by role – dem, county, townships,
     redline, farmland, construction, water, landuse, fvc, erosion, units (an official unit
     layer, imported instead of delineated) – plus county/township code and name fields,
-    province ('220000', 'national') and rules_file.
+    province ('220000', 'national'), rules_file and source (the data-source note of the published map).
     """
     feedback = feedback or Feedback()
     out = Path(out_dir)
@@ -256,6 +257,7 @@ DEMO_FIELDS = {
     "township_code_field": "township_code",
     "township_name_field": "township_name",
     "province": "220000",
+    "source": "插件内置演示区域（合成数据，县界非真实县界）/ built-in synthetic demo region",
 }
 
 
