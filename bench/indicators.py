@@ -1,27 +1,36 @@
 """Bench: the indicator step on ~5 000 small watersheds over a 16 M+ cell raster, against exactextract.
 
-    .venv/bin/python bench/indicators.py [--size 4096] [--units 5000] [--ee-python /tmp/ee_venv/bin/python]
+    .venv/bin/python bench/indicators.py [--size 4096] [--units 5000] [--repeat 3] [--ee-python /tmp/ee_venv/bin/python]
 
 Same-grid case: units are Voronoi cells rasterized on the 30 m grid and polygonized
 (edges on cell edges, like units delineated from the DEM); timed three ways: with the unit
-raster given (label raster + codes table, as the watershed step writes them), with labels
-rasterized from the polygons ("label"), and with exact coverage fractions. Three rasters on that grid
+raster given (label raster + codes table, as the watershed step writes them), with label runs
+taken from the polygons' edges ("label"), and with exact coverage fractions. Three rasters on that grid
 (erosion modulus → SL 190 classes, land use → groups, FVC → mean). Off-grid case: the
 same rasters shifted by a third of a cell, so every boundary cell is fractional.
 
 exactextract (pip wheel bundling its own GDAL) must live in a SEPARATE venv, never in the
-project's: `python3 -m venv /tmp/ee_venv && /tmp/ee_venv/bin/pip install exactextract numpy`.
-It runs in a child process on the same data (.npy rasters, GeoJSON units); only its
-exact_extract() call is timed, so file reading counts against us, not against it.
-Its fractions are also compared with ours (largest difference in % of unit area).
-One run each after a warm-up; prints wall and CPU times, their ratios, and peak RSS of each child
-(CPU time is the fairer number on a shared machine; ours uses numba threads, exactextract one).
+project's: `python3 -m venv /tmp/ee_venv && /tmp/ee_venv/bin/pip install exactextract==0.3.0 numpy`.
+It runs in a child process on the same data (.npy rasters, GeoJSON units). The work is the
+same or less for it: only its exact_extract() calls are timed (arrays already in memory, units
+already parsed), and it gets the erosion classes precomputed; ours reads the three GeoTIFFs and
+the unit raster, classifies the modulus, checks the inputs (negative moduli, FVC range) and also
+computes ellipsoidal unit areas and the mean modulus. The results are compared (largest difference
+of the soil-loss share, forest/grass share and mean FVC between the two).
+
+Timing: each side repeats the full call --repeat times in one process and reports the best and the
+median (wall and CPU). Ours is measured after a first full call in the same process (numba's
+on-disk cache warm, GDAL/pyproj loaded); that first call ("cold start": a fresh process, cache on
+disk) and a compile from an empty numba cache are printed separately. exactextract has nothing to
+compile; its first call is one of its timed repeats. CPU time is the fairer number on a shared
+machine (ours uses numba threads, exactextract one); peak RSS of each child is printed too.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -39,22 +48,25 @@ import numpy as np
 from exactextract import exact_extract
 from exactextract.feature import JSONFeatureSource
 from exactextract.raster import NumPyRasterSource
-d = sys.argv[1]
+d, repeat = sys.argv[1], int(sys.argv[2])
 meta = json.load(open(f"{d}/meta.json"))
 feats = json.load(open(f"{d}/units.geojson"))["features"]
 xmin, ymin, xmax, ymax = meta["bounds"]
 rasters = [NumPyRasterSource(np.load(f"{d}/{n}.npy"), xmin, ymin, xmax, ymax, nodata=meta["nodata"][n], name=n) for n in ("eros_cls", "landuse", "fvc")]
 vec = JSONFeatureSource(feats)
-t0 = time.perf_counter(); c0 = time.process_time()
-res_cls = exact_extract(rasters[:2], vec, ["unique", "frac"], include_cols=["unit_code"], output="geojson")
-res_fvc = exact_extract(rasters[2], vec, ["mean"], include_cols=["unit_code"], output="geojson")
-dt = time.perf_counter() - t0
-out = {"seconds": dt, "cpu": time.process_time() - c0, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0}
-# share of erosion classes >= light (codes 1..5) per unit, for the comparison
-out["loss_frac"] = {}
+walls, cpus = [], []
+for _ in range(repeat):
+    t0 = time.perf_counter(); c0 = time.process_time()
+    res_cls = exact_extract(rasters[:2], vec, ["unique", "frac"], include_cols=["unit_code"], output="geojson")
+    res_fvc = exact_extract(rasters[2], vec, ["mean"], include_cols=["unit_code"], output="geojson")
+    walls.append(time.perf_counter() - t0); cpus.append(time.process_time() - c0)
+out = {"walls": walls, "cpus": cpus, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0}
+# shares per unit for the comparison: erosion classes >= light (codes 1..5), land use forest + grass (codes 3, 4)
+out["loss_frac"], out["fg_frac"] = {}, {}
 for feat in res_cls:
     p = feat["properties"]
     out["loss_frac"][p["unit_code"]] = float(sum(fr for cc, fr in zip(p["eros_cls_unique"], p["eros_cls_frac"]) if cc >= 1))
+    out["fg_frac"][p["unit_code"]] = float(sum(fr for cc, fr in zip(p["landuse_unique"], p["landuse_frac"]) if cc in (3, 4)))
 out["fvc_mean"] = {f["properties"]["unit_code"]: float(f["properties"].get("mean", f["properties"].get("fvc_mean"))) for f in res_fvc}
 json.dump(out, open(f"{d}/ee_out.json", "w"))
 '''
@@ -64,22 +76,22 @@ import json, resource, sys, time
 sys.path.insert(0, sys.argv[2])
 import geopandas as gpd
 from soil_conservation_plugin.core import indicators as ind
-d = sys.argv[1]
-method = sys.argv[3]
-units = gpd.read_file(f"{d}/units.gpkg", layer="units")
-small = units.iloc[:3]
-ind.compute_indicators(small, erosion=f"{d}/erosion.tif", landuse=f"{d}/landuse.tif", fvc=f"{d}/fvc.tif",
-                       method="auto" if method == "labels" else method, labels=f"{d}/units.tif" if method == "labels" else None)  # warm-up
+d, method, repeat = sys.argv[1], sys.argv[3], int(sys.argv[4])
 t0 = time.perf_counter()
 units = gpd.read_file(f"{d}/units.gpkg", layer="units")
 t_read = time.perf_counter() - t0
-t0 = time.perf_counter(); c0 = time.process_time()
-labels = f"{d}/units.tif" if method == "labels" else None
-gdf, info = ind.compute_indicators(units, erosion=f"{d}/erosion.tif", landuse=f"{d}/landuse.tif", fvc=f"{d}/fvc.tif",
-                                   method="auto" if method == "labels" else method, labels=labels)
-dt = time.perf_counter() - t0
-out = {"seconds": dt, "cpu": time.process_time() - c0, "read_units": t_read, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, "method": info["grids"][0]["method"],
-       "loss_pct": dict(zip(gdf["unit_code"], gdf["loss_pct"].astype(float))), "fvc_mean": dict(zip(gdf["unit_code"], gdf["fvc_mean"].astype(float)))}
+kw = dict(erosion=f"{d}/erosion.tif", landuse=f"{d}/landuse.tif", fvc=f"{d}/fvc.tif",
+          method="auto" if method == "labels" else method, labels=f"{d}/units.tif" if method == "labels" else None)
+walls, cpus = [], []
+for _ in range(repeat + 1):  # the first call is the cold start
+    t0 = time.perf_counter(); c0 = time.process_time()
+    gdf, info = ind.compute_indicators(units, **kw)
+    walls.append(time.perf_counter() - t0); cpus.append(time.process_time() - c0)
+lu = gdf["forest_grass_pct"].astype(float)
+out = {"cold": walls[0], "cold_cpu": cpus[0], "walls": walls[1:], "cpus": cpus[1:], "read_units": t_read, "method": info["grids"][0]["method"],
+       "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+       "loss_pct": dict(zip(gdf["unit_code"], gdf["loss_pct"].astype(float))), "fvc_mean": dict(zip(gdf["unit_code"], gdf["fvc_mean"].astype(float))),
+       "fg_pct": dict(zip(gdf["unit_code"], lu))}
 json.dump(out, open(f"{d}/ours_{method}.json", "w"))
 '''
 
@@ -137,46 +149,71 @@ def make_data(d: Path, size: int, n_units: int, shift: float) -> None:
     (d / "units.geojson").write_text(units.to_json())
 
 
-def child(cmd: list[str]) -> None:
-    subprocess.run(cmd, check=True)
+def child(cmd: list[str], env: dict | None = None) -> None:
+    subprocess.run(cmd, check=True, env=env)
+
+
+def stats(r: dict) -> tuple[float, float, float, float]:
+    """(best wall, median wall, best CPU, median CPU)."""
+    return min(r["walls"]), statistics.median(r["walls"]), min(r["cpus"]), statistics.median(r["cpus"])
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--size", type=int, default=4096)
     ap.add_argument("--units", type=int, default=5000)
+    ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--ee-python", default="/tmp/ee_venv/bin/python")
+    ap.add_argument("--make", help=argparse.SUPPRESS)
+    ap.add_argument("--shift", type=float, default=0.0, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.make:
+        make_data(Path(args.make), args.size, args.units, args.shift)
+        return
     has_ee = Path(args.ee_python).exists() and subprocess.run([args.ee_python, "-c", "import exactextract"], capture_output=True).returncode == 0
     if not has_ee:
-        print(f"exactextract not found at {args.ee_python}: install it in a throwaway venv (see the docstring); comparing the two methods of ours only")
-    print(f"grid {args.size}×{args.size} = {args.size * args.size / 1e6:.1f} M cells, ~{args.units} units, {os.cpu_count()} cores")
+        print(f"exactextract not found at {args.ee_python}: install it in a throwaway venv (see the docstring); comparing the methods of ours only")
+    print(f"grid {args.size}×{args.size} = {args.size * args.size / 1e6:.1f} M cells, ~{args.units} units, {os.cpu_count()} cores, "
+          f"{args.repeat} timed repeats each (best / median)")
     for case, shift in (("same grid", 0.0), ("off grid (shift 1/3 cell)", 1.0 / 3.0)):
         with tempfile.TemporaryDirectory(prefix="bench_ind_") as tmp:
             d = Path(tmp)
             t0 = time.perf_counter()
-            make_data(d, args.size, args.units, shift)
+            # in a child, so that the children timed below do not inherit this process's peak RSS (kept across fork + exec)
+            child([sys.executable, str(Path(__file__).resolve()), "--make", str(d), "--size", str(args.size), "--units", str(args.units),
+                   "--shift", repr(shift)])
             print(f"\n== {case}: data made in {time.perf_counter() - t0:.1f} s")
             py = sys.executable
             methods = ["labels", "auto", "coverage"] if shift == 0 else ["auto"]
             ours = {}
+            if shift == 0:
+                # compile from an empty numba cache (first use after installing the plugin)
+                with tempfile.TemporaryDirectory(prefix="bench_numba_") as cache:
+                    child([py, "-c", OURS_CHILD, str(d), str(ROOT), "labels", "0"], env={**os.environ, "NUMBA_CACHE_DIR": cache})
+                    r = json.loads((d / "ours_labels.json").read_text())
+                    print(f"ours cold, empty numba cache (compiles): {r['cold']:6.2f} s wall {r['cold_cpu']:6.2f} s CPU (label raster)")
             for m in methods:
-                child([py, "-c", OURS_CHILD, str(d), str(ROOT), m])
-                ours[m] = json.loads((d / f"ours_{m}.json").read_text())
-                r = ours[m]
-                print(f"ours ({r['method']:12s}): {r['seconds']:7.2f} s wall {r['cpu']:7.2f} s CPU  peak RSS {r['rss_mb']:6.0f} MB"
-                      f"  (rasters read from GeoTIFF, all indicators incl. unit areas; reading the GPKG units took {r['read_units']:.2f} s more)")
+                child([py, "-c", OURS_CHILD, str(d), str(ROOT), m, str(args.repeat)])
+                ours[m] = r = json.loads((d / f"ours_{m}.json").read_text())
+                bw, mw, bc, mc = stats(r)
+                print(f"ours ({r['method']:12s}): {bw:6.2f} / {mw:6.2f} s wall {bc:6.2f} / {mc:6.2f} s CPU  cold start {r['cold']:5.2f} s"
+                      f"  peak RSS {r['rss_mb']:5.0f} MB  (reading the GPKG units: {r['read_units']:.2f} s more)")
             if has_ee:
-                child([args.ee_python, "-c", EE_CHILD, str(d)])
+                child([args.ee_python, "-c", EE_CHILD, str(d), str(args.repeat)])
                 ee = json.loads((d / "ee_out.json").read_text())
-                print(f"exactextract          : {ee['seconds']:7.2f} s wall {ee['cpu']:7.2f} s CPU  peak RSS {ee['rss_mb']:6.0f} MB  (exact_extract calls on in-memory arrays only)")
+                ebw, emw, ebc, emc = stats(ee)
+                print(f"exactextract          : {ebw:6.2f} / {emw:6.2f} s wall {ebc:6.2f} / {emc:6.2f} s CPU                    "
+                      f"  peak RSS {ee['rss_mb']:5.0f} MB  (exact_extract calls on in-memory arrays only)")
                 for m, r in ours.items():
-                    print(f"ratio exactextract / ours ({r['method']}): {ee['seconds'] / r['seconds']:.1f}× wall, {ee['cpu'] / r['cpu']:.1f}× CPU")
-                r = ours["labels" if "labels" in ours else "auto"]
-                codes = list(ee["loss_frac"])
-                dl = max(abs(100 * ee["loss_frac"][c] - r["loss_pct"][c]) for c in codes)
-                df = max(abs(ee["fvc_mean"][c] - r["fvc_mean"][c]) for c in codes)
-                print(f"agreement: max |Δ loss share| = {dl:.2e} % of unit area, max |Δ mean FVC| = {df:.2e}")
+                    bw, mw, bc, mc = stats(r)
+                    print(f"ratio exactextract / ours ({r['method']}): best {ebw / bw:.1f}×, median {emw / mw:.1f}× wall; "
+                          f"best {ebc / bc:.1f}×, median {emc / mc:.1f}× CPU; vs our cold start {emw / r['cold']:.1f}×")
+                for m, r in ours.items():
+                    codes = list(ee["loss_frac"])
+                    dl = max(abs(100 * ee["loss_frac"][c] - r["loss_pct"][c]) for c in codes)
+                    dg = max(abs(100 * ee["fg_frac"][c] - r["fg_pct"][c]) for c in codes)
+                    df = max(abs(ee["fvc_mean"][c] - r["fvc_mean"][c]) for c in codes)
+                    print(f"agreement ({r['method']}): max |Δ| loss share {dl:.1e} %, forest+grass share {dg:.1e} % (of unit area), mean FVC {df:.1e}")
 
 
 if __name__ == "__main__":

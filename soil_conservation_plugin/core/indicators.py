@@ -4,9 +4,12 @@ How raster values reach a unit (exact, in true ground area):
 
 * **Label counting** – the unit raster of the watershed step (int32 labels and its
   ``.codes.csv``) is counted as it is on its own grid. Without it, when every vertex of
-  the units lies on the raster's grid lines (units delineated on that grid), each cell
-  lies wholly inside one unit: the units are rasterized once (exact here) and counted
-  (a weighted bincount of unit × class, one compiled pass).
+  the units lies on a node of the raster's grid and every edge along a grid line (units
+  delineated on that grid), each cell lies wholly inside one unit: the runs of cells of
+  one unit along each row come straight from the polygons' vertical edges (no label
+  raster; where units overlap, those bands fall back to coverage weighting). Each raster
+  is then read once per band in its stored dtype and counted over those runs in one
+  compiled, threaded pass that classifies as it goes (no float64 or class copies).
 * **Coverage weighting** – otherwise each cell counts with the exact fraction of
   its area inside the polygon (polygon ∩ cell), computed analytically from the
   polygon's edges by Green's theorem: for every edge piece inside one cell,
@@ -48,11 +51,6 @@ from .feedback import Feedback, SubFeedback
 from .io import atomic_path
 from .paths import resources_path
 from .slope import SLOPE_NODATA, slope_bands
-
-# Idle OpenMP threads of numba's parallel kernels sleep instead of spinning: spinning threads took the
-# cores from the working ones (label counting twice as slow on a busy 2-core machine). Read by libgomp
-# when numba first starts its thread pool, so it only counts if set before the first parallel kernel.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 UNIT_CODE = "unit_code"
 UNIT_FIELDS = ("unit_code", "unit_name", "down_code", "up_codes", "area_km2", "county_code", "county_name", "outlet_x", "outlet_y")
@@ -123,6 +121,7 @@ class Grid:
     height: int
     crs: CRS
     rio_crs: object = None
+    nodata: float | None = None
 
     def key(self):
         return (tuple(round(v, 9) for v in self.transform[:6]), self.width, self.height, self.crs.to_wkt())
@@ -135,9 +134,32 @@ class Grid:
         return int(max(16, min(self.height, BAND_CELLS // max(1, self.width))))
 
 
-def open_grid(path, layer: str) -> Grid:
-    r = open_dem(path, layer, require_data=False)
-    return Grid(r.transform, r.width, r.height, r.crs, r.rio_crs)
+def open_grid(path, layer: str, crs_cache: dict | None = None) -> Grid:
+    """The raster's grid, checked as open_dem does (readable, a ground CRS, north-up); nodata in grid.nodata.
+
+    ``crs_cache``: WKT → checked pyproj CRS, shared by the rasters of one run (parsing and checking a
+    CRS takes milliseconds, and the rasters of a run mostly share one)."""
+    if crs_cache is None:
+        r = open_dem(path, layer, require_data=False)
+        grid = Grid(r.transform, r.width, r.height, r.crs, r.rio_crs)
+        grid.nodata = r.nodata
+        return grid
+    try:
+        src = rasterio.open(str(path))
+    except Exception as exc:  # the same words as open_dem
+        raise InputError(layer, f"无法读取栅格文件 {path}: {exc}", f"cannot read raster {path}: {exc}") from exc
+    with src:
+        wkt = src.crs.to_wkt() if src.crs else ""
+        crs = crs_cache.get(wkt) if wkt else None
+        if crs is None:
+            crs = check_ground_crs(src.crs, layer)
+            crs_cache[wkt] = crs
+        t = src.transform
+        if t.b != 0 or t.d != 0:
+            raise InputError(layer, "栅格带旋转参数，请先重采样为正北方向", "raster is rotated; resample it north-up first")
+        grid = Grid(t, src.width, src.height, crs, src.crs)
+        grid.nodata = src.nodata
+        return grid
 
 
 @dataclass
@@ -226,14 +248,102 @@ def _wkb_all(geoms) -> list:
     return list(to_wkb(arr))
 
 
+@numba.njit(cache=True)
+def _wkb_u32(buf, pos, little):  # pragma: no cover - compiled
+    if little:
+        return np.int64(buf[pos]) | (np.int64(buf[pos + 1]) << 8) | (np.int64(buf[pos + 2]) << 16) | (np.int64(buf[pos + 3]) << 24)
+    return np.int64(buf[pos + 3]) | (np.int64(buf[pos + 2]) << 8) | (np.int64(buf[pos + 1]) << 16) | (np.int64(buf[pos]) << 24)
+
+
+@numba.njit(cache=True)
+def _wkb_scan(buf, starts, fill, xy, ring_geom, ring_start, ring_hole):  # pragma: no cover - compiled
+    """Walk every geometry's WKB (buf[starts[g]:starts[g + 1]]); count its polygon rings and points, and
+    with fill also copy them out. Collections need no stack: their parts follow one another, so a
+    count of headers still to read is enough. Returns (rings, points), or (-1, g) on a type it cannot read."""
+    n_rings = 0
+    n_pts = 0
+    for g in range(starts.shape[0] - 1):
+        pos = starts[g]
+        if pos == starts[g + 1]:
+            continue
+        todo = 1
+        while todo > 0:
+            todo -= 1
+            little = buf[pos] == 1
+            gtype = _wkb_u32(buf, pos + 1, little)
+            pos += 5
+            dims = 2
+            if gtype & 0x80000000:
+                dims += 1
+            if gtype & 0x40000000:
+                dims += 1
+            if gtype & 0x20000000:
+                pos += 4
+            base = gtype & 0x0FFFFFFF
+            if base >= 1000:
+                dims += 2 if base // 1000 == 3 else 1
+                base %= 1000
+            if base == 1:  # a point inside a collection: no area
+                pos += 8 * dims
+                continue
+            count = _wkb_u32(buf, pos, little)
+            pos += 4
+            if base == 3:
+                for r in range(count):
+                    n = _wkb_u32(buf, pos, little)
+                    pos += 4
+                    if fill:
+                        ring_geom[n_rings] = g
+                        ring_start[n_rings] = n_pts
+                        ring_hole[n_rings] = r > 0
+                        if little:
+                            c = buf[pos : pos + 8 * n * dims].view(np.float64)
+                            for i in range(n):
+                                xy[n_pts + i, 0] = c[i * dims]
+                                xy[n_pts + i, 1] = c[i * dims + 1]
+                        else:
+                            for i in range(n):
+                                for d in range(2):
+                                    q = pos + 8 * (i * dims + d)
+                                    xy[n_pts + i, d] = buf[q : q + 8][::-1].copy().view(np.float64)[0]
+                    n_rings += 1
+                    n_pts += n
+                    pos += 8 * n * dims
+            elif base == 2:
+                pos += 8 * count * dims
+            elif 4 <= base <= 7:
+                todo += count
+            else:
+                return -1, g
+    if fill:
+        ring_start[n_rings] = n_pts
+    return n_rings, n_pts
+
+
 def ring_arrays(geoms) -> list:
-    """Per geometry: [(xy array (n, 2), is_hole), ...]; read from WKB in one go (fast with shapely 1.8 and 2)."""
-    out = []
-    for buf in _wkb_all(geoms):
-        rings: list = []
-        if buf is not None:
-            _wkb_polygons(buf, 0, rings)
-        out.append(rings)
+    """Per geometry: [(xy array (n, 2), is_hole), ...]; from WKB, all geometries parsed in one compiled pass
+    (the xy arrays are views into one array)."""
+    wkbs = _wkb_all(geoms)
+    lengths = np.array([0 if b is None else len(b) for b in wkbs], np.int64)
+    buf = np.frombuffer(b"".join(b for b in wkbs if b is not None), np.uint8)
+    starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    n_rings, n_pts = _wkb_scan(buf, starts, False, np.zeros((0, 2)), np.zeros(0, np.int64), np.zeros(1, np.int64), np.zeros(0, np.bool_))
+    if n_rings < 0:  # not readable here: the slower reader names the type
+        out = []
+        for b in wkbs:
+            rings: list = []
+            if b is not None:
+                _wkb_polygons(b, 0, rings)
+            out.append(rings)
+        return out
+    xy = np.empty((n_pts, 2))
+    ring_geom = np.empty(n_rings, np.int64)
+    ring_start = np.empty(n_rings + 1, np.int64)
+    ring_hole = np.empty(n_rings, np.bool_)
+    _wkb_scan(buf, starts, True, xy, ring_geom, ring_start, ring_hole)
+    out: list = [[] for _ in wkbs]
+    for r, (g, a, b, hole) in enumerate(zip(ring_geom.tolist(), ring_start[:-1].tolist(), ring_start[1:].tolist(), ring_hole.tolist())):
+        out[g].append((xy[a:b], hole))
     return out
 
 
@@ -458,24 +568,43 @@ def _lookup(raw, nodata, has_nodata, lut, other, out):  # pragma: no cover - com
 
 
 @numba.njit(parallel=True, cache=True)
-def _min_max(raw, nodata, has_nodata, n_chunks):  # pragma: no cover - compiled
-    """(min, max) of the valid cells of raw in its stored dtype (NoData and NaN skipped), row chunks in parallel."""
+def _min_max(raw, nodata, has_nodata, lo0, hi0, n_chunks):  # pragma: no cover - compiled
+    """(min, max) of the valid cells of raw in its stored dtype (NoData and NaN skipped), row chunks in
+    parallel; (inf, -inf) when there is none. lo0 / hi0: the dtype's largest / smallest value."""
     h, w = raw.shape
     lo = np.full(n_chunks, np.inf)
     hi = np.full(n_chunks, -np.inf)
     for t in numba.prange(n_chunks):
-        a = np.inf
-        b = -np.inf
-        for i in range(t * h // n_chunks, (t + 1) * h // n_chunks):
-            for j in range(w):
-                x = np.float64(raw[i, j])
-                if (has_nodata and x == nodata) or x != x:
-                    continue
-                a = min(a, x)
-                b = max(b, x)
-        lo[t] = a
-        hi[t] = b
+        a, b, n = _min_max_rows(raw, t * h // n_chunks, (t + 1) * h // n_chunks, nodata, has_nodata, lo0, hi0)
+        if n:
+            lo[t] = a
+            hi[t] = b
     return lo.min(), hi.max()
+
+
+@numba.njit(cache=True)
+def _min_max_rows(raw, r0, r1, nodata, has_nodata, lo0, hi0):  # pragma: no cover - compiled
+    """Selects in the raster's dtype (nodata too, see native_nodata); no float64 copy of the band."""
+    a = lo0
+    b = hi0
+    n = 0
+    for i in range(r0, r1):
+        for j in range(raw.shape[1]):
+            x = raw[i, j]
+            ok = (x == x) & ((not has_nodata) | (x != nodata))  # NaN is never ok
+            n += ok
+            a = x if ok & (x < a) else a
+            b = x if ok & (x > b) else b
+    return np.float64(a), np.float64(b), n
+
+
+def dtype_range(dtype) -> tuple:
+    """(largest, smallest) value of a dtype, in it: the start of a running min / max."""
+    dtype = np.dtype(dtype)
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        return dtype.type(info.max), dtype.type(info.min)
+    return dtype.type(np.inf), dtype.type(-np.inf)
 
 
 _NO_BREAKS = (np.zeros((0, 1), np.float32), np.zeros(0, np.int64), np.zeros(0, np.bool_), np.zeros(0, np.int64))
@@ -497,6 +626,20 @@ def _breaks_spec(layers) -> tuple:
     return breaks, n_breaks, upper, off
 
 
+def native_nodata(raw: np.ndarray, nodata, has_nodata: bool):
+    """NoData in the raster's own dtype, for exact comparisons the compiler can vectorize: (value, has_nodata).
+    A NoData the dtype cannot hold (e.g. -9999 on uint8) matches no cell."""
+    none = (raw.dtype.type(0), False)
+    if not has_nodata or nodata is None or math.isnan(float(nodata)):
+        return none
+    v = float(nodata)
+    if raw.dtype.kind in "iu":
+        info = np.iinfo(raw.dtype)
+        return (raw.dtype.type(int(v)), True) if v.is_integer() and info.min <= v <= info.max else none
+    nd = raw.dtype.type(v)
+    return (nd, True) if float(nd) == v else none
+
+
 class Source:
     """One input raster → class layers (int16, -1 = no data) and value layers (float32, NaN = no data)."""
 
@@ -504,12 +647,11 @@ class Source:
     n_classes: tuple = ()
     n_values = 0
 
-    def __init__(self, path, layer: str):
+    def __init__(self, path, layer: str, crs_cache: dict | None = None):
         self.path, self.layer = str(path), layer
-        self.grid = open_grid(path, layer)
+        self.grid = open_grid(path, layer, crs_cache)
         self._cache = None
-        with rasterio.open(self.path) as src:
-            self.nodata = src.nodata
+        self.nodata = self.grid.nodata
 
     def check(self) -> None:
         pass
@@ -558,11 +700,10 @@ class Source:
     def scan_min_max(self):
         """(min, max) of the valid values, band by band in the stored dtype; the last band stays cached for the pass."""
         lo, hi = np.inf, -np.inf
-        nodata = float(self.nodata) if self.has_nodata() else 0.0
         with read_env(), rasterio.open(self.path) as src:
             for r0, r1 in self.bands():
                 raw = self.raw(r0, r1, src)
-                a, b = _min_max(raw, nodata, self.has_nodata(), n_chunks_for(raw.shape[0]))
+                a, b = _min_max(raw, *native_nodata(raw, self.nodata, self.has_nodata()), *dtype_range(raw.dtype), n_chunks_for(raw.shape[0]))
                 lo, hi = min(lo, float(a)), max(hi, float(b))
         return lo, hi
 
@@ -570,12 +711,12 @@ class Source:
         """(raw rows, scale, mode, breaks spec, cmap, other, with_value) for _count_kernel."""
         raise NotImplementedError
 
-    def count(self, row0, row1, slope, labels, lut, area, with_cover: bool, n_units: int):
-        """Label counting of this raster on a band (see _count_kernel); returns (hist, vsum, vw, cover)."""
+    def count(self, row0, row1, slope, runs, area, with_cover: bool, n_units: int):
+        """Label counting of this raster on a band over label_runs' runs (see _count_kernel); returns (hist, vsum, vw, cover)."""
         raw, scale, mode, brk, cmap, other, with_value = self.spec(row0, row1, slope)
-        nodata, has_nodata = (float(self.nodata), True) if self.has_nodata() else (0.0, False)
-        return _count_kernel(labels, lut, area, raw, nodata, has_nodata, np.float32(scale), mode, *brk, cmap, np.int16(other),
-                             with_value, with_cover, n_units, int(sum(self.n_classes)), n_chunks_for(labels.shape[0]))
+        nodata, has_nodata = native_nodata(raw, self.nodata, self.has_nodata())
+        return _count_kernel(*runs, area, raw, nodata, has_nodata, np.float32(scale), mode, *brk, cmap, np.int16(other),
+                             with_value, with_cover, n_units, int(sum(self.n_classes)), n_chunks_for(runs[0].shape[0]))
 
     def block(self, row0, row1, slope, cls, val) -> None:
         """Write the band's class codes into cls[0..len(n_classes)) and values into val[0..n_values)."""
@@ -630,8 +771,8 @@ class ErosionSource(Source):
 
     name = "erosion"
 
-    def __init__(self, path, layer: str, kind: str = "modulus", classes: dict | None = None):
-        super().__init__(path, layer)
+    def __init__(self, path, layer: str, kind: str = "modulus", classes: dict | None = None, crs_cache: dict | None = None):
+        super().__init__(path, layer, crs_cache)
         self.kind = kind
         self.classes = classes or load_erosion_classes()
         self.ids = [c["id"] for c in self.classes["classes"]]
@@ -695,8 +836,8 @@ class ErosionSource(Source):
 class LanduseSource(Source):
     name = "landuse"
 
-    def __init__(self, path, layer: str, mapping: dict | None = None):
-        super().__init__(path, layer)
+    def __init__(self, path, layer: str, mapping: dict | None = None, crs_cache: dict | None = None):
+        super().__init__(path, layer, crs_cache)
         self.mapping = mapping or load_landuse_mapping()
         _register_landuse(self.mapping)
         self.groups = [g["id"] for g in self.mapping["groups"]]
@@ -760,94 +901,189 @@ class FvcSource(Source):
 # the zonal pass
 # --------------------------------------------------------------------------
 @numba.njit(cache=True)
-def _count_rows(labels, lut, row_area, raw, nodata, has_nodata, scale, mode, breaks, n_breaks, upper, layer_off, cmap, other,
-                with_value, r0, r1, ph, ps, pw, pc):  # pragma: no cover - compiled
-    """Rows [r0, r1) of _count_kernel into the sums ph (unit × class), ps, pw, pc (unit)."""
-    w = labels.shape[1]
-    nl = lut.shape[0]
-    nc = cmap.shape[0]
-    n_layers = breaks.shape[0]
-    n_hist = ph.shape[1]
-    run_cls = np.zeros(max(1, n_hist), np.int64)
-    for i in range(r0, r1):
-        ar = row_area[i]
-        k = -1
-        run_cells = 0
-        run_valid = 0
-        run_sum = 0.0
-        for j in range(w + 1):
-            kj = -1
-            if j < w:
-                lab = labels[i, j]
-                if lab >= 0 and lab < nl:
-                    kj = lut[lab] - 1
-            if kj != k:
-                if k >= 0:  # flush the run of unit k
-                    pc[k] += run_cells * ar
-                    if with_value:
-                        ps[k] += run_sum * ar
-                        pw[k] += run_valid * ar
-                    if mode != 0:
-                        for c in range(n_hist):
-                            if run_cls[c]:
-                                ph[k, c] += run_cls[c] * ar
-                                run_cls[c] = 0
-                k = kj
-                run_cells = 0
-                run_valid = 0
-                run_sum = 0.0
-            if k < 0:
-                continue
-            run_cells += 1
-            x = raw[i, j]
-            if (has_nodata and np.float64(x) == nodata) or x != x:
-                continue
-            if mode == 2:
-                c = int(x)
-                cl = cmap[c] if 0 <= c < nc else other
-                if cl >= 0:
-                    run_cls[cl] += 1
-                continue
-            y = np.float32(x * scale)
-            if mode == 1:
-                for m in range(n_layers):
-                    # branch-free class: breaks are sorted, so it is the number of breaks below y;
-                    # up to MAX_BREAKS (padded with +inf) in a loop of fixed length, which the compiler unrolls
-                    cl = layer_off[m]
-                    if n_breaks[m] > MAX_BREAKS:
-                        for b in range(n_breaks[m]):
-                            cl += (y > breaks[m, b]) if upper[m] else (y >= breaks[m, b])
-                    elif upper[m]:
-                        for b in range(MAX_BREAKS):
-                            cl += y > breaks[m, b]
-                    else:
-                        for b in range(MAX_BREAKS):
-                            cl += y >= breaks[m, b]
-                    run_cls[min(cl, layer_off[m] + n_breaks[m])] += 1  # +inf passes the padding too
-            if with_value:
-                run_sum += y
-                run_valid += 1
+def _unit_at(labels, lut, i, j):  # pragma: no cover - compiled
+    lab = labels[i, j]
+    if lab >= 0 and lab < lut.shape[0]:
+        return lut[lab] - 1
+    return -1
 
 
 @numba.njit(parallel=True, cache=True)
-def _count_kernel(labels, lut, row_area, raw, nodata, has_nodata, scale, mode, breaks, n_breaks, upper, layer_off, cmap, other,
-                  with_value, with_cover, n_units, n_hist, n_chunks):  # pragma: no cover - compiled
-    """Label counting of one raster in its stored dtype, classification fused in: one read of each cell.
+def label_runs(labels, lut, n_chunks):  # pragma: no cover - compiled
+    """Runs of one unit along the rows: (row, first col, end col, unit) with unit = lut[label] − 1.
 
-    unit = lut[labels] − 1 (none when < 0); each cell weighs its row's ground area. mode 1: class of
-    float32(x × scale) by each layer's breaks (upper: a break belongs to the class below); mode 2: class
-    cmap[int(x)] (codes beyond the table → other; −1 = no data); mode 0: values only.
-    Along a row, a run of cells of one unit is summed in local counters (cells of a row have the same
-    area) and added to the unit once per run; row chunks run in parallel on private sums, added up at
-    the end. Returns (hist, vsum, vw, cover)."""
-    h = labels.shape[0]
+    Counting then walks runs, not labels: a run's cells share a unit and a row area, so the per-cell
+    work is only the raster's own test. Rows in parallel: the changes of stored label bound each row's
+    runs (a branch-free count), then the runs are filled in; slots left over keep unit −1 (skipped)."""
+    h, w = labels.shape
+    per_row = np.zeros(h + 1, np.int64)
+    for t in numba.prange(n_chunks):
+        for i in range(t * h // n_chunks, (t + 1) * h // n_chunks):
+            m = 1
+            for j in range(1, w):
+                m += labels[i, j] != labels[i, j - 1]
+            per_row[i + 1] = m
+    start = np.cumsum(per_row)
+    m = start[h]
+    rows = np.empty(m, np.int32)
+    j0 = np.zeros(m, np.int32)
+    j1 = np.zeros(m, np.int32)
+    unit = np.full(m, -1, np.int32)
+    for t in numba.prange(n_chunks):
+        for i in range(t * h // n_chunks, (t + 1) * h // n_chunks):
+            rows[start[i] : start[i + 1]] = i
+            q = start[i] - 1
+            prev = -1
+            for j in range(w):
+                k = _unit_at(labels, lut, i, j)
+                if k != prev:
+                    if prev >= 0:
+                        j1[q] = j
+                    if k >= 0:
+                        q += 1
+                        j0[q] = j
+                        unit[q] = k
+                    prev = k
+            if prev >= 0:
+                j1[q] = w
+    return rows, j0, j1, unit
+
+
+_REASSOC = {"reassoc", "nsz"}  # the compiler may reorder a run's sums (SIMD); NaN tests stay exact (no "nnan")
+
+
+@numba.njit(cache=True, fastmath=_REASSOC)
+def _run_values(raw, i, j0, j1, nodata, has_nodata, scale):  # pragma: no cover - compiled
+    """(sum of float32(x × scale), count) over the valid cells of raw[i, j0:j1]."""
+    s = 0.0
+    nv = 0
+    for j in range(j0, j1):
+        x = raw[i, j]
+        ok = (x == x) & ((not has_nodata) | (x != nodata))
+        y = np.float32(x * scale)
+        s += np.float64(y) if ok else 0.0
+        nv += ok
+    return s, nv
+
+
+@numba.njit(cache=True, fastmath=_REASSOC)
+def _run_classes(raw, i, j0, j1, nodata, has_nodata, scale, brk, upper):  # pragma: no cover - compiled
+    """(valid count, sum of values, g) over raw[i, j0:j1]: g[b] = number of cells above break b (≥, or >
+    when upper) for MAX_BREAKS sorted breaks (padded with +inf). Branch-free: class c holds g[c−1] − g[c] cells."""
+    b0, b1, b2, b3, b4, b5, b6, b7 = brk[0], brk[1], brk[2], brk[3], brk[4], brk[5], brk[6], brk[7]
+    g0 = g1 = g2 = g3 = g4 = g5 = g6 = g7 = 0
+    nv = 0
+    s = 0.0
+    lo = np.float32(-np.inf)
+    for j in range(j0, j1):
+        x = raw[i, j]
+        ok = (x == x) & ((not has_nodata) | (x != nodata))
+        y = np.float32(x * scale) if ok else lo
+        s += np.float64(y) if ok else 0.0
+        nv += ok
+        if upper:
+            g0 += y > b0
+            g1 += y > b1
+            g2 += y > b2
+            g3 += y > b3
+            g4 += y > b4
+            g5 += y > b5
+            g6 += y > b6
+            g7 += y > b7
+        else:
+            g0 += y >= b0
+            g1 += y >= b1
+            g2 += y >= b2
+            g3 += y >= b3
+            g4 += y >= b4
+            g5 += y >= b5
+            g6 += y >= b6
+            g7 += y >= b7
+    return nv, s, (g0, g1, g2, g3, g4, g5, g6, g7)
+
+
+@numba.njit(cache=True)
+def _classify_one(y, brk, nb, upper):  # pragma: no cover - compiled
+    cl = 0
+    while cl < nb and ((y > brk[cl]) if upper else (y >= brk[cl])):
+        cl += 1
+    return cl
+
+
+@numba.njit(cache=True)
+def _count_runs_chunk(rows, j0, j1, unit, q0, q1, row_area, raw, nodata, has_nodata, scale, mode, breaks, n_breaks, upper,
+                      layer_off, cmap, other, with_value, ph, ps, pw, pc):  # pragma: no cover - compiled
+    n_hist = ph.shape[1]
+    nc = cmap.shape[0]
+    rc = np.zeros(max(1, n_hist), np.int64)
+    for q in range(q0, q1):
+        i = rows[q]
+        a = j0[q]
+        b = j1[q]
+        k = unit[q]
+        if k < 0:
+            continue
+        ar = row_area[i]
+        pc[k] += (b - a) * ar
+        if mode == 2:
+            for j in range(a, b):
+                x = raw[i, j]
+                if (has_nodata and x == nodata) or x != x:
+                    continue
+                c = int(x)
+                cl = cmap[c] if 0 <= c < nc else other
+                if cl >= 0:
+                    rc[cl] += 1
+            for c in range(n_hist):
+                if rc[c]:
+                    ph[k, c] += rc[c] * ar
+                    rc[c] = 0
+            continue
+        summed = False
+        if mode == 1:
+            for m in range(breaks.shape[0]):
+                nb = n_breaks[m]
+                off = layer_off[m]
+                if nb <= MAX_BREAKS:
+                    nv, sv, g = _run_classes(raw, i, a, b, nodata, has_nodata, scale, breaks[m], upper[m])
+                    if with_value and not summed:  # the values came along with the first layer
+                        ps[k] += sv * ar
+                        pw[k] += nv * ar
+                        summed = True
+                    prev = nv
+                    for c in range(nb):
+                        ph[k, off + c] += (prev - g[c]) * ar
+                        prev = g[c]
+                    ph[k, off + nb] += prev * ar
+                else:
+                    for j in range(a, b):
+                        x = raw[i, j]
+                        if (has_nodata and x == nodata) or x != x:
+                            continue
+                        ph[k, off + _classify_one(np.float32(x * scale), breaks[m], nb, upper[m])] += ar
+        if with_value and not summed:
+            s, nv = _run_values(raw, i, a, b, nodata, has_nodata, scale)
+            ps[k] += s * ar
+            pw[k] += nv * ar
+
+
+@numba.njit(parallel=True, cache=True)
+def _count_kernel(rows, j0, j1, unit, row_area, raw, nodata, has_nodata, scale, mode, breaks, n_breaks, upper, layer_off, cmap,
+                  other, with_value, with_cover, n_units, n_hist, n_chunks):  # pragma: no cover - compiled
+    """Label counting of one raster in its stored dtype over the runs of label_runs, classification fused in.
+
+    Each cell weighs its row's ground area. mode 1: class of float32(x × scale) by each layer's sorted
+    breaks (upper: a break belongs to the class below); mode 2: class cmap[int(x)] (codes beyond the
+    table → other; −1 = no data); mode 0: values only. NoData and NaN cells count in cover only.
+    Chunks of runs in parallel on private sums, added up at the end. Returns (hist, vsum, vw, cover)."""
+    m = rows.shape[0]
     ph = np.zeros((n_chunks, n_units, n_hist))
     ps = np.zeros((n_chunks, n_units))
     pw = np.zeros((n_chunks, n_units))
     pc = np.zeros((n_chunks, n_units))
     for t in numba.prange(n_chunks):
-        _count_rows(labels, lut, row_area, raw, nodata, has_nodata, scale, mode, breaks, n_breaks, upper, layer_off, cmap, other,
-                    with_value, t * h // n_chunks, (t + 1) * h // n_chunks, ph[t], ps[t], pw[t], pc[t])
+        _count_runs_chunk(rows, j0, j1, unit, t * m // n_chunks, (t + 1) * m // n_chunks, row_area, raw, nodata, has_nodata, scale,
+                          mode, breaks, n_breaks, upper, layer_off, cmap, other, with_value, ph[t], ps[t], pw[t], pc[t])
     hist = np.zeros((n_units, n_hist))
     vsum = np.zeros(n_units)
     vw = np.zeros(n_units)
@@ -866,56 +1102,91 @@ def n_chunks_for(rows: int) -> int:
 
 
 @numba.njit(cache=True)
-def _grid_labels_scatter(u, v, ring_start, ring_sign, unit_ring, row0, row1, width, lab, cnt):  # pragma: no cover - compiled
-    """Units whose edges all run along grid lines: each horizontal edge at row line r adds ±(unit + 1) to
-    the cells below it in its columns (Green's theorem, as in unit_coverage); here only at row r (or the
-    band's first row), the sum down the columns follows in _grid_labels_sum. cnt does the same with ±1."""
+def _grid_events(u, v, ring_start, ring_sign, unit_ring, row0, row1, width):  # pragma: no cover - compiled
+    """Vertical edges of units on the grid lines as per-row events (column, ±(unit + 1), ±1): by Green's
+    theorem (as in unit_coverage, turned by 90°) a cell's unit is the sum of the events left of it."""
+    h = row1 - row0
     n = unit_ring.shape[0] - 1
+    per_row = np.zeros(h + 1, np.int64)
+    for k in range(n):
+        for q in range(unit_ring[k], unit_ring[k + 1]):
+            for p in range(ring_start[q], ring_start[q + 1] - 1):
+                ua = int(round(u[p]))
+                va = int(round(v[p]))
+                vb = int(round(v[p + 1]))
+                if va == vb or ua >= width or int(round(u[p + 1])) != ua:
+                    continue
+                for r in range(max(min(va, vb), row0), min(max(va, vb), row1)):
+                    per_row[r - row0 + 1] += 1
+    start = np.cumsum(per_row)
+    col = np.empty(start[h], np.int64)
+    dlab = np.empty(start[h], np.int64)
+    dcnt = np.empty(start[h], np.int64)
+    pos = start[:h].copy()
     for k in range(n):
         for q in range(unit_ring[k], unit_ring[k + 1]):
             s = 1 if ring_sign[q] > 0 else -1
             for p in range(ring_start[q], ring_start[q + 1] - 1):
-                r = int(round(v[p]))
-                if r >= row1 or int(round(v[p + 1])) != r:
-                    continue
                 ua = int(round(u[p]))
-                ub = int(round(u[p + 1]))
-                if ua == ub:
+                va = int(round(v[p]))
+                vb = int(round(v[p + 1]))
+                if va == vb or ua >= width or int(round(u[p + 1])) != ua:
                     continue
-                d = s if ub > ua else -s
-                rr = max(r, row0) - row0
-                for c in range(max(min(ua, ub), 0), min(max(ua, ub), width)):
-                    lab[rr, c] += d * (k + 1)
-                    cnt[rr, c] += d
+                d = -s if vb > va else s
+                for r in range(max(min(va, vb), row0), min(max(va, vb), row1)):
+                    e = pos[r - row0]
+                    col[e] = max(ua, 0)
+                    dlab[e] = d * (k + 1)
+                    dcnt[e] = d
+                    pos[r - row0] += 1
+    return start, col, dlab, dcnt
 
 
 @numba.njit(parallel=True, cache=True)
-def _grid_labels_sum(lab, cnt, n_units, n_chunks):  # pragma: no cover - compiled
-    """Running sums down the columns (column blocks in parallel); False unless every cell lies in at most
-    one unit with a consistent label (overlapping or badly formed units)."""
-    h, w = lab.shape
+def _grid_sweep(start, col, dlab, dcnt, width, n_units, n_chunks):  # pragma: no cover - compiled
+    """Runs (row, first col, end col, unit) from the events of each row, swept in column order; unit −1
+    marks unused slots. ok is False where units overlap or rings are malformed (counts not 0 or 1)."""
+    h = start.shape[0] - 1
+    m = start[h]
+    rows = np.empty(m, np.int32)
+    j0 = np.zeros(m, np.int32)
+    j1 = np.zeros(m, np.int32)
+    unit = np.full(m, -1, np.int32)
     bad = np.zeros(n_chunks, np.int64)
     for t in numba.prange(n_chunks):
-        c0 = t * w // n_chunks
-        c1 = (t + 1) * w // n_chunks
-        for i in range(h):
-            for j in range(c0, c1):
-                if i > 0:
-                    lab[i, j] += lab[i - 1, j]
-                    cnt[i, j] += cnt[i - 1, j]
-                m = cnt[i, j]
-                if (m == 0 and lab[i, j] != 0) or (m == 1 and (lab[i, j] < 1 or lab[i, j] > n_units)) or (m != 0 and m != 1):
+        for i in range(t * h // n_chunks, (t + 1) * h // n_chunks):
+            e0 = start[i]
+            e1 = start[i + 1]
+            rows[e0:e1] = i
+            order = np.argsort(col[e0:e1]) + e0
+            lab = 0
+            cnt = 0
+            q = e0
+            e = 0
+            while e < e1 - e0:
+                c = col[order[e]]
+                while e < e1 - e0 and col[order[e]] == c:
+                    lab += dlab[order[e]]
+                    cnt += dcnt[order[e]]
+                    e += 1
+                c_next = col[order[e]] if e < e1 - e0 else width
+                if cnt == 1 and 1 <= lab <= n_units:
+                    if c_next > c:
+                        j0[q] = c
+                        j1[q] = c_next
+                        unit[q] = lab - 1
+                        q += 1
+                elif cnt != 0 or lab != 0:
                     bad[t] += 1
-    return bad.sum() == 0
+    return (rows, j0, j1, unit), bad.sum() == 0
 
 
-def grid_labels(rings: "UnitRings", grid: "Grid", row0: int, row1: int):
-    """Exact int32 labels (unit index + 1, 0 outside) of rows [row0, row1) for units on the grid's lines,
-    or None when units overlap there (label counting would then miss cells)."""
-    lab = np.zeros((row1 - row0, grid.width), np.int32)
-    cnt = np.zeros((row1 - row0, grid.width), np.int32)
-    _grid_labels_scatter(rings.u, rings.v, rings.ring_start, rings.ring_sign, rings.unit_ring, row0, row1, grid.width, lab, cnt)
-    return lab if _grid_labels_sum(lab, cnt, rings.unit_ring.shape[0] - 1, n_chunks_for(grid.width)) else None
+def grid_runs(rings: "UnitRings", grid: "Grid", row0: int, row1: int):
+    """Exact runs (see label_runs) of rows [row0, row1) for units on the grid's lines, straight from their
+    edges (no label raster), or None when units overlap there (label counting would then miss cells)."""
+    start, col, dlab, dcnt = _grid_events(rings.u, rings.v, rings.ring_start, rings.ring_sign, rings.unit_ring, row0, row1, grid.width)
+    runs, ok = _grid_sweep(start, col, dlab, dcnt, grid.width, rings.unit_ring.shape[0] - 1, n_chunks_for(row1 - row0))
+    return runs if ok else None
 
 
 @numba.njit(parallel=True, cache=True)
@@ -944,22 +1215,23 @@ def rasterize_labels(rings: UnitRings, grid: Grid, row0: int, row1: int) -> np.n
 
 
 def read_env():
-    """GDAL settings for whole-band reads: a small block cache, so that GDAL recycles its tile buffers
-    instead of allocating a fresh one per tile (three times faster on large rasters)."""
-    return rasterio.Env(**_READ_ENV)
-
-
-_READ_ENV = dict(kv.split("=", 1) for kv in filter(None, os.environ.get("IND_READ_ENV", "").split(",")))
+    """GDAL settings for whole-band reads. Uncompressed GeoTIFFs are read straight into the array,
+    not tile by tile through the block cache (which allocates every tile anew: 2–3× slower on a
+    16 M-cell band); other formats ignore it. rasterio sets it thread-locally off the main thread."""
+    return rasterio.Env(GTIFF_DIRECT_IO="YES")
 
 
 class LabelRaster:
     """The units as rasterized by the watershed step: int32 labels (0 = none) and a label → unit_code table."""
 
-    def __init__(self, path, unit_codes, layer: str = "小流域栅格 unit raster"):
+    def __init__(self, path, unit_codes, layer: str = "小流域栅格 unit raster", crs_cache: dict | None = None):
         import csv
 
         self.path, self.layer = str(path), layer
-        self.grid = open_grid(path, layer)
+        self.grid = open_grid(path, layer, crs_cache)
+        with rasterio.open(self.path) as src:
+            if np.dtype(src.dtypes[0]).kind not in "iu":
+                raise InputError(layer, f"小流域栅格必须是整数标签(实际 {src.dtypes[0]})", f"the unit raster must hold integer labels (got {src.dtypes[0]})")
         table = Path(str(path)[: -len(Path(path).suffix)] + ".codes.csv")
         if not table.exists():
             raise InputError(layer, f"缺少标签对照表 {table.name}(label,unit_code)", f"the label table {table.name} (label,unit_code) is missing")
@@ -978,22 +1250,6 @@ class LabelRaster:
         with read_env(), rasterio.open(self.path) as src:
             return src.read(1, window=Window(0, row0, self.grid.width, row1 - row0))
 
-    def read(self, row0, row1) -> np.ndarray:
-        raw = self.read_raw(row0, row1)
-        out = np.empty(raw.shape, np.int32)
-        _map_labels(raw, self.lut, out)
-        return out
-
-
-@numba.njit(parallel=True, cache=True)
-def _map_labels(raw, lut, out):  # pragma: no cover - compiled
-    """Raster labels → unit index + 1 (0 for labels of no unit)."""
-    h, w = raw.shape
-    n = lut.shape[0]
-    for i in numba.prange(h):
-        for j in range(w):
-            x = raw[i, j]
-            out[i, j] = lut[x] if 0 <= x < n else 0
 
 
 def zonal_pass(geoms, sources: list, method: str = "auto", feedback: Feedback | None = None, rings_xy: list | None = None,
@@ -1031,18 +1287,18 @@ def zonal_pass(geoms, sources: list, method: str = "auto", feedback: Feedback | 
         for row0, row1, slope in bands:
             feedback.check()
             area = grid.row_area(row0, row1)
-            lab = lut = None
+            runs = None
             if labels is not None:
-                lab, lut = labels.read_raw(row0, row1), labels.lut
+                runs = label_runs(labels.read_raw(row0, row1), labels.lut, n_chunks_for(row1 - row0))
             elif use_labels and rings.aligned:
-                lab, lut = grid_labels(rings, grid, row0, row1), identity
-                fell_back |= lab is None  # overlapping units here: this band by coverage fractions
+                runs = grid_runs(rings, grid, row0, row1)
+                fell_back |= runs is None  # overlapping units here: this band by coverage fractions
             elif use_labels:
-                lab, lut = rasterize_labels(rings, grid, row0, row1), identity
-            if lab is not None:
+                runs = label_runs(rasterize_labels(rings, grid, row0, row1), identity, n_chunks_for(row1 - row0))
+            if runs is not None:
                 # label counting: each raster read once in its stored dtype, classified and counted in one pass
                 for i, s in enumerate(sources):
-                    h, vs, ws, cv = s.count(row0, row1, slope, lab, lut, area, i == 0, n)
+                    h, vs, ws, cv = s.count(row0, row1, slope, runs, area, i == 0, n)
                     hist[:, h_off[i] : h_off[i + 1]] += h
                     if s.n_values:
                         vsum[:, v_off[i]] += vs
@@ -1232,21 +1488,22 @@ def compute_indicators(units, *, dem=None, erosion=None, erosion_kind: str = "mo
         steep_deg = steep_slope_threshold("220000").value
     # every input checked before the heavy pass
     sources = []
+    crs_cache: dict = {}
     if dem:
         sources.append(SlopeSource(dem, "DEM", steep_deg))
         units["steep_deg"] = float(steep_deg)
     if erosion:
         if erosion_kind not in ("modulus", "classes"):
             raise InputError("土壤侵蚀 erosion", f"未知的侵蚀栅格类型 {erosion_kind}", f"unknown erosion raster kind {erosion_kind}")
-        sources.append(ErosionSource(erosion, "土壤侵蚀 erosion", erosion_kind, erosion_classes))
+        sources.append(ErosionSource(erosion, "土壤侵蚀 erosion", erosion_kind, erosion_classes, crs_cache))
     if landuse:
-        sources.append(LanduseSource(landuse, "土地利用 land use", landuse_mapping))
+        sources.append(LanduseSource(landuse, "土地利用 land use", landuse_mapping, crs_cache))
     if fvc:
-        sources.append(FvcSource(fvc, "植被覆盖度 FVC"))
+        sources.append(FvcSource(fvc, "植被覆盖度 FVC", crs_cache))
     units_crs = CRS.from_user_input(units.crs)
     rings_xy = ring_arrays(units.geometry.values)
     xy_all = np.concatenate([xy for rings in rings_xy for xy, _ in rings])
-    total_bounds = (*xy_all.min(axis=0), *xy_all.max(axis=0))
+    total_bounds = (xy_all[:, 0].min(), xy_all[:, 1].min(), xy_all[:, 0].max(), xy_all[:, 1].max())  # per column: far faster than axis=0
     for s in sources:
         bounds = total_bounds
         if not units_crs.equals(s.grid.crs):
@@ -1257,7 +1514,7 @@ def compute_indicators(units, *, dem=None, erosion=None, erosion_kind: str = "mo
     for kind in overlays or {}:
         if not kind.isidentifier():
             raise InputError(str(kind), "叠加图层名称必须是标识符", "an overlay name must be an identifier")
-    label_raster = LabelRaster(labels, units[UNIT_CODE].astype(str).tolist()) if labels else None
+    label_raster = LabelRaster(labels, units[UNIT_CODE].astype(str).tolist(), crs_cache=crs_cache) if labels else None
     info = {"steep_deg": steep_deg, "grids": [], "overlays": {}}
     units["unit_area_km2"] = geodesic_areas(units, rings_xy) / 1e6
     # group sources by grid: one coverage computation per grid

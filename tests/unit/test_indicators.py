@@ -314,3 +314,145 @@ def test_cancel(scene):
 
     with pytest.raises(CancelledError):
         ind.compute_indicators(scene["units"], landuse=scene["dir"] / "landuse.tif", feedback=Stop())
+
+
+# ---- the fast label-counting path ------------------------------------------
+def test_label_runs_and_count_kernel_against_numpy():
+    """Runs + fused classification equal a plain numpy bincount over label × class (independent)."""
+    rng = np.random.default_rng(21)
+    labels = rng.integers(0, 4, size=(37, 53)).astype(np.int32)
+    labels[5:20, 10:40] = 9  # long runs too; label 9 is unknown to the table below
+    labels[0, :] = 2
+    lut = np.array([0, 1, 2, 3, 0, 0, 0, 0, 0, 0], np.int32)  # label → unit + 1 (0: none)
+    runs = ind.label_runs(labels, lut, 2)
+    unit = lut[labels] - 1
+    area = rng.uniform(800, 900, size=37)  # per-row ground area
+    cell_area = np.broadcast_to(area[:, None], labels.shape)
+    # values with NoData (-1), NaN, +inf and values exactly on the breaks
+    raw = rng.choice(np.array([-1, np.nan, np.inf, 0, 199.9, 200, 2500, 4999, 5000, 8000, 15000, 20000, 3.5], np.float32), size=labels.shape)
+    breaks = np.array([200, 2500, 5000, 8000, 15000], np.float32)
+    ok = (unit >= 0) & (np.isfinite(raw) | np.isposinf(raw)) & (raw != -1)
+    for upper in (False, True):
+        brk = ind._breaks_spec([(breaks, upper)])
+        hist, vsum, vw, cover = ind._count_kernel(*runs, area, raw, np.float32(-1), True, np.float32(1), 1, *brk, ind._NO_CMAP,
+                                                  np.int16(-1), True, True, 3, 6, 2)
+        cls = np.searchsorted(breaks, raw, side="left" if upper else "right")
+        ref = np.zeros((3, 6))
+        np.add.at(ref, (unit[ok], cls[ok]), cell_area[ok])
+        np.testing.assert_allclose(hist, ref, rtol=1e-12)
+        np.testing.assert_allclose(cover, np.bincount(unit[unit >= 0], weights=cell_area[unit >= 0], minlength=3), rtol=1e-12)
+        np.testing.assert_allclose(vw, np.bincount(unit[ok], weights=cell_area[ok], minlength=3), rtol=1e-12)
+    fin = ok & np.isfinite(raw)
+    hist, vsum, vw, _ = ind._count_kernel(*runs, area, np.where(np.isinf(raw), np.float32(7), raw), np.float32(-1), True, np.float32(1), 0,
+                                          *ind._NO_BREAKS, ind._NO_CMAP, np.int16(-1), True, True, 3, 0, 1)
+    vals = np.where(np.isinf(raw), 7, raw).astype(np.float64)
+    np.testing.assert_allclose(vsum, np.bincount(unit[ok], weights=(cell_area * vals)[ok], minlength=3), rtol=1e-12)
+    assert fin.sum() < ok.sum()  # +inf cells were in play above
+    # more breaks than the unrolled MAX_BREAKS: the general loop
+    many = np.arange(1, 13, dtype=np.float32) * 1000
+    brk = ind._breaks_spec([(many, False)])
+    hist, *_ = ind._count_kernel(*runs, area, raw, np.float32(-1), True, np.float32(1), 1, *brk, ind._NO_CMAP, np.int16(-1), False, True, 3, 13, 2)
+    ref = np.zeros((3, 13))
+    np.add.at(ref, (unit[ok], np.searchsorted(many, raw, side="right")[ok]), cell_area[ok])
+    np.testing.assert_allclose(hist, ref, rtol=1e-12)
+    # class lookup (land use): codes beyond the table → other, lut −1 = no data
+    codes = rng.integers(0, 30, size=labels.shape).astype(np.uint8)
+    cmap = np.array([-1, 0, 1, 2, 1, 0], np.int16)
+    hist, *_ = ind._count_kernel(*runs, area, codes, np.uint8(0), False, np.float32(1), 2, *ind._NO_BREAKS, cmap, np.int16(3), False, True, 3, 4, 2)
+    cl = np.where(codes < cmap.size, cmap[np.minimum(codes, cmap.size - 1)], 3)
+    m = (unit >= 0) & (cl >= 0)
+    ref = np.zeros((3, 4))
+    np.add.at(ref, (unit[m], cl[m]), cell_area[m])
+    np.testing.assert_allclose(hist, ref, rtol=1e-12)
+
+
+def test_native_nodata():
+    assert ind.native_nodata(np.zeros(1, np.uint8), -1.0, True) == (0, False)  # uint8 cannot hold -1: matches nothing
+    assert ind.native_nodata(np.zeros(1, np.uint8), 255.0, True) == (255, True)
+    assert ind.native_nodata(np.zeros(1, np.float32), 0.1, True)[1] is False  # 0.1 is no float32: no cell equals it
+    nd, has = ind.native_nodata(np.zeros(1, np.float32), -9999.0, True)
+    assert has and nd.dtype == np.float32 and nd == -9999
+    assert ind.native_nodata(np.zeros(1, np.float32), float("nan"), True)[1] is False
+
+
+def test_grid_runs_overlaps_and_diagonals_fall_back_to_coverage(scene):
+    """Units on the grid: label runs from the edges equal exact coverage; overlapping units are counted by
+    coverage where they overlap; an edge across cells (diagonal between grid nodes) is not 'on the grid'."""
+    d = scene["dir"]
+    t = scene["t30"]
+
+    def cells(r0, c0, r1, c1):
+        return box(t.c + c0 * 30, t.f - r1 * 30, t.c + c1 * 30, t.f - r0 * 30)
+
+    ring = cells(5, 5, 60, 70).difference(cells(20, 20, 30, 40))  # a hole
+    ell = Polygon([(t.c + 80 * 30, t.f - 5 * 30), (t.c + 120 * 30, t.f - 5 * 30), (t.c + 120 * 30, t.f - 50 * 30),
+                   (t.c + 100 * 30, t.f - 50 * 30), (t.c + 100 * 30, t.f - 25 * 30), (t.c + 80 * 30, t.f - 25 * 30)])
+    beyond = cells(140, 170, 175, 200)  # partly outside the raster
+    units = gpd.GeoDataFrame({"unit_code": ["R", "L", "B"]}, geometry=[ring, ell, beyond], crs=f"EPSG:{EPSG}")
+    kw = dict(landuse=d / "landuse.tif", dem=d / "dem.tif", steep_deg=20)
+    a, ia = ind.compute_indicators(units, **kw)
+    b, _ = ind.compute_indicators(units, method="coverage", **kw)
+    assert ia["grids"][0]["method"] == "label"
+    cols = ["forest_grass_pct", "cropland_pct", "slope_0_2_pct", "steep_km2", "slope_mean_deg"]
+    for col in cols:
+        np.testing.assert_allclose(a[col].values, b[col].values, rtol=1e-9)
+    # direct count on the land-use array for the ring with its hole
+    lu = scene["lu"]
+    mask = np.zeros(lu.shape, bool)
+    mask[5:60, 5:70] = True
+    mask[20:30, 20:40] = False
+    valid = mask & (lu != 0)
+    assert a.loc[0, "forest_grass_pct"] == pytest.approx(100 * (np.isin(lu, [3, 4]) & valid).sum() / valid.sum(), rel=1e-12)
+    # overlapping units: exact by coverage (each unit counts the shared cells)
+    over = gpd.GeoDataFrame({"unit_code": ["A", "B"]}, geometry=[cells(10, 10, 50, 50), cells(30, 30, 70, 80)], crs=f"EPSG:{EPSG}")
+    c, ic = ind.compute_indicators(over, **kw)
+    e, _ = ind.compute_indicators(over, method="coverage", **kw)
+    assert ic["grids"][0]["method"] == "label+coverage"
+    for col in cols:
+        np.testing.assert_allclose(c[col].values, e[col].values, rtol=1e-9)
+    # a diagonal edge between grid nodes cuts cells: not aligned, so coverage
+    tri = Polygon([(t.c + 10 * 30, t.f - 10 * 30), (t.c + 50 * 30, t.f - 10 * 30), (t.c + 10 * 30, t.f - 50 * 30)])
+    f, iff = ind.compute_indicators(gpd.GeoDataFrame({"unit_code": ["T"]}, geometry=[tri], crs=f"EPSG:{EPSG}"), **kw)
+    assert iff["grids"][0]["method"] == "coverage"
+
+
+def test_ring_arrays_against_shapely_coords():
+    """The compiled WKB reader gives each polygon's rings as shapely lists them (3D, collections, empty, big-endian)."""
+    from shapely import wkb as shp_wkb
+    from shapely.geometry import GeometryCollection, LineString, Point
+
+    g3 = Polygon([(0, 0, 1), (1, 0, 2), (1, 1, 3), (0, 0, 1)])
+    holed = box(7, 7, 8, 9).difference(box(7.2, 7.2, 7.5, 7.5))
+    gc = GeometryCollection([Point(1, 2), LineString([(0, 0), (1, 1)]), box(0, 0, 2, 2), MultiPolygon([box(5, 5, 6, 6), holed])])
+    geoms = [g3, gc, Polygon(), None, holed]
+
+    def ref(g):
+        polys = [] if g is None else ind._polygons(g)
+        return [(np.asarray(r.coords)[:, :2], k > 0) for p in polys for k, r in enumerate([p.exterior, *p.interiors]) if not p.is_empty]
+
+    got = ind.ring_arrays(geoms)
+    for g, rings in zip(geoms, got):
+        exp = ref(g)
+        assert len(rings) == len(exp)
+        for (xy, hole), (xy_ref, hole_ref) in zip(rings, exp):
+            assert hole == hole_ref
+            np.testing.assert_array_equal(xy, xy_ref)
+    # big-endian WKB (the reader's other byte order)
+    buf = np.frombuffer(shp_wkb.dumps(gc, big_endian=True), np.uint8)
+    starts = np.array([0, buf.size], np.int64)
+    n_rings, n_pts = ind._wkb_scan(buf, starts, False, np.zeros((0, 2)), np.zeros(0, np.int64), np.zeros(1, np.int64), np.zeros(0, np.bool_))
+    xy = np.empty((n_pts, 2))
+    rs = np.empty(n_rings + 1, np.int64)
+    ind._wkb_scan(buf, starts, True, xy, np.empty(n_rings, np.int64), rs, np.empty(n_rings, np.bool_))
+    exp = ref(gc)
+    assert n_rings == len(exp)
+    for r, (xy_ref, _) in enumerate(exp):
+        np.testing.assert_array_equal(xy[rs[r] : rs[r + 1]], xy_ref)
+
+
+def test_float_unit_raster_refused(scene, tmp_path):
+    write_raster(tmp_path / "units.tif", np.ones((160, 180), np.float32), scene["t30"])
+    (tmp_path / "units.codes.csv").write_text("label,unit_code\n1,U1\n", encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        ind.compute_indicators(scene["units"], landuse=scene["dir"] / "landuse.tif", labels=tmp_path / "units.tif")
+    assert "整数" in exc.value.zh and "integer" in exc.value.en
