@@ -11,12 +11,70 @@ import math
 
 import numba
 import numpy as np
+from pyflwdir.dem import fill_depressions as _fill_depressions
 
 # D8 offsets in a fixed order (determinism) and pyflwdir's D8 codes for them
 _DR = np.array([-1, -1, -1, 0, 0, 1, 1, 1], dtype=np.int64)
 _DC = np.array([-1, 0, 1, -1, 1, -1, 0, 1], dtype=np.int64)
 _D8 = np.array([32, 64, 128, 16, 1, 8, 4, 2], dtype=np.uint8)
 D8_NODATA = 247
+# D8 code → offset (codes not in _D8 stay 0, 0)
+_CODE_DR = np.zeros(256, dtype=np.int64)
+_CODE_DC = np.zeros(256, dtype=np.int64)
+for _k in range(8):
+    _CODE_DR[_D8[_k]] = _DR[_k]
+    _CODE_DC[_D8[_k]] = _DC[_k]
+
+
+@numba.njit(nogil=True, cache=True)
+def fill_d8(z):  # pragma: no cover - compiled
+    """pyflwdir's priority-flood fill (outlets at the edge of the valid data, NaN = no data)
+    and its flood D8, run without holding the GIL so other work can overlap it."""
+    return _fill_depressions(z, "edge", None, np.nan, -1.0, None, 8)
+
+
+@numba.njit(cache=True)
+def flood_levels(z, d8):  # pragma: no cover - compiled
+    """Exact priority-flood levels: zf = max(z, zf of the flood parent), along the flood's D8 tree.
+
+    pyflwdir returns z + (spill − z) computed in float32, which can land one ulp below
+    the spill level. Inside a filled flat such ulps drift along the flood path, and a
+    steepest-descent step down one ulp against the flood direction closes a cycle.
+    Exact levels make filled flats exactly flat, so flats keep the flood direction.
+    """
+    nrow, ncol = z.shape
+    zr = z.ravel()
+    dr = d8.ravel()
+    n = zr.size
+    zf = np.empty(n, dtype=zr.dtype)
+    done = np.zeros(n, dtype=np.bool_)
+    stack = np.empty(1024, dtype=np.int64)
+    for i in range(n):
+        if done[i]:
+            continue
+        m = 0
+        x = i
+        while not done[x]:
+            code = dr[x]
+            if code == 0 or code == D8_NODATA:  # flood root (edge outlet) or no data
+                zf[x] = zr[x]
+                done[x] = True
+                break
+            if m == stack.size:
+                grown = np.empty(2 * m, dtype=np.int64)
+                grown[:m] = stack
+                stack = grown
+            stack[m] = x
+            m += 1
+            x = (x // ncol + _CODE_DR[code]) * ncol + x % ncol + _CODE_DC[code]
+        while m > 0:
+            m -= 1
+            y = stack[m]
+            code = dr[y]
+            p = (y // ncol + _CODE_DR[code]) * ncol + y % ncol + _CODE_DC[code]
+            zf[y] = max(zr[y], zf[p])
+            done[y] = True
+    return zf.reshape(nrow, ncol)
 
 
 @numba.njit(cache=True)
@@ -63,7 +121,9 @@ def _close(p, kids, nk, kept, ds, area, zone, upa, opn, outlet, min_a, max_a, st
 
 @numba.njit(cache=True)
 def partition(ds, area, zone, ncol, nrow, min_a, max_a, stream_a):  # pragma: no cover - compiled
-    """Mark unit outlets walking up→downstream; returns (outlet, upa, open).
+    """Mark unit outlets walking up→downstream; returns (outlet, upa, open, cells done).
+
+    Cells on or upstream of a D8 cycle are never done (the caller checks the count).
 
     ``upa``: upstream area (area units of ``area``) of every cell; ``open``: area of
     the unit still growing at the cell. Where two or more streams (children with
@@ -89,6 +149,7 @@ def partition(ds, area, zone, ncol, nrow, min_a, max_a, stream_a):  # pragma: no
         if d >= 0 and d != i:
             nup[d] += 1
     deg = nup.copy()  # all children
+    ndone = 0
     for i in range(n):
         if ds[i] < 0 or deg[i] != 0:
             continue
@@ -112,6 +173,7 @@ def partition(ds, area, zone, ncol, nrow, min_a, max_a, stream_a):  # pragma: no
                         kids[nk] = q
                         nk += 1
             _close(p, kids, nk, kept, ds, area, zone, upa, opn, outlet, min_a, max_a, stream_a)
+            ndone += 1
             d = ds[p]
             if d == p:
                 break
@@ -120,21 +182,24 @@ def partition(ds, area, zone, ncol, nrow, min_a, max_a, stream_a):  # pragma: no
                 break
             prev = p
             p = d
-    return outlet, upa, opn
+    return outlet, upa, opn, ndone
 
 
 @numba.njit(cache=True)
 def label_cells(ds, zone, outlet):  # pragma: no cover - compiled
-    """Label of every cell = flat index of its unit's outlet; -1 outside the region.
+    """Unit of every cell as the rank of its outlet among the outlet cells in flat order
+    (0..n-1, the index into ``np.flatnonzero(outlet)``); -1 outside the region.
 
     Each unlabelled path is walked down to the first labelled cell (an outlet or a
     cell done before) and then labelled on a second walk: every cell is visited at
     most twice, in near raster order.
     """
-    lab = np.full(ds.size, -1, dtype=ds.dtype)  # int32 below 2^31 cells: half the memory
+    lab = np.full(ds.size, -1, dtype=np.int32)
+    k = 0
     for i in range(ds.size):
         if outlet[i]:
-            lab[i] = i
+            lab[i] = k
+            k += 1
     for i in range(ds.size):
         if zone[i] <= 0 or lab[i] >= 0:
             continue
@@ -165,19 +230,39 @@ def flip_path(ds, b, n, outlet_cell):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
-def relabel(lab, cells, roots, final_id):  # pragma: no cover - compiled
-    """int32 unit raster (flat): final_id[root] for each labelled cell, 0 elsewhere.
-
-    ``cells`` (sorted outlet cells of the first partition) and ``roots`` (their unit's
-    root id after merging) map a cell's label to its final unit by binary search.
-    """
-    out = np.zeros(lab.size, dtype=np.int32)
+def relabel(lab, table, fill):  # pragma: no cover - compiled
+    """int32 raster (flat): table[label] for each labelled cell, ``fill`` elsewhere."""
+    out = np.empty(lab.size, dtype=np.int32)
     for i in range(lab.size):
         o = lab[i]
-        if o >= 0:
-            j = np.searchsorted(cells, o)
-            out[i] = final_id[roots[j]]
+        out[i] = table[o] if o >= 0 else fill
     return out
+
+
+@numba.njit(cache=True)
+def _d8_to_ds(d8, ds):  # pragma: no cover - compiled
+    nrow, ncol = d8.shape
+    for r in range(nrow):
+        for c in range(ncol):
+            i = r * ncol + c
+            code = d8[r, c]
+            if code == D8_NODATA:
+                ds[i] = -1
+                continue
+            rr = r + _CODE_DR[code]
+            cc = c + _CODE_DC[code]
+            if code == 0 or rr < 0 or rr >= nrow or cc < 0 or cc >= ncol:
+                ds[i] = i
+            else:
+                ds[i] = rr * ncol + cc
+    return ds
+
+
+def d8_to_ds(d8: np.ndarray) -> np.ndarray:
+    """Next-downstream flat index of every cell from D8 codes (pit: itself, no data: -1);
+    int32 below 2^31 cells, like pyflwdir's ``idxs_ds``. A code leading off the grid is a pit."""
+    ds = np.empty(d8.size, dtype=np.int32 if d8.size < 2**31 - 1 else np.int64)
+    return _d8_to_ds(d8, ds)
 
 
 @numba.njit(cache=True)
@@ -260,45 +345,132 @@ def ellipsoid_cell_area_rows(a: float, inv_f: float, lat_top: np.ndarray, lat_bo
 
 
 @numba.njit(parallel=True, cache=True)
-def steepest_d8(zf, d8, dx, dy):  # pragma: no cover - compiled
+def steepest_d8(zf, d8, dx, dy, flat):  # pragma: no cover - compiled
     """D8 of steepest descent (drop / ground distance) on the filled DEM, in place.
 
     Cells with no strictly lower neighbour (flats, filled depressions, edge cells at a
     low point) keep the priority-flood direction, which leads across the flat to its
-    spill point. Steepest steps strictly descend and flood steps go to a cell reached
-    earlier at the same or a lower level, so no cycle can form.
+    spill point. With exact flood levels (``flood_levels``) steepest steps strictly
+    descend and flood steps go to a cell reached earlier at the same or a lower level,
+    so no cycle can form. Ties go to the first neighbour in the fixed D8 order.
+    Cells without a strictly lower neighbour are marked in ``flat`` (see ``route_flats``).
     """
     nrow, ncol = zf.shape
     for r in numba.prange(nrow):
         ddx = dx[r]
         ddy = dy[r]
         ddiag = math.sqrt(ddx * ddx + ddy * ddy)
+        edge_row = r == 0 or r == nrow - 1
         for c in range(ncol):
             if d8[r, c] == D8_NODATA:
                 continue
             z0 = zf[r, c]
             best = 0.0
             bk = -1
-            for k in range(8):
-                rr = r + _DR[k]
-                cc = c + _DC[k]
-                if rr < 0 or rr >= nrow or cc < 0 or cc >= ncol:
-                    continue
-                zn = zf[rr, cc]
-                if not (zn == zn):
-                    continue
-                drop = z0 - zn
-                if drop <= 0.0:
-                    continue
-                if _DR[k] == 0:
-                    dist = ddx
-                elif _DC[k] == 0:
-                    dist = ddy
-                else:
-                    dist = ddiag
-                s = drop / dist
-                if s > best:
-                    best = s
-                    bk = k
+            if edge_row or c == 0 or c == ncol - 1:
+                for k in range(8):
+                    rr = r + _DR[k]
+                    cc = c + _DC[k]
+                    if rr < 0 or rr >= nrow or cc < 0 or cc >= ncol:
+                        continue
+                    zn = zf[rr, cc]
+                    if not (zn == zn):
+                        continue
+                    drop = z0 - zn
+                    if drop <= 0.0:
+                        continue
+                    if _DR[k] == 0:
+                        dist = ddx
+                    elif _DC[k] == 0:
+                        dist = ddy
+                    else:
+                        dist = ddiag
+                    s = drop / dist
+                    if s > best:
+                        best = s
+                        bk = k
+            else:  # interior: no bounds checks, the same order and arithmetic
+                for k in range(8):
+                    zn = zf[r + _DR[k], c + _DC[k]]
+                    drop = z0 - zn
+                    if not (drop > 0.0):  # also skips NaN neighbours
+                        continue
+                    if k == 3 or k == 4:
+                        s = drop / ddx
+                    elif k == 1 or k == 6:
+                        s = drop / ddy
+                    else:
+                        s = drop / ddiag
+                    if s > best:
+                        best = s
+                        bk = k
             if bk >= 0:
                 d8[r, c] = _D8[bk]
+            else:
+                flat[r, c] = True
+
+
+@numba.njit(cache=True)
+def route_flats(zf, d8, flat):  # pragma: no cover - compiled
+    """Drain flats breadth-first towards their exits, in place; returns the flat cells left unrouted.
+
+    A flat cell (no strictly lower neighbour) drains to the neighbour of the same level
+    from which a breadth-first search reached it, started at the flat's exits: cells of
+    the same level that have a lower neighbour, and edge outlets (D8 0). Water so takes
+    the shortest cell path across the flat to where it leaves it, as in an A*/FIFO flood
+    (GRASS r.watershed), instead of following the fill's row-major tie order. BFS
+    parents are one step closer to an exit and steepest steps strictly descend, so no
+    cycle can form. Unreached flat cells (none in an exact flood) keep the flood direction.
+    """
+    nrow, ncol = zf.shape
+    n = nrow * ncol
+    zr = zf.ravel()
+    fr = flat.ravel()
+    dr = d8.ravel()
+    nflat = 0
+    for i in range(n):
+        if fr[i]:
+            nflat += 1
+    queue = np.empty(nflat, dtype=np.int64)
+    reached = np.zeros(n, dtype=np.bool_)
+    head = 0
+    tail = 0
+    for i in range(n):  # exits at the edge first: distance 0
+        if fr[i] and dr[i] == 0:
+            reached[i] = True
+            queue[tail] = i
+            tail += 1
+    for i in range(n):  # then the flat cells next to a same-level cell that drains lower
+        if not fr[i] or reached[i]:
+            continue
+        r0 = i // ncol
+        c0 = i % ncol
+        for k in range(8):
+            r = r0 + _DR[k]
+            c = c0 + _DC[k]
+            if r < 0 or r >= nrow or c < 0 or c >= ncol:
+                continue
+            q = r * ncol + c
+            if dr[q] != D8_NODATA and not fr[q] and zr[q] == zr[i]:
+                dr[i] = _D8[k]
+                reached[i] = True
+                queue[tail] = i
+                tail += 1
+                break
+    while head < tail:
+        p = queue[head]
+        head += 1
+        r0 = p // ncol
+        c0 = p % ncol
+        for k in range(8):
+            r = r0 - _DR[k]
+            c = c0 - _DC[k]
+            if r < 0 or r >= nrow or c < 0 or c >= ncol:
+                continue
+            q = r * ncol + c
+            if fr[q] and not reached[q] and zr[q] == zr[p]:
+                dr[q] = _D8[k]  # q → p
+                reached[q] = True
+                queue[tail] = q
+                tail += 1
+    return nflat - tail

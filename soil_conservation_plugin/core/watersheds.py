@@ -3,9 +3,9 @@
 Pipeline (one in-memory pass over the DEM grid):
 
 1. pyflwdir fills depressions (priority flood, Wang & Liu 2006, outlets at the edge
-   of the valid data); D8 is the steepest descent (drop / ground distance) on the
-   filled DEM, and flats keep the flood's direction, i.e. drain towards their spill
-   point in the order the flood reached them.
+   of the valid data; the filled levels are made exact, see ``flood_levels``); D8 is
+   the steepest descent (drop / ground distance) on the filled DEM, and flat cells
+   drain breadth-first across the flat to where it leaves it (``route_flats``).
 2. Every cell gets its true ground area (geographic DEM: exact ellipsoidal cell area
    between two parallels; projected DEM: grid area ÷ the projection's areal scale).
 3. The D8 tree is cut into units (``watershed_kernels.partition``): at stream
@@ -178,10 +178,10 @@ class AreaCalculator:
 # --- inputs -----------------------------------------------------------------
 
 def read_dem_array(dem) -> np.ndarray:
+    """The whole DEM as float32, NaN where NoData (or not finite)."""
     with rasterio.open(dem.path) as src:
-        data = src.read(1, masked=True)
-    z = data.astype(np.float32).filled(np.nan)
-    z[~np.isfinite(z)] = np.nan
+        z = dem.read_rows(src, 0, dem.height)
+    np.copyto(z, np.float32(np.nan), where=np.isinf(z))
     return z
 
 
@@ -265,7 +265,7 @@ def delineate(
     params.check()
     timings = {}
     t0 = time.perf_counter()
-    dem = open_dem(dem_path, layer)
+    dem = open_dem(dem_path, layer, require_data=False)  # "some data" is checked on the one full read below
     county_geoms = None
     if counties:
         cpath, clayer = counties if isinstance(counties, (tuple, list)) else (counties, None)
@@ -278,6 +278,8 @@ def delineate(
 
     z = read_dem_array(dem)
     valid = np.isfinite(z)
+    if not valid.any():
+        raise InputError(layer, "DEM 全部为无数据(NoData)值", "the DEM holds only NoData cells")
     nrow, ncol = z.shape
     if county_geoms is not None:
         zdtype = "int16" if len(county_geoms) < 32767 else "int32"
@@ -292,29 +294,41 @@ def delineate(
     feedback.progress(5)
     feedback.check()
 
-    # 1. conditioning + D8 (pyflwdir)
-    import pyflwdir
-    from pyflwdir.dem import fill_depressions
+    # 1. conditioning + D8 (pyflwdir); the fill holds one core without the GIL while this
+    # thread prepares what does not depend on it (cell areas, the region polygon, imports)
+    from concurrent.futures import ThreadPoolExecutor
 
     t = time.perf_counter()
-    zf, d8 = fill_depressions(z, outlets="edge", nodata=np.nan)
+    with ThreadPoolExecutor(1) as pool:
+        filled = pool.submit(K.fill_d8, z)
+        try:
+            cell = np.ascontiguousarray(cell_areas_km2(dem), dtype=np.float32).ravel()
+            valid_poly = None
+            if vectorise:
+                import geopandas  # noqa: F401  (import time overlaps the fill)
+
+                valid_poly = _valid_polygon(valid, dem.transform)
+        finally:
+            _, d8 = filled.result()
+    zf = K.flood_levels(z, d8)
     del z
     dx, dy = dem.spacing(np.arange(nrow))
-    K.steepest_d8(zf, d8, dx, dy)
-    del zf
-    flw = pyflwdir.from_array(d8, ftype="d8", check_ftype=False, transform=dem.transform, latlon=dem.geographic)
+    flat = np.zeros(zf.shape, dtype=np.bool_)
+    K.steepest_d8(zf, d8, dx, dy, flat)
+    K.route_flats(zf, d8, flat)
+    del zf, flat
+    ds = K.d8_to_ds(d8)  # as pyflwdir's idxs_ds; the merges below re-route it in place
     del d8
-    ds = flw.idxs_ds
-    del flw  # ds is ours from here on: the merges below re-route it in place
     timings["fill_d8_s"] = time.perf_counter() - t
     feedback.progress(40)
     feedback.check()
 
     # 2./3. areas and cuts
     t = time.perf_counter()
-    cell = np.ascontiguousarray(cell_areas_km2(dem), dtype=np.float32).ravel()
     zone = zone2d.ravel()
-    outlet, upa, opn = K.partition(ds, cell, zone, ncol, nrow, params.target_min_km2, params.max_km2, params.stream_min_km2)
+    outlet, upa, opn, ndone = K.partition(ds, cell, zone, ncol, nrow, params.target_min_km2, params.max_km2, params.stream_min_km2)
+    if ndone != int(np.count_nonzero(ds >= 0)):  # a cycle would leave cells without a unit
+        raise RuntimeError(f"D8 has cycles: {int(np.count_nonzero(ds >= 0)) - ndone} cells do not reach an outlet")
     lab = K.label_cells(ds, zone, outlet)
     ocells = np.flatnonzero(outlet)  # sorted
     del outlet
@@ -322,8 +336,7 @@ def delineate(
     uarea = opn[ocells].astype(np.float64)  # a unit's area is its open area where it was closed
     del opn
     ods = ds[ocells]
-    dlab = np.where((ods != ocells) & (zone[ods] > 0), lab[ods], -1)
-    down0 = np.where(dlab >= 0, np.searchsorted(ocells, np.maximum(dlab, 0)), -1)
+    down0 = np.where((ods != ocells) & (zone[ods] > 0), lab[ods], -1).astype(np.int64)  # lab = unit index
     uzone = zone[ocells]
     timings["partition_s"] = time.perf_counter() - t
     feedback.progress(50)
@@ -383,7 +396,7 @@ def delineate(
 
     final_id = np.zeros(n0, dtype=np.int32)
     final_id[:] = (perm[compact[roots]] + 1).astype(np.int32)
-    units = K.relabel(lab, ocells, np.arange(n0), final_id).reshape(nrow, ncol)
+    units = K.relabel(lab, final_id, 0).reshape(nrow, ncol)
     del lab
     inv = np.array(order, dtype=np.int64)
     fdown_new = np.where(fdown[inv] >= 0, perm[np.maximum(fdown[inv], 0)], -1)
@@ -417,7 +430,7 @@ def delineate(
     feedback.progress(65)
     if vectorise:
         t = time.perf_counter()
-        build_layers(res, county_geoms, valid, SubFeedback(feedback, 65, 98))
+        build_layers(res, county_geoms, valid, SubFeedback(feedback, 65, 98), valid_poly)
         timings["vectorise_s"] = time.perf_counter() - t
     res.stats["area_distribution"] = area_distribution(
         res.gdf["area_km2"].to_numpy() if res.gdf is not None else res.raster_km2, params
@@ -445,8 +458,7 @@ def _merge_tiny(ds, lab, ocells, down0, uarea, uzone, parent, find, params, shap
     if not cand.any():
         return 0
     nrow, ncol = shape
-    lab_c = K.relabel(lab, ocells, np.arange(n0), (roots_now + 1).astype(np.int32))  # root id + 1, 0 outside
-    lab_c -= 1
+    lab_c = K.relabel(lab, roots_now.astype(np.int32), -1)  # root unit of each cell, -1 outside
     pairs = K.adjacent_pairs(lab_c.reshape(nrow, ncol), cand)
     del lab_c
     adj: dict[int, dict[int, list]] = {}
@@ -535,11 +547,7 @@ def _vectorise(raster: np.ndarray, transform, mask=None) -> dict:
     return {k: (v[0] if len(v) == 1 else unary_union(v)) for k, v in pieces.items()}
 
 
-def _make_valid(g):
-    return g if g.is_valid else g.buffer(0)
-
-
-def build_layers(res: Delineation, county_geoms, valid: np.ndarray, feedback: Feedback) -> None:
+def build_layers(res: Delineation, county_geoms, valid: np.ndarray, feedback: Feedback, valid_poly=None) -> None:
     """Unit polygons (contract fields) and outlet points as GeoDataFrames on ``res``."""
     import geopandas as gpd
     from shapely.geometry import Point
@@ -553,10 +561,14 @@ def build_layers(res: Delineation, county_geoms, valid: np.ndarray, feedback: Fe
     feedback.check()
     n = len(res.codes)
     geoms = [polys.get(i + 1) for i in range(n)]
-    valid_poly = _valid_polygon(valid, t)
+    if valid_poly is None:
+        valid_poly = _valid_polygon(valid, t)
     if county_geoms is not None:
         geoms = _clip_to_counties(geoms, res, county_geoms, valid_poly, feedback)
-    geoms = [_make_valid(g) for g in geoms]
+    fixed = [g is not None and not g.is_valid for g in geoms]
+    geoms = [g.buffer(0) if f else g for g, f in zip(geoms, fixed)]
+    # output validity: the ones valid already stay the same objects, so only repairs need a re-check
+    res.stats["invalid_polygons"] = sum(1 for g, f in zip(geoms, fixed) if f and not g.is_valid)
     feedback.progress(80)
     calc = AreaCalculator(dem.crs, max_seg=max(abs(t.a), abs(t.e)) * 8)
     area = np.array([calc.km2(g) for g in geoms])
@@ -607,6 +619,13 @@ def build_layers(res: Delineation, county_geoms, valid: np.ndarray, feedback: Fe
 
 def _valid_polygon(valid: np.ndarray, transform):
     """The DEM's valid area as one (multi)polygon along cell edges."""
+    if valid.all():  # the whole grid: its rectangle, without tracing 10⁷ cells
+        from shapely.geometry import box
+
+        h, w = valid.shape
+        xs = (transform.c, transform.c + w * transform.a)
+        ys = (transform.f, transform.f + h * transform.e)
+        return box(min(xs), min(ys), max(xs), max(ys))
     return _vectorise(valid.astype(np.uint8), transform).get(1)
 
 
@@ -717,22 +736,38 @@ def check_outlets(res: Delineation) -> list[dict]:
 # --- outputs -------------------------------------------------------------------
 
 def write_outputs(res: Delineation, gpkg, topology_csv=None, raster=None, d8_raster=None) -> dict:
-    """Write the unit layer + outlets (one GeoPackage), topology CSV, unit raster (+ label→code CSV), D8 used."""
+    """Write the unit layer + outlets (one GeoPackage), topology CSV, unit raster (+ label→code CSV), D8 used.
+
+    The rasters are written in a second thread while this one writes the vectors
+    (GDAL compresses without the GIL).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
     written = {}
-    gpkg = Path(gpkg)
-    with atomic_path(gpkg) as tmp:
-        res.gdf.to_file(tmp, layer=UNITS_LAYER, driver="GPKG")
-        res.outlets.to_file(tmp, layer=OUTLETS_LAYER, driver="GPKG")
-    written["units"] = f"{gpkg}|layername={UNITS_LAYER}"
-    written["outlets"] = f"{gpkg}|layername={OUTLETS_LAYER}"
-    if topology_csv:
-        with atomic_path(topology_csv) as tmp:
-            with open(tmp, "w", newline="", encoding="utf-8") as fh:
-                w = csv.writer(fh)
-                w.writerow(["unit_code", "down_code"])
-                for c, d in zip(res.gdf.unit_code, res.gdf.down_code):
-                    w.writerow([c, d])
-        written["topology"] = str(topology_csv)
+    with ThreadPoolExecutor(1) as pool:
+        rasters = pool.submit(_write_rasters, res, raster, d8_raster)
+        try:
+            gpkg = Path(gpkg)
+            with atomic_path(gpkg) as tmp:
+                res.gdf.to_file(tmp, layer=UNITS_LAYER, driver="GPKG")
+                res.outlets.to_file(tmp, layer=OUTLETS_LAYER, driver="GPKG")
+            written["units"] = f"{gpkg}|layername={UNITS_LAYER}"
+            written["outlets"] = f"{gpkg}|layername={OUTLETS_LAYER}"
+            if topology_csv:
+                with atomic_path(topology_csv) as tmp:
+                    with open(tmp, "w", newline="", encoding="utf-8") as fh:
+                        w = csv.writer(fh)
+                        w.writerow(["unit_code", "down_code"])
+                        for c, d in zip(res.gdf.unit_code, res.gdf.down_code):
+                            w.writerow([c, d])
+                written["topology"] = str(topology_csv)
+        finally:
+            written.update(rasters.result())
+    return written
+
+
+def _write_rasters(res: Delineation, raster=None, d8_raster=None) -> dict:
+    written = {}
     profile = {
         "driver": "GTiff",
         "width": res.shape[1],
@@ -743,6 +778,7 @@ def write_outputs(res: Delineation, gpkg, topology_csv=None, raster=None, d8_ras
         "tiled": True,
         "compress": "DEFLATE",
         "BIGTIFF": "IF_SAFER",
+        "NUM_THREADS": "ALL_CPUS",  # deflate on every core
     }
     if raster:
         with atomic_path(raster) as tmp:
@@ -798,8 +834,7 @@ def delineate_to_files(
     res = delineate(dem_path, counties, county_code_field, county_name_field, params, rules, SubFeedback(feedback, 0, 90), layer=layer)
     issues = check_topology(list(res.gdf.unit_code), list(res.gdf.down_code)) + check_outlets(res)
     res.stats["topology_issues"] = issues
-    invalid = int((~res.gdf.geometry.is_valid).sum())
-    res.stats["invalid_polygons"] = invalid
+    invalid = res.stats["invalid_polygons"]  # counted in build_layers
     if res.region_km2 > 0:
         res.stats["coverage_error_rel"] = abs(res.stats["units_sum_km2"] - res.region_km2) / res.region_km2
     feedback.check()

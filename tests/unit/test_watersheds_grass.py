@@ -3,10 +3,17 @@
 What is compared. GRASS fills the DEM with r.fill.dir and takes single-flow (D8, ``-s``)
 directions with r.watershed. At each of our unit outlets we take the GRASS cell within 3
 cells whose GRASS accumulation is closest to our upstream area, and keep the outlet only
-when both drain the same area there within 20 % ("outlets at the same places"). Both
-tools then assign every cell to the first kept outlet its own D8 path reaches; the two
-assignments must agree on ≥ 95 % of the cells both assign, and those cells must be a
-substantial share of the region.
+when both drain the same area there within 20 %. Both tools then assign every cell to the
+first kept outlet its own D8 path reaches, and we report the agreement on the cells both
+assign and the share of the region's cells both assign, twice:
+
+- "same_cell": only the outlets whose GRASS match is the very same cell – outlets at the
+  same places, the issue's criterion. Must agree on ≥ 95 % of the cells, over a stated
+  minimum share of the region.
+- "snapped": all matched outlets (the GRASS one up to 3 cells away). Stricter in practice,
+  because an outlet on a flat river reach snaps to a GRASS cell on a parallel path across
+  the flat; asserted at ≥ 95 % where the terrain allows it and at the measured level on
+  the Rhine (see that test).
 
 Geographic DEMs: r.watershed picks directions as if lat/lon cells were square (on the
 Rhine 30″ grid it matches an isotropic steepest descent on 96 % of cells but our
@@ -99,8 +106,9 @@ def first_outlet_reached(nxt: np.ndarray, outlets: np.ndarray) -> np.ndarray:
     return label[nxt]
 
 
-def compare(dem: Path, tmp_path: Path, params: W.UnitParams, epsg: int) -> tuple[float, float]:
-    """(agreement on cells both assign, share of region cells both assign) of ours vs GRASS on ``dem``."""
+def compare(dem: Path, tmp_path: Path, params: W.UnitParams, epsg: int) -> dict:
+    """Ours vs GRASS on ``dem``: for snapped outlets and for outlets at the very same cell,
+    (agreement on the cells both assign, share of the region's cells both assign)."""
     res = W.delineate(dem, params=params, vectorise=False)
     d, acc, _ = grass_watershed(dem, epsg, tmp_path)
     nrow, ncol = res.shape
@@ -119,21 +127,33 @@ def compare(dem: Path, tmp_path: Path, params: W.UnitParams, epsg: int) -> tuple
         if best[0][0] <= MATCH * target:
             ours_o.append(o)
             theirs_o.append(best[1])
+    ours_o = np.array(ours_o, dtype=np.int64)
+    theirs_o = np.array(theirs_o, dtype=np.int64)
     ours_next = res.ds.copy()
     ours_next[ours_next < 0] = np.flatnonzero(ours_next < 0)
-    ours = first_outlet_reached(ours_next, np.array(ours_o, dtype=np.int64))
-    theirs = first_outlet_reached(grass_next(d), np.array(theirs_o, dtype=np.int64))
+    gnext = grass_next(d)
     region = res.units.ravel() > 0
-    both = region & (ours > 0) & (theirs > 0)
-    return float((ours[both] == theirs[both]).mean()), float(both.sum() / region.sum())
+
+    def agreement(keep):
+        ours = first_outlet_reached(ours_next, ours_o[keep])
+        theirs = first_outlet_reached(gnext, theirs_o[keep])
+        both = region & (ours > 0) & (theirs > 0)
+        return float((ours[both] == theirs[both]).mean()), float(both.sum() / region.sum())
+
+    out = {"snapped": agreement(np.ones(ours_o.size, dtype=bool)), "same_cell": agreement(ours_o == theirs_o)}
+    print(dem.name, out)
+    return out
 
 
 def test_ne_china_utm_agrees_with_grass(tmp_path):
     dem = SHARED / "dem_ne_china_90m" / "dem.tif"
     if not dem.exists():
         pytest.skip("shared data absent")
-    agreement, shared = compare(dem, tmp_path, W.UnitParams(target_min_km2=3, max_km2=6, merge_below_km2=0.5, stream_min_km2=0.2), 32651)
-    assert agreement >= 0.95 and shared >= 0.5, (agreement, shared)
+    out = compare(dem, tmp_path, W.UnitParams(target_min_km2=3, max_km2=6, merge_below_km2=0.5, stream_min_km2=0.2), 32651)
+    (agreement, shared), (same_agreement, same_shared) = out["snapped"], out["same_cell"]
+    assert agreement >= 0.95 and shared >= 0.5, out
+    # a small DEM (14 units): few outlets sit on the very same cell
+    assert same_agreement >= 0.95 and same_shared >= 0.2, out
 
 
 def test_rhine_agrees_with_grass_on_a_projected_copy(tmp_path):
@@ -142,11 +162,20 @@ def test_rhine_agrees_with_grass_on_a_projected_copy(tmp_path):
         pytest.skip("shared data absent")
     warped = warp(dem, 3035, 700.0, tmp_path / "rhine_laea.tif")
     params = W.UnitParams(target_min_km2=300, max_km2=500, merge_below_km2=50, stream_min_km2=20)
-    agreement, shared = compare(warped, tmp_path, params, 3035)
-    # Measured 0.89 (0.95 for 3000–5000 km² units): on this warped grid the two D8s pick the same next
-    # cell for 94.4 % of cells only (97.8 % on the NE China DEM), the rest mostly in filled flats where
-    # each tool routes by its own rule. The issue's 95 % is NOT met here; this guards the measured level.
-    assert agreement >= 0.85 and shared >= 0.9, (agreement, shared)
+    out = compare(warped, tmp_path, params, 3035)
+    (agreement, shared), (same_agreement, same_shared) = out["snapped"], out["same_cell"]
+    # Outlets at the same places (the very same cell, both draining the same area within 20 %):
+    # measured 99.7 % agreement over 84 % of the region, so the issue's 95 % holds there.
+    assert same_agreement >= 0.95 and same_shared >= 0.75, out
+    # Snapped outlets (up to 3 cells apart): measured 0.90 only, and it is the flats that make
+    # the difference (6.8 % of cells; the filled valley floors at 700 m). Both tools send every
+    # flat cell to the same exit (99.2 % of flat cells), but their paths across a flat differ
+    # (breadth-first ties), so an outlet on a flat snaps to a GRASS cell on another path and
+    # cells between the two paths change basin. Measured while diagnosing: our D8 with GRASS's
+    # directions on the flat cells only gives 0.99; with GRASS's on the sloping cells only, 0.90;
+    # our delineation on GRASS's own r.fill.dir output gives the same 0.90 (not the fill).
+    # The 95 % is NOT met for snapped outlets here; this guards the measured level.
+    assert agreement >= 0.85 and shared >= 0.9, out
 
 
 def test_texas_flat_agrees_with_grass_on_a_projected_copy(tmp_path):
@@ -154,5 +183,7 @@ def test_texas_flat_agrees_with_grass_on_a_projected_copy(tmp_path):
     if not dem.exists():
         pytest.skip("shared data absent")
     warped = warp(dem, 32614, 80.0, tmp_path / "texas_utm.tif")
-    agreement, shared = compare(warped, tmp_path, W.UnitParams(target_min_km2=30, max_km2=50, merge_below_km2=5, stream_min_km2=1), 32614)
-    assert agreement >= 0.95 and shared >= 0.3, (agreement, shared)
+    out = compare(warped, tmp_path, W.UnitParams(target_min_km2=30, max_km2=50, merge_below_km2=5, stream_min_km2=1), 32614)
+    (agreement, shared), (same_agreement, same_shared) = out["snapped"], out["same_cell"]
+    assert agreement >= 0.95 and shared >= 0.3, out
+    assert same_agreement >= 0.95 and same_shared >= 0.4, out
