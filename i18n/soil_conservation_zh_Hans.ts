@@ -457,10 +457,15 @@ Outputs: the issues GeoPackage (layer 'issues'; review decisions in table 'revie
         <translation>小流域数量</translation>
     </message>
     <message>
+        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="108" />
+        <source>County polygons</source>
+        <translation>县界面图层</translation>
+    </message>
+    <message>
         <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="78" />
         <source>Delineates small watersheds (小流域) on a DEM and writes the unit layer the zoning steps use.
 Conditioning: pyflwdir fills every depression (priority flood, Wang &amp; Liu 2006) with outlets on the edge of the valid data, then takes D8 directions. Upstream areas are true ground km²: on a geographic DEM each cell's area is its exact area on the ellipsoid.
-Flat areas: a flat (or a filled depression) has no slope, so its D8 directions follow the order in which the flood reaches it, i.e. towards its spill point. Divides drawn inside plains are therefore not hydrological facts: treat units in flat land as areal divisions. Isolated hills (孤丘) in plains get no divide of their own; they stay inside a unit.
+Flat areas: a flat (or a filled depression) has no slope, so each flat cell drains along the shortest cell path across the flat to where it leaves it (its spill point or a lower edge). Divides drawn inside plains are therefore not hydrological facts: treat units in flat land as areal divisions. Isolated hills (孤丘) in plains get no divide of their own; they stay inside a unit.
 Units: cut at confluences where two streams (upstream area ≥ the stream initiation area) each already drain at least the target minimum; a unit that would exceed the maximum is closed at its largest inflow; flow crossing a county line always starts a new unit (小流域亚单元). Units below the minimum join their downstream unit when the sum stays within the maximum. Units smaller than the merge threshold that drain out of the region or into another county join a neighbour in their county: their flow path is reversed into it, and that changed D8 is the one written.
 Defaults (from resources/rules/unit_coding.json): maximum 50 km² ('一般不超过50 km²' [S]); target minimum 30 km², merge threshold 10 km², stream initiation 1 km² are defaults, not SL 653 (NOT FOUND).
 Codes: county code + drainage tree number + Pfafstetter-like basin number, from a template in the rules file: a default, not the SL 653 structure (unknown).
@@ -468,17 +473,12 @@ County polygons (optional): units are split along county lines and clipped to th
 Outputs: GeoPackage with layers 'units' (unit_code, unit_name, down_code, up_codes, area_km2 on the ellipsoid, county_code, county_name, outlet_x, outlet_y) and 'outlets'; topology CSV; int32 unit raster with a .codes.csv label table; optional D8 raster; run metadata JSON. Polygons follow cell edges and are not simplified, so neighbours share their edges exactly.</source>
         <translation>基于 DEM 划分小流域，并写出分区各步骤使用的小流域图层。
 地形预处理：pyflwdir 填平所有洼地（优先淹没法，Wang &amp; Liu 2006），出口位于有效数据边缘，然后计算 D8 流向。上游汇水面积为真实地面面积（km²）：地理坐标 DEM 上每个像元的面积取其在椭球面上的精确面积。
-平坦区域：平地（或填平的洼地）没有坡度，其 D8 流向按淹没到达的先后顺序确定，即指向溢出点。因此在平原内划出的分水线并非水文事实：平地中的小流域应视为面积划分单元。平原中的孤丘不单独形成分水线，仍位于某个小流域内。
+平坦区域：平地（或填平的洼地）没有坡度，因此每个平地像元沿穿越该平地的最短像元路径流向其流出处（溢出点或更低的边缘）。因此在平原内划出的分水线并非水文事实：平地中的小流域应视为面积划分单元。平原中的孤丘不单独形成分水线，仍位于某个小流域内。
 小流域：在两条河道（上游汇水面积 ≥ 河道起始汇水面积）各自已至少达到目标最小面积的汇流点处切分；将超过最大面积的小流域在其最大入流处截断；跨越县界的水流总是开始一个新单元（小流域亚单元）。小于最小面积的小流域在合计面积不超过最大面积时并入其下游小流域。小于合并阈值、且流出区域或流入其他县的小流域并入本县相邻的小流域：其流路反向流入该小流域，写出的 D8 即为修改后的流向。
 默认值（取自 resources/rules/unit_coding.json）：最大 50 km²（'一般不超过50 km²' [S]）；目标最小面积 30 km²、合并阈值 10 km²、河道起始汇水面积 1 km² 为默认值，非 SL 653 规定（未找到(NOT FOUND)）。
 编码：县代码 + 水系树编号 + 类 Pfafstetter 流域编号，按规则文件中的模板生成：为默认值，非 SL 653 规定的编码结构（未知）。
 县界面图层（可选）：小流域沿县界分割并裁剪到县界内；无县界图层时，区域为 DEM 的有效数据范围。
 输出：GeoPackage，含图层 'units'（unit_code、unit_name、down_code、up_codes、按椭球计算的 area_km2、county_code、county_name、outlet_x、outlet_y）和 'outlets'；拓扑关系 CSV；int32 小流域栅格及 .codes.csv 标签表；可选的 D8 栅格；运行元数据 JSON。面沿像元边界生成且不做简化，因此相邻小流域的公共边完全一致。</translation>
-    </message>
-    <message>
-        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="108" />
-        <source>County polygons</source>
-        <translation>县界面图层</translation>
     </message>
 </context>
 <context>
