@@ -1,7 +1,9 @@
 """QGIS fixtures: the real plugin loaded through classFactory, with Processing initialised."""
 from __future__ import annotations
 
+import contextlib
 import sys
+import time
 
 import pytest
 
@@ -40,3 +42,31 @@ def run_alg(name: str, params: dict, context=None, feedback=None) -> dict:
     from qgis.core import QgsProcessingContext, QgsProcessingFeedback
 
     return processing.run(f"soil_conservation:{name}", params, context=context or QgsProcessingContext(), feedback=feedback or QgsProcessingFeedback())
+
+
+@contextlib.contextmanager
+def provider_registered():
+    """The plugin's provider for a module-scoped fixture (the `plugin` fixture is per test)."""
+    from qgis.core import QgsApplication
+
+    from soil_conservation_plugin.processing.provider import SoilConservationProvider
+
+    registry = QgsApplication.processingRegistry()
+    provider = SoilConservationProvider()
+    registry.addProvider(provider)
+    try:
+        yield provider
+    finally:
+        registry.removeProvider(provider)
+
+
+def wait_idle(dock, timeout: float = 300.0) -> None:
+    """Spin the event loop (in the test, never in the plugin) until the dock's run has ended."""
+    from qgis.core import QgsApplication
+
+    end = time.monotonic() + timeout
+    while dock.busy():
+        QgsApplication.processEvents()
+        time.sleep(0.005)
+        assert time.monotonic() < end, "the run did not finish in time"
+    QgsApplication.processEvents()

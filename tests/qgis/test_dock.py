@@ -17,19 +17,12 @@ from qgis.PyQt.QtCore import QTimer
 
 from soil_conservation_plugin.core.paths import resources_path
 
+from tests.qgis.conftest import wait_idle
+
 gdal.UseExceptions()
 ogr.UseExceptions()
 
 ROLES = ("dem", "county", "townships", "redline", "farmland", "construction", "water", "landuse", "fvc", "erosion")
-
-
-def wait_idle(dock, timeout: float = 300.0) -> None:
-    end = time.monotonic() + timeout
-    while dock.busy():
-        QgsApplication.processEvents()
-        time.sleep(0.005)
-        assert time.monotonic() < end, "the run did not finish in time"
-    QgsApplication.processEvents()
 
 
 @pytest.fixture(scope="module")

@@ -1,38 +1,13 @@
 """Page 5: run the checks from the dock, review issues, decisions persist in the GeoPackage and survive a re-run."""
 from __future__ import annotations
 
-import contextlib
-import time
 
 import pytest
 from qgis.core import Qgis, QgsApplication, QgsCoordinateTransform, QgsGeometry, QgsProject, QgsVectorLayer
 from qgis.PyQt.QtCore import Qt
 
 from soil_conservation_plugin.core.review import load_decisions, load_issues
-from tests.qgis.conftest import run_alg
-
-
-@contextlib.contextmanager
-def provider_registered():
-    """The plugin's provider for a module-scoped fixture (the `plugin` fixture is per test)."""
-    from soil_conservation_plugin.processing.provider import SoilConservationProvider
-
-    registry = QgsApplication.processingRegistry()
-    provider = SoilConservationProvider()
-    registry.addProvider(provider)
-    try:
-        yield provider
-    finally:
-        registry.removeProvider(provider)
-
-
-def wait_idle(dock, timeout: float = 300.0) -> None:
-    end = time.monotonic() + timeout
-    while dock.busy():
-        QgsApplication.processEvents()
-        time.sleep(0.005)
-        assert time.monotonic() < end
-    QgsApplication.processEvents()
+from tests.qgis.conftest import provider_registered, run_alg, wait_idle
 
 
 @pytest.fixture(scope="module")

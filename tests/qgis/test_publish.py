@@ -1,7 +1,6 @@
 """Publication: per-county print layout from the template → PDF and PNG, one county or a batch."""
 from __future__ import annotations
 
-import contextlib
 import json
 import subprocess
 import time
@@ -13,21 +12,7 @@ from osgeo import gdal, ogr
 from qgis.core import QgsApplication, QgsLayoutItemLabel, QgsLayoutItemLegend, QgsLayoutItemMap, QgsLayoutItemPicture, QgsLayoutItemScaleBar, QgsLayoutItemTextTable, QgsPrintLayout, QgsProject, QgsReadWriteContext, QgsVectorLayer
 from qgis.PyQt.QtXml import QDomDocument
 
-from tests.qgis.conftest import run_alg
-
-
-@contextlib.contextmanager
-def provider_registered():
-    """The plugin's provider for a module-scoped fixture (the `plugin` fixture is per test)."""
-    from soil_conservation_plugin.processing.provider import SoilConservationProvider
-
-    registry = QgsApplication.processingRegistry()
-    provider = SoilConservationProvider()
-    registry.addProvider(provider)
-    try:
-        yield provider
-    finally:
-        registry.removeProvider(provider)
+from tests.qgis.conftest import provider_registered, run_alg
 
 gdal.UseExceptions()
 ogr.UseExceptions()
