@@ -263,10 +263,13 @@ def write_outputs(res: SteepResult, out_layer, tables_dir=None, inputs: dict | N
         ("坡度统计 slope statistics", SLOPE_RULE),
         ("图斑数 patch count", "按原图斑计；跨乡镇/小流域的图斑在每个乡镇/小流域各计一次 / counts parent patches; a patch split by a border counts once on each side"),
         ("规则版本 rules version", thr.rules_version),
+        ("图斑清单 patch list", f"{stem}_patches.csv (UTF-8 带 BOM，可直接用 Excel 打开 / UTF-8 with BOM, opens in Excel)"),
         *[("提示 message", m) for m in res.messages],
     ]
     xlsx = tables_dir / f"{stem}.xlsx"
-    if write_xlsx(xlsx, [(t, r, c) for t, r, c, _ in tables], notes):
+    # The workbook holds the announcement tables; the patch list (tens of thousands of rows in a
+    # mountain county) stays in its CSV, which Excel opens as it is.
+    if write_xlsx(xlsx, [(t, r, c) for t, r, c, key in tables if key != "patches"], notes):
         paths["xlsx"] = str(xlsx)
     meta = run_metadata(
         "steep_slope",

@@ -358,7 +358,10 @@ def test_outputs_tables_and_metadata(utm_case):
     import openpyxl
 
     wb = openpyxl.load_workbook(paths["xlsx"])
-    assert {"县 county", "乡镇 township", "图斑清单 patches", "说明 notes"} <= set(wb.sheetnames)
+    assert {"县 county", "乡镇 township", "说明 notes"} <= set(wb.sheetnames)
+    town_sheet = list(wb["乡镇 township"].iter_rows(values_only=True))
+    assert [str(r[2] or "") for r in town_sheet[1:]] == [r["township_code"] for r in town]
+    assert any(row[0] == "图斑清单 patch list" and "_patches.csv" in row[1] for row in wb["说明 notes"].iter_rows(values_only=True))
     meta = json.loads(open(paths["metadata"], encoding="utf-8").read())
     assert meta["parameters"]["threshold_deg"] == 20 and meta["parameters"]["min_patch_ha"] == 0
     assert meta["rules"]["steep_slope_threshold"]["scope"].startswith("220000")
