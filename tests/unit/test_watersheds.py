@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import math
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -21,17 +20,11 @@ from soil_conservation_plugin.core import watersheds as W
 from soil_conservation_plugin.core.errors import InputError
 from soil_conservation_plugin.core.watershed_coding import check_template, load_coding_rules, pfafstetter, render_codes
 
-SHARED = Path(__file__).parents[2] / ".." / "shared" / "data"
+from ..conftest import shared_file
+
 
 # ESRI/pyflwdir D8 codes → (drow, dcol), decoded here independently of the plugin
 D8_CODES = {1: (0, 1), 2: (1, 1), 4: (1, 0), 8: (1, -1), 16: (0, -1), 32: (-1, -1), 64: (-1, 0), 128: (-1, 1)}
-
-
-def shared(*parts) -> Path:
-    p = SHARED.joinpath(*parts)
-    if not p.exists():
-        pytest.skip(f"shared data absent: {p}")
-    return p
 
 
 def write_dem(path, z, crs="EPSG:32651", res=100.0, origin=(500000.0, 5000000.0), nodata=-9999.0):
@@ -332,11 +325,11 @@ def test_geographic_cell_area_matches_geod():
 # --- real DEMs --------------------------------------------------------------------------------
 
 
-def test_rhine_upstream_area_in_km2(tmp_path):
+def test_rhine_upstream_area_in_km2(tmp_path, shared_data):
     """Rhine 30″ (geographic): the upstream area of the largest drainage tree equals the ellipsoidal
     area of the cells whose D8 path (the written D8, decoded here) reaches its outlet, each cell's area
     computed independently with pyproj Geod."""
-    dem = shared("dem_rhine_30arcsec", "rhine_elv0.tif")
+    dem = shared_file(shared_data, "dem_rhine_30arcsec", "rhine_elv0.tif")
     params = W.UnitParams(target_min_km2=300, max_km2=500, merge_below_km2=50, stream_min_km2=20)
     res, out = run(tmp_path, dem, params=params)
     nrow, ncol = res.shape
@@ -369,8 +362,8 @@ def test_rhine_upstream_area_in_km2(tmp_path):
     assert res.raster_km2.sum() == pytest.approx(res.stats["region_raster_km2"], rel=1e-9)
 
 
-def test_ne_china_utm_real_dem(tmp_path):
-    dem = shared("dem_ne_china_90m", "dem.tif")
+def test_ne_china_utm_real_dem(tmp_path, shared_data):
+    dem = shared_file(shared_data, "dem_ne_china_90m", "dem.tif")
     res, out = run(tmp_path, dem, params=W.UnitParams(target_min_km2=3, max_km2=6, merge_below_km2=0.5, stream_min_km2=0.2))
     units = read_units(out)
     assert_contract(units)
@@ -388,8 +381,8 @@ def test_ne_china_utm_real_dem(tmp_path):
     assert meta_issues == []
 
 
-def test_texas_flat_geographic(tmp_path):
-    dem = shared("dem_texas_3arcsec", "dem.tif")
+def test_texas_flat_geographic(tmp_path, shared_data):
+    dem = shared_file(shared_data, "dem_texas_3arcsec", "dem.tif")
     res, out = run(tmp_path, dem, params=W.UnitParams(target_min_km2=20, max_km2=40, merge_below_km2=5))
     units = read_units(out)
     assert_contract(units)

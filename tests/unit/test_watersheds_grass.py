@@ -34,7 +34,8 @@ import rasterio
 
 from soil_conservation_plugin.core import watersheds as W
 
-SHARED = Path(__file__).parents[2] / ".." / "shared" / "data"
+from ..conftest import shared_file
+
 GRASS = shutil.which("grass") or "grass"  # grass-core is in the Makefile's apt list
 # outlets are matched within this many cells: along a no-data edge the two tools let water
 # run a few cells along the edge before it leaves, so the same exit can sit 2–3 cells apart
@@ -145,10 +146,8 @@ def compare(dem: Path, tmp_path: Path, params: W.UnitParams, epsg: int) -> dict:
     return out
 
 
-def test_ne_china_utm_agrees_with_grass(tmp_path):
-    dem = SHARED / "dem_ne_china_90m" / "dem.tif"
-    if not dem.exists():
-        pytest.skip("shared data absent")
+def test_ne_china_utm_agrees_with_grass(tmp_path, shared_data):
+    dem = shared_file(shared_data, "dem_ne_china_90m", "dem.tif")
     out = compare(dem, tmp_path, W.UnitParams(target_min_km2=3, max_km2=6, merge_below_km2=0.5, stream_min_km2=0.2), 32651)
     (agreement, shared), (same_agreement, same_shared) = out["snapped"], out["same_cell"]
     assert agreement >= 0.95 and shared >= 0.5, out
@@ -156,10 +155,8 @@ def test_ne_china_utm_agrees_with_grass(tmp_path):
     assert same_agreement >= 0.95 and same_shared >= 0.2, out
 
 
-def test_rhine_agrees_with_grass_on_a_projected_copy(tmp_path):
-    dem = SHARED / "dem_rhine_30arcsec" / "rhine_elv0.tif"
-    if not dem.exists():
-        pytest.skip("shared data absent")
+def test_rhine_agrees_with_grass_on_a_projected_copy(tmp_path, shared_data):
+    dem = shared_file(shared_data, "dem_rhine_30arcsec", "rhine_elv0.tif")
     warped = warp(dem, 3035, 700.0, tmp_path / "rhine_laea.tif")
     params = W.UnitParams(target_min_km2=300, max_km2=500, merge_below_km2=50, stream_min_km2=20)
     out = compare(warped, tmp_path, params, 3035)
@@ -178,10 +175,8 @@ def test_rhine_agrees_with_grass_on_a_projected_copy(tmp_path):
     assert agreement >= 0.85 and shared >= 0.9, out
 
 
-def test_texas_flat_agrees_with_grass_on_a_projected_copy(tmp_path):
-    dem = SHARED / "dem_texas_3arcsec" / "dem.tif"
-    if not dem.exists():
-        pytest.skip("shared data absent")
+def test_texas_flat_agrees_with_grass_on_a_projected_copy(tmp_path, shared_data):
+    dem = shared_file(shared_data, "dem_texas_3arcsec", "dem.tif")
     warped = warp(dem, 32614, 80.0, tmp_path / "texas_utm.tif")
     out = compare(warped, tmp_path, W.UnitParams(target_min_km2=30, max_km2=50, merge_below_km2=5, stream_min_km2=1), 32614)
     (agreement, shared), (same_agreement, same_shared) = out["snapped"], out["same_cell"]
