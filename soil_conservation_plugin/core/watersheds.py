@@ -3,9 +3,10 @@
 Pipeline (one in-memory pass over the DEM grid):
 
 1. pyflwdir fills depressions (priority flood, Wang & Liu 2006, outlets at the edge
-   of the valid data; the filled levels are made exact, see ``flood_levels``); D8 is
-   the steepest descent (drop / ground distance) on the filled DEM, and flat cells
-   drain breadth-first across the flat to where it leaves it (``route_flats``).
+   of the valid data) tile by tile in parallel, joined exactly into the whole-DEM
+   fill levels (``watershed_fill``, Barnes 2016); D8 is the steepest descent
+   (drop / ground distance) on the filled DEM, and flat cells drain breadth-first
+   across the flat to where it leaves it (``route_flats``).
 2. Every cell gets its true ground area (geographic DEM: exact ellipsoidal cell area
    between two parallels; projected DEM: grid area ÷ the projection's areal scale).
 3. The D8 tree is cut into units (``watershed_kernels.partition``): at stream
@@ -42,6 +43,7 @@ from .feedback import Feedback, SubFeedback
 from .io import atomic_path
 from . import watershed_kernels as K
 from .watershed_coding import load_coding_rules, render_codes, rule_value
+from .watershed_fill import fill_and_d8
 
 UNIT_FIELDS = ("unit_code", "unit_name", "down_code", "up_codes", "area_km2", "county_code", "county_name", "outlet_x", "outlet_y")
 UNITS_LAYER = "units"
@@ -294,13 +296,14 @@ def delineate(
     feedback.progress(5)
     feedback.check()
 
-    # 1. conditioning + D8 (pyflwdir); the fill holds one core without the GIL while this
-    # thread prepares what does not depend on it (cell areas, the region polygon, imports)
+    # 1. conditioning + D8: pyflwdir's fill tile by tile on worker threads (watershed_fill);
+    # this thread meanwhile prepares what does not depend on it (cell areas, the region polygon, imports)
     from concurrent.futures import ThreadPoolExecutor
 
     t = time.perf_counter()
+    dx, dy = dem.spacing(np.arange(nrow))
     with ThreadPoolExecutor(1) as pool:
-        filled = pool.submit(K.fill_d8, z)
+        conditioned = pool.submit(fill_and_d8, z, dx, dy, SubFeedback(feedback, 5, 40))
         try:
             cell = np.ascontiguousarray(cell_areas_km2(dem), dtype=np.float32).ravel()
             valid_poly = None
@@ -309,14 +312,8 @@ def delineate(
 
                 valid_poly = _valid_polygon(valid, dem.transform)
         finally:
-            _, d8 = filled.result()
-    zf = K.flood_levels(z, d8)
+            d8 = conditioned.result()
     del z
-    dx, dy = dem.spacing(np.arange(nrow))
-    flat = np.zeros(zf.shape, dtype=np.bool_)
-    K.steepest_d8(zf, d8, dx, dy, flat)
-    K.route_flats(zf, d8, flat)
-    del zf, flat
     ds = K.d8_to_ds(d8)  # as pyflwdir's idxs_ds; the merges below re-route it in place
     del d8
     timings["fill_d8_s"] = time.perf_counter() - t
