@@ -77,7 +77,7 @@ def flood_levels(z, d8):  # pragma: no cover - compiled
     return zf.reshape(nrow, ncol)
 
 
-@numba.njit(cache=True)
+@numba.njit(nogil=True, cache=True)
 def _close(p, kids, nk, kept, ds, area, zone, upa, opn, outlet, min_a, max_a, stream_a):  # pragma: no cover - compiled
     """Unit decisions at cell ``p`` once all its children ``kids[:nk]`` are done (see ``partition``)."""
     zp = zone[p]
@@ -119,7 +119,7 @@ def _close(p, kids, nk, kept, ds, area, zone, upa, opn, outlet, min_a, max_a, st
         outlet[p] = True
 
 
-@numba.njit(cache=True)
+@numba.njit(nogil=True, cache=True)
 def partition(ds, area, zone, ncol, nrow, min_a, max_a, stream_a):  # pragma: no cover - compiled
     """Mark unit outlets walking up→downstream; returns (outlet, upa, open, cells done).
 
@@ -185,7 +185,7 @@ def partition(ds, area, zone, ncol, nrow, min_a, max_a, stream_a):  # pragma: no
     return outlet, upa, opn, ndone
 
 
-@numba.njit(cache=True)
+@numba.njit(nogil=True, cache=True)
 def label_cells(ds, zone, outlet):  # pragma: no cover - compiled
     """Unit of every cell as the rank of its outlet among the outlet cells in flat order
     (0..n-1, the index into ``np.flatnonzero(outlet)``); -1 outside the region.
@@ -412,65 +412,80 @@ def steepest_d8(zf, d8, dx, dy, flat):  # pragma: no cover - compiled
 
 @numba.njit(cache=True)
 def route_flats(zf, d8, flat):  # pragma: no cover - compiled
-    """Drain flats breadth-first towards their exits, in place; returns the flat cells left unrouted.
+    """Drain flats along shortest cell paths to their exits, in place; returns the flat cells left unrouted.
 
     A flat cell (no strictly lower neighbour) drains to the neighbour of the same level
-    from which a breadth-first search reached it, started at the flat's exits: cells of
-    the same level that have a lower neighbour, and edge outlets (D8 0). Water so takes
-    the shortest cell path across the flat to where it leaves it, as in an A*/FIFO flood
-    (GRASS r.watershed), instead of following the fill's row-major tie order. BFS
-    parents are one step closer to an exit and steepest steps strictly descend, so no
-    cycle can form. Unreached flat cells (none in an exact flood) keep the flood direction.
+    from which a breadth-first search reached it. The search starts, in raster order,
+    at the flat's exits: edge outlets (D8 0) and the same-level cells that have a lower
+    neighbour. It scans each cell's neighbours cardinal first (``_FLAT_DR``, the order
+    of GRASS r.watershed's A* search), so among paths of equally many cells the ones
+    with more cardinal steps, shorter on the ground, win (mean ground path across the
+    flats of the bench DEM: 37.5 cells against 43.9 with the diagonal-first D8 order).
+    BFS parents are reached earlier and steepest steps strictly descend, so no cycle
+    can form. Unreached flat cells (none with exact flood levels) keep their direction.
     """
     nrow, ncol = zf.shape
     n = nrow * ncol
     zr = zf.ravel()
     fr = flat.ravel()
     dr = d8.ravel()
-    nflat = 0
-    for i in range(n):
-        if fr[i]:
-            nflat += 1
-    queue = np.empty(nflat, dtype=np.int64)
     reached = np.zeros(n, dtype=np.bool_)
-    head = 0
+    nflat = 0
+    nslope = 0  # sloping exits
+    for r0 in range(nrow):  # mark the exits: flat edge outlets and sloping cells beside a same-level flat cell
+        for c0 in range(ncol):
+            i = r0 * ncol + c0
+            if not fr[i]:
+                continue
+            nflat += 1
+            if dr[i] == 0:
+                reached[i] = True
+            inner = 0 < r0 < nrow - 1 and 0 < c0 < ncol - 1
+            for k in range(8):
+                r = r0 + _DR[k]
+                c = c0 + _DC[k]
+                if not inner and (r < 0 or r >= nrow or c < 0 or c >= ncol):
+                    continue
+                q = r * ncol + c
+                if not fr[q] and not reached[q] and dr[q] != D8_NODATA and zr[q] == zr[i]:
+                    reached[q] = True
+                    nslope += 1
+    queue = np.empty(nflat + nslope, dtype=np.int64)
     tail = 0
-    for i in range(n):  # exits at the edge first: distance 0
-        if fr[i] and dr[i] == 0:
-            reached[i] = True
+    nreached = 0
+    for i in range(n):
+        if reached[i]:
             queue[tail] = i
             tail += 1
-    for i in range(n):  # then the flat cells next to a same-level cell that drains lower
-        if not fr[i] or reached[i]:
-            continue
-        r0 = i // ncol
-        c0 = i % ncol
-        for k in range(8):
-            r = r0 + _DR[k]
-            c = c0 + _DC[k]
-            if r < 0 or r >= nrow or c < 0 or c >= ncol:
-                continue
-            q = r * ncol + c
-            if dr[q] != D8_NODATA and not fr[q] and zr[q] == zr[i]:
-                dr[i] = _D8[k]
-                reached[i] = True
-                queue[tail] = i
-                tail += 1
-                break
+            if fr[i]:
+                nreached += 1
+    head = 0
     while head < tail:
         p = queue[head]
         head += 1
         r0 = p // ncol
         c0 = p % ncol
         for k in range(8):
-            r = r0 - _DR[k]
-            c = c0 - _DC[k]
+            r = r0 + _FLAT_DR[k]
+            c = c0 + _FLAT_DC[k]
             if r < 0 or r >= nrow or c < 0 or c >= ncol:
                 continue
             q = r * ncol + c
             if fr[q] and not reached[q] and zr[q] == zr[p]:
-                dr[q] = _D8[k]  # q → p
+                dr[q] = _FLAT_BACK[k]  # q → p
                 reached[q] = True
                 queue[tail] = q
                 tail += 1
-    return nflat - tail
+                nreached += 1
+    return nflat - nreached
+
+
+# route_flats' neighbour order: cardinal first (S, N, W, E, NE, SW, SE, NW), as r.watershed's A*;
+# _FLAT_BACK[k] is the D8 code of the step back from neighbour k to the cell
+_FLAT_DR = np.array([1, -1, 0, 0, -1, 1, 1, -1], dtype=np.int64)
+_FLAT_DC = np.array([0, 0, -1, 1, 1, -1, 1, -1], dtype=np.int64)
+_FLAT_BACK = np.zeros(8, dtype=np.uint8)
+for _k in range(8):
+    for _j in range(8):
+        if _DR[_j] == -_FLAT_DR[_k] and _DC[_j] == -_FLAT_DC[_k]:
+            _FLAT_BACK[_k] = _D8[_j]

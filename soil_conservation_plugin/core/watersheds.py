@@ -80,7 +80,7 @@ class Delineation:
     params: UnitParams
     shape: tuple
     ds: np.ndarray  # final D8 as next-downstream flat indices (-1 no data)
-    upa_km2: np.ndarray  # upstream area of the original D8, km²
+    upa_km2: np.ndarray  # per unit: upstream area (km²) of the original D8 at its outlet cell
     cell_km2: np.ndarray  # per-cell ground area, km² (float32, flat)
     units: np.ndarray  # int32 labels 1..n on the grid (0 = outside)
     outlet_cell: np.ndarray  # per unit (index label-1)
@@ -181,7 +181,8 @@ class AreaCalculator:
 
 def read_dem_array(dem) -> np.ndarray:
     """The whole DEM as float32, NaN where NoData (or not finite)."""
-    with rasterio.open(dem.path) as src:
+    # one pass over the file: a small block cache does, and GDAL's default (5 % of RAM) stays resident
+    with rasterio.Env(GDAL_CACHEMAX=64 << 20), rasterio.open(dem.path) as src:
         z = dem.read_rows(src, 0, dem.height)
     np.copyto(z, np.float32(np.nan), where=np.isinf(z))
     return z
@@ -297,7 +298,7 @@ def delineate(
     feedback.check()
 
     # 1. conditioning + D8: pyflwdir's fill tile by tile on worker threads (watershed_fill);
-    # this thread meanwhile prepares what does not depend on it (cell areas, the region polygon, imports)
+    # this thread meanwhile computes the cell areas the cuts need
     from concurrent.futures import ThreadPoolExecutor
 
     t = time.perf_counter()
@@ -306,11 +307,6 @@ def delineate(
         conditioned = pool.submit(fill_and_d8, z, dx, dy, SubFeedback(feedback, 5, 40))
         try:
             cell = np.ascontiguousarray(cell_areas_km2(dem), dtype=np.float32).ravel()
-            valid_poly = None
-            if vectorise:
-                import geopandas  # noqa: F401  (import time overlaps the fill)
-
-                valid_poly = _valid_polygon(valid, dem.transform)
         finally:
             d8 = conditioned.result()
     del z
@@ -320,18 +316,33 @@ def delineate(
     feedback.progress(40)
     feedback.check()
 
-    # 2./3. areas and cuts
+    # 2./3. areas and cuts, single-threaded kernels without the GIL: this thread meanwhile
+    # prepares what the polygons need (imports, the region polygon), so no core idles
     t = time.perf_counter()
     zone = zone2d.ravel()
-    outlet, upa, opn, ndone = K.partition(ds, cell, zone, ncol, nrow, params.target_min_km2, params.max_km2, params.stream_min_km2)
+
+    def cut():
+        outlet, upa, opn, ndone = K.partition(ds, cell, zone, ncol, nrow, params.target_min_km2, params.max_km2, params.stream_min_km2)
+        ocells = np.flatnonzero(outlet)  # sorted
+        # only the outlets' values live on: the full-grid float64 arrays are the largest of the run
+        upa_o = upa[ocells]
+        uarea = opn[ocells].astype(np.float64)  # a unit's area is its open area where it was closed
+        del upa, opn
+        return ocells, upa_o, uarea, ndone, K.label_cells(ds, zone, outlet)
+
+    with ThreadPoolExecutor(1) as pool:
+        cutting = pool.submit(cut)
+        try:
+            valid_poly = None
+            if vectorise:
+                import geopandas  # noqa: F401
+
+                valid_poly = _valid_polygon(valid, dem.transform)
+        finally:
+            ocells, upa_o, uarea, ndone, lab = cutting.result()
     if ndone != int(np.count_nonzero(ds >= 0)):  # a cycle would leave cells without a unit
         raise RuntimeError(f"D8 has cycles: {int(np.count_nonzero(ds >= 0)) - ndone} cells do not reach an outlet")
-    lab = K.label_cells(ds, zone, outlet)
-    ocells = np.flatnonzero(outlet)  # sorted
-    del outlet
     n0 = ocells.size
-    uarea = opn[ocells].astype(np.float64)  # a unit's area is its open area where it was closed
-    del opn
     ods = ds[ocells]
     down0 = np.where((ods != ocells) & (zone[ods] > 0), lab[ods], -1).astype(np.int64)  # lab = unit index
     uzone = zone[ocells]
@@ -349,7 +360,7 @@ def delineate(
             u = parent[u]
         return u
 
-    order = np.argsort(upa[ocells], kind="stable")  # upstream units first
+    order = np.argsort(upa_o, kind="stable")  # upstream units first
     n_down_merges = 0
     for u in order:
         d = down0[u]
@@ -402,7 +413,7 @@ def delineate(
         params=params,
         shape=(nrow, ncol),
         ds=ds,
-        upa_km2=upa,
+        upa_km2=upa_o[keep][inv],
         cell_km2=cell,
         units=units,
         outlet_cell=fout[inv],

@@ -1,19 +1,43 @@
 """Cross-check against an independent delineation: GRASS r.watershed (Debian grass-core).
 
-What is compared. GRASS fills the DEM with r.fill.dir and takes single-flow (D8, ``-s``)
-directions with r.watershed. At each of our unit outlets we take the GRASS cell within 3
-cells whose GRASS accumulation is closest to our upstream area, and keep the outlet only
-when both drain the same area there within 20 %. Both tools then assign every cell to the
-first kept outlet its own D8 path reaches, and we report the agreement on the cells both
-assign and the share of the region's cells both assign, twice:
+The GRASS chain. r.fill.dir fills the DEM; it is run again on its own output until
+nothing changes, as its manual says ("it may be necessary to run r.fill.dir repeatedly
+... before all of problem areas are filled": one pass leaves 4 % of the Rhine cells in
+336 pits, up to 68 m below the filled surface; four passes fill it, a fifth changes
+nothing). r.watershed ``-s`` then gives single-flow (D8) directions and its
+accumulation. Nothing of ours enters it.
 
-- "same_cell": only the outlets whose GRASS match is the very same cell – outlets at the
-  same places, the issue's criterion. Must agree on ≥ 95 % of the cells, over a stated
-  minimum share of the region.
-- "snapped": all matched outlets (the GRASS one up to 3 cells away). Stricter in practice,
-  because an outlet on a flat river reach snaps to a GRASS cell on a parallel path across
-  the flat; asserted at ≥ 95 % where the terrain allows it and at the measured level on
-  the Rhine (see that test).
+What is compared. Our unit outlets are the outlets. Each is matched to the nearest GRASS
+cell within 3 cells whose GRASS accumulation is within 20 % of our upstream area there
+(so the very same cell whenever it qualifies), one to one (greedy by distance, then by
+area difference); an outlet without such a cell is left out. Both tools then assign
+every cell to the first matched outlet its own D8 path reaches, and we report the share
+of the region's cells that both assign, and the agreement on those cells, twice:
+
+- "same_cell": only the outlets matched at the very same cell – outlets at the same
+  places, the issue's criterion;
+- "snapped": all matched outlets (the GRASS cell up to 3 cells away).
+
+Both must agree on ≥ 95 % of the cells on all three DEMs, over the shares asserted below.
+Measured (2026-11): NE China same_cell 0.999 over 49 % of the region, snapped 0.999 over
+58 %; Rhine 0.993 over 98 %, 0.990 over 99 %; Texas 0.998 over 89 %, 0.998 over 90 %.
+The unmatched rest lies mostly at the edge of the valid data, where water leaves the
+region: r.watershed does not pass flow on along edges (its accumulation there is cut),
+and it lets water leave at the first cell beside the edge while ours may run a few
+cells along it. The NE China DEM is small (14 units) and has no-data holes, hence its share.
+
+Why not closest-area snapping. Taking the GRASS cell whose accumulation is closest to
+ours moves main-stem outlets up to 3 cells downstream past a tributary mouth and
+lets the two branches at a confluence swap outlets; that measured 0.88–0.90 on the Rhine
+while the same cells, matched as above, agree on 0.99.
+
+Flats (3 % of the Rhine grid, 7 % of Texas, after filling): both tools drain a flat
+breadth-first from its exits, and ``route_flats`` scans neighbours in r.watershed's
+order (cardinal first), so with r.watershed run on our own filled DEM the two agree on
+99.6 % of the Rhine's flat cells' directions (89 % on Texas). With the diagonal-first
+order used before, the Rhine agreed on 0.970 snapped here.
+With a single r.fill.dir pass (pits left to r.watershed's A*) the Rhine agreement is
+0.936 snapped / 0.973 same cell: the difference is then GRASS's unfinished fill.
 
 Geographic DEMs: r.watershed picks directions as if lat/lon cells were square (on the
 Rhine 30″ grid it matches an isotropic steepest descent on 96 % of cells but our
@@ -37,34 +61,41 @@ from soil_conservation_plugin.core import watersheds as W
 from ..conftest import shared_file
 
 GRASS = shutil.which("grass") or "grass"  # grass-core is in the Makefile's apt list
-# outlets are matched within this many cells: along a no-data edge the two tools let water
-# run a few cells along the edge before it leaves, so the same exit can sit 2–3 cells apart
-SNAP = 3
-# ... and count as "the same place" only where both tools drain the same area there within 20 %
-MATCH = 0.2
+SNAP = 3  # outlets are matched within this many cells ...
+MATCH = 0.2  # ... where both drain the same area within 20 %
+FILL_PASSES = 30  # r.fill.dir repeats until its output stops changing (5 passes on the Rhine)
 # r.watershed drainage: direction × 45° counter-clockwise from east; negative = leaves the region
 GRASS_DIR = {1: (-1, 1), 2: (-1, 0), 3: (-1, -1), 4: (0, -1), 5: (1, -1), 6: (1, 0), 7: (1, 1), 8: (0, 1)}
 
 
 def grass_watershed(dem: Path, epsg: int, tmp: Path):
-    """(drainage, |accumulation|, transform) of GRASS on ``dem`` (in a location of ``epsg``)."""
+    """(drainage, |accumulation|, fill passes) of GRASS on ``dem`` (in a location of ``epsg``)."""
     script = tmp / "grass.sh"
     script.write_text(
         "set -e\n"
-        f"r.in.gdal -o input={dem} output=dem --q\n"
-        "g.region raster=dem\n"
-        "r.fill.dir input=dem output=filled direction=fdir --q\n"
-        "r.watershed -s elevation=filled accumulation=acc drainage=dir --q\n"
+        f"r.in.gdal -o input={dem} output=f0 --q\n"
+        "g.region raster=f0\n"
+        "i=0\n"
+        f"while [ $i -lt {FILL_PASSES} ]; do\n"
+        "  j=$((i + 1))\n"
+        "  r.fill.dir input=f$i output=f$j direction=fdir$j --q\n"
+        '  r.mapcalc "changed$j = if(f$j != f$i, 1, 0)" --q\n'
+        "  n=$(r.univar -g changed$j | sed -n 's/^sum=//p')\n"
+        "  i=$j\n"
+        '  if [ "$n" = "0" ]; then break; fi\n'
+        "done\n"
+        "echo FILL_PASSES=$i\n"
+        "r.watershed -s elevation=f$i accumulation=acc drainage=dir --q\n"
         f"r.out.gdal -c input=dir output={tmp / 'dir.tif'} type=Int16 --q\n"
         f"r.out.gdal -c input=acc output={tmp / 'acc.tif'} type=Float64 --q\n"
     )
-    subprocess.run([GRASS, "--tmp-location", f"EPSG:{epsg}", "--exec", "bash", str(script)], check=True, capture_output=True, timeout=300)
+    run = subprocess.run([GRASS, "--tmp-location", f"EPSG:{epsg}", "--exec", "bash", str(script)], check=True, capture_output=True, text=True, timeout=600)
+    passes = int(next(line for line in run.stdout.splitlines() if line.startswith("FILL_PASSES=")).split("=")[1])
     with rasterio.open(tmp / "dir.tif") as src:
         d = src.read(1, masked=True).filled(0).astype(np.int64)
-        t = src.transform
     with rasterio.open(tmp / "acc.tif") as src:
         acc = np.abs(src.read(1, masked=True).filled(0))
-    return d, acc, t
+    return d, acc, passes
 
 
 def warp(dem: Path, epsg: int, res: float, out: Path) -> Path:
@@ -107,30 +138,41 @@ def first_outlet_reached(nxt: np.ndarray, outlets: np.ndarray) -> np.ndarray:
     return label[nxt]
 
 
-def compare(dem: Path, tmp_path: Path, params: W.UnitParams, epsg: int) -> dict:
-    """Ours vs GRASS on ``dem``: for snapped outlets and for outlets at the very same cell,
-    (agreement on the cells both assign, share of the region's cells both assign)."""
-    res = W.delineate(dem, params=params, vectorise=False)
-    d, acc, _ = grass_watershed(dem, epsg, tmp_path)
-    nrow, ncol = res.shape
-    assert d.shape == (nrow, ncol)
-    cell = res.cell_km2.reshape(nrow, ncol)
-    ours_o, theirs_o = [], []
-    for o in res.outlet_cell.tolist():
-        r, c = divmod(o, ncol)
-        target = res.upa_km2[o] / cell[r, c]  # our upstream area in cells
-        best = None
+def match_outlets(outlets, area_cells, acc: np.ndarray):
+    """(our outlet cells, GRASS cells, distance in cells) of the one-to-one matches: for each
+    outlet the nearest cell within SNAP whose GRASS accumulation is within MATCH of our area."""
+    nrow, ncol = acc.shape
+    cands = []
+    for k, (o, a) in enumerate(zip(outlets, area_cells)):
+        r, c = divmod(int(o), ncol)
         for rr in range(max(0, r - SNAP), min(nrow, r + SNAP + 1)):
             for cc in range(max(0, c - SNAP), min(ncol, c + SNAP + 1)):
-                k = (abs(acc[rr, cc] - target), abs(rr - r) + abs(cc - c))
-                if best is None or k < best[0]:
-                    best = (k, rr * ncol + cc)
-        if best[0][0] <= MATCH * target:
-            ours_o.append(o)
-            theirs_o.append(best[1])
-    ours_o = np.array(ours_o, dtype=np.int64)
-    theirs_o = np.array(theirs_o, dtype=np.int64)
-    ours_next = res.ds.copy()
+                err = abs(acc[rr, cc] - a) / a
+                if err <= MATCH:
+                    cands.append((max(abs(rr - r), abs(cc - c)), err, k, rr * ncol + cc))
+    cands.sort()
+    taken_o, taken_t, pairs = set(), set(), []
+    for dist, _, k, t in cands:
+        if k not in taken_o and t not in taken_t:
+            taken_o.add(k)
+            taken_t.add(t)
+            pairs.append((int(outlets[k]), t, dist))
+    pairs.sort()
+    ours, theirs, dist = (np.array(x, dtype=np.int64) for x in zip(*pairs)) if pairs else (np.empty(0, np.int64),) * 3
+    return ours, theirs, dist
+
+
+def compare(dem: Path, tmp_path: Path, params: W.UnitParams, epsg: int) -> dict:
+    """Ours vs GRASS on ``dem``: for outlets at the same cell and for snapped outlets,
+    (agreement on the cells both assign, share of the region's cells both assign)."""
+    res = W.delineate(dem, params=params, vectorise=False)
+    d, acc, passes = grass_watershed(dem, epsg, tmp_path)
+    assert passes < FILL_PASSES, "r.fill.dir did not converge"
+    nrow, ncol = res.shape
+    assert d.shape == (nrow, ncol)
+    area_cells = res.upa_km2 / res.cell_km2[res.outlet_cell]  # our upstream area in cells
+    ours_o, theirs_o, dist = match_outlets(res.outlet_cell, area_cells, acc)
+    ours_next = res.ds.astype(np.int64)
     ours_next[ours_next < 0] = np.flatnonzero(ours_next < 0)
     gnext = grass_next(d)
     region = res.units.ravel() > 0
@@ -141,18 +183,27 @@ def compare(dem: Path, tmp_path: Path, params: W.UnitParams, epsg: int) -> dict:
         both = region & (ours > 0) & (theirs > 0)
         return float((ours[both] == theirs[both]).mean()), float(both.sum() / region.sum())
 
-    out = {"snapped": agreement(np.ones(ours_o.size, dtype=bool)), "same_cell": agreement(ours_o == theirs_o)}
+    out = {
+        "same_cell": agreement(dist == 0),
+        "snapped": agreement(np.ones(dist.size, dtype=bool)),
+        "outlets": (len(res.outlet_cell), int(ours_o.size), int((dist == 0).sum())),  # ours, matched, at the same cell
+        "fill_passes": passes,
+    }
     print(dem.name, out)
     return out
+
+
+def check(out: dict, same_share: float, snapped_share: float) -> None:
+    (same, same_cov), (snapped, snapped_cov) = out["same_cell"], out["snapped"]
+    assert same >= 0.95 and same_cov >= same_share, out
+    assert snapped >= 0.95 and snapped_cov >= snapped_share, out
 
 
 def test_ne_china_utm_agrees_with_grass(tmp_path, shared_data):
     dem = shared_file(shared_data, "dem_ne_china_90m", "dem.tif")
     out = compare(dem, tmp_path, W.UnitParams(target_min_km2=3, max_km2=6, merge_below_km2=0.5, stream_min_km2=0.2), 32651)
-    (agreement, shared), (same_agreement, same_shared) = out["snapped"], out["same_cell"]
-    assert agreement >= 0.95 and shared >= 0.5, out
-    # a small DEM (14 units): few outlets sit on the very same cell
-    assert same_agreement >= 0.95 and same_shared >= 0.2, out
+    # a small DEM (14 units) with no-data holes: its outlets beside them stay unmatched
+    check(out, same_share=0.4, snapped_share=0.5)
 
 
 def test_rhine_agrees_with_grass_on_a_projected_copy(tmp_path, shared_data):
@@ -160,25 +211,12 @@ def test_rhine_agrees_with_grass_on_a_projected_copy(tmp_path, shared_data):
     warped = warp(dem, 3035, 700.0, tmp_path / "rhine_laea.tif")
     params = W.UnitParams(target_min_km2=300, max_km2=500, merge_below_km2=50, stream_min_km2=20)
     out = compare(warped, tmp_path, params, 3035)
-    (agreement, shared), (same_agreement, same_shared) = out["snapped"], out["same_cell"]
-    # Outlets at the same places (the very same cell, both draining the same area within 20 %):
-    # measured 99.7 % agreement over 84 % of the region, so the issue's 95 % holds there.
-    assert same_agreement >= 0.95 and same_shared >= 0.75, out
-    # Snapped outlets (up to 3 cells apart): measured 0.90 only, and it is the flats that make
-    # the difference (6.8 % of cells; the filled valley floors at 700 m). Both tools send every
-    # flat cell to the same exit (99.2 % of flat cells), but their paths across a flat differ
-    # (breadth-first ties), so an outlet on a flat snaps to a GRASS cell on another path and
-    # cells between the two paths change basin. Measured while diagnosing: our D8 with GRASS's
-    # directions on the flat cells only gives 0.99; with GRASS's on the sloping cells only, 0.90;
-    # our delineation on GRASS's own r.fill.dir output gives the same 0.90 (not the fill).
-    # The 95 % is NOT met for snapped outlets here; this guards the measured level.
-    assert agreement >= 0.85 and shared >= 0.9, out
+    assert out["fill_passes"] > 1, out  # one r.fill.dir pass leaves pits here (see the module docstring)
+    check(out, same_share=0.95, snapped_share=0.95)
 
 
 def test_texas_flat_agrees_with_grass_on_a_projected_copy(tmp_path, shared_data):
     dem = shared_file(shared_data, "dem_texas_3arcsec", "dem.tif")
     warped = warp(dem, 32614, 80.0, tmp_path / "texas_utm.tif")
     out = compare(warped, tmp_path, W.UnitParams(target_min_km2=30, max_km2=50, merge_below_km2=5, stream_min_km2=1), 32614)
-    (agreement, shared), (same_agreement, same_shared) = out["snapped"], out["same_cell"]
-    assert agreement >= 0.95 and shared >= 0.3, out
-    assert same_agreement >= 0.95 and same_shared >= 0.4, out
+    check(out, same_share=0.85, snapped_share=0.85)
