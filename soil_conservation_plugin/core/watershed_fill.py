@@ -41,9 +41,11 @@ from pyflwdir.dem import fill_depressions as _fill_depressions
 from .feedback import Feedback
 from . import watershed_kernels as K
 
-# Tile side in cells. Fixed (not derived from the number of cores) so the same DEM
-# always gives the same result; 1024² cells need ~25 MB of working memory.
-TILE = 1024
+# Tile side in cells. Fixed (not derived from the number of cores), though the levels and
+# D8 do not depend on it anyway. Small tiles keep each flood's heap in cache and the
+# workers evenly loaded (measured on 4 M cells: 256 → 0.95 s, 1024 → 1.05–1.09 s);
+# a 256² tile needs ~2 MB of working memory.
+TILE = 256
 _UNSET = np.uint8(1)  # provisional code of a cell whose direction is decided later (never kept)
 
 
