@@ -4,17 +4,17 @@
 <context>
     <name>@default</name>
     <message>
-        <location filename="../soil_conservation_plugin/plugin.py" line="76" />
+        <location filename="../soil_conservation_plugin/plugin.py" line="76"/>
         <source>Soil conservation zoning</source>
         <translation>水土保持区划</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/plugin.py" line="49" />
+        <location filename="../soil_conservation_plugin/plugin.py" line="49"/>
         <source>&amp;Soil conservation zoning</source>
         <translation>水土保持重点区域划定(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/provider.py" line="37" />
+        <location filename="../soil_conservation_plugin/processing/provider.py" line="37"/>
         <source>Soil conservation zoning (水土保持)</source>
         <translation>水土保持重点区域划定</translation>
     </message>
@@ -22,117 +22,117 @@
 <context>
     <name>ChecksAlgorithm</name>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="81" />
+        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="81"/>
         <source>Result layer to check</source>
         <translation>待校核成果图层</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="82" />
+        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="82"/>
         <source>Kind of layer</source>
         <translation>图层类型</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="83" />
+        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="83"/>
         <source>生态保护红线 layer (optional)</source>
         <translation>生态保护红线图层（可选）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="84" />
+        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="84"/>
         <source>Red-line rule</source>
         <translation>生态保护红线规则</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="85" />
+        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="85"/>
         <source>County boundary (optional)</source>
         <translation>县界（可选）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="86" />
+        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="86"/>
         <source>The layer is meant to cover the boundary (no gaps)</source>
         <translation>该图层应完整覆盖边界范围（无缝隙）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="86" />
+        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="86"/>
         <source>as the kind says (units: yes)</source>
         <translation>按图层类型（小流域：是）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="86" />
+        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="86"/>
         <source>yes</source>
         <translation>是</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="86" />
+        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="86"/>
         <source>no</source>
         <translation>否</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="94" />
+        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="94"/>
         <source>Code format</source>
         <translation>代码格式</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="95" />
+        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="95"/>
         <source>Code template, e.g. {county_code}{seq:04d}</source>
         <translation>代码模板，例如 {county_code}{seq:04d}</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="96" />
+        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="96"/>
         <source>Unit of the stored area</source>
         <translation>存储面积的单位</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="96" />
+        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="96"/>
         <source>as the kind says (patches: ha, units/zones: km²)</source>
         <translation>按图层类型（图斑：ha，小流域/分区：km²）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="99" />
+        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="99"/>
         <source>Zone values meaning 预防区 (comma-separated)</source>
         <translation>表示预防区的分区值（逗号分隔）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="100" />
+        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="100"/>
         <source>Minimum patch (ha, 0 = off)</source>
         <translation>最小图斑面积（ha，0 = 不设）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="101" />
+        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="101"/>
         <source>Overlap/gap tolerance (m²)</source>
         <translation>重叠/缝隙容差（m²）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="102" />
+        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="102"/>
         <source>Sliver part under (m²)</source>
         <translation>碎片部分面积阈值（小于此值，m²）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="103" />
+        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="103"/>
         <source>Text encoding of shapefiles without .cpg (e.g. GBK)</source>
         <translation>无 .cpg 文件的 Shapefile 文本编码（如 GBK）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="104" />
+        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="104"/>
         <source>Fail when errors are found (CI / qgis_process)</source>
         <translation>发现错误时失败（CI / qgis_process）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="105" />
+        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="105"/>
         <source>Issues GeoPackage</source>
         <translation>问题 GeoPackage</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="106" />
+        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="106"/>
         <source>Summary by rule (CSV)</source>
         <translation>按规则汇总（CSV）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="107" />
+        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="107"/>
         <source>HTML report</source>
         <translation>HTML 报告</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="112" />
+        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="112"/>
         <source>Checks any result layer (steep-slope patches, small-watershed units, zones) and writes a coded issue list. Each issue has a stable rule id (resources/rules/checks.json), a severity and a zh/en message naming the layer, the feature and the measured value.
 Red line (optional layer, e.g. 陆域生态保护红线 from a 三区三线 FileGDB): overlap area and share per feature (RL-001, info; RL-004 for steep-slope patches); with a zone field, features at least 50 % inside whose zone contradicts the rule (RL-002: 'include' = must be 预防区, 'exclude' = must not be; 'flag', the default, only reports) and red-line areas left unzoned (RL-003). The 衔接 rule is not known: a default, not the standard.
 Geometry: invalid, empty, sliver parts (&lt; 100 m²), parts under the minimum patch. Topology: overlaps and, for a layer meant to cover, gaps, each as its own polygon (tolerance 1 m²). Boundary: parts outside the county, sum of areas against the county area (0.1 %). Attributes: required fields and types, unique codes and their format, county codes in the 吉林 NBS 2023 list (220381 accepted as the old 220184), stored areas to 0.01 ha. CRS: not CGCS2000 gives a warning; inputs in other CRSs are reprojected and reported.
@@ -145,32 +145,32 @@ Outputs: the issues GeoPackage (layer 'issues'; review decisions in table 'revie
 输出：问题 GeoPackage（图层 'issues'；再次运行校核时保留表 'review_decisions' 中的审核结论）、汇总 CSV、含概览图的独立 HTML 报告。“发现错误时失败”使 qgis_process 以非零状态退出，供 CI 使用。</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="156" />
+        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="156"/>
         <source>Result layer</source>
         <translation>成果图层</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="158" />
+        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="158"/>
         <source>生态保护红线</source>
         <translation>生态保护红线</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="159" />
+        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="159"/>
         <source>County boundary</source>
         <translation>县界</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="187" />
+        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="187"/>
         <source>Issues: {e} errors, {w} warnings, {i} infos; {m} review decisions carried over</source>
         <translation>问题：错误 {e} 个，警告 {w} 个，提示 {i} 个；沿用审核结论 {m} 条</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="210" />
+        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="210"/>
         <source>Check issues</source>
         <translation>校核问题</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="253" />
+        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="253"/>
         <source>Overview: result layer (grey), red line (green dashes), issues (red error / orange warning / blue info)</source>
         <translation>概览：成果图层（灰色）、生态保护红线（绿色虚线）、问题（红色为错误/橙色为警告/蓝色为提示）</translation>
     </message>
@@ -178,72 +178,72 @@ Outputs: the issues GeoPackage (layer 'issues'; review decisions in table 'revie
 <context>
     <name>ChecksPage</name>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_checks.ui" line="9" />
+        <location filename="../soil_conservation_plugin/gui/page_checks.ui" line="9"/>
         <source>Red-line and quality checks</source>
         <translation>生态保护红线与质量校核</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_checks.ui" line="18" />
+        <location filename="../soil_conservation_plugin/gui/page_checks.ui" line="18"/>
         <source>Result layer to check</source>
         <translation>待校核成果图层</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_checks.ui" line="31" />
+        <location filename="../soil_conservation_plugin/gui/page_checks.ui" line="31"/>
         <source>Layer kind</source>
         <translation>图层类型</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_checks.ui" line="46" />
+        <location filename="../soil_conservation_plugin/gui/page_checks.ui" line="46"/>
         <source>Run checks</source>
         <translation>运行校核</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_checks.ui" line="53" />
+        <location filename="../soil_conservation_plugin/gui/page_checks.ui" line="53"/>
         <source>Open issue file…</source>
         <translation>打开问题文件…</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_checks.ui" line="65" />
+        <location filename="../soil_conservation_plugin/gui/page_checks.ui" line="65"/>
         <source>Review</source>
         <translation>校核</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_checks.ui" line="103" />
+        <location filename="../soil_conservation_plugin/gui/page_checks.ui" line="103"/>
         <source>Decision</source>
         <translation>审核结论</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_checks.ui" line="116" />
+        <location filename="../soil_conservation_plugin/gui/page_checks.ui" line="116"/>
         <source>Comment</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_checks.ui" line="126" />
+        <location filename="../soil_conservation_plugin/gui/page_checks.ui" line="126"/>
         <source>Why (optional)</source>
         <translation>理由（可选）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_checks.ui" line="133" />
+        <location filename="../soil_conservation_plugin/gui/page_checks.ui" line="133"/>
         <source>Save decision</source>
         <translation>保存结论</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_checks.ui" line="156" />
+        <location filename="../soil_conservation_plugin/gui/page_checks.ui" line="156"/>
         <source>Overlay view</source>
         <translation>叠加查看</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_checks.ui" line="165" />
+        <location filename="../soil_conservation_plugin/gui/page_checks.ui" line="165"/>
         <source>Result layer</source>
         <translation>成果图层</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_checks.ui" line="178" />
+        <location filename="../soil_conservation_plugin/gui/page_checks.ui" line="178"/>
         <source>Transparency</source>
         <translation>透明度</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_checks.ui" line="204" />
+        <location filename="../soil_conservation_plugin/gui/page_checks.ui" line="204"/>
         <source>Show with the red line</source>
         <translation>与生态保护红线叠加显示</translation>
     </message>
@@ -251,47 +251,47 @@ Outputs: the issues GeoPackage (layer 'issues'; review decisions in table 'revie
 <context>
     <name>CsleAlgorithm</name>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="187" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="187"/>
         <source>DEM</source>
         <translation>数字高程模型(DEM)</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="164" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="164"/>
         <source>{name} factor raster (on the DEM grid)</source>
         <translation>{name} 因子栅格（与 DEM 网格一致）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="165" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="165"/>
         <source>{name} factor constant (used without a raster)</source>
         <translation>{name} 因子常数（无栅格时使用）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="167" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="167"/>
         <source>Slope length λ (m)</source>
         <translation>坡长 λ（m）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="169" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="169"/>
         <source>Slope length raster (m, on the DEM grid)</source>
         <translation>坡长栅格（m，与 DEM 网格一致）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="170" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="170"/>
         <source>Erosion modulus t/(km²·a)</source>
         <translation>土壤侵蚀模数 t/(km²·a)</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="171" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="171"/>
         <source>SL 190 classes (1 微度 … 6 剧烈)</source>
         <translation>SL 190 强度分级（1 微度 … 6 剧烈）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="175" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="175"/>
         <source>CSLE A = R·K·L·S·B·E·T (t·hm⁻²·a⁻¹), written ×100 as an erosion modulus in t/(km²·a) and optionally as SL 190-2007 class codes. S from the DEM slope by McCool (θ &lt; 5°: 10.8 sinθ + 0.03; 5–10°: 16.8 sinθ − 0.50) and Liu et al. (θ ≥ 10°: 21.91 sinθ − 0.96); L = (λ/22.13)^m, m 0.2/0.3/0.4/0.5 by slope. These formulas are unverified [M]: configurable defaults in resources/rules/erosion_classes.json, not the standard. The default slope length 20 m is a default (NOT FOUND). CSLE uses T on cropland and B elsewhere: give B = 1 on cropland and T = 1 off it. Factor rasters must lie on the DEM grid (no resampling is done).</source>
         <translation>CSLE A = R·K·L·S·B·E·T（t·hm⁻²·a⁻¹），乘以 100 后写为土壤侵蚀模数 t/(km²·a)，并可选输出 SL 190-2007 强度分级代码。S 由 DEM 坡度计算，采用 McCool 公式（θ &lt; 5°：10.8 sinθ + 0.03；5–10°：16.8 sinθ − 0.50）和 Liu 等的公式（θ ≥ 10°：21.91 sinθ − 0.96）；L = (λ/22.13)^m，m 按坡度取 0.2/0.3/0.4/0.5。这些公式未经核实 [M]：为 resources/rules/erosion_classes.json 中可配置的默认值，非标准规定。默认坡长 20 m 为默认值（未找到(NOT FOUND)）。CSLE 在耕地上使用 T 因子、在其他用地上使用 B 因子：耕地上 B 取 1，非耕地上 T 取 1。因子栅格必须与 DEM 网格一致（不进行重采样）。</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="194" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="194"/>
         <source>Slope length</source>
         <translation>坡长</translation>
     </message>
@@ -299,97 +299,97 @@ Outputs: the issues GeoPackage (layer 'issues'; review decisions in table 'revie
 <context>
     <name>DataPage</name>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_data.ui" line="9" />
+        <location filename="../soil_conservation_plugin/gui/page_data.ui" line="9"/>
         <source>Rules</source>
         <translation>规则</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_data.ui" line="18" />
+        <location filename="../soil_conservation_plugin/gui/page_data.ui" line="18"/>
         <source>Province rules</source>
         <translation>省级规定</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_data.ui" line="47" />
+        <location filename="../soil_conservation_plugin/gui/page_data.ui" line="47"/>
         <source>Terrain and boundaries</source>
         <translation>地形与边界</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_data.ui" line="56" />
+        <location filename="../soil_conservation_plugin/gui/page_data.ui" line="56"/>
         <source>DEM</source>
         <translation>数字高程模型(DEM)</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_data.ui" line="82" />
+        <location filename="../soil_conservation_plugin/gui/page_data.ui" line="82"/>
         <source>County boundary</source>
         <translation>县界</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_data.ui" line="95" />
+        <location filename="../soil_conservation_plugin/gui/page_data.ui" line="95"/>
         <source>County code field</source>
         <translation>县代码字段</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_data.ui" line="108" />
+        <location filename="../soil_conservation_plugin/gui/page_data.ui" line="108"/>
         <source>County name field</source>
         <translation>县名称字段</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_data.ui" line="134" />
+        <location filename="../soil_conservation_plugin/gui/page_data.ui" line="134"/>
         <source>Townships</source>
         <translation>乡镇</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_data.ui" line="147" />
+        <location filename="../soil_conservation_plugin/gui/page_data.ui" line="147"/>
         <source>Township code field</source>
         <translation>乡镇代码字段</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_data.ui" line="160" />
+        <location filename="../soil_conservation_plugin/gui/page_data.ui" line="160"/>
         <source>Township name field</source>
         <translation>乡镇名称字段</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_data.ui" line="189" />
+        <location filename="../soil_conservation_plugin/gui/page_data.ui" line="189"/>
         <source>Protection and land</source>
         <translation>保护红线与用地</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_data.ui" line="198" />
+        <location filename="../soil_conservation_plugin/gui/page_data.ui" line="198"/>
         <source>Ecological protection red line</source>
         <translation>生态保护红线</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_data.ui" line="224" />
+        <location filename="../soil_conservation_plugin/gui/page_data.ui" line="224"/>
         <source>Farmland</source>
         <translation>耕地(永久基本农田)</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_data.ui" line="250" />
+        <location filename="../soil_conservation_plugin/gui/page_data.ui" line="250"/>
         <source>Construction land</source>
         <translation>建设用地</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_data.ui" line="276" />
+        <location filename="../soil_conservation_plugin/gui/page_data.ui" line="276"/>
         <source>Water bodies</source>
         <translation>水域</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_data.ui" line="305" />
+        <location filename="../soil_conservation_plugin/gui/page_data.ui" line="305"/>
         <source>Rasters for the indicators</source>
         <translation>指标栅格</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_data.ui" line="314" />
+        <location filename="../soil_conservation_plugin/gui/page_data.ui" line="314"/>
         <source>Land use</source>
         <translation>土地利用</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_data.ui" line="340" />
+        <location filename="../soil_conservation_plugin/gui/page_data.ui" line="340"/>
         <source>Vegetation cover (FVC)</source>
         <translation>植被覆盖度(FVC)</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_data.ui" line="366" />
+        <location filename="../soil_conservation_plugin/gui/page_data.ui" line="366"/>
         <source>Soil erosion</source>
         <translation>土壤侵蚀</translation>
     </message>
@@ -397,83 +397,83 @@ Outputs: the issues GeoPackage (layer 'issues'; review decisions in table 'revie
 <context>
     <name>DelineateWatershedsAlgorithm</name>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="123" />
+        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="127"/>
         <source>DEM</source>
         <translation>数字高程模型(DEM)</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="52" />
+        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="52"/>
         <source>County polygons (optional)</source>
         <translation>县界面图层（可选）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="55" />
+        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="55"/>
         <source>County code field (empty: adcode / county_code / XZQDM)</source>
         <translation>县代码字段（留空：adcode / county_code / XZQDM）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="56" />
+        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="56"/>
         <source>County name field (empty: name / county_name / XZQMC)</source>
         <translation>县名称字段（留空：name / county_name / XZQMC）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="66" />
+        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="66"/>
         <source>Units GeoPackage (layers units, outlets)</source>
         <translation>小流域 GeoPackage（图层 units、outlets）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="67" />
+        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="67"/>
         <source>Topology table (unit → downstream)</source>
         <translation>拓扑关系表（小流域 → 下游）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="68" />
+        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="68"/>
         <source>Unit raster (int32 labels)</source>
         <translation>小流域栅格（int32 标签）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="69" />
+        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="69"/>
         <source>D8 flow directions used</source>
         <translation>所用 D8 流向</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="72" />
+        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="72"/>
         <source>Run metadata</source>
         <translation>运行元数据</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="146" />
+        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="150"/>
         <source>Small watersheds (小流域)</source>
         <translation>小流域</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="147" />
+        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="151"/>
         <source>Outlets</source>
         <translation>出口点</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="75" />
+        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="75"/>
         <source>Number of units</source>
         <translation>小流域数量</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="108" />
+        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="112"/>
         <source>County polygons</source>
         <translation>县界面图层</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="78" />
+        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="78"/>
         <source>Delineates small watersheds (小流域) on a DEM and writes the unit layer the zoning steps use.
-Conditioning: pyflwdir fills every depression (priority flood, Wang &amp; Liu 2006) with outlets on the edge of the valid data, then takes D8 directions. Upstream areas are true ground km²: on a geographic DEM each cell's area is its exact area on the ellipsoid.
-Flat areas: a flat (or a filled depression) has no slope, so each flat cell drains along the shortest cell path across the flat to where it leaves it (its spill point or a lower edge). Divides drawn inside plains are therefore not hydrological facts: treat units in flat land as areal divisions. Isolated hills (孤丘) in plains get no divide of their own; they stay inside a unit.
+Conditioning: pyflwdir fills every depression (priority flood, Wang &amp; Liu 2006) with outlets on the edge of the valid data, tile by tile (256 × 256 cells) on all cores; the tiles are joined exactly (Barnes 2016), so the filled levels equal a whole-DEM fill and a large DEM needs only a tile's working memory for it. D8 is the steepest descent over ground distances on the filled DEM. Upstream areas are true ground km²: on a geographic DEM each cell's area is its exact area on the ellipsoid.
+Flat areas: a flat (or a filled depression) has no slope, so each flat cell drains along the shortest cell path across the flat to where it leaves it (its spill point or a lower edge), straight steps before diagonal ones, as GRASS r.watershed does; a flat stretch of the DEM's edge drains out at its first cell. Divides drawn inside plains are therefore not hydrological facts: treat units in flat land as areal divisions. Isolated hills (孤丘) in plains get no divide of their own; they stay inside a unit.
 Units: cut at confluences where two streams (upstream area ≥ the stream initiation area) each already drain at least the target minimum; a unit that would exceed the maximum is closed at its largest inflow; flow crossing a county line always starts a new unit (小流域亚单元). Units below the minimum join their downstream unit when the sum stays within the maximum. Units smaller than the merge threshold that drain out of the region or into another county join a neighbour in their county: their flow path is reversed into it, and that changed D8 is the one written.
 Defaults (from resources/rules/unit_coding.json): maximum 50 km² ('一般不超过50 km²' [S]); target minimum 30 km², merge threshold 10 km², stream initiation 1 km² are defaults, not SL 653 (NOT FOUND).
 Codes: county code + drainage tree number + Pfafstetter-like basin number, from a template in the rules file: a default, not the SL 653 structure (unknown).
 County polygons (optional): units are split along county lines and clipped to them; without a county layer the region is the DEM's valid area.
 Outputs: GeoPackage with layers 'units' (unit_code, unit_name, down_code, up_codes, area_km2 on the ellipsoid, county_code, county_name, outlet_x, outlet_y) and 'outlets'; topology CSV; int32 unit raster with a .codes.csv label table; optional D8 raster; run metadata JSON. Polygons follow cell edges and are not simplified, so neighbours share their edges exactly.</source>
         <translation>基于 DEM 划分小流域，并写出分区各步骤使用的小流域图层。
-地形预处理：pyflwdir 填平所有洼地（优先淹没法，Wang &amp; Liu 2006），出口位于有效数据边缘，然后计算 D8 流向。上游汇水面积为真实地面面积（km²）：地理坐标 DEM 上每个像元的面积取其在椭球面上的精确面积。
-平坦区域：平地（或填平的洼地）没有坡度，因此每个平地像元沿穿越该平地的最短像元路径流向其流出处（溢出点或更低的边缘）。因此在平原内划出的分水线并非水文事实：平地中的小流域应视为面积划分单元。平原中的孤丘不单独形成分水线，仍位于某个小流域内。
+地形预处理：pyflwdir 填平所有洼地（优先淹没法，Wang &amp; Liu 2006），出口位于有效数据边缘；按 256 × 256 像元分块在所有 CPU 核上并行计算，各块按 Barnes 2016 的方法精确拼接，因此填洼高程与整幅 DEM 一次填洼完全相同，大范围 DEM 填洼只需一个分块的工作内存。D8 流向为填洼后 DEM 上按地面距离计算的最陡下降方向。上游汇水面积为真实地面面积（km²）：地理坐标 DEM 上每个像元的面积取其在椭球面上的精确面积。
+平坦区域：平地（或填平的洼地）没有坡度，因此每个平地像元沿穿越该平地的最短像元路径流向其流出处（溢出点或更低的边缘），与 GRASS r.watershed 相同，先走正向步、后走对角步；DEM 边缘上的一段平地从其第一个像元流出。因此在平原内划出的分水线并非水文事实：平地中的小流域应视为面积划分单元。平原中的孤丘不单独形成分水线，仍位于某个小流域内。
 小流域：在两条河道（上游汇水面积 ≥ 河道起始汇水面积）各自已至少达到目标最小面积的汇流点处切分；将超过最大面积的小流域在其最大入流处截断；跨越县界的水流总是开始一个新单元（小流域亚单元）。小于最小面积的小流域在合计面积不超过最大面积时并入其下游小流域。小于合并阈值、且流出区域或流入其他县的小流域并入本县相邻的小流域：其流路反向流入该小流域，写出的 D8 即为修改后的流向。
 默认值（取自 resources/rules/unit_coding.json）：最大 50 km²（'一般不超过50 km²' [S]）；目标最小面积 30 km²、合并阈值 10 km²、河道起始汇水面积 1 km² 为默认值，非 SL 653 规定（未找到(NOT FOUND)）。
 编码：县代码 + 水系树编号 + 类 Pfafstetter 流域编号，按规则文件中的模板生成：为默认值，非 SL 653 规定的编码结构（未知）。
@@ -484,102 +484,102 @@ Outputs: GeoPackage with layers 'units' (unit_code, unit_name, down_code, up_cod
 <context>
     <name>ExportAlgorithm</name>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="57" />
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="57"/>
         <source>Steep-slope patches (禁止开垦陡坡地图斑)</source>
         <translation>禁止开垦陡坡地图斑</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="58" />
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="58"/>
         <source>Small-watershed units (小流域)</source>
         <translation>小流域单元</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="59" />
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="59"/>
         <source>Zones (split by zone_type into the four zone layers)</source>
         <translation>分区（按 zone_type 拆分为四个分区图层）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="60" />
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="60"/>
         <source>Red-line check issues (红线校核问题)</source>
         <translation>红线校核问题</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="61" />
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="61"/>
         <source>Area tables to include (CSV; computed from the patches when empty)</source>
         <translation>要包含的面积统计表（CSV；留空时由图斑计算）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="62" />
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="62"/>
         <source>Format</source>
         <translation>格式</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="63" />
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="63"/>
         <source>Shapefile encoding</source>
         <translation>Shapefile 编码</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="64" />
-        <source>Target CRS (empty: the schema's, EPSG:4490)</source>
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="64"/>
+        <source>Target CRS (empty: the schema&apos;s, EPSG:4490)</source>
         <translation>目标坐标参考系（留空：采用结构定义中的 EPSG:4490）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="65" />
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="65"/>
         <source>Export schema file (empty: bundled onemap schema)</source>
         <translation>导出结构定义文件（留空：插件自带的一张图结构定义）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="66" />
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="66"/>
         <source>Repair invalid geometries (and report them)</source>
         <translation>修复无效几何（并报告）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="67" />
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="67"/>
         <source>Partial export: write valid records and an error list</source>
         <translation>部分导出：写出有效记录及错误清单</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="68" />
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="68"/>
         <source>Also write a zip of the package</source>
         <translation>同时输出成果包的 zip 压缩文件</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="69" />
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="69"/>
         <source>Replace an existing package folder</source>
         <translation>替换已有的成果包文件夹</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="70" />
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="70"/>
         <source>Title (metadata)</source>
         <translation>标题（元数据）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="71" />
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="71"/>
         <source>Producer (metadata)</source>
         <translation>生产单位（元数据）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="72" />
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="72"/>
         <source>Package folder</source>
         <translation>成果包文件夹</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="73" />
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="73"/>
         <source>Manifest</source>
         <translation>文件清单</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="74" />
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="74"/>
         <source>Zip file</source>
         <translation>zip 压缩文件</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="75" />
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="75"/>
         <source>Features exported</source>
         <translation>已导出要素数</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="78" />
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="78"/>
         <source>Writes one package folder for 上图入库: the data layers, the per-county/township area tables, fields.csv (field names and Chinese aliases), metadata.xml (GB/T 19710 core elements, with the schema and rule versions and the run parameters in the lineage) and manifest.json (SHA-256 and feature counts per file).
 Layers and fields come from the versioned schema file resources/schemas/onemap_v*.json. The official One-Map schema was NOT FOUND: every name, type and code list there is a plugin default, not the standard, and is cited as such in the metadata.
 Inputs: the plugin's steep-slope patches, small-watershed units, zones (one layer; each feature goes to the layer(s) named by its zone_type) and red-line check issues. Give any subset.
@@ -594,22 +594,22 @@ Every record is validated first; if any fails, nothing is written (all problems 
 所有记录先经校验；只要有一条未通过，就不写出任何内容（列出全部问题），除非开启部分导出。成果包先写入临时文件夹，最后重命名到目标位置：取消或失败时目标保持原样。</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="101" />
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="101"/>
         <source>Steep-slope patches</source>
         <translation>陡坡地图斑</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="101" />
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="101"/>
         <source>Small-watershed units</source>
         <translation>小流域单元</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="101" />
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="101"/>
         <source>Zones</source>
         <translation>分区</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="101" />
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="101"/>
         <source>Issues</source>
         <translation>问题</translation>
     </message>
@@ -617,102 +617,102 @@ Every record is validated first; if any fails, nothing is written (all problems 
 <context>
     <name>ImportUnitsAlgorithm</name>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="141" />
+        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="141"/>
         <source>Official small-watershed layer</source>
         <translation>官方小流域图层</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="57" />
+        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="57"/>
         <source>Code field</source>
         <translation>代码字段</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="58" />
+        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="58"/>
         <source>Name field</source>
         <translation>名称字段</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="59" />
+        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="59"/>
         <source>Downstream code field</source>
         <translation>下游代码字段</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="60" />
+        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="60"/>
         <source>County polygons (coverage check)</source>
         <translation>县界面图层（覆盖检查）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="63" />
+        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="63"/>
         <source>County code field</source>
         <translation>县代码字段</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="64" />
+        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="64"/>
         <source>County name field</source>
         <translation>县名称字段</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="65" />
+        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="65"/>
         <source>Target minimum unit area (km²)</source>
         <translation>小流域目标最小面积（km²）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="67" />
+        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="67"/>
         <source>Maximum unit area (km²)</source>
         <translation>小流域最大面积（km²）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="69" />
+        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="69"/>
         <source>Code format (regular expression)</source>
         <translation>代码格式（正则表达式）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="70" />
+        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="70"/>
         <source>Fail when errors are found (after writing the report)</source>
         <translation>发现错误时失败（写出报告后）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="71" />
+        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="71"/>
         <source>Units GeoPackage (layers units, outlets, issues)</source>
         <translation>小流域 GeoPackage（图层 units、outlets、issues）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="72" />
+        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="72"/>
         <source>Validation report</source>
         <translation>检查报告</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="73" />
+        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="73"/>
         <source>Topology table (unit → downstream)</source>
         <translation>拓扑关系表（小流域 → 下游）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="74" />
+        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="74"/>
         <source>Run metadata</source>
         <translation>运行元数据</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="136" />
+        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="136"/>
         <source>Small watersheds (小流域)</source>
         <translation>小流域</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="139" />
+        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="139"/>
         <source>Validation issues</source>
         <translation>检查问题</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="77" />
+        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="77"/>
         <source>Errors</source>
         <translation>错误</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="78" />
+        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="78"/>
         <source>Warnings</source>
         <translation>警告</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="81" />
+        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="81"/>
         <source>Checks an existing 小流域 layer (e.g. the national 小流域划分成果) and writes it as the unit layer the zoning steps use (fields unit_code, unit_name, down_code, up_codes, area_km2, county_code, county_name, outlet_x, outlet_y).
 Map the code field, and the name and downstream-code fields where the layer has them.
 Checks: geometry validity (invalid ones are repaired and reported), empty geometries, missing, duplicate (renamed code_2, …) and badly formatted codes, area range, overlaps, gaps and coverage of the county polygons (or holes in the layer without them), units crossing a county line (SL 653 splits them into 小流域亚单元 [S]), and with a downstream field: unknown codes, self-loops, cycles, non-adjacent downstream units.
@@ -727,12 +727,12 @@ Outputs: the report CSV and an 'issues' polygon layer; 'units' and 'outlets' lay
 输出：检查报告 CSV 和 'issues' 面图层；'units' 和 'outlets' 图层；拓扑关系 CSV；运行元数据。勾选“发现错误时失败”时，写出报告后运行将以错误终止。</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="104" />
+        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="104"/>
         <source>County polygons</source>
         <translation>县界面图层</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="133" />
+        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="133"/>
         <source>{e} errors, {w} warnings; report: {r}</source>
         <translation>错误 {e} 个，警告 {w} 个；报告：{r}</translation>
     </message>
@@ -740,52 +740,52 @@ Outputs: the report CSV and an 'issues' polygon layer; 'units' and 'outlets' lay
 <context>
     <name>PublishPage</name>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_publish.ui" line="9" />
+        <location filename="../soil_conservation_plugin/gui/page_publish.ui" line="9"/>
         <source>National water One Map package (全国水利一张图)</source>
         <translation>全国水利一张图成果包</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_publish.ui" line="18" />
+        <location filename="../soil_conservation_plugin/gui/page_publish.ui" line="18"/>
         <source>Small watersheds</source>
         <translation>小流域</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_publish.ui" line="31" />
+        <location filename="../soil_conservation_plugin/gui/page_publish.ui" line="31"/>
         <source>Zones</source>
         <translation>分区</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_publish.ui" line="76" />
+        <location filename="../soil_conservation_plugin/gui/page_publish.ui" line="76"/>
         <source>Steep-slope patches</source>
         <translation>陡坡地图斑</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_publish.ui" line="57" />
+        <location filename="../soil_conservation_plugin/gui/page_publish.ui" line="57"/>
         <source>Export package</source>
         <translation>导出成果包</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_publish.ui" line="67" />
+        <location filename="../soil_conservation_plugin/gui/page_publish.ui" line="67"/>
         <source>Publication (公告)</source>
         <translation>公告发布</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_publish.ui" line="89" />
+        <location filename="../soil_conservation_plugin/gui/page_publish.ui" line="89"/>
         <source>County</source>
         <translation>县(市、区)</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_publish.ui" line="102" />
+        <location filename="../soil_conservation_plugin/gui/page_publish.ui" line="102"/>
         <source>Data source</source>
         <translation>数据来源</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_publish.ui" line="117" />
+        <location filename="../soil_conservation_plugin/gui/page_publish.ui" line="117"/>
         <source>Publish this county</source>
         <translation>发布本县</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_publish.ui" line="124" />
+        <location filename="../soil_conservation_plugin/gui/page_publish.ui" line="124"/>
         <source>Publish all counties</source>
         <translation>发布全部县</translation>
     </message>
@@ -793,17 +793,17 @@ Outputs: the report CSV and an 'issues' polygon layer; 'units' and 'outlets' lay
 <context>
     <name>SlopeAlgorithm</name>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_slope.py" line="37" />
+        <location filename="../soil_conservation_plugin/processing/alg_slope.py" line="37"/>
         <source>DEM</source>
         <translation>数字高程模型(DEM)</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_slope.py" line="21" />
+        <location filename="../soil_conservation_plugin/processing/alg_slope.py" line="21"/>
         <source>Slope (degrees)</source>
         <translation>坡度 (度)</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_slope.py" line="24" />
+        <location filename="../soil_conservation_plugin/processing/alg_slope.py" line="24"/>
         <source>Slope in degrees by Horn's method (as gdaldem slope), always in true ground units.
 DEM: projected in metres (e.g. CGCS2000 Gauss-Krüger EPSG:4530) or geographic (EPSG:4490/4326); on a geographic DEM each row uses its own ellipsoidal cell size, so no z-factor is needed. A DEM in Web Mercator or with no CRS is refused.
 NoData rule: a cell gets a slope only when its whole 3×3 window is valid; raster edges and cells next to NoData are NoData, as in gdaldem without -compute_edges.
@@ -814,12 +814,12 @@ DEM：以米为单位的投影坐标（如 CGCS2000 高斯-克吕格 EPSG:4530�
 DEM 按行带分块处理，任意大小下内存占用均有上限。</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_slope.py" line="38" />
+        <location filename="../soil_conservation_plugin/processing/alg_slope.py" line="38"/>
         <source>Slope: {n} valid cells, min {lo:.2f}°, mean {mean:.2f}°, max {hi:.2f}°</source>
         <translation>坡度：有效像元 {n} 个，最小 {lo:.2f}°，平均 {mean:.2f}°，最大 {hi:.2f}°</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_slope.py" line="44" />
+        <location filename="../soil_conservation_plugin/processing/alg_slope.py" line="44"/>
         <source>Slope (°)</source>
         <translation>坡度 (°)</translation>
     </message>
@@ -827,632 +827,632 @@ DEM 按行带分块处理，任意大小下内存占用均有上限。</translat
 <context>
     <name>SoilConservation</name>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_slope.py" line="12" />
+        <location filename="../soil_conservation_plugin/processing/alg_slope.py" line="12"/>
         <source>Slope (degrees, ground units)</source>
         <translation>坡度 (度，真实地面单位)</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_slope.py" line="13" />
+        <location filename="../soil_conservation_plugin/processing/alg_slope.py" line="13"/>
         <source>Terrain</source>
         <translation>地形</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/dock.py" line="29" />
+        <location filename="../soil_conservation_plugin/gui/dock.py" line="29"/>
         <source>Soil conservation zoning</source>
         <translation>水土保持区划</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/dock.py" line="172" />
+        <location filename="../soil_conservation_plugin/gui/dock.py" line="172"/>
         <source>Another run is in progress; wait for it or cancel it.</source>
         <translation>另一项运行正在进行，请等待其完成或取消。</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/pages.py" line="569" />
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="569"/>
         <source>The algorithm {name} is not available.</source>
         <translation>算法 {name} 不可用。</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/dock.py" line="160" />
+        <location filename="../soil_conservation_plugin/gui/dock.py" line="160"/>
         <source>Missing input: {names}</source>
         <translation>缺少输入：{names}</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/dock.py" line="179" />
+        <location filename="../soil_conservation_plugin/gui/dock.py" line="179"/>
         <source>Run all steps</source>
         <translation>运行全部步骤</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/dock.py" line="183" />
+        <location filename="../soil_conservation_plugin/gui/dock.py" line="183"/>
         <source>All steps</source>
         <translation>全部步骤</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/dock.py" line="202" />
+        <location filename="../soil_conservation_plugin/gui/dock.py" line="202"/>
         <source>Running: {title} …</source>
         <translation>正在运行：{title} …</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/dock.py" line="211" />
+        <location filename="../soil_conservation_plugin/gui/dock.py" line="211"/>
         <source>Cancelling …</source>
         <translation>正在取消 …</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/dock.py" line="224" />
+        <location filename="../soil_conservation_plugin/gui/dock.py" line="224"/>
         <source>Cancelled; nothing was written.</source>
         <translation>已取消，未写入任何结果。</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/dock.py" line="227" />
+        <location filename="../soil_conservation_plugin/gui/dock.py" line="227"/>
         <source>The run failed.</source>
         <translation>运行失败。</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/dock.py" line="228" />
+        <location filename="../soil_conservation_plugin/gui/dock.py" line="228"/>
         <source>Failed: {title}</source>
         <translation>失败：{title}</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/dock.py" line="232" />
+        <location filename="../soil_conservation_plugin/gui/dock.py" line="232"/>
         <source>Done: {title} → {path}</source>
         <translation>完成：{title} → {path}</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/dock.py" line="257" />
+        <location filename="../soil_conservation_plugin/gui/dock.py" line="257"/>
         <source>All steps done; results in {path}</source>
         <translation>全部步骤已完成，结果位于 {path}</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/pages.py" line="86" />
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="86"/>
         <source>1 Data</source>
         <translation>1 数据</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/pages.py" line="113" />
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="113"/>
         <source>Auto: from the county codes</source>
         <translation>自动：按县级行政区划代码</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/pages.py" line="116" />
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="116"/>
         <source>National rule ({v:g}°)</source>
         <translation>国家规定（{v:g}°）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/pages.py" line="145" />
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="145"/>
         <source>county code</source>
         <translation>县代码</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/pages.py" line="148" />
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="148"/>
         <source>township code</source>
         <translation>乡镇代码</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/pages.py" line="148" />
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="148"/>
         <source>township name</source>
         <translation>乡镇名称</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/pages.py" line="170" />
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="170"/>
         <source>Steep-slope threshold {v:g}° – {scope}</source>
         <translation>陡坡地坡度阈值 {v:g}° – {scope}</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/pages.py" line="206" />
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="206"/>
         <source>2 Small watersheds</source>
         <translation>2 小流域</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/pages.py" line="235" />
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="235"/>
         <source>unit code</source>
         <translation>小流域代码</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/pages.py" line="246" />
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="246"/>
         <source>Choose the official unit layer.</source>
         <translation>请选择官方小流域图层。</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/pages.py" line="249" />
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="249"/>
         <source>Import small watersheds</source>
         <translation>导入小流域</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="29" />
+        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="29"/>
         <source>Small watersheds (小流域)</source>
         <translation>小流域</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/pages.py" line="285" />
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="285"/>
         <source>Outlets</source>
         <translation>出口点</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/pages.py" line="290" />
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="290"/>
         <source>Validation issues</source>
         <translation>检查问题</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/pages.py" line="295" />
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="295"/>
         <source>{n} small watersheds in {path}</source>
         <translation>{n} 个小流域，位于 {path}</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/pages.py" line="297" />
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="297"/>
         <source>Validation: {e} errors, {w} warnings.</source>
         <translation>检查：错误 {e} 个，警告 {w} 个。</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/pages.py" line="304" />
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="304"/>
         <source>3 Steep slopes</source>
         <translation>3 禁止开垦陡坡地</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/pages.py" line="309" />
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="309"/>
         <source>8 neighbours</source>
         <translation>8 邻域</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/pages.py" line="310" />
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="310"/>
         <source>4 neighbours</source>
         <translation>4 邻域</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/pages.py" line="313" />
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="313"/>
         <source>{v:g} ha is a default, not a national rule; 0 means no minimum.</source>
         <translation>{v:g} 公顷为默认值，并非国家规定；0 表示不设最小面积。</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/pages.py" line="336" />
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="336"/>
         <source>From the rules of {scope}: {source} [{tag}]</source>
         <translation>取自 {scope} 的规定：{source} [{tag}]</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/pages.py" line="338" />
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="338"/>
         <source>Set by the user (the rules of {scope} say {v:g}°).</source>
         <translation>由用户设定（{scope} 的规定为 {v:g}°）。</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/pages.py" line="375" />
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="375"/>
         <source>No-reclamation steep slopes ≥ {t:g}°</source>
         <translation>禁止开垦陡坡地（坡度 ≥ {t:g}°）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/pages.py" line="386" />
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="386"/>
         <source>{n} patches, {ha} ha; tables in {path}</source>
         <translation>图斑 {n} 个，{ha} 公顷；统计表位于 {path}</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/pages.py" line="396" />
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="396"/>
         <source>4 Zoning</source>
         <translation>4 重点防治区</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/pages.py" line="401" />
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="401"/>
         <source>Rule files (*.json *.yaml *.yml)</source>
         <translation>规则文件 (*.json *.yaml *.yml)</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/pages.py" line="445" />
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="445"/>
         <source>Choose a rule file first.</source>
         <translation>请先选择规则文件。</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/pages.py" line="459" />
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="459"/>
         <source>Run or import the small watersheds first (page 2).</source>
         <translation>请先划分或导入小流域（第 2 页）。</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/pages.py" line="462" />
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="462"/>
         <source>Indicators</source>
         <translation>指标计算</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/pages.py" line="480" />
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="480"/>
         <source>Zoning</source>
         <translation>重点防治区划定</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/pages.py" line="493" />
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="493"/>
         <source>Zoned small watersheds</source>
         <translation>小流域划定结果</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/pages.py" line="498" />
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="498"/>
         <source>Zones per county</source>
         <translation>各县分区</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/pages.py" line="504" />
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="504"/>
         <source>Key prevention</source>
         <translation>重点预防区</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/pages.py" line="504" />
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="504"/>
         <source>Key treatment</source>
         <translation>重点治理区</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/pages.py" line="504" />
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="504"/>
         <source>Severe soil loss</source>
         <translation>水土流失严重区域</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/pages.py" line="504" />
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="504"/>
         <source>Ecologically fragile</source>
         <translation>生态脆弱区域</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/pages.py" line="515" />
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="515"/>
         <source>Unit code</source>
         <translation>小流域代码</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/pages.py" line="515" />
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="515"/>
         <source>Unit name</source>
         <translation>小流域名称</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/pages.py" line="515" />
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="515"/>
         <source>Indicators that fired</source>
         <translation>满足的指标</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/pages.py" line="537" />
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="537"/>
         <source>{n} units</source>
         <translation>{n} 个小流域</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/pages.py" line="543" />
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="543"/>
         <source>6 Export and publish</source>
         <translation>6 导出与发布</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/pages.py" line="557" />
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="557"/>
         <source>e.g. county water resources bureau, 2025 survey</source>
         <translation>例如：县水利局，2025 年调查</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/pages.py" line="593" />
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="593"/>
         <source>Export package written to {path} ({n} features)</source>
         <translation>成果包已写入 {path}（{n} 个要素）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/pages.py" line="614" />
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="614"/>
         <source>Choose a county.</source>
         <translation>请选择县(市、区)。</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_publish.py" line="399" />
+        <location filename="../soil_conservation_plugin/processing/alg_publish.py" line="399"/>
         <source>Publication</source>
         <translation>成果发布</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/pages.py" line="624" />
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="624"/>
         <source>{n} county maps (PDF and PNG) written to {path}</source>
         <translation>{n} 个县的图件（PDF 和 PNG）已写入 {path}</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/readiness.py" line="33" />
+        <location filename="../soil_conservation_plugin/gui/readiness.py" line="33"/>
         <source>the layer has no CRS</source>
         <translation>图层没有坐标参考系</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/readiness.py" line="35" />
+        <location filename="../soil_conservation_plugin/gui/readiness.py" line="35"/>
         <source>the layer is in Web Mercator; reproject it to CGCS2000</source>
         <translation>图层为 Web 墨卡托投影，请重投影到 CGCS2000</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/readiness.py" line="59" />
+        <location filename="../soil_conservation_plugin/gui/readiness.py" line="59"/>
         <source>could not compare with the county boundary</source>
         <translation>无法与县界比较</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/readiness.py" line="62" />
+        <location filename="../soil_conservation_plugin/gui/readiness.py" line="62"/>
         <source>it does not overlap the county boundary</source>
         <translation>与县界不重叠</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/readiness.py" line="64" />
+        <location filename="../soil_conservation_plugin/gui/readiness.py" line="64"/>
         <source>it covers only part of the county boundary</source>
         <translation>仅覆盖县界的一部分</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/readiness.py" line="70" />
+        <location filename="../soil_conservation_plugin/gui/readiness.py" line="70"/>
         <source>Choose a raster layer.</source>
         <translation>请选择栅格图层。</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/readiness.py" line="87" />
+        <location filename="../soil_conservation_plugin/gui/readiness.py" line="87"/>
         <source>Not used.</source>
         <translation>未使用。</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/readiness.py" line="72" />
+        <location filename="../soil_conservation_plugin/gui/readiness.py" line="72"/>
         <source>The layer is not a valid raster.</source>
         <translation>该图层不是有效的栅格。</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/readiness.py" line="77" />
+        <location filename="../soil_conservation_plugin/gui/readiness.py" line="77"/>
         <source>The raster must be a local file (GDAL).</source>
         <translation>栅格必须是本地文件（GDAL）。</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/readiness.py" line="79" />
+        <location filename="../soil_conservation_plugin/gui/readiness.py" line="79"/>
         <source>{crs}, {w}×{h} cells</source>
         <translation>{crs}，{w}×{h} 个像元</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/readiness.py" line="87" />
+        <location filename="../soil_conservation_plugin/gui/readiness.py" line="87"/>
         <source>Choose a polygon layer.</source>
         <translation>请选择面图层。</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/readiness.py" line="89" />
+        <location filename="../soil_conservation_plugin/gui/readiness.py" line="89"/>
         <source>The layer is not a valid vector layer.</source>
         <translation>该图层不是有效的矢量图层。</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/readiness.py" line="91" />
+        <location filename="../soil_conservation_plugin/gui/readiness.py" line="91"/>
         <source>The layer must have polygons.</source>
         <translation>图层必须为面要素。</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/readiness.py" line="97" />
+        <location filename="../soil_conservation_plugin/gui/readiness.py" line="97"/>
         <source>The layer has no features.</source>
         <translation>图层没有要素。</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/readiness.py" line="101" />
+        <location filename="../soil_conservation_plugin/gui/readiness.py" line="101"/>
         <source>Choose the {role} field.</source>
         <translation>请选择{role}字段。</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/readiness.py" line="103" />
+        <location filename="../soil_conservation_plugin/gui/readiness.py" line="103"/>
         <source>Field {field} is missing.</source>
         <translation>缺少字段 {field}。</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/readiness.py" line="104" />
+        <location filename="../soil_conservation_plugin/gui/readiness.py" line="104"/>
         <source>{crs}, {n} features</source>
         <translation>{crs}，{n} 个要素</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/readiness.py" line="110" />
+        <location filename="../soil_conservation_plugin/gui/readiness.py" line="110"/>
         <source>Field {field} is empty.</source>
         <translation>字段 {field} 为空。</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/readiness.py" line="112" />
+        <location filename="../soil_conservation_plugin/gui/readiness.py" line="112"/>
         <source>{text}; codes that are not 6-digit county codes, e.g. {code}</source>
         <translation>{text}；存在非 6 位县级代码，例如 {code}</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="32" />
+        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="32"/>
         <source>Any polygon layer</source>
         <translation>任意面图层</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_publish.py" line="215" />
+        <location filename="../soil_conservation_plugin/processing/alg_publish.py" line="215"/>
         <source>Steep-slope patches</source>
         <translation>陡坡地图斑</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="34" />
+        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="34"/>
         <source>Small watersheds</source>
         <translation>小流域</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="35" />
+        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="35"/>
         <source>Zones</source>
         <translation>分区</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="38" />
+        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="38"/>
         <source>Open</source>
         <translation>待审</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="39" />
+        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="39"/>
         <source>Accepted</source>
         <translation>接受</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="40" />
+        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="40"/>
         <source>Needs fix</source>
         <translation>需修改</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="41" />
+        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="41"/>
         <source>False positive</source>
         <translation>误报</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="44" />
+        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="44"/>
         <source>Error</source>
         <translation>错误</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="45" />
+        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="45"/>
         <source>Warning</source>
         <translation>警告</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="46" />
+        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="46"/>
         <source>Info</source>
         <translation>提示</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="58" />
+        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="58"/>
         <source>5 Red-line checks</source>
         <translation>5 红线校核</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="77" />
+        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="77"/>
         <source>Rule</source>
         <translation>规则</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="77" />
+        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="77"/>
         <source>Severity</source>
         <translation>严重程度</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="77" />
+        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="77"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="77" />
+        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="77"/>
         <source>Message</source>
         <translation>说明</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="77" />
+        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="77"/>
         <source>Feature</source>
         <translation>要素</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="77" />
+        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="77"/>
         <source>Value</source>
         <translation>数值</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="120" />
+        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="120"/>
         <source>Choose the result layer to check.</source>
         <translation>请选择要校核的成果图层。</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="145" />
+        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="145"/>
         <source>Open issue file</source>
         <translation>打开问题文件</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="162" />
+        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="162"/>
         <source>Check issues</source>
         <translation>校核问题</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="195" />
+        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="195"/>
         <source>All rules</source>
         <translation>全部规则</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="195" />
+        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="195"/>
         <source>All severities</source>
         <translation>全部严重程度</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="195" />
+        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="195"/>
         <source>All statuses</source>
         <translation>全部状态</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="237" />
+        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="237"/>
         <source>{n} issues shown of {total}; open {open}, accepted {acc}, needs fix {fix}, false positive {fp}</source>
         <translation>显示 {n} / {total} 个问题；待审 {open}，接受 {acc}，需修改 {fix}，误报 {fp}</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="263" />
+        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="263"/>
         <source>This issue concerns the whole layer; it has no place on the map.</source>
         <translation>该问题针对整个图层，地图上没有对应位置。</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="301" />
+        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="301"/>
         <source>Choose an issue in the list first.</source>
         <translation>请先在列表中选择一个问题。</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="322" />
+        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="322"/>
         <source>Decision saved: {d}.</source>
         <translation>审核结论已保存：{d}。</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="330" />
+        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="330"/>
         <source>Choose a result layer here and the red line on page 1.</source>
         <translation>请在此选择成果图层，并在第 1 页选择生态保护红线。</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_publish.py" line="145" />
+        <location filename="../soil_conservation_plugin/processing/alg_publish.py" line="145"/>
         <source>Publish county maps (公告: PDF and PNG)</source>
         <translation>发布县级图件（公告：PDF 和 PNG）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_publish.py" line="167" />
+        <location filename="../soil_conservation_plugin/processing/alg_publish.py" line="167"/>
         <source>County boundaries (县界)</source>
         <translation>县界</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_publish.py" line="168" />
+        <location filename="../soil_conservation_plugin/processing/alg_publish.py" line="168"/>
         <source>County code field</source>
         <translation>县代码字段</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_publish.py" line="169" />
+        <location filename="../soil_conservation_plugin/processing/alg_publish.py" line="169"/>
         <source>County name field</source>
         <translation>县名称字段</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_publish.py" line="170" />
-        <source>Steep-slope patches (from 'steep_slope')</source>
+        <location filename="../soil_conservation_plugin/processing/alg_publish.py" line="170"/>
+        <source>Steep-slope patches (from &apos;steep_slope&apos;)</source>
         <translation>陡坡地图斑（steep_slope 的输出）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_publish.py" line="171" />
+        <location filename="../soil_conservation_plugin/processing/alg_publish.py" line="171"/>
         <source>Townships (乡镇) for the map (optional)</source>
         <translation>图中显示的乡镇（可选）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_publish.py" line="172" />
+        <location filename="../soil_conservation_plugin/processing/alg_publish.py" line="172"/>
         <source>Township name field (labels)</source>
         <translation>乡镇名称字段（注记）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_publish.py" line="173" />
+        <location filename="../soil_conservation_plugin/processing/alg_publish.py" line="173"/>
         <source>County code (blank = every county: batch)</source>
         <translation>县代码（留空 = 全部县，批量）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_publish.py" line="174" />
-        <source>Layout template (.qpt; blank = the plugin's)</source>
+        <location filename="../soil_conservation_plugin/processing/alg_publish.py" line="174"/>
+        <source>Layout template (.qpt; blank = the plugin&apos;s)</source>
         <translation>布局模板（.qpt；留空 = 插件自带）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_publish.py" line="175" />
+        <location filename="../soil_conservation_plugin/processing/alg_publish.py" line="175"/>
         <source>Title ({county_name} and {county_code} are replaced)</source>
         <translation>标题（{county_name} 和 {county_code} 将被替换）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_publish.py" line="176" />
+        <location filename="../soil_conservation_plugin/processing/alg_publish.py" line="176"/>
         <source>Data source note</source>
         <translation>数据来源说明</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_publish.py" line="177" />
+        <location filename="../soil_conservation_plugin/processing/alg_publish.py" line="177"/>
         <source>Date (blank = today)</source>
         <translation>日期（留空 = 今天）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_publish.py" line="178" />
+        <location filename="../soil_conservation_plugin/processing/alg_publish.py" line="178"/>
         <source>PNG resolution (dpi)</source>
         <translation>PNG 分辨率（dpi）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_publish.py" line="179" />
+        <location filename="../soil_conservation_plugin/processing/alg_publish.py" line="179"/>
         <source>Output folder</source>
         <translation>输出文件夹</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_publish.py" line="180" />
+        <location filename="../soil_conservation_plugin/processing/alg_publish.py" line="180"/>
         <source>Counties published</source>
         <translation>已发布的县数</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_publish.py" line="181" />
+        <location filename="../soil_conservation_plugin/processing/alg_publish.py" line="181"/>
         <source>Index of the files (JSON)</source>
         <translation>文件索引（JSON）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_publish.py" line="184" />
+        <location filename="../soil_conservation_plugin/processing/alg_publish.py" line="184"/>
         <source>Makes the county publication of the no-reclamation steep slopes (禁止开垦陡坡地) from a print layout template: title, map (county boundary, 乡镇, patches), legend naming the slope threshold, scale bar, north arrow, the 公告 table (patches and area in hectares per 乡镇, with the total), the date and the data source; exported to PDF and PNG, one county or all of them.
 County boundaries and their code field; the steep-slope patch layer of the 'steep_slope' algorithm (fields cnty_code, twn_code, twn_name, parent_id, area_ha, thresh_deg). Areas in the table are the sums of the patches' area_ha (ellipsoidal areas), rounded to 0.01 ha.
 Template: resources/layouts/county_announcement.qpt (A3 landscape) or your own .qpt with the item ids title, subtitle, map, legend, scalebar, north_arrow, announcement_table (the frame of a text table), date and source. Each county's filled layout is saved as a .qpt beside its PDF and PNG. Chinese text needs a font with Chinese glyphs (Noto Sans CJK SC, WenQuanYi Micro Hei, Microsoft YaHei or SimHei).</source>
@@ -1461,152 +1461,152 @@ Template: resources/layouts/county_announcement.qpt (A3 landscape) or your own .
 模板：resources/layouts/county_announcement.qpt（A3 横向），或含以下图元 ID 的自定义 .qpt：title、subtitle、map、legend、scalebar、north_arrow、announcement_table（文本表格的框架）、date、source。每个县填好的布局另存为 .qpt，与 PDF、PNG 放在一起。中文需要含中文字形的字体（Noto Sans CJK SC、文泉驿微米黑、微软雅黑或黑体）。</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_publish.py" line="215" />
+        <location filename="../soil_conservation_plugin/processing/alg_publish.py" line="215"/>
         <source>County boundaries</source>
         <translation>县界</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_publish.py" line="362" />
+        <location filename="../soil_conservation_plugin/processing/alg_publish.py" line="362"/>
         <source>Layout template</source>
         <translation>布局模板</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="48" />
+        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="48"/>
         <source>Check results (生态保护红线, geometry, topology, attributes)</source>
         <translation>成果校核（生态保护红线、几何、拓扑、属性）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="49" />
+        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="49"/>
         <source>Review</source>
         <translation>校核</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="89" />
+        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="89"/>
         <source>Code field (unique)</source>
         <translation>代码字段（唯一）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="89" />
+        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="89"/>
         <source>Township code field</source>
         <translation>乡镇代码字段</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="89" />
+        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="89"/>
         <source>Stored area field</source>
         <translation>已存面积字段</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="89" />
+        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="89"/>
         <source>Zone field</source>
         <translation>分区字段</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="108" />
+        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="108"/>
         <source>Errors</source>
         <translation>错误</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="108" />
+        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="108"/>
         <source>Warnings</source>
         <translation>警告</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="108" />
+        <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="108"/>
         <source>Infos</source>
         <translation>提示</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="28" />
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="28"/>
         <source>Export package for the water One Map (全国水利一张图)</source>
         <translation>导出全国水利一张图成果包</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="29" />
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="29"/>
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="30" />
+        <location filename="../soil_conservation_plugin/processing/alg_import_units.py" line="30"/>
         <source>Import and validate an official small-watershed (小流域) layer</source>
         <translation>导入并校验正式小流域图层</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="27" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="27"/>
         <source>Indicators per small watershed (小流域指标)</source>
         <translation>小流域指标计算</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="28" />
+        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="28"/>
         <source>Zoning (重点区域划定)</source>
         <translation>重点区域划定</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="148" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="148"/>
         <source>Soil loss by CSLE (中国土壤流失方程)</source>
         <translation>中国土壤流失方程(CSLE)土壤流失量</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="28" />
+        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="28"/>
         <source>Delineate small watersheds (小流域) from a DEM</source>
         <translation>基于 DEM 划分小流域</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="57" />
+        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="57"/>
         <source>Target minimum unit area (km²)</source>
         <translation>小流域目标最小面积（km²）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="57" />
+        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="57"/>
         <source>Maximum unit area (km²)</source>
         <translation>小流域最大面积（km²）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="57" />
+        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="57"/>
         <source>Merge edge units smaller than (km²)</source>
         <translation>合并小于此面积的边缘小流域（km²）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="57" />
+        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="57"/>
         <source>Stream initiation area (km²)</source>
         <translation>河道起始汇水面积（km²）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="27" />
+        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="27"/>
         <source>Zoning by rule file (重点预防区/重点治理区/严重/脆弱)</source>
         <translation>按规则文件划定（重点预防区/重点治理区/严重/脆弱）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="31" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="31"/>
         <source>No-reclamation steep slopes (禁止开垦陡坡地)</source>
         <translation>禁止开垦陡坡地划定</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="106" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="106"/>
         <source>County table (CSV)</source>
         <translation>分县统计表（CSV）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="106" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="106"/>
         <source>Township table (CSV)</source>
         <translation>分乡镇统计表（CSV）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="106" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="106"/>
         <source>Small-watershed table (CSV)</source>
         <translation>分小流域统计表（CSV）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="106" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="106"/>
         <source>Patch list 图斑清单 (CSV)</source>
         <translation>图斑清单（CSV）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="106" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="106"/>
         <source>Announcement workbook (XLSX)</source>
         <translation>公告统计工作簿（XLSX）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="106" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="106"/>
         <source>Run metadata (JSON)</source>
         <translation>运行元数据（JSON）</translation>
     </message>
@@ -1614,32 +1614,32 @@ Template: resources/layouts/county_announcement.qpt (A3 landscape) or your own .
 <context>
     <name>SoilConservationDock</name>
     <message>
-        <location filename="../soil_conservation_plugin/gui/dock.ui" line="6" />
+        <location filename="../soil_conservation_plugin/gui/dock.ui" line="6"/>
         <source>Soil conservation zoning</source>
         <translation>水土保持区划</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/dock.ui" line="66" />
+        <location filename="../soil_conservation_plugin/gui/dock.ui" line="66"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/dock.ui" line="18" />
+        <location filename="../soil_conservation_plugin/gui/dock.ui" line="18"/>
         <source>Results folder</source>
         <translation>成果文件夹</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/dock.ui" line="28" />
+        <location filename="../soil_conservation_plugin/gui/dock.ui" line="28"/>
         <source>Every run writes into its own sub-folder here.</source>
         <translation>每次运行都写入此处的独立子文件夹。</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/dock.ui" line="49" />
+        <location filename="../soil_conservation_plugin/gui/dock.ui" line="49"/>
         <source>Run all steps</source>
         <translation>运行全部步骤</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/dock.ui" line="52" />
+        <location filename="../soil_conservation_plugin/gui/dock.ui" line="52"/>
         <source>Units → slope → steep slopes → zoning → checks → export, the same chain as 'make demo'.</source>
         <translation>小流域 → 坡度 → 禁止开垦陡坡地 → 重点防治区 → 校核 → 导出，与 'make demo' 相同的流程。</translation>
     </message>
@@ -1647,52 +1647,52 @@ Template: resources/layouts/county_announcement.qpt (A3 landscape) or your own .
 <context>
     <name>SteepPage</name>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_steep.ui" line="9" />
+        <location filename="../soil_conservation_plugin/gui/page_steep.ui" line="9"/>
         <source>No-reclamation steep slopes (禁止开垦陡坡地)</source>
         <translation>禁止开垦陡坡地划定</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_steep.ui" line="18" />
+        <location filename="../soil_conservation_plugin/gui/page_steep.ui" line="18"/>
         <source>Slope threshold</source>
         <translation>坡度阈值</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_steep.ui" line="63" />
+        <location filename="../soil_conservation_plugin/gui/page_steep.ui" line="63"/>
         <source>Minimum patch</source>
         <translation>最小图斑面积</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_steep.ui" line="108" />
+        <location filename="../soil_conservation_plugin/gui/page_steep.ui" line="108"/>
         <source>Connectivity</source>
         <translation>连通方式</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_steep.ui" line="121" />
+        <location filename="../soil_conservation_plugin/gui/page_steep.ui" line="121"/>
         <source>Exclude from the patches:</source>
         <translation>从图斑中扣除：</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_steep.ui" line="131" />
+        <location filename="../soil_conservation_plugin/gui/page_steep.ui" line="131"/>
         <source>Construction land</source>
         <translation>建设用地</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_steep.ui" line="141" />
+        <location filename="../soil_conservation_plugin/gui/page_steep.ui" line="141"/>
         <source>Water bodies</source>
         <translation>水域</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_steep.ui" line="151" />
+        <location filename="../soil_conservation_plugin/gui/page_steep.ui" line="151"/>
         <source>Farmland (basic farmland)</source>
         <translation>耕地（永久基本农田）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_steep.ui" line="158" />
+        <location filename="../soil_conservation_plugin/gui/page_steep.ui" line="158"/>
         <source>Split patches by small watershed (小流域)</source>
         <translation>按小流域分割图斑</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_steep.ui" line="168" />
+        <location filename="../soil_conservation_plugin/gui/page_steep.ui" line="168"/>
         <source>Run</source>
         <translation>运行</translation>
     </message>
@@ -1700,122 +1700,122 @@ Template: resources/layouts/county_announcement.qpt (A3 landscape) or your own .
 <context>
     <name>SteepSlopeAlgorithm</name>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="69" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="69"/>
         <source>Auto: from the county codes (省 of the county)</source>
         <translation>自动：按县级行政区划代码（所属省）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="72" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="72"/>
         <source>National 全国 (水土保持法 第二十条, {v:g}°)</source>
         <translation>全国（水土保持法 第二十条，{v:g}°）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="77" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="77"/>
         <source>DEM (projected or geographic)</source>
         <translation>数字高程模型 DEM（投影或地理坐标）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="78" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="78"/>
         <source>County boundary (县界)</source>
         <translation>县界</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="79" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="79"/>
         <source>County code field</source>
         <translation>县代码字段</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="80" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="80"/>
         <source>County name field</source>
         <translation>县名称字段</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="81" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="81"/>
         <source>Townships (乡镇) (optional)</source>
         <translation>乡镇（可选）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="82" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="82"/>
         <source>Township code field</source>
         <translation>乡镇代码字段</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="83" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="83"/>
         <source>Township name field</source>
         <translation>乡镇名称字段</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="84" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="84"/>
         <source>Small watersheds (小流域, fields unit_code, unit_name) (optional)</source>
         <translation>小流域（字段 unit_code、unit_name）（可选）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="85" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="85"/>
         <source>Province rule for the default threshold</source>
         <translation>默认阈值采用的省级规定</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="86" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="86"/>
         <source>Slope threshold (°), blank = province rule</source>
         <translation>坡度阈值（°），留空 = 省级规定</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="89" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="89"/>
         <source>Minimum contiguous patch (ha), 0 = none (default 5 ha: a default, not a national rule)</source>
         <translation>最小连片图斑面积（ha），0 = 不设（默认 5 ha：默认值，非国家规定）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="92" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="92"/>
         <source>Pixel connectivity of patches</source>
         <translation>图斑像元连通方式</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="98" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="98"/>
         <source>Exclude: {l} (optional)</source>
         <translation>扣除：{l}（可选）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="99" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="99"/>
         <source>Erase {l}</source>
         <translation>扣除{l}</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="100" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="100"/>
         <source>Exclude: other polygon layers (optional)</source>
         <translation>扣除：其他面图层（可选）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="101" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="101"/>
         <source>Erase the other polygon layers</source>
         <translation>扣除其他面图层</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="102" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="102"/>
         <source>Steep-slope patches (图斑, GeoPackage)</source>
         <translation>陡坡地图斑（GeoPackage）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="103" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="103"/>
         <source>Folder for tables (default: beside the patch layer)</source>
         <translation>统计表文件夹（默认：与图斑图层同目录）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="115" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="115"/>
         <source>Number of patches</source>
         <translation>图斑数量</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="116" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="116"/>
         <source>Total area (ha)</source>
         <translation>总面积（ha）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="202" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="202"/>
         <source>DEM</source>
         <translation>数字高程模型(DEM)</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="122" />
+        <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="122"/>
         <source>Delineates the steep-slope land where reclamation for crops is forbidden (禁止开垦陡坡地, 水土保持法 第二十条), per county, split by 乡镇 (and 小流域 where a unit layer is given), with announcement tables.
 DEM: projected in metres or geographic (EPSG:4490/4326); slope is Horn's method in true ground units. A DEM without CRS or in Web Mercator is refused. NoData rule: a cell has a slope only when its whole 3×3 window is valid; cells on the NoData boundary and the raster edge are never steep (no slope is invented).
 County boundary (required) and its code field; township polygons (optional) with code and name fields; small watersheds (optional, fields unit_code/unit_name/county_code). Layers in another CRS are reprojected to the DEM's; invalid polygons are repaired and counted in the log.
@@ -1841,112 +1841,112 @@ DEM：以米为单位的投影坐标或地理坐标（EPSG:4490/4326）；坡度
 <context>
     <name>UnitIndicatorsAlgorithm</name>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="54" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="54"/>
         <source>Small watersheds (小流域, field unit_code)</source>
         <translation>小流域（字段 unit_code）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="55" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="55"/>
         <source>DEM (slope classes)</source>
         <translation>数字高程模型 DEM（坡度分级）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="56" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="56"/>
         <source>Steep-slope threshold (°)</source>
         <translation>陡坡地坡度阈值（°）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="58" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="58"/>
         <source>Soil erosion raster (土壤侵蚀)</source>
         <translation>土壤侵蚀栅格</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="59" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="59"/>
         <source>Erosion raster holds</source>
         <translation>土壤侵蚀栅格内容</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="59" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="59"/>
         <source>erosion modulus t/(km²·a)</source>
         <translation>土壤侵蚀模数 t/(km²·a)</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="59" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="59"/>
         <source>SL 190 class codes 1–6 (微度…剧烈)</source>
         <translation>SL 190 分级代码 1–6（微度…剧烈）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="61" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="61"/>
         <source>Land use raster (GB/T 21010 codes)</source>
         <translation>土地利用栅格（GB/T 21010 代码）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="62" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="62"/>
         <source>Land-use class mapping (JSON, optional)</source>
         <translation>土地利用类别对应关系（JSON，可选）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="63" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="63"/>
         <source>Vegetation cover FVC (0–1 or %)</source>
         <translation>植被覆盖度 FVC（0–1 或 %）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="64" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="64"/>
         <source>Ecological protection red line (生态保护红线)</source>
         <translation>生态保护红线</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="65" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="65"/>
         <source>Water-source protection zones (水源保护区)</source>
         <translation>水源保护区</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="66" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="66"/>
         <source>Nature reserves (自然保护区)</source>
         <translation>自然保护区</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="67" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="67"/>
         <source>Zonal method</source>
         <translation>分区统计方法</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="67" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="67"/>
         <source>auto</source>
         <translation>自动</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="67" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="67"/>
         <source>exact coverage fractions</source>
         <translation>精确覆盖比例</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="67" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="67"/>
         <source>label counting (cell centres)</source>
         <translation>标签计数（像元中心）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="69" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="69"/>
         <source>Unit raster of the watershed step (int32 labels + .codes.csv, optional)</source>
         <translation>小流域划分步骤输出的小流域栅格（int32 标签 + .codes.csv，可选）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="71" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="71"/>
         <source>Unit indicators GeoPackage (layer units)</source>
         <translation>小流域指标 GeoPackage（图层 units）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="72" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="72"/>
         <source>Run metadata</source>
         <translation>运行元数据</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="139" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="139"/>
         <source>Unit indicators</source>
         <translation>小流域指标</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="76" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="76"/>
         <source>Computes indicators for every small watershed (小流域) of a unit layer with a unique field unit_code.
 DEM: shares of slope classes ≤2, 2–6, 6–15, 15–25, &gt;25° (land-survey classes) and of steep slope at the threshold (default 20°: 吉林, 通化县 公告 2025 citing 《吉林省水土保持条例》 [V]; national 25°). Slope is Horn in ground units; shares are of the valid slope area.
 Erosion: a modulus raster t/(km²·a) is classed by SL 190-2007 (NE black-soil region: 微度 &lt;200, 轻度 200–2 500, 中度 2 500–5 000, 强烈 5 000–8 000, 极强烈 8 000–15 000, 剧烈 &gt;15 000; resources/rules/erosion_classes.json), or a ready class raster with codes 1–6. Gives area per class, 水土流失面积 (轻度 and above) and its share, the share of 中度 and above, and 水土保持率 = (unit area − 水土流失面积) / unit area. Negative moduli are refused.
@@ -1963,7 +1963,7 @@ DEM：坡度分级 ≤2、2–6、6–15、15–25、&gt;25°（国土调查分�
 小流域栅格（可选）：小流域划分步骤输出的 int32 标签栅格及其 &lt;name&gt;.codes.csv（label,unit_code）；与其网格一致的栅格将直接按这些标签计数。</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="97" />
+        <location filename="../soil_conservation_plugin/processing/alg_indicators.py" line="97"/>
         <source>Small watersheds</source>
         <translation>小流域</translation>
     </message>
@@ -1971,47 +1971,47 @@ DEM：坡度分级 ≤2、2–6、6–15、15–25、&gt;25°（国土调查分�
 <context>
     <name>UnitsPage</name>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_units.ui" line="9" />
+        <location filename="../soil_conservation_plugin/gui/page_units.ui" line="9"/>
         <source>Small watersheds (小流域)</source>
         <translation>小流域</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_units.ui" line="18" />
+        <location filename="../soil_conservation_plugin/gui/page_units.ui" line="18"/>
         <source>Delineate from the DEM</source>
         <translation>由 DEM 划分</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_units.ui" line="28" />
+        <location filename="../soil_conservation_plugin/gui/page_units.ui" line="28"/>
         <source>Target area, minimum</source>
         <translation>目标面积下限</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_units.ui" line="60" />
+        <location filename="../soil_conservation_plugin/gui/page_units.ui" line="60"/>
         <source>Target area, maximum</source>
         <translation>目标面积上限</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_units.ui" line="92" />
+        <location filename="../soil_conservation_plugin/gui/page_units.ui" line="92"/>
         <source>Import official units</source>
         <translation>导入官方小流域</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_units.ui" line="99" />
+        <location filename="../soil_conservation_plugin/gui/page_units.ui" line="99"/>
         <source>Unit layer</source>
         <translation>小流域图层</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_units.ui" line="112" />
+        <location filename="../soil_conservation_plugin/gui/page_units.ui" line="112"/>
         <source>Unit code field</source>
         <translation>小流域代码字段</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_units.ui" line="125" />
+        <location filename="../soil_conservation_plugin/gui/page_units.ui" line="125"/>
         <source>Unit name field</source>
         <translation>小流域名称字段</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_units.ui" line="151" />
+        <location filename="../soil_conservation_plugin/gui/page_units.ui" line="151"/>
         <source>Run</source>
         <translation>运行</translation>
     </message>
@@ -2019,72 +2019,72 @@ DEM：坡度分级 ≤2、2–6、6–15、15–25、&gt;25°（国土调查分�
 <context>
     <name>ZoningAlgorithm</name>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="46" />
-        <source>Unit indicators (from 'Indicators per small watershed')</source>
+        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="46"/>
+        <source>Unit indicators (from &apos;Indicators per small watershed&apos;)</source>
         <translation>小流域指标（来自 'Indicators per small watershed' 小流域指标计算）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="48" />
+        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="48"/>
         <source>Shipped rule file</source>
         <translation>插件自带规则文件</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="48" />
+        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="48"/>
         <source>吉林 Jilin (defaults)</source>
         <translation>吉林（默认值）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="48" />
+        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="48"/>
         <source>全国 national defaults</source>
         <translation>全国默认值</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="50" />
+        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="50"/>
         <source>Own rule file (JSON/YAML; overrides the shipped one)</source>
         <translation>自定义规则文件（JSON/YAML；覆盖插件自带的规则文件）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="52" />
+        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="52"/>
         <source>Restrict zone type to listed counties</source>
         <translation>将分区类型限定于所列县(市、区)</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="52" />
+        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="52"/>
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="55" />
+        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="55"/>
         <source>Counties (codes or names, comma separated)</source>
         <translation>县(市、区)（代码或名称，逗号分隔）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="56" />
+        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="56"/>
         <source>Zoning GeoPackage (layers units, zones)</source>
         <translation>分区 GeoPackage（图层 units、zones）</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="57" />
+        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="57"/>
         <source>Per-county summary</source>
         <translation>分县汇总</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="58" />
+        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="58"/>
         <source>Run metadata</source>
         <translation>运行元数据</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="121" />
+        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="121"/>
         <source>Zoned units</source>
         <translation>已划定分区的小流域</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="121" />
+        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="121"/>
         <source>Zones per county</source>
         <translation>各县分区</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="63" />
+        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="63"/>
         <source>Assigns each small watershed to 水土流失重点预防区 / 重点治理区 (水土保持法 第十二条) and to 水土流失严重 / 生态脆弱区域 (第十八条) by a rule file: per zone type one base indicator and N regional indicators (indicator, operator, threshold, source), combined by any-one-hit or all-of ('1 + N', 长汀 practice [V]); a precedence settles units meeting two exclusive types (default: 治理 before 预防).
 The official thresholds were NOT FOUND: every threshold of the shipped files (resources/rules/zoning_jilin.json, zoning_national.json) is a default, not the standard. Copy a file, edit it, and give it as 'Own rule file'; it is checked against resources/rules/zoning_schema.json, and unknown indicators or thresholds out of range are refused.
 County restriction: limit one zone type to the units of listed counties (e.g. the counties of 长白山 国家级重点预防区, a list you supply: it was not found).
@@ -2097,12 +2097,12 @@ Outputs: GeoPackage layer 'units' with every indicator, zone_&lt;type&gt; 0/1, z
 输出：GeoPackage 图层 'units'，包含全部指标、zone_&lt;type&gt; 0/1、zones、zone_main、fired（可读的判定记录）、zone_audit（JSON：满足的指标及其数值、阈值和来源、缺失值、排除项）和 rules_version；图层 'zones'，按县和分区类型融合，含椭球面积；分县 CSV（带 BOM 的 UTF-8）；引用规则文件及其版本的运行元数据 JSON。</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="95" />
+        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="95"/>
         <source>Unit indicators</source>
         <translation>小流域指标</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="89" />
+        <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="89"/>
         <source>Counties</source>
         <translation>县(市、区)</translation>
     </message>
@@ -2110,32 +2110,32 @@ Outputs: GeoPackage layer 'units' with every indicator, zone_&lt;type&gt; 0/1, z
 <context>
     <name>ZoningPage</name>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_zoning.ui" line="9" />
+        <location filename="../soil_conservation_plugin/gui/page_zoning.ui" line="9"/>
         <source>Key prevention / treatment, severe / fragile areas</source>
         <translation>重点预防区/重点治理区，水土流失严重区域/生态脆弱区域</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_zoning.ui" line="18" />
+        <location filename="../soil_conservation_plugin/gui/page_zoning.ui" line="18"/>
         <source>Rule file</source>
         <translation>规则文件</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_zoning.ui" line="46" />
+        <location filename="../soil_conservation_plugin/gui/page_zoning.ui" line="46"/>
         <source>Edit a copy…</source>
         <translation>编辑副本…</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_zoning.ui" line="49" />
+        <location filename="../soil_conservation_plugin/gui/page_zoning.ui" line="49"/>
         <source>Copies the rule file into the results folder and opens it for editing.</source>
         <translation>将规则文件复制到成果文件夹并打开编辑。</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_zoning.ui" line="56" />
+        <location filename="../soil_conservation_plugin/gui/page_zoning.ui" line="56"/>
         <source>Run</source>
         <translation>运行</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/gui/page_zoning.ui" line="68" />
+        <location filename="../soil_conservation_plugin/gui/page_zoning.ui" line="68"/>
         <source>Indicators that fired, per small watershed:</source>
         <translation>各小流域满足的指标：</translation>
     </message>
