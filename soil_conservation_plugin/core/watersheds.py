@@ -297,18 +297,19 @@ def delineate(
     feedback.progress(5)
     feedback.check()
 
-    # 1. conditioning + D8: pyflwdir's fill tile by tile on worker threads (watershed_fill);
-    # this thread meanwhile computes the cell areas the cuts need
+    # 1. conditioning + D8: pyflwdir's fill tile by tile on worker threads (watershed_fill),
+    # which report progress and cancel through this thread; the cell areas the cuts need
+    # are computed meanwhile
     from concurrent.futures import ThreadPoolExecutor
 
     t = time.perf_counter()
     dx, dy = dem.spacing(np.arange(nrow))
     with ThreadPoolExecutor(1) as pool:
-        conditioned = pool.submit(fill_and_d8, z, dx, dy, SubFeedback(feedback, 5, 40))
+        areas = pool.submit(lambda: np.ascontiguousarray(cell_areas_km2(dem), dtype=np.float32).ravel())
         try:
-            cell = np.ascontiguousarray(cell_areas_km2(dem), dtype=np.float32).ravel()
+            d8 = fill_and_d8(z, dx, dy, SubFeedback(feedback, 5, 40))
         finally:
-            d8 = conditioned.result()
+            cell = areas.result()
     del z
     ds = K.d8_to_ds(d8)  # as pyflwdir's idxs_ds; the merges below re-route it in place
     del d8
