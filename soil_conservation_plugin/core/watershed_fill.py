@@ -9,8 +9,9 @@ models on desktops or clusters", Computers & Geosciences 96):
    cell gets the exact level of its flood path inside the tile and the label of
    the edge cell (root) it was flooded from.
 2. A small graph joins the labels: two labels touching inside a tile, or across a
-   tile border, are linked at the higher of the two touching levels; the roots on
-   the edge of the DEM's valid data link to the outside at their own elevation.
+   tile border, are linked at the higher of the two touching levels; a label with
+   cells on the edge of the DEM's valid data (grid border or next to no data) links
+   to the outside at the lowest level of those cells.
    A priority flood on this graph gives each label the lowest level at which its
    water reaches the outside (its spill level).
 3. Each cell's filled level is max(its level inside the tile, its label's spill
@@ -56,34 +57,14 @@ def tile_breaks(n: int, size: int = TILE) -> np.ndarray:
 
 
 @numba.njit(nogil=True, cache=True)
-def _fill_tile(zt):  # pragma: no cover - compiled
-    """Priority flood of one tile (edge outlets); returns (exact levels, flood D8, root label, root cells).
+def _down_flood_tree(zr, dr, ncol, zf, lab):  # pragma: no cover - compiled
+    """From the labelled cells (lab ≥ 0) outwards along the flood's D8 tree: every other
+    valid cell takes zf = max(zr, zf of its flood parent) and its parent's label.
 
-    Roots are the cells the flood starts from and never reaches from a neighbour
-    (D8 code 0), numbered in raster order. Levels are exact: max(z, level of the
-    flood parent), along the flood's D8 tree.
+    Each unlabelled path is walked to the first labelled cell, then filled in on the
+    way back, so every cell is visited at most twice. ``zf`` may be ``zr`` (in place).
     """
-    _, d8 = _fill_depressions(zt, "edge", None, np.nan, -1.0, None, 8)
-    nrow, ncol = zt.shape
-    n = nrow * ncol
-    zr = zt.ravel()
-    dr = d8.ravel()
-    zf = np.empty(n, dtype=zr.dtype)
-    lab = np.full(n, -1, dtype=np.int32)
-    nroots = 0
-    for i in range(n):
-        if dr[i] == 0:
-            nroots += 1
-    roots = np.empty(nroots, dtype=np.int64)
-    k = 0
-    for i in range(n):
-        if dr[i] == 0:
-            lab[i] = k
-            zf[i] = zr[i]
-            roots[k] = i
-            k += 1
-        elif dr[i] == K.D8_NODATA:
-            zf[i] = np.nan
+    n = zr.size
     stack = np.empty(1024, dtype=np.int64)
     for i in range(n):
         if lab[i] >= 0 or dr[i] == K.D8_NODATA:
@@ -106,7 +87,31 @@ def _fill_tile(zt):  # pragma: no cover - compiled
             p = (y // ncol + K._CODE_DR[code]) * ncol + y % ncol + K._CODE_DC[code]
             zf[y] = max(zr[y], zf[p])
             lab[y] = lab[p]
-    return zf.reshape(nrow, ncol), d8, lab.reshape(nrow, ncol), roots
+
+
+@numba.njit(nogil=True, cache=True)
+def _fill_tile(zt):  # pragma: no cover - compiled
+    """Priority flood of one tile (edge outlets); returns (exact levels, flood D8, root label, number of roots).
+
+    Roots are the cells the flood starts from and never reaches from a neighbour
+    (D8 code 0), numbered in raster order. Levels are exact: max(z, level of the
+    flood parent), along the flood's D8 tree (pyflwdir's own float32 sums can land an
+    ulp off, which would make filled flats not quite flat).
+    """
+    _, d8 = _fill_depressions(zt, "edge", None, np.nan, -1.0, None, 8)
+    nrow, ncol = zt.shape
+    zr = zt.ravel()
+    dr = d8.ravel()
+    zf = np.full(zr.size, np.nan, dtype=zr.dtype)
+    lab = np.full(zr.size, -1, dtype=np.int32)
+    k = 0
+    for i in range(zr.size):
+        if dr[i] == 0:
+            lab[i] = k
+            zf[i] = zr[i]
+            k += 1
+    _down_flood_tree(zr, dr, ncol, zf, lab)
+    return zf.reshape(nrow, ncol), d8, lab.reshape(nrow, ncol), k
 
 
 @numba.njit(nogil=True, cache=True)
@@ -179,43 +184,18 @@ def _outlet_levels(nan_halo, zf, lab, nroots):  # pragma: no cover - compiled
 
 @numba.njit(nogil=True, cache=True)
 def _raise_tile(zf, d8, level, base):  # pragma: no cover - compiled
-    """Final levels of one tile in place: roots take their spill level, every other cell
-    max(its tile level, its flood parent's final level)."""
-    nrow, ncol = zf.shape
-    n = nrow * ncol
+    """Final levels of one tile in place: roots take max(own level, spill level), every
+    other cell max(its tile level, its flood parent's final level)."""
     zr = zf.ravel()
     dr = d8.ravel()
-    done = np.zeros(n, dtype=np.bool_)
+    lab = np.full(zr.size, -1, dtype=np.int32)
     k = 0
-    for i in range(n):
+    for i in range(zr.size):
         if dr[i] == 0:
             zr[i] = max(zr[i], level[base + k])
-            done[i] = True
+            lab[i] = k
             k += 1
-        elif dr[i] == K.D8_NODATA:
-            done[i] = True
-    stack = np.empty(1024, dtype=np.int64)
-    for i in range(n):
-        if done[i]:
-            continue
-        m = 0
-        x = i
-        while not done[x]:
-            if m == stack.size:
-                grown = np.empty(2 * m, dtype=np.int64)
-                grown[:m] = stack
-                stack = grown
-            stack[m] = x
-            m += 1
-            code = dr[x]
-            x = (x // ncol + K._CODE_DR[code]) * ncol + x % ncol + K._CODE_DC[code]
-        while m > 0:
-            m -= 1
-            y = stack[m]
-            code = dr[y]
-            p = (y // ncol + K._CODE_DR[code]) * ncol + y % ncol + K._CODE_DC[code]
-            zr[y] = max(zr[y], zr[p])
-            done[y] = True
+    _down_flood_tree(zr, dr, zf.shape[1], zr, lab)
 
 
 @numba.njit(cache=True)
@@ -345,13 +325,13 @@ def fill_and_d8(z: np.ndarray, dx, dy, feedback: Feedback | None = None, tile: i
         nan_halo = np.ones((r1 - r0 + 2, c1 - c0 + 2), dtype=np.bool_)
         R0, R1, C0, C1 = max(r0 - 1, 0), min(r1 + 1, nrow), max(c0 - 1, 0), min(c1 + 1, ncol)
         nan_halo[R0 - r0 + 1:R1 - r0 + 1, C0 - c0 + 1:C1 - c0 + 1] = np.isnan(z[R0:R1, C0:C1])
-        zf, fd8, lab, roots = _fill_tile(np.ascontiguousarray(z[w]))
-        out_level = _outlet_levels(nan_halo, zf, lab, roots.size)
+        zf, fd8, lab, nroots = _fill_tile(np.ascontiguousarray(z[w]))
+        out_level = _outlet_levels(nan_halo, zf, lab, nroots)
         del nan_halo
         z[w] = zf
         d8[w] = fd8
         edges = {"top": lab[0].copy(), "bottom": lab[-1].copy(), "left": lab[:, 0].copy(), "right": lab[:, -1].copy()}
-        return _tile_links(zf, lab, 0), edges, roots.size, out_level
+        return _tile_links(zf, lab, 0), edges, nroots, out_level
 
     # 1. tiles
     nroots = np.zeros(len(tiles), dtype=np.int64)

@@ -11,7 +11,6 @@ import math
 
 import numba
 import numpy as np
-from pyflwdir.dem import fill_depressions as _fill_depressions
 
 # D8 offsets in a fixed order (determinism) and pyflwdir's D8 codes for them
 _DR = np.array([-1, -1, -1, 0, 0, 1, 1, 1], dtype=np.int64)
@@ -24,57 +23,6 @@ _CODE_DC = np.zeros(256, dtype=np.int64)
 for _k in range(8):
     _CODE_DR[_D8[_k]] = _DR[_k]
     _CODE_DC[_D8[_k]] = _DC[_k]
-
-
-@numba.njit(nogil=True, cache=True)
-def fill_d8(z):  # pragma: no cover - compiled
-    """pyflwdir's priority-flood fill (outlets at the edge of the valid data, NaN = no data)
-    and its flood D8, run without holding the GIL so other work can overlap it."""
-    return _fill_depressions(z, "edge", None, np.nan, -1.0, None, 8)
-
-
-@numba.njit(cache=True)
-def flood_levels(z, d8):  # pragma: no cover - compiled
-    """Exact priority-flood levels: zf = max(z, zf of the flood parent), along the flood's D8 tree.
-
-    pyflwdir returns z + (spill − z) computed in float32, which can land one ulp below
-    the spill level. Inside a filled flat such ulps drift along the flood path, and a
-    steepest-descent step down one ulp against the flood direction closes a cycle.
-    Exact levels make filled flats exactly flat, so flats keep the flood direction.
-    """
-    nrow, ncol = z.shape
-    zr = z.ravel()
-    dr = d8.ravel()
-    n = zr.size
-    zf = np.empty(n, dtype=zr.dtype)
-    done = np.zeros(n, dtype=np.bool_)
-    stack = np.empty(1024, dtype=np.int64)
-    for i in range(n):
-        if done[i]:
-            continue
-        m = 0
-        x = i
-        while not done[x]:
-            code = dr[x]
-            if code == 0 or code == D8_NODATA:  # flood root (edge outlet) or no data
-                zf[x] = zr[x]
-                done[x] = True
-                break
-            if m == stack.size:
-                grown = np.empty(2 * m, dtype=np.int64)
-                grown[:m] = stack
-                stack = grown
-            stack[m] = x
-            m += 1
-            x = (x // ncol + _CODE_DR[code]) * ncol + x % ncol + _CODE_DC[code]
-        while m > 0:
-            m -= 1
-            y = stack[m]
-            code = dr[y]
-            p = (y // ncol + _CODE_DR[code]) * ncol + y % ncol + _CODE_DC[code]
-            zf[y] = max(zr[y], zf[p])
-            done[y] = True
-    return zf.reshape(nrow, ncol)
 
 
 @numba.njit(nogil=True, cache=True)
@@ -349,11 +297,9 @@ def steepest_d8(zf, d8, dx, dy, flat):  # pragma: no cover - compiled
     """D8 of steepest descent (drop / ground distance) on the filled DEM, in place.
 
     Cells with no strictly lower neighbour (flats, filled depressions, edge cells at a
-    low point) keep the priority-flood direction, which leads across the flat to its
-    spill point. With exact flood levels (``flood_levels``) steepest steps strictly
-    descend and flood steps go to a cell reached earlier at the same or a lower level,
-    so no cycle can form. Ties go to the first neighbour in the fixed D8 order.
-    Cells without a strictly lower neighbour are marked in ``flat`` (see ``route_flats``).
+    low point) keep their code and are marked in ``flat``; ``route_flats`` directs them
+    (see ``watershed_fill.fill_and_d8``). Steepest steps strictly descend, so they
+    cannot close a cycle. Ties go to the first neighbour in the fixed D8 order.
     """
     nrow, ncol = zf.shape
     for r in numba.prange(nrow):
