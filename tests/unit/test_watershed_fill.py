@@ -155,7 +155,14 @@ def test_cancel_stops_the_fill():
         F.fill_and_d8(z, np.full(200, 30.0), np.full(200, 30.0), CancelAfterFirstTile(), tile=50)
 
 
-@pytest.mark.parametrize("name,file,window", [("dem_ne_china_90m", "dem.tif", None), ("dem_texas_3arcsec", "dem.tif", (0, 0, 900, 900))])
+@pytest.mark.parametrize(
+    "name,file,window",
+    [
+        ("dem_ne_china_90m", "dem.tif", None),
+        ("dem_texas_3arcsec", "dem.tif", (0, 0, 900, 900)),  # flat: many filled flats span tiles
+        ("dem_rhine_30arcsec", "rhine_elv0.tif", None),  # half no data: outlets along a ragged edge in many tiles
+    ],
+)
 def test_real_dems_tiled_equals_single_tile(shared_data, name, file, window):
     path = shared_file(shared_data, name, file)
     with rasterio.open(path) as src:
