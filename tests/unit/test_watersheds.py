@@ -430,3 +430,21 @@ def test_fill_levels_are_exact_and_d8_has_no_cycles(tmp_path):
     flw = pyflwdir.from_array(W.K.ds_to_d8(res.ds, res.shape[1]).reshape(res.shape), ftype="d8", check_ftype=False)
     assert flw.idxs_seq.size == z.size
     assert (res.units > 0).all()
+
+
+def test_a_dem_too_large_for_the_memory_is_refused_before_work(tmp_path):
+    # 200 000 × 200 000 cells: a sparse BigTIFF of a few kB on disk, > 1 TB of working memory
+    path = tmp_path / "huge.tif"
+    n = 200_000
+    with rasterio.open(path, "w", driver="GTiff", width=n, height=n, count=1, dtype="float32", crs="EPSG:32651",
+                       transform=from_origin(400000, 5000000, 30, 30), nodata=-9999, tiled=True, compress="DEFLATE",
+                       BIGTIFF="YES", SPARSE_OK=True):
+        pass
+    assert path.stat().st_size < 10_000_000
+    with pytest.raises(InputError) as err:
+        W.delineate(path, layer="DEM")
+    need_gb = f"{n * n * W.BYTES_PER_CELL / 2**30:.1f} GB"
+    e = err.value
+    assert e.layer == "DEM"
+    assert f"{n}×{n}" in e.zh and need_gb in e.zh and "内存" in e.zh
+    assert f"{n}×{n}" in e.en and need_gb in e.en and "memory" in e.en
