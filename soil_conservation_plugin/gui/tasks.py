@@ -69,8 +69,12 @@ class AlgorithmRun(Run):
         if self.algorithm is None:
             raise KeyError(algorithm_id)
         self.parameters = parameters
+        # No project in the context: parameters are file sources, and the worker must not resolve
+        # them to the project's layers (QGIS objects of the main thread; reading them from the
+        # task's thread while the main thread works on them crashed QGIS). The worker opens its
+        # own copies; the project's datum transformations still apply.
         self.context = QgsProcessingContext()
-        self.context.setProject(QgsProject.instance())
+        self.context.setTransformContext(QgsProject.instance().transformContext())
         self.feedback = CapturingFeedback()
         self.errors = self.feedback.errors
         self.feedback.progressChanged.connect(self.progressChanged.emit)
