@@ -397,7 +397,7 @@ Outputs: the issues GeoPackage (layer 'issues'; review decisions in table 'revie
 <context>
     <name>DelineateWatershedsAlgorithm</name>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="127"/>
+        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="128"/>
         <source>DEM</source>
         <translation>数字高程模型(DEM)</translation>
     </message>
@@ -442,12 +442,12 @@ Outputs: the issues GeoPackage (layer 'issues'; review decisions in table 'revie
         <translation>运行元数据</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="150"/>
+        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="151"/>
         <source>Small watersheds (小流域)</source>
         <translation>小流域</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="151"/>
+        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="152"/>
         <source>Outlets</source>
         <translation>出口点</translation>
     </message>
@@ -457,7 +457,7 @@ Outputs: the issues GeoPackage (layer 'issues'; review decisions in table 'revie
         <translation>小流域数量</translation>
     </message>
     <message>
-        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="112"/>
+        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="113"/>
         <source>County polygons</source>
         <translation>县界面图层</translation>
     </message>
@@ -466,7 +466,7 @@ Outputs: the issues GeoPackage (layer 'issues'; review decisions in table 'revie
         <source>Delineates small watersheds (小流域) on a DEM and writes the unit layer the zoning steps use.
 Conditioning: pyflwdir fills every depression (priority flood, Wang &amp; Liu 2006) with outlets on the edge of the valid data, tile by tile (256 × 256 cells) on all cores; the tiles are joined exactly (Barnes 2016), so the filled levels equal a whole-DEM fill and a large DEM needs only a tile's working memory for it. D8 is the steepest descent over ground distances on the filled DEM. Upstream areas are true ground km²: on a geographic DEM each cell's area is its exact area on the ellipsoid.
 Flat areas: a flat (or a filled depression) has no slope, so each flat cell drains along the shortest cell path across the flat to where it leaves it (its spill point or a lower edge), straight steps before diagonal ones, as GRASS r.watershed does; a flat stretch of the DEM's edge drains out at its first cell. Divides drawn inside plains are therefore not hydrological facts: treat units in flat land as areal divisions. Isolated hills (孤丘) in plains get no divide of their own; they stay inside a unit.
-Units: cut at confluences where two streams (upstream area ≥ the stream initiation area) each already drain at least the target minimum; a unit that would exceed the maximum is closed at its largest inflow; flow crossing a county line always starts a new unit (小流域亚单元). Units below the minimum join their downstream unit when the sum stays within the maximum. Units smaller than the merge threshold that drain out of the region or into another county join a neighbour in their county: their flow path is reversed into it, and that changed D8 is the one written.
+Units: cut at confluences where two streams (upstream area ≥ the stream initiation area) each already drain at least the target minimum; a unit that would exceed the maximum is closed at its largest inflow; flow crossing a county line always starts a new unit (小流域亚单元). Units below the minimum join their downstream unit when the sum stays within the maximum. Units smaller than the merge threshold that drain out of the region or into another county join a neighbour in their county: their flow path is reversed into it, and that changed D8 is the one written. A small unit stays as it is where every such join would exceed the maximum (the area distribution in the log shows it).
 Defaults (from resources/rules/unit_coding.json): maximum 50 km² ('一般不超过50 km²' [S]); target minimum 30 km², merge threshold 10 km², stream initiation 1 km² are defaults, not SL 653 (NOT FOUND).
 Codes: county code + drainage tree number + Pfafstetter-like basin number, from a template in the rules file: a default, not the SL 653 structure (unknown).
 County polygons (optional): units are split along county lines and clipped to them; without a county layer the region is the DEM's valid area.
@@ -474,7 +474,7 @@ Outputs: GeoPackage with layers 'units' (unit_code, unit_name, down_code, up_cod
         <translation>基于 DEM 划分小流域，并写出分区各步骤使用的小流域图层。
 地形预处理：pyflwdir 填平所有洼地（优先淹没法，Wang &amp; Liu 2006），出口位于有效数据边缘；按 256 × 256 像元分块在所有 CPU 核上并行计算，各块按 Barnes 2016 的方法精确拼接，因此填洼高程与整幅 DEM 一次填洼完全相同，大范围 DEM 填洼只需一个分块的工作内存。D8 流向为填洼后 DEM 上按地面距离计算的最陡下降方向。上游汇水面积为真实地面面积（km²）：地理坐标 DEM 上每个像元的面积取其在椭球面上的精确面积。
 平坦区域：平地（或填平的洼地）没有坡度，因此每个平地像元沿穿越该平地的最短像元路径流向其流出处（溢出点或更低的边缘），与 GRASS r.watershed 相同，先走正向步、后走对角步；DEM 边缘上的一段平地从其第一个像元流出。因此在平原内划出的分水线并非水文事实：平地中的小流域应视为面积划分单元。平原中的孤丘不单独形成分水线，仍位于某个小流域内。
-小流域：在两条河道（上游汇水面积 ≥ 河道起始汇水面积）各自已至少达到目标最小面积的汇流点处切分；将超过最大面积的小流域在其最大入流处截断；跨越县界的水流总是开始一个新单元（小流域亚单元）。小于最小面积的小流域在合计面积不超过最大面积时并入其下游小流域。小于合并阈值、且流出区域或流入其他县的小流域并入本县相邻的小流域：其流路反向流入该小流域，写出的 D8 即为修改后的流向。
+小流域：在两条河道（上游汇水面积 ≥ 河道起始汇水面积）各自已至少达到目标最小面积的汇流点处切分；将超过最大面积的小流域在其最大入流处截断；跨越县界的水流总是开始一个新单元（小流域亚单元）。小于最小面积的小流域在合计面积不超过最大面积时并入其下游小流域。小于合并阈值、且流出区域或流入其他县的小流域并入本县相邻的小流域：其流路反向流入该小流域，写出的 D8 即为修改后的流向。若每种合并都会超过最大面积，该小流域保持不变（日志中的面积分布会显示它）。
 默认值（取自 resources/rules/unit_coding.json）：最大 50 km²（'一般不超过50 km²' [S]）；目标最小面积 30 km²、合并阈值 10 km²、河道起始汇水面积 1 km² 为默认值，非 SL 653 规定（未找到(NOT FOUND)）。
 编码：县代码 + 水系树编号 + 类 Pfafstetter 流域编号，按规则文件中的模板生成：为默认值，非 SL 653 规定的编码结构（未知）。
 县界面图层（可选）：小流域沿县界分割并裁剪到县界内；无县界图层时，区域为 DEM 的有效数据范围。
