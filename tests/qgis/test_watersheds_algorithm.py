@@ -108,3 +108,20 @@ def test_bad_area_range_is_a_bilingual_error(plugin, tmp_path):
              "RASTER": str(tmp_path / "u.tif"), "METADATA": str(tmp_path / "m.json")},
         )
     assert "面积范围无效" in str(err.value) and "invalid area range" in str(err.value)
+
+
+def test_a_dem_too_large_for_the_memory_is_a_bilingual_error_before_work(plugin, tmp_path):
+    # 200 000 × 200 000 cells in a sparse BigTIFF of a few kB: > 1 TB of working memory
+    dem = tmp_path / "huge.tif"
+    with rasterio.open(dem, "w", driver="GTiff", width=200_000, height=200_000, count=1, dtype="float32", crs="EPSG:4530",
+                       transform=from_origin(42_500_000, 4_900_000, 30, 30), nodata=-9999, tiled=True, compress="DEFLATE",
+                       BIGTIFF="YES", SPARSE_OK=True):
+        pass
+    with pytest.raises(QgsProcessingException) as err:
+        run_alg(
+            "watersheds",
+            {"INPUT": str(dem), "OUTPUT": str(tmp_path / "u.gpkg"), "TOPOLOGY": str(tmp_path / "t.csv"), "RASTER": str(tmp_path / "u.tif"),
+             "METADATA": str(tmp_path / "m.json")},
+        )
+    assert "内存" in str(err.value) and "memory" in str(err.value) and "200000×200000" in str(err.value)
+    assert not (tmp_path / "u.gpkg").exists() and not (tmp_path / "u.tif").exists()
