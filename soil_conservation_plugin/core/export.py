@@ -34,7 +34,7 @@ from shapely.ops import transform as shapely_transform
 
 from .errors import InputError
 from .feedback import Feedback, SubFeedback
-from .io import atomic_path
+from .io import atomic_path, staged_path
 from .metadata_xml import build_metadata_xml
 from .schema import FieldSpec, LayerSpec, Schema, ValueProblem, coerce, load_schema, zone_codes
 
@@ -129,7 +129,7 @@ class ExportResult:
 def manifest_summary(package, zip_path=None) -> str:
     """Path and manifest summary of a package (what `make demo` prints)."""
     package = Path(package)
-    manifest = json.loads((package / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads((staged_path(package) / "manifest.json").read_text(encoding="utf-8"))  # before the run commits too
     schema = manifest["schema"]
     lines = [f"package: {package}",
              f"  schema {schema['id']} {schema['version']} ({'default, not the official standard' if schema.get('default') else 'official'}), "
@@ -1013,7 +1013,7 @@ def export_package(target, sources: dict, *, options: ExportOptions | None = Non
         "repair": options.repair, "partial": options.partial, "zip": options.zip, **options.parameters,
     }
     zip_ctx = atomic_path(zip_path) if zip_path else _null_ctx()
-    with zip_ctx as tmp_zip, atomic_path(target) as tmp:
+    with zip_ctx as tmp_zip, atomic_path(target, folder=True) as tmp:
         tmp.mkdir(parents=True)
         data_dir = tmp / "data"
         data_dir.mkdir()

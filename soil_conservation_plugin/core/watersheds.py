@@ -30,6 +30,8 @@ memory available is refused before any work, with the size it needs.
 """
 from __future__ import annotations
 
+import contextvars
+
 import csv
 import math
 import os
@@ -805,7 +807,8 @@ def write_outputs(res: Delineation, gpkg, topology_csv=None, raster=None, d8_ras
 
     written = {}
     with ThreadPoolExecutor(1) as pool:
-        rasters = pool.submit(_write_rasters, res, raster, d8_raster)
+        # in the caller's context, so the rasters join the run's output set
+        rasters = pool.submit(contextvars.copy_context().run, _write_rasters, res, raster, d8_raster)
         try:
             gpkg = Path(gpkg)
             with atomic_path(gpkg) as tmp:

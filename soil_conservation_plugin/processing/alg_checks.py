@@ -11,7 +11,6 @@ from qgis.core import (
     QgsMapSettings,
     QgsProcessing,
     QgsProcessingContext,
-    QgsProcessingException,
     QgsProcessingOutputNumber,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
@@ -28,7 +27,7 @@ from qgis.PyQt.QtGui import QColor, QImage, QPainter
 
 from ..core.check_io import read_vector
 from ..core.checks import CheckOptions, load_rules, rules_citation, run_checks, worst_issues, write_summary_csv
-from ..core.errors import InputError
+from ..core.errors import ChecksFailed, InputError
 from ..core.feedback import SubFeedback
 from ..core.io import write_json
 from ..core.metadata import run_metadata
@@ -212,9 +211,7 @@ class ChecksAlgorithm(AlgorithmBase):
             details.setPostProcessor(StylePostProcessor.create(resources_path("styles", "check_issues.qml"), name))
             context.addLayerToLoadOnCompletion(f"{gpkg}|layername={ISSUES_LAYER}", details)
         if self.parameterAsBool(parameters, self.FAIL_ON_ERROR, context) and counts["error"] > 0:
-            raise QgsProcessingException(
-                f"发现 {counts['error']} 个错误(见 {report}) / {counts['error']} errors found (see {report})"
-            )
+            raise ChecksFailed(label, f"发现 {counts['error']} 个错误(见 {report})", f"{counts['error']} errors found (see {report})")
         return {self.OUTPUT: gpkg, self.SUMMARY: summary, self.REPORT: report,
                 self.ERRORS: counts["error"], self.WARNINGS: counts["warning"], self.INFOS: counts["info"]}
 

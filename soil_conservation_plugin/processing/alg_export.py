@@ -28,6 +28,7 @@ class ExportAlgorithm(AlgorithmBase):
     DISPLAY = QT_TRANSLATE_NOOP("SoilConservation", "Export package for the water One Map (全国水利一张图)")
     GROUP = QT_TRANSLATE_NOOP("SoilConservation", "Export")
     GROUP_ID = "export"
+    FOLDER_OUTPUTS = ("OUTPUT",)
 
     STEEP = "STEEP_PATCHES"
     UNITS = "UNITS"

@@ -15,7 +15,7 @@ from qgis.core import (
 )
 
 from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
-from ..core.errors import InputError
+from ..core.errors import ChecksFailed, InputError
 from ..core.io import write_json
 from ..core.metadata import run_metadata
 from ..core.paths import resources_path
@@ -138,7 +138,7 @@ class ImportUnitsAlgorithm(AlgorithmBase):
             if written["issues"]:
                 context.addLayerToLoadOnCompletion(written["issues"], QgsProcessingContext.LayerDetails(self.tr("Validation issues"), context.project(), self.ISSUES))
         if self.parameterAsBool(parameters, self.STRICT, context) and res.n_errors:
-            raise InputError(
+            raise ChecksFailed(
                 self.tr("Official small-watershed layer"),
                 f"校验发现 {res.n_errors} 个错误，见报告 {report}",
                 f"validation found {res.n_errors} errors; see the report {report}",
