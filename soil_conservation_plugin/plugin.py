@@ -32,7 +32,7 @@ class SoilConservationPlugin:
             return
         self.missing = missing_packages()
         if self.missing:
-            QgsMessageLog.logMessage(missing_message(self.missing), LOG_TAG, Qgis.Critical)
+            QgsMessageLog.logMessage(missing_message(self.missing), LOG_TAG, Qgis.MessageLevel.Critical)
             return
         from .processing.provider import SoilConservationProvider
 
@@ -42,7 +42,7 @@ class SoilConservationPlugin:
         if QgsApplication.processingRegistry().addProvider(provider):
             self.provider = provider
         else:
-            QgsMessageLog.logMessage("Processing provider already registered", LOG_TAG, Qgis.Warning)
+            QgsMessageLog.logMessage("Processing provider already registered", LOG_TAG, Qgis.MessageLevel.Warning)
 
     # --- GUI -------------------------------------------------------------
     def menu_name(self) -> str:
@@ -58,13 +58,13 @@ class SoilConservationPlugin:
         self.iface.addPluginToMenu(self.menu_name(), self.action)
         if self.missing:
             self.iface.messageBar().pushMessage(
-                tr("Soil conservation zoning"), missing_message(self.missing), Qgis.Critical, 0
+                tr("Soil conservation zoning"), missing_message(self.missing), Qgis.MessageLevel.Critical, 0
             )
 
     def toggle_dock(self, visible: bool):
         if visible and self.dock is None:
             if self.missing:
-                self.iface.messageBar().pushMessage(tr("Soil conservation zoning"), missing_message(self.missing), Qgis.Critical, 0)
+                self.iface.messageBar().pushMessage(tr("Soil conservation zoning"), missing_message(self.missing), Qgis.MessageLevel.Critical, 0)
                 self.action.setChecked(False)
                 return
             try:
@@ -72,12 +72,12 @@ class SoilConservationPlugin:
 
                 self.dock = SoilConservationDock(self.iface, self.iface.mainWindow())
             except Exception as exc:  # a slot must never raise: PyQt would abort QGIS
-                QgsMessageLog.logMessage(f"{type(exc).__name__}: {exc}", LOG_TAG, Qgis.Critical)
-                self.iface.messageBar().pushMessage(tr("Soil conservation zoning"), str(exc), Qgis.Critical, 0)
+                QgsMessageLog.logMessage(f"{type(exc).__name__}: {exc}", LOG_TAG, Qgis.MessageLevel.Critical)
+                self.iface.messageBar().pushMessage(tr("Soil conservation zoning"), str(exc), Qgis.MessageLevel.Critical, 0)
                 self.action.setChecked(False)
                 return
             self.dock.visibilityChanged.connect(self.action.setChecked)
-            self.iface.addDockWidget(Qt.RightDockWidgetArea, self.dock)
+            self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         if self.dock is not None:
             self.dock.setVisible(visible)
 

@@ -94,9 +94,9 @@ class DataPage(Page, _form("page_data.ui")):
     def __init__(self, dock):
         super().__init__(dock)
         for role in self.RASTERS:
-            self.combo(role).setFilters(QgsMapLayerProxyModel.RasterLayer)
+            self.combo(role).setFilters(QgsMapLayerProxyModel.Filter.RasterLayer)
         for role in self.POLYGONS:
-            self.combo(role).setFilters(QgsMapLayerProxyModel.PolygonLayer)
+            self.combo(role).setFilters(QgsMapLayerProxyModel.Filter.PolygonLayer)
         for role in self.RASTERS + self.POLYGONS:
             combo = self.combo(role)
             combo.setAllowEmptyLayer(True)
@@ -108,8 +108,8 @@ class DataPage(Page, _form("page_data.ui")):
             for field in fields:
                 field.setAllowEmptyFieldName(True)
                 self.connect(layer_combo.layerChanged, field.setLayer)
-        self.countyNameField.setFilters(QgsFieldProxyModel.String)
-        self.townshipNameField.setFilters(QgsFieldProxyModel.String)
+        self.countyNameField.setFilters(QgsFieldProxyModel.Filter.String)
+        self.townshipNameField.setFilters(QgsFieldProxyModel.Filter.String)
         self.provinceCombo.addItem(translate("SoilConservation", "Auto: from the county codes"), "auto")
         for code, name in provinces().items():
             self.provinceCombo.addItem(f"{code} {name} ({steep_slope_threshold(code).value:g}°)", code)
@@ -208,7 +208,7 @@ class UnitsPage(Page, _form("page_units.ui")):
 
     def __init__(self, dock):
         super().__init__(dock)
-        self.unitsCombo.setFilters(QgsMapLayerProxyModel.PolygonLayer)
+        self.unitsCombo.setFilters(QgsMapLayerProxyModel.Filter.PolygonLayer)
         self.unitsCombo.setAllowEmptyLayer(True)
         self.unitsCombo.setLayer(None)
         for field in (self.unitCodeField, self.unitNameField):
@@ -399,7 +399,7 @@ class ZoningPage(Page, _form("page_zoning.ui")):
     def __init__(self, dock):
         super().__init__(dock)
         self.rulesFile.setFilter(translate("SoilConservation", "Rule files (*.json *.yaml *.yml)"))
-        self.rulesFile.setStorageMode(QgsFileWidget.GetFile)
+        self.rulesFile.setStorageMode(QgsFileWidget.StorageMode.GetFile)
         self.persist.add("rules_file", self.rulesFile)
         self.connect(self.runButton.clicked, self.run)
         self.connect(self.editRules.clicked, self.edit_rules)
@@ -546,7 +546,7 @@ class PublishPage(Page, _form("page_publish.ui")):
     def __init__(self, dock):
         super().__init__(dock)
         for combo in (self.unitsCombo, self.zonesCombo, self.steepCombo, self.publishSteepCombo):
-            combo.setFilters(QgsMapLayerProxyModel.PolygonLayer)
+            combo.setFilters(QgsMapLayerProxyModel.Filter.PolygonLayer)
             combo.setAllowEmptyLayer(True)
             combo.setLayer(None)
         for key, w in (

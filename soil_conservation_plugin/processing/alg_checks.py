@@ -77,7 +77,7 @@ class ChecksAlgorithm(AlgorithmBase):
     def initAlgorithm(self, config=None):  # noqa: N802
         rules = load_rules()
         tol = rules["tolerances"]
-        poly = [QgsProcessing.TypeVectorPolygon]
+        poly = [QgsProcessing.SourceType.TypeVectorPolygon]
         self.addParameter(QgsProcessingParameterVectorLayer(self.INPUT, self.tr("Result layer to check"), poly))
         self.addParameter(QgsProcessingParameterEnum(self.KIND, self.tr("Kind of layer"), KINDS, defaultValue=0))
         self.addParameter(QgsProcessingParameterVectorLayer(self.REDLINE, self.tr("生态保护红线 layer (optional)"), poly, optional=True))
@@ -97,9 +97,9 @@ class ChecksAlgorithm(AlgorithmBase):
             self.AREA_UNIT, self.tr("Unit of the stored area"),
             [self.tr("as the kind says (patches: ha, units/zones: km²)"), "ha", "km²", "m²"], defaultValue=0))
         self.addParameter(QgsProcessingParameterString(self.PREVENTION_VALUES, self.tr("Zone values meaning 预防区 (comma-separated)"), ",".join(rules["redline"]["prevention_values"]), optional=True))
-        self.addParameter(QgsProcessingParameterNumber(self.MIN_PATCH_HA, self.tr("Minimum patch (ha, 0 = off)"), QgsProcessingParameterNumber.Double, tol["min_patch_ha"]["value"], minValue=0.0))
-        self.addParameter(QgsProcessingParameterNumber(self.OVERLAP_SLIVER_M2, self.tr("Overlap/gap tolerance (m²)"), QgsProcessingParameterNumber.Double, tol["overlap_sliver_m2"]["value"], minValue=0.0))
-        self.addParameter(QgsProcessingParameterNumber(self.PART_SLIVER_M2, self.tr("Sliver part under (m²)"), QgsProcessingParameterNumber.Double, tol["part_sliver_m2"]["value"], minValue=0.0))
+        self.addParameter(QgsProcessingParameterNumber(self.MIN_PATCH_HA, self.tr("Minimum patch (ha, 0 = off)"), QgsProcessingParameterNumber.Type.Double, tol["min_patch_ha"]["value"], minValue=0.0))
+        self.addParameter(QgsProcessingParameterNumber(self.OVERLAP_SLIVER_M2, self.tr("Overlap/gap tolerance (m²)"), QgsProcessingParameterNumber.Type.Double, tol["overlap_sliver_m2"]["value"], minValue=0.0))
+        self.addParameter(QgsProcessingParameterNumber(self.PART_SLIVER_M2, self.tr("Sliver part under (m²)"), QgsProcessingParameterNumber.Type.Double, tol["part_sliver_m2"]["value"], minValue=0.0))
         self.addParameter(QgsProcessingParameterString(self.ENCODING, self.tr("Text encoding of shapefiles without .cpg (e.g. GBK)"), optional=True))
         self.addParameter(QgsProcessingParameterBoolean(self.FAIL_ON_ERROR, self.tr("Fail when errors are found (CI / qgis_process)"), False))
         self.addParameter(QgsProcessingParameterFileDestination(self.OUTPUT, self.tr("Issues GeoPackage"), "GeoPackage (*.gpkg)"))
@@ -267,7 +267,7 @@ class ChecksAlgorithm(AlgorithmBase):
         settings.setOutputSize(QSize(*size))
         settings.setBackgroundColor(QColor("white"))
         settings.setExtent(extent)
-        image = QImage(QSize(*size), QImage.Format_ARGB32_Premultiplied)
+        image = QImage(QSize(*size), QImage.Format.Format_ARGB32_Premultiplied)
         image.fill(QColor("white"))
         painter = QPainter(image)
         job = QgsMapRendererCustomPainterJob(settings, painter)
@@ -276,7 +276,7 @@ class ChecksAlgorithm(AlgorithmBase):
         painter.end()
         data = QByteArray()
         buffer = QBuffer(data)
-        buffer.open(QIODevice.WriteOnly)
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
         image.save(buffer, "PNG")
         buffer.close()
         return bytes(data)

@@ -53,12 +53,12 @@ class ExportAlgorithm(AlgorithmBase):
     ENCODINGS = ["GBK", "UTF-8"]
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        polygon = [QgsProcessing.TypeVectorPolygon]
+        polygon = [QgsProcessing.SourceType.TypeVectorPolygon]
         self.addParameter(QgsProcessingParameterVectorLayer(self.STEEP, self.tr("Steep-slope patches (禁止开垦陡坡地图斑)"), polygon, optional=True))
         self.addParameter(QgsProcessingParameterVectorLayer(self.UNITS, self.tr("Small-watershed units (小流域)"), polygon, optional=True))
         self.addParameter(QgsProcessingParameterVectorLayer(self.ZONES, self.tr("Zones (split by zone_type into the four zone layers)"), polygon, optional=True))
-        self.addParameter(QgsProcessingParameterVectorLayer(self.ISSUES, self.tr("Red-line check issues (红线校核问题)"), [QgsProcessing.TypeVectorAnyGeometry], optional=True))
-        self.addParameter(QgsProcessingParameterMultipleLayers(self.TABLES, self.tr("Area tables to include (CSV; computed from the patches when empty)"), QgsProcessing.TypeFile, optional=True))
+        self.addParameter(QgsProcessingParameterVectorLayer(self.ISSUES, self.tr("Red-line check issues (红线校核问题)"), [QgsProcessing.SourceType.TypeVectorAnyGeometry], optional=True))
+        self.addParameter(QgsProcessingParameterMultipleLayers(self.TABLES, self.tr("Area tables to include (CSV; computed from the patches when empty)"), QgsProcessing.SourceType.TypeFile, optional=True))
         self.addParameter(QgsProcessingParameterEnum(self.FORMAT, self.tr("Format"), ["GeoPackage (UTF-8)", "Shapefile (.cpg)", "File Geodatabase (GDAL ≥ 3.6)"], defaultValue=0))
         self.addParameter(QgsProcessingParameterEnum(self.ENCODING, self.tr("Shapefile encoding"), self.ENCODINGS, defaultValue=0))
         self.addParameter(QgsProcessingParameterCrs(self.CRS, self.tr("Target CRS (empty: the schema's, EPSG:4490)"), defaultValue="EPSG:4490", optional=True))

@@ -73,7 +73,7 @@ class SteepSlopeAlgorithm(AlgorithmBase):
         return opts
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        poly = [QgsProcessing.TypeVectorPolygon]
+        poly = [QgsProcessing.SourceType.TypeVectorPolygon]
         self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, self.tr("DEM (projected or geographic)")))
         self.addParameter(QgsProcessingParameterVectorLayer(self.COUNTY, self.tr("County boundary (县界)"), poly))
         self.addParameter(QgsProcessingParameterField(self.COUNTY_CODE_FIELD, self.tr("County code field"), "adcode", self.COUNTY))
@@ -84,10 +84,10 @@ class SteepSlopeAlgorithm(AlgorithmBase):
         self.addParameter(QgsProcessingParameterVectorLayer(self.UNITS, self.tr("Small watersheds (小流域, fields unit_code, unit_name) (optional)"), poly, optional=True))
         self.addParameter(QgsProcessingParameterEnum(self.PROVINCE, self.tr("Province rule for the default threshold"), [label for _, label in self._province_options()], defaultValue=0))
         self.addParameter(
-            QgsProcessingParameterNumber(self.THRESHOLD, self.tr("Slope threshold (°), blank = province rule"), QgsProcessingParameterNumber.Double, None, optional=True)
+            QgsProcessingParameterNumber(self.THRESHOLD, self.tr("Slope threshold (°), blank = province rule"), QgsProcessingParameterNumber.Type.Double, None, optional=True)
         )
         self.addParameter(
-            QgsProcessingParameterNumber(self.MIN_PATCH, self.tr("Minimum contiguous patch (ha), 0 = none (default 5 ha: a default, not a national rule)"), QgsProcessingParameterNumber.Double, min_patch_rule().value)
+            QgsProcessingParameterNumber(self.MIN_PATCH, self.tr("Minimum contiguous patch (ha), 0 = none (default 5 ha: a default, not a national rule)"), QgsProcessingParameterNumber.Type.Double, min_patch_rule().value)
         )
         self.addParameter(QgsProcessingParameterEnum(self.CONNECTIVITY, self.tr("Pixel connectivity of patches"), ["8", "4"], defaultValue=0))
         for layer, use, label in (
@@ -97,9 +97,9 @@ class SteepSlopeAlgorithm(AlgorithmBase):
         ):
             self.addParameter(QgsProcessingParameterVectorLayer(layer, self.tr("Exclude: {l} (optional)").format(l=label), poly, optional=True))
             self.addParameter(QgsProcessingParameterBoolean(use, self.tr("Erase {l}").format(l=label), True))
-        self.addParameter(QgsProcessingParameterMultipleLayers(self.OTHER, self.tr("Exclude: other polygon layers (optional)"), QgsProcessing.TypeVectorPolygon, optional=True))
+        self.addParameter(QgsProcessingParameterMultipleLayers(self.OTHER, self.tr("Exclude: other polygon layers (optional)"), QgsProcessing.SourceType.TypeVectorPolygon, optional=True))
         self.addParameter(QgsProcessingParameterBoolean(self.USE_OTHER, self.tr("Erase the other polygon layers"), True))
-        self.addParameter(QgsProcessingParameterVectorDestination(self.OUTPUT, self.tr("Steep-slope patches (图斑, GeoPackage)"), QgsProcessing.TypeVectorPolygon))
+        self.addParameter(QgsProcessingParameterVectorDestination(self.OUTPUT, self.tr("Steep-slope patches (图斑, GeoPackage)"), QgsProcessing.SourceType.TypeVectorPolygon))
         self.addParameter(
             QgsProcessingParameterFolderDestination(self.TABLES_FOLDER, self.tr("Folder for tables (default: beside the patch layer)"), optional=True, createByDefault=False)
         )

@@ -44,7 +44,7 @@ class ZoningAlgorithm(AlgorithmBase):
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(QgsProcessingParameterVectorLayer(self.INPUT, self.tr("Unit indicators (from 'Indicators per small watershed')"),
-                                                            [QgsProcessing.TypeVectorPolygon]))
+                                                            [QgsProcessing.SourceType.TypeVectorPolygon]))
         self.addParameter(QgsProcessingParameterEnum(self.RULESET, self.tr("Shipped rule file"),
                                                      [self.tr("吉林 Jilin (defaults)"), self.tr("全国 national defaults")], defaultValue=0))
         self.addParameter(QgsProcessingParameterFile(self.RULES_FILE, self.tr("Own rule file (JSON/YAML; overrides the shipped one)"), optional=True,
@@ -56,8 +56,8 @@ class ZoningAlgorithm(AlgorithmBase):
         self.addParameter(QgsProcessingParameterFileDestination(self.OUTPUT, self.tr("Zoning GeoPackage (layers units, zones)"), "GeoPackage (*.gpkg)"))
         self.addParameter(QgsProcessingParameterFileDestination(self.SUMMARY, self.tr("Per-county summary"), "CSV (*.csv)"))
         self.addParameter(QgsProcessingParameterFileDestination(self.METADATA, self.tr("Run metadata"), "JSON (*.json)", optional=True))
-        self.addOutput(QgsProcessingOutputVectorLayer(self.UNITS_OUT, self.tr("Zoned units"), QgsProcessing.TypeVectorPolygon))
-        self.addOutput(QgsProcessingOutputVectorLayer(self.ZONES_OUT, self.tr("Zones per county"), QgsProcessing.TypeVectorPolygon))
+        self.addOutput(QgsProcessingOutputVectorLayer(self.UNITS_OUT, self.tr("Zoned units"), QgsProcessing.SourceType.TypeVectorPolygon))
+        self.addOutput(QgsProcessingOutputVectorLayer(self.ZONES_OUT, self.tr("Zones per county"), QgsProcessing.SourceType.TypeVectorPolygon))
 
     def help(self) -> str:
         return self.tr(

@@ -37,7 +37,7 @@ class Recorder:
 
 
 def flush_deletes():
-    QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def docks(main_window):
@@ -82,7 +82,7 @@ def test_missing_package_is_reported_and_qgis_keeps_running(qgis_iface, processi
     plugin.initGui()
     try:
         assert plugin.provider is None
-        critical = " ".join(bar.get_messages(2))  # Qgis.Critical
+        critical = " ".join(bar.get_messages(2))  # Qgis.MessageLevel.Critical
         assert "pyflwdir" in critical and "pip install --no-deps pyflwdir" in critical and "OSGeo4W" in critical
         plugin.action.trigger()  # the dock refuses to open but nothing raises
         assert plugin.dock is None
