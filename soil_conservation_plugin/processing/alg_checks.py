@@ -26,15 +26,11 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QBuffer, QByteArray, QIODevice, QSize, QT_TRANSLATE_NOOP
 from qgis.PyQt.QtGui import QColor, QImage, QPainter
 
-from ..core.check_io import read_vector
-from ..core.checks import CheckOptions, load_rules, rules_citation, run_checks, worst_issues, write_summary_csv
 from ..core.errors import InputError
 from ..core.feedback import SubFeedback
 from ..core.io import write_json
 from ..core.metadata import run_metadata
 from ..core.paths import resources_path
-from ..core.report_html import write_report
-from ..core.review import ISSUES_LAYER, write_issue_gpkg
 from .base import AlgorithmBase, StylePostProcessor
 
 KINDS = ["generic", "steep_slope", "units", "zones"]
@@ -45,6 +41,7 @@ COVER_CHOICES = [None, True, False]
 
 class ChecksAlgorithm(AlgorithmBase):
     NAME = "checks"
+    REQUIRES = ("numpy", "osgeo.gdal", "pyproj", "shapely")
     DISPLAY = QT_TRANSLATE_NOOP("SoilConservation", "Check results (生态保护红线, geometry, topology, attributes)")
     GROUP = QT_TRANSLATE_NOOP("SoilConservation", "Review")
     GROUP_ID = "review"
@@ -75,6 +72,8 @@ class ChecksAlgorithm(AlgorithmBase):
     ERRORS, WARNINGS, INFOS = "ERRORS", "WARNINGS", "INFOS"
 
     def initAlgorithm(self, config=None):  # noqa: N802
+        from ..core.checks import load_rules
+
         rules = load_rules()
         tol = rules["tolerances"]
         poly = [QgsProcessing.SourceType.TypeVectorPolygon]
@@ -131,6 +130,9 @@ class ChecksAlgorithm(AlgorithmBase):
     # --- parameters ----------------------------------------------------------------------------
     def _source(self, parameters, name, context, feedback, label, encoding):
         """(path, layer name) of a vector input, read by OGR itself so invalid geometries are seen."""
+        from ..core.check_io import read_vector
+        from ..core.checks import load_rules
+
         if parameters.get(name) in (None, ""):
             return None
         layer = self.parameterAsVectorLayer(parameters, name, context)
@@ -150,6 +152,10 @@ class ChecksAlgorithm(AlgorithmBase):
         return value or None
 
     def process(self, parameters, context, feedback):
+        from ..core.checks import CheckOptions, load_rules, rules_citation, run_checks, write_summary_csv
+        from ..core.report_html import write_report
+        from ..core.review import ISSUES_LAYER, write_issue_gpkg
+
         qgs_feedback = getattr(feedback, "qgs", None)
         encoding = self.parameterAsString(parameters, self.ENCODING, context) or None
         input_layer = self.parameterAsVectorLayer(parameters, self.INPUT, context)
@@ -221,6 +227,9 @@ class ChecksAlgorithm(AlgorithmBase):
     # --- overview images -----------------------------------------------------------------------
     def _render(self, gpkg, layer, redline, result, feedback) -> list:
         """PNG overview of the layer with the red line and the issues, plus close-ups of the worst issues."""
+        from ..core.checks import worst_issues
+        from ..core.review import ISSUES_LAYER
+
         # drawing order, top first: red line outline, issues, the result layer in grey
         layers = []
         issues = QgsVectorLayer(f"{gpkg}|layername={ISSUES_LAYER}", "issues", "ogr")

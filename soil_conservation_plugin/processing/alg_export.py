@@ -18,13 +18,13 @@ from qgis.core import (
 
 from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 from ..core.errors import InputError
-from ..core.export import ExportOptions, ExportValidationError, export_package
 from ..core.schema import load_schema
 from .base import AlgorithmBase
 
 
 class ExportAlgorithm(AlgorithmBase):
     NAME = "export"
+    REQUIRES = ("numpy", "osgeo.gdal", "pyproj", "shapely")
     DISPLAY = QT_TRANSLATE_NOOP("SoilConservation", "Export package for the water One Map (全国水利一张图)")
     GROUP = QT_TRANSLATE_NOOP("SoilConservation", "Export")
     GROUP_ID = "export"
@@ -97,6 +97,8 @@ class ExportAlgorithm(AlgorithmBase):
         )
 
     def process(self, parameters, context, feedback):
+        from ..core.export import ExportOptions, ExportValidationError, export_package
+
         sources = {}
         for key, name, label in (
             ("steep_slope", self.STEEP, self.tr("Steep-slope patches")),

@@ -20,13 +20,12 @@ from ..core.io import write_json
 from ..core.metadata import run_metadata
 from ..core.paths import resources_path
 from ..core.watershed_coding import RULES_FILE, load_coding_rules, rule_value
-from ..core.watershed_import import import_units, write_import
-from ..core.watersheds import UnitParams
 from .base import AlgorithmBase, StylePostProcessor
 
 
 class ImportUnitsAlgorithm(AlgorithmBase):
     NAME = "import_units"
+    REQUIRES = ("numpy", "osgeo.gdal", "rasterio", "numba", "scipy", "pyflwdir", "pyproj", "shapely", "geopandas", "rtree")
     DISPLAY = QT_TRANSLATE_NOOP("SoilConservation", "Import and validate an official small-watershed (小流域) layer")
     GROUP = QT_TRANSLATE_NOOP("SoilConservation", "Small watersheds (小流域)")
     GROUP_ID = "watersheds"
@@ -96,6 +95,9 @@ class ImportUnitsAlgorithm(AlgorithmBase):
         )
 
     def process(self, parameters, context, feedback):
+        from ..core.watershed_import import import_units, write_import
+        from ..core.watersheds import UnitParams
+
         rules = load_coding_rules()
         qgs_feedback = getattr(feedback, "qgs", None)
         src = self.vector_file(parameters, self.INPUT, context, qgs_feedback, self.tr("Official small-watershed layer"))

@@ -14,7 +14,6 @@ from qgis.core import (
 )
 
 from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
-from ..core import indicators as ind
 from ..core.metadata import run_metadata
 from ..core.io import write_json
 from ..core.paths import resources_path
@@ -24,6 +23,7 @@ from .base import AlgorithmBase, StylePostProcessor
 
 class UnitIndicatorsAlgorithm(AlgorithmBase):
     NAME = "unit_indicators"
+    REQUIRES = ("numpy", "osgeo.gdal", "rasterio", "numba", "pyproj", "shapely", "geopandas", "rtree")
     DISPLAY = QT_TRANSLATE_NOOP("SoilConservation", "Indicators per small watershed (小流域指标)")
     GROUP = QT_TRANSLATE_NOOP("SoilConservation", "Zoning (重点区域划定)")
     GROUP_ID = "zoning"
@@ -94,6 +94,8 @@ class UnitIndicatorsAlgorithm(AlgorithmBase):
         )
 
     def process(self, parameters, context, feedback):
+        from ..core import indicators as ind
+
         units = self.vector_file(parameters, self.UNITS, context, getattr(feedback, "qgs", None), self.tr("Small watersheds"))
         rasters = {}
         for key in (self.DEM, self.EROSION, self.LANDUSE, self.FVC, self.LABELS):
@@ -145,6 +147,7 @@ class CsleAlgorithm(AlgorithmBase):
     """CSLE erosion modulus where no erosion raster exists; feeds 'Indicators per small watershed'."""
 
     NAME = "csle"
+    REQUIRES = ("numpy", "osgeo.gdal", "rasterio", "numba", "pyproj")
     DISPLAY = QT_TRANSLATE_NOOP("SoilConservation", "Soil loss by CSLE (中国土壤流失方程)")
     GROUP = QT_TRANSLATE_NOOP("SoilConservation", "Zoning (重点区域划定)")
     GROUP_ID = "zoning"
@@ -156,6 +159,8 @@ class CsleAlgorithm(AlgorithmBase):
     CLASSES = "CLASSES"
 
     def initAlgorithm(self, config=None):  # noqa: N802
+        from ..core import indicators as ind
+
         from qgis.core import QgsProcessingParameterRasterDestination
 
         params = ind.load_erosion_classes()["csle"]
@@ -182,6 +187,8 @@ class CsleAlgorithm(AlgorithmBase):
         )
 
     def process(self, parameters, context, feedback):
+        from ..core import indicators as ind
+
         from ..core.csle import compute_csle
 
         dem = self.raster_file(parameters, self.DEM, context, self.tr("DEM"))

@@ -21,13 +21,12 @@ from qgis.core import (
 
 from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 from ..core.rules import min_patch_rule, provinces, steep_slope_threshold
-from ..core.steep_inputs import VectorInput
-from ..core.steep_slope import SteepOptions, run_steep_slope
 from .base import AlgorithmBase
 
 
 class SteepSlopeAlgorithm(AlgorithmBase):
     NAME = "steep_slope"
+    REQUIRES = ("numpy", "osgeo.gdal", "rasterio", "numba", "scipy", "pyproj")
     DISPLAY = QT_TRANSLATE_NOOP("SoilConservation", "No-reclamation steep slopes (禁止开垦陡坡地)")
     GROUP = QT_TRANSLATE_NOOP("SoilConservation", "Zoning (重点区域划定)")
     GROUP_ID = "zoning"
@@ -152,6 +151,8 @@ class SteepSlopeAlgorithm(AlgorithmBase):
         ).format(jl=jl.value, jls=jl.source, nat=nat.value, nats=nat.source, mp=mp.value, mps=mp.source)
 
     def _vin(self, parameters, name, context, feedback, label, code=None, name_field=None, enabled=True):
+        from ..core.steep_inputs import VectorInput
+
         found = self.vector_file(parameters, name, context, feedback, label)
         if found is None:
             return None
@@ -159,6 +160,9 @@ class SteepSlopeAlgorithm(AlgorithmBase):
         return VectorInput(path, layer, code, name_field, label, enabled)
 
     def process(self, parameters, context, feedback):
+        from ..core.steep_inputs import VectorInput
+        from ..core.steep_slope import SteepOptions, run_steep_slope
+
         qfb = getattr(feedback, "qgs", None)
         dem = self.raster_file(parameters, self.INPUT, context, self.tr("DEM"))
         county = self._vin(

@@ -19,12 +19,12 @@ from ..core.io import write_json
 from ..core.metadata import run_metadata
 from ..core.paths import resources_path
 from ..core.watershed_coding import RULES_FILE, load_coding_rules, rule_value
-from ..core.watersheds import UnitParams, delineate_to_files, summary
 from .base import AlgorithmBase, StylePostProcessor
 
 
 class DelineateWatershedsAlgorithm(AlgorithmBase):
     NAME = "watersheds"
+    REQUIRES = ("numpy", "osgeo.gdal", "rasterio", "numba", "scipy", "pyflwdir", "pyproj", "shapely", "geopandas")
     DISPLAY = QT_TRANSLATE_NOOP("SoilConservation", "Delineate small watersheds (小流域) from a DEM")
     GROUP = QT_TRANSLATE_NOOP("SoilConservation", "Small watersheds (小流域)")
     GROUP_ID = "watersheds"
@@ -108,6 +108,8 @@ class DelineateWatershedsAlgorithm(AlgorithmBase):
         )
 
     def process(self, parameters, context, feedback):
+        from ..core.watersheds import UnitParams, delineate_to_files, summary
+
         rules = load_coding_rules()
         dem = self.raster_file(parameters, self.INPUT, context, self.tr("DEM"))
         counties = self.vector_file(parameters, self.COUNTIES, context, feedback.qgs if hasattr(feedback, "qgs") else None, self.tr("County polygons"))

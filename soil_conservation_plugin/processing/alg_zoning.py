@@ -13,8 +13,6 @@ from qgis.core import (
 )
 
 from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
-from ..core import indicators as ind
-from ..core import zoning
 from ..core.errors import InputError
 from ..core.io import atomic_path, write_json
 from ..core.metadata import run_metadata
@@ -24,6 +22,7 @@ from .base import AlgorithmBase, StylePostProcessor
 
 class ZoningAlgorithm(AlgorithmBase):
     NAME = "zoning"
+    REQUIRES = ("numpy", "osgeo.gdal", "rasterio", "numba", "pyproj", "shapely", "geopandas", "jsonschema")
     DISPLAY = QT_TRANSLATE_NOOP("SoilConservation", "Zoning by rule file (重点预防区/重点治理区/严重/脆弱)")
     GROUP = QT_TRANSLATE_NOOP("SoilConservation", "Zoning (重点区域划定)")
     GROUP_ID = "zoning"
@@ -79,6 +78,9 @@ class ZoningAlgorithm(AlgorithmBase):
         )
 
     def process(self, parameters, context, feedback):
+        from ..core import indicators as ind
+        from ..core import zoning
+
         src = self.vector_file(parameters, self.INPUT, context, getattr(feedback, "qgs", None), self.tr("Unit indicators"))
         own = self.parameterAsFile(parameters, self.RULES_FILE, context)
         rules_ref = own or self.RULESETS[self.parameterAsEnum(parameters, self.RULESET, context)]

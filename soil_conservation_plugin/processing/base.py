@@ -10,8 +10,6 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-import pyproj
-
 from qgis.core import (
     QgsProcessingAlgorithm,
     QgsProcessingException,
@@ -41,7 +39,12 @@ def _first_layer_name(path: str) -> str:
         ds = None
 
 
-PYPROJ_NEEDS_PYTHON_THREAD = tuple(int(p) for p in pyproj.__version__.split(".")[:2]) >= (3, 7)
+def _pyproj_needs_python_thread() -> bool:
+    try:
+        import pyproj  # imported here: an algorithm module must load without it (it is then unavailable)
+    except ImportError:
+        return False
+    return tuple(int(p) for p in pyproj.__version__.split(".")[:2]) >= (3, 7)
 
 
 def in_python_thread(fn, *args):
@@ -51,7 +54,7 @@ def in_python_thread(fn, *args):
     without a Python thread state (pyproj issue #1509, fixed upstream in #1539). The worker
     thread just waits, so cancel, progress and errors behave as before.
     """
-    if not PYPROJ_NEEDS_PYTHON_THREAD or not isinstance(threading.current_thread(), threading._DummyThread):  # noqa: SLF001
+    if not isinstance(threading.current_thread(), threading._DummyThread) or not _pyproj_needs_python_thread():  # noqa: SLF001
         return fn(*args)
     box: dict = {}
 
@@ -121,6 +124,7 @@ class AlgorithmBase(QgsProcessingAlgorithm):
     DISPLAY = ""
     GROUP = ""
     GROUP_ID = ""
+    REQUIRES: tuple[str, ...] = ()  # Python packages (core.dependencies.PACKAGES) it cannot run without
 
     def tr(self, text: str) -> str:
         return translate(text, *(cls.__name__ for cls in type(self).__mro__))
