@@ -18,7 +18,7 @@ from qgis.PyQt import uic
 from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 from qgis.PyQt.QtWidgets import QFrame, QScrollArea
 
-from .common import PROJECT_SCOPE, Persist, algorithm, build_parameters, localized, tr, translate
+from .common import PROJECT_SCOPE, Persist, algorithm, build_parameters, localized, tr, translate, unavailable
 from .pages import DataPage, PublishPage, SteepPage, UnitsPage, ZoningPage
 from .results import ResultGroup
 from .review_panel import ChecksPage
@@ -152,6 +152,9 @@ class SoilConservationDock(QgsDockWidget, FORM_CLASS):
                 return False
             if algorithm(name) is None:
                 self.warn(translate("SoilConservation", "The algorithm {name} is not available.").format(name=name))
+                return False
+            if unavailable(name):  # a package it needs is missing: say which, run nothing
+                self.warn(unavailable(name))
                 return False
             out_dir = self.new_run_dir(name)
             params, missing = build_parameters(name, wanted(), out_dir)

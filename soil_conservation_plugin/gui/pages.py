@@ -16,7 +16,7 @@ from qgis.PyQt.QtWidgets import QTableWidgetItem, QWidget
 
 from ..core.paths import resources_path
 from ..core.rules import min_patch_rule, provinces, steep_slope_threshold
-from .common import Persist, algorithm, layer_source, tr, translate
+from .common import Persist, algorithm, layer_source, tr, translate, unavailable
 from .readiness import check_polygons, check_raster, county_codes
 
 HERE = Path(__file__).parent
@@ -59,7 +59,10 @@ class Page(QWidget):
             button.setEnabled(not busy)
         if self.ALGORITHM and hasattr(self, "runButton"):
             missing = algorithm(self.ALGORITHM) is None
-            self.runButton.setToolTip(translate("SoilConservation", "The algorithm {name} is not available.").format(name=self.ALGORITHM) if missing else "")
+            reason = unavailable(self.ALGORITHM) if not missing else ""
+            if reason:  # the page says why instead of failing on Run
+                self.runButton.setEnabled(False)
+            self.runButton.setToolTip(reason or (translate("SoilConservation", "The algorithm {name} is not available.").format(name=self.ALGORITHM) if missing else ""))
 
     def run(self) -> None:
         self.dock.run_algorithm(self.ALGORITHM, self.wanted, self.done, tr(self.RUN_TITLE or self.TITLE))

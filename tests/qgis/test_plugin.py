@@ -87,5 +87,10 @@ def test_missing_package_is_reported_and_qgis_keeps_running(qgis_iface, processi
         assert len(notes) == 1 and "pyflwdir" in notes[0] and "ext_libs" in notes[0] and "(watersheds)" in notes[0]
         plugin.action.trigger()  # the dock still opens: its other pages work
         assert plugin.dock is not None
+        units = plugin.dock.units  # the 小流域 page says why it cannot run instead of failing on Run
+        units.refresh()
+        assert not units.runButton.isEnabled() and "pyflwdir" in units.runButton.toolTip()
+        assert not plugin.dock.run_algorithm("watersheds", dict, None, "x")
+        assert any("pyflwdir" in m for m in bar.get_messages(1))
     finally:
         plugin.unload()
