@@ -30,10 +30,10 @@ def start_qgis(gui: bool = False):
 
     plugin = SoilConservationPlugin(None)
     plugin.initProcessing()
-    if plugin.provider is None:
-        from .core.dependencies import missing_message
+    if plugin.provider is None or plugin.unavailable:
+        from .core.dependencies import unavailable_message
 
-        raise SystemExit(missing_message(plugin.missing))
+        raise SystemExit(unavailable_message(plugin.unavailable) if plugin.unavailable else "Processing provider already registered")
     return app, plugin
 
 

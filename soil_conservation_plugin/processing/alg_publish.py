@@ -14,7 +14,6 @@ from pathlib import Path
 
 from qgis.core import (
     Qgis,
-    QgsRenderContext,
     QgsApplication,
     QgsCoordinateTransform,
     QgsFeature,
@@ -51,13 +50,14 @@ from qgis.core import (
     QgsVectorLayerSimpleLabeling,
 )
 from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
-from qgis.PyQt.QtGui import QFont, QFontDatabase
+from qgis.PyQt.QtGui import QFont
 from qgis.PyQt.QtXml import QDomDocument
 
 from ..core.errors import InputError
 from ..core.io import atomic_path, write_json
 from ..core.metadata import run_metadata
 from ..core.paths import resources_path
+from ..qt_compat import font_families
 from .base import AlgorithmBase
 
 translate = QCoreApplication.translate  # translate("SoilConservation", ...): the context pylupdate5 and run time share
@@ -73,7 +73,7 @@ STEEP_FIELDS = ("cnty_code", "area_ha")
 
 
 def cjk_font() -> str:
-    families = set(QFontDatabase().families())
+    families = set(font_families())
     return next((f for f in CJK_FONTS if f in families), QFont().defaultFamily())
 
 
@@ -96,7 +96,7 @@ def announcement_rows(steep, county_code: str) -> tuple[list[list[str]], float, 
     by_twn: dict = {}
     parents_all = set()
     total = 0.0
-    for f in steep.getFeatures(QgsFeatureRequest().setFlags(QgsFeatureRequest.NoGeometry)):
+    for f in steep.getFeatures(QgsFeatureRequest().setFlags(QgsFeatureRequest.Flag.NoGeometry)):
         if code_text(f["cnty_code"]) != county_code:
             continue
         key = (code_text(f["twn_code"]) if "twn_code" in names else "", str(f["twn_name"] or "") if "twn_name" in names else "")
@@ -131,7 +131,7 @@ def pdf_settings():
     settings = QgsLayoutExporter.PdfExportSettings()
     always_text = getattr(getattr(Qgis, "TextRenderFormat", None), "AlwaysText", None)
     if always_text is None:  # QGIS < 3.28
-        always_text = QgsRenderContext.TextFormatAlwaysText
+        always_text = Qgis.TextRenderFormat.AlwaysText
     settings.textRenderFormat = always_text
     return settings
 
@@ -163,7 +163,7 @@ class PublishAlgorithm(AlgorithmBase):
     INDEX = "INDEX"
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        poly = [QgsProcessing.TypeVectorPolygon]
+        poly = [QgsProcessing.SourceType.TypeVectorPolygon]
         self.addParameter(QgsProcessingParameterVectorLayer(self.COUNTIES, translate("SoilConservation", "County boundaries (县界)"), poly))
         self.addParameter(QgsProcessingParameterField(self.COUNTY_CODE_FIELD, translate("SoilConservation", "County code field"), "county_code", self.COUNTIES))
         self.addParameter(QgsProcessingParameterField(self.COUNTY_NAME_FIELD, translate("SoilConservation", "County name field"), "county_name", self.COUNTIES, optional=True))
@@ -175,7 +175,7 @@ class PublishAlgorithm(AlgorithmBase):
         self.addParameter(QgsProcessingParameterString(self.TITLE, translate("SoilConservation", "Title ({county_name} and {county_code} are replaced)"), "{county_name}禁止开垦陡坡地分布图", optional=True))
         self.addParameter(QgsProcessingParameterString(self.SOURCE, translate("SoilConservation", "Data source note"), "", optional=True))
         self.addParameter(QgsProcessingParameterString(self.DATE, translate("SoilConservation", "Date (blank = today)"), "", optional=True))
-        self.addParameter(QgsProcessingParameterNumber(self.DPI, translate("SoilConservation", "PNG resolution (dpi)"), QgsProcessingParameterNumber.Integer, 150, minValue=50, maxValue=600))
+        self.addParameter(QgsProcessingParameterNumber(self.DPI, translate("SoilConservation", "PNG resolution (dpi)"), QgsProcessingParameterNumber.Type.Integer, 150, minValue=50, maxValue=600))
         self.addParameter(QgsProcessingParameterFolderDestination(self.OUTPUT_FOLDER, translate("SoilConservation", "Output folder")))
         self.addOutput(QgsProcessingOutputNumber(self.COUNT, translate("SoilConservation", "Counties published")))
         self.addOutput(QgsProcessingOutputFile(self.INDEX, translate("SoilConservation", "Index of the files (JSON)")))
@@ -330,9 +330,9 @@ class PublishAlgorithm(AlgorithmBase):
         bar = found["scalebar"]
         if isinstance(bar, QgsLayoutItemScaleBar):
             bar.setLinkedMap(m)
-            bar.setUnits(QgsUnitTypes.DistanceKilometers)
+            bar.setUnits(QgsUnitTypes.DistanceUnit.DistanceKilometers)
             bar.setUnitLabel("公里")
-            bar.applyDefaultSize(QgsUnitTypes.DistanceKilometers)
+            bar.applyDefaultSize(QgsUnitTypes.DistanceUnit.DistanceKilometers)
             bar.setUnitLabel("公里")
             fmt = QgsTextFormat()
             fmt.setFont(QFont(font))
@@ -348,7 +348,7 @@ class PublishAlgorithm(AlgorithmBase):
             for layer in layers:
                 root.addLayer(layer)
             legend.setTitle("图例")
-            for style, size in ((QgsLegendStyle.Title, 14), (QgsLegendStyle.SymbolLabel, 10)):
+            for style, size in ((QgsLegendStyle.Style.Title, 14), (QgsLegendStyle.Style.SymbolLabel, 10)):
                 fmt = QgsTextFormat()
                 fmt.setFont(QFont(font))
                 fmt.setSize(size)
@@ -364,7 +364,7 @@ class PublishAlgorithm(AlgorithmBase):
         frame = table.frame(0)
         # the frame shrinks to its old content on loading: give it the width of the column it sits in
         width = found["table_title"].rect().width() if "table_title" in found else frame.rect().width()
-        frame.attemptResize(QgsLayoutSize(width, frame.rect().height(), QgsUnitTypes.LayoutMillimeters))
+        frame.attemptResize(QgsLayoutSize(width, frame.rect().height(), QgsUnitTypes.LayoutUnit.LayoutMillimeters))
         for heading, share in zip(TABLE_HEADERS, COLUMN_SHARES):
             column = QgsLayoutTableColumn(heading)
             column.setWidth(share * width * 0.9)  # leave room for the cell margins
@@ -386,13 +386,13 @@ class PublishAlgorithm(AlgorithmBase):
         exporter = QgsLayoutExporter(layout)
         with atomic_path(pdf) as tmp:
             result = exporter.exportToPdf(str(tmp), pdf_settings())
-            if result != QgsLayoutExporter.Success:
+            if result != QgsLayoutExporter.ExportResult.Success:
                 raise InputError(translate("SoilConservation", "Publication"), f"PDF 导出失败 ({result}): {pdf}", f"PDF export failed ({result}): {pdf}")
         settings = QgsLayoutExporter.ImageExportSettings()
         settings.dpi = dpi
         with atomic_path(png) as tmp:
             result = exporter.exportToImage(str(tmp), settings)
-            if result != QgsLayoutExporter.Success:
+            if result != QgsLayoutExporter.ExportResult.Success:
                 raise InputError(translate("SoilConservation", "Publication"), f"PNG 导出失败 ({result}): {png}", f"PNG export failed ({result}): {png}")
         with atomic_path(qpt) as tmp:
             if not layout.saveAsTemplate(str(tmp), QgsReadWriteContext()):

@@ -21,13 +21,12 @@ from qgis.core import (
 
 from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 from ..core.rules import min_patch_rule, provinces, steep_slope_threshold
-from ..core.steep_inputs import VectorInput
-from ..core.steep_slope import SteepOptions, run_steep_slope
 from .base import AlgorithmBase
 
 
 class SteepSlopeAlgorithm(AlgorithmBase):
     NAME = "steep_slope"
+    REQUIRES = ("numpy", "osgeo.gdal", "rasterio", "numba", "scipy", "pyproj")
     DISPLAY = QT_TRANSLATE_NOOP("SoilConservation", "No-reclamation steep slopes (禁止开垦陡坡地)")
     GROUP = QT_TRANSLATE_NOOP("SoilConservation", "Zoning (重点区域划定)")
     GROUP_ID = "zoning"
@@ -73,7 +72,7 @@ class SteepSlopeAlgorithm(AlgorithmBase):
         return opts
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        poly = [QgsProcessing.TypeVectorPolygon]
+        poly = [QgsProcessing.SourceType.TypeVectorPolygon]
         self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, self.tr("DEM (projected or geographic)")))
         self.addParameter(QgsProcessingParameterVectorLayer(self.COUNTY, self.tr("County boundary (县界)"), poly))
         self.addParameter(QgsProcessingParameterField(self.COUNTY_CODE_FIELD, self.tr("County code field"), "adcode", self.COUNTY))
@@ -84,10 +83,10 @@ class SteepSlopeAlgorithm(AlgorithmBase):
         self.addParameter(QgsProcessingParameterVectorLayer(self.UNITS, self.tr("Small watersheds (小流域, fields unit_code, unit_name) (optional)"), poly, optional=True))
         self.addParameter(QgsProcessingParameterEnum(self.PROVINCE, self.tr("Province rule for the default threshold"), [label for _, label in self._province_options()], defaultValue=0))
         self.addParameter(
-            QgsProcessingParameterNumber(self.THRESHOLD, self.tr("Slope threshold (°), blank = province rule"), QgsProcessingParameterNumber.Double, None, optional=True)
+            QgsProcessingParameterNumber(self.THRESHOLD, self.tr("Slope threshold (°), blank = province rule"), QgsProcessingParameterNumber.Type.Double, None, optional=True)
         )
         self.addParameter(
-            QgsProcessingParameterNumber(self.MIN_PATCH, self.tr("Minimum contiguous patch (ha), 0 = none (default 5 ha: a default, not a national rule)"), QgsProcessingParameterNumber.Double, min_patch_rule().value)
+            QgsProcessingParameterNumber(self.MIN_PATCH, self.tr("Minimum contiguous patch (ha), 0 = none (default 5 ha: a default, not a national rule)"), QgsProcessingParameterNumber.Type.Double, min_patch_rule().value)
         )
         self.addParameter(QgsProcessingParameterEnum(self.CONNECTIVITY, self.tr("Pixel connectivity of patches"), ["8", "4"], defaultValue=0))
         for layer, use, label in (
@@ -97,9 +96,9 @@ class SteepSlopeAlgorithm(AlgorithmBase):
         ):
             self.addParameter(QgsProcessingParameterVectorLayer(layer, self.tr("Exclude: {l} (optional)").format(l=label), poly, optional=True))
             self.addParameter(QgsProcessingParameterBoolean(use, self.tr("Erase {l}").format(l=label), True))
-        self.addParameter(QgsProcessingParameterMultipleLayers(self.OTHER, self.tr("Exclude: other polygon layers (optional)"), QgsProcessing.TypeVectorPolygon, optional=True))
+        self.addParameter(QgsProcessingParameterMultipleLayers(self.OTHER, self.tr("Exclude: other polygon layers (optional)"), QgsProcessing.SourceType.TypeVectorPolygon, optional=True))
         self.addParameter(QgsProcessingParameterBoolean(self.USE_OTHER, self.tr("Erase the other polygon layers"), True))
-        self.addParameter(QgsProcessingParameterVectorDestination(self.OUTPUT, self.tr("Steep-slope patches (图斑, GeoPackage)"), QgsProcessing.TypeVectorPolygon))
+        self.addParameter(QgsProcessingParameterVectorDestination(self.OUTPUT, self.tr("Steep-slope patches (图斑, GeoPackage)"), QgsProcessing.SourceType.TypeVectorPolygon))
         self.addParameter(
             QgsProcessingParameterFolderDestination(self.TABLES_FOLDER, self.tr("Folder for tables (default: beside the patch layer)"), optional=True, createByDefault=False)
         )
@@ -152,6 +151,8 @@ class SteepSlopeAlgorithm(AlgorithmBase):
         ).format(jl=jl.value, jls=jl.source, nat=nat.value, nats=nat.source, mp=mp.value, mps=mp.source)
 
     def _vin(self, parameters, name, context, feedback, label, code=None, name_field=None, enabled=True):
+        from ..core.steep_inputs import VectorInput
+
         found = self.vector_file(parameters, name, context, feedback, label)
         if found is None:
             return None
@@ -159,6 +160,9 @@ class SteepSlopeAlgorithm(AlgorithmBase):
         return VectorInput(path, layer, code, name_field, label, enabled)
 
     def process(self, parameters, context, feedback):
+        from ..core.steep_inputs import VectorInput
+        from ..core.steep_slope import SteepOptions, run_steep_slope
+
         qfb = getattr(feedback, "qgs", None)
         dem = self.raster_file(parameters, self.INPUT, context, self.tr("DEM"))
         county = self._vin(

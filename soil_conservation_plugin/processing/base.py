@@ -16,8 +16,6 @@ import threading
 import traceback
 from pathlib import Path
 
-import pyproj
-
 from qgis.core import (
     Qgis,
     QgsMapLayer,
@@ -58,7 +56,12 @@ def _first_layer_name(path: str) -> str:
         ds = None
 
 
-PYPROJ_NEEDS_PYTHON_THREAD = tuple(int(p) for p in pyproj.__version__.split(".")[:2]) >= (3, 7)
+def _pyproj_needs_python_thread() -> bool:
+    try:
+        import pyproj  # imported here: an algorithm module must load without it (it is then unavailable)
+    except ImportError:
+        return False
+    return tuple(int(p) for p in pyproj.__version__.split(".")[:2]) >= (3, 7)
 
 
 def in_python_thread(fn, *args):
@@ -68,7 +71,7 @@ def in_python_thread(fn, *args):
     without a Python thread state (pyproj issue #1509, fixed upstream in #1539). The worker
     thread just waits, so cancel, progress and errors behave as before.
     """
-    if not PYPROJ_NEEDS_PYTHON_THREAD or not isinstance(threading.current_thread(), threading._DummyThread):  # noqa: SLF001
+    if not isinstance(threading.current_thread(), threading._DummyThread) or not _pyproj_needs_python_thread():  # noqa: SLF001
         return fn(*args)
     box: dict = {}
 
@@ -191,6 +194,7 @@ class AlgorithmBase(QgsProcessingAlgorithm):
     GROUP = ""
     GROUP_ID = ""
     FOLDER_OUTPUTS: tuple = ()  # folder destinations written as a whole (replaced only if the plugin wrote them)
+    REQUIRES: tuple[str, ...] = ()  # Python packages (core.dependencies.PACKAGES) it cannot run without
 
     def tr(self, text: str) -> str:
         return translate(text, *(cls.__name__ for cls in type(self).__mro__))
