@@ -6,9 +6,9 @@ All files are written atomically.
 """
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
+from .tables import save_workbook, write_csv as write_rows_csv, xlsx_row
 from .errors import InputError
 from .io import atomic_path
 from .metadata import run_metadata, write_run_metadata
@@ -149,13 +149,8 @@ def unit_table(res: SteepResult) -> list[dict] | None:
 
 
 def write_csv(path: Path, rows: list[dict], columns) -> None:
-    with atomic_path(path) as tmp:
-        # utf-8-sig: Excel opens Chinese text correctly
-        with open(tmp, "w", newline="", encoding="utf-8-sig") as fh:
-            writer = csv.writer(fh)
-            writer.writerow([c for c, _ in columns])
-            for row in rows:
-                writer.writerow([row[c] for c, _ in columns])
+    # utf-8-sig: Excel opens Chinese text correctly; cells escaped by core.tables
+    write_rows_csv(path, [c for c, _ in columns], ([row[c] for c, _ in columns] for row in rows))
 
 
 def write_layer(res: SteepResult, path) -> None:
@@ -218,16 +213,15 @@ def write_xlsx(path: Path, tables: list[tuple[str, list[dict], list]], notes: li
         ws = wb.create_sheet(title)
         for i, (en, zh) in enumerate(columns, start=1):
             ws.column_dimensions[get_column_letter(i)].width = max(14, len(en) + len(zh) * 2 + 3)
-        ws.append([f"{zh} {en}" for en, zh in columns])
+        ws.append(xlsx_row(ws, [f"{zh} {en}" for en, zh in columns]))
         for row in rows:
-            ws.append([row[c] for c, _ in columns])
+            ws.append(xlsx_row(ws, [row[c] for c, _ in columns]))
     ws = wb.create_sheet("说明 notes")
     ws.column_dimensions["A"].width = 28
     ws.column_dimensions["B"].width = 100
     for k, v in notes:
-        ws.append([k, v])
-    with atomic_path(path) as tmp:
-        wb.save(str(tmp))
+        ws.append(xlsx_row(ws, [k, v]))
+    save_workbook(wb, path)
     return True
 
 
