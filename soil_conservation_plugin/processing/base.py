@@ -69,6 +69,13 @@ def in_python_thread(fn, *args):
     return box["result"]
 
 
+def plain_outputs(results: dict) -> dict:
+    """Numpy scalars in an algorithm's results as Python int/float/bool (qgis_process prints numpy values empty)."""
+    import numpy as np
+
+    return {k: v.item() if isinstance(v, np.generic) else v for k, v in results.items()}
+
+
 class QgisFeedback(Feedback):
     """The core's Feedback on top of a QgsProcessingFeedback."""
 
@@ -151,7 +158,7 @@ class AlgorithmBase(QgsProcessingAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         try:
-            return in_python_thread(self.process, parameters, context, QgisFeedback(feedback))
+            return plain_outputs(in_python_thread(self.process, parameters, context, QgisFeedback(feedback)))
         except InputError as exc:
             raise QgsProcessingException(str(exc)) from exc
         except CancelledError as exc:
