@@ -1461,6 +1461,11 @@ Template: resources/layouts/county_announcement.qpt (A3 landscape) or your own .
 模板：resources/layouts/county_announcement.qpt（A3 横向），或含以下图元 ID 的自定义 .qpt：title、subtitle、map、legend、scalebar、north_arrow、announcement_table（文本表格的框架）、date、source。每个县填好的布局另存为 .qpt，与 PDF、PNG 放在一起。中文需要含中文字形的字体（Noto Sans CJK SC、文泉驿微米黑、微软雅黑或黑体）。</translation>
     </message>
     <message>
+        <location filename="../soil_conservation_plugin/processing/alg_publish.py" line="204"/>
+        <source>Title: literal text; only {county_name} and {county_code} are replaced, any other brace stays as it is. Title, source and date must not hold the QGIS expression marker [% (a layout label would evaluate it). Files are named &lt;county code&gt;_steep_slope_announcement.pdf/.png/.qpt; two county codes that would get the same file name are refused before any work. Each PDF and PNG is checked (complete PDF, decodable PNG) before it takes its final name.</source>
+        <translation>标题：按原文输出；只替换 {county_name} 和 {county_code}，其他花括号原样保留。标题、数据来源和日期不得含有 QGIS 表达式标记 [%（布局标签会把它当作表达式求值）。文件名为 &lt;县代码&gt;_steep_slope_announcement.pdf/.png/.qpt；两个县代码会得到同一文件名时，在开始任何工作之前拒绝运行。每个 PDF 和 PNG 在改为最终文件名之前都会检查（PDF 完整、PNG 可解码）。</translation>
+    </message>
+    <message>
         <location filename="../soil_conservation_plugin/processing/alg_publish.py" line="215"/>
         <source>County boundaries</source>
         <translation>县界</translation>
