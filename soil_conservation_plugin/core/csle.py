@@ -25,6 +25,7 @@ from rasterio.windows import Window
 from .dem import open_dem
 from .errors import InputError
 from .feedback import Feedback
+from .gdal_check import gdal_write_errors
 from .indicators import load_erosion_classes
 from .io import atomic_path
 from .slope import SLOPE_NODATA, slope_bands
@@ -110,7 +111,8 @@ def compute_csle(dem_path, out_path, factors: dict | None = None, slope_length=N
     profile = {"driver": "GTiff", "dtype": "float32", "count": 1, "width": dem.width, "height": dem.height, "crs": dem.rio_crs,
                "transform": dem.transform, "nodata": MODULUS_NODATA, "compress": "deflate", "BIGTIFF": "IF_SAFER"}
     try:
-        with atomic_path(out_path) as tmp, (atomic_path(class_path) if class_path else _null()) as ctmp:
+        # GDAL write failures (disk full…) raise before atomic_path commits, so no truncated raster takes the final name
+        with atomic_path(out_path) as tmp, (atomic_path(class_path) if class_path else _null()) as ctmp, gdal_write_errors("CSLE 输出 output", out_path):
             dst = rasterio.open(tmp, "w", **profile)
             cdst = rasterio.open(ctmp, "w", **dict(profile, dtype="uint8", nodata=0)) if class_path else None
             try:
