@@ -209,6 +209,46 @@ def test_codes_that_share_a_file_name_are_refused_before_any_work(region, plugin
     assert not out.exists()
 
 
+FULL_DISK = """
+import json, resource, signal, sys
+sys.path.append("/usr/share/qgis/python/plugins")
+from qgis.core import QgsApplication
+app = QgsApplication([], False)
+app.initQgis()
+from processing.core.Processing import Processing
+Processing.initialize()
+import processing
+from soil_conservation_plugin.processing.provider import SoilConservationProvider
+provider = SoilConservationProvider()  # kept referenced: Python owns it
+QgsApplication.processingRegistry().addProvider(provider)
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG, as on a full disk
+limit = int(sys.argv[2])
+resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+try:
+    processing.run("soil_conservation:publish", json.loads(sys.argv[1]))
+    print("NO_ERROR")
+except Exception as exc:
+    print("ERROR", exc)
+"""
+
+
+def test_a_pdf_cut_short_never_takes_its_final_name(region, plugin, tmp_path):
+    """Publishing onto a 'full disk' (a file-size limit in a child process): an error, and no PDF/PNG under a final name."""
+    import os
+    import sys
+
+    out = tmp_path / "full"
+    run = subprocess.run(
+        [sys.executable, "-c", FULL_DISK, json.dumps(params(region, out, COUNTY="220581")), str(8 * 1024)],
+        cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=600,
+        env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
+    )
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    assert run.stdout.strip().splitlines()[-1].startswith("ERROR"), run.stdout[-2000:]
+    assert "PDF" in run.stdout and "不完整" in run.stdout and "incomplete" in run.stdout
+    assert not out.exists() or sorted(p.name for p in out.iterdir()) == []
+
+
 def test_dock_publishes_in_the_background(region, plugin, qgis_iface, tmp_path):
     """The dock's 'publish all' runs the algorithm as a task (a worker thread) and reports the files."""
     from soil_conservation_plugin.gui.dock import SoilConservationDock
