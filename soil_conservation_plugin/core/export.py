@@ -13,11 +13,9 @@ target as it was.
 """
 from __future__ import annotations
 
-import csv
 import datetime as _dt
 import hashlib
 import json
-import os
 import shutil
 import uuid
 import zipfile
@@ -36,6 +34,7 @@ from .errors import InputError
 from .feedback import Feedback, SubFeedback
 from .io import atomic_path, staged_path
 from .metadata_xml import build_metadata_xml
+from .tables import write_rows
 from .schema import FieldSpec, LayerSpec, Schema, ValueProblem, coerce, load_schema, zone_codes
 
 try:  # shapely ≥ 1.8 (Debian 12: 1.8.5; Debian 13: 2.x)
@@ -857,12 +856,9 @@ def _check_shapefile_sizes(shp: Path, count: int) -> None:
 # --- tables, field catalogue, manifest -----------------------------------------
 
 def _write_csv(path: Path, header: list, rows: list) -> None:
+    # inside the package's temporary folder (made atomic as a whole); cells escaped by core.tables
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:  # BOM: Excel opens Chinese text correctly
-        writer = csv.writer(fh)
-        writer.writerow(header)
-        writer.writerows(rows)
-        fh.flush()
-        os.fsync(fh.fileno())
+        write_rows(fh, header, rows)
     _run_hooks("file", path)
 
 

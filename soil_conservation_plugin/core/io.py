@@ -134,6 +134,32 @@ def _gdal_quiet():
         gdal.PopErrorHandler()
 
 
+@contextlib.contextmanager
+def _gdal_write_errors(label: str, target: Path):
+    """Raise if GDAL reported a failure in this thread while the block wrote (disk full, I/O error).
+
+    GDAL reports a failed write through its error handler, often only when a block is flushed
+    or the file closed; rasterio logs such errors and carries on, leaving a truncated file that
+    looks finished (a sparse GeoTIFF even reads back without error).
+    """
+    from osgeo import gdal
+
+    failures: list[str] = []
+
+    def handler(err_class, _err_no, message):
+        if err_class in (gdal.CE_Failure, gdal.CE_Fatal):
+            failures.append(str(message))
+
+    gdal.PushErrorHandler(handler)
+    try:
+        yield
+    finally:
+        gdal.PopErrorHandler()
+    if failures:
+        shown = "; ".join(dict.fromkeys(failures))[:500]
+        raise _refuse(label, f"写入 {target} 失败（磁盘已满或无法写入？）：{shown}", f"writing {target} failed (disk full or not writable?): {shown}")
+
+
 def _writable_dir(folder: Path) -> bool:
     probe = folder
     while not probe.exists():
@@ -457,7 +483,8 @@ def atomic_path(target, folder: bool = False):
         target = outputs.claim(target, kind="folder" if folder else None)
         tmp = temporary_sibling(target)
         try:
-            yield tmp
+            with _gdal_write_errors(outputs.labels.get(target, target.name), target):
+                yield tmp
             outputs.stage(tmp, target)
         except BaseException:
             remove(tmp)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import numbers
 import os
 import signal
 import threading
@@ -117,14 +116,14 @@ def cancel_on_signals(qgs_feedback):
 
 
 def plain(value):
-    """numpy scalars → Python numbers: qgis_process prints numpy values as empty (also with --json)."""
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, numbers.Integral):
-        return int(value)
-    if isinstance(value, numbers.Real):
-        return float(value)
+    """A numpy scalar as a Python number or bool: qgis_process prints numpy values empty (--json too)."""
+    if type(value).__module__ == "numpy" and getattr(value, "ndim", None) == 0:
+        return value.item()
     return value
+
+
+def plain_outputs(results: dict) -> dict:
+    return {key: plain(value) for key, value in results.items()}
 
 
 def _layer_source(value) -> tuple[str, str | None] | None:
@@ -297,7 +296,7 @@ class AlgorithmBase(QgsProcessingAlgorithm):
                     continue
                 outputs.claim(path, definition.description())
             results = self.process(parameters, context, feedback)
-        return {key: plain(value) for key, value in results.items()}
+        return plain_outputs(results)
 
     def overwrite(self, parameters, context) -> bool:
         """False only where the algorithm has an OVERWRITE parameter that is off."""
