@@ -32,9 +32,13 @@ class VectorInput:
     name_field: str | None = None
     label: str = ""
     enabled: bool = True  # exclusions can be switched off
+    codes: tuple = ()  # only the features with these codes (the chosen counties); empty = all
 
     def describe(self) -> dict:
-        return {"path": str(self.path), "layer": self.layer, "code_field": self.code_field, "name_field": self.name_field, "enabled": self.enabled}
+        out = {"path": str(self.path), "layer": self.layer, "code_field": self.code_field, "name_field": self.name_field, "enabled": self.enabled}
+        if self.codes:
+            out["codes"] = list(self.codes)
+        return out
 
 
 @dataclass
@@ -149,6 +153,10 @@ def load_zones(vin: VectorInput, dem_crs, required_fields: tuple[str, ...] = (),
     """
     gdf = _read(vin)
     _check_fields(gdf, vin, tuple(f for f in (vin.code_field, vin.name_field, *required_fields) if f))
+    if vin.codes:
+        from .counties import select
+
+        gdf = select(gdf, vin.code_field, vin.codes, vin.label)
     if len(gdf) == 0:
         raise InputError(vin.label, "图层中没有要素", "the layer has no features")
     src_crs = to_pyproj(gdf.crs)

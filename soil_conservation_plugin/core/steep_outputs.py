@@ -102,14 +102,47 @@ def _aggregate(pieces, key) -> dict:
     return out
 
 
-def county_table(res: SteepResult) -> list[dict]:
+COVER_COLUMN = ("dem_cover_pct", "DEM覆盖率(%)")
+
+
+def county_table(res: SteepResult, coverage: dict | None = None) -> list[dict]:
+    """``coverage``: county code → covered share 0…1 (core.coverage); adds the dem_cover_pct column."""
     agg = _aggregate(res.pieces, lambda p: p.county)
     rows = []
     for c in res.counties_on_dem:  # counties off the DEM were reported, not tabulated as 0 ha
         area, parents = agg.get(c, (0.0, ()))
-        rows.append({"county_code": res.counties.codes[c - 1], "county_name": res.counties.names[c - 1], "patch_count": len(parents), "area_ha": _r2(area)})
-    rows.append({"county_code": TOTAL[0], "county_name": TOTAL[1], "patch_count": res.patch_count, "area_ha": _r2(sum(p.area_ha for p in res.pieces))})
+        code = res.counties.codes[c - 1]
+        row = {"county_code": code, "county_name": res.counties.names[c - 1], "patch_count": len(parents), "area_ha": _r2(area)}
+        if coverage is not None:
+            share = coverage.get(code)
+            row[COVER_COLUMN[0]] = "" if share is None else round(100.0 * share, 1)
+        rows.append(row)
+    total = {"county_code": TOTAL[0], "county_name": TOTAL[1], "patch_count": res.patch_count, "area_ha": _r2(sum(p.area_ha for p in res.pieces))}
+    if coverage is not None:
+        total[COVER_COLUMN[0]] = ""
+    rows.append(total)
     return rows
+
+
+def write_coverage_layer(path, coverage: dict, names: dict) -> None:
+    """A table 'coverage' (county_code, county_name, dem_cover_pct) in the patch GeoPackage, for the 公告."""
+    from osgeo import ogr
+
+    ogr.UseExceptions()
+    ds = ogr.Open(str(path), 1)
+    try:
+        lyr = ds.CreateLayer("coverage", None, ogr.wkbNone, options=["DESCRIPTION=DEM 覆盖县域的比例 / share of each county the DEM covers"])
+        for name, kind in (("county_code", ogr.OFTString), ("county_name", ogr.OFTString), ("dem_cover_pct", ogr.OFTReal)):
+            lyr.CreateField(ogr.FieldDefn(name, kind))
+        for code, share in coverage.items():
+            f = ogr.Feature(lyr.GetLayerDefn())
+            f.SetField("county_code", code)
+            f.SetField("county_name", names.get(code, ""))
+            f.SetField("dem_cover_pct", round(100.0 * share, 1))
+            lyr.CreateFeature(f)
+        f = lyr = None
+    finally:
+        ds = None
 
 
 def _zone_table(res: SteepResult, zones, attr: str, pairs: dict, outside, code_key: str, name_key: str) -> list[dict]:
@@ -153,8 +186,9 @@ def write_csv(path: Path, rows: list[dict], columns) -> None:
     write_rows_csv(path, [c for c, _ in columns], ([row[c] for c, _ in columns] for row in rows))
 
 
-def write_layer(res: SteepResult, path) -> None:
-    """The patch layer as a GeoPackage (an empty result still gives a valid, empty layer)."""
+def write_layer(res: SteepResult, path, coverage: dict | None = None) -> None:
+    """The patch layer as a GeoPackage (an empty result still gives a valid, empty layer); with
+    ``coverage`` (county code → share) also the table 'coverage' the 公告 reads."""
     from osgeo import ogr, osr
 
     path = Path(path)
@@ -189,6 +223,8 @@ def write_layer(res: SteepResult, path) -> None:
             lyr.CommitTransaction()
         finally:
             lyr = defn = ds = None  # close before atomic_path renames or removes the file
+        if coverage is not None:
+            write_coverage_layer(tmp, coverage, dict(zip(res.counties.codes, res.counties.names)))
 
 
 def feat_setter(kind: str):
@@ -259,17 +295,21 @@ def output_paths(out_layer, tables_dir=None, destinations: dict | None = None) -
     return paths
 
 
-def write_outputs(res: SteepResult, out_layer, tables_dir=None, inputs: dict | None = None, parameters: dict | None = None, feedback=None, destinations: dict | None = None) -> dict:
+def write_outputs(res: SteepResult, out_layer, tables_dir=None, inputs: dict | None = None, parameters: dict | None = None, feedback=None, destinations: dict | None = None,
+                  coverage: dict | None = None) -> dict:
     """Write the layer, the CSV/XLSX tables and the run metadata; return their paths.
 
     ``destinations``: paths the user chose, by the keys of ``output_paths``; the others go beside the layer.
+    ``coverage``: county code → share of the county the DEM covers (core.coverage), in the county table,
+    the notes, the metadata and a 'coverage' table of the GeoPackage.
     """
     where = output_paths(out_layer, tables_dir, destinations)
     out_layer = where["layer"]
-    write_layer(res, out_layer)
+    write_layer(res, out_layer, coverage)
     paths = {"layer": str(out_layer)}
     patch_cols = [(n, a) for n, _, a in layer_fields(res)]
-    tables = [("县 county", county_table(res), COUNTY_COLUMNS, "county")]
+    county_cols = COUNTY_COLUMNS + ([COVER_COLUMN] if coverage is not None else [])
+    tables = [("县 county", county_table(res, coverage), county_cols, "county")]
     if res.townships is not None:
         tables.append(("乡镇 township", township_table(res), TOWNSHIP_COLUMNS, "township"))
     if res.units is not None:
@@ -294,6 +334,8 @@ def write_outputs(res: SteepResult, out_layer, tables_dir=None, inputs: dict | N
         ("图斑数 patch count", "按原图斑计；跨乡镇/小流域的图斑在每个乡镇/小流域各计一次 / counts parent patches; a patch split by a border counts once on each side"),
         ("规则版本 rules version", thr.rules_version),
         ("图斑清单 patch list", f"{where['patches_csv'].name} (UTF-8 带 BOM，可直接用 Excel 打开 / UTF-8 with BOM, opens in Excel)"),
+        *[("DEM 覆盖率 DEM coverage", f"{code}: {100.0 * share:.1f}%" + ("" if share >= 0.995 else " — 部分覆盖，结果不完整 / partial coverage, the result is partial"))
+          for code, share in (coverage or {}).items()],
         *[("提示 message", m) for m in res.messages],
     ]
     xlsx = where["xlsx"]
@@ -321,6 +363,7 @@ def write_outputs(res: SteepResult, out_layer, tables_dir=None, inputs: dict | N
             "piece_count": len(res.pieces),
             "total_ha": round(sum(p.area_ha for p in res.pieces), 2),
             "messages": res.messages,
+            **({"dem_cover_pct": {code: round(100.0 * share, 1) for code, share in coverage.items()}} if coverage is not None else {}),
             **res.stats,
             "outputs": dict(paths),
         },

@@ -911,10 +911,12 @@ def run_steep_slope(
     feedback: Feedback | None = None,
     dem_label: str = "DEM",
     destinations: dict | None = None,
+    coverage: dict | None = None,
 ) -> tuple[SteepResult, dict]:
     """Delineate and write the layer, tables and metadata; returns (result, output paths).
 
     ``destinations``: output paths the user chose (keys of ``steep_outputs.output_paths``).
+    ``coverage``: county code → share of the county the DEM covers (core.coverage), written with the results.
     """
     from pathlib import Path
 
@@ -944,7 +946,7 @@ def run_steep_slope(
         "threshold_given": options.threshold,
         "min_patch_given": options.min_patch_ha,
     }
-    paths = write_outputs(res, out_layer, tables_dir, inputs, parameters, feedback, destinations)
+    paths = write_outputs(res, out_layer, tables_dir, inputs, parameters, feedback, destinations, coverage)
     feedback.progress(100)
     feedback.info(f"图斑 {res.patch_count} 个 / patches, {len(res.pieces)} 块 / pieces, 合计 total {res.total_ha:.2f} ha")
     return res, paths

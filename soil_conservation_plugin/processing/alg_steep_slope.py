@@ -14,6 +14,7 @@ from qgis.core import (
     QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterString,
     QgsProcessingParameterVectorDestination,
     QgsProcessingParameterVectorLayer,
     QgsProcessingUtils,
@@ -35,6 +36,7 @@ class SteepSlopeAlgorithm(AlgorithmBase):
     COUNTY = "COUNTY"
     COUNTY_CODE_FIELD = "COUNTY_CODE_FIELD"
     COUNTY_NAME_FIELD = "COUNTY_NAME_FIELD"
+    COUNTY_CODES = "COUNTY_CODES"
     TOWNSHIPS = "TOWNSHIPS"
     TOWNSHIP_CODE_FIELD = "TOWNSHIP_CODE_FIELD"
     TOWNSHIP_NAME_FIELD = "TOWNSHIP_NAME_FIELD"
@@ -79,6 +81,7 @@ class SteepSlopeAlgorithm(AlgorithmBase):
         self.addParameter(QgsProcessingParameterVectorLayer(self.COUNTY, self.tr("County boundary (县界)"), poly))
         self.addParameter(QgsProcessingParameterField(self.COUNTY_CODE_FIELD, self.tr("County code field"), "adcode", self.COUNTY))
         self.addParameter(QgsProcessingParameterField(self.COUNTY_NAME_FIELD, self.tr("County name field"), "name", self.COUNTY, optional=True))
+        self.addParameter(QgsProcessingParameterString(self.COUNTY_CODES, self.tr("Only these counties (codes, comma-separated; blank = every county of the layer)"), "", optional=True))
         self.addParameter(QgsProcessingParameterVectorLayer(self.TOWNSHIPS, self.tr("Townships (乡镇) (optional)"), poly, optional=True))
         self.addParameter(QgsProcessingParameterField(self.TOWNSHIP_CODE_FIELD, self.tr("Township code field"), None, self.TOWNSHIPS, optional=True))
         self.addParameter(QgsProcessingParameterField(self.TOWNSHIP_NAME_FIELD, self.tr("Township name field"), None, self.TOWNSHIPS, optional=True))
@@ -179,6 +182,9 @@ class SteepSlopeAlgorithm(AlgorithmBase):
             self.parameterAsString(parameters, self.COUNTY_CODE_FIELD, context) or None,
             self.parameterAsString(parameters, self.COUNTY_NAME_FIELD, context) or None,
         )
+        from ..core.counties import parse_codes
+
+        county.codes = tuple(parse_codes(self.parameterAsString(parameters, self.COUNTY_CODES, context)))
         townships = self._vin(
             parameters, self.TOWNSHIPS, context, qfb, "乡镇 townships",
             self.parameterAsString(parameters, self.TOWNSHIP_CODE_FIELD, context) or None,
@@ -213,7 +219,9 @@ class SteepSlopeAlgorithm(AlgorithmBase):
             out = QgsProcessingUtils.generateTempFilename("steep_slope.gpkg")
         tables = self.parameterAsString(parameters, self.TABLES_FOLDER, context) if parameters.get(self.TABLES_FOLDER) else None
         destinations = {key: self.parameterAsFileOutput(parameters, name, context) or None for name, key in self.DESTINATIONS.items()}
-        res, paths = run_steep_slope(dem, county, out, townships, units, exclusions, options, tables, feedback, dem_label=self.tr("DEM"), destinations=destinations)
+        coverage = self.dem_coverage(dem, county, townships, feedback)
+        res, paths = run_steep_slope(dem, county, out, townships, units, exclusions, options, tables, feedback, dem_label=self.tr("DEM"), destinations=destinations,
+                                     coverage=coverage)
         self.style_output(context, out, "steep_slope.qml", f"禁止开垦陡坡地 ≥{res.threshold.value:g}° (steep slopes)")
         return {
             self.OUTPUT: out,
@@ -226,3 +234,34 @@ class SteepSlopeAlgorithm(AlgorithmBase):
             self.PATCH_COUNT: int(res.patch_count),
             self.TOTAL_HA: round(float(res.total_ha), 2),
         }
+
+    @staticmethod
+    def dem_coverage(dem, county, townships, feedback) -> dict:
+        """Before the run: the share of each chosen county the DEM covers (logged when partial), and
+        the 乡镇 that lie outside their county (a bilingual warning listing them)."""
+        from ..core.counties import code_of, select
+        from ..core.coverage import outside_message, raster_coverage
+        from ..core.landuse_vector import _read_vector
+
+        gdf = select(_read_vector(county.path, county.layer, county.label), county.code_field, county.codes, county.label)
+        rows = [(code_of(r[county.code_field]) if county.code_field else str(i), code_of(r[county.name_field]) if county.name_field else "", r.geometry)
+                for i, (_, r) in enumerate(gdf.iterrows()) if r.geometry is not None]
+        merged: dict = {}
+        for code, name, geom in rows:  # a county drawn as several features
+            old = merged.get(code)
+            merged[code] = (name, geom if old is None else old[1].union(geom))
+        covers = raster_coverage(dem, [(c, n, g) for c, (n, g) in merged.items()], gdf.crs)
+        for c in covers:
+            if not c.full:
+                feedback.info(f"⚠ {county.label} {c.code} {c.name}: DEM 只覆盖县域的 {c.pct:.1f}%，结果不完整 / the DEM covers only {c.pct:.1f}% of the county; the result is partial")
+        if townships is not None and townships.code_field:
+            tg = _read_vector(townships.path, townships.layer, townships.label)
+            if tg.crs is not None and gdf.crs is not None and not tg.crs.equals(gdf.crs):
+                tg = tg.to_crs(gdf.crs)
+            towns = [(code_of(r[townships.code_field]), code_of(r[townships.name_field]) if townships.name_field else "", r.geometry) for _, r in tg.iterrows()]
+            from ..core.coverage import townships_outside
+
+            message = outside_message(townships_outside(towns, [(c, n, g) for c, (n, g) in merged.items()]), townships.label)
+            if message:
+                feedback.info("⚠ " + message)
+        return {c.code: c.share for c in covers}
