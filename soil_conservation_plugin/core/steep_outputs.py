@@ -6,6 +6,7 @@ All files are written atomically.
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from .tables import save_workbook, write_csv as write_rows_csv, xlsx_row
@@ -103,6 +104,7 @@ def _aggregate(pieces, key) -> dict:
 
 
 COVER_COLUMN = ("dem_cover_pct", "DEM覆盖率(%)")
+COVERAGE_KEY = "DEM_COVER_PCT"  # layer metadata: JSON {county code: percent}
 
 
 def county_table(res: SteepResult, coverage: dict | None = None) -> list[dict]:
@@ -122,27 +124,6 @@ def county_table(res: SteepResult, coverage: dict | None = None) -> list[dict]:
         total[COVER_COLUMN[0]] = ""
     rows.append(total)
     return rows
-
-
-def write_coverage_layer(path, coverage: dict, names: dict) -> None:
-    """A table 'coverage' (county_code, county_name, dem_cover_pct) in the patch GeoPackage, for the 公告."""
-    from osgeo import ogr
-
-    ogr.UseExceptions()
-    ds = ogr.Open(str(path), 1)
-    try:
-        lyr = ds.CreateLayer("coverage", None, ogr.wkbNone, options=["DESCRIPTION=DEM 覆盖县域的比例 / share of each county the DEM covers"])
-        for name, kind in (("county_code", ogr.OFTString), ("county_name", ogr.OFTString), ("dem_cover_pct", ogr.OFTReal)):
-            lyr.CreateField(ogr.FieldDefn(name, kind))
-        for code, share in coverage.items():
-            f = ogr.Feature(lyr.GetLayerDefn())
-            f.SetField("county_code", code)
-            f.SetField("county_name", names.get(code, ""))
-            f.SetField("dem_cover_pct", round(100.0 * share, 1))
-            lyr.CreateFeature(f)
-        f = lyr = None
-    finally:
-        ds = None
 
 
 def _zone_table(res: SteepResult, zones, attr: str, pairs: dict, outside, code_key: str, name_key: str) -> list[dict]:
@@ -188,7 +169,7 @@ def write_csv(path: Path, rows: list[dict], columns) -> None:
 
 def write_layer(res: SteepResult, path, coverage: dict | None = None) -> None:
     """The patch layer as a GeoPackage (an empty result still gives a valid, empty layer); with
-    ``coverage`` (county code → share) also the table 'coverage' the 公告 reads."""
+    ``coverage`` (county code → share) also the layer metadata item DEM_COVER_PCT the 公告 reads."""
     from osgeo import ogr, osr
 
     path = Path(path)
@@ -204,6 +185,8 @@ def write_layer(res: SteepResult, path, coverage: dict | None = None) -> None:
             srs.ImportFromWkt(res.dem.crs.to_wkt())
             srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
             lyr = ds.CreateLayer(LAYER_NAME, srs, ogr.wkbMultiPolygon, options=["GEOMETRY_NAME=geom", f"DESCRIPTION=禁止开垦陡坡地 ≥{res.threshold.value:g}°"])
+            if coverage is not None:  # the 公告 reads it (one layer in the file: consumers open it without a layer name)
+                lyr.SetMetadataItem(COVERAGE_KEY, json.dumps({code: round(100.0 * share, 1) for code, share in coverage.items()}))
             for name, kind, alias in fields:
                 fd = ogr.FieldDefn(name, ogr.OFTString if kind == "str" else ogr.OFTReal)
                 if kind == "real":
@@ -223,8 +206,6 @@ def write_layer(res: SteepResult, path, coverage: dict | None = None) -> None:
             lyr.CommitTransaction()
         finally:
             lyr = defn = ds = None  # close before atomic_path renames or removes the file
-        if coverage is not None:
-            write_coverage_layer(tmp, coverage, dict(zip(res.counties.codes, res.counties.names)))
 
 
 def feat_setter(kind: str):
@@ -301,7 +282,7 @@ def write_outputs(res: SteepResult, out_layer, tables_dir=None, inputs: dict | N
 
     ``destinations``: paths the user chose, by the keys of ``output_paths``; the others go beside the layer.
     ``coverage``: county code → share of the county the DEM covers (core.coverage), in the county table,
-    the notes, the metadata and a 'coverage' table of the GeoPackage.
+    the notes, the metadata and the patch layer's metadata (DEM_COVER_PCT).
     """
     where = output_paths(out_layer, tables_dir, destinations)
     out_layer = where["layer"]

@@ -9,11 +9,23 @@ is also saved as a .qpt beside its PDF, so staff can adjust it in QGIS.
 from __future__ import annotations
 
 import datetime as _dt
+import json
 from pathlib import Path
 
 from qgis.core import (
     Qgis,
     QgsApplication,
+    QgsCategorizedSymbolRenderer,
+    QgsDistanceArea,
+    QgsLayoutPoint,
+    QgsLinePatternFillSymbolLayer,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterRasterLayer,
+    QgsRenderContext,
+    QgsRendererCategory,
+    QgsSimpleFillSymbolLayer,
+    QgsSimpleLineSymbolLayer,
+    QgsTextBufferSettings,
     QgsCoordinateTransform,
     QgsFeature,
     QgsFeatureRequest,
@@ -48,15 +60,17 @@ from qgis.core import (
     QgsVectorLayer,
     QgsVectorLayerSimpleLabeling,
 )
-from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
-from qgis.PyQt.QtGui import QFont, QImage
+from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSize
+from qgis.PyQt.QtGui import QColor, QFont, QImage
 from qgis.PyQt.QtXml import QDomDocument
 
+from ..core.coverage import cover_note
 from ..core.errors import InputError
 from ..core.io import atomic_path, write_json
 from ..core.metadata import run_metadata
 from ..core.paths import resources_path
-from ..core.publication import check_layout_text, file_stems, fill_title, pdf_complete
+from ..core.coverage import FULL as FULL_COVER
+from ..core.publication import FILE_SUFFIX, check_layout_text, file_stems, fill_title, pdf_complete
 from ..qt_compat import font_families
 from .base import AlgorithmBase
 
@@ -70,6 +84,18 @@ OUTSIDE = "乡镇以外"
 # fonts with Chinese glyphs, most preferred first (Debian: fonts-wqy-microhei / fonts-noto-cjk; Windows: YaHei, SimHei)
 CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "SimHei", "PingFang SC")
 STEEP_FIELDS = ("cnty_code", "area_ha")
+ZONING_HEADERS = ("区类型", "小流域数(个)", "面积(公顷)", "占县域(%)")
+ZONE_FIELDS = ("county_code", "zone_id", "n_units", "area_km2")
+ZONING_SUFFIX = "_zoning_announcement"
+LEGEND_SYMBOL_MM = (10.0, 5.0)
+TOWNSHIP_DASH_MM = "2.5;1.2"  # one mm pattern for the map and the legend patch
+# zone id → (legend label, symbol properties); fills first, hatches (which may overlap them) after
+ZONE_STYLES = (
+    ("key_prevention", "水土流失重点预防区", {"kind": "fill", "color": "77,175,74,150", "outline_color": "40,110,40"}),
+    ("key_treatment", "水土流失重点治理区", {"kind": "fill", "color": "255,127,0,160", "outline_color": "170,80,0"}),
+    ("severe", "水土流失严重区域", {"kind": "hatch", "color": "200,0,0", "angle": "45"}),
+    ("fragile", "生态脆弱区域", {"kind": "hatch", "color": "110,40,160", "angle": "135"}),
+)
 
 
 def cjk_font() -> str:
@@ -113,6 +139,126 @@ def announcement_rows(steep, county_code: str) -> tuple[list[list[str]], float, 
     return rows, total, len(parents_all)
 
 
+def county_renderer():
+    return QgsSingleSymbolRenderer(QgsFillSymbol.createSimple({"color": "0,0,0,0", "outline_color": "0,0,0", "outline_width": "0.8"}))
+
+
+def steep_renderer():
+    return QgsSingleSymbolRenderer(QgsFillSymbol.createSimple({"color": "215,48,39,200", "outline_color": "150,20,20", "outline_width": "0.1"}))
+
+
+def township_symbol():
+    """乡镇界: a dashed line with its dash pattern in millimetres, so the legend patch shows the very dashes of the map."""
+    line = QgsSimpleLineSymbolLayer.create({"line_color": "90,90,90", "line_width": "0.35", "line_width_unit": "MM", "use_custom_dash": "1",
+                                            "customdash": TOWNSHIP_DASH_MM, "customdash_unit": "MM"})
+    return _fill_of([line])
+
+
+def _fill_of(symbol_layers):
+    """A fill symbol owning ``symbol_layers`` (appendSymbolLayer takes ownership; a Python list given to the
+    constructor does not, and the layers would be freed under QGIS)."""
+    symbol = QgsFillSymbol.createSimple({})
+    symbol.deleteSymbolLayer(0)
+    for layer in symbol_layers:
+        symbol.appendSymbolLayer(layer)
+    return symbol
+
+
+def style_townships(layer, name_field: str, font: str) -> None:
+    """乡镇界 and name labels with a white halo (buffer), so names stay readable over patches and zones."""
+    layer.setName("乡镇界")
+    layer.setRenderer(QgsSingleSymbolRenderer(township_symbol()))
+    if name_field and name_field in layer.fields().names():
+        settings = QgsPalLayerSettings()
+        settings.fieldName = name_field
+        fmt = QgsTextFormat()
+        fmt.setFont(QFont(font))
+        fmt.setSize(9)
+        buffer = QgsTextBufferSettings()
+        buffer.setEnabled(True)
+        buffer.setSize(0.8)
+        buffer.setSizeUnit(QgsUnitTypes.RenderUnit.RenderMillimeters)
+        buffer.setColor(QColor(255, 255, 255))
+        fmt.setBuffer(buffer)
+        settings.setFormat(fmt)
+        layer.setLabeling(QgsVectorLayerSimpleLabeling(settings))
+        layer.setLabelsEnabled(True)
+    else:
+        layer.setLabelsEnabled(False)
+
+
+def zone_symbol(props: dict):
+    if props["kind"] == "fill":
+        return QgsFillSymbol.createSimple({"color": props["color"], "outline_color": props["outline_color"], "outline_width": "0.2"})
+    hatch = QgsLinePatternFillSymbolLayer()
+    hatch.setLineAngle(float(props["angle"]))
+    hatch.setDistance(2.0)
+    hatch.setDistanceUnit(QgsUnitTypes.RenderUnit.RenderMillimeters)
+    hatch.setColor(QColor(*[int(v) for v in props["color"].split(",")]))
+    hatch.setLineWidth(0.3)
+    border = QgsSimpleFillSymbolLayer.create({"color": "0,0,0,0", "outline_color": props["color"], "outline_width": "0.3"})
+    return _fill_of([hatch, border])
+
+
+def zone_renderer(present=None):
+    """Categories of zone_id in ZONE_STYLES order; only the zone types present when ``present`` is given."""
+    cats = [QgsRendererCategory(zid, zone_symbol(props), label) for zid, label, props in ZONE_STYLES if present is None or zid in present]
+    return QgsCategorizedSymbolRenderer("zone_id", cats)
+
+
+def county_area_ha(feature, crs, project) -> float:
+    da = QgsDistanceArea()
+    da.setSourceCrs(crs, project.transformContext())
+    da.setEllipsoid(crs.ellipsoidAcronym() or "EPSG:7019")
+    return da.convertAreaMeasurement(da.measureArea(feature.geometry()), QgsUnitTypes.AreaUnit.AreaHectares)
+
+
+def zoning_rows(zone_features, county_feature, county_crs, project) -> tuple[list[list[str]], float]:
+    """公告 rows of the zoning map: per zone type (ZONE_STYLES order) the number of 小流域, the area (ha) and the share of the county."""
+    county_ha = county_area_ha(county_feature, county_crs, project)
+    by_id: dict = {}
+    for f in zone_features:
+        acc = by_id.setdefault(str(f["zone_id"]), [str(f["zone"]) if f.fields().indexOf("zone") >= 0 and f["zone"] else "", 0, 0.0])
+        acc[1] += int(f["n_units"] or 0)
+        acc[2] += 100.0 * float(f["area_km2"] or 0.0)
+    rows = []
+    for zid, label, _ in ZONE_STYLES:
+        if zid in by_id:
+            name, n, ha = by_id.pop(zid)
+            rows.append([label, str(n), f"{ha:.2f}", f"{100.0 * ha / county_ha:.2f}" if county_ha > 0 else ""])
+    for zid, (name, n, ha) in sorted(by_id.items()):  # zone types of a user's rule file
+        rows.append([name or zid, str(n), f"{ha:.2f}", f"{100.0 * ha / county_ha:.2f}" if county_ha > 0 else ""])
+    if not rows:
+        rows.append(["（未划定重点区域）", "0", "0.00", "0.00"])
+    return rows, county_ha
+
+
+def fit_table(table, headers, rows, font: str, width: float, height: float) -> float:
+    """Columns sized to their content (no cell cut); the font shrinks (9 pt down to 5 pt) until the whole
+    table fits the frame. Returns the font size used."""
+    columns = []
+    for heading in headers:
+        column = QgsLayoutTableColumn(heading)
+        column.setWidth(0)  # automatic: as wide as the widest cell
+        columns.append(column)
+    table.setColumns(columns)
+    table.setContents(rows)
+    size = 9.0
+    while True:
+        for setter in ("setHeaderTextFormat", "setContentTextFormat"):
+            fmt = QgsTextFormat()
+            f = QFont(font)
+            f.setBold(setter == "setHeaderTextFormat")
+            fmt.setFont(f)
+            fmt.setSize(size)
+            getattr(table, setter)(fmt)
+        table.refresh()
+        total = table.totalSize()
+        if (total.width() <= width and total.height() <= height) or size <= 5.0:
+            return size
+        size -= 0.5
+
+
 def fit_aspect(extent, width: float, height: float):
     """``extent`` grown around its centre to the frame's width/height ratio."""
     ratio = width / height if height > 0 else 1.0
@@ -149,6 +295,11 @@ class PublishAlgorithm(AlgorithmBase):
     TOWNSHIPS = "TOWNSHIPS"
     TOWNSHIP_NAME_FIELD = "TOWNSHIP_NAME_FIELD"
     COUNTY = "COUNTY"
+    COUNTY_CODES = "COUNTY_CODES"
+    DEM = "DEM"
+    ALLOW_PARTIAL = "ALLOW_PARTIAL"
+    ZONES = "ZONES"
+    ZONING_TITLE = "ZONING_TITLE"
     TEMPLATE = "TEMPLATE"
     TITLE = "TITLE"
     SOURCE = "SOURCE"
@@ -167,6 +318,11 @@ class PublishAlgorithm(AlgorithmBase):
         self.addParameter(QgsProcessingParameterVectorLayer(self.TOWNSHIPS, translate("SoilConservation", "Townships (乡镇) for the map (optional)"), poly, optional=True))
         self.addParameter(QgsProcessingParameterField(self.TOWNSHIP_NAME_FIELD, translate("SoilConservation", "Township name field (labels)"), None, self.TOWNSHIPS, optional=True))
         self.addParameter(QgsProcessingParameterString(self.COUNTY, translate("SoilConservation", "County code (blank = every county: batch)"), optional=True))
+        self.addParameter(QgsProcessingParameterString(self.COUNTY_CODES, translate("SoilConservation", "Only these counties (codes, comma-separated; blank = the county above or every county)"), optional=True))
+        self.addParameter(QgsProcessingParameterVectorLayer(self.ZONES, translate("SoilConservation", "Zones per county (layer 'zones' of the zoning step) for the zoning map"), poly, optional=True))
+        self.addParameter(QgsProcessingParameterString(self.ZONING_TITLE, translate("SoilConservation", "Zoning map title ({county_name} and {county_code} are replaced)"), "{county_name}水土流失重点预防区和重点治理区分布图", optional=True))
+        self.addParameter(QgsProcessingParameterRasterLayer(self.DEM, translate("SoilConservation", "DEM used (to measure the share of each county it covers)"), optional=True))
+        self.addParameter(QgsProcessingParameterBoolean(self.ALLOW_PARTIAL, translate("SoilConservation", "Allow publishing a partial result (DEM covers only part of a county)"), False))
         self.addParameter(QgsProcessingParameterFile(self.TEMPLATE, translate("SoilConservation", "Layout template (.qpt; blank = the plugin's)"), extension="qpt", optional=True))
         self.addParameter(QgsProcessingParameterString(self.TITLE, translate("SoilConservation", "Title ({county_name} and {county_code} are replaced)"), "{county_name}禁止开垦陡坡地分布图", optional=True))
         self.addParameter(QgsProcessingParameterString(self.SOURCE, translate("SoilConservation", "Data source note"), "", optional=True))
@@ -208,6 +364,13 @@ class PublishAlgorithm(AlgorithmBase):
         name_field = self.parameterAsString(parameters, self.COUNTY_NAME_FIELD, context)
         twn_name_field = self.parameterAsString(parameters, self.TOWNSHIP_NAME_FIELD, context)
         only = self.parameterAsString(parameters, self.COUNTY, context).strip()
+        from ..core.counties import parse_codes
+
+        wanted = parse_codes(only) + [c for c in parse_codes(self.parameterAsString(parameters, self.COUNTY_CODES, context)) if c not in parse_codes(only)]
+        zones = self.parameterAsVectorLayer(parameters, self.ZONES, context) if parameters.get(self.ZONES) not in (None, "") else None
+        zoning_title = self.parameterAsString(parameters, self.ZONING_TITLE, context) or "{county_name}水土流失重点预防区和重点治理区分布图"
+        allow_partial = self.parameterAsBoolean(parameters, self.ALLOW_PARTIAL, context)
+        dem = self.raster_file(parameters, self.DEM, context, translate("SoilConservation", "DEM")) if parameters.get(self.DEM) not in (None, "") else None
         template = self.parameterAsFile(parameters, self.TEMPLATE, context) or str(resources_path(*TEMPLATE))
         title = self.parameterAsString(parameters, self.TITLE, context) or "{county_name}禁止开垦陡坡地分布图"
         source = self.parameterAsString(parameters, self.SOURCE, context)
@@ -232,13 +395,32 @@ class PublishAlgorithm(AlgorithmBase):
         if not doc.setContent(Path(template).read_text(encoding="utf-8")):
             raise InputError(translate("SoilConservation", "Layout template"), f"模板不是有效的 XML: {template}", f"the template is not valid XML: {template}")
 
+        if zones is not None:
+            lacking = [f for f in ZONE_FIELDS if f not in zones.fields().names()]
+            if not zones.isValid() or lacking:
+                raise InputError(translate("SoilConservation", "Zones per county"), f"缺少字段 {', '.join(lacking)}（应为 zoning 的 zones 图层）",
+                                 f"fields {', '.join(lacking)} are missing (expected the zones layer of zoning)")
         chosen = []
         for f in counties.getFeatures():
             code = code_text(f[code_field])
-            if code and (not only or code == only):
+            if code and (not wanted or code in wanted):
                 chosen.append((code, str(f[name_field]) if name_field and f[name_field] not in (None, "NULL") else "", QgsFeature(f)))
+        absent = [c for c in wanted if c not in {code for code, _, _ in chosen}]
+        if absent:
+            raise InputError(label_c, f"没有代码为 {', '.join(absent)} 的县", f"no county with code {', '.join(absent)}")
         if not chosen:
-            raise InputError(label_c, f"没有代码为 {only} 的县" if only else "图层中没有县", f"no county with code {only}" if only else "the layer holds no county")
+            raise InputError(label_c, "图层中没有县", "the layer holds no county")
+        covers = self.coverage(dem, steep, counties, chosen, feedback)
+        partial = [(code, name, covers[code]) for code, name, _ in chosen if covers.get(code) is not None and covers[code] < FULL_COVER]
+        if partial and not allow_partial:
+            listed = ", ".join(f"{code} {name} {100.0 * share:.1f}%" for code, name, share in partial)
+            raise InputError(
+                translate("SoilConservation", "Publication"),
+                f"DEM 只覆盖部分县域（{listed}），结果不完整，默认不发布；确需发布部分成果时请勾选“允许发布部分覆盖的结果”(ALLOW_PARTIAL)，图上将注明覆盖率",
+                f"the DEM covers only part of the county ({listed}): the result is partial and is not published by default; tick 'Allow publishing a partial result' (ALLOW_PARTIAL) to publish it with the coverage printed on the map",
+            )
+        for code, name, share in partial:
+            feedback.info(f"⚠ {code} {name}: DEM 只覆盖县域的 {100.0 * share:.1f}%，按要求发布部分成果，图上注明 / the DEM covers only {100.0 * share:.1f}% of the county; published as a partial result, noted on the map")
         chosen.sort(key=lambda c: c[0])
         for code, name, _ in chosen:
             check_layout_text(label_c, f"{code} {name}")
@@ -249,20 +431,52 @@ class PublishAlgorithm(AlgorithmBase):
         for i, (code, name, feature) in enumerate(chosen):
             feedback.check()
             feedback.info(f"{code} {name}")
-            files = self.publish_county(doc, counties, feature, code, name, steep, townships, twn_name_field, title, source, date, dpi, out_dir, stems[code])
+            files = self.publish_county(doc, counties, feature, code, name, steep, townships, twn_name_field, title, source, date, dpi, out_dir, stems[code],
+                                        covers.get(code), zones, zoning_title, stems[code].replace(FILE_SUFFIX, ZONING_SUFFIX))
             index.append({"county_code": code, "county_name": name, **files})
             feedback.progress(100.0 * (i + 1) / len(chosen))
         index_path = out_dir / "publication.json"
         write_json(index_path, run_metadata(
             "publish",
             {"counties": counties.source().split("|")[0], "steep": steep.source().split("|")[0], "template": template},
-            {"county": only or "all", "title": title, "source": source, "date": date, "dpi": dpi},
+            {"county": ",".join(wanted) or "all", "title": title, "zoning_title": zoning_title if zones is not None else None, "source": source, "date": date, "dpi": dpi,
+             "allow_partial": allow_partial, "zones": zones.source().split("|")[0] if zones is not None else None, "dem": dem,
+             "coverage_from": "DEM" if dem else ("DEM_COVER_PCT of the steep-slope layer" if covers else "unknown")},
             {"counties": index},
         ))
         return {self.OUTPUT_FOLDER: str(out_dir), self.COUNT: len(index), self.INDEX: str(index_path)}
 
+    @staticmethod
+    def coverage(dem, steep, counties, chosen, feedback) -> dict:
+        """code → share of the county the DEM covers: measured on the DEM when given, else read from the
+        DEM_COVER_PCT metadata the steep-slope step writes on its layer; {} (and a note) when unknown."""
+        if dem:
+            from shapely import wkb
+
+            from ..core.coverage import raster_coverage
+
+            geoms = [(code, name, wkb.loads(bytes(f.geometry().asWkb()))) for code, name, f in chosen]
+            return {c.code: c.share for c in raster_coverage(dem, geoms, counties.crs().toWkt())}
+        from osgeo import ogr
+
+        from ..core.steep_outputs import COVERAGE_KEY
+
+        parts = steep.source().split("|")
+        layer_name = next((p.split("=", 1)[1] for p in parts[1:] if p.startswith("layername=")), None)
+        ds = ogr.Open(parts[0]) if parts[0].lower().endswith(".gpkg") else None
+        text = None
+        if ds is not None:
+            lyr = ds.GetLayerByName(layer_name) if layer_name else ds.GetLayer(0)
+            text = lyr.GetMetadataItem(COVERAGE_KEY) if lyr is not None else None
+            lyr = ds = None
+        if text:
+            return {code: float(pct) / 100.0 for code, pct in json.loads(text).items()}
+        feedback.info("DEM 覆盖率未知（未给 DEM，陡坡图层也未记录）/ DEM coverage unknown (no DEM given, and the steep-slope layer does not record it)")
+        return {}
+
     # --- one county -----------------------------------------------------------------------------
-    def publish_county(self, doc, counties, feature, code, name, steep, townships, twn_name_field, title, source, date, dpi, out_dir, stem) -> dict:
+    def publish_county(self, doc, counties, feature, code, name, steep, townships, twn_name_field, title, source, date, dpi, out_dir, stem,
+                       cover=None, zones=None, zoning_title="", zoning_stem="") -> dict:
         project = QgsProject()  # this county's own: layers and layout never touch the user's project
         font = cjk_font()
         crs = steep.crs() if steep.crs().isValid() else counties.crs()
@@ -273,7 +487,7 @@ class PublishAlgorithm(AlgorithmBase):
         county.dataProvider().addAttributes(counties.fields().toList())
         county.updateFields()
         county.dataProvider().addFeatures([feature])
-        county.setRenderer(QgsSingleSymbolRenderer(QgsFillSymbol.createSimple({"color": "0,0,0,0", "outline_color": "0,0,0", "outline_width": "0.8"})))
+        county.setRenderer(county_renderer())
 
         patches = QgsVectorLayer(f"MultiPolygon?crs={crs.authid()}", "patches", "memory")
         if not crs.authid():
@@ -285,51 +499,92 @@ class PublishAlgorithm(AlgorithmBase):
         thresholds = sorted({float(f["thresh_deg"]) for f in mine if "thresh_deg" in steep.fields().names() and f["thresh_deg"] is not None})
         threshold = thresholds[0] if len(thresholds) == 1 else None
         patches.setName(f"禁止开垦陡坡地（坡度 ≥ {threshold:g}°）" if threshold is not None else "禁止开垦陡坡地")
-        patches.setRenderer(QgsSingleSymbolRenderer(QgsFillSymbol.createSimple({"color": "215,48,39,200", "outline_color": "150,20,20", "outline_width": "0.1"})))
+        patches.setRenderer(steep_renderer())
 
-        layers = [patches]
+        twn = None
         if townships is not None and townships.isValid():
             twn = townships.clone()
-            twn.setName("乡镇界")
-            twn.setRenderer(QgsSingleSymbolRenderer(QgsFillSymbol.createSimple({"color": "0,0,0,0", "outline_color": "90,90,90", "outline_width": "0.3", "outline_style": "dash"})))
-            if twn_name_field and twn_name_field in twn.fields().names():
-                settings = QgsPalLayerSettings()
-                settings.fieldName = twn_name_field
-                fmt = QgsTextFormat()
-                fmt.setFont(QFont(font))
-                fmt.setSize(9)
-                settings.setFormat(fmt)
-                twn.setLabeling(QgsVectorLayerSimpleLabeling(settings))
-                twn.setLabelsEnabled(True)
-            layers.append(twn)
-        layers.append(county)
-        project.addMapLayers(layers)
+            style_townships(twn, twn_name_field, font)
+        project.addMapLayers([x for x in (patches, twn, county) if x is not None])
         project.setCrs(crs)
+        extent = QgsCoordinateTransform(county.crs(), crs, project).transformBoundingBox(feature.geometry().boundingBox())
+        extent.scale(1.06)
+        note_zh, _ = cover_note(cover)
+        cover_text = "" if cover is None else f"　DEM 覆盖县域 {100.0 * cover:.1f}%"
 
+        rows, total, n_patches = announcement_rows(steep, code)
+        rule = f"坡度阈值 {threshold:g}°" if threshold is not None else "坡度阈值见图斑属性"
+        layout = self.fill_layout(
+            doc, project, [x for x in (patches, twn, county) if x is not None], crs, extent, font,
+            fill_title(title, name or code, code), f"{code} {name}　{rule}　图斑 {n_patches} 个，合计 {total:.2f} 公顷{cover_text}",
+            date, source, TABLE_HEADERS, rows, note_zh, f"{code} {name}",
+        )
+        files = {"patches": n_patches, "area_ha": round(total, 2), "table": rows, "dem_cover_pct": None if cover is None else round(100.0 * cover, 1)}
+        files.update(self.export(layout, out_dir, stem, dpi))
+        if zones is not None:
+            zl = QgsVectorLayer(f"MultiPolygon?crs={zones.crs().authid()}", "zones", "memory")
+            if not zones.crs().authid():
+                zl.setCrs(zones.crs())
+            zl.dataProvider().addAttributes(zones.fields().toList())
+            zl.updateFields()
+            zmine = [f for f in zones.getFeatures() if code_text(f["county_code"]) == code]
+            zl.dataProvider().addFeatures(zmine)
+            zl.setName("重点区域")
+            present = [zid for zid, _, _ in ZONE_STYLES if any(str(f["zone_id"]) == zid for f in zmine)]
+            zl.setRenderer(zone_renderer(present))
+            zproject = QgsProject()  # a second layout in one project crashes QGIS 3.22 on loading the template
+            zcounty = county.clone()
+            zcounty.setRenderer(county_renderer())
+            ztwn = None
+            if twn is not None:
+                ztwn = townships.clone()
+                style_townships(ztwn, twn_name_field, font)
+            zlayers = [x for x in (zl, ztwn, zcounty) if x is not None]
+            zproject.addMapLayers(zlayers)
+            zproject.setCrs(crs)
+            zrows, county_ha = zoning_rows(zmine, feature, county.crs(), zproject)
+            zlayout = self.fill_layout(
+                doc, zproject, zlayers, crs, extent, font, fill_title(zoning_title, name or code, code),
+                f"{code} {name}　县域面积 {county_ha:.2f} 公顷　以小流域为单元划定{cover_text}",
+                date, source, ZONING_HEADERS, zrows, note_zh, f"{code} {name} 重点区域",
+                table_title="重点区域面积统计表（按区类型）", note="区域由小流域单元组成；面积为椭球面积；一个小流域可同时属于严重区/脆弱区与预防区/治理区。",
+            )
+            zfiles = self.export(zlayout, out_dir, zoning_stem, dpi)
+            files.update({f"zoning_{k}": v for k, v in zfiles.items()})
+            files["zoning_table"] = zrows
+            del zlayout
+            zproject.removeAllMapLayers()
+        project.removeAllMapLayers()
+        return files
+
+    def fill_layout(self, doc, project, layers, crs, extent, font, title, subtitle, date, source, headers, rows, cover_note_zh, layout_name,
+                    table_title=None, note=None):
         layout = QgsPrintLayout(project)
         items, ok = layout.loadFromTemplate(doc, QgsReadWriteContext(), True)
         if not ok:
             raise InputError(translate("SoilConservation", "Layout template"), "无法读取布局模板", "the layout template could not be read")
-        layout.setName(f"{code} {name}")
+        layout.setName(layout_name)
         found = {i.id(): i for i in layout.items() if hasattr(i, "id") and callable(i.id)}
         missing = [i for i in ITEM_IDS if i not in found]
         if missing:
             raise InputError(translate("SoilConservation", "Layout template"), f"模板缺少图元: {', '.join(missing)}", f"the template lacks the items: {', '.join(missing)}")
-        rows, total, n_patches = announcement_rows(steep, code)
-        self._text(found["title"], fill_title(title, name or code, code), font)
-        rule = f"坡度阈值 {threshold:g}°" if threshold is not None else "坡度阈值见图斑属性"
-        self._text(found["subtitle"], f"{code} {name}　{rule}　图斑 {n_patches} 个，合计 {total:.2f} 公顷", font)
+        self._text(found["title"], title, font)
+        self._text(found["subtitle"], subtitle, font)
         self._text(found["date"], f"制图日期：{date}", font)
         self._text(found["source"], f"数据来源：{source}" if source else "数据来源：", font)
+        if table_title is not None and "table_title" in found:
+            self._text(found["table_title"], table_title, font)
+        if note is not None and "note" in found:
+            self._text(found["note"], note, font)
 
-        extent = QgsCoordinateTransform(county.crs(), crs, project).transformBoundingBox(feature.geometry().boundingBox())
-        extent.scale(1.06)
         m = found["map"]
         assert isinstance(m, QgsLayoutItemMap)
         m.setCrs(crs)
         m.setLayers(layers)
         m.setKeepLayerSet(True)
         m.setExtent(fit_aspect(extent, m.rect().width(), m.rect().height()))  # keeps the frame's size
+        if cover_note_zh:
+            self.coverage_label(layout, m, cover_note_zh, font)
         arrow = found["north_arrow"]
         if isinstance(arrow, QgsLayoutItemPicture):
             arrow.setLinkedMap(m)
@@ -355,6 +610,8 @@ class PublishAlgorithm(AlgorithmBase):
             for layer in layers:
                 root.addLayer(layer)
             legend.setTitle("图例")
+            legend.setSymbolWidth(LEGEND_SYMBOL_MM[0])  # room for the boundary dashes (the same mm pattern as on the map)
+            legend.setSymbolHeight(LEGEND_SYMBOL_MM[1])
             for style, size in ((QgsLegendStyle.Style.Title, 14), (QgsLegendStyle.Style.SymbolLabel, 10)):
                 fmt = QgsTextFormat()
                 fmt.setFont(QFont(font))
@@ -367,27 +624,44 @@ class PublishAlgorithm(AlgorithmBase):
         table = next((mf for mf in layout.multiFrames() if isinstance(mf, QgsLayoutItemTextTable)), None)
         if table is None:
             raise InputError(translate("SoilConservation", "Layout template"), "模板缺少公告表(文本表格)", "the template lacks the announcement table (a text table)")
-        columns = []
         frame = table.frame(0)
         # the frame shrinks to its old content on loading: give it the width of the column it sits in
         width = found["table_title"].rect().width() if "table_title" in found else frame.rect().width()
-        frame.attemptResize(QgsLayoutSize(width, frame.rect().height(), QgsUnitTypes.LayoutUnit.LayoutMillimeters))
-        for heading, share in zip(TABLE_HEADERS, COLUMN_SHARES):
-            column = QgsLayoutTableColumn(heading)
-            column.setWidth(share * width * 0.9)  # leave room for the cell margins
-            columns.append(column)
-        table.setColumns(columns)
-        table.setContents(rows)
-        size = 9 if len(rows) <= 18 else max(5, int(9 * 18 / len(rows)))
-        for setter in ("setHeaderTextFormat", "setContentTextFormat"):
-            fmt = QgsTextFormat()
-            f = QFont(font)
-            f.setBold(setter == "setHeaderTextFormat")
-            fmt.setFont(f)
-            fmt.setSize(size)
-            getattr(table, setter)(fmt)
-        table.refresh()
+        height = frame.rect().height()
+        frame.attemptResize(QgsLayoutSize(width, height, QgsUnitTypes.LayoutUnit.LayoutMillimeters))
+        fit_table(table, headers, rows, font, width, height)
+        return layout
 
+    @staticmethod
+    def coverage_label(layout, m, text: str, font: str) -> None:
+        """The partial-coverage note printed on the map (bottom left inside the frame), red on white."""
+        label = QgsLayoutItemLabel(layout)
+        label.setId("coverage")
+        layout.addLayoutItem(label)
+        label.setText(text)
+        fmt = QgsTextFormat()
+        f = QFont(font)
+        f.setBold(True)
+        fmt.setFont(f)
+        fmt.setSize(12)
+        fmt.setColor(QColor(200, 0, 0))
+        if hasattr(label, "setTextFormat"):
+            label.setTextFormat(fmt)
+        else:
+            label.setFont(f)
+            label.setFontColor(QColor(200, 0, 0))
+        label.setBackgroundEnabled(True)
+        label.setBackgroundColor(QColor(255, 255, 255, 230))
+        label.setFrameEnabled(True)
+        label.setFrameStrokeColor(QColor(200, 0, 0))
+        label.setMarginX(2)
+        label.setMarginY(1.5)
+        r = m.rect()
+        pos = m.positionWithUnits()
+        label.attemptMove(QgsLayoutPoint(pos.x() + 4, pos.y() + 4, QgsUnitTypes.LayoutUnit.LayoutMillimeters))
+        label.adjustSizeToText()
+
+    def export(self, layout, out_dir, stem, dpi) -> dict:
         pdf, png, qpt = out_dir / f"{stem}.pdf", out_dir / f"{stem}.png", out_dir / f"{stem}.qpt"
         exporter = QgsLayoutExporter(layout)
         label = translate("SoilConservation", "Publication")
@@ -395,17 +669,18 @@ class PublishAlgorithm(AlgorithmBase):
             result = exporter.exportToPdf(str(tmp), pdf_settings())
             if result != QgsLayoutExporter.ExportResult.Success or not pdf_complete(tmp):
                 raise InputError(label, f"PDF 导出失败或文件不完整 ({result}): {pdf}", f"PDF export failed or the file is incomplete ({result}): {pdf}")
-        settings = QgsLayoutExporter.ImageExportSettings()
-        settings.dpi = dpi
         with atomic_path(png) as tmp:
-            result = exporter.exportToImage(str(tmp), settings)
+            # rendered and saved by Qt: exportToImage then reopens the PNG through GDAL in update mode to
+            # georeference it, which the PNG driver refuses (a GDAL error atomic_path rightly treats as a failure)
+            image = exporter.renderPageToImage(0, QSize(), dpi)
+            ok = not image.isNull() and image.save(str(tmp), "PNG")
+            result = QgsLayoutExporter.ExportResult.Success if ok else QgsLayoutExporter.ExportResult.FileError
             if result != QgsLayoutExporter.ExportResult.Success or QImage(str(tmp)).isNull():
                 raise InputError(label, f"PNG 导出失败或无法解码 ({result}): {png}", f"PNG export failed or the file cannot be decoded ({result}): {png}")
         with atomic_path(qpt) as tmp:
             if not layout.saveAsTemplate(str(tmp), QgsReadWriteContext()):
                 raise InputError(label, f"无法保存布局: {qpt}", f"could not save the layout: {qpt}")
-        project.removeAllMapLayers()
-        return {"pdf": str(pdf), "png": str(png), "layout": str(qpt), "patches": n_patches, "area_ha": round(total, 2), "table": rows}
+        return {"pdf": str(pdf), "png": str(png), "layout": str(qpt), "layout_name": layout.name()}
 
     @staticmethod
     def _text(item, text: str, font: str) -> None:

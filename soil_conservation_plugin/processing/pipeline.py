@@ -189,6 +189,7 @@ def _steps(inputs: dict, out: Path, done: dict):
             "COUNTY_CODE_FIELD": code_field,
             "COUNTY_NAME_FIELD": name_field,
             "STEEP": done["steep_slope"]["OUTPUT"],
+            "ZONES": _layer(done["zoning"]["OUTPUT"], "zones") if done.get("zoning", {}).get("OUTPUT") else "",
             "SOURCE": inputs.get("source", ""),
             "OUTPUT_FOLDER": str(out / "publication"),
         }
