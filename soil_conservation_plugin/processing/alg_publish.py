@@ -620,6 +620,7 @@ class PublishAlgorithm(AlgorithmBase):
                     legend.rstyle(style).setTextFormat(fmt)
                 else:
                     legend.setStyleFont(style, QFont(font, size))
+            legend.setResizeToContents(True)
             legend.adjustBoxSize()
         table = next((mf for mf in layout.multiFrames() if isinstance(mf, QgsLayoutItemTextTable)), None)
         if table is None:
@@ -628,6 +629,16 @@ class PublishAlgorithm(AlgorithmBase):
         # the frame shrinks to its old content on loading: give it the width of the column it sits in
         width = found["table_title"].rect().width() if "table_title" in found else frame.rect().width()
         height = frame.rect().height()
+        if isinstance(legend, QgsLayoutItemLegend):
+            # a legend taller than its frame (four zone types) pushes the table down instead of being cut
+            legend_bottom = legend.positionWithUnits().y() + legend.sizeWithUnits().height()
+            top = found["table_title"].positionWithUnits().y() if "table_title" in found else frame.positionWithUnits().y()
+            shift = legend_bottom + 2.0 - top
+            if shift > 0:
+                for item in ([found["table_title"]] if "table_title" in found else []) + [frame]:
+                    pos = item.positionWithUnits()
+                    item.attemptMove(QgsLayoutPoint(pos.x(), pos.y() + shift, QgsUnitTypes.LayoutUnit.LayoutMillimeters))
+                height -= shift
         frame.attemptResize(QgsLayoutSize(width, height, QgsUnitTypes.LayoutUnit.LayoutMillimeters))
         fit_table(table, headers, rows, font, width, height)
         return layout
