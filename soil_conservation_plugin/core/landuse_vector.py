@@ -93,7 +93,10 @@ def rasterize_dltb(vector_path, layer, code_field: str, grid_raster, out_path, m
         with rasterio.open(str(tmp), "w", **profile) as dst:
             dst.write(arr, 1)
             dst.update_tags(SOURCE=str(vector_path), CODE_FIELD=code_field, RULE=info["rule"])
+        staged = tmp
     info["path"] = str(out_path)
+    # inside a run's output set the file takes its final name only when the run succeeds: read it where it is
+    info["read_path"] = str(staged) if staged.exists() else str(out_path)
     if info["unknown_codes"] and feedback is not None:
         shown = ", ".join(f"{k or '(空)'}×{n}" for k, n in list(info["unknown_codes"].items())[:12])
         feedback.info(f"{label}: 未识别的地类编码按“其他土地”计 / unrecognised land-use codes counted as 'other': {shown}")

@@ -6,6 +6,7 @@ from qgis.core import (
     QgsProcessingContext,
     QgsProcessingOutputVectorLayer,
     QgsProcessingParameterEnum,
+    QgsProcessingParameterField,
     QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
@@ -35,6 +36,8 @@ class UnitIndicatorsAlgorithm(AlgorithmBase):
     EROSION_KIND = "EROSION_KIND"
     LANDUSE = "LANDUSE"
     LANDUSE_MAPPING = "LANDUSE_MAPPING"
+    LANDUSE_VECTOR = "LANDUSE_VECTOR"
+    LANDUSE_FIELD = "LANDUSE_FIELD"
     FVC = "FVC"
     REDLINE = "REDLINE"
     WATER_SOURCE = "WATER_SOURCE"
@@ -59,6 +62,8 @@ class UnitIndicatorsAlgorithm(AlgorithmBase):
         self.addParameter(QgsProcessingParameterEnum(self.EROSION_KIND, self.tr("Erosion raster holds"),
                                                      [self.tr("erosion modulus t/(km²·a)"), self.tr("SL 190 class codes 1–6 (微度…剧烈)")], defaultValue=0))
         self.addParameter(QgsProcessingParameterRasterLayer(self.LANDUSE, self.tr("Land use raster (GB/T 21010 codes)"), optional=True))
+        self.addParameter(QgsProcessingParameterVectorLayer(self.LANDUSE_VECTOR, self.tr("Land use as 三调 地类图斑 (DLTB polygons, instead of a raster)"), poly, optional=True))
+        self.addParameter(QgsProcessingParameterField(self.LANDUSE_FIELD, self.tr("Land-use code field of the 地类图斑 (DLBM)"), "DLBM", self.LANDUSE_VECTOR, optional=True))
         self.addParameter(QgsProcessingParameterFile(self.LANDUSE_MAPPING, self.tr("Land-use class mapping (JSON, optional)"), extension="json", optional=True))
         self.addParameter(QgsProcessingParameterRasterLayer(self.FVC, self.tr("Vegetation cover FVC (0–1 or %)"), optional=True))
         self.addParameter(QgsProcessingParameterVectorLayer(self.REDLINE, self.tr("Ecological protection red line (生态保护红线)"), poly, optional=True))
@@ -83,7 +88,11 @@ class UnitIndicatorsAlgorithm(AlgorithmBase):
             "or a ready class raster with codes 1–6. Gives area per class, 水土流失面积 (轻度 and above) and its share, the "
             "share of 中度 and above, and 水土保持率 = (unit area − 水土流失面积) / unit area. Negative moduli are refused.\n"
             "Land use: forest/grass and cropland shares with a configurable mapping (default: GB/T 21010 first-level "
-            "codes, resources/rules/landuse_mapping.json). FVC: area-weighted mean (a raster in percent is detected and "
+            "codes, resources/rules/landuse_mapping.json). A 三调 地类图斑 layer (DLTB, DLBM codes as text such as 0101, "
+            "0301, 1101) can be given instead of a raster: it is burnt onto the unit grid (the unit raster's when given, else "
+            "the DEM's) by the cell-centre rule and written beside the output as <output>_landuse_dltb.tif; codes that are "
+            "not digits go through the mapping's text_codes (0201K, 1104A, …), unknown ones count as 'other' and are listed. "
+            "The second-level and 三调 codes of the mapping are defaults from recollection [M], not the standard. FVC: area-weighted mean (a raster in percent is detected and "
             "divided by 100).\n"
             "Overlaps: area and share of each unit inside the red line, water-source zones or nature reserves, on the ellipsoid.\n"
             "Method: when the units lie on the raster's grid (e.g. delineated from the same DEM) cells are counted by label "
@@ -107,10 +116,26 @@ class UnitIndicatorsAlgorithm(AlgorithmBase):
             if spec:
                 overlays[kind] = spec
         mapping_path = self.parameterAsFile(parameters, self.LANDUSE_MAPPING, context) or None
+        out = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
+        landuse_vector = None
+        dltb = self.vector_file(parameters, self.LANDUSE_VECTOR, context, getattr(feedback, "qgs", None), self.tr("Land use (地类图斑)"))
+        if dltb and self.LANDUSE not in rasters:
+            from ..core.errors import InputError
+            from ..core.landuse_vector import rasterize_dltb
+
+            grid = rasters.get(self.LABELS) or rasters.get(self.DEM)
+            label = "地类图斑 DLTB"
+            if not grid:
+                raise InputError(label, "地类图斑需要栅格网格：请给出 DEM 或小流域栅格", "a 地类图斑 layer needs a grid to be burnt on: give the DEM or the unit raster")
+            field = self.parameterAsString(parameters, self.LANDUSE_FIELD, context) or "DLBM"
+            target = out.rsplit(".", 1)[0] + "_landuse_dltb.tif"
+            landuse_vector = rasterize_dltb(dltb[0], dltb[1], field, grid, target, ind.load_landuse_mapping(mapping_path), label, feedback)
+            landuse_vector.update(source=dltb[0], layer=dltb[1], code_field=field, grid=grid)
+            rasters[self.LANDUSE] = landuse_vector.pop("read_path")
+            feedback.info(f"{label}: {landuse_vector['features']} 个图斑 → {target} / features burnt on the unit grid (cell centres)")
         steep = self.parameterAsDouble(parameters, self.STEEP_DEG, context)
         kind = self.KINDS[self.parameterAsEnum(parameters, self.EROSION_KIND, context)]
         method = self.METHODS[self.parameterAsEnum(parameters, self.METHOD, context)]
-        out = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
         meta_path = self.parameterAsFileOutput(parameters, self.METADATA, context) or out.rsplit(".", 1)[0] + ".meta.json"
 
         gdf = ind.read_units(units[0], units[1])
@@ -126,10 +151,11 @@ class UnitIndicatorsAlgorithm(AlgorithmBase):
         landuse_rules = ind.load_landuse_mapping(mapping_path)
         meta = run_metadata(
             "unit_indicators",
-            {"units": units[0], **{k.lower(): v for k, v in rasters.items()}, **{k: v[0] for k, v in overlays.items()}},
+            {"units": units[0], **{k.lower(): v for k, v in rasters.items() if not (landuse_vector and k == self.LANDUSE)},
+             **({"landuse_vector": landuse_vector["source"]} if landuse_vector else {}), **{k: v[0] for k, v in overlays.items()}},
             {"steep_deg": steep, "steep_deg_is_default": steep == default_steep.value, "steep_default": default_steep.as_dict(),
              "erosion_kind": kind, "method": method, "landuse_mapping": mapping_path or str(resources_path("rules", "landuse_mapping.json"))},
-            {"units": len(gdf), **info},
+            {"units": len(gdf), **info, **({"landuse_vector": landuse_vector} if landuse_vector else {})},
             {"erosion_classes": {"version": erosion_rules["version"], "source": erosion_rules["source"], "classes": erosion_rules["classes"],
                                  "loss_from_class": erosion_rules["loss_from_class"]},
              "landuse_mapping": {"version": landuse_rules["version"], "source": landuse_rules["source"], "default": landuse_rules.get("default")}},
