@@ -219,6 +219,9 @@ class SteepSlopeAlgorithm(AlgorithmBase):
             out = QgsProcessingUtils.generateTempFilename("steep_slope.gpkg")
         tables = self.parameterAsString(parameters, self.TABLES_FOLDER, context) if parameters.get(self.TABLES_FOLDER) else None
         destinations = {key: self.parameterAsFileOutput(parameters, name, context) or None for name, key in self.DESTINATIONS.items()}
+        from ..core.steep_outputs import output_paths
+
+        output_paths(out, tables, destinations)  # refuses two outputs on one file before any work
         coverage = self.dem_coverage(dem, county, townships, feedback)
         res, paths = run_steep_slope(dem, county, out, townships, units, exclusions, options, tables, feedback, dem_label=self.tr("DEM"), destinations=destinations,
                                      coverage=coverage)
