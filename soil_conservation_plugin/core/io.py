@@ -26,6 +26,7 @@ import datetime as _dt
 import hashlib
 import json
 import os
+import re
 import shutil
 import threading
 import uuid
@@ -137,6 +138,9 @@ def _gdal_quiet():
         gdal.PopErrorHandler()
 
 
+_WRITE_FAILURE = re.compile(r"no space|write error|cannot write|could not write|failed to write|too large|i/o error|flush|quota|disk", re.I)
+
+
 @contextlib.contextmanager
 def _gdal_write_errors(label: str, target: Path):
     """Raise if GDAL reported a failure in this thread while the block wrote (disk full, I/O error).
@@ -149,9 +153,12 @@ def _gdal_write_errors(label: str, target: Path):
 
     failures: list[str] = []
 
-    def handler(err_class, _err_no, message):
-        if err_class in (gdal.CE_Failure, gdal.CE_Fatal):
-            failures.append(str(message))
+    def handler(err_class, err_no, message):
+        # only failures of writing: QGIS's exporters meet harmless GDAL failures too
+        # (e.g. "The PNG driver does not support update access"), which must not fail a run
+        text = str(message)
+        if err_class in (gdal.CE_Failure, gdal.CE_Fatal) and (err_no == gdal.CPLE_FileIO or _WRITE_FAILURE.search(text)):
+            failures.append(text)
 
     gdal.PushErrorHandler(handler)
     try:
@@ -383,9 +390,6 @@ class OutputSet:
     def close(self, failed: bool) -> None:
         if failed:
             self.discard()
-            for folder in reversed(self.created_dirs):  # folders this run created and left empty
-                with contextlib.suppress(OSError):
-                    folder.rmdir()
         with _CLAIMED_LOCK:
             for target in self.locks:
                 if _CLAIMED.get(target) is self:
@@ -393,6 +397,10 @@ class OutputSet:
         for lock in self.locks.values():
             lock.release()
         self.locks.clear()
+        if failed:
+            for folder in reversed(self.created_dirs):  # folders this run created and left empty
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
 
 
 def _merge_gpkg_layers(tmp: Path, target: Path, layers: list[str]) -> None:
