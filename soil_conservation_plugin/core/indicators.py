@@ -1343,12 +1343,9 @@ def zonal_pass(geoms, sources: list, method: str = "auto", feedback: Feedback | 
 # units, overlaps, the whole step
 # --------------------------------------------------------------------------
 def read_units(path, layer: str | None = "units", label: str = "小流域单元 units"):
-    import geopandas as gpd
+    from .vector import read_vector
 
-    try:
-        gdf = gpd.read_file(str(path), layer=layer) if layer else gpd.read_file(str(path))
-    except Exception as exc:
-        raise InputError(label, f"无法读取小流域图层 {path}: {exc}", f"cannot read the unit layer {path}: {exc}") from exc
+    gdf = read_vector(path, label, layer)
     check_units(gdf, label)
     return gdf
 
@@ -1428,10 +1425,9 @@ def overlay_overlap(units, overlay_path, overlay_layer, label: str) -> np.ndarra
     """Area (m², ellipsoidal) of each unit inside the union of the overlay polygons."""
     import geopandas as gpd
 
-    try:
-        ov = gpd.read_file(str(overlay_path), layer=overlay_layer) if overlay_layer else gpd.read_file(str(overlay_path))
-    except Exception as exc:
-        raise InputError(label, f"无法读取图层 {overlay_path}: {exc}", f"cannot read layer {overlay_path}: {exc}") from exc
+    from .vector import read_vector
+
+    ov = read_vector(overlay_path, label, overlay_layer)
     check_ground_crs(ov.crs, label)
     ov = ov[ov.geometry.notna() & ~ov.geometry.is_empty]
     ov = ov[ov.geom_type.isin(["Polygon", "MultiPolygon"])]

@@ -9,7 +9,9 @@ import platform
 from pathlib import Path
 
 from ..__about__ import __version__
+from .errors import InputError
 from .io import file_sha256, write_json
+from .vector import is_shapefile, source_encoding
 
 
 def _gdal_version() -> str:
@@ -30,6 +32,11 @@ def run_metadata(step: str, inputs: dict, parameters: dict, results: dict | None
         if path:
             p = Path(str(path).split("|")[0])
             hashed[name] = {"path": str(p), "sha256": file_sha256(p) if p.is_file() else None}
+            if is_shapefile(p) and p.is_file():
+                try:
+                    hashed[name]["encoding"] = source_encoding(p)  # the one core.vector read it with
+                except InputError:
+                    hashed[name]["encoding"] = None
     return {
         "step": step,
         "plugin": "soil_conservation_plugin",

@@ -102,14 +102,9 @@ def code_text(value) -> str:
 
 
 def _read(vin: VectorInput):
-    import geopandas as gpd
+    from .vector import read_vector
 
-    try:
-        # a shapefile holds one layer; some readers reject its stem as a layer name
-        kwargs = {"layer": vin.layer} if vin.layer and not str(vin.path).lower().endswith(".shp") else {}
-        return gpd.read_file(str(vin.path), **kwargs)
-    except Exception as exc:  # fiona/pyogrio raise their own errors
-        raise InputError(vin.label, f"无法读取矢量图层 {vin.path}: {exc}", f"cannot read vector layer {vin.path}: {exc}") from exc
+    return read_vector(vin.path, vin.label, vin.layer)
 
 
 def _check_fields(gdf, vin: VectorInput, required: tuple[str, ...]) -> None:

@@ -238,41 +238,11 @@ def read_dem_array(dem) -> np.ndarray:
     return z
 
 
-def shapefile_encoding(path) -> str | None:
-    """Encoding of a shapefile's DBF: its .cpg, else UTF-8 when the bytes decode, else GBK.
-
-    Passed explicitly because QGIS sets SHAPE_ENCODING="" in its process, which makes OGR
-    return undecoded bytes; Chinese shapefiles without a .cpg are usually GBK.
-    """
-    p = Path(str(path))
-    if p.suffix.lower() != ".shp":
-        return None
-    cpg = p.with_suffix(".cpg")
-    if cpg.exists():
-        text = cpg.read_text(errors="ignore").strip().lower()
-        return {"65001": "utf-8", "utf8": "utf-8", "936": "gbk", "cp936": "gbk"}.get(text, text or None)
-    dbf = p.with_suffix(".dbf")
-    if dbf.exists():
-        try:
-            dbf.read_bytes().decode("utf-8")
-            return "utf-8"
-        except UnicodeDecodeError:
-            return "gbk"
-    return None
-
-
 def read_vector(path, layer, label):
     """GeoDataFrame of a vector file (+ layer), with the bilingual errors every reader needs."""
-    import geopandas as gpd
+    from .vector import read_vector as read_any
 
-    kw = {}
-    enc = shapefile_encoding(path)
-    if enc:
-        kw["encoding"] = enc
-    try:
-        gdf = gpd.read_file(str(path), layer=layer, **kw) if layer else gpd.read_file(str(path), **kw)
-    except Exception as exc:
-        raise InputError(label, f"无法读取矢量 {path}: {exc}", f"cannot read vector {path}: {exc}") from exc
+    gdf = read_any(path, label, layer)
     if gdf.empty:
         raise InputError(label, "图层没有要素", "the layer has no features")
     if gdf.crs is None:

@@ -23,6 +23,7 @@ from qgis.PyQt.QtGui import QIcon
 from ..core.errors import CancelledError, InputError
 from ..core.feedback import Feedback
 from ..core.paths import resources_path
+from ..core.vector import source_encoding
 from ..translation import translate
 
 
@@ -184,6 +185,8 @@ class AlgorithmBase(QgsProcessingAlgorithm):
         path, layer_name = self.parameterAsCompatibleSourceLayerPathAndLayerName(
             parameters, name, context, ["gpkg", "shp"], "gpkg", qgs_feedback
         )
+        if qgs_feedback is not None:
+            qgs_feedback.pushInfo(f"{label}: 文本编码 / text encoding {source_encoding(path, label)}")
         return path, layer_name or _first_layer_name(path)
 
     def style_output(self, context, path: str, qml: str, name: str | None = None) -> None:
