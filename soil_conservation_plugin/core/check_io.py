@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from shapely.geometry import Polygon
 
 from .errors import InputError
+from .input_checks import check_geographic_extent
 from .vector import layer_crs, open_layer, shapely_2d, split_source
 
 NUMBER_TYPES = {"Integer", "Integer64", "Real"}
@@ -128,6 +129,10 @@ def read_vector(path, label: str, layer_name: str | None = None, encoding: str |
             else:
                 row[name] = feat.GetFieldAsString(name)
         attrs.append(row)
+    bounds = [g.bounds for g in geoms if g is not None and not g.is_empty]
+    if crs is not None and bounds:
+        b = list(zip(*bounds))
+        check_geographic_extent(crs, (min(b[0]), min(b[1]), max(b[2]), max(b[3])), label)
     data = VectorData(label, path, lyr.GetName(), crs, fields, fids, geoms, attrs, encoding=used)
     # mojibake: look at the strings as decoded; suggest an encoding from the raw bytes
     for row in attrs:

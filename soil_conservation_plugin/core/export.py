@@ -285,6 +285,7 @@ def _plan(schema: Schema, sources: dict) -> list:
 def _open_source(key: str, src: SourceLayer, spec_polygonal: bool):
     from osgeo import ogr
 
+    from .input_checks import check_geographic_extent
     from .vector import open_layer
 
     label = f"{key} ({src.label()})"
@@ -295,7 +296,11 @@ def _open_source(key: str, src: SourceLayer, spec_polygonal: bool):
     gtype = ogr.GT_Flatten(lyr.GetGeomType())
     if spec_polygonal and gtype not in (ogr.wkbUnknown, ogr.wkbPolygon, ogr.wkbMultiPolygon, ogr.wkbNone) and "POLYGON" not in ogr.GeometryTypeToName(gtype).upper():
         raise InputError(label, f"几何类型 {ogr.GeometryTypeToName(gtype)} 不是面", f"geometry type {ogr.GeometryTypeToName(gtype)} is not polygonal")
-    return ds, lyr, CRS.from_wkt(srs.ExportToWkt())
+    crs = CRS.from_wkt(srs.ExportToWkt())
+    if lyr.GetFeatureCount():
+        xmin, xmax, ymin, ymax = lyr.GetExtent()
+        check_geographic_extent(crs, (xmin, ymin, xmax, ymax), label)
+    return ds, lyr, crs
 
 
 def _source_meta(src: SourceLayer) -> dict | None:

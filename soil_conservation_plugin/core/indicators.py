@@ -45,6 +45,7 @@ from rasterio.windows import Window
 
 from .crs import check_ground_crs, row_spacing
 from .dem import open_dem
+from .input_checks import check_geographic_extent, check_raster
 from .errors import InputError
 from .feedback import Feedback, SubFeedback
 from .io import atomic_path
@@ -139,10 +140,11 @@ def open_grid(path, layer: str, crs_cache: dict | None = None) -> Grid:
     ``crs_cache``: WKT → checked pyproj CRS, shared by the rasters of one run (parsing and checking a
     CRS takes milliseconds, and the rasters of a run mostly share one)."""
     if crs_cache is None:
-        r = open_dem(path, layer, require_data=False)
+        r = open_dem(path, layer, require_data=False, window=False)
         grid = Grid(r.transform, r.width, r.height, r.crs, r.rio_crs)
         grid.nodata = r.nodata
         return grid
+    check_raster(path, layer)
     try:
         src = rasterio.open(str(path))
     except Exception as exc:  # the same words as open_dem
@@ -156,6 +158,7 @@ def open_grid(path, layer: str, crs_cache: dict | None = None) -> Grid:
         t = src.transform
         if t.b != 0 or t.d != 0:
             raise InputError(layer, "栅格带旋转参数，请先重采样为正北方向", "raster is rotated; resample it north-up first")
+        check_geographic_extent(crs, tuple(src.bounds), layer)
         grid = Grid(t, src.width, src.height, crs, src.crs)
         grid.nodata = src.nodata
         return grid

@@ -18,6 +18,7 @@ from rasterio.transform import Affine
 
 from .crs import to_pyproj
 from .errors import InputError
+from .input_checks import check_unique_codes
 
 POLYGONAL = ("Polygon", "MultiPolygon")
 
@@ -146,6 +147,8 @@ def load_zones(vin: VectorInput, dem_crs, required_fields: tuple[str, ...] = (),
     _check_fields(gdf, vin, tuple(f for f in (vin.code_field, vin.name_field, *required_fields) if f))
     if len(gdf) == 0:
         raise InputError(vin.label, "图层中没有要素", "the layer has no features")
+    if group_by_code and vin.code_field and vin.name_field:
+        check_unique_codes([code_text(v) for v in gdf[vin.code_field]], [code_text(v) for v in gdf[vin.name_field]], vin.label, f"代码({vin.code_field})", f"code ({vin.code_field})")
     src_crs = to_pyproj(gdf.crs)
     if src_crs is None:
         raise InputError(vin.label, "没有坐标参考系(CRS)，无法与 DEM 叠加", "has no coordinate reference system (CRS); it cannot be overlaid on the DEM")

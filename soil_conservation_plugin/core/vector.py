@@ -15,6 +15,7 @@ import struct
 from pathlib import Path
 
 from .errors import InputError
+from .input_checks import check_geographic_extent
 
 # .cpg spellings → the name passed to OGR (iconv); GB2312 files are read as GBK, its superset
 _CPG_NAMES = {
@@ -237,6 +238,8 @@ def read_vector(path, label: str, layer: str | None = None, encoding: str | None
     frame = pd.DataFrame(columns, columns=[n for n, _ in fields])
     gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=crs.to_wkt() if crs is not None else None))
     gdf.attrs.update({"encoding": used, "layer": name, "path": split_source(path)[0]})
+    if crs is not None and gdf.geometry.notna().any():
+        check_geographic_extent(crs, gdf.total_bounds, label)
     return gdf
 
 

@@ -43,6 +43,7 @@ import rasterio.features
 from pyproj import Geod, Proj, Transformer
 
 from .dem import open_dem
+from .input_checks import check_unique_codes
 from .errors import InputError
 from .feedback import Feedback, SubFeedback
 from .io import atomic_path
@@ -264,6 +265,7 @@ def read_counties(path, layer, code_field, name_field, dem, layer_label="countie
     gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty].to_crs(dem.crs.to_wkt())
     codes = gdf[code_field].astype(str).str.strip().tolist()
     names = gdf[name_field].astype(str).str.strip().tolist() if name_field else [""] * len(gdf)
+    check_unique_codes(codes, names, layer_label, "县代码", "county code")
     geoms = [g if g.is_valid else g.buffer(0) for g in gdf.geometry]
     return geoms, codes, names
 
@@ -313,6 +315,12 @@ def delineate(
         zone2d[~valid] = 0
         if not zone2d.any():
             raise InputError("counties", "县界与 DEM 有效范围不重叠", "the county polygons do not overlap the DEM's valid cells")
+        # a county (all its parts: one code) without a valid cell would get no units, silently
+        has_data = {ccodes[i - 1] for i in np.unique(zone2d).tolist() if i}
+        empty = sorted({(c, n) for c, n in zip(ccodes, cnames) if c not in has_data})
+        if empty:
+            shown = ", ".join(f"{c} {n}".strip() for c, n in empty[:10])
+            raise InputError(layer, f"在县界范围内全部为无数据(NoData): {shown}", f"holds only NoData inside the county: {shown}")
     else:
         zone2d = valid.astype(np.int16)
     feedback.progress(5)

@@ -5,9 +5,10 @@ from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 from ..core.metadata import run_metadata, write_run_metadata
 from ..core.slope import compute_slope
 from .base import AlgorithmBase
+from .input_guard import LocalRasterInputs
 
 
-class SlopeAlgorithm(AlgorithmBase):
+class SlopeAlgorithm(LocalRasterInputs, AlgorithmBase):
     NAME = "slope"
     DISPLAY = QT_TRANSLATE_NOOP("SoilConservation", "Slope (degrees, ground units)")
     GROUP = QT_TRANSLATE_NOOP("SoilConservation", "Terrain")

@@ -24,9 +24,10 @@ from ..core.rules import min_patch_rule, provinces, steep_slope_threshold
 from ..core.steep_inputs import VectorInput
 from ..core.steep_slope import SteepOptions, run_steep_slope
 from .base import AlgorithmBase
+from .input_guard import LocalRasterInputs
 
 
-class SteepSlopeAlgorithm(AlgorithmBase):
+class SteepSlopeAlgorithm(LocalRasterInputs, AlgorithmBase):
     NAME = "steep_slope"
     DISPLAY = QT_TRANSLATE_NOOP("SoilConservation", "No-reclamation steep slopes (禁止开垦陡坡地)")
     GROUP = QT_TRANSLATE_NOOP("SoilConservation", "Zoning (重点区域划定)")

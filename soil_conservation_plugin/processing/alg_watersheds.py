@@ -21,9 +21,10 @@ from ..core.paths import resources_path
 from ..core.watershed_coding import RULES_FILE, load_coding_rules, rule_value
 from ..core.watersheds import UnitParams, delineate_to_files, summary
 from .base import AlgorithmBase, StylePostProcessor
+from .input_guard import LocalRasterInputs
 
 
-class DelineateWatershedsAlgorithm(AlgorithmBase):
+class DelineateWatershedsAlgorithm(LocalRasterInputs, AlgorithmBase):
     NAME = "watersheds"
     DISPLAY = QT_TRANSLATE_NOOP("SoilConservation", "Delineate small watersheds (小流域) from a DEM")
     GROUP = QT_TRANSLATE_NOOP("SoilConservation", "Small watersheds (小流域)")

@@ -21,10 +21,10 @@ from .test_slope_algorithm import packaged_profile, qgis_process  # noqa: F401 (
 TONGHUA = "通化县"
 
 
-def dem_over_tonghua(path):
-    """A 0.01° DEM over 通化县's box, a ramp of about 30° (z in metres, x in degrees at 41.7°N)."""
-    x0, y0, cell, w, h = 125.28, 42.13, 0.01, 116, 81
-    metres_per_cell = cell * 111320 * np.cos(np.radians(41.7))
+def dem_over_jilin(path):
+    """A 0.04° DEM over all of Jilin (every county must hold data), a ramp of about 30° (x in degrees at 43.5°N)."""
+    x0, y0, cell, w, h = 121.5, 46.4, 0.04, 250, 145
+    metres_per_cell = cell * 111320 * np.cos(np.radians(43.5))
     z = np.tile(np.arange(w, dtype=np.float32) * metres_per_cell * np.tan(np.radians(30)), (h, 1))
     return write_raster(path, z, "EPSG:4326", from_origin(x0, y0, cell, cell))
 
@@ -90,7 +90,7 @@ class Log(QgsProcessingFeedback):
 
 def test_jilin_utf8_names_inside_qgis(plugin, shared_data, tmp_path):
     shp = shared_file(shared_data, "jilin_counties", "jilin_province.shp")
-    dem = dem_over_tonghua(tmp_path / "dem.tif")
+    dem = dem_over_jilin(tmp_path / "dem.tif")
     out = tmp_path / "res" / "steep.gpkg"
     log = Log()
     run_steep(dem, shp, out, log)
@@ -104,7 +104,7 @@ def test_jilin_utf8_names_inside_qgis(plugin, shared_data, tmp_path):
 
 def test_gbk_without_cpg_inside_qgis(plugin, shared_data, tmp_path):
     shp = gbk_copy_of_tonghua(shared_data, tmp_path)
-    dem = dem_over_tonghua(tmp_path / "dem.tif")
+    dem = dem_over_jilin(tmp_path / "dem.tif")
     out = tmp_path / "res" / "steep.gpkg"
     log = Log()
     run_steep(dem, shp, out, log)
@@ -118,7 +118,7 @@ def test_gbk_without_cpg_inside_qgis(plugin, shared_data, tmp_path):
 @pytest.mark.parametrize("which", ["jilin_utf8_cpg", "gbk_no_cpg"])
 def test_names_through_qgis_process(packaged_profile, shared_data, tmp_path, which):  # noqa: F811
     shp = shared_file(shared_data, "jilin_counties", "jilin_province.shp") if which == "jilin_utf8_cpg" else gbk_copy_of_tonghua(shared_data, tmp_path)
-    dem = dem_over_tonghua(tmp_path / "dem.tif")
+    dem = dem_over_jilin(tmp_path / "dem.tif")
     out = tmp_path / "qp" / "steep.gpkg"
     run = qgis_process(packaged_profile, "run", "soil_conservation:steep_slope", "--", f"INPUT={dem}", f"COUNTY={shp}",
                        "COUNTY_CODE_FIELD=adcode", "COUNTY_NAME_FIELD=name", "THRESHOLD=15", "MIN_PATCH=0", f"OUTPUT={out}")
