@@ -27,7 +27,9 @@ are never resampled).
 Shares: slope classes of the valid slope area (edge and NoData cells of the 3×3
 window have no slope); land-use shares of the valid land-use area; FVC mean of
 valid cells; erosion classes, 水土流失面积 and 水土保持率 of the unit's area on the
-erosion grid (NoData counts as no loss; ``eros_nodata_pct`` says how much).
+erosion grid (``eros_nodata_pct`` says how much has no data). A unit whose valid cells of a raster
+cover less than resources/rules/data_coverage.json's minimum share (a default) gets NULL for that
+raster's indicators and the raster named in ``lacks_data``: never a made-up 100 % 水土保持率.
 Unit areas and overlaps (生态保护红线 etc.) are measured on the ellipsoid.
 """
 from __future__ import annotations
@@ -85,6 +87,23 @@ for _k, (_lo, _hi) in zip(SLOPE_KEYS, [(0, 2), (2, 6), (6, 15), (15, 25), (25, 9
 for _k, (_zh, _en) in OVERLAY_KINDS.items():
     INDICATORS[_k + "_km2"] = (f"与{_zh}重叠面积", f"overlap with {_en}", "km²", 0, None)
     INDICATORS[_k + "_pct"] = (f"与{_zh}重叠面积占比", f"share overlapping {_en}", "%", 0, 100)
+
+
+# the flag field: the input layers (slope, erosion, landuse, fvc) whose indicators are NULL for lack of data
+LACKS_DATA = "lacks_data"
+# columns that describe the data coverage itself: kept even when the indicators are NULL
+DATA_SHARE_COLUMNS = ("eros_nodata_pct",)
+
+
+def load_data_coverage(path=None) -> dict:
+    """The minimum share of a unit that valid raster data must cover for its indicators (resources/rules)."""
+    from .rules import load_json_rules
+
+    data = load_json_rules(path or resources_path("rules", "data_coverage.json"), "data_coverage.json")
+    value = data.get("min_valid_share", {}).get("value")
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not (0 < float(value) <= 1):
+        raise InputError("data_coverage.json", "min_valid_share.value 必须是 (0, 1] 之间的数", "min_valid_share.value must be a number in (0, 1]")
+    return data
 
 
 def load_erosion_classes(path=None) -> dict:
@@ -1323,13 +1342,18 @@ def zonal_pass(geoms, sources: list, method: str = "auto", feedback: Feedback | 
     finally:
         for s in sources:
             s.close()
-    columns = {}
+    columns, shares = {}, {}
     for i, s in enumerate(sources):
         hs, h0 = [], h_off[i]
         for k in s.n_classes:
             hs.append(hist[:, h0 : h0 + k])
             h0 += k
-        columns.update(s.finish(hs, vsum[:, v_off[i] : v_off[i + 1]], vw[:, v_off[i] : v_off[i + 1]], cover))
+        cols = s.finish(hs, vsum[:, v_off[i] : v_off[i + 1]], vw[:, v_off[i] : v_off[i + 1]], cover)
+        columns.update(cols)
+        # ground area with valid data over the unit's area on the grid (FVC: its weighted cells)
+        valid_m2 = vw[:, v_off[i]] if isinstance(s, FvcSource) else hs[0].sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            shares[s.name] = (np.where(cover > 0, valid_m2 / cover, 0.0), [k for k in cols if k not in DATA_SHARE_COLUMNS])
     if labels is not None:
         method_used = "label raster"
     elif use_labels and not fell_back:
@@ -1339,7 +1363,7 @@ def zonal_pass(geoms, sources: list, method: str = "auto", feedback: Feedback | 
         method_used = "label+coverage"
     else:
         method_used = "coverage"
-    return {"columns": columns, "cover_m2": cover, "method": method_used}
+    return {"columns": columns, "cover_m2": cover, "method": method_used, "shares": shares}
 
 
 # --------------------------------------------------------------------------
@@ -1520,6 +1544,9 @@ def compute_indicators(units, *, dem=None, erosion=None, erosion_kind: str = "mo
     for s in sources:
         groups.setdefault(s.grid.key(), []).append(s)
     n_steps = len(groups) + (1 if overlays else 0)
+    coverage_rule = load_data_coverage()["min_valid_share"]
+    min_share = float(coverage_rule["value"])
+    missing: list[list[str]] = [[] for _ in range(len(units))]
     step = 0
     for group in groups.values():
         grid = group[0].grid
@@ -1533,6 +1560,12 @@ def compute_indicators(units, *, dem=None, erosion=None, erosion_kind: str = "mo
         res = zonal_pass(geoms, group, method, sub, rings_xy if units_crs.equals(grid.crs) else None, lab)
         for key, col in res["columns"].items():
             units[key] = col
+        for name, (share, keys) in res["shares"].items():
+            # too little data: NULL, never a made-up 100 % 水土保持率 or 0 水土流失面积
+            lacking = ~(share >= min_share)
+            units.loc[lacking, keys] = np.nan
+            for i in np.nonzero(lacking)[0]:
+                missing[i].append(name)
         info["grids"].append({"layers": [s.layer for s in group], "method": res["method"], "width": grid.width, "height": grid.height,
                               "crs": grid.crs.name})
         how = {"label": "label counting (units on the grid)", "label raster": "label counting on the given unit raster",
@@ -1540,6 +1573,13 @@ def compute_indicators(units, *, dem=None, erosion=None, erosion_kind: str = "mo
                "coverage": "exact coverage fractions"}[res["method"]]
         feedback.info(f"{', '.join(s.layer for s in group)}: {how}")
         step += 1
+    if sources:
+        units[LACKS_DATA] = [";".join(m) or None for m in missing]
+        info["min_valid_share"] = {"value": min_share, "default": coverage_rule["default"], "source": coverage_rule["source"]}
+        info["units_lacking_data"] = sum(1 for m in missing if m)
+        if info["units_lacking_data"]:
+            feedback.info(f"{info['units_lacking_data']} 个小流域的部分指标因有效数据不足 {min_share:.0%} 而为空 (字段 {LACKS_DATA}) / "
+                          f"units with indicators left NULL for lack of valid data (< {min_share:.0%}; field {LACKS_DATA})")
     for kind, spec in (overlays or {}).items():
         feedback.check()
         path, layer = spec if isinstance(spec, (tuple, list)) else (spec, None)
