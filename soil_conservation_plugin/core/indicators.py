@@ -107,7 +107,9 @@ def load_data_coverage(path=None) -> dict:
 
 
 def load_erosion_classes(path=None) -> dict:
-    data = json.loads(Path(path or resources_path("rules", "erosion_classes.json")).read_text(encoding="utf-8"))
+    from .rules import load_json_rules
+
+    data = load_json_rules(Path(path or resources_path("rules", "erosion_classes.json")))
     for key in [c["id"] for c in data["classes"]]:
         INDICATORS.setdefault(f"eros_{key}_km2", (f"{_zh_of(data, key)}侵蚀面积", f"{key} erosion area", "km²", 0, None))
     return data
@@ -117,8 +119,47 @@ def _zh_of(data, key):
     return next(c["zh"] for c in data["classes"] if c["id"] == key)
 
 
+MAX_LANDUSE_CODE = 65535  # class codes index a lookup table
+
+
 def load_landuse_mapping(path=None) -> dict:
-    return json.loads(Path(path or resources_path("rules", "landuse_mapping.json")).read_text(encoding="utf-8"))
+    """The land-use class mapping, checked: groups with identifier ids and integer codes, each code in one group."""
+    from .rules import load_json_rules
+
+    path = Path(path or resources_path("rules", "landuse_mapping.json"))
+    label = f"土地利用映射 land-use mapping {path.name}"
+    data = load_json_rules(path, label)
+
+    def bad(zh, en):
+        raise InputError(label, zh, en)
+
+    groups = data.get("groups")
+    if not isinstance(groups, list) or not groups:
+        bad("缺少 groups 列表", "the groups list is missing")
+    seen: dict = {}
+    for g in groups:
+        if not isinstance(g, dict) or not isinstance(g.get("id"), str) or not g["id"].isidentifier():
+            bad(f"分组 {g!r} 需要标识符 id", f"group {g!r} needs an identifier id")
+        if not isinstance(g.get("zh"), str) or not isinstance(g.get("en"), str):
+            bad(f"分组 {g['id']} 需要 zh 和 en 名称", f"group {g['id']} needs zh and en names")
+        codes = g.get("codes")
+        if not isinstance(codes, list):
+            bad(f"分组 {g['id']} 的 codes 必须是列表", f"group {g['id']}: codes must be a list")
+        for code in codes:
+            if isinstance(code, bool) or not isinstance(code, int) or not 0 <= code <= MAX_LANDUSE_CODE:
+                bad(f"分组 {g['id']} 的代码 {code!r} 必须是 0–{MAX_LANDUSE_CODE} 的整数", f"group {g['id']}: code {code!r} must be an integer 0–{MAX_LANDUSE_CODE}")
+            if code in seen and seen[code] != g["id"]:
+                bad(f"代码 {code} 同时属于 {seen[code]} 和 {g['id']}", f"code {code} is in both {seen[code]} and {g['id']}")
+            seen[code] = g["id"]
+    ids = {g["id"] for g in groups} | {"other"}
+    for key in ("forest_grass_groups", "cropland_groups"):
+        names = data.get(key)
+        if not isinstance(names, list) or any(n not in ids for n in names):
+            bad(f"{key} 必须列出已定义的分组 ({', '.join(sorted(ids))})", f"{key} must list defined groups ({', '.join(sorted(ids))})")
+    nodata = data.get("nodata_codes", [])
+    if not isinstance(nodata, list) or any(isinstance(c, bool) or not isinstance(c, int) or not 0 <= c <= MAX_LANDUSE_CODE for c in nodata):
+        bad(f"nodata_codes 必须是 0–{MAX_LANDUSE_CODE} 的整数列表", f"nodata_codes must be a list of integers 0–{MAX_LANDUSE_CODE}")
+    return data
 
 
 def _register_landuse(mapping: dict) -> None:
