@@ -169,20 +169,22 @@ def check_unique_codes(codes, names, label: str, what_zh: str = "代码", what_e
 
 
 def zones_without_data(dem, zones, src) -> list[int]:
-    """Zone indices (1-based) of ``zones`` holding no valid DEM cell, read band by band."""
+    """Zone indices (1-based) of ``zones`` that the DEM covers but where it holds no valid cell.
+
+    Zones wholly outside the grid are not counted here (a province layer over a one-county DEM).
+    """
     from rasterio.windows import Window
     from rasterio.windows import transform as window_transform
 
-    missing = set(range(1, zones.count + 1))
+    touched, valid = set(), set()
     step = dem.band_rows()
     for row0 in range(0, dem.height, step):
         row1 = min(dem.height, row0 + step)
         z = dem.read_rows(src, row0, row1)
         labels = zones.rasterize(window_transform(Window(0, row0, dem.width, row1 - row0), dem.transform), z.shape, all_touched=True)
-        missing -= set(np.unique(labels[np.isfinite(z)]).tolist())
-        if not missing:
-            break
-    return sorted(missing)
+        touched |= set(np.unique(labels).tolist())
+        valid |= set(np.unique(labels[np.isfinite(z)]).tolist())
+    return sorted(touched - valid - {0})
 
 
 def check_data_inside(dem, zones, what_label: str) -> None:
