@@ -19,14 +19,9 @@ DTYPE = "uint16"
 
 
 def _read_vector(path, layer, label):
-    try:  # the project's one vector reader, once it is there (branch inputs)
-        from .vector import read_vector  # type: ignore
+    from .vector import read_vector  # the project's one vector reader
 
-        return read_vector(path, label, layer)
-    except ImportError:
-        from .steep_inputs import VectorInput, _read
-
-        return _read(VectorInput(str(path), layer, label=label))
+    return read_vector(path, label, layer)
 
 
 def code_value(text, text_codes: dict) -> int | None:

@@ -239,14 +239,19 @@ def test_indicators_take_a_三调_地类图斑_layer(plugin, tmp_path):
                              geometry=[box(42_500_000, 4_599_500, 42_500_400, 4_600_100), box(42_500_400, 4_599_500, 42_500_800, 4_600_100)], crs="EPSG:4530")
     units.to_file(tmp_path / "units.gpkg", layer="units", driver="GPKG")
     polys = [box(42_500_013, 4_599_523, 42_500_377, 4_600_004), Point(42_500_555, 4_599_800).buffer(170), box(42_500_300, 4_600_004, 42_500_790, 4_600_100)]
-    dltb = gpd.GeoDataFrame({"DLBM": ["0103", "0301", "1101"], "DLMC": ["旱地", "乔木林地", "河流水面"]}, geometry=polys, crs="EPSG:4530")
+    # the rest of the grid is 0404 其他草地: a 地类图斑 layer tiles the county (indicators need enough valid cells)
+    from shapely.ops import unary_union
+
+    rest = box(42_500_000, 4_599_500, 42_500_800, 4_600_100).difference(unary_union(polys))
+    polys = polys[:1] + [polys[1].difference(polys[0])] + [polys[2].difference(unary_union(polys[:2]))] + [rest]
+    dltb = gpd.GeoDataFrame({"DLBM": ["0103", "0301", "1101", "0404"], "DLMC": ["旱地", "乔木林地", "河流水面", "其他草地"]}, geometry=polys, crs="EPSG:4530")
     dltb.to_file(tmp_path / "dltb.gpkg", layer="DLTB", driver="GPKG")
     # independent raster: shapely point-in-polygon of each cell centre
     ref = np.zeros((60, 80), np.uint16)
     for r in range(60):
         for c in range(80):
             x, y = t * (c + 0.5, r + 0.5)
-            for g, v in zip(polys, (103, 301, 1101)):
+            for g, v in zip(polys, (103, 301, 1101, 404)):
                 if g.contains(Point(x, y)):
                     ref[r, c] = v
     lu = tmp_path / "lu_ref.tif"
@@ -259,8 +264,8 @@ def test_indicators_take_a_三调_地类图斑_layer(plugin, tmp_path):
     with rasterio.open(tmp_path / "a_landuse_dltb.tif") as r:
         assert r.transform == t and (r.read(1) == ref).all()
     fa, fb = gpd.read_file(a["OUTPUT"], layer="units"), gpd.read_file(b["OUTPUT"], layer="units")
-    for col in ("lu_cropland_pct", "lu_forest_pct", "lu_water_pct", "forest_grass_pct", "cropland_pct"):
+    for col in ("lu_cropland_pct", "lu_forest_pct", "lu_water_pct", "lu_grass_pct", "forest_grass_pct", "cropland_pct"):
         assert np.allclose(fa[col].fillna(-1), fb[col].fillna(-1)), col
-    assert fa["lu_cropland_pct"].iloc[0] > 50 and fa["lu_forest_pct"].iloc[1] > 30
+    assert fa["lu_cropland_pct"].iloc[0] > 50 and fa["lu_forest_pct"].iloc[1] > 30 and fa["lu_water_pct"].notna().all()
     meta = json.loads(Path(a["METADATA"]).read_text(encoding="utf-8"))
     assert meta["results"]["landuse_vector"]["code_field"] == "DLBM" and meta["results"]["landuse_vector"]["unknown_codes"] == {}
