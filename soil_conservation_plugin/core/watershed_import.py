@@ -124,10 +124,15 @@ def import_units(
     crs = CRS.from_user_input(gdf.crs)
     county_gdf = None
     if counties:
-        cpath, clayer = counties if isinstance(counties, (tuple, list)) else (counties, None)
+        # (path, layer) or (path, layer, codes of the chosen counties)
+        cpath, clayer, *chosen = counties if isinstance(counties, (tuple, list)) else (counties, None)
         clabel = "县界 / counties"
         county_gdf = _read(cpath, clayer, clabel)
         county_code_field = county_code_field or next((f for f in COUNTY_CODE_FIELDS if f in county_gdf.columns), None)
+        if chosen and chosen[0]:
+            from .counties import select
+
+            county_gdf = select(county_gdf, county_code_field, chosen[0], clabel)
         county_name_field = county_name_field or next((f for f in COUNTY_NAME_FIELDS if f in county_gdf.columns), None)
         for f in (county_code_field, county_name_field):
             _need(county_gdf, f, clabel)

@@ -252,8 +252,10 @@ def read_vector(path, layer, label):
     return gdf
 
 
-def read_counties(path, layer, code_field, name_field, dem, layer_label="counties"):
-    """County polygons in the DEM's CRS with their code/name; bilingual errors before any work."""
+def read_counties(path, layer, code_field, name_field, dem, layer_label="counties", codes=()):
+    """County polygons in the DEM's CRS with their code/name; bilingual errors before any work.
+
+    ``codes``: only these counties (the county picker / COUNTY_CODES); empty = all."""
     gdf = read_vector(path, layer, layer_label)
     # unmapped fields: the usual names (shared Jilin layer, the demo region, 国土 XZQDM/XZQMC)
     code_field = code_field or next((f for f in COUNTY_CODE_FIELDS if f in gdf.columns), None)
@@ -263,6 +265,10 @@ def read_counties(path, layer, code_field, name_field, dem, layer_label="countie
     for f in (code_field, name_field):
         if f and f not in gdf.columns:
             raise InputError(layer_label, f"缺少字段 {f}；已有字段 {list(gdf.columns)}", f"lacks field {f}; fields are {list(gdf.columns)}")
+    if codes:
+        from .counties import select
+
+        gdf = select(gdf, code_field, codes, layer_label)
     gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty].to_crs(dem.crs.to_wkt())
     codes = gdf[code_field].astype(str).str.strip().tolist()
     names = gdf[name_field].astype(str).str.strip().tolist() if name_field else [""] * len(gdf)
@@ -295,8 +301,9 @@ def delineate(
     check_memory(dem, layer)
     county_geoms = None
     if counties:
-        cpath, clayer = counties if isinstance(counties, (tuple, list)) else (counties, None)
-        county_geoms, ccodes, cnames = read_counties(cpath, clayer, county_code_field, county_name_field, dem)
+        # (path, layer) or (path, layer, codes of the chosen counties)
+        cpath, clayer, *chosen = counties if isinstance(counties, (tuple, list)) else (counties, None)
+        county_geoms, ccodes, cnames = read_counties(cpath, clayer, county_code_field, county_name_field, dem, codes=chosen[0] if chosen else ())
     else:
         ccodes = [str(rule_value(rules, "region_without_county", "county_code"))]
         cnames = [str(rule_value(rules, "region_without_county", "county_name"))]

@@ -35,6 +35,7 @@ class ImportUnitsAlgorithm(AlgorithmBase):
     NAME_FIELD = "NAME_FIELD"
     DOWN_FIELD = "DOWN_FIELD"
     COUNTIES = "COUNTIES"
+    COUNTY_CODES = "COUNTY_CODES"
     COUNTY_CODE_FIELD = "COUNTY_CODE_FIELD"
     COUNTY_NAME_FIELD = "COUNTY_NAME_FIELD"
     MIN_AREA = "MIN_AREA"
@@ -61,6 +62,7 @@ class ImportUnitsAlgorithm(AlgorithmBase):
         )
         self.addParameter(QgsProcessingParameterField(self.COUNTY_CODE_FIELD, self.tr("County code field"), None, self.COUNTIES, optional=True))
         self.addParameter(QgsProcessingParameterField(self.COUNTY_NAME_FIELD, self.tr("County name field"), None, self.COUNTIES, optional=True))
+        self.addParameter(QgsProcessingParameterString(self.COUNTY_CODES, self.tr("Only these counties (codes, comma-separated; blank = every county of the layer)"), "", optional=True))
         self.addParameter(QgsProcessingParameterNumber(self.MIN_AREA, self.tr("Target minimum unit area (km²)"), QgsProcessingParameterNumber.Type.Double,
                                                        float(rule_value(rules, "area", "target_min_km2")), minValue=0.0))
         self.addParameter(QgsProcessingParameterNumber(self.MAX_AREA, self.tr("Maximum unit area (km²)"), QgsProcessingParameterNumber.Type.Double,
@@ -104,6 +106,11 @@ class ImportUnitsAlgorithm(AlgorithmBase):
         if src is None:
             raise InputError(self.tr("Official small-watershed layer"), "未提供图层", "no layer was given")
         counties = self.vector_file(parameters, self.COUNTIES, context, qgs_feedback, self.tr("County polygons"))
+        from ..core.counties import parse_codes
+
+        chosen = tuple(parse_codes(self.parameterAsString(parameters, self.COUNTY_CODES, context)))
+        if counties and chosen:
+            counties = (*counties, chosen)
         params = UnitParams.from_rules(
             rules,
             target_min_km2=self.parameterAsDouble(parameters, self.MIN_AREA, context),

@@ -10,6 +10,7 @@ from qgis.core import (
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterString,
     QgsProcessingParameterVectorLayer,
     QgsProcessing,
 )
@@ -32,6 +33,7 @@ class DelineateWatershedsAlgorithm(LocalRasterInputs, AlgorithmBase):
 
     INPUT = "INPUT"
     COUNTIES = "COUNTIES"
+    COUNTY_CODES = "COUNTY_CODES"
     COUNTY_CODE_FIELD = "COUNTY_CODE_FIELD"
     COUNTY_NAME_FIELD = "COUNTY_NAME_FIELD"
     MIN_AREA = "MIN_AREA"
@@ -55,6 +57,7 @@ class DelineateWatershedsAlgorithm(LocalRasterInputs, AlgorithmBase):
         )
         self.addParameter(QgsProcessingParameterField(self.COUNTY_CODE_FIELD, self.tr("County code field (empty: adcode / county_code / XZQDM)"), None, self.COUNTIES, optional=True))
         self.addParameter(QgsProcessingParameterField(self.COUNTY_NAME_FIELD, self.tr("County name field (empty: name / county_name / XZQMC)"), None, self.COUNTIES, optional=True))
+        self.addParameter(QgsProcessingParameterString(self.COUNTY_CODES, self.tr("Only these counties (codes, comma-separated; blank = every county of the layer)"), "", optional=True))
         for name, key, label in (
             (self.MIN_AREA, "target_min_km2", QT_TRANSLATE_NOOP("SoilConservation", "Target minimum unit area (km²)")),
             (self.MAX_AREA, "max_km2", QT_TRANSLATE_NOOP("SoilConservation", "Maximum unit area (km²)")),
@@ -114,6 +117,11 @@ class DelineateWatershedsAlgorithm(LocalRasterInputs, AlgorithmBase):
         rules = load_coding_rules()
         dem = self.raster_file(parameters, self.INPUT, context, self.tr("DEM"))
         counties = self.vector_file(parameters, self.COUNTIES, context, feedback.qgs if hasattr(feedback, "qgs") else None, self.tr("County polygons"))
+        from ..core.counties import parse_codes
+
+        chosen = tuple(parse_codes(self.parameterAsString(parameters, self.COUNTY_CODES, context)))
+        if counties and chosen:
+            counties = (*counties, chosen)
         code_field = self.parameterAsString(parameters, self.COUNTY_CODE_FIELD, context) or None
         name_field = self.parameterAsString(parameters, self.COUNTY_NAME_FIELD, context) or None
         params = UnitParams(

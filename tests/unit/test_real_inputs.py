@@ -217,3 +217,29 @@ def test_townships_outside_by_code_and_geometry():
     ]
     out = {t["code"]: t["reason"] for t in townships_outside(towns, counties)}
     assert out == {"220581100": "code", "220521101000": "geometry", "220582100": "code+geometry"}
+
+
+# --- chosen counties ---------------------------------------------------------------------------
+def test_parse_and_select_counties():
+    import geopandas as gpd
+
+    from soil_conservation_plugin.core.counties import parse_codes, select
+
+    assert parse_codes(" 220521, 220524；220581 220521") == ["220521", "220524", "220581"]
+    assert parse_codes(["220521.0", 220524]) == ["220521", "220524"] and parse_codes(None) == [] and parse_codes("") == []
+    gdf = gpd.GeoDataFrame({"adcode": [220521, 220524, 220581]}, geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(2, 0, 3, 1)], crs="EPSG:4530")
+    assert list(select(gdf, "adcode", "220581,220521", "县界")["adcode"]) == [220521, 220581]
+    assert len(select(gdf, "adcode", "", "县界")) == 3
+    with pytest.raises(InputError, match="999999"):
+        select(gdf, "adcode", "220521,999999", "县界")
+
+
+@pytest.mark.skipif(not JILIN.is_file(), reason="shared/data/jilin_counties is absent")
+def test_select_two_of_the_60_jilin_counties():
+    from soil_conservation_plugin.core.counties import select
+    from soil_conservation_plugin.core.vector import read_vector
+
+    gdf = read_vector(str(JILIN), "县界")
+    assert len(gdf) == 60
+    two = select(gdf, "adcode", "220521 220581", "县界")
+    assert sorted(two["name"]) == sorted(["通化县", "梅河口市"])
