@@ -131,7 +131,11 @@ class DataPage(Page, _form("page_data.ui")):
         self.persist.add("province", self.provinceCombo)
         self.connect(self.provinceCombo.currentIndexChanged, self._province_changed)
         self.connect(self.countyCodeField.fieldChanged, self._province_changed)
+        from .prefill import DataPrefill
+
+        self.prefill_inputs = DataPrefill(self)  # pre-fill from usual names, county picker, coverage warnings
         self.check()
+        self.prefill_inputs.prefill()
 
     def combo(self, role: str):
         return getattr(self, f"{role}Combo")
@@ -157,10 +161,15 @@ class DataPage(Page, _form("page_data.ui")):
             results[role] = check_polygons(self.layer(role), county_ok, False)
         for role in ("landuse", "fvc", "erosion"):
             results[role] = check_raster(self.layer(role), county_ok, role, required=False)
+        prefill = getattr(self, "prefill_inputs", None)
+        if prefill is not None:
+            prefill.update_counties()
         for role, readiness in results.items():
             label = getattr(self, f"{role}Status")
             label.setText(readiness.html())
             label.setToolTip(readiness.message)
+        if prefill is not None:
+            prefill.augment(results)
         self.readiness = results
         self.changed.emit()
         return results
@@ -190,10 +199,30 @@ class DataPage(Page, _form("page_data.ui")):
     def counties(self) -> list[tuple[str, str]]:
         return county_codes(self.layer("county"), self.countyCodeField.currentField(), self.countyNameField.currentField())
 
+    def county_codes(self) -> str:
+        """COUNTY_CODES of every step: the counties ticked in the picker ('' = all of the layer)."""
+        return self.prefill_inputs.county_codes()
+
+    def chosen_counties(self) -> list[tuple[str, str]]:
+        chosen = set(self.prefill_inputs.chosen())
+        return [(c, n) for c, n in self.counties() if c in chosen]
+
+    def landuse_vector(self) -> tuple[str, str]:
+        """(source, code field) of a 三调 地类图斑 layer used as land use, or ('', '')."""
+        layer = self.prefill_inputs.landuseVectorCombo.currentLayer()
+        return (layer_source(layer), self.prefill_inputs.landuseField.currentField() or "DLBM") if layer is not None else ("", "")
+
+    def shutdown(self) -> None:
+        self.prefill_inputs.shutdown()
+        super().shutdown()
+
     def inputs(self) -> dict:
         """The current inputs by role (paths and field names), as the pipeline's run_chain takes them."""
         out = {role: layer_source(self.layer(role)) for role in self.RASTERS + self.POLYGONS}
         out.update(
+            county_codes=self.county_codes(),
+            landuse_vector=self.landuse_vector()[0],
+            landuse_field=self.landuse_vector()[1] if self.landuse_vector()[0] else "",
             county_code_field=self.countyCodeField.currentField(),
             county_name_field=self.countyNameField.currentField(),
             township_code_field=self.townshipCodeField.currentField(),
@@ -262,6 +291,7 @@ class UnitsPage(Page, _form("page_units.ui")):
             "COUNTIES": layer_source(d.layer("county")),
             "COUNTY_CODE_FIELD": d.countyCodeField.currentField(),
             "COUNTY_NAME_FIELD": d.countyNameField.currentField(),
+            "COUNTY_CODES": d.county_codes(),
             "MIN_AREA": self.minArea.value(),
             "MAX_AREA": self.maxArea.value(),
         }
@@ -273,6 +303,7 @@ class UnitsPage(Page, _form("page_units.ui")):
             "COUNTIES": layer_source(d.layer("county")),
             "COUNTY_CODE_FIELD": d.countyCodeField.currentField(),
             "COUNTY_NAME_FIELD": d.countyNameField.currentField(),
+            "COUNTY_CODES": d.county_codes(),
             "MIN_AREA": self.minArea.value(),
             "MAX_AREA": self.maxArea.value(),
         }
@@ -350,6 +381,7 @@ class SteepPage(Page, _form("page_steep.ui")):
             "COUNTY": layer_source(d.layer("county")),
             "COUNTY_CODE_FIELD": d.countyCodeField.currentField(),
             "COUNTY_NAME_FIELD": d.countyNameField.currentField(),
+            "COUNTY_CODES": d.county_codes(),
             "TOWNSHIPS": layer_source(d.layer("townships")),
             "TOWNSHIP_CODE_FIELD": d.townshipCodeField.currentField(),
             "TOWNSHIP_NAME_FIELD": d.townshipNameField.currentField(),
@@ -474,6 +506,8 @@ class ZoningPage(Page, _form("page_zoning.ui")):
             "STEEP_DEG": self.dock.steep.threshold.value(),
             "EROSION": layer_source(d.layer("erosion")),
             "LANDUSE": layer_source(d.layer("landuse")),
+            "LANDUSE_VECTOR": d.landuse_vector()[0] if not d.layer("landuse") else "",
+            "LANDUSE_FIELD": d.landuse_vector()[1],
             "FVC": layer_source(d.layer("fvc")),
             "REDLINE": layer_source(d.layer("redline")),
         }
@@ -498,6 +532,7 @@ class ZoningPage(Page, _form("page_zoning.ui")):
             return
         group.add(layer, "zones.qml")
         zones = results.get("ZONES_OUT")
+        self.zones_out = str(zones) if zones else ""  # the publish page's zoning map
         zones_layer = QgsVectorLayer(str(zones), translate("SoilConservation", "Zones per county"), "ogr") if zones else None
         if zones_layer is not None and zones_layer.isValid():
             group.add(zones_layer, "zones.qml")
@@ -561,6 +596,9 @@ class PublishPage(Page, _form("page_publish.ui")):
         self.connect(self.exportButton.clicked, self.run)
         self.connect(self.publishOne.clicked, self.publish_one)
         self.connect(self.publishAll.clicked, self.publish_all)
+        from .prefill import add_partial_choice
+
+        self.allowPartial = add_partial_choice(self)
         self.update_counties()
 
     def run_buttons(self) -> list:
@@ -575,7 +613,7 @@ class PublishPage(Page, _form("page_publish.ui")):
         current = self.countyChoice.currentData()
         self.countyChoice.blockSignals(True)
         self.countyChoice.clear()
-        for code, name in (self.dock.data.counties() if self.dock.data else []):
+        for code, name in (self.dock.data.chosen_counties() if self.dock.data else []):
             self.countyChoice.addItem(f"{code} {name}".strip(), code)
         index = self.countyChoice.findData(current)
         if index >= 0:
@@ -608,6 +646,10 @@ class PublishPage(Page, _form("page_publish.ui")):
             "TOWNSHIP_NAME_FIELD": d.townshipNameField.currentField(),
             "STEEP": layer_source(self.publishSteepCombo.currentLayer()),
             "COUNTY": county,
+            "COUNTY_CODES": "" if county else d.county_codes(),
+            "DEM": layer_source(d.layer("dem")),
+            "ALLOW_PARTIAL": self.allowPartial.isChecked(),
+            "ZONES": getattr(self.dock.zoning, "zones_out", "") or "",
             "SOURCE": self.sourceEdit.text(),
         }
 
@@ -625,5 +667,12 @@ class PublishPage(Page, _form("page_publish.ui")):
         n = results.get("COUNT", 0)
         folder = results.get("OUTPUT_FOLDER") or str(out_dir)
         text = translate("SoilConservation", "{n} county maps (PDF and PNG) written to {path}").format(n=int(n or 0), path=folder)
+        index = results.get("INDEX")
+        if index and Path(index).is_file():
+            from .prefill import add_layouts
+
+            names = add_layouts(index, self.dock.data, layer_source(self.publishSteepCombo.currentLayer()), getattr(self.dock.zoning, "zones_out", "") or "")
+            if names:
+                text += " " + translate("SoilConservation", "Layouts added to the project's Layout Manager: {names}").format(names=", ".join(names))
         self.resultLabel.setText(text)
         self.dock.info(text)
