@@ -1615,6 +1615,110 @@ Template: resources/layouts/county_announcement.qpt (A3 landscape) or your own .
         <source>Run metadata (JSON)</source>
         <translation>运行元数据（JSON）</translation>
     </message>
+    <message>
+        <source>Only these counties (codes, comma-separated; blank = every county of the layer)</source>
+        <translation>仅这些县（代码，逗号分隔；留空 = 图层中所有县）</translation>
+    </message>
+    <message>
+        <source>Only these counties (codes, comma-separated; blank = the county above or every county)</source>
+        <translation>仅这些县（代码，逗号分隔；留空 = 上面的县或所有县）</translation>
+    </message>
+    <message>
+        <source>Zones per county (layer 'zones' of the zoning step) for the zoning map</source>
+        <translation>各县重点区域（划定步骤的 zones 图层），用于重点区域分布图</translation>
+    </message>
+    <message>
+        <source>Zoning map title ({county_name} and {county_code} are replaced)</source>
+        <translation>重点区域分布图标题（{county_name} 和 {county_code} 将被替换）</translation>
+    </message>
+    <message>
+        <source>DEM used (to measure the share of each county it covers)</source>
+        <translation>所用 DEM（用于量算其覆盖各县的比例）</translation>
+    </message>
+    <message>
+        <source>Allow publishing a partial result (DEM covers only part of a county)</source>
+        <translation>允许发布部分覆盖的结果（DEM 只覆盖部分县域）</translation>
+    </message>
+    <message>
+        <source>Land use as 三调 地类图斑 (DLTB polygons, instead of a raster)</source>
+        <translation>以三调地类图斑作土地利用（DLTB 面图层，代替栅格）</translation>
+    </message>
+    <message>
+        <source>Land-use code field of the 地类图斑 (DLBM)</source>
+        <translation>地类图斑的地类编码字段（DLBM）</translation>
+    </message>
+    <message>
+        <source>Allow publishing a partial result (the DEM covers only part of a county); the share is printed on the map</source>
+        <translation>允许发布部分覆盖的结果（DEM 只覆盖部分县域）；覆盖率将注明在图上</translation>
+    </message>
+    <message>
+        <source>Counties for every step</source>
+        <translation>各步骤所用的县</translation>
+    </message>
+    <message>
+        <source>All</source>
+        <translation>全选</translation>
+    </message>
+    <message>
+        <source>None</source>
+        <translation>全不选</translation>
+    </message>
+    <message>
+        <source>Erosion</source>
+        <translation>土壤侵蚀</translation>
+    </message>
+    <message>
+        <source>Land use</source>
+        <translation>土地利用</translation>
+    </message>
+    <message>
+        <source>Land use as 三调 地类图斑 (DLTB)</source>
+        <translation>以三调地类图斑作土地利用（DLTB）</translation>
+    </message>
+    <message>
+        <source>Land-use code field (DLBM)</source>
+        <translation>地类编码字段（DLBM）</translation>
+    </message>
+    <message>
+        <source>Layouts added to the project's Layout Manager: {names}</source>
+        <translation>布局已加入项目的布局管理器：{names}</translation>
+    </message>
+    <message>
+        <source>No county chosen: tick at least one.</source>
+        <translation>未选择县：请至少勾选一个。</translation>
+    </message>
+    <message>
+        <source>No layer has a usual name (XZQDM, STBHHX, YJJBNTTB, DLTB/DLBM, …); choose them below.</source>
+        <translation>没有图层使用常见名称（XZQDM、STBHHX、YJJBNTTB、DLTB/DLBM 等）；请在下面选择。</translation>
+    </message>
+    <message>
+        <source>Nothing left to pre-fill: every recognised layer is already chosen.</source>
+        <translation>无需预填：识别到的图层均已选定。</translation>
+    </message>
+    <message>
+        <source>Pre-fill empty choices from layer and field names</source>
+        <translation>按图层名和字段名预填空白选项</translation>
+    </message>
+    <message>
+        <source>Pre-fill</source>
+        <translation>预填</translation>
+    </message>
+    <message>
+        <source>Pre-filled from the usual names (check them): {list}</source>
+        <translation>已按常见名称预填（请核对）：{list}</translation>
+    </message>
+    <message>
+        <source>{label} covers only part of the county: {list}. The result would be partial; publishing it needs an explicit choice.</source>
+        <translation>{label} 只覆盖部分县域：{list}。结果将不完整；发布需明确选择。</translation>
+    </message>
+    <message>
+        <source>{n} of {total} counties chosen; every step runs on these.</source>
+        <translation>已选 {n}/{total} 个县；各步骤都对这些县运行。</translation>
+    </message>
+    <message>
+        <source>{n} townships lie outside the chosen counties (code prefix or geometry): {list}</source>
+        <translation>{n} 个乡镇不在所选县内（按代码前缀或几何）：{list}</translation>
+    </message>
 </context>
 <context>
     <name>SoilConservationDock</name>
@@ -1957,14 +2061,14 @@ DEM：以米为单位的投影坐标或地理坐标（EPSG:4490/4326）；坡度
         <source>Computes indicators for every small watershed (小流域) of a unit layer with a unique field unit_code.
 DEM: shares of slope classes ≤2, 2–6, 6–15, 15–25, &gt;25° (land-survey classes) and of steep slope at the threshold (default 20°: 吉林, 通化县 公告 2025 citing 《吉林省水土保持条例》 [V]; national 25°). Slope is Horn in ground units; shares are of the valid slope area.
 Erosion: a modulus raster t/(km²·a) is classed by SL 190-2007 (NE black-soil region: 微度 &lt;200, 轻度 200–2 500, 中度 2 500–5 000, 强烈 5 000–8 000, 极强烈 8 000–15 000, 剧烈 &gt;15 000; resources/rules/erosion_classes.json), or a ready class raster with codes 1–6. Gives area per class, 水土流失面积 (轻度 and above) and its share, the share of 中度 and above, and 水土保持率 = (unit area − 水土流失面积) / unit area. Negative moduli are refused.
-Land use: forest/grass and cropland shares with a configurable mapping (default: GB/T 21010 first-level codes, resources/rules/landuse_mapping.json). FVC: area-weighted mean (a raster in percent is detected and divided by 100).
+Land use: forest/grass and cropland shares with a configurable mapping (default: GB/T 21010 first-level codes, resources/rules/landuse_mapping.json). A 三调 地类图斑 layer (DLTB, DLBM codes as text such as 0101, 0301, 1101) can be given instead of a raster: it is burnt onto the unit grid (the unit raster's when given, else the DEM's) by the cell-centre rule and written beside the output as &lt;output&gt;_landuse_dltb.tif; codes that are not digits go through the mapping's text_codes (0201K, 1104A, …), unknown ones count as 'other' and are listed. The second-level and 三调 codes of the mapping are defaults from recollection [M], not the standard. FVC: area-weighted mean (a raster in percent is detected and divided by 100).
 Overlaps: area and share of each unit inside the red line, water-source zones or nature reserves, on the ellipsoid.
 Method: when the units lie on the raster's grid (e.g. delineated from the same DEM) cells are counted by label (exact); otherwise every cell is weighted by the exact area of polygon ∩ cell. Cell areas are true ground areas. Rasters in another CRS: the units are reprojected on the fly to the raster's CRS (rasters are never resampled).
 Unit raster (optional): the int32 label raster written by the watershed step, with its &lt;name&gt;.codes.csv (label,unit_code); rasters on its grid are then counted on those labels directly.</source>
         <translation>为小流域图层（具有唯一字段 unit_code）中的每个小流域计算指标。
 DEM：坡度分级 ≤2、2–6、6–15、15–25、&gt;25°（国土调查分级）的面积占比，以及达到阈值的陡坡地占比（默认 20°：吉林，通化县 2025 年公告引用《吉林省水土保持条例》[V]；全国 25°）。坡度按 Horn 方法以真实地面单位计算；占比以有效坡度面积为基数。
 土壤侵蚀：土壤侵蚀模数栅格 t/(km²·a) 按 SL 190-2007 分级（东北黑土区：微度 &lt;200，轻度 200–2 500，中度 2 500–5 000，强烈 5 000–8 000，极强烈 8 000–15 000，剧烈 &gt;15 000；resources/rules/erosion_classes.json），或使用代码为 1–6 的现成分级栅格。输出各级面积、水土流失面积（轻度及以上）及其占比、中度及以上的占比，以及水土保持率 = (小流域面积 − 水土流失面积) / 小流域面积。负的土壤侵蚀模数将被拒绝。
-土地利用：林草地和耕地占比，类别对应关系可配置（默认：GB/T 21010 一级类代码，resources/rules/landuse_mapping.json）。植被覆盖度(FVC)：面积加权平均值（自动识别以百分数表示的栅格并除以 100）。
+土地利用：林草地和耕地占比，类别对应关系可配置（默认：GB/T 21010 一级类代码，resources/rules/landuse_mapping.json）。也可用三调地类图斑图层（DLTB，DLBM 为文本代码，如 0101、0301、1101）代替栅格：按像元中心规则烧录到单元网格（给出小流域栅格时用其网格，否则用 DEM 网格），并在输出旁写为 &lt;output&gt;_landuse_dltb.tif；非纯数字的代码按映射文件的 text_codes 换算（0201K、1104A 等），无法识别的代码计为“其他土地”并列出。映射文件中的二级类及三调代码为凭记忆整理的默认值 [M]，非标准。植被覆盖度(FVC)：面积加权平均值（自动识别以百分数表示的栅格并除以 100）。
 叠加：每个小流域位于生态保护红线、水源保护区或自然保护区内的面积及占比，按椭球面计算。
 方法：小流域与栅格网格一致时（如由同一 DEM 划分），按标签计数像元（精确）；否则每个像元按面与像元交集的精确面积加权。像元面积为真实地面面积。栅格为其他坐标参考系时，小流域将即时重投影到栅格的坐标参考系（栅格从不重采样）。
 小流域栅格（可选）：小流域划分步骤输出的 int32 标签栅格及其 &lt;name&gt;.codes.csv（label,unit_code）；与其网格一致的栅格将直接按这些标签计数。</translation>
