@@ -135,7 +135,7 @@ class DataPage(Page, _form("page_data.ui")):
 
         self.prefill_inputs = DataPrefill(self)  # pre-fill from usual names, county picker, coverage warnings
         self.check()
-        self.prefill_inputs.prefill()
+        self.prefill_inputs.prefill_if_new()
 
     def combo(self, role: str):
         return getattr(self, f"{role}Combo")

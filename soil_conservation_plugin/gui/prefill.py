@@ -105,6 +105,10 @@ class DataPrefill:
         self.connect(self.noneButton.clicked, lambda *_: self._check_all(False))
         self.connect(self.countyList.itemChanged, self._picked)
         self.connect(QgsProject.instance().layersAdded, self._layers_added)
+        # a project being read restores its own choices: its layers are not "added by the user"
+        self._reading = False
+        self.connect(QgsProject.instance().loadingLayer, self._loading)
+        self.connect(QgsProject.instance().readProjectWithContext, self._read_done)
         self._chosen_before: set | None = None
 
     def connect(self, signal, slot) -> None:
@@ -120,8 +124,26 @@ class DataPrefill:
         self._connections.clear()
 
     # --- pre-fill --------------------------------------------------------------------------------
+    def _loading(self, *_):
+        self._reading = True
+
+    def _read_done(self, *_):
+        self._reading = False
+
     def _layers_added(self, *_):
-        self.prefill()
+        if not self._reading:
+            self.prefill()
+
+    def prefill_if_new(self) -> None:
+        """On opening the dock: pre-fill only when nothing is chosen yet (a saved project keeps its choices)."""
+        from .common import PROJECT_SCOPE
+
+        page = self.page
+        stored = any(QgsProject.instance().readEntry(PROJECT_SCOPE, page.persist.entry(role))[1] for role in page.RASTERS + page.POLYGONS)
+        if stored:
+            return
+        if all(getattr(self.page, combo).currentLayer() is None for combo in ROLE_COMBOS.values()):
+            self.prefill()
 
     def prefill(self, *_) -> dict:
         """Fill the empty layer and field choices from the names real data use; say what was filled."""

@@ -107,7 +107,8 @@ def test_pages_in_workflow_order_and_readiness(dock, layers, tmp_path):
     assert dock.objectName() == "SoilConservationDock"
     assert dock.pages.count() == 6
     data = dock.data
-    assert "✗" in data.demStatus.text()  # nothing chosen yet
+    data.demCombo.setLayer(None)  # the demo layers were pre-filled from their names as they were added
+    assert "✗" in data.demStatus.text()  # nothing chosen
     set_inputs(dock, layers)
     for role in ROLES:
         assert data.readiness[role].state == "ok", (role, data.readiness[role].message)
