@@ -1719,6 +1719,14 @@ Template: resources/layouts/county_announcement.qpt (A3 landscape) or your own .
         <source>{n} townships lie outside the chosen counties (code prefix or geometry): {list}</source>
         <translation>{n} 个乡镇不在所选县内（按代码前缀或几何）：{list}</translation>
     </message>
+    <message>
+        <source>Counties: COUNTY_CODES takes the codes of the counties to delineate (comma-separated), e.g. two of the 60 counties of a province layer; blank = every county of the layer. Before the run the share of each county the DEM covers with valid cells is measured (cell centres in the county × cell area / county area); a partial cover is logged and written to the county table (dem_cover_pct), the workbook notes, the metadata and the patch layer's metadata (DEM_COVER_PCT), which the publication reads. 乡镇 whose code does not start with their county's code, or that lie mostly outside the counties, are listed in a warning.</source>
+        <translation>县：COUNTY_CODES 为要划定的县代码（逗号分隔），如省级图层 60 个县中的两个；留空 = 图层中所有县。运行前量算 DEM 有效像元覆盖各县的比例（县内像元中心数 × 像元面积 / 县面积）；部分覆盖时记入日志，并写入县表（dem_cover_pct）、工作簿说明、元数据和图斑图层的元数据（DEM_COVER_PCT），供公告读取。代码不以所属县代码开头、或大部分位于所选县外的乡镇，将在警告中列出。</translation>
+    </message>
+    <message>
+        <source>Counties: COUNTY (one code) or COUNTY_CODES (several, comma-separated); blank = every county. Zoning map: with the zones layer of the zoning step (fields county_code, zone_id, zone, n_units, area_km2), each county also gets &lt;code&gt;_zoning_announcement.pdf/.png/.qpt: 重点预防区/重点治理区 as fills, 严重/脆弱 areas as hatching, and a table of the number of 小流域, the area (ha) and the share of the county per zone type. Coverage: the share of each county the DEM covers is measured on the DEM when one is given, else read from the steep-slope layer (DEM_COVER_PCT). A county covered only in part is refused with its share unless ALLOW_PARTIAL is on; then the share is printed on the map and in the index. Township labels have a white halo; the 乡镇 boundary dash pattern is in millimetres, so the legend shows the map's dashes; table columns take the width of their text and the font shrinks until the table fits its frame.</source>
+        <translation>县：COUNTY（一个代码）或 COUNTY_CODES（多个，逗号分隔）；留空 = 所有县。重点区域分布图：给出划定步骤的 zones 图层（字段 county_code、zone_id、zone、n_units、area_km2）时，每县另出 &lt;code&gt;_zoning_announcement.pdf/.png/.qpt：重点预防区/重点治理区以填充表示，严重/脆弱区域以晕线表示，并附按区类型的小流域数、面积（公顷）及占县域比例表。覆盖率：给出 DEM 时直接量算 DEM 覆盖各县的比例，否则读取陡坡图层记录的 DEM_COVER_PCT。部分覆盖的县默认拒绝发布并给出覆盖率；勾选 ALLOW_PARTIAL 后发布，并在图上和索引中注明覆盖率。乡镇注记带白色光晕；乡镇界虚线以毫米为单位，图例与图面虚线一致；表格列宽按文字宽度，字号缩小直至表格放入图框。</translation>
+    </message>
 </context>
 <context>
     <name>SoilConservationDock</name>

@@ -140,6 +140,7 @@ class UnitIndicatorsAlgorithm(LocalRasterInputs, AlgorithmBase):
         meta_path = self.parameterAsFileOutput(parameters, self.METADATA, context) or out.rsplit(".", 1)[0] + ".meta.json"
 
         gdf = ind.read_units(units[0], units[1])
+        cover = self.raster_cover(gdf, rasters, feedback)
         gdf, info = ind.compute_indicators(
             gdf, dem=rasters.get(self.DEM), erosion=rasters.get(self.EROSION), erosion_kind=kind, landuse=rasters.get(self.LANDUSE),
             fvc=rasters.get(self.FVC), overlays=overlays, steep_deg=steep,
@@ -156,7 +157,7 @@ class UnitIndicatorsAlgorithm(LocalRasterInputs, AlgorithmBase):
              **({"landuse_vector": landuse_vector["source"]} if landuse_vector else {}), **{k: v[0] for k, v in overlays.items()}},
             {"steep_deg": steep, "steep_deg_is_default": steep == default_steep.value, "steep_default": default_steep.as_dict(),
              "erosion_kind": kind, "method": method, "landuse_mapping": mapping_path or str(resources_path("rules", "landuse_mapping.json"))},
-            {"units": len(gdf), **info, **({"landuse_vector": landuse_vector} if landuse_vector else {})},
+            {"units": len(gdf), **info, **({"landuse_vector": landuse_vector} if landuse_vector else {}), "raster_cover_pct": cover},
             {"erosion_classes": {"version": erosion_rules["version"], "source": erosion_rules["source"], "classes": erosion_rules["classes"],
                                  "loss_from_class": erosion_rules["loss_from_class"]},
              "landuse_mapping": {"version": landuse_rules["version"], "source": landuse_rules["source"], "default": landuse_rules.get("default")}},
@@ -168,6 +169,23 @@ class UnitIndicatorsAlgorithm(LocalRasterInputs, AlgorithmBase):
             details.setPostProcessor(StylePostProcessor.create(resources_path("styles", "units.qml"), self.tr("Unit indicators")))
             context.addLayerToLoadOnCompletion(uri, details)
         return {self.OUTPUT: out, self.METADATA: meta_path, self.UNITS_OUT: uri}
+
+
+    def raster_cover(self, gdf, rasters: dict, feedback) -> dict:
+        """Before the work: the share of the units' area each input raster covers with valid cells (logged when partial)."""
+        from ..core.coverage import raster_coverage
+
+        region = gdf.geometry.unary_union
+        out = {}
+        for key in (self.DEM, self.EROSION, self.LANDUSE, self.FVC):
+            if key not in rasters:
+                continue
+            (c,) = raster_coverage(rasters[key], [("units", "", region)], gdf.crs)
+            out[key.lower()] = c.pct
+            if not c.full:
+                feedback.info(f"⚠ {key}: 只覆盖小流域范围的 {c.pct:.1f}%，覆盖不足的小流域指标为空 / covers only {c.pct:.1f}% of the units' area; "
+                              "units with too little data get NULL indicators")
+        return out
 
 
 class CsleAlgorithm(LocalRasterInputs, AlgorithmBase):

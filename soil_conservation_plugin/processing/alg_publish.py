@@ -353,6 +353,9 @@ class PublishAlgorithm(AlgorithmBase):
             "Files are named <county code>_steep_slope_announcement.pdf/.png/.qpt; two county codes that would get the "
             "same file name are refused before any work. Each PDF and PNG is checked (complete PDF, decodable PNG) "
             "before it takes its final name."
+        ) + "\n" + translate(
+            "SoilConservation",
+            "Counties: COUNTY (one code) or COUNTY_CODES (several, comma-separated); blank = every county. Zoning map: with the zones layer of the zoning step (fields county_code, zone_id, zone, n_units, area_km2), each county also gets <code>_zoning_announcement.pdf/.png/.qpt: 重点预防区/重点治理区 as fills, 严重/脆弱 areas as hatching, and a table of the number of 小流域, the area (ha) and the share of the county per zone type. Coverage: the share of each county the DEM covers is measured on the DEM when one is given, else read from the steep-slope layer (DEM_COVER_PCT). A county covered only in part is refused with its share unless ALLOW_PARTIAL is on; then the share is printed on the map and in the index. Township labels have a white halo; the 乡镇 boundary dash pattern is in millimetres, so the legend shows the map's dashes; table columns take the width of their text and the font shrinks until the table fits its frame.",
         )
 
     # --- parameters --------------------------------------------------------------------------

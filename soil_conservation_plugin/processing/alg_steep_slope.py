@@ -161,7 +161,9 @@ class SteepSlopeAlgorithm(LocalRasterInputs, AlgorithmBase):
             "<layer>_township.csv, <layer>_unit.csv, <layer>_patches.csv, <layer>.xlsx and <layer>.meta.json. Two outputs on "
             "one file are refused. A text cell beginning with = + - @ is written as text, never as a formula: in the CSVs with "
             "a leading ' (the usual escape against formula injection), in the workbook as a text cell."
-        ).format(jl=jl.value, jls=jl.source, nat=nat.value, nats=nat.source, mp=mp.value, mps=mp.source)
+        ).format(jl=jl.value, jls=jl.source, nat=nat.value, nats=nat.source, mp=mp.value, mps=mp.source) + "\n" + self.tr(
+            "Counties: COUNTY_CODES takes the codes of the counties to delineate (comma-separated), e.g. two of the 60 counties of a province layer; blank = every county of the layer. Before the run the share of each county the DEM covers with valid cells is measured (cell centres in the county × cell area / county area); a partial cover is logged and written to the county table (dem_cover_pct), the workbook notes, the metadata and the patch layer's metadata (DEM_COVER_PCT), which the publication reads. 乡镇 whose code does not start with their county's code, or that lie mostly outside the counties, are listed in a warning."
+        )
 
     def _vin(self, parameters, name, context, feedback, label, code=None, name_field=None, enabled=True):
         from ..core.steep_inputs import VectorInput

@@ -269,3 +269,36 @@ def test_indicators_take_a_三调_地类图斑_layer(plugin, tmp_path):
     assert fa["lu_cropland_pct"].iloc[0] > 50 and fa["lu_forest_pct"].iloc[1] > 30 and fa["lu_water_pct"].notna().all()
     meta = json.loads(Path(a["METADATA"]).read_text(encoding="utf-8"))
     assert meta["results"]["landuse_vector"]["code_field"] == "DLBM" and meta["results"]["landuse_vector"]["unknown_codes"] == {}
+
+
+def test_indicators_log_a_raster_covering_part_of_the_units(region, partial_dem, plugin, tmp_path):
+    from qgis.core import QgsProcessingFeedback
+
+    class Log(QgsProcessingFeedback):
+        lines: list = []
+
+        def pushInfo(self, info):  # noqa: N802
+            self.lines.append(info)
+
+    import geopandas as gpd
+
+    path, layer = region["counties"].split("|layername=")
+    units = gpd.read_file(path, layer=layer).rename(columns={"county_code": "unit_code", "county_name": "unit_name"})
+    units.to_file(tmp_path / "units.gpkg", layer="units", driver="GPKG")
+    log = Log()
+    result = run_alg("unit_indicators", {"UNITS": f"{tmp_path / 'units.gpkg'}|layername=units", "DEM": partial_dem, "OUTPUT": str(tmp_path / "ind.gpkg")}, feedback=log)
+    meta = json.loads(Path(result["METADATA"]).read_text(encoding="utf-8"))
+    pct = meta["results"]["raster_cover_pct"]["dem"]
+    assert 5 < pct < 95
+    assert any("covers only" in line and f"{pct:.1f}%" in line for line in log.lines)
+
+
+def test_watersheds_on_the_chosen_county_only(region, plugin, tmp_path):
+    result = run_alg("watersheds", {"INPUT": region["dem"], "COUNTIES": region["counties"], "COUNTY_CODE_FIELD": "county_code",
+                                    "COUNTY_NAME_FIELD": "county_name", "COUNTY_CODES": "220581", "OUTPUT": str(tmp_path / "units.gpkg"),
+                                    "TOPOLOGY": str(tmp_path / "topology.csv"), "RASTER": str(tmp_path / "units.tif"),
+                                    "METADATA": str(tmp_path / "units.meta.json")})
+    layer = QgsVectorLayer(f"{result['OUTPUT']}|layername=units", "u", "ogr")
+    codes = {f["county_code"] for f in layer.getFeatures()}
+    assert codes == {"220581"}
+    del layer
