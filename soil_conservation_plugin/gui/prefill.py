@@ -73,7 +73,6 @@ class DataPrefill:
         self.countyBox = QGroupBox(translate("SoilConservation", "Counties for every step"))
         col = QVBoxLayout(self.countyBox)
         self.countyList = QListWidget()
-        self.countyList.setMaximumHeight(140)
         buttons = QHBoxLayout()
         self.allButton = QPushButton(translate("SoilConservation", "All"))
         self.noneButton = QPushButton(translate("SoilConservation", "None"))
@@ -109,7 +108,6 @@ class DataPrefill:
         self._reading = False
         self.connect(QgsProject.instance().loadingLayer, self._loading)
         self.connect(QgsProject.instance().readProjectWithContext, self._read_done)
-        self._chosen_before: set | None = None
 
     def connect(self, signal, slot) -> None:
         signal.connect(slot)
@@ -184,11 +182,14 @@ class DataPrefill:
     # --- county picker ---------------------------------------------------------------------------
     def update_counties(self) -> None:
         counties = self.page.counties()
-        before = self._chosen_before if self._chosen_before is not None else None
+        from .common import PROJECT_SCOPE
+
+        saved, ok = QgsProject.instance().readEntry(PROJECT_SCOPE, self.page.persist.entry("county_codes"), "")
+        before = set(saved.split(",")) if ok and saved else None  # the project's chosen counties ('' = all)
         current = {self.countyList.item(i).data(Qt.ItemDataRole.UserRole): self.countyList.item(i).checkState() == Qt.CheckState.Checked
                    for i in range(self.countyList.count())}
-        codes = [c for c, _ in counties]
-        if codes == list(current):
+        shown = [self.countyList.item(i).text() for i in range(self.countyList.count())]
+        if shown == [f"{code} {name}".strip() for code, name in counties]:
             return
         self.countyList.blockSignals(True)
         self.countyList.clear()
@@ -196,10 +197,12 @@ class DataPrefill:
             item = QListWidgetItem(f"{code} {name}".strip())
             item.setData(Qt.ItemDataRole.UserRole, code)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            checked = current.get(code, True) if before is None else code in before
+            checked = current.get(code, True) if before is None or code in current else code in before
             item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
             self.countyList.addItem(item)
         self.countyList.blockSignals(False)
+        row = self.countyList.sizeHintForRow(0) if counties else 18
+        self.countyList.setFixedHeight(min(150, max(1, len(counties)) * row + 2 * self.countyList.frameWidth() + 4))
         self._describe_pick()
 
     def _check_all(self, on: bool) -> None:
@@ -210,6 +213,10 @@ class DataPrefill:
         self._picked()
 
     def _picked(self, *_):
+        from .common import PROJECT_SCOPE, Persist
+
+        if not Persist.restoring:
+            QgsProject.instance().writeEntry(PROJECT_SCOPE, self.page.persist.entry("county_codes"), self.county_codes())
         self._describe_pick()
         self.page.check()
 

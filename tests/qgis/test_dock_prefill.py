@@ -191,3 +191,18 @@ def test_published_layouts_are_in_the_layout_manager(demo, project, make_dock, t
     assert [x.name() for x in manager.layouts()].count("220521_steep_slope_announcement") == 1
     assert [g.name() for g in project.layerTreeRoot().findGroups()].count("公告 220521 通化县") == 1
     assert "Layout Manager" in dock.publish.resultLabel.text()
+
+
+@pytest.mark.skipif(not JILIN.is_file(), reason="shared/data/jilin_counties is absent")
+def test_chosen_counties_come_back_with_the_project(project, make_dock, tmp_path):
+    add(project, str(JILIN))
+    dock = make_dock()
+    items = [dock.data.prefill_inputs.countyList.item(i).text() for i in range(3)]
+    assert all(len(t.split()) == 2 for t in items)  # code and name
+    dock.data.prefill_inputs.set_chosen(["220521"])
+    path = tmp_path / "p.qgz"
+    assert project.write(str(path))
+    project.clear()
+    assert project.read(str(path))
+    again = make_dock()
+    assert again.data.county_codes() == "220521" and dock.data.county_codes() == "220521"
