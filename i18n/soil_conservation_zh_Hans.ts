@@ -1648,8 +1648,12 @@ Template: resources/layouts/county_announcement.qpt (A3 landscape) or your own .
         <translation>地类图斑的地类编码字段（DLBM）</translation>
     </message>
     <message>
-        <source>Allow publishing a partial result (the DEM covers only part of a county); the share is printed on the map</source>
-        <translation>允许发布部分覆盖的结果（DEM 只覆盖部分县域）；覆盖率将注明在图上</translation>
+        <source>Allow publishing a partial result (coverage printed on the map)</source>
+        <translation>允许发布部分覆盖的结果（图上注明覆盖率）</translation>
+    </message>
+    <message>
+        <source>The DEM covers only part of a county: without this choice the publication is refused and names the share; with it the share is printed on the map.</source>
+        <translation>DEM 只覆盖部分县域：不勾选时拒绝发布并给出覆盖率；勾选后发布，并在图上注明覆盖率。</translation>
     </message>
     <message>
         <source>Counties for every step</source>

@@ -349,7 +349,7 @@ def add_layouts(index_path, data_page, steep_source: str, zones_source: str = ""
     from qgis.PyQt.QtXml import QDomDocument
 
     from ..processing.alg_publish import (
-        cjk_font, county_renderer, steep_renderer, style_townships, zone_renderer, QgsLayoutItemLegend, QgsLayoutItemMap,
+        cjk_font, county_renderer, steep_renderer, township_layers, zone_renderer, QgsLayoutItemLegend, QgsLayoutItemMap,
     )
 
     project = QgsProject.instance()
@@ -381,27 +381,31 @@ def add_layouts(index_path, data_page, steep_source: str, zones_source: str = ""
         c = add(QgsVectorLayer(layer_source(county_layer), "县界", "ogr"))
         c.setSubsetString(f"\"{code_field}\" = '{quoted}'")
         c.setRenderer(county_renderer())
-        t = None
+        t = t_labels = None
         if townships is not None and townships.isValid():
-            t = add(QgsVectorLayer(layer_source(townships), "乡镇界", "ogr"))
-            style_townships(t, twn_name, font)
+            # boundary lines as a memory layer (each shared edge once, dashes in step): not saved with the
+            # project; publish again to rebuild it
+            t, t_labels = township_layers(townships, twn_name, font)
+            add(t)
+            add(t_labels)
         patches = add(QgsVectorLayer(steep_source, "禁止开垦陡坡地", "ogr"))
         patches.setSubsetString(f"\"cnty_code\" = '{quoted}'")
         patches.setRenderer(steep_renderer())
         thresholds = {f["thresh_deg"] for f in patches.getFeatures()} if "thresh_deg" in patches.fields().names() else set()
         if len(thresholds) == 1:
             patches.setName(f"禁止开垦陡坡地（坡度 ≥ {float(next(iter(thresholds))):g}°）")
-        sets = [(county.get("layout"), [patches, t, c])]
+        sets = [(county.get("layout"), [patches, t, t_labels, c], [patches, t, c])]
         if county.get("zoning_layout") and zones_source:
             z = add(QgsVectorLayer(zones_source, "重点区域", "ogr"))
             z.setSubsetString(f"\"county_code\" = '{quoted}'")
             present = {str(f["zone_id"]) for f in z.getFeatures()}
             z.setRenderer(zone_renderer(present))
-            sets.append((county["zoning_layout"], [z, t, c]))
-        for qpt, layers in sets:
+            sets.append((county["zoning_layout"], [z, t, t_labels, c], [z, t, c]))
+        for qpt, layers, legend_layers in sets:
             if not qpt or not Path(qpt).is_file():
                 continue
             layers = [x for x in layers if x is not None]
+            legend_layers = [x for x in legend_layers if x is not None]
             doc = QDomDocument()
             if not doc.setContent(Path(qpt).read_text(encoding="utf-8")):
                 continue
@@ -421,7 +425,7 @@ def add_layouts(index_path, data_page, steep_source: str, zones_source: str = ""
                     item.setAutoUpdateModel(False)
                     legend_root = item.model().rootGroup()
                     legend_root.removeAllChildren()
-                    for layer in layers:
+                    for layer in legend_layers:
                         legend_root.addLayer(layer)
                     item.adjustBoxSize()
             existing = manager.layoutByName(layout_name)
@@ -434,7 +438,8 @@ def add_layouts(index_path, data_page, steep_source: str, zones_source: str = ""
 
 def add_partial_choice(publish_page) -> QCheckBox:
     """The publish page's explicit choice to publish a partial result (default off)."""
-    box = QCheckBox(translate("SoilConservation", "Allow publishing a partial result (the DEM covers only part of a county); the share is printed on the map"))
+    box = QCheckBox(translate("SoilConservation", "Allow publishing a partial result (coverage printed on the map)"))
+    box.setToolTip(translate("SoilConservation", "The DEM covers only part of a county: without this choice the publication is refused and names the share; with it the share is printed on the map."))
     box.setChecked(False)
     form = publish_page.groupPublish.layout()
     form.insertRow(max(0, form.rowCount() - 1), box)

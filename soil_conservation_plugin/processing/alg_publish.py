@@ -18,7 +18,10 @@ from qgis.core import (
     QgsCategorizedSymbolRenderer,
     QgsDistanceArea,
     QgsLayoutPoint,
+    QgsGeometry,
     QgsLinePatternFillSymbolLayer,
+    QgsLineSymbol,
+    QgsNullSymbolRenderer,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterRasterLayer,
     QgsRenderContext,
@@ -149,9 +152,34 @@ def steep_renderer():
 
 def township_symbol():
     """乡镇界: a dashed line with its dash pattern in millimetres, so the legend patch shows the very dashes of the map."""
-    line = QgsSimpleLineSymbolLayer.create({"line_color": "90,90,90", "line_width": "0.35", "line_width_unit": "MM", "use_custom_dash": "1",
+    line = QgsSimpleLineSymbolLayer.create({"line_color": "90,90,90", "line_width": "0.35", "line_width_unit": "MM", "line_style": "dash", "use_custom_dash": "1",
                                             "customdash": TOWNSHIP_DASH_MM, "customdash_unit": "MM"})
-    return _fill_of([line])
+    symbol = QgsLineSymbol.createSimple({})
+    symbol.deleteSymbolLayer(0)
+    symbol.appendSymbolLayer(line)
+    return symbol
+
+
+def township_layers(townships, name_field: str, font: str):
+    """(boundary lines, name labels) of the 乡镇: each shared boundary once as a dashed line (two polygons
+    drawing one edge in opposite directions would put their dashes out of step, which reads as a solid
+    line), and the polygons without symbol carrying the names with a halo."""
+    geoms = [QgsGeometry(f.geometry()) for f in townships.getFeatures() if f.hasGeometry()]
+    boundaries = [QgsGeometry(g.constGet().boundary()) for g in geoms if g.constGet() is not None]
+    crs = townships.crs()
+    lines = QgsVectorLayer(f"MultiLineString?crs={crs.authid()}" if crs.authid() else "MultiLineString", "乡镇界", "memory")
+    if not crs.authid():
+        lines.setCrs(crs)
+    if boundaries:
+        feat = QgsFeature()
+        # union nodes the shared edges (each drawn once); mergeLines joins the pieces again, so a dash pattern
+        # runs along the whole boundary instead of restarting (solid-looking) at every tiny piece
+        feat.setGeometry(QgsGeometry.unaryUnion(boundaries).mergeLines())
+        lines.dataProvider().addFeatures([feat])
+    lines.setRenderer(QgsSingleSymbolRenderer(township_symbol()))
+    labels = townships.clone()
+    style_townships(labels, name_field, font)
+    return lines, labels
 
 
 def _fill_of(symbol_layers):
@@ -165,9 +193,10 @@ def _fill_of(symbol_layers):
 
 
 def style_townships(layer, name_field: str, font: str) -> None:
-    """乡镇界 and name labels with a white halo (buffer), so names stay readable over patches and zones."""
-    layer.setName("乡镇界")
-    layer.setRenderer(QgsSingleSymbolRenderer(township_symbol()))
+    """乡镇 name labels with a white halo (buffer), so names stay readable over patches and zones; the
+    polygons themselves are not drawn (their boundaries come from ``township_layers``)."""
+    layer.setName("乡镇名称")
+    layer.setRenderer(QgsNullSymbolRenderer())
     if name_field and name_field in layer.fields().names():
         settings = QgsPalLayerSettings()
         settings.fieldName = name_field
@@ -504,11 +533,10 @@ class PublishAlgorithm(AlgorithmBase):
         patches.setName(f"禁止开垦陡坡地（坡度 ≥ {threshold:g}°）" if threshold is not None else "禁止开垦陡坡地")
         patches.setRenderer(steep_renderer())
 
-        twn = None
+        twn = twn_labels = None
         if townships is not None and townships.isValid():
-            twn = townships.clone()
-            style_townships(twn, twn_name_field, font)
-        project.addMapLayers([x for x in (patches, twn, county) if x is not None])
+            twn, twn_labels = township_layers(townships, twn_name_field, font)
+        project.addMapLayers([x for x in (patches, twn, twn_labels, county) if x is not None])
         project.setCrs(crs)
         extent = QgsCoordinateTransform(county.crs(), crs, project).transformBoundingBox(feature.geometry().boundingBox())
         extent.scale(1.06)
@@ -518,9 +546,10 @@ class PublishAlgorithm(AlgorithmBase):
         rows, total, n_patches = announcement_rows(steep, code)
         rule = f"坡度阈值 {threshold:g}°" if threshold is not None else "坡度阈值见图斑属性"
         layout = self.fill_layout(
-            doc, project, [x for x in (patches, twn, county) if x is not None], crs, extent, font,
+            doc, project, [x for x in (patches, twn, twn_labels, county) if x is not None], crs, extent, font,
             fill_title(title, name or code, code), f"{code} {name}　{rule}　图斑 {n_patches} 个，合计 {total:.2f} 公顷{cover_text}",
             date, source, TABLE_HEADERS, rows, note_zh, f"{code} {name}",
+            legend_layers=[x for x in (patches, twn, county) if x is not None],
         )
         files = {"patches": n_patches, "area_ha": round(total, 2), "table": rows, "dem_cover_pct": None if cover is None else round(100.0 * cover, 1)}
         files.update(self.export(layout, out_dir, stem, dpi))
@@ -538,11 +567,10 @@ class PublishAlgorithm(AlgorithmBase):
             zproject = QgsProject()  # a second layout in one project crashes QGIS 3.22 on loading the template
             zcounty = county.clone()
             zcounty.setRenderer(county_renderer())
-            ztwn = None
+            ztwn = ztwn_labels = None
             if twn is not None:
-                ztwn = townships.clone()
-                style_townships(ztwn, twn_name_field, font)
-            zlayers = [x for x in (zl, ztwn, zcounty) if x is not None]
+                ztwn, ztwn_labels = township_layers(townships, twn_name_field, font)
+            zlayers = [x for x in (zl, ztwn, ztwn_labels, zcounty) if x is not None]
             zproject.addMapLayers(zlayers)
             zproject.setCrs(crs)
             zrows, county_ha = zoning_rows(zmine, feature, county.crs(), zproject)
@@ -550,7 +578,7 @@ class PublishAlgorithm(AlgorithmBase):
                 doc, zproject, zlayers, crs, extent, font, fill_title(zoning_title, name or code, code),
                 f"{code} {name}　县域面积 {county_ha:.2f} 公顷　以小流域为单元划定{cover_text}",
                 date, source, ZONING_HEADERS, zrows, note_zh, f"{code} {name} 重点区域",
-                table_title="重点区域面积统计表（按区类型）", note="区域由小流域单元组成；面积为椭球面积；一个小流域可同时属于严重区/脆弱区与预防区/治理区。",
+                table_title="重点区域面积统计表（按区类型）", legend_layers=[x for x in (zl, ztwn, zcounty) if x is not None], note="区域由小流域单元组成；面积为椭球面积；一个小流域可同时属于严重区/脆弱区与预防区/治理区。",
             )
             zfiles = self.export(zlayout, out_dir, zoning_stem, dpi)
             files.update({f"zoning_{k}": v for k, v in zfiles.items()})
@@ -561,7 +589,7 @@ class PublishAlgorithm(AlgorithmBase):
         return files
 
     def fill_layout(self, doc, project, layers, crs, extent, font, title, subtitle, date, source, headers, rows, cover_note_zh, layout_name,
-                    table_title=None, note=None):
+                    table_title=None, note=None, legend_layers=None):
         layout = QgsPrintLayout(project)
         items, ok = layout.loadFromTemplate(doc, QgsReadWriteContext(), True)
         if not ok:
@@ -610,7 +638,7 @@ class PublishAlgorithm(AlgorithmBase):
             legend.setAutoUpdateModel(False)
             root = legend.model().rootGroup()
             root.removeAllChildren()
-            for layer in layers:
+            for layer in legend_layers if legend_layers is not None else layers:
                 root.addLayer(layer)
             legend.setTitle("图例")
             legend.setSymbolWidth(LEGEND_SYMBOL_MM[0])  # room for the boundary dashes (the same mm pattern as on the map)

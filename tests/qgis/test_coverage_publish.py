@@ -209,18 +209,29 @@ def test_table_fits_its_frame_and_legend_does_not_overlap(region, zones, plugin,
 def test_township_labels_have_a_halo_and_the_legend_dash_is_the_map_dash(plugin, qgis_app):
     from qgis.core import QgsSimpleLineSymbolLayer, QgsUnitTypes
 
-    from soil_conservation_plugin.processing.alg_publish import TOWNSHIP_DASH_MM, style_townships
+    from qgis.core import QgsFeature, QgsGeometry
+
+    from soil_conservation_plugin.processing.alg_publish import TOWNSHIP_DASH_MM, township_layers
 
     layer = QgsVectorLayer("MultiPolygon?crs=EPSG:4530&field=name:string", "t", "memory")
-    style_townships(layer, "name", "Noto Sans CJK SC")
-    fmt = layer.labeling().settings().format()
+    feats = []
+    for wkt in ("POLYGON((0 0,10 0,10 10,0 10,0 0))", "POLYGON((10 0,20 0,20 10,10 10,10 0))"):  # one shared edge
+        f = QgsFeature(layer.fields())
+        f.setGeometry(QgsGeometry.fromWkt(wkt))
+        feats.append(f)
+    layer.dataProvider().addFeatures(feats)
+    lines, labels = township_layers(layer, "name", "Noto Sans CJK SC")
+    fmt = labels.labeling().settings().format()
     assert fmt.buffer().enabled() and fmt.buffer().size() > 0
-    symbol = layer.renderer().symbol()
+    # every boundary once: the shared edge is not drawn twice (out-of-step dashes would look solid)
+    (g,) = [f.geometry() for f in lines.getFeatures()]
+    assert g.length() == pytest.approx(2 * 40 - 10)
+    symbol = lines.renderer().symbol()
     line = symbol.symbolLayer(0)
     assert isinstance(line, QgsSimpleLineSymbolLayer) and line.useCustomDashPattern()
     assert line.customDashPatternUnit() == QgsUnitTypes.RenderUnit.RenderMillimeters  # same physical dashes in the legend patch
     assert ";".join(f"{v:g}" for v in line.customDashVector()) == TOWNSHIP_DASH_MM
-    del layer
+    del layer, lines, labels
 
 
 def test_indicators_take_a_三调_地类图斑_layer(plugin, tmp_path):
