@@ -29,6 +29,8 @@ fi
 # no daemon starts inside the chroot
 printf '#!/bin/sh\nexit 101\n' > "$ROOT/usr/sbin/policy-rc.d" && chmod +x "$ROOT/usr/sbin/policy-rc.d"
 cp -L /etc/resolv.conf "$ROOT/etc/resolv.conf"
+# a mirror that is a dated snapshot (or a clock ahead of it) would otherwise refuse sid's short-lived Release file
+echo 'Acquire::Check-Valid-Until "false";' > "$ROOT/etc/apt/apt.conf.d/99chroot-test-valid-until"
 
 MOUNTED=()
 cleanup() {
