@@ -184,6 +184,21 @@ def _flw(d8):
     return pyflwdir.from_array(d8, ftype="d8", check_ftype=False, cache=False)
 
 
+def _trace_down(idxs_ds: np.ndarray, idx: int, stop: np.ndarray) -> np.ndarray:
+    """Linear indices from ``idx`` down ``idxs_ds`` to the first ``stop`` cell or pit, both
+    included: what pyflwdir's ``FlwdirRaster.path`` returns. Not that call: its numba code
+    takes the raster's affine transform, which affine ≥ 3 (Debian sid) no longer makes a
+    namedtuple, so numba cannot type it (TypingError)."""
+    path = [idx]
+    while not stop[idx]:
+        nxt = int(idxs_ds[idx])
+        if nxt == idx or nxt < 0:  # pit, or pyflwdir's missing value (-1)
+            break
+        idx = nxt
+        path.append(idx)
+    return np.array(path, dtype=np.int64)
+
+
 # ---------------------------------------------------------------- terrain
 
 
@@ -618,8 +633,9 @@ def generate_demo_region(out_dir, seed=None, scale=1.0, feedback: Feedback | Non
                 road[r, c] = True
     if vill_xy:
         vidx = [int(r) * w + int(c) for c, r in (~grid.transform * xy for xy in vill_xy)]
-        for path in ter.flw.path(idxs=np.array(vidx, dtype=np.int64), mask=water)[0]:
-            road.flat[np.asarray(path, dtype=np.int64)] = True
+        idxs_ds, stop = ter.flw.idxs_ds, water.ravel()
+        for idx in vidx:
+            road.flat[_trace_down(idxs_ds, idx, stop)] = True
     road &= ~water & ~built & ~nodata
     feedback.progress(60)
     feedback.check()
