@@ -61,6 +61,12 @@ if [ -n "$missing" ]; then
     in_chroot apt-get update
     in_chroot env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing
 fi
+# a host behind a TLS-inspecting proxy: its local CAs are trusted inside too (pip reaches PyPI through it)
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+    mkdir -p "$ROOT/usr/local/share/ca-certificates"
+    cp /usr/local/share/ca-certificates/*.crt "$ROOT/usr/local/share/ca-certificates/"
+    in_chroot update-ca-certificates >/dev/null
+fi
 
 # the clone: this repository's HEAD, untracked build products (.venv, build/) kept
 if [ ! -d "$ROOT/root/repo/.git" ]; then git clone -q "$REPO" "$ROOT/root/repo"; fi
