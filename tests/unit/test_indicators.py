@@ -11,6 +11,7 @@ import rasterio
 from pyproj import CRS, Transformer
 from rasterio.transform import from_origin
 from shapely.geometry import MultiPolygon, Polygon, box
+from shapely.ops import unary_union
 
 from soil_conservation_plugin.core import indicators as ind
 from soil_conservation_plugin.core.compat import transform_xy
@@ -238,7 +239,7 @@ def test_overlay_overlap_in_equal_area(scene, tmp_path):
                            crs=f"EPSG:{EPSG}").to_crs(4490)  # another CRS, overlapping patches
     red.to_file(tmp_path / "red.gpkg", layer="生态保护红线", driver="GPKG")
     gdf, _ = ind.compute_indicators(units, overlays={"redline": (tmp_path / "red.gpkg", "生态保护红线")})
-    union = red.to_crs(AEA).unary_union
+    union = unary_union(red.to_crs(AEA).geometry.values)
     ua = units.to_crs(AEA)
     for i, g in enumerate(ua.geometry):
         ref = g.intersection(union).area
