@@ -21,9 +21,12 @@ MIRROR=${MIRROR:-http://deb.debian.org/debian}
 [ "$(id -u)" = 0 ] || { echo "chroot-test: run as root" >&2; exit 1; }
 case "$ROOT" in "$REPO"/*) echo "chroot-test: the chroot must be outside the repository" >&2; exit 1 ;; esac
 
-if [ ! -x "$ROOT/usr/bin/apt-get" ]; then
+mkdir -p "$(dirname "$ROOT")"
+exec 9>"$ROOT.lock"  # one run per chroot at a time (they share its mounts and its clone)
+flock -n 9 || { echo "chroot-test: another run is using $ROOT" >&2; exit 1; }
+
+if [ ! -x "$ROOT/usr/bin/apt-get" ] || [ -d "$ROOT/debootstrap" ]; then  # missing, or a debootstrap that did not finish
     command -v debootstrap >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y debootstrap; }
-    mkdir -p "$(dirname "$ROOT")"
     debootstrap --variant=minbase "$DIST" "$ROOT" "$MIRROR"
 fi
 # no daemon starts inside the chroot
