@@ -34,6 +34,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 help:
 	@echo "make demo   – set up, then run the whole chain on the built-in demo region"
 	@echo "make test   – set up, then run the whole test suite"
+	@echo "make test-sid / test-trixie – the suite in a Debian sid / 13 chroot (as root, tools/chroot-test.sh)"
 	@echo "make package / deploy / translations / bench / screenshots / clean"
 
 # --- set-up (idempotent: skips what is already there) ---------------------
