@@ -104,7 +104,10 @@ def _gpkg_layers(path: Path) -> list[str]:
     from osgeo import ogr
 
     with _gdal_quiet():
-        ds = ogr.Open(str(path))
+        try:
+            ds = ogr.Open(str(path))
+        except RuntimeError:  # GDAL exceptions turned on by some library
+            ds = None
     if ds is None:
         return []
     try:
@@ -205,27 +208,35 @@ def verify_output(path) -> str | None:
 
 def _verify_raster(path: Path) -> str | None:
     with _gdal_quiet() as gdal:
-        ds = gdal.Open(str(path))
-        if ds is None:
-            return f"{path.name}: {gdal.GetLastErrorMsg() or 'not readable'}"
-        for i in range(1, ds.RasterCount + 1):
-            ds.GetRasterBand(i).Checksum()  # decodes every block
-            if gdal.GetLastErrorType() >= gdal.CE_Failure:
-                return f"{path.name}: {gdal.GetLastErrorMsg()}"
-        ds = None
+        try:  # GDAL raises instead where some library turned its exceptions on
+            ds = gdal.Open(str(path))
+            if ds is None:
+                return f"{path.name}: {gdal.GetLastErrorMsg() or 'not readable'}"
+            for i in range(1, ds.RasterCount + 1):
+                ds.GetRasterBand(i).Checksum()  # decodes every block
+                if gdal.GetLastErrorType() >= gdal.CE_Failure:
+                    return f"{path.name}: {gdal.GetLastErrorMsg()}"
+        except RuntimeError as exc:
+            return f"{path.name}: {exc}"
+        finally:
+            ds = None
     return None
 
 
 def _verify_gpkg(path: Path) -> str | None:
     with _gdal_quiet() as gdal:
-        ds = gdal.OpenEx(str(path), gdal.OF_VECTOR)
-        if ds is None:
-            return f"{path.name}: {gdal.GetLastErrorMsg() or 'not a GeoPackage'}"
-        res = ds.ExecuteSQL("PRAGMA quick_check")
-        ok = res is not None and res.GetNextFeature().GetField(0) == "ok"
-        if res is not None:
-            ds.ReleaseResultSet(res)
-        ds = None
+        try:
+            ds = gdal.OpenEx(str(path), gdal.OF_VECTOR)
+            if ds is None:
+                return f"{path.name}: {gdal.GetLastErrorMsg() or 'not a GeoPackage'}"
+            res = ds.ExecuteSQL("PRAGMA quick_check")
+            ok = res is not None and res.GetNextFeature().GetField(0) == "ok"
+            if res is not None:
+                ds.ReleaseResultSet(res)
+        except RuntimeError as exc:
+            return f"{path.name}: {exc}"
+        finally:
+            ds = None
     return None if ok else f"{path.name}: damaged GeoPackage"
 
 

@@ -265,7 +265,7 @@ class AlgorithmBase(QgsProcessingAlgorithm):
         except QgsProcessingException:
             raise
         except Exception as exc:  # noqa: BLE001 - no traceback reaches the user; it goes to the log
-            QgsMessageLog.logMessage(traceback.format_exc(), LOG_TAG, Qgis.Critical)
+            QgsMessageLog.logMessage(traceback.format_exc(), LOG_TAG, Qgis.MessageLevel.Critical)
             raise QgsProcessingException(self.unexpected(exc)) from exc
 
     def unexpected(self, exc: BaseException) -> str:
