@@ -464,6 +464,15 @@ class ZoningPage(Page, _form("page_zoning.ui")):
         title = title.get("zh" if self._zh() else "en", "") if isinstance(title, dict) else str(title)
         self.rulesStatus.setText(f"✓ {title} ({rules.get('version', '')})")
 
+    def rules_label(self) -> str:
+        """A short name of the rule file for layer names: the shipped ones by scope, a user's by its file name."""
+        stem = Path(self.rulesFile.filePath()).stem
+        shipped = {
+            "zoning_jilin": translate("SoilConservation", "Jilin rules"),
+            "zoning_national": translate("SoilConservation", "national rules"),
+        }
+        return shipped.get(stem, stem)
+
     @staticmethod
     def _zh() -> bool:
         from .common import user_is_chinese
@@ -523,7 +532,7 @@ class ZoningPage(Page, _form("page_zoning.ui")):
         units = results.get("UNITS_OUT")
         if not units:
             return
-        rules = Path(self.rulesFile.filePath()).stem
+        rules = self.rules_label()
         layer = QgsVectorLayer(str(units), translate("SoilConservation", "Zoned small watersheds ({rules}) {time}").format(rules=rules, time=now()), "ogr")
         if not layer.isValid():
             return
