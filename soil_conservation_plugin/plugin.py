@@ -81,7 +81,7 @@ class SoilConservationPlugin:
             area = QgsSettings().value(SETTINGS + "/area", 2, type=int)  # 1 left, 2 right
             self.iface.addDockWidget(Qt.DockWidgetArea(area) if area in (1, 2) else Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
             try:  # open wide enough for its pages
-                self.iface.mainWindow().resizeDocks([self.dock], [self.dock.MIN_WIDTH + 40], Qt.Orientation.Horizontal)
+                self.iface.mainWindow().resizeDocks([self.dock], [self.dock.minimumWidth() + 20], Qt.Orientation.Horizontal)
             except (AttributeError, TypeError):
                 pass
         if self.dock is not None:

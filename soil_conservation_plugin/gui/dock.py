@@ -135,7 +135,9 @@ class SoilConservationDock(QgsDockWidget, FORM_CLASS):
                 w.setMinimumContentsLength(8)
         for scroll in self.findChildren(QScrollArea):
             scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setMinimumWidth(self.MIN_WIDTH)
+        # wide enough for the widest page (plus the scroll bar and frame), so nothing is clipped
+        needed = max(page.minimumSizeHint().width() for page in self.page_list) + 40
+        self.setMinimumWidth(max(self.MIN_WIDTH, needed))
 
     def help_path(self) -> Path:
         from .common import user_is_chinese
