@@ -99,7 +99,10 @@ def build_parameters(name: str, wanted: dict, out_dir, stem: str = "") -> tuple[
 def layer_source(layer) -> str:
     """The layer's source for an algorithm; a GeoPackage layer always names its table
     (``path|layername=...``), so readers that take the file alone do not guess it."""
-    if not isinstance(layer, QgsMapLayer) or not layer.isValid():
+    try:
+        if not isinstance(layer, QgsMapLayer) or not layer.isValid():
+            return ""
+    except RuntimeError:  # a layer the project has deleted (e.g. with its replaced result group)
         return ""
     source = layer.source()
     if layer.providerType() == "ogr" and "|" not in source and source.lower().endswith(".gpkg"):
