@@ -1671,6 +1671,10 @@ Template: resources/layouts/county_announcement.qpt (A3 landscape) or your own .
         <source>national rules</source>
         <translation>全国规则</translation>
     </message>
+    <message>
+        <source>({p:.2f} % of the feature)</source>
+        <translation>（占该要素 {p:.2f} %）</translation>
+    </message>
 </context>
 <context>
     <name>SoilConservationDock</name>

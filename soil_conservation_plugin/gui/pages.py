@@ -33,6 +33,8 @@ def province_name_en(code: str) -> str:
 def provenance(rule) -> str:
     """Where a rule value comes from, in plain words (no reference tags such as 'NOT FOUND [V …]')."""
     source = "; ".join(part.strip() for part in str(rule.source).split(";") if "NOT FOUND" not in part and part.strip())
+    if user_is_chinese():  # the rule files cite in English between the Chinese titles
+        source = source.replace(" as cited by ", "，引自").replace("; ", "；")
     if rule.default:
         return translate("SoilConservation", "default, not the standard; source: {source}").format(source=source)
     text = translate("SoilConservation", "source: {source}").format(source=source)

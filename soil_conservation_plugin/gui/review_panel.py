@@ -172,6 +172,8 @@ class ChecksPage(Page, _form("page_checks.ui")):
             self.dock.error(localized(str(exc)))
             return
         self.gpkg = gpkg
+        self.checked_layer = self.targetCombo.currentLayer()  # the issues' feature ids are its FIDs
+        self._areas = {}
         self._remove_issue_layer()
         uri = f"{gpkg}|layername={ISSUES_LAYER}"
         if layer is None and group is None:  # a project that already shows this file (saved, reopened): no duplicate
@@ -264,14 +266,41 @@ class ChecksPage(Page, _form("page_checks.ui")):
             )
         )
 
-    @staticmethod
-    def value_text(issue) -> str:
-        """Areas in ha (the checks measure m²), other values as they are, two decimals."""
+    def value_text(self, issue) -> str:
+        """Areas in ha (the checks measure m²) with their share of the checked feature; other values
+        as they are; two decimals."""
         if issue.value is None:
             return ""
         if issue.unit in ("m²", "m2"):
-            return f"{issue.value / 1e4:.2f} ha"
+            text = f"{issue.value / 1e4:.2f} ha"
+            whole = self.feature_area(issue.feature_id)
+            if whole:
+                text += " " + translate("SoilConservation", "({p:.2f} % of the feature)").format(p=100.0 * issue.value / whole)
+            return text
         return f"{issue.value:.2f} {issue.unit or ''}".strip()
+
+    def feature_area(self, feature_id) -> float | None:
+        """Ellipsoidal area (m²) of feature ``feature_id`` (its FID) of the layer the issues were found on."""
+        from qgis.core import QgsDistanceArea
+
+        layer = getattr(self, "checked_layer", None)
+        try:
+            if layer is None or not layer.isValid() or feature_id in (None, "") or not str(feature_id).isdigit():
+                return None
+        except RuntimeError:  # removed with its group
+            return None
+        cache = self.__dict__.setdefault("_areas", {})
+        key = (layer.id(), str(feature_id))
+        if key not in cache:
+            feature = layer.getFeature(int(feature_id))
+            area = None
+            if feature.isValid() and feature.hasGeometry():
+                calc = QgsDistanceArea()
+                calc.setSourceCrs(layer.crs(), QgsProject.instance().transformContext())
+                calc.setEllipsoid(layer.crs().ellipsoidAcronym() or "GRS80")
+                area = calc.measureArea(feature.geometry()) or None
+            cache[key] = area
+        return cache[key]
 
     def current_index(self) -> int | None:
         items = self.issueTable.selectedItems()

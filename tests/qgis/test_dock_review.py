@@ -195,10 +195,15 @@ def test_reviewer_reopens_and_the_decision_box_follows_the_row(setup, qgis_iface
     assert canvas.extent().width() < 1e5
     # areas in ha, never m²
     values = [page.issueTable.item(r, 5).text() for r in range(page.issueTable.rowCount())]
-    assert not any("m²" in v for v in values), values
-    for issue in page.issues:
-        if issue.unit == "m²" and issue.value is not None:
-            assert page.value_text(issue) == f"{issue.value / 1e4:.2f} ha"
+    assert not any("m²" in v or "m2" in v for v in values), values
+    areas = [i for i in page.issues if i.unit in ("m²", "m2") and i.value is not None and i.feature_id]
+    assert areas
+    for issue in areas:
+        feature = layers["steep"].getFeature(int(issue.feature_id))
+        share = 100.0 * issue.value / (feature["area_ha"] * 1e4)  # the patch's own stored area
+        text = page.value_text(issue)
+        assert text.startswith(f"{issue.value / 1e4:.2f} ha (")
+        assert float(text.split("(")[1].split(" %")[0]) == pytest.approx(share, abs=0.02)
 
 
 def test_decisions_survive_run_all_and_the_page(setup):
