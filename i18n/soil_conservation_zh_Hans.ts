@@ -33,8 +33,8 @@
     </message>
     <message>
         <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="83"/>
-        <source>生态保护红线 layer (optional)</source>
-        <translation>生态保护红线图层（可选）</translation>
+        <source>生态保护红线 layer</source>
+        <translation>生态保护红线图层</translation>
     </message>
     <message>
         <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="84"/>
@@ -43,8 +43,8 @@
     </message>
     <message>
         <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="85"/>
-        <source>County boundary (optional)</source>
-        <translation>县界（可选）</translation>
+        <source>County boundary</source>
+        <translation>县界</translation>
     </message>
     <message>
         <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="86"/>
@@ -403,8 +403,8 @@ Outputs: the issues GeoPackage (layer 'issues'; review decisions in table 'revie
     </message>
     <message>
         <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="52"/>
-        <source>County polygons (optional)</source>
-        <translation>县界面图层（可选）</translation>
+        <source>County polygons</source>
+        <translation>县界面图层</translation>
     </message>
     <message>
         <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="55"/>
@@ -1615,6 +1615,66 @@ Template: resources/layouts/county_announcement.qpt (A3 landscape) or your own .
         <source>Run metadata (JSON)</source>
         <translation>运行元数据（JSON）</translation>
     </message>
+    <message>
+        <source>Small watersheds {min:g}–{max:g} km² {time}</source>
+        <translation>小流域 {min:g}–{max:g} 平方千米 {time}</translation>
+    </message>
+    <message>
+        <source>No-reclamation steep slopes ≥{t:g}° ({scope}) {time}</source>
+        <translation>禁止开垦陡坡地 ≥{t:g}°（{scope}）{time}</translation>
+    </message>
+    <message>
+        <source>national rule</source>
+        <translation>全国规定</translation>
+    </message>
+    <message>
+        <source>Zoned small watersheds ({rules}) {time}</source>
+        <translation>小流域分区（{rules}）{time}</translation>
+    </message>
+    <message>
+        <source>default, not the standard; source: {source}</source>
+        <translation>默认值，非标准；依据：{source}</translation>
+    </message>
+    <message>
+        <source>source: {source}</source>
+        <translation>依据：{source}</translation>
+    </message>
+    <message>
+        <source> (the article number is still to be confirmed)</source>
+        <translation>（条款号待核实）</translation>
+    </message>
+    <message>
+        <source>{v:g}° for {scope}; {provenance}</source>
+        <translation>{scope}：{v:g}°；{provenance}</translation>
+    </message>
+    <message>
+        <source>Also write a zip of the package</source>
+        <translation>同时输出成果包的 zip 压缩文件</translation>
+    </message>
+    <message>
+        <source>Format</source>
+        <translation>格式</translation>
+    </message>
+    <message>
+        <source>User guide</source>
+        <translation>使用指南</translation>
+    </message>
+    <message>
+        <source>Red line (overlay view)</source>
+        <translation>生态保护红线（叠加显示）</translation>
+    </message>
+    <message>
+        <source>Jilin rules</source>
+        <translation>吉林省规则</translation>
+    </message>
+    <message>
+        <source>national rules</source>
+        <translation>全国规则</translation>
+    </message>
+    <message>
+        <source>({p:.2f} % of the feature)</source>
+        <translation>（占该要素 {p:.2f} %）</translation>
+    </message>
 </context>
 <context>
     <name>SoilConservationDock</name>
@@ -1736,8 +1796,8 @@ Template: resources/layouts/county_announcement.qpt (A3 landscape) or your own .
     </message>
     <message>
         <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="81"/>
-        <source>Townships (乡镇) (optional)</source>
-        <translation>乡镇（可选）</translation>
+        <source>Townships (乡镇)</source>
+        <translation>乡镇</translation>
     </message>
     <message>
         <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="82"/>
@@ -1751,8 +1811,8 @@ Template: resources/layouts/county_announcement.qpt (A3 landscape) or your own .
     </message>
     <message>
         <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="84"/>
-        <source>Small watersheds (小流域, fields unit_code, unit_name) (optional)</source>
-        <translation>小流域（字段 unit_code、unit_name）（可选）</translation>
+        <source>Small watersheds (小流域, fields unit_code, unit_name)</source>
+        <translation>小流域（字段 unit_code、unit_name）</translation>
     </message>
     <message>
         <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="85"/>
@@ -1776,8 +1836,8 @@ Template: resources/layouts/county_announcement.qpt (A3 landscape) or your own .
     </message>
     <message>
         <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="98"/>
-        <source>Exclude: {l} (optional)</source>
-        <translation>扣除：{l}（可选）</translation>
+        <source>Exclude: {l}</source>
+        <translation>扣除：{l}</translation>
     </message>
     <message>
         <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="99"/>
@@ -1786,8 +1846,8 @@ Template: resources/layouts/county_announcement.qpt (A3 landscape) or your own .
     </message>
     <message>
         <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="100"/>
-        <source>Exclude: other polygon layers (optional)</source>
-        <translation>扣除：其他面图层（可选）</translation>
+        <source>Exclude: other polygon layers</source>
+        <translation>扣除：其他面图层</translation>
     </message>
     <message>
         <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="101"/>
