@@ -126,7 +126,7 @@ def build_world(root: Path) -> World:
     from ..conftest import provider_registered
 
     demo = generate_demo_region(root / "demo", scale=0.1)
-    inputs = {k: str(v) for k, v in demo.items()}
+    inputs = {k: str(v) for k, v in demo.items()} | {"province": "220000"}
     done: dict = {}
     out = root / "chain"
     with provider_registered():
