@@ -22,7 +22,13 @@ APT_PACKAGES := qgis python3-qgis qgis-providers python3-gdal gdal-bin python3-r
 	fonts-wqy-microhei poppler-utils proj-bin python3-rtree
 # Pure-Python packages Debian lacks, pinned. pyflwdir goes in with --no-deps on Debian's numba.
 PIP_PACKAGES        := pytest-qgis==5.0.2
-PIP_NODEPS_PACKAGES := pyflwdir==0.5.12
+PYFLWDIR            := pyflwdir==0.5.12
+PIP_NODEPS_PACKAGES := $(PYFLWDIR)
+# The zip carries pyflwdir in ext_libs/ (pure Python; its compiled dependencies come from QGIS's Python).
+# sha256 of the wheel on PyPI: a download that differs is refused.
+PYFLWDIR_WHEEL  := $(subst ==,-,$(PYFLWDIR))-py3-none-any.whl
+PYFLWDIR_SHA256 := 0e1b292fb6671b32d502f0c1425b5205b4bce73aee9c0f49c8b664accd615438
+WHEELS          := $(BUILD)/wheels
 
 export QT_QPA_PLATFORM ?= offscreen
 export XDG_RUNTIME_DIR ?= /tmp/runtime-$(shell id -u)
@@ -78,12 +84,22 @@ demo: deps
 	$(PY) -m $(PLUGIN).headless demo $(DEMO_DIR)
 
 # --- install into QGIS ----------------------------------------------------
-package: translations
+$(WHEELS)/$(PYFLWDIR_WHEEL):
+	rm -rf $(WHEELS)/.download && mkdir -p $(WHEELS)/.download
+	$(PY_SYSTEM) -m pip download --disable-pip-version-check -q --no-deps --only-binary=:all: $(PYFLWDIR) -d $(WHEELS)/.download
+	echo "$(PYFLWDIR_SHA256)  $(WHEELS)/.download/$(PYFLWDIR_WHEEL)" | sha256sum --check --strict --quiet \
+		|| { echo "package: $(PYFLWDIR_WHEEL) does not match the sha256 pinned in the Makefile" >&2; exit 1; }
+	mv $(WHEELS)/.download/$(PYFLWDIR_WHEEL) $@ && rm -rf $(WHEELS)/.download
+
+package: translations $(WHEELS)/$(PYFLWDIR_WHEEL)
+	echo "$(PYFLWDIR_SHA256)  $(WHEELS)/$(PYFLWDIR_WHEEL)" | sha256sum --check --strict --quiet
 	rm -rf $(PACKAGE_DIR)/$(PLUGIN) && mkdir -p $(PACKAGE_DIR)
 	cp -r $(PLUGIN) $(PACKAGE_DIR)/$(PLUGIN)
 	cp -r metadata.txt LICENSE resources $(PACKAGE_DIR)/$(PLUGIN)/
 	find $(PACKAGE_DIR)/$(PLUGIN) -name '__pycache__' -prune -exec rm -rf {} +
 	mkdir -p $(PACKAGE_DIR)/$(PLUGIN)/i18n && cp i18n/*.ts i18n/*.qm $(PACKAGE_DIR)/$(PLUGIN)/i18n/
+	rm -rf $(PACKAGE_DIR)/$(PLUGIN)/ext_libs  # only ever the pinned wheel, with its licence in the .dist-info
+	$(PY_SYSTEM) -m zipfile -e $(WHEELS)/$(PYFLWDIR_WHEEL) $(PACKAGE_DIR)/$(PLUGIN)/ext_libs
 	cd $(PACKAGE_DIR) && rm -f $(PLUGIN).zip && zip -q -r $(PLUGIN).zip $(PLUGIN)
 	@echo "package: $(abspath $(PACKAGE_DIR))/$(PLUGIN).zip"
 

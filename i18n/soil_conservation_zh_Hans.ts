@@ -1461,6 +1461,11 @@ Template: resources/layouts/county_announcement.qpt (A3 landscape) or your own .
 模板：resources/layouts/county_announcement.qpt（A3 横向），或含以下图元 ID 的自定义 .qpt：title、subtitle、map、legend、scalebar、north_arrow、announcement_table（文本表格的框架）、date、source。每个县填好的布局另存为 .qpt，与 PDF、PNG 放在一起。中文需要含中文字形的字体（Noto Sans CJK SC、文泉驿微米黑、微软雅黑或黑体）。</translation>
     </message>
     <message>
+        <location filename="../soil_conservation_plugin/processing/alg_publish.py" line="204"/>
+        <source>Title: literal text; only {county_name} and {county_code} are replaced, any other brace stays as it is. Title, source and date must not hold the QGIS expression marker [% (a layout label would evaluate it). Files are named &lt;county code&gt;_steep_slope_announcement.pdf/.png/.qpt; two county codes that would get the same file name are refused before any work. Each PDF and PNG is checked (complete PDF, decodable PNG) before it takes its final name.</source>
+        <translation>标题：按原文输出；只替换 {county_name} 和 {county_code}，其他花括号原样保留。标题、数据来源和日期不得含有 QGIS 表达式标记 [%（布局标签会把它当作表达式求值）。文件名为 &lt;县代码&gt;_steep_slope_announcement.pdf/.png/.qpt；两个县代码会得到同一文件名时，在开始任何工作之前拒绝运行。每个 PDF 和 PNG 在改为最终文件名之前都会检查（PDF 完整、PNG 可解码）。</translation>
+    </message>
+    <message>
         <location filename="../soil_conservation_plugin/processing/alg_publish.py" line="215"/>
         <source>County boundaries</source>
         <translation>县界</translation>
@@ -1825,7 +1830,8 @@ Exclusions (耕地保护红线/永久基本农田, 建设用地, 水域, any pol
 Boundary rule: inside the county, patch boundaries follow the cell edges of the slope raster. Along the county, 乡镇, 小流域 and exclusion boundaries, the steep cells a polygon touches are candidates, and the patch is clipped exactly by the polygons: intersected with the county, the exclusions erased, and split into pieces by exact intersection with the 乡镇 and 小流域 polygons — no piece sticks out of its county, 乡镇 or 小流域. A patch cut into parts by a boundary keeps one id.
 Areas (ha) are the ellipsoidal areas of the final piece polygons (exact cell areas inside, pyproj Geod on the clipped boundary parts); table totals are sums of the pieces. slope_mean/slope_max are taken over the cells whose centre lies in the piece (a sliver holding no cell centre: over the cells it overlaps).
 Connectivity: 8 (default) or 4 neighbours join cells into one patch.
-Outputs: patch layer (patch_id, parent_id, county/township/unit code and name, area_ha, slope_mean, slope_max, thresh_deg); CSV tables per county, 乡镇 and 小流域 and the patch list (UTF-8 with BOM), an XLSX workbook, and run metadata (.meta.json) with the threshold and its source, the minimum patch and its default status, exclusions, input hashes and the plugin version. Table totals equal the sum of patch areas to 0.01 ha. Patch ids are county code + sequence of the patch's first cell (row-major), stable for the same inputs; pieces split by 乡镇 keep the parent id.</source>
+Outputs: patch layer (patch_id, parent_id, county/township/unit code and name, area_ha, slope_mean, slope_max, thresh_deg); CSV tables per county, 乡镇 and 小流域 and the patch list (UTF-8 with BOM), an XLSX workbook, and run metadata (.meta.json) with the threshold and its source, the minimum patch and its default status, exclusions, input hashes and the plugin version. Table totals equal the sum of patch areas to 0.01 ha. Patch ids are county code + sequence of the patch's first cell (row-major), stable for the same inputs; pieces split by 乡镇 keep the parent id.
+Output files: the county, 乡镇 and 小流域 tables, the patch list, the workbook and the metadata can each be given a file (COUNTY_TABLE, TOWNSHIP_TABLE, UNIT_TABLE, PATCH_LIST, XLSX, METADATA), which is used as given; those not given go beside the patch layer (the tables into the tables folder when one is given) as &lt;layer&gt;_county.csv, &lt;layer&gt;_township.csv, &lt;layer&gt;_unit.csv, &lt;layer&gt;_patches.csv, &lt;layer&gt;.xlsx and &lt;layer&gt;.meta.json. Two outputs on one file are refused. A text cell beginning with = + - @ is written as text, never as a formula: in the CSVs with a leading ' (the usual escape against formula injection), in the workbook as a text cell.</source>
         <translation>按县划定禁止种植农作物的禁止开垦陡坡地（水土保持法 第二十条），按乡镇（给定小流域图层时还按小流域）分割，并输出公告统计表。
 DEM：以米为单位的投影坐标或地理坐标（EPSG:4490/4326）；坡度按 Horn 方法以真实地面单位计算。无坐标参考系或 Web 墨卡托的 DEM 将被拒绝。无数据规则：仅当 3×3 窗口全部有效时像元才有坡度；无数据边界和栅格边缘的像元不会被判为陡坡（不臆造坡度）。
 县界（必需）及其代码字段；乡镇面图层（可选）及代码、名称字段；小流域（可选，字段 unit_code/unit_name/county_code）。其他坐标系的图层会重投影到 DEM 的坐标系；无效多边形会被修复并在日志中计数。
@@ -1835,7 +1841,8 @@ DEM：以米为单位的投影坐标或地理坐标（EPSG:4490/4326）；坡度
 边界规则：县内图斑边界沿坡度栅格的像元边线。沿县界、乡镇、小流域及扣除图层边界，多边形所触及的陡坡像元均为候选，图斑再按多边形精确裁切：与县界求交、擦除扣除图层，并与乡镇和小流域多边形精确求交分割成块——任何图斑块都不会超出其所在县、乡镇或小流域。被边界分割成多块的图斑保留同一编号。
 面积（ha）为最终图斑块多边形的椭球面积（内部为精确像元面积，裁切的边界部分用 pyproj Geod 计算）；统计表合计为各图斑块之和。slope_mean/slope_max 按中心位于图斑块内的像元统计（不含像元中心的碎片：按其覆盖的像元统计）。
 连通方式：8 邻域（默认）或 4 邻域将像元连成一个图斑。
-输出：图斑图层（patch_id、parent_id、县/乡镇/小流域代码和名称、area_ha、slope_mean、slope_max、thresh_deg）；分县、分乡镇、分小流域统计表及图斑清单 CSV（带 BOM 的 UTF-8）、XLSX 工作簿，以及运行元数据（.meta.json），记录阈值及其来源、最小图斑面积及其是否为默认值、扣除图层、输入文件哈希和插件版本。统计表合计与图斑面积之和相差不超过 0.01 ha。图斑编号 = 县代码 + 按图斑首个像元（行优先）排序的序号，相同输入下保持不变；按乡镇分割的图斑块保留上级图斑编号。</translation>
+输出：图斑图层（patch_id、parent_id、县/乡镇/小流域代码和名称、area_ha、slope_mean、slope_max、thresh_deg）；分县、分乡镇、分小流域统计表及图斑清单 CSV（带 BOM 的 UTF-8）、XLSX 工作簿，以及运行元数据（.meta.json），记录阈值及其来源、最小图斑面积及其是否为默认值、扣除图层、输入文件哈希和插件版本。统计表合计与图斑面积之和相差不超过 0.01 ha。图斑编号 = 县代码 + 按图斑首个像元（行优先）排序的序号，相同输入下保持不变；按乡镇分割的图斑块保留上级图斑编号。
+输出文件：县、乡镇、小流域统计表、图斑清单、工作簿和元数据均可各自指定文件（COUNTY_TABLE、TOWNSHIP_TABLE、UNIT_TABLE、PATCH_LIST、XLSX、METADATA），按指定路径写出；未指定的写在图斑图层旁（给定统计表文件夹时统计表写入该文件夹），文件名为 &lt;图层&gt;_county.csv、&lt;图层&gt;_township.csv、&lt;图层&gt;_unit.csv、&lt;图层&gt;_patches.csv、&lt;图层&gt;.xlsx 和 &lt;图层&gt;.meta.json。两个输出指向同一文件时拒绝运行。以 = + - @ 开头的文本单元格按文本写出，绝不作为公式：CSV 中前加 '（防公式注入的通用转义），工作簿中为文本单元格。</translation>
     </message>
 </context>
 <context>

@@ -30,10 +30,10 @@ def start_qgis(gui: bool = False):
 
     plugin = SoilConservationPlugin(None)
     plugin.initProcessing()
-    if plugin.provider is None:
-        from .core.dependencies import missing_message
+    if plugin.provider is None or plugin.unavailable:
+        from .core.dependencies import unavailable_message
 
-        raise SystemExit(missing_message(plugin.missing))
+        raise SystemExit(unavailable_message(plugin.unavailable) if plugin.unavailable else "Processing provider already registered")
     return app, plugin
 
 
@@ -50,7 +50,15 @@ def main(argv=None) -> int:
         from .core.feedback import PrintFeedback
         from .processing.pipeline import describe, run_demo
 
-        results = run_demo(args.out_dir, scale=args.scale, feedback=PrintFeedback())
+        from qgis.core import QgsProcessingException
+
+        from .core.errors import CancelledError, InputError
+
+        try:
+            results = run_demo(args.out_dir, scale=args.scale, feedback=PrintFeedback())
+        except (QgsProcessingException, InputError, CancelledError) as exc:  # one bilingual line, no traceback
+            print(f"ERROR: {exc}", file=sys.stderr)
+            return 1
         print(describe(results))
         print(f"\nResults folder / 结果目录: {results.resolve()}")
         return 0

@@ -6,7 +6,7 @@ from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction
 
-from .core.dependencies import missing_message, missing_packages
+from .core.dependencies import unavailable_message
 from .core.paths import resources_path
 from .translation import install_translator, remove_translator, translate
 
@@ -23,17 +23,14 @@ class SoilConservationPlugin:
         self.provider = None
         self.dock = None
         self.action = None
-        self.missing: list[dict] = []
+        self.unavailable: dict[str, list[dict]] = {}  # algorithm → missing packages
         self.translator = install_translator()
 
     # --- Processing ------------------------------------------------------
     def initProcessing(self):  # noqa: N802 (QGIS API)
         if self.provider is not None:
             return
-        self.missing = missing_packages()
-        if self.missing:
-            QgsMessageLog.logMessage(missing_message(self.missing), LOG_TAG, Qgis.Critical)
-            return
+        # always registered: an algorithm whose packages are missing is listed as unavailable, the rest work
         from .processing.provider import SoilConservationProvider
 
         provider = SoilConservationProvider()
@@ -41,8 +38,11 @@ class SoilConservationPlugin:
         # still loaded); keep no reference to it then, so unload() cannot touch a dead object.
         if QgsApplication.processingRegistry().addProvider(provider):
             self.provider = provider
+            self.unavailable = dict(provider.unavailable)
+            if self.unavailable:
+                QgsMessageLog.logMessage(unavailable_message(self.unavailable), LOG_TAG, Qgis.MessageLevel.Warning)
         else:
-            QgsMessageLog.logMessage("Processing provider already registered", LOG_TAG, Qgis.Warning)
+            QgsMessageLog.logMessage("Processing provider already registered", LOG_TAG, Qgis.MessageLevel.Warning)
 
     # --- GUI -------------------------------------------------------------
     def menu_name(self) -> str:
@@ -56,28 +56,24 @@ class SoilConservationPlugin:
         self.action.toggled.connect(self.toggle_dock)
         self.iface.addToolBarIcon(self.action)
         self.iface.addPluginToMenu(self.menu_name(), self.action)
-        if self.missing:
+        if self.unavailable:  # one note for all of them
             self.iface.messageBar().pushMessage(
-                tr("Soil conservation zoning"), missing_message(self.missing), Qgis.Critical, 0
+                tr("Soil conservation zoning"), unavailable_message(self.unavailable), Qgis.MessageLevel.Warning, 0
             )
 
     def toggle_dock(self, visible: bool):
         if visible and self.dock is None:
-            if self.missing:
-                self.iface.messageBar().pushMessage(tr("Soil conservation zoning"), missing_message(self.missing), Qgis.Critical, 0)
-                self.action.setChecked(False)
-                return
             try:
                 from .gui.dock import SoilConservationDock
 
                 self.dock = SoilConservationDock(self.iface, self.iface.mainWindow())
             except Exception as exc:  # a slot must never raise: PyQt would abort QGIS
-                QgsMessageLog.logMessage(f"{type(exc).__name__}: {exc}", LOG_TAG, Qgis.Critical)
-                self.iface.messageBar().pushMessage(tr("Soil conservation zoning"), str(exc), Qgis.Critical, 0)
+                QgsMessageLog.logMessage(f"{type(exc).__name__}: {exc}", LOG_TAG, Qgis.MessageLevel.Critical)
+                self.iface.messageBar().pushMessage(tr("Soil conservation zoning"), str(exc), Qgis.MessageLevel.Critical, 0)
                 self.action.setChecked(False)
                 return
             self.dock.visibilityChanged.connect(self.action.setChecked)
-            self.iface.addDockWidget(Qt.RightDockWidgetArea, self.dock)
+            self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         if self.dock is not None:
             self.dock.setVisible(visible)
 

@@ -7,7 +7,6 @@ a polygon in the result layer's CRS. Areas are geodesic (check_geom.AreaCalc).
 """
 from __future__ import annotations
 
-import csv
 import functools
 import json
 import re
@@ -22,8 +21,8 @@ from .check_io import NUMBER_TYPES, INTEGER_TYPES, VectorData
 from .divisions import jilin_divisions
 from .errors import InputError
 from .feedback import Feedback
-from .io import atomic_path
 from .paths import resources_path
+from .tables import write_dict_csv
 
 SEVERITIES = ("error", "warning", "info")
 
@@ -586,15 +585,9 @@ def summary_rows(issues: list) -> list[dict]:
 
 
 def write_summary_csv(path, issues: list) -> None:
-    with atomic_path(path) as tmp:
-        # utf-8-sig so that Excel on a Chinese Windows opens it right
-        with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
-            w = csv.DictWriter(fh, fieldnames=SUMMARY_COLUMNS)
-            w.writeheader()
-            for row in summary_rows(issues):
-                row = dict(row)
-                row["value_sum"] = f"{row['value_sum']:.2f}"
-                w.writerow(row)
+    rows = [{**row, "value_sum": f"{row['value_sum']:.2f}"} for row in summary_rows(issues)]
+    # utf-8-sig so that Excel on a Chinese Windows opens it right
+    write_dict_csv(path, rows, SUMMARY_COLUMNS)
 
 
 def worst_issues(issues: list, n: int = 20) -> list:

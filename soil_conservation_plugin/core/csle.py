@@ -110,6 +110,7 @@ def compute_csle(dem_path, out_path, factors: dict | None = None, slope_length=N
     profile = {"driver": "GTiff", "dtype": "float32", "count": 1, "width": dem.width, "height": dem.height, "crs": dem.rio_crs,
                "transform": dem.transform, "nodata": MODULUS_NODATA, "compress": "deflate", "BIGTIFF": "IF_SAFER"}
     try:
+        # atomic_path raises on GDAL write failures (disk full …), so no truncated raster takes the final name
         with atomic_path(out_path) as tmp, (atomic_path(class_path) if class_path else _null()) as ctmp:
             dst = rasterio.open(tmp, "w", **profile)
             cdst = rasterio.open(ctmp, "w", **dict(profile, dtype="uint8", nodata=0)) if class_path else None

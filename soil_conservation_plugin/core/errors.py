@@ -19,3 +19,10 @@ class CancelledError(Exception):
 
     def __init__(self):
         super().__init__("已取消 / Cancelled")
+
+
+class ChecksFailed(InputError):
+    """The run is complete and its report written, but its checks found errors (strict mode).
+
+    The run's outputs are committed (the report says why it failed); the run still ends as a failure.
+    """

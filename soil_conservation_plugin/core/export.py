@@ -13,11 +13,9 @@ target as it was.
 """
 from __future__ import annotations
 
-import csv
 import datetime as _dt
 import hashlib
 import json
-import os
 import shutil
 import uuid
 import zipfile
@@ -34,8 +32,9 @@ from shapely.ops import transform as shapely_transform
 
 from .errors import InputError
 from .feedback import Feedback, SubFeedback
-from .io import atomic_path
+from .io import atomic_path, staged_path
 from .metadata_xml import build_metadata_xml
+from .tables import write_rows
 from .schema import FieldSpec, LayerSpec, Schema, ValueProblem, coerce, load_schema, zone_codes
 
 try:  # shapely ≥ 1.8 (Debian 12: 1.8.5; Debian 13: 2.x)
@@ -129,7 +128,7 @@ class ExportResult:
 def manifest_summary(package, zip_path=None) -> str:
     """Path and manifest summary of a package (what `make demo` prints)."""
     package = Path(package)
-    manifest = json.loads((package / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads((staged_path(package) / "manifest.json").read_text(encoding="utf-8"))  # before the run commits too
     schema = manifest["schema"]
     lines = [f"package: {package}",
              f"  schema {schema['id']} {schema['version']} ({'default, not the official standard' if schema.get('default') else 'official'}), "
@@ -857,12 +856,9 @@ def _check_shapefile_sizes(shp: Path, count: int) -> None:
 # --- tables, field catalogue, manifest -----------------------------------------
 
 def _write_csv(path: Path, header: list, rows: list) -> None:
+    # inside the package's temporary folder (made atomic as a whole); cells escaped by core.tables
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:  # BOM: Excel opens Chinese text correctly
-        writer = csv.writer(fh)
-        writer.writerow(header)
-        writer.writerows(rows)
-        fh.flush()
-        os.fsync(fh.fileno())
+        write_rows(fh, header, rows)
     _run_hooks("file", path)
 
 
@@ -1013,7 +1009,7 @@ def export_package(target, sources: dict, *, options: ExportOptions | None = Non
         "repair": options.repair, "partial": options.partial, "zip": options.zip, **options.parameters,
     }
     zip_ctx = atomic_path(zip_path) if zip_path else _null_ctx()
-    with zip_ctx as tmp_zip, atomic_path(target) as tmp:
+    with zip_ctx as tmp_zip, atomic_path(target, folder=True) as tmp:
         tmp.mkdir(parents=True)
         data_dir = tmp / "data"
         data_dir.mkdir()

@@ -50,6 +50,7 @@ from .feedback import Feedback, SubFeedback
 from .io import atomic_path
 from .paths import resources_path
 from .slope import SLOPE_NODATA, slope_bands
+from .tables import read_csv
 
 UNIT_CODE = "unit_code"
 UNIT_FIELDS = ("unit_code", "unit_name", "down_code", "up_codes", "area_km2", "county_code", "county_name", "outlet_x", "outlet_y")
@@ -1224,8 +1225,6 @@ class LabelRaster:
     """The units as rasterized by the watershed step: int32 labels (0 = none) and a label → unit_code table."""
 
     def __init__(self, path, unit_codes, layer: str = "小流域栅格 unit raster", crs_cache: dict | None = None):
-        import csv
-
         self.path, self.layer = str(path), layer
         self.grid = open_grid(path, layer, crs_cache)
         with rasterio.open(self.path) as src:
@@ -1235,8 +1234,7 @@ class LabelRaster:
         if not table.exists():
             raise InputError(layer, f"缺少标签对照表 {table.name}(label,unit_code)", f"the label table {table.name} (label,unit_code) is missing")
         index = {str(c): i for i, c in enumerate(unit_codes)}
-        with open(table, encoding="utf-8-sig", newline="") as fh:
-            pairs = [(int(r["label"]), index.get(str(r["unit_code"]), -1)) for r in csv.DictReader(fh)]
+        pairs = [(int(r["label"]), index.get(r["unit_code"], -1)) for r in read_csv(table)]
         if not pairs or all(k < 0 for _, k in pairs):
             raise InputError(layer, "标签表中的 unit_code 与小流域图层不匹配", "no unit_code of the label table is in the unit layer")
         self.lut = np.zeros(max(lab for lab, _ in pairs) + 1, np.int32)

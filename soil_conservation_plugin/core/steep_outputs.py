@@ -6,12 +6,12 @@ All files are written atomically.
 """
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
+from .tables import save_workbook, write_csv as write_rows_csv, xlsx_row
 from .errors import InputError
-from .io import atomic_path
-from .metadata import run_metadata, write_run_metadata
+from .io import atomic_path, write_json
+from .metadata import metadata_path, run_metadata
 from .steep_slope import OUTSIDE_TOWNSHIP, OUTSIDE_UNIT, SteepResult
 
 LAYER_NAME = "steep_slope"
@@ -149,13 +149,8 @@ def unit_table(res: SteepResult) -> list[dict] | None:
 
 
 def write_csv(path: Path, rows: list[dict], columns) -> None:
-    with atomic_path(path) as tmp:
-        # utf-8-sig: Excel opens Chinese text correctly
-        with open(tmp, "w", newline="", encoding="utf-8-sig") as fh:
-            writer = csv.writer(fh)
-            writer.writerow([c for c, _ in columns])
-            for row in rows:
-                writer.writerow([row[c] for c, _ in columns])
+    # utf-8-sig: Excel opens Chinese text correctly; cells escaped by core.tables
+    write_rows_csv(path, [c for c, _ in columns], ([row[c] for c, _ in columns] for row in rows))
 
 
 def write_layer(res: SteepResult, path) -> None:
@@ -218,24 +213,59 @@ def write_xlsx(path: Path, tables: list[tuple[str, list[dict], list]], notes: li
         ws = wb.create_sheet(title)
         for i, (en, zh) in enumerate(columns, start=1):
             ws.column_dimensions[get_column_letter(i)].width = max(14, len(en) + len(zh) * 2 + 3)
-        ws.append([f"{zh} {en}" for en, zh in columns])
+        ws.append(xlsx_row(ws, [f"{zh} {en}" for en, zh in columns]))
         for row in rows:
-            ws.append([row[c] for c, _ in columns])
+            ws.append(xlsx_row(ws, [row[c] for c, _ in columns]))
     ws = wb.create_sheet("说明 notes")
     ws.column_dimensions["A"].width = 28
     ws.column_dimensions["B"].width = 100
     for k, v in notes:
-        ws.append([k, v])
-    with atomic_path(path) as tmp:
-        wb.save(str(tmp))
+        ws.append(xlsx_row(ws, [k, v]))
+    save_workbook(wb, path)
     return True
 
 
-def write_outputs(res: SteepResult, out_layer, tables_dir=None, inputs: dict | None = None, parameters: dict | None = None, feedback=None) -> dict:
-    """Write the layer, the CSV/XLSX tables and the run metadata; return their paths."""
+TABLE_KEYS = ("county_csv", "township_csv", "unit_csv", "patches_csv", "xlsx")
+
+
+def output_paths(out_layer, tables_dir=None, destinations: dict | None = None) -> dict:
+    """Where each output goes: the path the user gave, else beside the layer (tables: in ``tables_dir`` if given).
+
+    Keys: layer, county_csv, township_csv, unit_csv, patches_csv, xlsx, metadata. Two outputs
+    on one path are refused (one would silently replace the other).
+    """
     out_layer = Path(out_layer)
     tables_dir = Path(tables_dir) if tables_dir else out_layer.parent
     stem = out_layer.stem
+    paths = {"layer": out_layer}
+    for key in TABLE_KEYS:
+        paths[key] = tables_dir / (f"{stem}.xlsx" if key == "xlsx" else f"{stem}_{key[:-4]}.csv")
+    paths["metadata"] = metadata_path(out_layer)
+    for key, given in (destinations or {}).items():
+        if key not in paths or key == "layer":
+            raise ValueError(f"unknown steep-slope output {key!r}")
+        if given:
+            paths[key] = Path(given)
+    seen: dict = {}
+    for key, path in paths.items():
+        resolved = path.resolve()
+        if resolved in seen:
+            raise InputError(
+                "输出 outputs",
+                f"输出 {seen[resolved]} 与 {key} 是同一个文件: {path}",
+                f"the outputs {seen[resolved]} and {key} are the same file: {path}",
+            )
+        seen[resolved] = key
+    return paths
+
+
+def write_outputs(res: SteepResult, out_layer, tables_dir=None, inputs: dict | None = None, parameters: dict | None = None, feedback=None, destinations: dict | None = None) -> dict:
+    """Write the layer, the CSV/XLSX tables and the run metadata; return their paths.
+
+    ``destinations``: paths the user chose, by the keys of ``output_paths``; the others go beside the layer.
+    """
+    where = output_paths(out_layer, tables_dir, destinations)
+    out_layer = where["layer"]
     write_layer(res, out_layer)
     paths = {"layer": str(out_layer)}
     patch_cols = [(n, a) for n, _, a in layer_fields(res)]
@@ -246,7 +276,7 @@ def write_outputs(res: SteepResult, out_layer, tables_dir=None, inputs: dict | N
         tables.append(("小流域 unit", unit_table(res), UNIT_COLUMNS, "unit"))
     tables.append(("图斑清单 patches", piece_rows(res), patch_cols, "patches"))
     for _, rows, cols, key in tables:
-        p = tables_dir / f"{stem}_{key}.csv"
+        p = where[f"{key}_csv"]
         write_csv(p, rows, cols)
         paths[f"{key}_csv"] = str(p)
     thr, mp = res.threshold, res.min_patch
@@ -263,10 +293,10 @@ def write_outputs(res: SteepResult, out_layer, tables_dir=None, inputs: dict | N
         ("坡度统计 slope statistics", SLOPE_RULE),
         ("图斑数 patch count", "按原图斑计；跨乡镇/小流域的图斑在每个乡镇/小流域各计一次 / counts parent patches; a patch split by a border counts once on each side"),
         ("规则版本 rules version", thr.rules_version),
-        ("图斑清单 patch list", f"{stem}_patches.csv (UTF-8 带 BOM，可直接用 Excel 打开 / UTF-8 with BOM, opens in Excel)"),
+        ("图斑清单 patch list", f"{where['patches_csv'].name} (UTF-8 带 BOM，可直接用 Excel 打开 / UTF-8 with BOM, opens in Excel)"),
         *[("提示 message", m) for m in res.messages],
     ]
-    xlsx = tables_dir / f"{stem}.xlsx"
+    xlsx = where["xlsx"]
     # The workbook holds the announcement tables; the patch list (tens of thousands of rows in a
     # mountain county) stays in its CSV, which Excel opens as it is.
     if write_xlsx(xlsx, [(t, r, c) for t, r, c, key in tables if key != "patches"], notes):
@@ -296,5 +326,6 @@ def write_outputs(res: SteepResult, out_layer, tables_dir=None, inputs: dict | N
         },
         rules={"steep_slope_threshold": thr.as_dict(), "min_patch": mp.as_dict()},
     )
-    paths["metadata"] = str(write_run_metadata(out_layer, meta))
+    write_json(where["metadata"], meta)
+    paths["metadata"] = str(where["metadata"])
     return paths

@@ -910,15 +910,20 @@ def run_steep_slope(
     tables_dir=None,
     feedback: Feedback | None = None,
     dem_label: str = "DEM",
+    destinations: dict | None = None,
 ) -> tuple[SteepResult, dict]:
-    """Delineate and write the layer, tables and metadata; returns (result, output paths)."""
+    """Delineate and write the layer, tables and metadata; returns (result, output paths).
+
+    ``destinations``: output paths the user chose (keys of ``steep_outputs.output_paths``).
+    """
     from pathlib import Path
 
-    from .steep_outputs import write_outputs
+    from .steep_outputs import output_paths, write_outputs
 
     feedback = feedback or Feedback()
     if Path(out_layer).suffix.lower() != ".gpkg":
         raise InputError("输出图层 output layer", f"输出图层必须是 GeoPackage (.gpkg): {out_layer}", f"the output layer must be a GeoPackage (.gpkg): {out_layer}")
+    output_paths(out_layer, tables_dir, destinations)  # refuses two outputs on one file before any work
     options = options or SteepOptions()
     res = delineate(dem_path, county, townships, units, exclusions, options, feedback, dem_label)
     feedback.check()
@@ -939,7 +944,7 @@ def run_steep_slope(
         "threshold_given": options.threshold,
         "min_patch_given": options.min_patch_ha,
     }
-    paths = write_outputs(res, out_layer, tables_dir, inputs, parameters, feedback)
+    paths = write_outputs(res, out_layer, tables_dir, inputs, parameters, feedback, destinations)
     feedback.progress(100)
     feedback.info(f"图斑 {res.patch_count} 个 / patches, {len(res.pieces)} 块 / pieces, 合计 total {res.total_ha:.2f} ha")
     return res, paths

@@ -18,6 +18,7 @@ import json
 import re
 import string
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -30,7 +31,7 @@ RULES_FILE = "unit_coding.json"
 def load_coding_rules(path=None) -> dict:
     """The unit coding/area rules (JSON, versioned, each value with source and tag)."""
     path = path or resources_path("rules", RULES_FILE)
-    rules = json.loads(open(path, encoding="utf-8").read())
+    rules = json.loads(Path(path).read_text(encoding="utf-8"))
     for key in ("version", "code_template", "name_template", "area"):
         if key not in rules:
             raise InputError(str(path), f"规则文件缺少 {key}", f"rules file lacks {key}")

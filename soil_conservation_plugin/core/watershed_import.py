@@ -14,7 +14,6 @@ the downstream unit, and empty (NaN) where there is none.
 """
 from __future__ import annotations
 
-import csv
 import math
 import re
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from pyproj import CRS
 from .errors import InputError
 from .feedback import Feedback
 from .io import atomic_path
+from .tables import write_csv
 from .watershed_coding import load_coding_rules, rule_value
 from .watersheds import COUNTY_CODE_FIELDS, COUNTY_NAME_FIELDS, OUTLETS_LAYER, UNITS_LAYER, AreaCalculator, UnitParams, check_topology, read_vector
 
@@ -350,20 +350,14 @@ def write_import(res: ImportResult, gpkg, report_csv, topology_csv=None) -> dict
     written["units"] = f"{gpkg}|layername={UNITS_LAYER}"
     written["outlets"] = f"{gpkg}|layername={OUTLETS_LAYER}" if len(res.outlets) else None
     written["issues"] = f"{gpkg}|layername={ISSUES_LAYER}" if res.issues else None
-    with atomic_path(report_csv) as tmp:
-        with open(tmp, "w", newline="", encoding="utf-8-sig") as fh:
-            w = csv.writer(fh)
-            w.writerow(["unit_code", "check", "severity", "detail", "area_km2"])
-            for i in res.issues:
-                w.writerow([i["unit_code"], i["check"], i["severity"], i["detail"], f"{i['area_km2']:.6f}"])
+    write_csv(
+        report_csv,
+        ["unit_code", "check", "severity", "detail", "area_km2"],
+        ([i["unit_code"], i["check"], i["severity"], i["detail"], f"{i['area_km2']:.6f}"] for i in res.issues),
+    )
     written["report"] = str(report_csv)
     if topology_csv:
-        with atomic_path(topology_csv) as tmp:
-            with open(tmp, "w", newline="", encoding="utf-8") as fh:
-                w = csv.writer(fh)
-                w.writerow(["unit_code", "down_code"])
-                for c, d in zip(res.units.unit_code, res.units.down_code):
-                    w.writerow([c, d])
+        write_csv(topology_csv, ["unit_code", "down_code"], zip(res.units.unit_code, res.units.down_code), encoding="utf-8")
         written["topology"] = str(topology_csv)
     return written
 

@@ -30,7 +30,7 @@ memory available is refused before any work, with the size it needs.
 """
 from __future__ import annotations
 
-import csv
+import contextvars
 import math
 import os
 import time
@@ -47,6 +47,7 @@ from .errors import InputError
 from .feedback import Feedback, SubFeedback
 from .io import atomic_path
 from . import watershed_kernels as K
+from .tables import write_csv
 from .watershed_coding import load_coding_rules, render_codes, rule_value
 from .watershed_fill import fill_and_d8
 
@@ -805,7 +806,8 @@ def write_outputs(res: Delineation, gpkg, topology_csv=None, raster=None, d8_ras
 
     written = {}
     with ThreadPoolExecutor(1) as pool:
-        rasters = pool.submit(_write_rasters, res, raster, d8_raster)
+        # in the caller's context, so the rasters join the run's output set
+        rasters = pool.submit(contextvars.copy_context().run, _write_rasters, res, raster, d8_raster)
         try:
             gpkg = Path(gpkg)
             with atomic_path(gpkg) as tmp:
@@ -814,12 +816,7 @@ def write_outputs(res: Delineation, gpkg, topology_csv=None, raster=None, d8_ras
             written["units"] = f"{gpkg}|layername={UNITS_LAYER}"
             written["outlets"] = f"{gpkg}|layername={OUTLETS_LAYER}"
             if topology_csv:
-                with atomic_path(topology_csv) as tmp:
-                    with open(tmp, "w", newline="", encoding="utf-8") as fh:
-                        w = csv.writer(fh)
-                        w.writerow(["unit_code", "down_code"])
-                        for c, d in zip(res.gdf.unit_code, res.gdf.down_code):
-                            w.writerow([c, d])
+                write_csv(topology_csv, ["unit_code", "down_code"], zip(res.gdf.unit_code, res.gdf.down_code), encoding="utf-8")
                 written["topology"] = str(topology_csv)
         finally:
             written.update(rasters.result())
@@ -846,12 +843,7 @@ def _write_rasters(res: Delineation, raster=None, d8_raster=None) -> dict:
                 dst.write(res.units, 1)
                 dst.update_tags(CONTENT="小流域 unit labels; see the .codes.csv beside this file", ZERO="outside the region")
         codes_csv = label_table_path(raster)
-        with atomic_path(codes_csv) as tmp:
-            with open(tmp, "w", newline="", encoding="utf-8") as fh:
-                w = csv.writer(fh)
-                w.writerow(["label", "unit_code", "unit_name"])
-                for i, (c, nm) in enumerate(zip(res.codes, res.names), start=1):
-                    w.writerow([i, c, nm])
+        write_csv(codes_csv, ["label", "unit_code", "unit_name"], ((i, c, nm) for i, (c, nm) in enumerate(zip(res.codes, res.names), start=1)), encoding="utf-8")
         written["raster"] = str(raster)
         written["label_table"] = str(codes_csv)
     if d8_raster:

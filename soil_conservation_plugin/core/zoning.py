@@ -9,7 +9,6 @@ includes. Every unit records which conditions fired, with values and thresholds.
 """
 from __future__ import annotations
 
-import csv
 import json
 import math
 import operator
@@ -19,8 +18,8 @@ import numpy as np
 
 from .errors import InputError
 from .indicators import INDICATORS, geodesic_areas
-from .io import atomic_path
 from .paths import resources_path
+from .tables import write_dict_csv
 
 OPS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le, "==": operator.eq, "!=": operator.ne}
 ZONE_IDS = ("key_prevention", "key_treatment", "severe", "fragile")
@@ -335,12 +334,7 @@ def county_summary(zoned, rules: dict) -> list[dict]:
 
 def write_csv(rows: list[dict], path) -> None:
     """UTF-8 with BOM so that Excel opens the Chinese text correctly."""
-    with atomic_path(path) as tmp:
-        with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
-            if rows:
-                writer = csv.DictWriter(fh, fieldnames=list(rows[0].keys()))
-                writer.writeheader()
-                writer.writerows(rows)
+    write_dict_csv(path, rows)
 
 
 def run_zoning(units, rules_name_or_path, restrict: dict | None = None):

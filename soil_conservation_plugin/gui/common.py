@@ -50,6 +50,17 @@ def algorithm(name: str):
     return QgsApplication.processingRegistry().algorithmById(f"{PROVIDER_ID}:{name}")
 
 
+def unavailable(name: str) -> str:
+    """Why ``soil_conservation:<name>`` cannot run here (a missing package, bilingual), or "" when it can."""
+    alg = algorithm(name)
+    missing = getattr(alg, "MISSING", None)  # set on algorithms registered as unavailable (processing/provider.py)
+    if not missing:
+        return ""
+    from ..core.dependencies import unavailable_reason
+
+    return unavailable_reason(missing)
+
+
 def build_parameters(name: str, wanted: dict, out_dir) -> tuple[dict, list[str]]:
     """Keep the wanted values the algorithm defines; put unset outputs into ``out_dir``.
 

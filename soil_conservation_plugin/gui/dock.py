@@ -18,7 +18,7 @@ from qgis.PyQt import uic
 from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 from qgis.PyQt.QtWidgets import QFrame, QScrollArea
 
-from .common import PROJECT_SCOPE, Persist, algorithm, build_parameters, localized, tr, translate
+from .common import PROJECT_SCOPE, Persist, algorithm, build_parameters, localized, tr, translate, unavailable
 from .pages import DataPage, PublishPage, SteepPage, UnitsPage, ZoningPage
 from .results import ResultGroup
 from .review_panel import ChecksPage
@@ -46,7 +46,7 @@ class SoilConservationDock(QgsDockWidget, FORM_CLASS):
         self.data = None
         self._connections: list = []
         self.persist = Persist("dock")
-        self.outputDir.setStorageMode(QgsFileWidget.GetDirectory)
+        self.outputDir.setStorageMode(QgsFileWidget.StorageMode.GetDirectory)
         self.outputDir.lineEdit().setPlaceholderText(str(self.default_results_dir()))
         self.persist.add("results_dir", self.outputDir)
 
@@ -60,7 +60,7 @@ class SoilConservationDock(QgsDockWidget, FORM_CLASS):
         for page in self.page_list:
             scroll = QScrollArea()
             scroll.setWidgetResizable(True)
-            scroll.setFrameShape(QFrame.NoFrame)
+            scroll.setFrameShape(QFrame.Shape.NoFrame)
             scroll.setWidget(page)
             self.pages.addTab(scroll, page.title())
 
@@ -99,14 +99,14 @@ class SoilConservationDock(QgsDockWidget, FORM_CLASS):
         self.iface.messageBar().pushMessage(tr(TITLE), text, level, duration)
 
     def info(self, text: str) -> None:
-        self._push(text, Qgis.Info, 5)
+        self._push(text, Qgis.MessageLevel.Info, 5)
 
     def warn(self, text: str) -> None:
-        self._push(text, Qgis.Warning, 8)
+        self._push(text, Qgis.MessageLevel.Warning, 8)
 
     def error(self, text: str) -> None:
-        QgsMessageLog.logMessage(text, LOG_TAG, Qgis.Critical)
-        self._push(text, Qgis.Critical, 0)
+        QgsMessageLog.logMessage(text, LOG_TAG, Qgis.MessageLevel.Critical)
+        self._push(text, Qgis.MessageLevel.Critical, 0)
 
     def project_entry(self, key: str, value: str) -> None:
         QgsProject.instance().writeEntry(PROJECT_SCOPE, key, value)
@@ -152,6 +152,9 @@ class SoilConservationDock(QgsDockWidget, FORM_CLASS):
                 return False
             if algorithm(name) is None:
                 self.warn(translate("SoilConservation", "The algorithm {name} is not available.").format(name=name))
+                return False
+            if unavailable(name):  # a package it needs is missing: say which, run nothing
+                self.warn(unavailable(name))
                 return False
             out_dir = self.new_run_dir(name)
             params, missing = build_parameters(name, wanted(), out_dir)
@@ -263,7 +266,7 @@ class SoilConservationDock(QgsDockWidget, FORM_CLASS):
     def _hand_over(self, step: str, layer, path: str) -> None:
         """A chain result becomes the input of the pages that use it (checks, export, publication)."""
         names = set(layer.fields().names()) if hasattr(layer, "fields") else set()
-        if step in ("watersheds", "import_units") and "unit_code" in names and layer.geometryType() == QgsWkbTypes.PolygonGeometry:
+        if step in ("watersheds", "import_units") and "unit_code" in names and layer.geometryType() == QgsWkbTypes.GeometryType.PolygonGeometry:
             self.set_units_layer(layer)
         elif step == "steep_slope" and "patch_id" in names:
             self.set_steep_layer(layer)

@@ -16,7 +16,7 @@ from qgis.PyQt.QtWidgets import QTableWidgetItem, QWidget
 
 from ..core.paths import resources_path
 from ..core.rules import min_patch_rule, provinces, steep_slope_threshold
-from .common import Persist, algorithm, layer_source, tr, translate
+from .common import Persist, algorithm, layer_source, tr, translate, unavailable
 from .readiness import check_polygons, check_raster, county_codes
 
 HERE = Path(__file__).parent
@@ -59,7 +59,10 @@ class Page(QWidget):
             button.setEnabled(not busy)
         if self.ALGORITHM and hasattr(self, "runButton"):
             missing = algorithm(self.ALGORITHM) is None
-            self.runButton.setToolTip(translate("SoilConservation", "The algorithm {name} is not available.").format(name=self.ALGORITHM) if missing else "")
+            reason = unavailable(self.ALGORITHM) if not missing else ""
+            if reason:  # the page says why instead of failing on Run
+                self.runButton.setEnabled(False)
+            self.runButton.setToolTip(reason or (translate("SoilConservation", "The algorithm {name} is not available.").format(name=self.ALGORITHM) if missing else ""))
 
     def run(self) -> None:
         self.dock.run_algorithm(self.ALGORITHM, self.wanted, self.done, tr(self.RUN_TITLE or self.TITLE))
@@ -94,9 +97,9 @@ class DataPage(Page, _form("page_data.ui")):
     def __init__(self, dock):
         super().__init__(dock)
         for role in self.RASTERS:
-            self.combo(role).setFilters(QgsMapLayerProxyModel.RasterLayer)
+            self.combo(role).setFilters(QgsMapLayerProxyModel.Filter.RasterLayer)
         for role in self.POLYGONS:
-            self.combo(role).setFilters(QgsMapLayerProxyModel.PolygonLayer)
+            self.combo(role).setFilters(QgsMapLayerProxyModel.Filter.PolygonLayer)
         for role in self.RASTERS + self.POLYGONS:
             combo = self.combo(role)
             combo.setAllowEmptyLayer(True)
@@ -108,8 +111,8 @@ class DataPage(Page, _form("page_data.ui")):
             for field in fields:
                 field.setAllowEmptyFieldName(True)
                 self.connect(layer_combo.layerChanged, field.setLayer)
-        self.countyNameField.setFilters(QgsFieldProxyModel.String)
-        self.townshipNameField.setFilters(QgsFieldProxyModel.String)
+        self.countyNameField.setFilters(QgsFieldProxyModel.Filter.String)
+        self.townshipNameField.setFilters(QgsFieldProxyModel.Filter.String)
         self.provinceCombo.addItem(translate("SoilConservation", "Auto: from the county codes"), "auto")
         for code, name in provinces().items():
             self.provinceCombo.addItem(f"{code} {name} ({steep_slope_threshold(code).value:g}°)", code)
@@ -208,7 +211,7 @@ class UnitsPage(Page, _form("page_units.ui")):
 
     def __init__(self, dock):
         super().__init__(dock)
-        self.unitsCombo.setFilters(QgsMapLayerProxyModel.PolygonLayer)
+        self.unitsCombo.setFilters(QgsMapLayerProxyModel.Filter.PolygonLayer)
         self.unitsCombo.setAllowEmptyLayer(True)
         self.unitsCombo.setLayer(None)
         for field in (self.unitCodeField, self.unitNameField):
@@ -399,7 +402,7 @@ class ZoningPage(Page, _form("page_zoning.ui")):
     def __init__(self, dock):
         super().__init__(dock)
         self.rulesFile.setFilter(translate("SoilConservation", "Rule files (*.json *.yaml *.yml)"))
-        self.rulesFile.setStorageMode(QgsFileWidget.GetFile)
+        self.rulesFile.setStorageMode(QgsFileWidget.StorageMode.GetFile)
         self.persist.add("rules_file", self.rulesFile)
         self.connect(self.runButton.clicked, self.run)
         self.connect(self.editRules.clicked, self.edit_rules)
@@ -546,7 +549,7 @@ class PublishPage(Page, _form("page_publish.ui")):
     def __init__(self, dock):
         super().__init__(dock)
         for combo in (self.unitsCombo, self.zonesCombo, self.steepCombo, self.publishSteepCombo):
-            combo.setFilters(QgsMapLayerProxyModel.PolygonLayer)
+            combo.setFilters(QgsMapLayerProxyModel.Filter.PolygonLayer)
             combo.setAllowEmptyLayer(True)
             combo.setLayer(None)
         for key, w in (

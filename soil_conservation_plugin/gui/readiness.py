@@ -87,7 +87,7 @@ def check_polygons(layer, county, required: bool, fields: tuple = (), is_county:
         return Readiness(BAD, translate("SoilConservation", "Choose a polygon layer.")) if required else Readiness(EMPTY, translate("SoilConservation", "Not used."))
     if not isinstance(layer, QgsVectorLayer) or not layer.isValid():
         return Readiness(BAD, translate("SoilConservation", "The layer is not a valid vector layer."))
-    if layer.geometryType() != QgsWkbTypes.PolygonGeometry:
+    if layer.geometryType() != QgsWkbTypes.GeometryType.PolygonGeometry:
         return Readiness(BAD, translate("SoilConservation", "The layer must have polygons."))
     problem = _crs_problem(layer)
     if problem:
@@ -120,7 +120,7 @@ def check_polygons(layer, county, required: bool, fields: tuple = (), is_county:
 def _sample(layer, field: str) -> list[str]:
     from qgis.core import QgsFeatureRequest
 
-    request = QgsFeatureRequest().setFlags(QgsFeatureRequest.NoGeometry).setSubsetOfAttributes([field], layer.fields()).setLimit(SAMPLE)
+    request = QgsFeatureRequest().setFlags(QgsFeatureRequest.Flag.NoGeometry).setSubsetOfAttributes([field], layer.fields()).setLimit(SAMPLE)
     out = []
     for f in layer.getFeatures(request):
         value = f[field]

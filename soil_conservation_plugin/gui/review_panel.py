@@ -65,8 +65,8 @@ class ChecksPage(Page, _form("page_checks.ui")):
         self.crs = None
         self.issue_layer = None
         self.highlight = None
-        self.targetCombo.setFilters(QgsMapLayerProxyModel.PolygonLayer)
-        self.overlayCombo.setFilters(QgsMapLayerProxyModel.PolygonLayer)
+        self.targetCombo.setFilters(QgsMapLayerProxyModel.Filter.PolygonLayer)
+        self.overlayCombo.setFilters(QgsMapLayerProxyModel.Filter.PolygonLayer)
         for combo in (self.targetCombo, self.overlayCombo):
             combo.setAllowEmptyLayer(True)
             combo.setLayer(None)
@@ -226,7 +226,7 @@ class ChecksPage(Page, _form("page_checks.ui")):
             ]
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(str(text))
-                item.setData(Qt.UserRole, n)
+                item.setData(Qt.ItemDataRole.UserRole, n)
                 if col == 1:
                     item.setForeground(QColor(SEVERITY_COLOURS.get(issue.severity, "#000000")))
                 if col == 3:
@@ -242,7 +242,7 @@ class ChecksPage(Page, _form("page_checks.ui")):
 
     def current_index(self) -> int | None:
         items = self.issueTable.selectedItems()
-        return items[0].data(Qt.UserRole) if items else None
+        return items[0].data(Qt.ItemDataRole.UserRole) if items else None
 
     def _selection_changed(self):
         n = self.current_index()
@@ -258,7 +258,7 @@ class ChecksPage(Page, _form("page_checks.ui")):
         item = self.issueTable.item(row, 0)
         if item is None:
             return
-        issue = self.issues[item.data(Qt.UserRole)]
+        issue = self.issues[item.data(Qt.ItemDataRole.UserRole)]
         if issue.geometry is None or issue.geometry.is_empty:
             self.dock.info(translate("SoilConservation", "This issue concerns the whole layer; it has no place on the map."))
             return
@@ -315,7 +315,7 @@ class ChecksPage(Page, _form("page_checks.ui")):
             self.issue_layer.triggerRepaint()
         self.fill_table()
         for row in range(self.issueTable.rowCount()):
-            k = self.issueTable.item(row, 0).data(Qt.UserRole)
+            k = self.issueTable.item(row, 0).data(Qt.ItemDataRole.UserRole)
             if self.issues[k].key() == selected_key:
                 self.issueTable.selectRow(row)
                 break

@@ -110,7 +110,7 @@ def main(argv=None) -> int:
         from .dock import SoilConservationDock
 
         dock = SoilConservationDock(_Iface(window, canvas, bar), window)
-        window.addDockWidget(Qt.RightDockWidgetArea, dock)
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         dock.setMinimumWidth(460)
         window.show()
         d = dock.data

@@ -122,7 +122,7 @@ class FunctionTask(QgsTask):
     """Runs ``function(feedback)`` on a worker thread; the result or the error is kept for the UI thread."""
 
     def __init__(self, description: str, function):
-        super().__init__(description, QgsTask.CanCancel)
+        super().__init__(description, QgsTask.Flag.CanCancel)
         self.function = function
         self.result: dict = {}
         self.error: str = ""

@@ -11,7 +11,6 @@ from qgis.core import (
     QgsMapSettings,
     QgsProcessing,
     QgsProcessingContext,
-    QgsProcessingException,
     QgsProcessingOutputNumber,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
@@ -26,15 +25,11 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QBuffer, QByteArray, QIODevice, QSize, QT_TRANSLATE_NOOP
 from qgis.PyQt.QtGui import QColor, QImage, QPainter
 
-from ..core.check_io import read_vector
-from ..core.checks import CheckOptions, load_rules, rules_citation, run_checks, worst_issues, write_summary_csv
-from ..core.errors import InputError
+from ..core.errors import ChecksFailed, InputError
 from ..core.feedback import SubFeedback
 from ..core.io import write_json
 from ..core.metadata import run_metadata
 from ..core.paths import resources_path
-from ..core.report_html import write_report
-from ..core.review import ISSUES_LAYER, write_issue_gpkg
 from .base import AlgorithmBase, StylePostProcessor
 
 KINDS = ["generic", "steep_slope", "units", "zones"]
@@ -45,6 +40,7 @@ COVER_CHOICES = [None, True, False]
 
 class ChecksAlgorithm(AlgorithmBase):
     NAME = "checks"
+    REQUIRES = ("numpy", "osgeo.gdal", "pyproj", "shapely")
     DISPLAY = QT_TRANSLATE_NOOP("SoilConservation", "Check results (生态保护红线, geometry, topology, attributes)")
     GROUP = QT_TRANSLATE_NOOP("SoilConservation", "Review")
     GROUP_ID = "review"
@@ -75,9 +71,11 @@ class ChecksAlgorithm(AlgorithmBase):
     ERRORS, WARNINGS, INFOS = "ERRORS", "WARNINGS", "INFOS"
 
     def initAlgorithm(self, config=None):  # noqa: N802
+        from ..core.checks import load_rules
+
         rules = load_rules()
         tol = rules["tolerances"]
-        poly = [QgsProcessing.TypeVectorPolygon]
+        poly = [QgsProcessing.SourceType.TypeVectorPolygon]
         self.addParameter(QgsProcessingParameterVectorLayer(self.INPUT, self.tr("Result layer to check"), poly))
         self.addParameter(QgsProcessingParameterEnum(self.KIND, self.tr("Kind of layer"), KINDS, defaultValue=0))
         self.addParameter(QgsProcessingParameterVectorLayer(self.REDLINE, self.tr("生态保护红线 layer (optional)"), poly, optional=True))
@@ -97,9 +95,9 @@ class ChecksAlgorithm(AlgorithmBase):
             self.AREA_UNIT, self.tr("Unit of the stored area"),
             [self.tr("as the kind says (patches: ha, units/zones: km²)"), "ha", "km²", "m²"], defaultValue=0))
         self.addParameter(QgsProcessingParameterString(self.PREVENTION_VALUES, self.tr("Zone values meaning 预防区 (comma-separated)"), ",".join(rules["redline"]["prevention_values"]), optional=True))
-        self.addParameter(QgsProcessingParameterNumber(self.MIN_PATCH_HA, self.tr("Minimum patch (ha, 0 = off)"), QgsProcessingParameterNumber.Double, tol["min_patch_ha"]["value"], minValue=0.0))
-        self.addParameter(QgsProcessingParameterNumber(self.OVERLAP_SLIVER_M2, self.tr("Overlap/gap tolerance (m²)"), QgsProcessingParameterNumber.Double, tol["overlap_sliver_m2"]["value"], minValue=0.0))
-        self.addParameter(QgsProcessingParameterNumber(self.PART_SLIVER_M2, self.tr("Sliver part under (m²)"), QgsProcessingParameterNumber.Double, tol["part_sliver_m2"]["value"], minValue=0.0))
+        self.addParameter(QgsProcessingParameterNumber(self.MIN_PATCH_HA, self.tr("Minimum patch (ha, 0 = off)"), QgsProcessingParameterNumber.Type.Double, tol["min_patch_ha"]["value"], minValue=0.0))
+        self.addParameter(QgsProcessingParameterNumber(self.OVERLAP_SLIVER_M2, self.tr("Overlap/gap tolerance (m²)"), QgsProcessingParameterNumber.Type.Double, tol["overlap_sliver_m2"]["value"], minValue=0.0))
+        self.addParameter(QgsProcessingParameterNumber(self.PART_SLIVER_M2, self.tr("Sliver part under (m²)"), QgsProcessingParameterNumber.Type.Double, tol["part_sliver_m2"]["value"], minValue=0.0))
         self.addParameter(QgsProcessingParameterString(self.ENCODING, self.tr("Text encoding of shapefiles without .cpg (e.g. GBK)"), optional=True))
         self.addParameter(QgsProcessingParameterBoolean(self.FAIL_ON_ERROR, self.tr("Fail when errors are found (CI / qgis_process)"), False))
         self.addParameter(QgsProcessingParameterFileDestination(self.OUTPUT, self.tr("Issues GeoPackage"), "GeoPackage (*.gpkg)"))
@@ -131,6 +129,9 @@ class ChecksAlgorithm(AlgorithmBase):
     # --- parameters ----------------------------------------------------------------------------
     def _source(self, parameters, name, context, feedback, label, encoding):
         """(path, layer name) of a vector input, read by OGR itself so invalid geometries are seen."""
+        from ..core.check_io import read_vector
+        from ..core.checks import load_rules
+
         if parameters.get(name) in (None, ""):
             return None
         layer = self.parameterAsVectorLayer(parameters, name, context)
@@ -150,6 +151,10 @@ class ChecksAlgorithm(AlgorithmBase):
         return value or None
 
     def process(self, parameters, context, feedback):
+        from ..core.checks import CheckOptions, load_rules, rules_citation, run_checks, write_summary_csv
+        from ..core.report_html import write_report
+        from ..core.review import ISSUES_LAYER, write_issue_gpkg
+
         qgs_feedback = getattr(feedback, "qgs", None)
         encoding = self.parameterAsString(parameters, self.ENCODING, context) or None
         input_layer = self.parameterAsVectorLayer(parameters, self.INPUT, context)
@@ -212,15 +217,16 @@ class ChecksAlgorithm(AlgorithmBase):
             details.setPostProcessor(StylePostProcessor.create(resources_path("styles", "check_issues.qml"), name))
             context.addLayerToLoadOnCompletion(f"{gpkg}|layername={ISSUES_LAYER}", details)
         if self.parameterAsBool(parameters, self.FAIL_ON_ERROR, context) and counts["error"] > 0:
-            raise QgsProcessingException(
-                f"发现 {counts['error']} 个错误(见 {report}) / {counts['error']} errors found (see {report})"
-            )
+            raise ChecksFailed(label, f"发现 {counts['error']} 个错误(见 {report})", f"{counts['error']} errors found (see {report})")
         return {self.OUTPUT: gpkg, self.SUMMARY: summary, self.REPORT: report,
                 self.ERRORS: counts["error"], self.WARNINGS: counts["warning"], self.INFOS: counts["info"]}
 
     # --- overview images -----------------------------------------------------------------------
     def _render(self, gpkg, layer, redline, result, feedback) -> list:
         """PNG overview of the layer with the red line and the issues, plus close-ups of the worst issues."""
+        from ..core.checks import worst_issues
+        from ..core.review import ISSUES_LAYER
+
         # drawing order, top first: red line outline, issues, the result layer in grey
         layers = []
         issues = QgsVectorLayer(f"{gpkg}|layername={ISSUES_LAYER}", "issues", "ogr")
@@ -267,7 +273,7 @@ class ChecksAlgorithm(AlgorithmBase):
         settings.setOutputSize(QSize(*size))
         settings.setBackgroundColor(QColor("white"))
         settings.setExtent(extent)
-        image = QImage(QSize(*size), QImage.Format_ARGB32_Premultiplied)
+        image = QImage(QSize(*size), QImage.Format.Format_ARGB32_Premultiplied)
         image.fill(QColor("white"))
         painter = QPainter(image)
         job = QgsMapRendererCustomPainterJob(settings, painter)
@@ -276,7 +282,7 @@ class ChecksAlgorithm(AlgorithmBase):
         painter.end()
         data = QByteArray()
         buffer = QBuffer(data)
-        buffer.open(QIODevice.WriteOnly)
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
         image.save(buffer, "PNG")
         buffer.close()
         return bytes(data)

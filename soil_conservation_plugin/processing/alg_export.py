@@ -18,16 +18,17 @@ from qgis.core import (
 
 from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 from ..core.errors import InputError
-from ..core.export import ExportOptions, ExportValidationError, export_package
 from ..core.schema import load_schema
 from .base import AlgorithmBase
 
 
 class ExportAlgorithm(AlgorithmBase):
     NAME = "export"
+    REQUIRES = ("numpy", "osgeo.gdal", "pyproj", "shapely")
     DISPLAY = QT_TRANSLATE_NOOP("SoilConservation", "Export package for the water One Map (全国水利一张图)")
     GROUP = QT_TRANSLATE_NOOP("SoilConservation", "Export")
     GROUP_ID = "export"
+    FOLDER_OUTPUTS = ("OUTPUT",)
 
     STEEP = "STEEP_PATCHES"
     UNITS = "UNITS"
@@ -53,12 +54,12 @@ class ExportAlgorithm(AlgorithmBase):
     ENCODINGS = ["GBK", "UTF-8"]
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        polygon = [QgsProcessing.TypeVectorPolygon]
+        polygon = [QgsProcessing.SourceType.TypeVectorPolygon]
         self.addParameter(QgsProcessingParameterVectorLayer(self.STEEP, self.tr("Steep-slope patches (禁止开垦陡坡地图斑)"), polygon, optional=True))
         self.addParameter(QgsProcessingParameterVectorLayer(self.UNITS, self.tr("Small-watershed units (小流域)"), polygon, optional=True))
         self.addParameter(QgsProcessingParameterVectorLayer(self.ZONES, self.tr("Zones (split by zone_type into the four zone layers)"), polygon, optional=True))
-        self.addParameter(QgsProcessingParameterVectorLayer(self.ISSUES, self.tr("Red-line check issues (红线校核问题)"), [QgsProcessing.TypeVectorAnyGeometry], optional=True))
-        self.addParameter(QgsProcessingParameterMultipleLayers(self.TABLES, self.tr("Area tables to include (CSV; computed from the patches when empty)"), QgsProcessing.TypeFile, optional=True))
+        self.addParameter(QgsProcessingParameterVectorLayer(self.ISSUES, self.tr("Red-line check issues (红线校核问题)"), [QgsProcessing.SourceType.TypeVectorAnyGeometry], optional=True))
+        self.addParameter(QgsProcessingParameterMultipleLayers(self.TABLES, self.tr("Area tables to include (CSV; computed from the patches when empty)"), QgsProcessing.SourceType.TypeFile, optional=True))
         self.addParameter(QgsProcessingParameterEnum(self.FORMAT, self.tr("Format"), ["GeoPackage (UTF-8)", "Shapefile (.cpg)", "File Geodatabase (GDAL ≥ 3.6)"], defaultValue=0))
         self.addParameter(QgsProcessingParameterEnum(self.ENCODING, self.tr("Shapefile encoding"), self.ENCODINGS, defaultValue=0))
         self.addParameter(QgsProcessingParameterCrs(self.CRS, self.tr("Target CRS (empty: the schema's, EPSG:4490)"), defaultValue="EPSG:4490", optional=True))
@@ -97,6 +98,8 @@ class ExportAlgorithm(AlgorithmBase):
         )
 
     def process(self, parameters, context, feedback):
+        from ..core.export import ExportOptions, ExportValidationError, export_package
+
         sources = {}
         for key, name, label in (
             ("steep_slope", self.STEEP, self.tr("Steep-slope patches")),

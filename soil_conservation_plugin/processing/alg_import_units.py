@@ -15,18 +15,17 @@ from qgis.core import (
 )
 
 from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
-from ..core.errors import InputError
+from ..core.errors import ChecksFailed, InputError
 from ..core.io import write_json
 from ..core.metadata import run_metadata
 from ..core.paths import resources_path
 from ..core.watershed_coding import RULES_FILE, load_coding_rules, rule_value
-from ..core.watershed_import import import_units, write_import
-from ..core.watersheds import UnitParams
 from .base import AlgorithmBase, StylePostProcessor
 
 
 class ImportUnitsAlgorithm(AlgorithmBase):
     NAME = "import_units"
+    REQUIRES = ("numpy", "osgeo.gdal", "rasterio", "numba", "scipy", "pyflwdir", "pyproj", "shapely", "geopandas", "rtree")
     DISPLAY = QT_TRANSLATE_NOOP("SoilConservation", "Import and validate an official small-watershed (小流域) layer")
     GROUP = QT_TRANSLATE_NOOP("SoilConservation", "Small watersheds (小流域)")
     GROUP_ID = "watersheds"
@@ -53,18 +52,18 @@ class ImportUnitsAlgorithm(AlgorithmBase):
 
     def initAlgorithm(self, config=None):  # noqa: N802
         rules = load_coding_rules()
-        self.addParameter(QgsProcessingParameterVectorLayer(self.INPUT, self.tr("Official small-watershed layer"), [QgsProcessing.TypeVectorPolygon]))
+        self.addParameter(QgsProcessingParameterVectorLayer(self.INPUT, self.tr("Official small-watershed layer"), [QgsProcessing.SourceType.TypeVectorPolygon]))
         self.addParameter(QgsProcessingParameterField(self.CODE_FIELD, self.tr("Code field"), None, self.INPUT))
         self.addParameter(QgsProcessingParameterField(self.NAME_FIELD, self.tr("Name field"), None, self.INPUT, optional=True))
         self.addParameter(QgsProcessingParameterField(self.DOWN_FIELD, self.tr("Downstream code field"), None, self.INPUT, optional=True))
         self.addParameter(
-            QgsProcessingParameterVectorLayer(self.COUNTIES, self.tr("County polygons (coverage check)"), [QgsProcessing.TypeVectorPolygon], optional=True)
+            QgsProcessingParameterVectorLayer(self.COUNTIES, self.tr("County polygons (coverage check)"), [QgsProcessing.SourceType.TypeVectorPolygon], optional=True)
         )
         self.addParameter(QgsProcessingParameterField(self.COUNTY_CODE_FIELD, self.tr("County code field"), None, self.COUNTIES, optional=True))
         self.addParameter(QgsProcessingParameterField(self.COUNTY_NAME_FIELD, self.tr("County name field"), None, self.COUNTIES, optional=True))
-        self.addParameter(QgsProcessingParameterNumber(self.MIN_AREA, self.tr("Target minimum unit area (km²)"), QgsProcessingParameterNumber.Double,
+        self.addParameter(QgsProcessingParameterNumber(self.MIN_AREA, self.tr("Target minimum unit area (km²)"), QgsProcessingParameterNumber.Type.Double,
                                                        float(rule_value(rules, "area", "target_min_km2")), minValue=0.0))
-        self.addParameter(QgsProcessingParameterNumber(self.MAX_AREA, self.tr("Maximum unit area (km²)"), QgsProcessingParameterNumber.Double,
+        self.addParameter(QgsProcessingParameterNumber(self.MAX_AREA, self.tr("Maximum unit area (km²)"), QgsProcessingParameterNumber.Type.Double,
                                                        float(rule_value(rules, "area", "max_km2")), minValue=0.0))
         self.addParameter(QgsProcessingParameterString(self.CODE_REGEX, self.tr("Code format (regular expression)"), str(rule_value(rules, "code_regex"))))
         self.addParameter(QgsProcessingParameterBoolean(self.STRICT, self.tr("Fail when errors are found (after writing the report)"), False))
@@ -72,8 +71,8 @@ class ImportUnitsAlgorithm(AlgorithmBase):
         self.addParameter(QgsProcessingParameterFileDestination(self.REPORT, self.tr("Validation report"), "CSV (*.csv)"))
         self.addParameter(QgsProcessingParameterFileDestination(self.TOPOLOGY, self.tr("Topology table (unit → downstream)"), "CSV (*.csv)"))
         self.addParameter(QgsProcessingParameterFileDestination(self.METADATA, self.tr("Run metadata"), "JSON (*.json)"))
-        self.addOutput(QgsProcessingOutputVectorLayer(self.UNITS, self.tr("Small watersheds (小流域)"), QgsProcessing.TypeVectorPolygon))
-        self.addOutput(QgsProcessingOutputVectorLayer(self.ISSUES, self.tr("Validation issues"), QgsProcessing.TypeVectorPolygon))
+        self.addOutput(QgsProcessingOutputVectorLayer(self.UNITS, self.tr("Small watersheds (小流域)"), QgsProcessing.SourceType.TypeVectorPolygon))
+        self.addOutput(QgsProcessingOutputVectorLayer(self.ISSUES, self.tr("Validation issues"), QgsProcessing.SourceType.TypeVectorPolygon))
         self.addOutput(QgsProcessingOutputNumber(self.ERRORS, self.tr("Errors")))
         self.addOutput(QgsProcessingOutputNumber(self.WARNINGS, self.tr("Warnings")))
 
@@ -96,6 +95,9 @@ class ImportUnitsAlgorithm(AlgorithmBase):
         )
 
     def process(self, parameters, context, feedback):
+        from ..core.watershed_import import import_units, write_import
+        from ..core.watersheds import UnitParams
+
         rules = load_coding_rules()
         qgs_feedback = getattr(feedback, "qgs", None)
         src = self.vector_file(parameters, self.INPUT, context, qgs_feedback, self.tr("Official small-watershed layer"))
@@ -138,7 +140,7 @@ class ImportUnitsAlgorithm(AlgorithmBase):
             if written["issues"]:
                 context.addLayerToLoadOnCompletion(written["issues"], QgsProcessingContext.LayerDetails(self.tr("Validation issues"), context.project(), self.ISSUES))
         if self.parameterAsBool(parameters, self.STRICT, context) and res.n_errors:
-            raise InputError(
+            raise ChecksFailed(
                 self.tr("Official small-watershed layer"),
                 f"校验发现 {res.n_errors} 个错误，见报告 {report}",
                 f"validation found {res.n_errors} errors; see the report {report}",

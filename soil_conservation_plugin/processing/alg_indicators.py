@@ -14,7 +14,6 @@ from qgis.core import (
 )
 
 from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
-from ..core import indicators as ind
 from ..core.metadata import run_metadata
 from ..core.io import write_json
 from ..core.paths import resources_path
@@ -24,6 +23,7 @@ from .base import AlgorithmBase, StylePostProcessor
 
 class UnitIndicatorsAlgorithm(AlgorithmBase):
     NAME = "unit_indicators"
+    REQUIRES = ("numpy", "osgeo.gdal", "rasterio", "numba", "pyproj", "shapely", "geopandas", "rtree")
     DISPLAY = QT_TRANSLATE_NOOP("SoilConservation", "Indicators per small watershed (小流域指标)")
     GROUP = QT_TRANSLATE_NOOP("SoilConservation", "Zoning (重点区域划定)")
     GROUP_ID = "zoning"
@@ -50,10 +50,10 @@ class UnitIndicatorsAlgorithm(AlgorithmBase):
     OVERLAYS = (("REDLINE", "redline"), ("WATER_SOURCE", "water_source"), ("RESERVE", "reserve"))
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        poly = [QgsProcessing.TypeVectorPolygon]
+        poly = [QgsProcessing.SourceType.TypeVectorPolygon]
         self.addParameter(QgsProcessingParameterVectorLayer(self.UNITS, self.tr("Small watersheds (小流域, field unit_code)"), poly))
         self.addParameter(QgsProcessingParameterRasterLayer(self.DEM, self.tr("DEM (slope classes)"), optional=True))
-        self.addParameter(QgsProcessingParameterNumber(self.STEEP_DEG, self.tr("Steep-slope threshold (°)"), QgsProcessingParameterNumber.Double,
+        self.addParameter(QgsProcessingParameterNumber(self.STEEP_DEG, self.tr("Steep-slope threshold (°)"), QgsProcessingParameterNumber.Type.Double,
                                                        steep_slope_threshold("220000").value, minValue=0.1, maxValue=89.0))
         self.addParameter(QgsProcessingParameterRasterLayer(self.EROSION, self.tr("Soil erosion raster (土壤侵蚀)"), optional=True))
         self.addParameter(QgsProcessingParameterEnum(self.EROSION_KIND, self.tr("Erosion raster holds"),
@@ -70,7 +70,7 @@ class UnitIndicatorsAlgorithm(AlgorithmBase):
                                                             optional=True))
         self.addParameter(QgsProcessingParameterFileDestination(self.OUTPUT, self.tr("Unit indicators GeoPackage (layer units)"), "GeoPackage (*.gpkg)"))
         self.addParameter(QgsProcessingParameterFileDestination(self.METADATA, self.tr("Run metadata"), "JSON (*.json)", optional=True))
-        self.addOutput(QgsProcessingOutputVectorLayer(self.UNITS_OUT, self.tr("Unit indicators"), QgsProcessing.TypeVectorPolygon))
+        self.addOutput(QgsProcessingOutputVectorLayer(self.UNITS_OUT, self.tr("Unit indicators"), QgsProcessing.SourceType.TypeVectorPolygon))
 
     def help(self) -> str:
         return self.tr(
@@ -94,6 +94,8 @@ class UnitIndicatorsAlgorithm(AlgorithmBase):
         )
 
     def process(self, parameters, context, feedback):
+        from ..core import indicators as ind
+
         units = self.vector_file(parameters, self.UNITS, context, getattr(feedback, "qgs", None), self.tr("Small watersheds"))
         rasters = {}
         for key in (self.DEM, self.EROSION, self.LANDUSE, self.FVC, self.LABELS):
@@ -145,6 +147,7 @@ class CsleAlgorithm(AlgorithmBase):
     """CSLE erosion modulus where no erosion raster exists; feeds 'Indicators per small watershed'."""
 
     NAME = "csle"
+    REQUIRES = ("numpy", "osgeo.gdal", "rasterio", "numba", "pyproj")
     DISPLAY = QT_TRANSLATE_NOOP("SoilConservation", "Soil loss by CSLE (中国土壤流失方程)")
     GROUP = QT_TRANSLATE_NOOP("SoilConservation", "Zoning (重点区域划定)")
     GROUP_ID = "zoning"
@@ -156,6 +159,8 @@ class CsleAlgorithm(AlgorithmBase):
     CLASSES = "CLASSES"
 
     def initAlgorithm(self, config=None):  # noqa: N802
+        from ..core import indicators as ind
+
         from qgis.core import QgsProcessingParameterRasterDestination
 
         params = ind.load_erosion_classes()["csle"]
@@ -163,8 +168,8 @@ class CsleAlgorithm(AlgorithmBase):
         for name in ("R", "K", "B", "E", "T"):
             self.addParameter(QgsProcessingParameterRasterLayer(f"{name}_RASTER", self.tr("{name} factor raster (on the DEM grid)").format(name=name), optional=True))
             self.addParameter(QgsProcessingParameterNumber(name, self.tr("{name} factor constant (used without a raster)").format(name=name),
-                                                           QgsProcessingParameterNumber.Double, 1.0, minValue=0.0))
-        self.addParameter(QgsProcessingParameterNumber(self.SLOPE_LENGTH, self.tr("Slope length λ (m)"), QgsProcessingParameterNumber.Double,
+                                                           QgsProcessingParameterNumber.Type.Double, 1.0, minValue=0.0))
+        self.addParameter(QgsProcessingParameterNumber(self.SLOPE_LENGTH, self.tr("Slope length λ (m)"), QgsProcessingParameterNumber.Type.Double,
                                                        float(params["slope_length_m"]["value"]), minValue=0.0))
         self.addParameter(QgsProcessingParameterRasterLayer(self.SLOPE_LENGTH_RASTER, self.tr("Slope length raster (m, on the DEM grid)"), optional=True))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, self.tr("Erosion modulus t/(km²·a)")))
@@ -182,6 +187,8 @@ class CsleAlgorithm(AlgorithmBase):
         )
 
     def process(self, parameters, context, feedback):
+        from ..core import indicators as ind
+
         from ..core.csle import compute_csle
 
         dem = self.raster_file(parameters, self.DEM, context, self.tr("DEM"))

@@ -9,12 +9,10 @@ is also saved as a .qpt beside its PDF, so staff can adjust it in QGIS.
 from __future__ import annotations
 
 import datetime as _dt
-import re
 from pathlib import Path
 
 from qgis.core import (
     Qgis,
-    QgsRenderContext,
     QgsApplication,
     QgsCoordinateTransform,
     QgsFeature,
@@ -51,13 +49,15 @@ from qgis.core import (
     QgsVectorLayerSimpleLabeling,
 )
 from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
-from qgis.PyQt.QtGui import QFont, QFontDatabase
+from qgis.PyQt.QtGui import QFont, QImage
 from qgis.PyQt.QtXml import QDomDocument
 
 from ..core.errors import InputError
 from ..core.io import atomic_path, write_json
 from ..core.metadata import run_metadata
 from ..core.paths import resources_path
+from ..core.publication import check_layout_text, file_stems, fill_title, pdf_complete
+from ..qt_compat import font_families
 from .base import AlgorithmBase
 
 translate = QCoreApplication.translate  # translate("SoilConservation", ...): the context pylupdate5 and run time share
@@ -73,7 +73,7 @@ STEEP_FIELDS = ("cnty_code", "area_ha")
 
 
 def cjk_font() -> str:
-    families = set(QFontDatabase().families())
+    families = set(font_families())
     return next((f for f in CJK_FONTS if f in families), QFont().defaultFamily())
 
 
@@ -96,7 +96,7 @@ def announcement_rows(steep, county_code: str) -> tuple[list[list[str]], float, 
     by_twn: dict = {}
     parents_all = set()
     total = 0.0
-    for f in steep.getFeatures(QgsFeatureRequest().setFlags(QgsFeatureRequest.NoGeometry)):
+    for f in steep.getFeatures(QgsFeatureRequest().setFlags(QgsFeatureRequest.Flag.NoGeometry)):
         if code_text(f["cnty_code"]) != county_code:
             continue
         key = (code_text(f["twn_code"]) if "twn_code" in names else "", str(f["twn_name"] or "") if "twn_name" in names else "")
@@ -131,13 +131,9 @@ def pdf_settings():
     settings = QgsLayoutExporter.PdfExportSettings()
     always_text = getattr(getattr(Qgis, "TextRenderFormat", None), "AlwaysText", None)
     if always_text is None:  # QGIS < 3.28
-        always_text = QgsRenderContext.TextFormatAlwaysText
+        always_text = Qgis.TextRenderFormat.AlwaysText
     settings.textRenderFormat = always_text
     return settings
-
-
-def _safe(text: str) -> str:
-    return re.sub(r"[^0-9A-Za-z_-]+", "_", text).strip("_") or "county"
 
 
 class PublishAlgorithm(AlgorithmBase):
@@ -163,7 +159,7 @@ class PublishAlgorithm(AlgorithmBase):
     INDEX = "INDEX"
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        poly = [QgsProcessing.TypeVectorPolygon]
+        poly = [QgsProcessing.SourceType.TypeVectorPolygon]
         self.addParameter(QgsProcessingParameterVectorLayer(self.COUNTIES, translate("SoilConservation", "County boundaries (县界)"), poly))
         self.addParameter(QgsProcessingParameterField(self.COUNTY_CODE_FIELD, translate("SoilConservation", "County code field"), "county_code", self.COUNTIES))
         self.addParameter(QgsProcessingParameterField(self.COUNTY_NAME_FIELD, translate("SoilConservation", "County name field"), "county_name", self.COUNTIES, optional=True))
@@ -175,7 +171,7 @@ class PublishAlgorithm(AlgorithmBase):
         self.addParameter(QgsProcessingParameterString(self.TITLE, translate("SoilConservation", "Title ({county_name} and {county_code} are replaced)"), "{county_name}禁止开垦陡坡地分布图", optional=True))
         self.addParameter(QgsProcessingParameterString(self.SOURCE, translate("SoilConservation", "Data source note"), "", optional=True))
         self.addParameter(QgsProcessingParameterString(self.DATE, translate("SoilConservation", "Date (blank = today)"), "", optional=True))
-        self.addParameter(QgsProcessingParameterNumber(self.DPI, translate("SoilConservation", "PNG resolution (dpi)"), QgsProcessingParameterNumber.Integer, 150, minValue=50, maxValue=600))
+        self.addParameter(QgsProcessingParameterNumber(self.DPI, translate("SoilConservation", "PNG resolution (dpi)"), QgsProcessingParameterNumber.Type.Integer, 150, minValue=50, maxValue=600))
         self.addParameter(QgsProcessingParameterFolderDestination(self.OUTPUT_FOLDER, translate("SoilConservation", "Output folder")))
         self.addOutput(QgsProcessingOutputNumber(self.COUNT, translate("SoilConservation", "Counties published")))
         self.addOutput(QgsProcessingOutputFile(self.INDEX, translate("SoilConservation", "Index of the files (JSON)")))
@@ -194,6 +190,13 @@ class PublishAlgorithm(AlgorithmBase):
             "title, subtitle, map, legend, scalebar, north_arrow, announcement_table (the frame of a text table), "
             "date and source. Each county's filled layout is saved as a .qpt beside its PDF and PNG. Chinese text "
             "needs a font with Chinese glyphs (Noto Sans CJK SC, WenQuanYi Micro Hei, Microsoft YaHei or SimHei)."
+        ) + "\n" + translate(
+            "SoilConservation",
+            "Title: literal text; only {county_name} and {county_code} are replaced, any other brace stays as it is. "
+            "Title, source and date must not hold the QGIS expression marker [% (a layout label would evaluate it). "
+            "Files are named <county code>_steep_slope_announcement.pdf/.png/.qpt; two county codes that would get the "
+            "same file name are refused before any work. Each PDF and PNG is checked (complete PDF, decodable PNG) "
+            "before it takes its final name."
         )
 
     # --- parameters --------------------------------------------------------------------------
@@ -223,6 +226,8 @@ class PublishAlgorithm(AlgorithmBase):
             raise InputError(label_s, f"缺少字段 {', '.join(missing)}（应为 steep_slope 的输出）", f"fields {', '.join(missing)} are missing (expected the output of steep_slope)")
         if not Path(template).is_file():
             raise InputError(translate("SoilConservation", "Layout template"), f"找不到模板 {template}", f"template not found: {template}")
+        for key, text in ((self.TITLE, title), (self.SOURCE, source), (self.DATE, date)):
+            check_layout_text(key, text)
         doc = QDomDocument()
         if not doc.setContent(Path(template).read_text(encoding="utf-8")):
             raise InputError(translate("SoilConservation", "Layout template"), f"模板不是有效的 XML: {template}", f"the template is not valid XML: {template}")
@@ -235,13 +240,16 @@ class PublishAlgorithm(AlgorithmBase):
         if not chosen:
             raise InputError(label_c, f"没有代码为 {only} 的县" if only else "图层中没有县", f"no county with code {only}" if only else "the layer holds no county")
         chosen.sort(key=lambda c: c[0])
+        for code, name, _ in chosen:
+            check_layout_text(label_c, f"{code} {name}")
+        stems = file_stems([code for code, _, _ in chosen], label_c)  # refuses two codes → one file name
 
         out_dir.mkdir(parents=True, exist_ok=True)
         index = []
         for i, (code, name, feature) in enumerate(chosen):
             feedback.check()
             feedback.info(f"{code} {name}")
-            files = self.publish_county(doc, counties, feature, code, name, steep, townships, twn_name_field, title, source, date, dpi, out_dir)
+            files = self.publish_county(doc, counties, feature, code, name, steep, townships, twn_name_field, title, source, date, dpi, out_dir, stems[code])
             index.append({"county_code": code, "county_name": name, **files})
             feedback.progress(100.0 * (i + 1) / len(chosen))
         index_path = out_dir / "publication.json"
@@ -254,7 +262,7 @@ class PublishAlgorithm(AlgorithmBase):
         return {self.OUTPUT_FOLDER: str(out_dir), self.COUNT: len(index), self.INDEX: str(index_path)}
 
     # --- one county -----------------------------------------------------------------------------
-    def publish_county(self, doc, counties, feature, code, name, steep, townships, twn_name_field, title, source, date, dpi, out_dir) -> dict:
+    def publish_county(self, doc, counties, feature, code, name, steep, townships, twn_name_field, title, source, date, dpi, out_dir, stem) -> dict:
         project = QgsProject()  # this county's own: layers and layout never touch the user's project
         font = cjk_font()
         crs = steep.crs() if steep.crs().isValid() else counties.crs()
@@ -308,8 +316,7 @@ class PublishAlgorithm(AlgorithmBase):
         if missing:
             raise InputError(translate("SoilConservation", "Layout template"), f"模板缺少图元: {', '.join(missing)}", f"the template lacks the items: {', '.join(missing)}")
         rows, total, n_patches = announcement_rows(steep, code)
-        values = {"county_name": name or code, "county_code": code}
-        self._text(found["title"], title.format(**values) if "{" in title else title, font)
+        self._text(found["title"], fill_title(title, name or code, code), font)
         rule = f"坡度阈值 {threshold:g}°" if threshold is not None else "坡度阈值见图斑属性"
         self._text(found["subtitle"], f"{code} {name}　{rule}　图斑 {n_patches} 个，合计 {total:.2f} 公顷", font)
         self._text(found["date"], f"制图日期：{date}", font)
@@ -330,9 +337,9 @@ class PublishAlgorithm(AlgorithmBase):
         bar = found["scalebar"]
         if isinstance(bar, QgsLayoutItemScaleBar):
             bar.setLinkedMap(m)
-            bar.setUnits(QgsUnitTypes.DistanceKilometers)
+            bar.setUnits(QgsUnitTypes.DistanceUnit.DistanceKilometers)
             bar.setUnitLabel("公里")
-            bar.applyDefaultSize(QgsUnitTypes.DistanceKilometers)
+            bar.applyDefaultSize(QgsUnitTypes.DistanceUnit.DistanceKilometers)
             bar.setUnitLabel("公里")
             fmt = QgsTextFormat()
             fmt.setFont(QFont(font))
@@ -348,7 +355,7 @@ class PublishAlgorithm(AlgorithmBase):
             for layer in layers:
                 root.addLayer(layer)
             legend.setTitle("图例")
-            for style, size in ((QgsLegendStyle.Title, 14), (QgsLegendStyle.SymbolLabel, 10)):
+            for style, size in ((QgsLegendStyle.Style.Title, 14), (QgsLegendStyle.Style.SymbolLabel, 10)):
                 fmt = QgsTextFormat()
                 fmt.setFont(QFont(font))
                 fmt.setSize(size)
@@ -364,7 +371,7 @@ class PublishAlgorithm(AlgorithmBase):
         frame = table.frame(0)
         # the frame shrinks to its old content on loading: give it the width of the column it sits in
         width = found["table_title"].rect().width() if "table_title" in found else frame.rect().width()
-        frame.attemptResize(QgsLayoutSize(width, frame.rect().height(), QgsUnitTypes.LayoutMillimeters))
+        frame.attemptResize(QgsLayoutSize(width, frame.rect().height(), QgsUnitTypes.LayoutUnit.LayoutMillimeters))
         for heading, share in zip(TABLE_HEADERS, COLUMN_SHARES):
             column = QgsLayoutTableColumn(heading)
             column.setWidth(share * width * 0.9)  # leave room for the cell margins
@@ -381,22 +388,22 @@ class PublishAlgorithm(AlgorithmBase):
             getattr(table, setter)(fmt)
         table.refresh()
 
-        stem = f"{_safe(code)}_steep_slope_announcement"
         pdf, png, qpt = out_dir / f"{stem}.pdf", out_dir / f"{stem}.png", out_dir / f"{stem}.qpt"
         exporter = QgsLayoutExporter(layout)
+        label = translate("SoilConservation", "Publication")
         with atomic_path(pdf) as tmp:
             result = exporter.exportToPdf(str(tmp), pdf_settings())
-            if result != QgsLayoutExporter.Success:
-                raise InputError(translate("SoilConservation", "Publication"), f"PDF 导出失败 ({result}): {pdf}", f"PDF export failed ({result}): {pdf}")
+            if result != QgsLayoutExporter.ExportResult.Success or not pdf_complete(tmp):
+                raise InputError(label, f"PDF 导出失败或文件不完整 ({result}): {pdf}", f"PDF export failed or the file is incomplete ({result}): {pdf}")
         settings = QgsLayoutExporter.ImageExportSettings()
         settings.dpi = dpi
         with atomic_path(png) as tmp:
             result = exporter.exportToImage(str(tmp), settings)
-            if result != QgsLayoutExporter.Success:
-                raise InputError(translate("SoilConservation", "Publication"), f"PNG 导出失败 ({result}): {png}", f"PNG export failed ({result}): {png}")
+            if result != QgsLayoutExporter.ExportResult.Success or QImage(str(tmp)).isNull():
+                raise InputError(label, f"PNG 导出失败或无法解码 ({result}): {png}", f"PNG export failed or the file cannot be decoded ({result}): {png}")
         with atomic_path(qpt) as tmp:
             if not layout.saveAsTemplate(str(tmp), QgsReadWriteContext()):
-                raise InputError(translate("SoilConservation", "Publication"), f"无法保存布局: {qpt}", f"could not save the layout: {qpt}")
+                raise InputError(label, f"无法保存布局: {qpt}", f"could not save the layout: {qpt}")
         project.removeAllMapLayers()
         return {"pdf": str(pdf), "png": str(png), "layout": str(qpt), "patches": n_patches, "area_ha": round(total, 2), "table": rows}
 

@@ -3,12 +3,12 @@ from qgis.core import QgsProcessingParameterRasterDestination, QgsProcessingPara
 from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 
 from ..core.metadata import run_metadata, write_run_metadata
-from ..core.slope import compute_slope
 from .base import AlgorithmBase
 
 
 class SlopeAlgorithm(AlgorithmBase):
     NAME = "slope"
+    REQUIRES = ("numpy", "osgeo.gdal", "rasterio", "numba", "pyproj")
     DISPLAY = QT_TRANSLATE_NOOP("SoilConservation", "Slope (degrees, ground units)")
     GROUP = QT_TRANSLATE_NOOP("SoilConservation", "Terrain")
     GROUP_ID = "terrain"
@@ -32,6 +32,8 @@ class SlopeAlgorithm(AlgorithmBase):
         )
 
     def process(self, parameters, context, feedback):
+        from ..core.slope import compute_slope
+
         dem = self.raster_file(parameters, self.INPUT, context, self.tr("DEM"))
         out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         stats = compute_slope(dem, out, feedback, layer=self.tr("DEM"))

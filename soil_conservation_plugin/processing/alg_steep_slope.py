@@ -5,11 +5,11 @@ from pathlib import Path
 
 from qgis.core import (
     QgsProcessing,
-    QgsProcessingOutputFile,
     QgsProcessingOutputNumber,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
     QgsProcessingParameterField,
+    QgsProcessingParameterFileDestination,
     QgsProcessingParameterFolderDestination,
     QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
@@ -21,13 +21,12 @@ from qgis.core import (
 
 from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 from ..core.rules import min_patch_rule, provinces, steep_slope_threshold
-from ..core.steep_inputs import VectorInput
-from ..core.steep_slope import SteepOptions, run_steep_slope
 from .base import AlgorithmBase
 
 
 class SteepSlopeAlgorithm(AlgorithmBase):
     NAME = "steep_slope"
+    REQUIRES = ("numpy", "osgeo.gdal", "rasterio", "numba", "scipy", "pyproj")
     DISPLAY = QT_TRANSLATE_NOOP("SoilConservation", "No-reclamation steep slopes (禁止开垦陡坡地)")
     GROUP = QT_TRANSLATE_NOOP("SoilConservation", "Zoning (重点区域划定)")
     GROUP_ID = "zoning"
@@ -64,6 +63,8 @@ class SteepSlopeAlgorithm(AlgorithmBase):
     TOTAL_HA = "TOTAL_HA"
 
     CONNECTIVITIES = (8, 4)
+    # destination parameter → key of core.steep_outputs.output_paths
+    DESTINATIONS = {COUNTY_TABLE: "county_csv", TOWNSHIP_TABLE: "township_csv", UNIT_TABLE: "unit_csv", PATCH_LIST: "patches_csv", XLSX: "xlsx", METADATA: "metadata"}
 
     def _province_options(self) -> list[tuple[str | None, str]]:
         opts = [(None, self.tr("Auto: from the county codes (省 of the county)"))]
@@ -73,7 +74,7 @@ class SteepSlopeAlgorithm(AlgorithmBase):
         return opts
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        poly = [QgsProcessing.TypeVectorPolygon]
+        poly = [QgsProcessing.SourceType.TypeVectorPolygon]
         self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, self.tr("DEM (projected or geographic)")))
         self.addParameter(QgsProcessingParameterVectorLayer(self.COUNTY, self.tr("County boundary (县界)"), poly))
         self.addParameter(QgsProcessingParameterField(self.COUNTY_CODE_FIELD, self.tr("County code field"), "adcode", self.COUNTY))
@@ -84,10 +85,10 @@ class SteepSlopeAlgorithm(AlgorithmBase):
         self.addParameter(QgsProcessingParameterVectorLayer(self.UNITS, self.tr("Small watersheds (小流域, fields unit_code, unit_name) (optional)"), poly, optional=True))
         self.addParameter(QgsProcessingParameterEnum(self.PROVINCE, self.tr("Province rule for the default threshold"), [label for _, label in self._province_options()], defaultValue=0))
         self.addParameter(
-            QgsProcessingParameterNumber(self.THRESHOLD, self.tr("Slope threshold (°), blank = province rule"), QgsProcessingParameterNumber.Double, None, optional=True)
+            QgsProcessingParameterNumber(self.THRESHOLD, self.tr("Slope threshold (°), blank = province rule"), QgsProcessingParameterNumber.Type.Double, None, optional=True)
         )
         self.addParameter(
-            QgsProcessingParameterNumber(self.MIN_PATCH, self.tr("Minimum contiguous patch (ha), 0 = none (default 5 ha: a default, not a national rule)"), QgsProcessingParameterNumber.Double, min_patch_rule().value)
+            QgsProcessingParameterNumber(self.MIN_PATCH, self.tr("Minimum contiguous patch (ha), 0 = none (default 5 ha: a default, not a national rule)"), QgsProcessingParameterNumber.Type.Double, min_patch_rule().value)
         )
         self.addParameter(QgsProcessingParameterEnum(self.CONNECTIVITY, self.tr("Pixel connectivity of patches"), ["8", "4"], defaultValue=0))
         for layer, use, label in (
@@ -97,21 +98,22 @@ class SteepSlopeAlgorithm(AlgorithmBase):
         ):
             self.addParameter(QgsProcessingParameterVectorLayer(layer, self.tr("Exclude: {l} (optional)").format(l=label), poly, optional=True))
             self.addParameter(QgsProcessingParameterBoolean(use, self.tr("Erase {l}").format(l=label), True))
-        self.addParameter(QgsProcessingParameterMultipleLayers(self.OTHER, self.tr("Exclude: other polygon layers (optional)"), QgsProcessing.TypeVectorPolygon, optional=True))
+        self.addParameter(QgsProcessingParameterMultipleLayers(self.OTHER, self.tr("Exclude: other polygon layers (optional)"), QgsProcessing.SourceType.TypeVectorPolygon, optional=True))
         self.addParameter(QgsProcessingParameterBoolean(self.USE_OTHER, self.tr("Erase the other polygon layers"), True))
-        self.addParameter(QgsProcessingParameterVectorDestination(self.OUTPUT, self.tr("Steep-slope patches (图斑, GeoPackage)"), QgsProcessing.TypeVectorPolygon))
+        self.addParameter(QgsProcessingParameterVectorDestination(self.OUTPUT, self.tr("Steep-slope patches (图斑, GeoPackage)"), QgsProcessing.SourceType.TypeVectorPolygon))
         self.addParameter(
             QgsProcessingParameterFolderDestination(self.TABLES_FOLDER, self.tr("Folder for tables (default: beside the patch layer)"), optional=True, createByDefault=False)
         )
-        for name, label in (
-            (self.COUNTY_TABLE, QT_TRANSLATE_NOOP("SoilConservation", "County table (CSV)")),
-            (self.TOWNSHIP_TABLE, QT_TRANSLATE_NOOP("SoilConservation", "Township table (CSV)")),
-            (self.UNIT_TABLE, QT_TRANSLATE_NOOP("SoilConservation", "Small-watershed table (CSV)")),
-            (self.PATCH_LIST, QT_TRANSLATE_NOOP("SoilConservation", "Patch list 图斑清单 (CSV)")),
-            (self.XLSX, QT_TRANSLATE_NOOP("SoilConservation", "Announcement workbook (XLSX)")),
-            (self.METADATA, QT_TRANSLATE_NOOP("SoilConservation", "Run metadata (JSON)")),
+        # optional destinations: a path given is used as it is; none given: beside the patch layer (or in TABLES_FOLDER)
+        for name, label, file_filter in (
+            (self.COUNTY_TABLE, QT_TRANSLATE_NOOP("SoilConservation", "County table (CSV)"), "CSV (*.csv)"),
+            (self.TOWNSHIP_TABLE, QT_TRANSLATE_NOOP("SoilConservation", "Township table (CSV)"), "CSV (*.csv)"),
+            (self.UNIT_TABLE, QT_TRANSLATE_NOOP("SoilConservation", "Small-watershed table (CSV)"), "CSV (*.csv)"),
+            (self.PATCH_LIST, QT_TRANSLATE_NOOP("SoilConservation", "Patch list 图斑清单 (CSV)"), "CSV (*.csv)"),
+            (self.XLSX, QT_TRANSLATE_NOOP("SoilConservation", "Announcement workbook (XLSX)"), "Excel (*.xlsx)"),
+            (self.METADATA, QT_TRANSLATE_NOOP("SoilConservation", "Run metadata (JSON)"), "JSON (*.json)"),
         ):
-            self.addOutput(QgsProcessingOutputFile(name, self.tr(label)))
+            self.addParameter(QgsProcessingParameterFileDestination(name, self.tr(label), file_filter, optional=True, createByDefault=False))
         self.addOutput(QgsProcessingOutputNumber(self.PATCH_COUNT, self.tr("Number of patches")))
         self.addOutput(QgsProcessingOutputNumber(self.TOTAL_HA, self.tr("Total area (ha)")))
 
@@ -149,9 +151,17 @@ class SteepSlopeAlgorithm(AlgorithmBase):
             "exclusions, input hashes and the plugin version. Table totals equal the sum of patch areas to 0.01 ha. "
             "Patch ids are county code + sequence of the patch's first cell (row-major), stable for the same inputs; "
             "pieces split by 乡镇 keep the parent id."
+            "\nOutput files: the county, 乡镇 and 小流域 tables, the patch list, the workbook and the metadata can each be given "
+            "a file (COUNTY_TABLE, TOWNSHIP_TABLE, UNIT_TABLE, PATCH_LIST, XLSX, METADATA), which is used as given; those not "
+            "given go beside the patch layer (the tables into the tables folder when one is given) as <layer>_county.csv, "
+            "<layer>_township.csv, <layer>_unit.csv, <layer>_patches.csv, <layer>.xlsx and <layer>.meta.json. Two outputs on "
+            "one file are refused. A text cell beginning with = + - @ is written as text, never as a formula: in the CSVs with "
+            "a leading ' (the usual escape against formula injection), in the workbook as a text cell."
         ).format(jl=jl.value, jls=jl.source, nat=nat.value, nats=nat.source, mp=mp.value, mps=mp.source)
 
     def _vin(self, parameters, name, context, feedback, label, code=None, name_field=None, enabled=True):
+        from ..core.steep_inputs import VectorInput
+
         found = self.vector_file(parameters, name, context, feedback, label)
         if found is None:
             return None
@@ -159,6 +169,9 @@ class SteepSlopeAlgorithm(AlgorithmBase):
         return VectorInput(path, layer, code, name_field, label, enabled)
 
     def process(self, parameters, context, feedback):
+        from ..core.steep_inputs import VectorInput
+        from ..core.steep_slope import SteepOptions, run_steep_slope
+
         qfb = getattr(feedback, "qgs", None)
         dem = self.raster_file(parameters, self.INPUT, context, self.tr("DEM"))
         county = self._vin(
@@ -199,7 +212,8 @@ class SteepSlopeAlgorithm(AlgorithmBase):
             # the patch layer is written as a GeoPackage file (tables and metadata sit beside it)
             out = QgsProcessingUtils.generateTempFilename("steep_slope.gpkg")
         tables = self.parameterAsString(parameters, self.TABLES_FOLDER, context) if parameters.get(self.TABLES_FOLDER) else None
-        res, paths = run_steep_slope(dem, county, out, townships, units, exclusions, options, tables, feedback, dem_label=self.tr("DEM"))
+        destinations = {key: self.parameterAsFileOutput(parameters, name, context) or None for name, key in self.DESTINATIONS.items()}
+        res, paths = run_steep_slope(dem, county, out, townships, units, exclusions, options, tables, feedback, dem_label=self.tr("DEM"), destinations=destinations)
         self.style_output(context, out, "steep_slope.qml", f"禁止开垦陡坡地 ≥{res.threshold.value:g}° (steep slopes)")
         return {
             self.OUTPUT: out,
@@ -209,6 +223,6 @@ class SteepSlopeAlgorithm(AlgorithmBase):
             self.PATCH_LIST: paths.get("patches_csv"),
             self.XLSX: paths.get("xlsx"),
             self.METADATA: paths.get("metadata"),
-            self.PATCH_COUNT: res.patch_count,
-            self.TOTAL_HA: round(res.total_ha, 2),
+            self.PATCH_COUNT: int(res.patch_count),
+            self.TOTAL_HA: round(float(res.total_ha), 2),
         }

@@ -19,12 +19,12 @@ from ..core.io import write_json
 from ..core.metadata import run_metadata
 from ..core.paths import resources_path
 from ..core.watershed_coding import RULES_FILE, load_coding_rules, rule_value
-from ..core.watersheds import UnitParams, delineate_to_files, summary
 from .base import AlgorithmBase, StylePostProcessor
 
 
 class DelineateWatershedsAlgorithm(AlgorithmBase):
     NAME = "watersheds"
+    REQUIRES = ("numpy", "osgeo.gdal", "rasterio", "numba", "scipy", "pyflwdir", "pyproj", "shapely", "geopandas")
     DISPLAY = QT_TRANSLATE_NOOP("SoilConservation", "Delineate small watersheds (小流域) from a DEM")
     GROUP = QT_TRANSLATE_NOOP("SoilConservation", "Small watersheds (小流域)")
     GROUP_ID = "watersheds"
@@ -50,7 +50,7 @@ class DelineateWatershedsAlgorithm(AlgorithmBase):
         rules = load_coding_rules()
         self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, self.tr("DEM")))
         self.addParameter(
-            QgsProcessingParameterVectorLayer(self.COUNTIES, self.tr("County polygons (optional)"), [QgsProcessing.TypeVectorPolygon], optional=True)
+            QgsProcessingParameterVectorLayer(self.COUNTIES, self.tr("County polygons (optional)"), [QgsProcessing.SourceType.TypeVectorPolygon], optional=True)
         )
         self.addParameter(QgsProcessingParameterField(self.COUNTY_CODE_FIELD, self.tr("County code field (empty: adcode / county_code / XZQDM)"), None, self.COUNTIES, optional=True))
         self.addParameter(QgsProcessingParameterField(self.COUNTY_NAME_FIELD, self.tr("County name field (empty: name / county_name / XZQMC)"), None, self.COUNTIES, optional=True))
@@ -61,7 +61,7 @@ class DelineateWatershedsAlgorithm(AlgorithmBase):
             (self.STREAM_AREA, "stream_min_km2", QT_TRANSLATE_NOOP("SoilConservation", "Stream initiation area (km²)")),
         ):
             self.addParameter(
-                QgsProcessingParameterNumber(name, self.tr(label), QgsProcessingParameterNumber.Double, float(rule_value(rules, "area", key)), minValue=0.0)
+                QgsProcessingParameterNumber(name, self.tr(label), QgsProcessingParameterNumber.Type.Double, float(rule_value(rules, "area", key)), minValue=0.0)
             )
         self.addParameter(QgsProcessingParameterFileDestination(self.OUTPUT, self.tr("Units GeoPackage (layers units, outlets)"), "GeoPackage (*.gpkg)"))
         self.addParameter(QgsProcessingParameterFileDestination(self.TOPOLOGY, self.tr("Topology table (unit → downstream)"), "CSV (*.csv)"))
@@ -70,8 +70,8 @@ class DelineateWatershedsAlgorithm(AlgorithmBase):
             QgsProcessingParameterRasterDestination(self.FLOW_DIRECTIONS, self.tr("D8 flow directions used"), optional=True, createByDefault=False)
         )
         self.addParameter(QgsProcessingParameterFileDestination(self.METADATA, self.tr("Run metadata"), "JSON (*.json)"))
-        self.addOutput(QgsProcessingOutputVectorLayer(self.UNITS, self.tr("Small watersheds (小流域)"), QgsProcessing.TypeVectorPolygon))
-        self.addOutput(QgsProcessingOutputVectorLayer(self.OUTLETS, self.tr("Outlets"), QgsProcessing.TypeVectorPoint))
+        self.addOutput(QgsProcessingOutputVectorLayer(self.UNITS, self.tr("Small watersheds (小流域)"), QgsProcessing.SourceType.TypeVectorPolygon))
+        self.addOutput(QgsProcessingOutputVectorLayer(self.OUTLETS, self.tr("Outlets"), QgsProcessing.SourceType.TypeVectorPoint))
         self.addOutput(QgsProcessingOutputNumber(self.UNIT_COUNT, self.tr("Number of units")))
 
     def help(self) -> str:
@@ -108,6 +108,8 @@ class DelineateWatershedsAlgorithm(AlgorithmBase):
         )
 
     def process(self, parameters, context, feedback):
+        from ..core.watersheds import UnitParams, delineate_to_files, summary
+
         rules = load_coding_rules()
         dem = self.raster_file(parameters, self.INPUT, context, self.tr("DEM"))
         counties = self.vector_file(parameters, self.COUNTIES, context, feedback.qgs if hasattr(feedback, "qgs") else None, self.tr("County polygons"))

@@ -13,8 +13,6 @@ from qgis.core import (
 )
 
 from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
-from ..core import indicators as ind
-from ..core import zoning
 from ..core.errors import InputError
 from ..core.io import atomic_path, write_json
 from ..core.metadata import run_metadata
@@ -24,6 +22,7 @@ from .base import AlgorithmBase, StylePostProcessor
 
 class ZoningAlgorithm(AlgorithmBase):
     NAME = "zoning"
+    REQUIRES = ("numpy", "osgeo.gdal", "rasterio", "numba", "pyproj", "shapely", "geopandas", "jsonschema")
     DISPLAY = QT_TRANSLATE_NOOP("SoilConservation", "Zoning by rule file (重点预防区/重点治理区/严重/脆弱)")
     GROUP = QT_TRANSLATE_NOOP("SoilConservation", "Zoning (重点区域划定)")
     GROUP_ID = "zoning"
@@ -44,7 +43,7 @@ class ZoningAlgorithm(AlgorithmBase):
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(QgsProcessingParameterVectorLayer(self.INPUT, self.tr("Unit indicators (from 'Indicators per small watershed')"),
-                                                            [QgsProcessing.TypeVectorPolygon]))
+                                                            [QgsProcessing.SourceType.TypeVectorPolygon]))
         self.addParameter(QgsProcessingParameterEnum(self.RULESET, self.tr("Shipped rule file"),
                                                      [self.tr("吉林 Jilin (defaults)"), self.tr("全国 national defaults")], defaultValue=0))
         self.addParameter(QgsProcessingParameterFile(self.RULES_FILE, self.tr("Own rule file (JSON/YAML; overrides the shipped one)"), optional=True,
@@ -56,8 +55,8 @@ class ZoningAlgorithm(AlgorithmBase):
         self.addParameter(QgsProcessingParameterFileDestination(self.OUTPUT, self.tr("Zoning GeoPackage (layers units, zones)"), "GeoPackage (*.gpkg)"))
         self.addParameter(QgsProcessingParameterFileDestination(self.SUMMARY, self.tr("Per-county summary"), "CSV (*.csv)"))
         self.addParameter(QgsProcessingParameterFileDestination(self.METADATA, self.tr("Run metadata"), "JSON (*.json)", optional=True))
-        self.addOutput(QgsProcessingOutputVectorLayer(self.UNITS_OUT, self.tr("Zoned units"), QgsProcessing.TypeVectorPolygon))
-        self.addOutput(QgsProcessingOutputVectorLayer(self.ZONES_OUT, self.tr("Zones per county"), QgsProcessing.TypeVectorPolygon))
+        self.addOutput(QgsProcessingOutputVectorLayer(self.UNITS_OUT, self.tr("Zoned units"), QgsProcessing.SourceType.TypeVectorPolygon))
+        self.addOutput(QgsProcessingOutputVectorLayer(self.ZONES_OUT, self.tr("Zones per county"), QgsProcessing.SourceType.TypeVectorPolygon))
 
     def help(self) -> str:
         return self.tr(
@@ -79,6 +78,9 @@ class ZoningAlgorithm(AlgorithmBase):
         )
 
     def process(self, parameters, context, feedback):
+        from ..core import indicators as ind
+        from ..core import zoning
+
         src = self.vector_file(parameters, self.INPUT, context, getattr(feedback, "qgs", None), self.tr("Unit indicators"))
         own = self.parameterAsFile(parameters, self.RULES_FILE, context)
         rules_ref = own or self.RULESETS[self.parameterAsEnum(parameters, self.RULESET, context)]

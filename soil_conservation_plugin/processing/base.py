@@ -7,21 +7,35 @@ parameters to files the core can open, and styles outputs from resources/styles.
 """
 from __future__ import annotations
 
+import contextlib
+import math
+import os
+import signal
 import threading
+import traceback
 from pathlib import Path
 
-import pyproj
-
 from qgis.core import (
+    Qgis,
+    QgsMapLayer,
+    QgsMessageLog,
     QgsProcessingAlgorithm,
     QgsProcessingException,
     QgsProcessingLayerPostProcessorInterface,
+    QgsProcessingOutputLayerDefinition,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterVectorDestination,
+    QgsProperty,
     QgsRasterLayer,
 )
 from qgis.PyQt.QtGui import QIcon
 
 from ..core.errors import CancelledError, InputError
 from ..core.feedback import Feedback
+from ..core.io import output_set
 from ..core.paths import resources_path
 from ..translation import translate
 
@@ -41,7 +55,12 @@ def _first_layer_name(path: str) -> str:
         ds = None
 
 
-PYPROJ_NEEDS_PYTHON_THREAD = tuple(int(p) for p in pyproj.__version__.split(".")[:2]) >= (3, 7)
+def _pyproj_needs_python_thread() -> bool:
+    try:
+        import pyproj  # imported here: an algorithm module must load without it (it is then unavailable)
+    except ImportError:
+        return False
+    return tuple(int(p) for p in pyproj.__version__.split(".")[:2]) >= (3, 7)
 
 
 def in_python_thread(fn, *args):
@@ -51,7 +70,7 @@ def in_python_thread(fn, *args):
     without a Python thread state (pyproj issue #1509, fixed upstream in #1539). The worker
     thread just waits, so cancel, progress and errors behave as before.
     """
-    if not PYPROJ_NEEDS_PYTHON_THREAD or not isinstance(threading.current_thread(), threading._DummyThread):  # noqa: SLF001
+    if not isinstance(threading.current_thread(), threading._DummyThread) or not _pyproj_needs_python_thread():  # noqa: SLF001
         return fn(*args)
     box: dict = {}
 
@@ -67,6 +86,58 @@ def in_python_thread(fn, *args):
     if "error" in box:
         raise box["error"]
     return box["result"]
+
+
+LOG_TAG = "soil_conservation"
+TEMPORARY = ("TEMPORARY_OUTPUT", "memory:", "")
+
+
+@contextlib.contextmanager
+def cancel_on_signals(qgs_feedback):
+    """SIGINT / SIGTERM cancel the run (its temporaries are removed) instead of killing it midway.
+
+    Only in the main thread (qgis_process, processing.run from a script), and only where the
+    current handler is Python's or the default: a handler QGIS installed in C++ stays.
+    """
+    if qgs_feedback is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        current = signal.getsignal(sig)
+        if current in (signal.SIG_DFL, signal.default_int_handler):
+            previous[sig] = current
+            signal.signal(sig, lambda *_: qgs_feedback.cancel())
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def plain(value):
+    """A numpy scalar as a Python number or bool: qgis_process prints numpy values empty (--json too)."""
+    if type(value).__module__ == "numpy" and getattr(value, "ndim", None) == 0:
+        return value.item()
+    return value
+
+
+def plain_outputs(results: dict) -> dict:
+    return {key: plain(value) for key, value in results.items()}
+
+
+def _layer_source(value) -> tuple[str, str | None] | None:
+    """(absolute file path, layer name or None) behind a layer parameter's value, if it is a file."""
+    if isinstance(value, QgsMapLayer):
+        value = value.source()
+    if not isinstance(value, str) or not value:
+        return None
+    path, _, rest = value.partition("|")
+    layer = None
+    for part in rest.split("|"):
+        if part.startswith("layername="):
+            layer = part[len("layername="):]
+    return (os.path.abspath(path), layer) if os.path.exists(path) else None
 
 
 class QgisFeedback(Feedback):
@@ -121,6 +192,8 @@ class AlgorithmBase(QgsProcessingAlgorithm):
     DISPLAY = ""
     GROUP = ""
     GROUP_ID = ""
+    FOLDER_OUTPUTS: tuple = ()  # folder destinations written as a whole (replaced only if the plugin wrote them)
+    REQUIRES: tuple[str, ...] = ()  # Python packages (core.dependencies.PACKAGES) it cannot run without
 
     def tr(self, text: str) -> str:
         return translate(text, *(cls.__name__ for cls in type(self).__mro__))
@@ -149,13 +222,120 @@ class AlgorithmBase(QgsProcessingAlgorithm):
     def help(self) -> str:
         return ""
 
+    def checkParameterValues(self, parameters, context):  # noqa: N802
+        problem = self.number_problem(parameters)
+        if problem is not None:
+            return False, str(problem)
+        return super().checkParameterValues(parameters, context)
+
+    def number_problem(self, parameters) -> InputError | None:
+        """The first number parameter whose value is not a finite number within its range.
+
+        QGIS turns text such as "abc" into 0 and lets NaN, inf and 1e400 through; a threshold
+        of 0° would make a whole county 禁止开垦陡坡地, so every number is checked here.
+        """
+        for definition in self.parameterDefinitions():
+            if not isinstance(definition, QgsProcessingParameterNumber):
+                continue
+            raw = parameters.get(definition.name())
+            if raw is None or (isinstance(raw, str) and not raw.strip()):
+                raw = definition.defaultValue()
+            if raw is None or isinstance(raw, QgsProperty):
+                continue
+            label = definition.description()
+            try:
+                value = float(raw.strip()) if isinstance(raw, str) else float(raw)
+            except (TypeError, ValueError):
+                return InputError(label, f"不是数值：“{raw}”", f"not a number: '{raw}'")
+            if not math.isfinite(value):
+                return InputError(label, f"不是有限数值：“{raw}”", f"not a finite number: '{raw}'")
+            lo, hi = definition.minimum(), definition.maximum()
+            if value < lo or value > hi:
+                return InputError(label, f"数值 {raw} 超出允许范围 [{lo:g}, {hi:g}]", f"the value {raw} is outside the allowed range [{lo:g}, {hi:g}]")
+            if definition.dataType() == QgsProcessingParameterNumber.Type.Integer and value != int(value):
+                return InputError(label, f"应为整数：“{raw}”", f"must be a whole number: '{raw}'")
+        return None
+
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         try:
-            return in_python_thread(self.process, parameters, context, QgisFeedback(feedback))
-        except InputError as exc:
+            with cancel_on_signals(feedback):
+                return in_python_thread(self._run_guarded, parameters, context, feedback)
+        except (InputError, CancelledError) as exc:
             raise QgsProcessingException(str(exc)) from exc
-        except CancelledError as exc:
-            raise QgsProcessingException(str(exc)) from exc
+        except QgsProcessingException:
+            raise
+        except Exception as exc:  # noqa: BLE001 - no traceback reaches the user; it goes to the log
+            QgsMessageLog.logMessage(traceback.format_exc(), LOG_TAG, Qgis.Critical)
+            raise QgsProcessingException(self.unexpected(exc)) from exc
+
+    def unexpected(self, exc: BaseException) -> str:
+        """One bilingual line for an error nobody foresaw: the step, what failed, where the details are."""
+        step = self.displayName()
+        what = f"{type(exc).__name__}: {exc}"
+        if isinstance(exc, OSError) and getattr(exc, "errno", None) == 28:
+            return (f"[{step}] 磁盘空间不足，未写入任何结果：{exc} / the disk is full; nothing was written: {exc}")
+        if isinstance(exc, MemoryError):
+            return f"[{step}] 内存不足，未写入任何结果 / out of memory; nothing was written"
+        return (f"[{step}] 运行出错，未写入任何结果：{what}；详情见 QGIS 日志“{LOG_TAG}” / "
+                f"the run failed and wrote nothing: {what}; details in the QGIS log '{LOG_TAG}'")
+
+    def _run_guarded(self, parameters, context, qgs_feedback):
+        problem = self.number_problem(parameters)
+        if problem is not None:
+            raise problem
+        feedback = QgisFeedback(qgs_feedback)
+        with output_set(overwrite=self.overwrite(parameters, context), inputs=self.input_files(parameters, context),
+                        cancelled=feedback.cancelled) as outputs:
+            for definition, path in self.destinations(parameters, context):
+                if definition.name() in self.FOLDER_OUTPUTS:  # a folder the run writes whole
+                    outputs.claim(path, definition.description(), kind="folder")
+                    continue
+                if isinstance(definition, QgsProcessingParameterFolderDestination):
+                    if Path(path).is_file():  # tables go into it; it must be a folder
+                        raise InputError(definition.description(), f"输出路径是已有文件，不是文件夹：{path}", f"the output path is an existing file, not a folder: {path}")
+                    continue
+                outputs.claim(path, definition.description())
+            results = self.process(parameters, context, feedback)
+        return plain_outputs(results)
+
+    def overwrite(self, parameters, context) -> bool:
+        """False only where the algorithm has an OVERWRITE parameter that is off."""
+        if self.parameterDefinition("OVERWRITE") is None:
+            return True
+        return self.parameterAsBool(parameters, "OVERWRITE", context)
+
+    def destinations(self, parameters, context):
+        """(definition, path) of every destination the user named (temporary outputs left out)."""
+        for definition in self.destinationParameterDefinitions():
+            raw = parameters.get(definition.name())
+            if isinstance(raw, QgsProcessingOutputLayerDefinition):
+                raw = raw.sink.staticValue()
+            if not isinstance(raw, str) or raw.strip() in TEMPORARY or raw.startswith(("memory:", "ogr:", "postgres")):
+                continue
+            if isinstance(definition, (QgsProcessingParameterFileDestination, QgsProcessingParameterRasterDestination,
+                                       QgsProcessingParameterVectorDestination, QgsProcessingParameterFolderDestination)):
+                yield definition, raw.split("|")[0]
+
+    def input_files(self, parameters, context) -> list[tuple[str, str | None]]:
+        """The files (and GeoPackage layers) this run reads: never to be replaced by its outputs."""
+        found = []
+        destinations = {d.name() for d in self.destinationParameterDefinitions()}
+        for definition in self.parameterDefinitions():
+            if definition.name() in destinations:
+                continue
+            raw = parameters.get(definition.name())
+            values = raw if isinstance(raw, (list, tuple)) else [raw]
+            for value in values:
+                source = _layer_source(value)
+                if source is None and isinstance(value, str) and value and not os.path.exists(value.split("|")[0]):
+                    layer = context.getMapLayer(value) if context is not None else None
+                    source = _layer_source(layer) if layer is not None else None
+                if source is not None:
+                    path, layer = source
+                    if layer is None and path.lower().endswith(".gpkg"):
+                        layer = _first_layer_name(path)
+                    found.append((path, layer))
+        return found
 
     def process(self, parameters, context, feedback: Feedback) -> dict:
         raise NotImplementedError

@@ -273,7 +273,7 @@ def run_demo(out_dir, scale: float = 1.0, feedback: Feedback | None = None) -> P
     inputs["redline"] = _layer(files["redline"], "生态保护红线")
     inputs.update(DEMO_FIELDS)
     target = out_dir / "results"
-    with atomic_path(target) as tmp:
+    with atomic_path(target, folder=True) as tmp:
         done = run_chain(inputs, tmp, SubFeedback(feedback, 10, 100))
         summary = {step: {k: v for k, v in res.items() if not isinstance(v, (dict, list))} for step, res in done.items()}
         write_json(tmp / "summary.json", summary)

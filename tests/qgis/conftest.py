@@ -31,7 +31,7 @@ def plugin(qgis_app, qgis_iface, processing_ready):
 
     instance = soil_conservation_plugin.classFactory(qgis_iface)
     instance.initGui()
-    assert instance.provider is not None, instance.missing
+    assert instance.provider is not None and not instance.unavailable, instance.unavailable
     yield instance
     instance.unload()
 

@@ -84,7 +84,7 @@ def group_layers(title_prefix: str) -> list:
 
 
 def critical(bar) -> list:
-    return bar.get_messages(Qgis.Critical)
+    return bar.get_messages(Qgis.MessageLevel.Critical)
 
 
 def ellipsoidal_area_ha(layer) -> float:
@@ -205,7 +205,7 @@ def test_units_run_fills_fields(dock, layers, bar):
     dock.units.runButton.click()
     wait_idle(dock)
     assert critical(bar) == []
-    units = [lyr for lyr in group_layers(dock.units.title()) if lyr.geometryType() == QgsWkbTypes.PolygonGeometry]
+    units = [lyr for lyr in group_layers(dock.units.title()) if lyr.geometryType() == QgsWkbTypes.GeometryType.PolygonGeometry]
     assert len(units) == 1
     layer = units[0]
     fields = layer.fields().names()
@@ -274,7 +274,7 @@ def test_cancel_mid_way_leaves_no_output_and_no_error(dock, bar, plugin, tmp_pat
 
 def test_missing_algorithm_is_reported_not_raised(dock, bar):
     assert dock.run_algorithm("no_such_step", dict, lambda *a: None, "x") is False
-    warnings = " ".join(bar.get_messages(Qgis.Warning))
+    warnings = " ".join(bar.get_messages(Qgis.MessageLevel.Warning))
     assert "no_such_step" in warnings and "not available" in warnings
     assert not dock.busy() and critical(bar) == []
 

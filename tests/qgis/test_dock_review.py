@@ -53,7 +53,7 @@ def setup(region, qgis_iface, plugin, tmp_path):
 
 def row_of(page, key) -> int:
     for row in range(page.issueTable.rowCount()):
-        if page.issues[page.issueTable.item(row, 0).data(Qt.UserRole)].key() == key:
+        if page.issues[page.issueTable.item(row, 0).data(Qt.ItemDataRole.UserRole)].key() == key:
             return row
     raise AssertionError(f"issue {key} not listed")
 
@@ -64,7 +64,7 @@ def test_review_decision_persists_and_survives_rerun(setup, qgis_iface):
     assert page.kindCombo.currentData() == "steep_slope"  # guessed from the patch_id field
     page.runButton.click()
     wait_idle(dock)
-    assert qgis_iface.messageBar().get_messages(Qgis.Critical) == []
+    assert qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Critical) == []
     gpkg = page.gpkg
     reference, _ = load_issues(gpkg)  # the file itself, read by the core
     assert len(page.issues) == len(reference) > 0
@@ -97,7 +97,7 @@ def test_review_decision_persists_and_survives_rerun(setup, qgis_iface):
     # the status filter lists just that one
     page.statusFilter.setCurrentIndex(page.statusFilter.findData("false_positive"))
     assert page.issueTable.rowCount() == 1
-    assert page.issues[page.issueTable.item(0, 0).data(Qt.UserRole)].key() == placed.key()
+    assert page.issues[page.issueTable.item(0, 0).data(Qt.ItemDataRole.UserRole)].key() == placed.key()
     page.statusFilter.setCurrentIndex(0)
 
     # re-run the checks from the dock: the decision is kept for the issue that persists
@@ -108,7 +108,7 @@ def test_review_decision_persists_and_survives_rerun(setup, qgis_iface):
     assert len(rerun) == len(reference)
     kept = [i for i in rerun if i.key() == placed.key()]
     assert [i.status for i in kept] == ["false_positive"] and kept[0].comment == "红线边界误差 boundary noise"
-    assert page.issues[page.issueTable.item(row_of(page, placed.key()), 0).data(Qt.UserRole)].status == "false_positive"
+    assert page.issues[page.issueTable.item(row_of(page, placed.key()), 0).data(Qt.ItemDataRole.UserRole)].status == "false_positive"
 
 
 def test_another_reviewer_opening_the_file_sees_the_marks(setup, qgis_iface, plugin):
@@ -119,7 +119,7 @@ def test_another_reviewer_opening_the_file_sees_the_marks(setup, qgis_iface, plu
     page.runButton.click()
     wait_idle(dock)
     page.issueTable.selectRow(0)
-    first = page.issues[page.issueTable.item(0, 0).data(Qt.UserRole)]
+    first = page.issues[page.issueTable.item(0, 0).data(Qt.ItemDataRole.UserRole)]
     page.decisionCombo.setCurrentIndex(page.decisionCombo.findData("needs_fix"))
     page.saveDecision.click()
     other = SoilConservationDock(qgis_iface, qgis_iface.mainWindow())
@@ -146,5 +146,5 @@ def test_overlay_view_with_transparency(setup):
     assert layers["steep"].opacity() == pytest.approx(1.0)
     # the red line is drawn as an outline over the result
     symbol = layers["redline"].renderer().symbol()
-    assert symbol.color().alpha() < 255 or symbol.symbolLayer(0).brushStyle() != Qt.SolidPattern
+    assert symbol.color().alpha() < 255 or symbol.symbolLayer(0).brushStyle() != Qt.BrushStyle.SolidPattern
     del root, symbol

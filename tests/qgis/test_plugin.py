@@ -37,7 +37,7 @@ class Recorder:
 
 
 def flush_deletes():
-    QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def docks(main_window):
@@ -81,10 +81,16 @@ def test_missing_package_is_reported_and_qgis_keeps_running(qgis_iface, processi
     plugin = soil_conservation_plugin.classFactory(qgis_iface)
     plugin.initGui()
     try:
-        assert plugin.provider is None
-        critical = " ".join(bar.get_messages(2))  # Qgis.Critical
-        assert "pyflwdir" in critical and "pip install --no-deps pyflwdir" in critical and "OSGeo4W" in critical
-        plugin.action.trigger()  # the dock refuses to open but nothing raises
-        assert plugin.dock is None
+        assert plugin.provider is not None and "slope" in [a.name() for a in providers()[0].algorithms()]
+        assert sorted(n.rsplit("(", 1)[1] for n in plugin.unavailable) == ["import_units)", "watersheds)"]
+        notes = bar.get_messages(1)  # Qgis.MessageLevel.Warning: one note, naming exactly what is unavailable
+        assert len(notes) == 1 and "pyflwdir" in notes[0] and "ext_libs" in notes[0] and "(watersheds)" in notes[0]
+        plugin.action.trigger()  # the dock still opens: its other pages work
+        assert plugin.dock is not None
+        units = plugin.dock.units  # the 小流域 page says why it cannot run instead of failing on Run
+        units.refresh()
+        assert not units.runButton.isEnabled() and "pyflwdir" in units.runButton.toolTip()
+        assert not plugin.dock.run_algorithm("watersheds", dict, None, "x")
+        assert any("pyflwdir" in m for m in bar.get_messages(1))
     finally:
         plugin.unload()

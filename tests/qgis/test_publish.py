@@ -158,6 +158,97 @@ def test_bad_inputs_fail_before_work(region, plugin, tmp_path):
     assert not (tmp_path / "x" / "publication.json").exists()
 
 
+def test_title_with_braces_is_literal(region, plugin, tmp_path):
+    out = tmp_path / "braces"
+    result = run_alg("publish", params(region, out, COUNTY="220581", TITLE="{county_name}{禁止} 开垦 {0} {county_code}{"))
+    assert result["COUNT"] == 1 and isinstance(result["COUNT"], int)
+    doc = QDomDocument()
+    assert doc.setContent((out / "220581_steep_slope_announcement.qpt").read_text(encoding="utf-8"))
+    project = QgsProject()
+    layout = QgsPrintLayout(project)
+    _, ok = layout.loadFromTemplate(doc, QgsReadWriteContext())
+    assert ok
+    title = next(i for i in layout.items() if isinstance(i, QgsLayoutItemLabel) and i.id() == "title")
+    assert title.text() == "梅河口市{禁止} 开垦 {0} 220581{"
+    assert "梅河口市{禁止} 开垦 {0} 220581{" in pdf_text(out / "220581_steep_slope_announcement.pdf")
+    del title, layout, project
+
+
+def test_expression_marker_in_the_title_is_refused(region, plugin, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    with pytest.raises(QgsProcessingException) as err:
+        run_alg("publish", params(region, tmp_path / "expr", COUNTY="220581", TITLE="[% 1/0 %]"))
+    assert "[TITLE]" in str(err.value) and "表达式" in str(err.value) and "expression" in str(err.value)
+    assert not (tmp_path / "expr").exists()
+
+
+def test_codes_that_share_a_file_name_are_refused_before_any_work(region, plugin, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    src = ogr.Open(region["counties"].split("|")[0])
+    lyr = src.GetLayer(0)
+    feat = lyr.GetNextFeature()
+    geom = feat.GetGeometryRef().Clone()
+    path = tmp_path / "clash.gpkg"
+    ds = ogr.GetDriverByName("GPKG").CreateDataSource(str(path))
+    out_lyr = ds.CreateLayer("counties", lyr.GetSpatialRef(), ogr.wkbMultiPolygon)
+    for name in ("county_code", "county_name"):
+        out_lyr.CreateField(ogr.FieldDefn(name, ogr.OFTString))
+    for code, name in (("220521", "通化县"), ("2205/21", "甲"), ("2205 21", "乙")):
+        f = ogr.Feature(out_lyr.GetLayerDefn())
+        f.SetField("county_code", code)
+        f.SetField("county_name", name)
+        f.SetGeometry(geom)
+        out_lyr.CreateFeature(f)
+    f = out_lyr = ds = feat = lyr = src = None
+    out = tmp_path / "clash_out"
+    with pytest.raises(QgsProcessingException) as err:
+        run_alg("publish", params(region, out, COUNTIES=f"{path}|layername=counties"))
+    assert "'2205 21' / '2205/21'" in str(err.value) and "same file name" in str(err.value) and "同一个文件名" in str(err.value)
+    assert not out.exists()
+
+
+FULL_DISK = """
+import json, resource, signal, sys
+sys.path.append("/usr/share/qgis/python/plugins")
+from qgis.core import QgsApplication
+app = QgsApplication([], False)
+app.initQgis()
+from processing.core.Processing import Processing
+Processing.initialize()
+import processing
+from soil_conservation_plugin.processing.provider import SoilConservationProvider
+provider = SoilConservationProvider()  # kept referenced: Python owns it
+QgsApplication.processingRegistry().addProvider(provider)
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG, as on a full disk
+limit = int(sys.argv[2])
+resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+try:
+    processing.run("soil_conservation:publish", json.loads(sys.argv[1]))
+    print("NO_ERROR")
+except Exception as exc:
+    print("ERROR", exc)
+"""
+
+
+def test_a_pdf_cut_short_never_takes_its_final_name(region, plugin, tmp_path):
+    """Publishing onto a 'full disk' (a file-size limit in a child process): an error, and no PDF/PNG under a final name."""
+    import os
+    import sys
+
+    out = tmp_path / "full"
+    run = subprocess.run(
+        [sys.executable, "-c", FULL_DISK, json.dumps(params(region, out, COUNTY="220581")), str(8 * 1024)],
+        cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=600,
+        env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
+    )
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    assert run.stdout.strip().splitlines()[-1].startswith("ERROR"), run.stdout[-2000:]
+    assert "PDF" in run.stdout and "不完整" in run.stdout and "incomplete" in run.stdout
+    assert not out.exists() or sorted(p.name for p in out.iterdir()) == []
+
+
 def test_dock_publishes_in_the_background(region, plugin, qgis_iface, tmp_path):
     """The dock's 'publish all' runs the algorithm as a task (a worker thread) and reports the files."""
     from soil_conservation_plugin.gui.dock import SoilConservationDock

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
-import sysconfig
 import time
 import zipfile
 from pathlib import Path
@@ -15,6 +15,7 @@ from qgis.core import QgsApplication, QgsProcessingException, QgsRasterLayer
 from rasterio.transform import from_origin
 
 from soil_conservation_plugin.core.io import file_sha256
+from soil_conservation_plugin.processing.provider import algorithm_classes
 
 from ..util import gdaldem_slope, read_raster, write_raster
 from .conftest import run_alg
@@ -104,15 +105,19 @@ def packaged_profile(tmp_path_factory):
 
 def qgis_process(profile: Path, *args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, QGIS_CUSTOM_CONFIG_PATH=str(profile), QT_QPA_PLATFORM="offscreen")
-    # qgis_process runs /usr/bin/python3; give it the venv's pip packages (pyflwdir) as a user would install them
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [sysconfig.get_paths()["purelib"], env.get("PYTHONPATH")]))
-    env.pop("PYTHONHOME", None)
+    # as a user runs it: QGIS's own Python (/usr/bin/python3 here), no venv; pyflwdir comes from the zip's ext_libs
+    for name in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV"):
+        env.pop(name, None)
     return subprocess.run([QGIS_PROCESS, *args], env=env, capture_output=True, text=True, timeout=300)
 
 
 def test_qgis_process_lists_and_runs_the_packaged_plugin(packaged_profile, tmp_path):
+    plugin_dir = packaged_profile / "profiles" / "default" / "python" / "plugins" / "soil_conservation_plugin"
+    assert (plugin_dir / "ext_libs" / "pyflwdir" / "__init__.py").is_file()
+    assert list(plugin_dir.glob("ext_libs/pyflwdir-*.dist-info/licenses/LICENSE")), "pyflwdir's licence travels with it"
     listing = qgis_process(packaged_profile, "list")
-    assert "soil_conservation:slope" in listing.stdout, listing.stdout[-2000:] + listing.stderr[-2000:]
+    listed = set(re.findall(r"soil_conservation:\w+", listing.stdout))
+    assert listed == {f"soil_conservation:{cls.NAME}" for cls in algorithm_classes()}, listing.stdout[-2000:] + listing.stderr[-2000:]
     dem = make_dem(tmp_path / "dem.tif")
     out = tmp_path / "qp_slope.tif"
     run = qgis_process(packaged_profile, "run", "soil_conservation:slope", "--", f"INPUT={dem}", f"OUTPUT={out}")

@@ -90,3 +90,48 @@ def test_factor_raster_off_grid_is_refused(tmp_path):
     with pytest.raises(InputError, match="not on the DEM grid"):
         compute_csle(dem, tmp_path / "a.tif", factors={"R": tmp_path / "r.tif"})
     assert not (tmp_path / "a.tif").exists()
+
+
+FULL_DISK = """
+import resource, signal, sys
+from soil_conservation_plugin.core.csle import compute_csle
+from soil_conservation_plugin.core.errors import InputError
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG, as on a full disk
+limit = int(sys.argv[4])
+resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+try:
+    compute_csle(sys.argv[1], sys.argv[2], class_path=sys.argv[3], factors={"R": 3000.0, "K": 0.004})
+except InputError as exc:
+    print("INPUT_ERROR", exc)
+"""
+
+
+def test_a_write_that_fails_leaves_no_truncated_raster(tmp_path):
+    """A full disk (here: a file-size limit in a child process) is an error, and the old outputs stay as they were."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    n, limit = 700, 256 * 1024
+    z = np.random.default_rng(3).random((n, n)) * 400.0  # rough terrain: the modulus does not compress below the limit
+    dem = tmp_path / "dem.tif"
+    with rasterio.open(dem, "w", driver="GTiff", width=n, height=n, count=1, dtype="float64", crs=CRS.from_epsg(4530).to_wkt(), transform=T) as dst:
+        dst.write(z, 1)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    out, cls = out_dir / "a.tif", out_dir / "cls.tif"
+    out.write_bytes(b"the previous run's modulus")
+    repo = Path(__file__).resolve().parents[2]
+    run = subprocess.run([sys.executable, "-c", FULL_DISK, str(dem), str(out), str(cls), str(limit)],
+                         cwd=repo, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.startswith("INPUT_ERROR ["), run.stdout + run.stderr[-2000:]
+    # the error names the file whose write failed (both rasters are written band by band together)
+    assert "写入" in run.stdout and "writing" in run.stdout and (str(out) in run.stdout or str(cls) in run.stdout)
+    assert out.read_bytes() == b"the previous run's modulus"  # unchanged
+    assert sorted(p.name for p in out_dir.iterdir()) == ["a.tif"]  # no class raster, no temporary left
+    # without the limit the same run succeeds: the failure above is the write, not the inputs
+    compute_csle(dem, out, class_path=cls, factors={"R": 3000.0, "K": 0.004})
+    assert out.stat().st_size > limit
+    with rasterio.open(out) as src:
+        assert src.read(1).shape == (n, n)

@@ -29,6 +29,7 @@ from soil_conservation_plugin.core.errors import CancelledError, InputError
 from soil_conservation_plugin.core.feedback import Feedback
 from soil_conservation_plugin.core.metadata_xml import read_core_elements
 from soil_conservation_plugin.core.schema import load_schema
+from soil_conservation_plugin.core.io import MARKER
 
 X0, Y0 = 42_500_000.0, 4_620_000.0  # EPSG:4530 near 通化县 (126°E, 41.7°N)
 
@@ -257,7 +258,9 @@ def check_steep_layer(info, rows, geoms, epsg, *, aliases: bool):
 
 def check_manifest(package: Path):
     manifest = json.loads((package / "manifest.json").read_text(encoding="utf-8"))
-    on_disk = {p.relative_to(package).as_posix() for p in package.rglob("*") if p.is_file()} - {"manifest.json"}
+    # the plugin's marker ("this folder was written by the plugin") is neither in the manifest nor in the zip
+    assert (package / MARKER).is_file()
+    on_disk = {p.relative_to(package).as_posix() for p in package.rglob("*") if p.is_file()} - {"manifest.json", MARKER}
     hashed = {rel for rel, e in manifest["files"].items() if not e.get("folder")}
     assert hashed == on_disk
     for rel in hashed:
@@ -424,7 +427,7 @@ def test_tables_metadata_and_zip(tmp_path, sources):
     assert result.zip_path == zpath
     with zipfile.ZipFile(zpath) as zf:
         names = {n: zf.read(n) for n in zf.namelist()}
-    assert names == {f"pkg/{p.relative_to(out).as_posix()}": p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert names == {f"pkg/{p.relative_to(out).as_posix()}": p.read_bytes() for p in out.rglob("*") if p.is_file() and p.name != MARKER}
 
 
 def test_upstream_tables_are_copied(tmp_path, sources):
@@ -530,20 +533,33 @@ def test_bad_inputs_fail_before_work(tmp_path, sources):
 
 # --- atomicity ------------------------------------------------------------------------------
 
-def make_existing(tmp_path) -> Path:
+def make_existing(tmp_path, ours: bool = True) -> Path:
+    """An existing package folder: one the plugin wrote earlier (with its marker), or a user's own."""
     out = tmp_path / "pkg"
     out.mkdir()
     (out / "old.txt").write_text("旧版本", encoding="utf-8")
+    if ours:
+        (out / MARKER).write_text("{}", encoding="utf-8")
     return out
 
 
 def test_existing_target_is_not_overwritten_without_consent(tmp_path, sources):
     out = make_existing(tmp_path)
+    before = tree_digest(out)
     with pytest.raises(InputError, match="not overwritten"):
         ex.export_package(out, sources)
-    assert tree_digest(out) == {"old.txt": sha256(out / "old.txt")}
+    assert tree_digest(out) == before
     ex.export_package(out, sources, options=ex.ExportOptions(overwrite=True))
     assert not (out / "old.txt").exists() and (out / "manifest.json").is_file()
+
+
+def test_a_folder_the_plugin_did_not_write_is_never_replaced(tmp_path, sources):
+    out = make_existing(tmp_path, ours=False)
+    before = tree_digest(out)
+    with pytest.raises(InputError, match="not written by this plugin"):
+        ex.export_package(out, sources, options=ex.ExportOptions(overwrite=True))
+    assert tree_digest(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pkg", "src"]  # no partial folder, no zip
 
 
 @pytest.mark.parametrize("stage", ["layer", "file", "zip"])
@@ -605,6 +621,7 @@ def test_real_disk_full_on_tiny_tmpfs(tmp_path, sources, fmt):
         out = mnt / "pkg"
         out.mkdir()
         (out / "old.txt").write_text("旧版本", encoding="utf-8")
+        (out / MARKER).write_text("{}", encoding="utf-8")  # an earlier package of the plugin's
         before = tree_digest(out)
         with pytest.raises(OSError):
             ex.export_package(out, sources, options=ex.ExportOptions(overwrite=True, format=fmt))

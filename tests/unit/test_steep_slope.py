@@ -596,3 +596,37 @@ def test_cancel_between_bands_writes_nothing(utm_case):
         run_steep_slope(case["dem"], case["county"], out, options=SteepOptions(band_cells=16 * W), feedback=fb)
     assert fb.progressed and max(fb.progressed) < 60  # stopped inside the band loop, after reporting progress
     assert not out.exists() and not (case["tmp"] / "cancel" / "steep_county.csv").exists()
+
+
+def test_formula_like_names_are_text_in_every_table(utm_case):
+    """A county or 乡镇 name that looks like a formula is escaped in the CSVs and a string cell in the XLSX."""
+    case = utm_case
+    name = '=HYPERLINK("http://x","y")'
+    county = write_layer(case["tmp"] / "county_f.gpkg", [case["county_geom"]], UTM, code=["220521"], name=[name])
+    twn = write_layer(case["tmp"] / "twn_f.gpkg", case["towns"], UTM, tcode=["220521100", "220521101"], tname=["@SUM(A1)", "-1+2"])
+    out = case["tmp"] / "f" / "steep.gpkg"
+    res, paths = run_steep_slope(
+        case["dem"], VectorInput(county, code_field="code", name_field="name", label="县界"), out,
+        townships=VectorInput(twn, code_field="tcode", name_field="tname", label="乡镇"), options=SteepOptions(min_patch_ha=0),
+    )
+    assert res.pieces
+    with open(paths["county_csv"], encoding="utf-8-sig", newline="") as fh:
+        county_rows = list(csv.reader(fh))
+    assert county_rows[1][1] == "'" + name and float(county_rows[1][3]) == pytest.approx(res.total_ha, abs=0.01)
+    with open(paths["township_csv"], encoding="utf-8-sig", newline="") as fh:
+        town_names = {r[3] for r in list(csv.reader(fh))[1:-1]}
+    assert town_names == {"'@SUM(A1)", "'-1+2"}
+    with open(paths["patches_csv"], encoding="utf-8-sig", newline="") as fh:
+        patches = list(csv.DictReader(fh))
+    assert {r["cnty_name"] for r in patches} == {"'" + name}
+    import openpyxl
+
+    wb = openpyxl.load_workbook(paths["xlsx"])
+    cells = [row for row in wb["县 county"].iter_rows(min_row=2)]
+    assert cells[0][1].data_type == "s" and cells[0][1].value == name
+    assert cells[0][3].data_type == "n" and cells[0][3].value == pytest.approx(res.total_ha, abs=0.01)
+    town_cells = [row[3] for row in wb["乡镇 township"].iter_rows(min_row=2)][:-1]
+    assert {c.value for c in town_cells} == {"@SUM(A1)", "-1+2"} and {c.data_type for c in town_cells} == {"s"}
+    assert all(c.data_type != "f" for ws in wb.worksheets for row in ws.iter_rows() for c in row)
+    # the layer keeps the real name
+    assert set(gpd.read_file(out, layer="steep_slope").cnty_name) == {name}
