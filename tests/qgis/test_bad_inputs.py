@@ -115,7 +115,10 @@ def test_bad_input(case, runner, world, provider, tmp_path):
         expect = case.expect if case.expect != "either" else ("ok" if outcome.ok else "refuse")
         if expect == "refuse":
             assert not outcome.ok, f"the run succeeded although it must refuse; results: {outcome.results}"
-            assert_refusal(outcome.message, case.names)
+            try:
+                assert_refusal(outcome.message, case.names)
+            except AssertionError as exc:
+                raise AssertionError(f"(exit status {outcome.returncode}) {exc}") from None
             verify_unchanged(before, watched, strict=True)
         else:
             assert outcome.ok, "the run must succeed but failed:\n" + outcome.message[-3000:]

@@ -174,7 +174,7 @@ def county_bowtie(c: Ctx) -> str:
 
 
 def county_gbk_shapefile(c: Ctx) -> str:
-    g = c.w.county_gdf()
+    g = c.w.county_gdf().rename(columns={"county_code": "code", "county_name": "name"})  # dBASE field names have at most 10 characters
     path = c.d / "gbk" / "county.shp"
     write_gdf(g, path, encoding="GBK")
     path.with_suffix(".cpg").unlink(missing_ok=True)
@@ -760,7 +760,7 @@ CASES: list[Case] = [
     Case("vrt-of-vsicurl-erosion", "raster", "unit_indicators", b("unit_indicators", EROSION=lambda c: vrt_remote(c, c.w.demo["erosion"])),
          names=("EROSION", "erosion", "侵蚀", "vsicurl", "remote.vrt")),
     # vector inputs
-    Case("gbk-shapefile-without-cpg", "vector", "steep_slope", b("steep_slope", COUNTY=county_gbk_shapefile), expect="ok", check=lambda c, p, o: check_names(c.w.county_gdf()["county_name"].iloc[0])(c, p, o)),
+    Case("gbk-shapefile-without-cpg", "vector", "steep_slope", b("steep_slope", COUNTY=county_gbk_shapefile, COUNTY_CODE_FIELD="code", COUNTY_NAME_FIELD="name"), expect="ok", check=lambda c, p, o: check_names(c.w.county_gdf()["county_name"].iloc[0])(c, p, o)),
     Case("real-jilin-shapefile", "vector", "steep_slope", jilin, expect="ok", check=check_jilin),
     Case("county-with-zm", "vector", "steep_slope", b("steep_slope", COUNTY=county_zm), expect="either", names=("COUNTY", "县界", "county"), check=check_same_total),
     Case("county-with-zm", "vector", "publish", b("publish", COUNTIES=county_zm), expect="either", names=("COUNTIES", "县界", "count")),
