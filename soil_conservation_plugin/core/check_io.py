@@ -1,20 +1,18 @@
-"""Vector input for the checks: any OGR source (Shapefile, GeoPackage, FileGDB with Chinese layer
-names), a user-chosen text encoding for shapefiles, and mojibake detection.
+"""Vector input for the checks: features as fids, geometries and attribute dicts, and mojibake
+detection (for a user-chosen encoding that decodes but is wrong).
 
-Read with OGR directly (not fiona/pyogrio) so the same code runs on Debian 12 and 13 and the
-encoding is under our control.
+Opened through core.vector (the one reader: encoding, layer choice, CRS, 2D geometries).
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from shapely import wkb
 from shapely.geometry import Polygon
 
-from .crs import to_pyproj
 from .errors import InputError
+from .input_checks import check_geographic_extent
+from .vector import layer_crs, open_layer, shapely_2d, split_source
 
 NUMBER_TYPES = {"Integer", "Integer64", "Real"}
 INTEGER_TYPES = {"Integer", "Integer64"}
@@ -92,62 +90,11 @@ def list_layers(path: str) -> list[str]:
     return [ds.GetLayer(i).GetName() for i in range(ds.GetLayerCount())]
 
 
-def _cpg_encoding(shp: Path) -> str:
-    cpg = shp.with_suffix(".cpg")
-    if not cpg.exists():
-        return ""
-    text = cpg.read_text(encoding="ascii", errors="ignore").strip()
-    return f"CP{text}" if text.isdigit() else text
-
-
-def _open(path: str, label: str, encoding: str | None):
-    gdal, _ = _ogr()
-    p = Path(path)
-    if not p.exists():
-        raise InputError(label, f"文件不存在: {path}", f"file not found: {path}")
-    options = []
-    if p.suffix.lower() in (".shp", ".dbf"):
-        # QGIS sets SHAPE_ENCODING="" process-wide (it decodes itself), which also silences the
-        # .cpg: so pass the encoding explicitly, the user's choice first, then the .cpg's
-        encoding = encoding or _cpg_encoding(p)
-        if encoding:
-            options = [f"ENCODING={encoding}"]
-    try:
-        ds = gdal.OpenEx(str(p), gdal.OF_VECTOR, open_options=options)
-    except RuntimeError as exc:
-        raise InputError(label, f"无法读取矢量数据: {exc}", f"cannot read the vector data: {exc}") from exc
-    if ds is None:
-        raise InputError(label, f"无法读取矢量数据: {path}", f"cannot read the vector data: {path}")
-    return ds
-
-
-def _pick_layer(ds, label: str, layer_name: str | None, preferred: tuple = ()):
-    names = [ds.GetLayer(i).GetName() for i in range(ds.GetLayerCount())]
-    if not names:
-        raise InputError(label, "数据源中没有图层", "the data source holds no layer")
-    if layer_name:
-        if layer_name not in names:
-            raise InputError(label, f"没有名为“{layer_name}”的图层；现有图层: {', '.join(names)}", f"no layer named '{layer_name}'; layers: {', '.join(names)}")
-        return ds.GetLayerByName(layer_name)
-    if len(names) == 1:
-        return ds.GetLayer(0)
-    for want in preferred:
-        for name in names:
-            if name == want or name.upper() == want.upper():
-                return ds.GetLayerByName(name)
-    raise InputError(label, f"数据源有多个图层，请指定其一: {', '.join(names)}", f"the data source holds several layers, name one of: {', '.join(names)}")
-
-
 def read_vector(path, label: str, layer_name: str | None = None, encoding: str | None = None, preferred_layers: tuple = (), polygons: bool = True) -> VectorData:
     """Read a polygon layer (path may be 'file|layername=x'). ``label`` names the input in messages."""
     gdal, ogr = _ogr()
-    path = str(path)
-    if "|layername=" in path:
-        path, _, rest = path.partition("|layername=")
-        layer_name = layer_name or rest.split("|")[0]
-    path = path.split("|")[0]
-    ds = _open(path, label, encoding)
-    lyr = _pick_layer(ds, label, layer_name, preferred_layers)
+    path, layer_name = split_source(path, layer_name)
+    ds, lyr, used = open_layer(path, label, layer_name, encoding, preferred_layers)
     defn = lyr.GetLayerDefn()
     if polygons:
         gtype = ogr.GT_Flatten(lyr.GetGeomType())
@@ -157,9 +104,7 @@ def read_vector(path, label: str, layer_name: str | None = None, encoding: str |
     for i in range(defn.GetFieldCount()):
         fd = defn.GetFieldDefn(i)
         fields[fd.GetName()] = ogr.GetFieldTypeName(fd.GetType())
-    srs = lyr.GetSpatialRef()
-    # GeoPackage stores "no CRS" as an "Undefined" SRS
-    crs = to_pyproj(srs.ExportToWkt()) if srs is not None and not (srs.GetName() or "").startswith("Undefined") else None
+    crs = layer_crs(lyr)
     fids, geoms, attrs = [], [], []
     string_fields = [n for n, t in fields.items() if t == "String"]
     for feat in lyr:
@@ -167,13 +112,12 @@ def read_vector(path, label: str, layer_name: str | None = None, encoding: str |
         g = feat.GetGeometryRef()
         if g is None:
             geoms.append(None)
+        elif g.IsEmpty():
+            geoms.append(Polygon())
         else:
-            if g.IsEmpty():
-                geoms.append(Polygon())
-            else:
-                if not g.GetGeometryType() in (ogr.wkbPolygon, ogr.wkbMultiPolygon):
-                    g = ogr.ForceTo(g.Clone(), ogr.wkbMultiPolygon)
-                geoms.append(wkb.loads(bytes(g.ExportToIsoWkb())))
+            if ogr.GT_Flatten(g.GetGeometryType()) not in (ogr.wkbPolygon, ogr.wkbMultiPolygon):
+                g = ogr.ForceTo(g.Clone(), ogr.wkbMultiPolygon)
+            geoms.append(shapely_2d(g, ogr))
         row = {}
         for name, ftype in fields.items():
             if not feat.IsFieldSetAndNotNull(name):
@@ -185,10 +129,11 @@ def read_vector(path, label: str, layer_name: str | None = None, encoding: str |
             else:
                 row[name] = feat.GetFieldAsString(name)
         attrs.append(row)
-    used = lyr.GetMetadataItem("SOURCE_ENCODING", "SHAPEFILE") if path.lower().endswith(".shp") else "UTF-8"
-    if path.lower().endswith(".shp"):
-        used = encoding or _cpg_encoding(Path(path)) or used
-    data = VectorData(label, path, lyr.GetName(), crs, fields, fids, geoms, attrs, encoding=used or "")
+    bounds = [g.bounds for g in geoms if g is not None and not g.is_empty]
+    if crs is not None and bounds:
+        b = list(zip(*bounds))
+        check_geographic_extent(crs, (min(b[0]), min(b[1]), max(b[2]), max(b[3])), label)
+    data = VectorData(label, path, lyr.GetName(), crs, fields, fids, geoms, attrs, encoding=used)
     # mojibake: look at the strings as decoded; suggest an encoding from the raw bytes
     for row in attrs:
         for name in string_fields:

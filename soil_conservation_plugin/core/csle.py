@@ -23,6 +23,7 @@ import rasterio
 from rasterio.windows import Window
 
 from .dem import open_dem
+from .input_checks import check_raster
 from .errors import InputError
 from .feedback import Feedback
 from .indicators import load_erosion_classes
@@ -77,6 +78,7 @@ def _factor_source(value, name: str, dem):
         if not math.isfinite(float(value)) or float(value) < 0:
             raise InputError(f"CSLE {name}", f"因子 {name} 必须是非负数", f"factor {name} must be a non-negative number")
         return float(value)
+    check_raster(value, f"CSLE {name}")
     try:
         src = rasterio.open(str(value))
     except Exception as exc:

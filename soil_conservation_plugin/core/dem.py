@@ -14,6 +14,7 @@ from rasterio.windows import Window
 
 from .crs import check_ground_crs, row_spacing
 from .errors import InputError
+from .input_checks import check_dem_size, check_geographic_extent, check_raster
 
 # ~16 M cells per band keeps the float32 working set near 64 MB whatever the DEM size.
 DEFAULT_BAND_CELLS = 1 << 24
@@ -67,11 +68,13 @@ class Dem:
             yield row0, row1, self.read_rows(src, row0 - 1, row1 + 1)
 
 
-def open_dem(path, layer: str = "DEM", require_data: bool = True) -> Dem:
-    """Open and check a raster before any work: readable, a ground-capable CRS, no rotation, some data.
+def open_dem(path, layer: str = "DEM", require_data: bool = True, window: bool = True) -> Dem:
+    """Open and check a raster before any work: local (no network source), complete, a ground-capable
+    CRS with coordinates in range, no rotation, some data; ``window``: at least one 3×3 window.
 
     Any grid the plugin measures on (DEM, erosion, land use, FVC) goes through here.
     """
+    check_raster(path, layer)
     path = Path(path)
     try:
         src = rasterio.open(path)
@@ -82,6 +85,9 @@ def open_dem(path, layer: str = "DEM", require_data: bool = True) -> Dem:
         t = src.transform
         if t.b != 0 or t.d != 0:
             raise InputError(layer, "栅格带旋转参数，请先重采样为正北方向", "raster is rotated; resample it north-up first")
+        check_geographic_extent(crs, tuple(src.bounds), layer)
+        if window:
+            check_dem_size(src.width, src.height, layer)
         dem = Dem(path, layer, crs, src.crs, t, src.width, src.height, src.nodata, src.dtypes[0])
         if require_data and not _has_valid_cell(dem, src):
             raise InputError(layer, "DEM 全部为无数据(NoData)值", "the DEM holds only NoData cells")

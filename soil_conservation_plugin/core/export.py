@@ -209,7 +209,7 @@ class _GdalErrors:
 
 
 class _ShapeEncoding:
-    """Force OGR's Shapefile recoding for this thread.
+    """Force OGR's Shapefile recoding for this thread when writing (reading: core.vector).
 
     QGIS sets SHAPE_ENCODING="" process-wide (its provider decodes itself), which
     makes GDAL ignore the ENCODING creation option and write raw UTF-8 under a GBK
@@ -232,15 +232,6 @@ class _ShapeEncoding:
 
         gdal.SetThreadLocalConfigOption("SHAPE_ENCODING", self.previous)
         return False
-
-
-def _cpg_encoding(path: str) -> str | None:
-    """Encoding named by a shapefile's .cpg ('936' → 'CP936'), None without one."""
-    cpg = Path(path).with_suffix(".cpg")
-    if Path(path).suffix.lower() != ".shp" or not cpg.is_file():
-        return None
-    text = cpg.read_text(encoding="ascii", errors="ignore").strip()
-    return ("CP" + text) if text.isdigit() else (text or None)
 
 
 # --- sources -------------------------------------------------------------------
@@ -293,25 +284,22 @@ def _plan(schema: Schema, sources: dict) -> list:
 def _open_source(key: str, src: SourceLayer, spec_polygonal: bool):
     from osgeo import ogr
 
+    from .input_checks import check_geographic_extent
+    from .vector import open_layer
+
     label = f"{key} ({src.label()})"
-    if not Path(src.path).exists():
-        raise InputError(label, f"找不到文件: {src.path}", f"file not found: {src.path}")
-    try:
-        ds = ogr.Open(src.path)
-    except RuntimeError:  # GDAL exceptions switched on elsewhere in the process
-        ds = None
-    if ds is None:
-        raise InputError(label, "OGR 无法打开该矢量文件", "OGR cannot open this vector file")
-    lyr = ds.GetLayerByName(src.layer) if src.layer else ds.GetLayer(0)
-    if lyr is None:
-        raise InputError(label, f"文件中没有图层 '{src.layer}'", f"the file has no layer '{src.layer}'")
+    ds, lyr, _ = open_layer(src.path, label, src.layer, first=True)
     srs = lyr.GetSpatialRef()
     if srs is None or (srs.GetName() or "").startswith("Undefined"):  # GPKG srs_id 0/-1: 'Undefined … SRS'
         raise InputError(label, "没有坐标参考系(CRS), 无法投影到 CGCS2000", "has no coordinate reference system (CRS); it cannot be reprojected to CGCS2000")
     gtype = ogr.GT_Flatten(lyr.GetGeomType())
     if spec_polygonal and gtype not in (ogr.wkbUnknown, ogr.wkbPolygon, ogr.wkbMultiPolygon, ogr.wkbNone) and "POLYGON" not in ogr.GeometryTypeToName(gtype).upper():
         raise InputError(label, f"几何类型 {ogr.GeometryTypeToName(gtype)} 不是面", f"geometry type {ogr.GeometryTypeToName(gtype)} is not polygonal")
-    return ds, lyr, CRS.from_wkt(srs.ExportToWkt())
+    crs = CRS.from_wkt(srs.ExportToWkt())
+    if lyr.GetFeatureCount():
+        xmin, xmax, ymin, ymax = lyr.GetExtent()
+        check_geographic_extent(crs, (xmin, ymin, xmax, ymax), label)
+    return ds, lyr, crs
 
 
 def _source_meta(src: SourceLayer) -> dict | None:
@@ -525,11 +513,6 @@ def _raw_value(spec: FieldSpec, attrs: dict, pipe: _GeometryPipeline):
 
 def _read_layer(key, src, specs, split, schema, options, encoding, dst_crs, decimals, feedback):
     """Records per layer code, problems, warnings, and facts for the lineage."""
-    with _ShapeEncoding(_cpg_encoding(src.path)):
-        return _read_layer_inner(key, src, specs, split, schema, options, encoding, dst_crs, decimals, feedback)
-
-
-def _read_layer_inner(key, src, specs, split, schema, options, encoding, dst_crs, decimals, feedback):
     spec_for_code = {s.zone_type: s for s in specs} if split else {}
     ds, lyr, src_crs = _open_source(key, src, specs[0].polygonal)
     pipe = _GeometryPipeline(src_crs, dst_crs, decimals)

@@ -27,7 +27,9 @@ are never resampled).
 Shares: slope classes of the valid slope area (edge and NoData cells of the 3×3
 window have no slope); land-use shares of the valid land-use area; FVC mean of
 valid cells; erosion classes, 水土流失面积 and 水土保持率 of the unit's area on the
-erosion grid (NoData counts as no loss; ``eros_nodata_pct`` says how much).
+erosion grid (``eros_nodata_pct`` says how much has no data). A unit whose valid cells of a raster
+cover less than resources/rules/data_coverage.json's minimum share (a default) gets NULL for that
+raster's indicators and the raster named in ``lacks_data``: never a made-up 100 % 水土保持率.
 Unit areas and overlaps (生态保护红线 etc.) are measured on the ellipsoid.
 """
 from __future__ import annotations
@@ -45,6 +47,7 @@ from rasterio.windows import Window
 
 from .crs import check_ground_crs, row_spacing
 from .dem import open_dem
+from .input_checks import check_geographic_extent, check_raster
 from .errors import InputError
 from .feedback import Feedback, SubFeedback
 from .io import atomic_path
@@ -87,8 +90,27 @@ for _k, (_zh, _en) in OVERLAY_KINDS.items():
     INDICATORS[_k + "_pct"] = (f"与{_zh}重叠面积占比", f"share overlapping {_en}", "%", 0, 100)
 
 
+# the flag field: the input layers (slope, erosion, landuse, fvc) whose indicators are NULL for lack of data
+LACKS_DATA = "lacks_data"
+# columns that describe the data coverage itself: kept even when the indicators are NULL
+DATA_SHARE_COLUMNS = ("eros_nodata_pct",)
+
+
+def load_data_coverage(path=None) -> dict:
+    """The minimum share of a unit that valid raster data must cover for its indicators (resources/rules)."""
+    from .rules import load_json_rules
+
+    data = load_json_rules(path or resources_path("rules", "data_coverage.json"), "data_coverage.json")
+    value = data.get("min_valid_share", {}).get("value")
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not (0 < float(value) <= 1):
+        raise InputError("data_coverage.json", "min_valid_share.value 必须是 (0, 1] 之间的数", "min_valid_share.value must be a number in (0, 1]")
+    return data
+
+
 def load_erosion_classes(path=None) -> dict:
-    data = json.loads(Path(path or resources_path("rules", "erosion_classes.json")).read_text(encoding="utf-8"))
+    from .rules import load_json_rules
+
+    data = load_json_rules(Path(path or resources_path("rules", "erosion_classes.json")))
     for key in [c["id"] for c in data["classes"]]:
         INDICATORS.setdefault(f"eros_{key}_km2", (f"{_zh_of(data, key)}侵蚀面积", f"{key} erosion area", "km²", 0, None))
     return data
@@ -98,8 +120,47 @@ def _zh_of(data, key):
     return next(c["zh"] for c in data["classes"] if c["id"] == key)
 
 
+MAX_LANDUSE_CODE = 65535  # class codes index a lookup table
+
+
 def load_landuse_mapping(path=None) -> dict:
-    return json.loads(Path(path or resources_path("rules", "landuse_mapping.json")).read_text(encoding="utf-8"))
+    """The land-use class mapping, checked: groups with identifier ids and integer codes, each code in one group."""
+    from .rules import load_json_rules
+
+    path = Path(path or resources_path("rules", "landuse_mapping.json"))
+    label = f"土地利用映射 land-use mapping {path.name}"
+    data = load_json_rules(path, label)
+
+    def bad(zh, en):
+        raise InputError(label, zh, en)
+
+    groups = data.get("groups")
+    if not isinstance(groups, list) or not groups:
+        bad("缺少 groups 列表", "the groups list is missing")
+    seen: dict = {}
+    for g in groups:
+        if not isinstance(g, dict) or not isinstance(g.get("id"), str) or not g["id"].isidentifier():
+            bad(f"分组 {g!r} 需要标识符 id", f"group {g!r} needs an identifier id")
+        if not isinstance(g.get("zh"), str) or not isinstance(g.get("en"), str):
+            bad(f"分组 {g['id']} 需要 zh 和 en 名称", f"group {g['id']} needs zh and en names")
+        codes = g.get("codes")
+        if not isinstance(codes, list):
+            bad(f"分组 {g['id']} 的 codes 必须是列表", f"group {g['id']}: codes must be a list")
+        for code in codes:
+            if isinstance(code, bool) or not isinstance(code, int) or not 0 <= code <= MAX_LANDUSE_CODE:
+                bad(f"分组 {g['id']} 的代码 {code!r} 必须是 0–{MAX_LANDUSE_CODE} 的整数", f"group {g['id']}: code {code!r} must be an integer 0–{MAX_LANDUSE_CODE}")
+            if code in seen and seen[code] != g["id"]:
+                bad(f"代码 {code} 同时属于 {seen[code]} 和 {g['id']}", f"code {code} is in both {seen[code]} and {g['id']}")
+            seen[code] = g["id"]
+    ids = {g["id"] for g in groups} | {"other"}
+    for key in ("forest_grass_groups", "cropland_groups"):
+        names = data.get(key)
+        if not isinstance(names, list) or any(n not in ids for n in names):
+            bad(f"{key} 必须列出已定义的分组 ({', '.join(sorted(ids))})", f"{key} must list defined groups ({', '.join(sorted(ids))})")
+    nodata = data.get("nodata_codes", [])
+    if not isinstance(nodata, list) or any(isinstance(c, bool) or not isinstance(c, int) or not 0 <= c <= MAX_LANDUSE_CODE for c in nodata):
+        bad(f"nodata_codes 必须是 0–{MAX_LANDUSE_CODE} 的整数列表", f"nodata_codes must be a list of integers 0–{MAX_LANDUSE_CODE}")
+    return data
 
 
 def _register_landuse(mapping: dict) -> None:
@@ -140,10 +201,11 @@ def open_grid(path, layer: str, crs_cache: dict | None = None) -> Grid:
     ``crs_cache``: WKT → checked pyproj CRS, shared by the rasters of one run (parsing and checking a
     CRS takes milliseconds, and the rasters of a run mostly share one)."""
     if crs_cache is None:
-        r = open_dem(path, layer, require_data=False)
+        r = open_dem(path, layer, require_data=False, window=False)
         grid = Grid(r.transform, r.width, r.height, r.crs, r.rio_crs)
         grid.nodata = r.nodata
         return grid
+    check_raster(path, layer)
     try:
         src = rasterio.open(str(path))
     except Exception as exc:  # the same words as open_dem
@@ -157,6 +219,7 @@ def open_grid(path, layer: str, crs_cache: dict | None = None) -> Grid:
         t = src.transform
         if t.b != 0 or t.d != 0:
             raise InputError(layer, "栅格带旋转参数，请先重采样为正北方向", "raster is rotated; resample it north-up first")
+        check_geographic_extent(crs, tuple(src.bounds), layer)
         grid = Grid(t, src.width, src.height, crs, src.crs)
         grid.nodata = src.nodata
         return grid
@@ -1318,13 +1381,18 @@ def zonal_pass(geoms, sources: list, method: str = "auto", feedback: Feedback | 
     finally:
         for s in sources:
             s.close()
-    columns = {}
+    columns, shares = {}, {}
     for i, s in enumerate(sources):
         hs, h0 = [], h_off[i]
         for k in s.n_classes:
             hs.append(hist[:, h0 : h0 + k])
             h0 += k
-        columns.update(s.finish(hs, vsum[:, v_off[i] : v_off[i + 1]], vw[:, v_off[i] : v_off[i + 1]], cover))
+        cols = s.finish(hs, vsum[:, v_off[i] : v_off[i + 1]], vw[:, v_off[i] : v_off[i + 1]], cover)
+        columns.update(cols)
+        # ground area with valid data over the unit's area on the grid (FVC: its weighted cells)
+        valid_m2 = vw[:, v_off[i]] if isinstance(s, FvcSource) else hs[0].sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            shares[s.name] = (np.where(cover > 0, valid_m2 / cover, 0.0), [k for k in cols if k not in DATA_SHARE_COLUMNS])
     if labels is not None:
         method_used = "label raster"
     elif use_labels and not fell_back:
@@ -1334,19 +1402,16 @@ def zonal_pass(geoms, sources: list, method: str = "auto", feedback: Feedback | 
         method_used = "label+coverage"
     else:
         method_used = "coverage"
-    return {"columns": columns, "cover_m2": cover, "method": method_used}
+    return {"columns": columns, "cover_m2": cover, "method": method_used, "shares": shares}
 
 
 # --------------------------------------------------------------------------
 # units, overlaps, the whole step
 # --------------------------------------------------------------------------
 def read_units(path, layer: str | None = "units", label: str = "小流域单元 units"):
-    import geopandas as gpd
+    from .vector import read_vector
 
-    try:
-        gdf = gpd.read_file(str(path), layer=layer) if layer else gpd.read_file(str(path))
-    except Exception as exc:
-        raise InputError(label, f"无法读取小流域图层 {path}: {exc}", f"cannot read the unit layer {path}: {exc}") from exc
+    gdf = read_vector(path, label, layer)
     check_units(gdf, label)
     return gdf
 
@@ -1426,10 +1491,9 @@ def overlay_overlap(units, overlay_path, overlay_layer, label: str) -> np.ndarra
     """Area (m², ellipsoidal) of each unit inside the union of the overlay polygons."""
     import geopandas as gpd
 
-    try:
-        ov = gpd.read_file(str(overlay_path), layer=overlay_layer) if overlay_layer else gpd.read_file(str(overlay_path))
-    except Exception as exc:
-        raise InputError(label, f"无法读取图层 {overlay_path}: {exc}", f"cannot read layer {overlay_path}: {exc}") from exc
+    from .vector import read_vector
+
+    ov = read_vector(overlay_path, label, overlay_layer)
     check_ground_crs(ov.crs, label)
     ov = ov[ov.geometry.notna() & ~ov.geometry.is_empty]
     ov = ov[ov.geom_type.isin(["Polygon", "MultiPolygon"])]
@@ -1519,6 +1583,9 @@ def compute_indicators(units, *, dem=None, erosion=None, erosion_kind: str = "mo
     for s in sources:
         groups.setdefault(s.grid.key(), []).append(s)
     n_steps = len(groups) + (1 if overlays else 0)
+    coverage_rule = load_data_coverage()["min_valid_share"]
+    min_share = float(coverage_rule["value"])
+    missing: list[list[str]] = [[] for _ in range(len(units))]
     step = 0
     for group in groups.values():
         grid = group[0].grid
@@ -1532,6 +1599,12 @@ def compute_indicators(units, *, dem=None, erosion=None, erosion_kind: str = "mo
         res = zonal_pass(geoms, group, method, sub, rings_xy if units_crs.equals(grid.crs) else None, lab)
         for key, col in res["columns"].items():
             units[key] = col
+        for name, (share, keys) in res["shares"].items():
+            # too little data: NULL, never a made-up 100 % 水土保持率 or 0 水土流失面积
+            lacking = ~(share >= min_share)
+            units.loc[lacking, keys] = np.nan
+            for i in np.nonzero(lacking)[0]:
+                missing[i].append(name)
         info["grids"].append({"layers": [s.layer for s in group], "method": res["method"], "width": grid.width, "height": grid.height,
                               "crs": grid.crs.name})
         how = {"label": "label counting (units on the grid)", "label raster": "label counting on the given unit raster",
@@ -1539,6 +1612,13 @@ def compute_indicators(units, *, dem=None, erosion=None, erosion_kind: str = "mo
                "coverage": "exact coverage fractions"}[res["method"]]
         feedback.info(f"{', '.join(s.layer for s in group)}: {how}")
         step += 1
+    if sources:
+        units[LACKS_DATA] = [";".join(m) or None for m in missing]
+        info["min_valid_share"] = {"value": min_share, "default": coverage_rule["default"], "source": coverage_rule["source"]}
+        info["units_lacking_data"] = sum(1 for m in missing if m)
+        if info["units_lacking_data"]:
+            feedback.info(f"{info['units_lacking_data']} 个小流域的部分指标因有效数据不足 {min_share:.0%} 而为空 (字段 {LACKS_DATA}) / "
+                          f"units with indicators left NULL for lack of valid data (< {min_share:.0%}; field {LACKS_DATA})")
     for kind, spec in (overlays or {}).items():
         feedback.check()
         path, layer = spec if isinstance(spec, (tuple, list)) else (spec, None)

@@ -26,6 +26,7 @@ import datetime as _dt
 import hashlib
 import json
 import os
+import re
 import shutil
 import threading
 import uuid
@@ -104,7 +105,10 @@ def _gpkg_layers(path: Path) -> list[str]:
     from osgeo import ogr
 
     with _gdal_quiet():
-        ds = ogr.Open(str(path))
+        try:
+            ds = ogr.Open(str(path))
+        except RuntimeError:  # GDAL exceptions turned on by some library
+            ds = None
     if ds is None:
         return []
     try:
@@ -134,6 +138,9 @@ def _gdal_quiet():
         gdal.PopErrorHandler()
 
 
+_WRITE_FAILURE = re.compile(r"no space|write error|cannot write|could not write|failed to write|too large|i/o error|flush|quota|disk", re.I)
+
+
 @contextlib.contextmanager
 def _gdal_write_errors(label: str, target: Path):
     """Raise if GDAL reported a failure in this thread while the block wrote (disk full, I/O error).
@@ -146,9 +153,12 @@ def _gdal_write_errors(label: str, target: Path):
 
     failures: list[str] = []
 
-    def handler(err_class, _err_no, message):
-        if err_class in (gdal.CE_Failure, gdal.CE_Fatal):
-            failures.append(str(message))
+    def handler(err_class, err_no, message):
+        # only failures of writing: QGIS's exporters meet harmless GDAL failures too
+        # (e.g. "The PNG driver does not support update access"), which must not fail a run
+        text = str(message)
+        if err_class in (gdal.CE_Failure, gdal.CE_Fatal) and (err_no == gdal.CPLE_FileIO or _WRITE_FAILURE.search(text)):
+            failures.append(text)
 
     gdal.PushErrorHandler(handler)
     try:
@@ -205,27 +215,35 @@ def verify_output(path) -> str | None:
 
 def _verify_raster(path: Path) -> str | None:
     with _gdal_quiet() as gdal:
-        ds = gdal.Open(str(path))
-        if ds is None:
-            return f"{path.name}: {gdal.GetLastErrorMsg() or 'not readable'}"
-        for i in range(1, ds.RasterCount + 1):
-            ds.GetRasterBand(i).Checksum()  # decodes every block
-            if gdal.GetLastErrorType() >= gdal.CE_Failure:
-                return f"{path.name}: {gdal.GetLastErrorMsg()}"
-        ds = None
+        try:  # GDAL raises instead where some library turned its exceptions on
+            ds = gdal.Open(str(path))
+            if ds is None:
+                return f"{path.name}: {gdal.GetLastErrorMsg() or 'not readable'}"
+            for i in range(1, ds.RasterCount + 1):
+                ds.GetRasterBand(i).Checksum()  # decodes every block
+                if gdal.GetLastErrorType() >= gdal.CE_Failure:
+                    return f"{path.name}: {gdal.GetLastErrorMsg()}"
+        except RuntimeError as exc:
+            return f"{path.name}: {exc}"
+        finally:
+            ds = None
     return None
 
 
 def _verify_gpkg(path: Path) -> str | None:
     with _gdal_quiet() as gdal:
-        ds = gdal.OpenEx(str(path), gdal.OF_VECTOR)
-        if ds is None:
-            return f"{path.name}: {gdal.GetLastErrorMsg() or 'not a GeoPackage'}"
-        res = ds.ExecuteSQL("PRAGMA quick_check")
-        ok = res is not None and res.GetNextFeature().GetField(0) == "ok"
-        if res is not None:
-            ds.ReleaseResultSet(res)
-        ds = None
+        try:
+            ds = gdal.OpenEx(str(path), gdal.OF_VECTOR)
+            if ds is None:
+                return f"{path.name}: {gdal.GetLastErrorMsg() or 'not a GeoPackage'}"
+            res = ds.ExecuteSQL("PRAGMA quick_check")
+            ok = res is not None and res.GetNextFeature().GetField(0) == "ok"
+            if res is not None:
+                ds.ReleaseResultSet(res)
+        except RuntimeError as exc:
+            return f"{path.name}: {exc}"
+        finally:
+            ds = None
     return None if ok else f"{path.name}: damaged GeoPackage"
 
 
@@ -372,9 +390,6 @@ class OutputSet:
     def close(self, failed: bool) -> None:
         if failed:
             self.discard()
-            for folder in reversed(self.created_dirs):  # folders this run created and left empty
-                with contextlib.suppress(OSError):
-                    folder.rmdir()
         with _CLAIMED_LOCK:
             for target in self.locks:
                 if _CLAIMED.get(target) is self:
@@ -382,6 +397,10 @@ class OutputSet:
         for lock in self.locks.values():
             lock.release()
         self.locks.clear()
+        if failed:
+            for folder in reversed(self.created_dirs):  # folders this run created and left empty
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
 
 
 def _merge_gpkg_layers(tmp: Path, target: Path, layers: list[str]) -> None:

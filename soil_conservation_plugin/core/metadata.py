@@ -9,7 +9,10 @@ import platform
 from pathlib import Path
 
 from ..__about__ import __version__
+from .errors import InputError
+from .input_checks import raster_files
 from .io import file_sha256, write_json
+from .vector import is_shapefile, source_encoding
 
 
 def _gdal_version() -> str:
@@ -30,6 +33,14 @@ def run_metadata(step: str, inputs: dict, parameters: dict, results: dict | None
         if path:
             p = Path(str(path).split("|")[0])
             hashed[name] = {"path": str(p), "sha256": file_sha256(p) if p.is_file() else None}
+            if p.suffix.lower() == ".vrt" and p.is_file():
+                # the pixels come from the VRT's sources: hash each local file behind it
+                hashed[name]["sources"] = [{"path": str(f), "sha256": file_sha256(f)} for f in raster_files(p, name)[1:]]
+            if is_shapefile(p) and p.is_file():
+                try:
+                    hashed[name]["encoding"] = source_encoding(p)  # the one core.vector read it with
+                except InputError:
+                    hashed[name]["encoding"] = None
     return {
         "step": step,
         "plugin": "soil_conservation_plugin",

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from .errors import InputError
 from .paths import resources_path
@@ -33,7 +35,7 @@ class RuleValue:
 @functools.lru_cache(maxsize=1)
 def load_rules() -> dict:
     path = resources_path(*RULES_FILE)
-    data = json.loads(path.read_text(encoding="utf-8"))
+    data = load_json_rules(path)
     _check(data, path)
     return data
 
@@ -101,3 +103,35 @@ def min_patch_rule() -> RuleValue:
 def provinces() -> dict[str, str]:
     """code → name of provinces with their own rules."""
     return {code: e.get("name", code) for code, e in load_rules()["steep_slope"]["provinces"].items()}
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400 parses to inf
+        raise ValueError(f"{text} is out of range for a number")
+    return value
+
+
+def load_json_rules(path, label: str | None = None) -> dict:
+    """A rule/schema/mapping file the user may have edited: UTF-8 JSON with finite numbers, else InputError naming the file."""
+    path = Path(path)
+    label = label or path.name
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise InputError(label, f"无法读取规则文件 {path}: {exc}", f"cannot read the rule file {path}: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(label, f"规则文件不是 UTF-8 编码（第 {exc.start} 字节）: {path}；请另存为 UTF-8", f"the rule file is not UTF-8 (byte {exc.start}): {path}; save it as UTF-8") from exc
+    try:
+        data = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+    except json.JSONDecodeError as exc:
+        raise InputError(label, f"规则文件 JSON 格式错误（第 {exc.lineno} 行第 {exc.colno} 列: {exc.msg}）: {path}", f"the rule file is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}): {path}") from exc
+    except ValueError as exc:
+        raise InputError(label, f"规则文件中的数值无效（{exc}）: {path}", f"the rule file holds an invalid number ({exc}): {path}") from exc
+    if not isinstance(data, dict):
+        raise InputError(label, f"规则文件的顶层必须是 JSON 对象: {path}", f"the rule file's top level must be a JSON object: {path}")
+    return data

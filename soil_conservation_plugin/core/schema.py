@@ -138,12 +138,14 @@ def load_schema(path=None) -> Schema:
     """Load and check a schema file (the bundled default when ``path`` is None)."""
     path = Path(path) if path else resources_path("schemas", DEFAULT_SCHEMA)
     label = path.name
+    from .rules import load_json_rules
+
+    if not path.is_file():
+        raise SchemaError(label, f"找不到导出模式文件: {path}", f"export schema file not found: {path}")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise SchemaError(label, f"找不到导出模式文件: {path}", f"export schema file not found: {path}") from exc
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise SchemaError(label, f"导出模式文件不是有效的 JSON: {exc}", f"the export schema file is not valid JSON: {exc}") from exc
+        data = load_json_rules(path, label)  # UTF-8, valid JSON, finite numbers
+    except InputError as exc:
+        raise SchemaError(label, exc.zh, exc.en) from exc
     if not isinstance(data, dict):
         raise SchemaError(label, "导出模式文件的顶层必须是对象", "the top level of the export schema must be an object")
     return _parse(data, path)

@@ -18,6 +18,7 @@ from rasterio.transform import Affine
 
 from .crs import to_pyproj
 from .errors import InputError
+from .input_checks import check_unique_codes
 
 POLYGONAL = ("Polygon", "MultiPolygon")
 
@@ -102,14 +103,9 @@ def code_text(value) -> str:
 
 
 def _read(vin: VectorInput):
-    import geopandas as gpd
+    from .vector import read_vector
 
-    try:
-        # a shapefile holds one layer; some readers reject its stem as a layer name
-        kwargs = {"layer": vin.layer} if vin.layer and not str(vin.path).lower().endswith(".shp") else {}
-        return gpd.read_file(str(vin.path), **kwargs)
-    except Exception as exc:  # fiona/pyogrio raise their own errors
-        raise InputError(vin.label, f"无法读取矢量图层 {vin.path}: {exc}", f"cannot read vector layer {vin.path}: {exc}") from exc
+    return read_vector(vin.path, vin.label, vin.layer)
 
 
 def _check_fields(gdf, vin: VectorInput, required: tuple[str, ...]) -> None:
@@ -151,6 +147,8 @@ def load_zones(vin: VectorInput, dem_crs, required_fields: tuple[str, ...] = (),
     _check_fields(gdf, vin, tuple(f for f in (vin.code_field, vin.name_field, *required_fields) if f))
     if len(gdf) == 0:
         raise InputError(vin.label, "图层中没有要素", "the layer has no features")
+    if group_by_code and vin.code_field and vin.name_field:
+        check_unique_codes([code_text(v) for v in gdf[vin.code_field]], [code_text(v) for v in gdf[vin.name_field]], vin.label, f"代码({vin.code_field})", f"code ({vin.code_field})")
     src_crs = to_pyproj(gdf.crs)
     if src_crs is None:
         raise InputError(vin.label, "没有坐标参考系(CRS)，无法与 DEM 叠加", "has no coordinate reference system (CRS); it cannot be overlaid on the DEM")

@@ -47,6 +47,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from .dem import DEFAULT_BAND_CELLS, Dem, open_dem
+from .input_checks import check_data_inside
 from .errors import InputError
 from .feedback import Feedback, SubFeedback
 from .rules import RuleValue, min_patch_rule, steep_slope_threshold
@@ -199,6 +200,7 @@ def delineate(
     if any(not c for c in counties.codes):
         raise InputError(county.label, f"有 {sum(not c for c in counties.codes)} 个要素的县代码字段 “{county.code_field}” 为空", f"{sum(not c for c in counties.codes)} feature(s) have an empty county code in '{county.code_field}'")
     _check_overlap(dem, counties)
+    check_data_inside(dem, counties, "县界 the county")
     twn = None
     if townships is not None:
         townships.label = townships.label or "乡镇 townships"

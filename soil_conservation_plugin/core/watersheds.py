@@ -43,6 +43,7 @@ import rasterio.features
 from pyproj import Geod, Proj, Transformer
 
 from .dem import open_dem
+from .input_checks import check_unique_codes
 from .errors import InputError
 from .feedback import Feedback, SubFeedback
 from .io import atomic_path
@@ -239,41 +240,11 @@ def read_dem_array(dem) -> np.ndarray:
     return z
 
 
-def shapefile_encoding(path) -> str | None:
-    """Encoding of a shapefile's DBF: its .cpg, else UTF-8 when the bytes decode, else GBK.
-
-    Passed explicitly because QGIS sets SHAPE_ENCODING="" in its process, which makes OGR
-    return undecoded bytes; Chinese shapefiles without a .cpg are usually GBK.
-    """
-    p = Path(str(path))
-    if p.suffix.lower() != ".shp":
-        return None
-    cpg = p.with_suffix(".cpg")
-    if cpg.exists():
-        text = cpg.read_text(errors="ignore").strip().lower()
-        return {"65001": "utf-8", "utf8": "utf-8", "936": "gbk", "cp936": "gbk"}.get(text, text or None)
-    dbf = p.with_suffix(".dbf")
-    if dbf.exists():
-        try:
-            dbf.read_bytes().decode("utf-8")
-            return "utf-8"
-        except UnicodeDecodeError:
-            return "gbk"
-    return None
-
-
 def read_vector(path, layer, label):
     """GeoDataFrame of a vector file (+ layer), with the bilingual errors every reader needs."""
-    import geopandas as gpd
+    from .vector import read_vector as read_any
 
-    kw = {}
-    enc = shapefile_encoding(path)
-    if enc:
-        kw["encoding"] = enc
-    try:
-        gdf = gpd.read_file(str(path), layer=layer, **kw) if layer else gpd.read_file(str(path), **kw)
-    except Exception as exc:
-        raise InputError(label, f"无法读取矢量 {path}: {exc}", f"cannot read vector {path}: {exc}") from exc
+    gdf = read_any(path, label, layer)
     if gdf.empty:
         raise InputError(label, "图层没有要素", "the layer has no features")
     if gdf.crs is None:
@@ -295,6 +266,7 @@ def read_counties(path, layer, code_field, name_field, dem, layer_label="countie
     gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty].to_crs(dem.crs.to_wkt())
     codes = gdf[code_field].astype(str).str.strip().tolist()
     names = gdf[name_field].astype(str).str.strip().tolist() if name_field else [""] * len(gdf)
+    check_unique_codes(codes, names, layer_label, "县代码", "county code")
     geoms = [g if g.is_valid else g.buffer(0) for g in gdf.geometry]
     return geoms, codes, names
 
@@ -344,6 +316,12 @@ def delineate(
         zone2d[~valid] = 0
         if not zone2d.any():
             raise InputError("counties", "县界与 DEM 有效范围不重叠", "the county polygons do not overlap the DEM's valid cells")
+        # a county (all its parts: one code) without a valid cell would get no units, silently
+        has_data = {ccodes[i - 1] for i in np.unique(zone2d).tolist() if i}
+        empty = sorted({(c, n) for c, n in zip(ccodes, cnames) if c not in has_data})
+        if empty:
+            shown = ", ".join(f"{c} {n}".strip() for c, n in empty[:10])
+            raise InputError(layer, f"在县界范围内全部为无数据(NoData): {shown}", f"holds only NoData inside the county: {shown}")
     else:
         zone2d = valid.astype(np.int16)
     feedback.progress(5)

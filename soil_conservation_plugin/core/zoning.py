@@ -35,16 +35,20 @@ def rule_file_path(name_or_path) -> Path:
 
 
 def _load_text(path: Path) -> dict:
+    from .rules import load_json_rules
+
+    if path.suffix.lower() not in (".yaml", ".yml"):
+        return load_json_rules(path, f"{LABEL} {path.name}")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_bytes().decode("utf-8-sig")
     except OSError as exc:
         raise InputError(LABEL, f"无法读取规则文件 {path}: {exc}", f"cannot read rule file {path}: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{LABEL} {path.name}", "规则文件不是 UTF-8 编码；请另存为 UTF-8", "the rule file is not UTF-8; save it as UTF-8") from exc
     try:
-        if path.suffix.lower() in (".yaml", ".yml"):
-            import yaml
+        import yaml
 
-            return yaml.safe_load(text)
-        return json.loads(text)
+        return yaml.safe_load(text)
     except Exception as exc:
         raise InputError(LABEL, f"规则文件 {path.name} 不是有效的 JSON/YAML: {exc}", f"rule file {path.name} is not valid JSON/YAML: {exc}") from exc
 

@@ -19,9 +19,10 @@ from ..core.io import write_json
 from ..core.paths import resources_path
 from ..core.rules import steep_slope_threshold
 from .base import AlgorithmBase, StylePostProcessor
+from .input_guard import LocalRasterInputs
 
 
-class UnitIndicatorsAlgorithm(AlgorithmBase):
+class UnitIndicatorsAlgorithm(LocalRasterInputs, AlgorithmBase):
     NAME = "unit_indicators"
     REQUIRES = ("numpy", "osgeo.gdal", "rasterio", "numba", "pyproj", "shapely", "geopandas", "rtree")
     DISPLAY = QT_TRANSLATE_NOOP("SoilConservation", "Indicators per small watershed (小流域指标)")
@@ -143,7 +144,7 @@ class UnitIndicatorsAlgorithm(AlgorithmBase):
         return {self.OUTPUT: out, self.METADATA: meta_path, self.UNITS_OUT: uri}
 
 
-class CsleAlgorithm(AlgorithmBase):
+class CsleAlgorithm(LocalRasterInputs, AlgorithmBase):
     """CSLE erosion modulus where no erosion raster exists; feeds 'Indicators per small watershed'."""
 
     NAME = "csle"

@@ -4,9 +4,10 @@ from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 
 from ..core.metadata import run_metadata, write_run_metadata
 from .base import AlgorithmBase
+from .input_guard import LocalRasterInputs
 
 
-class SlopeAlgorithm(AlgorithmBase):
+class SlopeAlgorithm(LocalRasterInputs, AlgorithmBase):
     NAME = "slope"
     REQUIRES = ("numpy", "osgeo.gdal", "rasterio", "numba", "pyproj")
     DISPLAY = QT_TRANSLATE_NOOP("SoilConservation", "Slope (degrees, ground units)")

@@ -22,9 +22,10 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 from ..core.rules import min_patch_rule, provinces, steep_slope_threshold
 from .base import AlgorithmBase
+from .input_guard import LocalRasterInputs
 
 
-class SteepSlopeAlgorithm(AlgorithmBase):
+class SteepSlopeAlgorithm(LocalRasterInputs, AlgorithmBase):
     NAME = "steep_slope"
     REQUIRES = ("numpy", "osgeo.gdal", "rasterio", "numba", "scipy", "pyproj")
     DISPLAY = QT_TRANSLATE_NOOP("SoilConservation", "No-reclamation steep slopes (禁止开垦陡坡地)")

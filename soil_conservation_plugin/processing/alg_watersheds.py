@@ -20,9 +20,10 @@ from ..core.metadata import run_metadata
 from ..core.paths import resources_path
 from ..core.watershed_coding import RULES_FILE, load_coding_rules, rule_value
 from .base import AlgorithmBase, StylePostProcessor
+from .input_guard import LocalRasterInputs
 
 
-class DelineateWatershedsAlgorithm(AlgorithmBase):
+class DelineateWatershedsAlgorithm(LocalRasterInputs, AlgorithmBase):
     NAME = "watersheds"
     REQUIRES = ("numpy", "osgeo.gdal", "rasterio", "numba", "scipy", "pyflwdir", "pyproj", "shapely", "geopandas")
     DISPLAY = QT_TRANSLATE_NOOP("SoilConservation", "Delineate small watersheds (小流域) from a DEM")

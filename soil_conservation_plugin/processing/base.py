@@ -35,8 +35,10 @@ from qgis.PyQt.QtGui import QIcon
 
 from ..core.errors import CancelledError, InputError
 from ..core.feedback import Feedback
+from ..core.input_checks import is_network, raster_files
 from ..core.io import output_set
 from ..core.paths import resources_path
+from ..core.vector import source_encoding
 from ..translation import translate
 
 
@@ -265,7 +267,7 @@ class AlgorithmBase(QgsProcessingAlgorithm):
         except QgsProcessingException:
             raise
         except Exception as exc:  # noqa: BLE001 - no traceback reaches the user; it goes to the log
-            QgsMessageLog.logMessage(traceback.format_exc(), LOG_TAG, Qgis.Critical)
+            QgsMessageLog.logMessage(traceback.format_exc(), LOG_TAG, Qgis.MessageLevel.Critical)
             raise QgsProcessingException(self.unexpected(exc)) from exc
 
     def unexpected(self, exc: BaseException) -> str:
@@ -343,6 +345,9 @@ class AlgorithmBase(QgsProcessingAlgorithm):
     # --- parameter helpers -------------------------------------------------
     def raster_file(self, parameters, name: str, context, label: str) -> str:
         """Local GDAL file behind a raster parameter, or a clear error."""
+        given = parameters.get(name)
+        if isinstance(given, str) and (is_network(given) or Path(given.split("|")[0]).is_file()):
+            raster_files(given, label)  # before QGIS opens it: a VRT's network sources are refused untouched
         layer = self.parameterAsRasterLayer(parameters, name, context)
         if layer is None or not isinstance(layer, QgsRasterLayer) or not layer.isValid():
             raise InputError(label, "未提供有效的栅格图层", "no valid raster layer was given")
@@ -364,6 +369,8 @@ class AlgorithmBase(QgsProcessingAlgorithm):
         path, layer_name = self.parameterAsCompatibleSourceLayerPathAndLayerName(
             parameters, name, context, ["gpkg", "shp"], "gpkg", qgs_feedback
         )
+        if qgs_feedback is not None:
+            qgs_feedback.pushInfo(f"{label}: 文本编码 / text encoding {source_encoding(path, label)}")
         return path, layer_name or _first_layer_name(path)
 
     def style_output(self, context, path: str, qml: str, name: str | None = None) -> None:

@@ -131,13 +131,17 @@ def test_gbk_shapefile_encoding_parameter(plugin, tmp_path):
     path.with_suffix(".cpg").unlink()
     assert "通化县".encode("gbk") in path.with_suffix(".dbf").read_bytes()
     base = {"INPUT": str(path), "OUTPUT": str(tmp_path / "i.gpkg"), "SUMMARY": str(tmp_path / "s.csv"), "REPORT": str(tmp_path / "r.html")}
-    res = run_alg("checks", base)
+    res = run_alg("checks", base)  # no .cpg: the DBF bytes say GBK
+    assert [i.rule_id for i in load_issues(res["OUTPUT"])[0]] == []
+    meta = json.loads((tmp_path / "i.meta.json").read_text(encoding="utf-8"))
+    assert meta["parameters"]["encoding"] == "GBK (DBF bytes)"
+    res = run_alg("checks", dict(base, ENCODING="ISO-8859-1"))  # a wrong choice that decodes: flagged
     enc = [i for i in load_issues(res["OUTPUT"])[0] if i.rule_id == "ENC-001"]
     assert len(enc) == 1 and "GBK" in enc[0].message_en
     res = run_alg("checks", dict(base, ENCODING="GBK"))
     assert [i.rule_id for i in load_issues(res["OUTPUT"])[0]] == []
     meta = json.loads((tmp_path / "i.meta.json").read_text(encoding="utf-8"))
-    assert meta["parameters"]["encoding"] == "GBK"
+    assert meta["parameters"]["encoding"] == "GBK (user)"
 
 
 def test_real_jilin_counties_through_processing(plugin, shared_data, tmp_path):

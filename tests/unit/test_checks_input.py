@@ -57,12 +57,12 @@ def _gbk_shapefile(tmp_path):
 
 
 def test_gbk_shapefile_without_cpg_is_detected(tmp_path):
+    """No .cpg, no LDID: the DBF bytes say GBK; the names come out right and the encoding is said."""
     path = _gbk_shapefile(tmp_path)
     data = read_vector(path, "红线")
-    assert data.garbled_sample and data.suggested_encoding == "GBK"
-    result = run_checks(data, CheckOptions(required_fields={}))
-    enc = [i for i in result.issues if i.rule_id == "ENC-001"]
-    assert len(enc) == 1 and "GBK" in enc[0].message_en and enc[0].layer == "红线"
+    assert [r["HXMC"] for r in data.attrs] == NAMES
+    assert data.encoding == "GBK (DBF bytes)" and data.garbled_sample == ""
+    assert [i.rule_id for i in run_checks(data, CheckOptions(required_fields={})).issues] == []
 
 
 def test_gbk_shapefile_with_the_user_chosen_encoding(tmp_path):
@@ -71,8 +71,12 @@ def test_gbk_shapefile_with_the_user_chosen_encoding(tmp_path):
     assert [r["HXMC"] for r in data.attrs] == NAMES
     assert data.garbled_sample == ""
     assert [i.rule_id for i in run_checks(data, CheckOptions()).issues] == []
+    # a user's wrong choice that still decodes: flagged as mojibake, with the right one suggested
     wrong = read_vector(path, "红线", encoding="ISO-8859-1")
     assert wrong.garbled_sample and wrong.suggested_encoding == "GBK"
+    result = run_checks(wrong, CheckOptions(required_fields={}))
+    enc = [i for i in result.issues if i.rule_id == "ENC-001"]
+    assert len(enc) == 1 and "GBK" in enc[0].message_en and enc[0].layer == "红线"
 
 
 def test_mojibake_heuristics():
@@ -105,4 +109,4 @@ def test_cpg_is_honoured_even_when_shape_encoding_is_blanked(tmp_path):
         data = read_vector(path, "红线")
     finally:
         gdal.SetConfigOption("SHAPE_ENCODING", saved)
-    assert [r["HXMC"] for r in data.attrs] == NAMES and data.encoding == "CP936" and not data.garbled_sample
+    assert [r["HXMC"] for r in data.attrs] == NAMES and data.encoding == "GBK (.cpg)" and not data.garbled_sample

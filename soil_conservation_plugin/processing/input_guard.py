@@ -1,0 +1,28 @@
+"""Raster parameters are checked for network sources before QGIS opens them.
+
+QGIS loads a raster parameter's layer while checking the parameter values (before
+processAlgorithm), and opening a local VRT opens its sources: a /vsicurl/ source would be
+fetched. The VRT's XML is read here first, so such an input is refused untouched.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..core.errors import InputError
+from ..core.input_checks import is_network, raster_files
+
+
+class LocalRasterInputs:
+    """Mixin before AlgorithmBase: refuse raster parameters that resolve to network data."""
+
+    def checkParameterValues(self, parameters, context):  # noqa: N802 (QGIS API)
+        for definition in self.parameterDefinitions():
+            if definition.type() != "raster":
+                continue
+            value = parameters.get(definition.name())
+            if isinstance(value, str) and (is_network(value) or Path(value.split("|")[0]).is_file()):
+                try:
+                    raster_files(value, definition.description())
+                except InputError as exc:
+                    return False, str(exc)
+        return super().checkParameterValues(parameters, context)
