@@ -292,9 +292,8 @@ class AlgorithmBase(QgsProcessingAlgorithm):
                 if definition.name() in self.FOLDER_OUTPUTS:  # a folder the run writes whole
                     outputs.claim(path, definition.description(), kind="folder")
                     continue
-                if isinstance(definition, QgsProcessingParameterFolderDestination):
-                    if Path(path).is_file():  # tables go into it; it must be a folder
-                        raise InputError(definition.description(), f"输出路径是已有文件，不是文件夹：{path}", f"the output path is an existing file, not a folder: {path}")
+                if isinstance(definition, QgsProcessingParameterFolderDestination):  # files go into it
+                    outputs.claim_folder(path, definition.description())
                     continue
                 outputs.claim(path, definition.description())
             results = self.process(parameters, context, feedback)
