@@ -170,6 +170,11 @@ def _gdal_write_errors(label: str, target: Path):
         raise _refuse(label, f"写入 {target} 失败（磁盘已满或无法写入？）：{shown}", f"writing {target} failed (disk full or not writable?): {shown}")
 
 
+def _holds_files(folder: Path) -> bool:
+    """True when the folder holds anything but this plugin's running locks and temporaries."""
+    return any(not (p.name.startswith(".") and (p.name.endswith(".lock") or PARTIAL in p.name)) for p in folder.iterdir())
+
+
 def _writable_dir(folder: Path) -> bool:
     probe = folder
     while not probe.exists():
@@ -310,14 +315,14 @@ class OutputSet:
             raise _refuse(label, f"输出文件夹不可写：{target.parent}", f"the output folder is not writable: {target.parent}")
         if not target.exists() and not target.is_symlink():
             return
-        if kind == "folder" and target.is_dir() and not any(target.iterdir()):
+        if kind == "folder" and target.is_dir() and not _holds_files(target):
             return  # an empty folder (e.g. made by the Processing dialog): nothing to lose
         if not self.overwrite:
             raise _refuse(label, f"输出已存在且未允许覆盖，未覆盖：{where}", f"the output exists and overwriting is off, so it is not overwritten: {where}")
         if kind == "folder":
             if not target.is_dir():
                 raise _refuse(label, f"输出路径是已有文件，不是文件夹：{where}", f"the output path is an existing file, not a folder: {where}")
-            if any(target.iterdir()) and not (target / MARKER).is_file():
+            if _holds_files(target) and not (target / MARKER).is_file():
                 raise _refuse(label, f"输出文件夹已存在且不是本插件写的，不会删除它：{where}；请选择新的或空的文件夹",
                               f"the output folder exists and was not written by this plugin, so it is not replaced: {where}; choose a new or empty folder")
             return
@@ -333,7 +338,7 @@ class OutputSet:
         folder = Path(os.path.abspath(folder))
         if folder.exists() and not folder.is_dir():
             raise _refuse(label, f"输出路径是已有文件，不是文件夹：{folder}", f"the output path is an existing file, not a folder: {folder}")
-        if folder.is_dir() and any(folder.iterdir()) and not (folder / MARKER).is_file():
+        if folder.is_dir() and _holds_files(folder) and not (folder / MARKER).is_file():
             raise _refuse(label, f"输出文件夹已存在且不是本插件写的，不会往里写：{folder}；请选择新的或空的文件夹",
                           f"the output folder exists and was not written by this plugin, so nothing is written into it: {folder}; choose a new or empty folder")
         if not _writable_dir(folder):

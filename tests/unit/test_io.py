@@ -268,3 +268,12 @@ def test_a_folder_the_run_writes_into_must_be_new_empty_or_the_plugins(tmp_path)
         outputs.claim_folder(fresh, "Folder for tables")
         write_json(fresh / "county.json", {"ha": 2.0})
     assert '"ha": 2.0' in (fresh / "county.json").read_text(encoding="utf-8")
+
+
+def test_a_folder_holding_only_the_runs_own_outputs_in_progress_counts_as_new(tmp_path):
+    folder = tmp_path / "steep_slope"
+    with output_set() as outputs:
+        outputs.claim(folder / "steep.gpkg", "Patches")  # leaves its lock file in the folder
+        outputs.claim_folder(folder, "Folder for tables")
+        write_json(folder / "county.json", {"ha": 1.0})
+    assert sorted(p.name for p in folder.iterdir()) == sorted([MARKER, "county.json"])
