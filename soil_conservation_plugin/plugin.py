@@ -32,6 +32,7 @@ class SoilConservationPlugin:
     def initProcessing(self):  # noqa: N802 (QGIS API)
         if self.provider is not None:
             return
+        no_network_in_qgis_process()
         # always registered: an algorithm whose packages are missing is listed as unavailable, the rest work
         from .processing.provider import SoilConservationProvider
 
@@ -113,3 +114,22 @@ class SoilConservationPlugin:
             self.provider = None
         remove_translator(self.translator)
         self.translator = None
+
+
+def no_network_in_qgis_process() -> None:
+    """When qgis_process runs one of this plugin's algorithms, GDAL may not read network files.
+
+    qgis_process opens raster parameters (a local .vrt whose source is /vsicurl/http://…) to
+    check them, before any of the plugin's code runs; the plugin then refuses them, but by then
+    the server was contacted. Results must rest on local files whose hashes are recorded, so
+    for such a run no /vsicurl/, /vsis3/, … file may be opened at all. Desktop QGIS is untouched.
+    """
+    from qgis.PyQt.QtCore import QCoreApplication
+
+    if QgsApplication.platform() != "qgis_process":
+        return
+    if any(arg.startswith("soil_conservation:") for arg in QCoreApplication.arguments()):
+        from osgeo import gdal
+
+        gdal.SetConfigOption("CPL_VSIL_CURL_ALLOWED_EXTENSIONS", ".soil-conservation-no-network")
+

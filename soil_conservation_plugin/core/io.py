@@ -160,14 +160,21 @@ def _gdal_write_errors(label: str, target: Path):
         if err_class in (gdal.CE_Failure, gdal.CE_Fatal) and (err_no == gdal.CPLE_FileIO or _WRITE_FAILURE.search(text)):
             failures.append(text)
 
+    def refusal():
+        shown = "; ".join(dict.fromkeys(failures))[:500]
+        return _refuse(label, f"写入 {target} 失败（磁盘已满或无法写入？）：{shown}", f"writing {target} failed (disk full or not writable?): {shown}")
+
     gdal.PushErrorHandler(handler)
     try:
         yield
+    except Exception as exc:  # e.g. an empty RuntimeError of OGR after a failed write: say what failed
+        if failures:
+            raise refusal() from exc
+        raise
     finally:
         gdal.PopErrorHandler()
     if failures:
-        shown = "; ".join(dict.fromkeys(failures))[:500]
-        raise _refuse(label, f"写入 {target} 失败（磁盘已满或无法写入？）：{shown}", f"writing {target} failed (disk full or not writable?): {shown}")
+        raise refusal()
 
 
 def _holds_files(folder: Path) -> bool:

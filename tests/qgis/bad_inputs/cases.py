@@ -378,7 +378,7 @@ def check_jilin(c: Ctx, params, out):
     assert rows.get("220521") == "通化县", rows
     g = gpd.read_file(o["gpkg"], layer="steep_slope")
     assert set(g["cnty_name"]) <= {"通化县", "东昌区", "柳河县", "集安市", "二道江区", "梅河口市", "辉南县", "白山市", "浑江区"} | set(rows.values())
-    assert all(all("\u4e00" <= ch <= "\u9fff" for ch in n) for n in rows.values() if n and n != "合计"), rows
+    assert all(all("\u4e00" <= ch <= "\u9fff" for ch in n) for code, n in rows.items() if n and code != "合计"), rows  # the total row
 
 
 def formula_free(marker: str):
