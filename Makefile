@@ -35,11 +35,12 @@ export XDG_RUNTIME_DIR ?= /tmp/runtime-$(shell id -u)
 export GDAL_PAM_ENABLED := NO
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help deps apt venv test test-unit test-qgis demo package deploy translations ts bench screenshots clean
+.PHONY: help deps apt venv test test-unit test-qgis test-sid test-trixie demo package deploy translations ts bench screenshots clean
 
 help:
 	@echo "make demo   – set up, then run the whole chain on the built-in demo region"
 	@echo "make test   – set up, then run the whole test suite"
+	@echo "make test-sid / test-trixie – the suite in a Debian sid / 13 chroot (as root, tools/chroot-test.sh)"
 	@echo "make package / deploy / translations / bench / screenshots / clean"
 
 # --- set-up (idempotent: skips what is already there) ---------------------
@@ -82,6 +83,13 @@ test-qgis:
 
 demo: deps
 	$(PY) -m $(PLUGIN).headless demo $(DEMO_DIR)
+
+# --- other Debian releases, in a chroot (as root; not part of CI) -------------
+# Builds /srv/chroot/DIST with debootstrap if missing, clones this repo's HEAD into it, runs `make test` there.
+test-sid:     ## Debian sid: QGIS 3.44 LTR
+	tools/chroot-test.sh sid -k test
+test-trixie:  ## Debian 13: QGIS 3.40
+	tools/chroot-test.sh trixie -k test
 
 # --- install into QGIS ----------------------------------------------------
 $(WHEELS)/$(PYFLWDIR_WHEEL):

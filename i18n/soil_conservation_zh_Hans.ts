@@ -33,8 +33,8 @@
     </message>
     <message>
         <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="83"/>
-        <source>生态保护红线 layer (optional)</source>
-        <translation>生态保护红线图层（可选）</translation>
+        <source>生态保护红线 layer</source>
+        <translation>生态保护红线图层</translation>
     </message>
     <message>
         <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="84"/>
@@ -43,8 +43,8 @@
     </message>
     <message>
         <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="85"/>
-        <source>County boundary (optional)</source>
-        <translation>县界（可选）</translation>
+        <source>County boundary</source>
+        <translation>县界</translation>
     </message>
     <message>
         <location filename="../soil_conservation_plugin/processing/alg_checks.py" line="86"/>
@@ -403,8 +403,8 @@ Outputs: the issues GeoPackage (layer 'issues'; review decisions in table 'revie
     </message>
     <message>
         <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="52"/>
-        <source>County polygons (optional)</source>
-        <translation>县界面图层（可选）</translation>
+        <source>County polygons</source>
+        <translation>县界面图层</translation>
     </message>
     <message>
         <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="55"/>
@@ -1731,6 +1731,66 @@ Template: resources/layouts/county_announcement.qpt (A3 landscape) or your own .
         <source>Counties: COUNTY (one code) or COUNTY_CODES (several, comma-separated); blank = every county. Zoning map: with the zones layer of the zoning step (fields county_code, zone_id, zone, n_units, area_km2), each county also gets &lt;code&gt;_zoning_announcement.pdf/.png/.qpt: 重点预防区/重点治理区 as fills, 严重/脆弱 areas as hatching, and a table of the number of 小流域, the area (ha) and the share of the county per zone type. Coverage: the share of each county the DEM covers is measured on the DEM when one is given, else read from the steep-slope layer (DEM_COVER_PCT). A county covered only in part is refused with its share unless ALLOW_PARTIAL is on; then the share is printed on the map and in the index. Township labels have a white halo; the 乡镇 boundary dash pattern is in millimetres, so the legend shows the map's dashes; table columns take the width of their text and the font shrinks until the table fits its frame.</source>
         <translation>县：COUNTY（一个代码）或 COUNTY_CODES（多个，逗号分隔）；留空 = 所有县。重点区域分布图：给出划定步骤的 zones 图层（字段 county_code、zone_id、zone、n_units、area_km2）时，每县另出 &lt;code&gt;_zoning_announcement.pdf/.png/.qpt：重点预防区/重点治理区以填充表示，严重/脆弱区域以晕线表示，并附按区类型的小流域数、面积（公顷）及占县域比例表。覆盖率：给出 DEM 时直接量算 DEM 覆盖各县的比例，否则读取陡坡图层记录的 DEM_COVER_PCT。部分覆盖的县默认拒绝发布并给出覆盖率；勾选 ALLOW_PARTIAL 后发布，并在图上和索引中注明覆盖率。乡镇注记带白色光晕；乡镇界虚线以毫米为单位，图例与图面虚线一致；表格列宽按文字宽度，字号缩小直至表格放入图框。</translation>
     </message>
+    <message>
+        <source>Small watersheds {min:g}–{max:g} km² {time}</source>
+        <translation>小流域 {min:g}–{max:g} 平方千米 {time}</translation>
+    </message>
+    <message>
+        <source>No-reclamation steep slopes ≥{t:g}° ({scope}) {time}</source>
+        <translation>禁止开垦陡坡地 ≥{t:g}°（{scope}）{time}</translation>
+    </message>
+    <message>
+        <source>national rule</source>
+        <translation>全国规定</translation>
+    </message>
+    <message>
+        <source>Zoned small watersheds ({rules}) {time}</source>
+        <translation>小流域分区（{rules}）{time}</translation>
+    </message>
+    <message>
+        <source>default, not the standard; source: {source}</source>
+        <translation>默认值，非标准；依据：{source}</translation>
+    </message>
+    <message>
+        <source>source: {source}</source>
+        <translation>依据：{source}</translation>
+    </message>
+    <message>
+        <source> (the article number is still to be confirmed)</source>
+        <translation>（条款号待核实）</translation>
+    </message>
+    <message>
+        <source>{v:g}° for {scope}; {provenance}</source>
+        <translation>{scope}：{v:g}°；{provenance}</translation>
+    </message>
+    <message>
+        <source>Also write a zip of the package</source>
+        <translation>同时输出成果包的 zip 压缩文件</translation>
+    </message>
+    <message>
+        <source>Format</source>
+        <translation>格式</translation>
+    </message>
+    <message>
+        <source>User guide</source>
+        <translation>使用指南</translation>
+    </message>
+    <message>
+        <source>Red line (overlay view)</source>
+        <translation>生态保护红线（叠加显示）</translation>
+    </message>
+    <message>
+        <source>Jilin rules</source>
+        <translation>吉林省规则</translation>
+    </message>
+    <message>
+        <source>national rules</source>
+        <translation>全国规则</translation>
+    </message>
+    <message>
+        <source>({p:.2f} % of the feature)</source>
+        <translation>（占该要素 {p:.2f} %）</translation>
+    </message>
 </context>
 <context>
     <name>SoilConservationDock</name>
@@ -1852,8 +1912,8 @@ Template: resources/layouts/county_announcement.qpt (A3 landscape) or your own .
     </message>
     <message>
         <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="81"/>
-        <source>Townships (乡镇) (optional)</source>
-        <translation>乡镇（可选）</translation>
+        <source>Townships (乡镇)</source>
+        <translation>乡镇</translation>
     </message>
     <message>
         <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="82"/>
@@ -1867,8 +1927,8 @@ Template: resources/layouts/county_announcement.qpt (A3 landscape) or your own .
     </message>
     <message>
         <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="84"/>
-        <source>Small watersheds (小流域, fields unit_code, unit_name) (optional)</source>
-        <translation>小流域（字段 unit_code、unit_name）（可选）</translation>
+        <source>Small watersheds (小流域, fields unit_code, unit_name)</source>
+        <translation>小流域（字段 unit_code、unit_name）</translation>
     </message>
     <message>
         <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="85"/>
@@ -1892,8 +1952,8 @@ Template: resources/layouts/county_announcement.qpt (A3 landscape) or your own .
     </message>
     <message>
         <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="98"/>
-        <source>Exclude: {l} (optional)</source>
-        <translation>扣除：{l}（可选）</translation>
+        <source>Exclude: {l}</source>
+        <translation>扣除：{l}</translation>
     </message>
     <message>
         <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="99"/>
@@ -1902,8 +1962,8 @@ Template: resources/layouts/county_announcement.qpt (A3 landscape) or your own .
     </message>
     <message>
         <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="100"/>
-        <source>Exclude: other polygon layers (optional)</source>
-        <translation>扣除：其他面图层（可选）</translation>
+        <source>Exclude: other polygon layers</source>
+        <translation>扣除：其他面图层</translation>
     </message>
     <message>
         <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="101"/>

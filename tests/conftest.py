@@ -25,7 +25,20 @@ def pytest_report_header(config):
         lines.append(f"qgis {Qgis.QGIS_VERSION}, qt {QT_VERSION_STR}, pyqt {PYQT_VERSION_STR}")
     except ImportError:
         lines.append("qgis: not importable (unit tests only)")
-    return ", ".join(lines)
+    libs = []
+    for name in ("numpy", "numba", "affine", "shapely", "rasterio", "geopandas", "pyflwdir"):
+        try:
+            libs.append(f"{name} {__import__(name).__version__}")
+        except Exception:  # noqa: BLE001 – a header line, never a failure
+            libs.append(f"{name} -")
+    return [", ".join(lines), ", ".join(libs)]
+
+
+def pytest_configure(config):
+    # A deprecation raised through the plugin's own code fails the test: on Debian sid (affine 3,
+    # shapely 2.2) they were ~10⁵ warnings, and they become errors in the next releases.
+    for category in ("DeprecationWarning", "PendingDeprecationWarning"):
+        config.addinivalue_line("filterwarnings", f"error::{category}:soil_conservation_plugin")
 
 
 @pytest.fixture(scope="session")

@@ -37,6 +37,7 @@ from shapely.geometry import MultiPoint, MultiPolygon, Point, Polygon, box, mapp
 from shapely.ops import unary_union, voronoi_diagram
 from shapely.prepared import prep
 
+from .compat import affine_mul
 from .errors import InputError
 from .feedback import Feedback, PrintFeedback, SubFeedback
 from .io import atomic_path
@@ -182,6 +183,21 @@ def slope_full(z, cell) -> np.ndarray:
 
 def _flw(d8):
     return pyflwdir.from_array(d8, ftype="d8", check_ftype=False, cache=False)
+
+
+def _trace_down(idxs_ds: np.ndarray, idx: int, stop: np.ndarray) -> np.ndarray:
+    """Linear indices from ``idx`` down ``idxs_ds`` to the first ``stop`` cell or pit, both
+    included: what pyflwdir's ``FlwdirRaster.path`` returns. Not that call: its numba code
+    takes the raster's affine transform, which affine ≥ 3 (Debian sid) no longer makes a
+    namedtuple, so numba cannot type it (TypingError)."""
+    path = [idx]
+    while not stop[idx]:
+        nxt = int(idxs_ds[idx])
+        if nxt == idx or nxt < 0:  # pit, or pyflwdir's missing value (-1)
+            break
+        idx = nxt
+        path.append(idx)
+    return np.array(path, dtype=np.int64)
 
 
 # ---------------------------------------------------------------- terrain
@@ -408,7 +424,7 @@ def burn(geoms, grid: Grid, value=1, dtype="uint8"):
 
 def _disc_blob(grid: Grid, rng, cx, cy, radius):
     """Cells of an irregular blob around (cx, cy): a disc with a harmonic-noise radius."""
-    col0, row0 = ~grid.transform * (cx, cy)
+    col0, row0 = affine_mul(~grid.transform, (cx, cy))
     rad_c = radius / grid.cell * 1.4
     r0, r1 = int(max(0, row0 - rad_c - 2)), int(min(grid.height, row0 + rad_c + 3))
     c0, c1 = int(max(0, col0 - rad_c - 2)), int(min(grid.width, col0 + rad_c + 3))
@@ -539,7 +555,7 @@ def generate_demo_region(out_dir, seed=None, scale=1.0, feedback: Feedback | Non
     if rows.size == 0:  # tiny scales: any gentle interior cell
         rows, cols = np.nonzero((interior > 0) & (slope < 5.0))
     cxy = county.centroid
-    xs, ys = grid.transform * (cols + 0.5, rows + 0.5)
+    xs, ys = affine_mul(grid.transform, (cols + 0.5, rows + 0.5))
     pick = int(np.argmin(np.hypot(xs - cxy.x, ys - cxy.y)))
     seat_xy = (float(xs[pick]), float(ys[pick]))
     tcfg = recipe["townships"]
@@ -591,7 +607,7 @@ def generate_demo_region(out_dir, seed=None, scale=1.0, feedback: Feedback | Non
     vill_xy = []
     if vr.size:
         order = rng_vec.permutation(vr.size)
-        vx, vy = grid.transform * (vc[order] + 0.5, vr[order] + 0.5)
+        vx, vy = affine_mul(grid.transform, (vc[order] + 0.5, vr[order] + 0.5))
         for x, y in zip(vx, vy):
             if math.hypot(x - seat_xy[0], y - seat_xy[1]) < town_r + 1500.0 * math.sqrt(scale):
                 continue
@@ -609,7 +625,7 @@ def generate_demo_region(out_dir, seed=None, scale=1.0, feedback: Feedback | Non
     road = np.zeros(grid.shape, bool)
     off = 250.0 * math.sqrt(scale)
     # link consecutive centre-line cells so the road is continuous
-    rr_cc = [(int(r), int(c)) for c, r in (~grid.transform * (x, y + off) for x, y in ter.river_line)]
+    rr_cc = [(int(r), int(c)) for c, r in (affine_mul(~grid.transform, (x, y + off)) for x, y in ter.river_line)]
     for (r0, c0), (r1, c1) in zip(rr_cc[:-1], rr_cc[1:]):
         n = max(abs(r1 - r0), abs(c1 - c0), 1)
         for k in range(n + 1):
@@ -617,9 +633,10 @@ def generate_demo_region(out_dir, seed=None, scale=1.0, feedback: Feedback | Non
             if 0 <= r < h and 0 <= c < w:
                 road[r, c] = True
     if vill_xy:
-        vidx = [int(r) * w + int(c) for c, r in (~grid.transform * xy for xy in vill_xy)]
-        for path in ter.flw.path(idxs=np.array(vidx, dtype=np.int64), mask=water)[0]:
-            road.flat[np.asarray(path, dtype=np.int64)] = True
+        vidx = [int(r) * w + int(c) for c, r in (affine_mul(~grid.transform, xy) for xy in vill_xy)]
+        idxs_ds, stop = ter.flw.idxs_ds, water.ravel()
+        for idx in vidx:
+            road.flat[_trace_down(idxs_ds, idx, stop)] = True
     road &= ~water & ~built & ~nodata
     feedback.progress(60)
     feedback.check()

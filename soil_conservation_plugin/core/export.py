@@ -28,8 +28,8 @@ from pyproj import CRS, Geod, Transformer
 from shapely import wkb as shapely_wkb
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.polygon import orient
-from shapely.ops import transform as shapely_transform
 
+from .compat import transform_xy
 from .errors import InputError
 from .feedback import Feedback, SubFeedback
 from .io import atomic_path, staged_path
@@ -386,8 +386,8 @@ class _GeometryPipeline:
 
     def project(self, geom):
         """Any geometry (points, lines, rare repaired shapes) through shapely."""
-        geom = shapely_transform(self.forward.transform, geom)
-        return shapely_transform(self.round, geom)
+        geom = transform_xy(self.forward.transform, geom)
+        return transform_xy(self.round, geom)
 
     def project_rings(self, rings: list) -> list:
         flat = [r for poly in rings for r in poly]

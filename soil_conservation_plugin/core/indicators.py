@@ -1600,6 +1600,10 @@ def compute_indicators(units, *, dem=None, erosion=None, erosion_kind: str = "mo
         for key, col in res["columns"].items():
             units[key] = col
         for name, (share, keys) in res["shares"].items():
+            if len(share) and not np.any(share > 0):  # no valid cell in any unit: a wrong or empty raster
+                label = next((s.layer for s in group if s.name == name), name)
+                raise InputError(label, "栅格在所有小流域内都是无数据（NoData），不能计算指标",
+                                 "the raster is NoData inside every small watershed; no indicator can be computed from it")
             # too little data: NULL, never a made-up 100 % 水土保持率 or 0 水土流失面积
             lacking = ~(share >= min_share)
             units.loc[lacking, keys] = np.nan

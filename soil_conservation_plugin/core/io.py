@@ -160,14 +160,26 @@ def _gdal_write_errors(label: str, target: Path):
         if err_class in (gdal.CE_Failure, gdal.CE_Fatal) and (err_no == gdal.CPLE_FileIO or _WRITE_FAILURE.search(text)):
             failures.append(text)
 
+    def refusal():
+        shown = "; ".join(dict.fromkeys(failures))[:500]
+        return _refuse(label, f"写入 {target} 失败（磁盘已满或无法写入？）：{shown}", f"writing {target} failed (disk full or not writable?): {shown}")
+
     gdal.PushErrorHandler(handler)
     try:
         yield
+    except Exception as exc:  # e.g. an empty RuntimeError of OGR after a failed write: say what failed
+        if failures:
+            raise refusal() from exc
+        raise
     finally:
         gdal.PopErrorHandler()
     if failures:
-        shown = "; ".join(dict.fromkeys(failures))[:500]
-        raise _refuse(label, f"写入 {target} 失败（磁盘已满或无法写入？）：{shown}", f"writing {target} failed (disk full or not writable?): {shown}")
+        raise refusal()
+
+
+def _holds_files(folder: Path) -> bool:
+    """True when the folder holds anything but this plugin's running locks and temporaries."""
+    return any(not (p.name.startswith(".") and (p.name.endswith(".lock") or PARTIAL in p.name)) for p in folder.iterdir())
 
 
 def _writable_dir(folder: Path) -> bool:
@@ -265,6 +277,7 @@ class OutputSet:
         self.locks: dict[Path, _Lock] = {}
         self.staged: list[tuple[Path, Path]] = []  # (temporary, target)
         self.created_dirs: list[Path] = []
+        self.folders: list[Path] = []  # folders the run writes into: marked on commit
 
     # claim: before any work
     def claim(self, target, label: str | None = None, kind: str | None = None) -> Path:
@@ -309,14 +322,14 @@ class OutputSet:
             raise _refuse(label, f"输出文件夹不可写：{target.parent}", f"the output folder is not writable: {target.parent}")
         if not target.exists() and not target.is_symlink():
             return
-        if kind == "folder" and target.is_dir() and not any(target.iterdir()):
+        if kind == "folder" and target.is_dir() and not _holds_files(target):
             return  # an empty folder (e.g. made by the Processing dialog): nothing to lose
         if not self.overwrite:
             raise _refuse(label, f"输出已存在且未允许覆盖，未覆盖：{where}", f"the output exists and overwriting is off, so it is not overwritten: {where}")
         if kind == "folder":
             if not target.is_dir():
                 raise _refuse(label, f"输出路径是已有文件，不是文件夹：{where}", f"the output path is an existing file, not a folder: {where}")
-            if any(target.iterdir()) and not (target / MARKER).is_file():
+            if _holds_files(target) and not (target / MARKER).is_file():
                 raise _refuse(label, f"输出文件夹已存在且不是本插件写的，不会删除它：{where}；请选择新的或空的文件夹",
                               f"the output folder exists and was not written by this plugin, so it is not replaced: {where}; choose a new or empty folder")
             return
@@ -326,14 +339,25 @@ class OutputSet:
         if kind == "gpkg" and target.stat().st_size and not _sqlite_header(target):
             raise _refuse(label, f"输出路径已有一个不是 GeoPackage 的文件：{where}", f"the output path holds a file that is not a GeoPackage: {where}")
 
+    def claim_folder(self, folder, label: str) -> Path:
+        """A folder the run writes files into (tables, a publication): refused if it holds files the
+        plugin did not write; marked as the plugin's when the run commits."""
+        folder = Path(os.path.abspath(folder))
+        if folder.exists() and not folder.is_dir():
+            raise _refuse(label, f"输出路径是已有文件，不是文件夹：{folder}", f"the output path is an existing file, not a folder: {folder}")
+        if folder.is_dir() and _holds_files(folder) and not (folder / MARKER).is_file():
+            raise _refuse(label, f"输出文件夹已存在且不是本插件写的，不会往里写：{folder}；请选择新的或空的文件夹",
+                          f"the output folder exists and was not written by this plugin, so nothing is written into it: {folder}; choose a new or empty folder")
+        if not _writable_dir(folder):
+            raise _refuse(label, f"输出文件夹不可写：{folder}", f"the output folder is not writable: {folder}")
+        self.folders.append(folder)
+        return folder
+
     # stage: as each file is complete
     def stage(self, tmp: Path, target: Path) -> None:
         target = Path(os.path.abspath(target))
-        if self.kinds.get(target) == "folder":
-            (tmp / MARKER).write_text(json.dumps({
-                "written_by": "soil_conservation_plugin",
-                "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-            }), encoding="utf-8")
+        if self.kinds.get(target) == "folder" and tmp.is_dir():
+            _write_marker(tmp / MARKER)
         problem = verify_output(tmp)
         if problem:
             raise _refuse(self.labels.get(target, target.name), f"输出写入不完整（磁盘满或写入出错？）：{problem}",
@@ -379,6 +403,9 @@ class OutputSet:
         for _, backup in done:
             if backup is not None:
                 remove(backup)
+        for folder in self.folders:
+            if folder.is_dir() and not (folder / MARKER).exists():
+                _write_marker(folder / MARKER)
         self.staged = [(t, g) for t, g in self.staged if t.exists()]  # merged GeoPackages: temporaries left
         self.discard()
 
@@ -401,6 +428,13 @@ class OutputSet:
             for folder in reversed(self.created_dirs):  # folders this run created and left empty
                 with contextlib.suppress(OSError):
                     folder.rmdir()
+
+
+def _write_marker(path: Path) -> None:
+    path.write_text(json.dumps({
+        "written_by": "soil_conservation_plugin",
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    }), encoding="utf-8")
 
 
 def _merge_gpkg_layers(tmp: Path, target: Path, layers: list[str]) -> None:

@@ -216,8 +216,9 @@ def load_issues(gpkg) -> tuple[list, object]:
 
 
 def record_decision(gpkg, issue, decision: str, comment: str = "", reviewer: str | None = None) -> Decision:
-    """Save (or replace) the decision on ``issue`` in ``gpkg`` and set the issue's status there."""
-    if decision not in DECISIONS:
+    """Save (or replace) the decision on ``issue`` in ``gpkg`` and set the issue's status there;
+    ``decision`` 'open' reopens the issue (its decision is removed)."""
+    if decision not in STATUSES:
         raise InputError("review", f"未知的审核结论: {decision}", f"unknown review decision: {decision}")
     gdal, ogr, _ = _ogr()
     decisions, _ = load_decisions(gpkg)
@@ -229,7 +230,8 @@ def record_decision(gpkg, issue, decision: str, comment: str = "", reviewer: str
         reviewer if reviewer is not None else _whoami(), _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         issue.message_en, issue.geometry,
     )
-    decisions.append(new)
+    if decision != "open":
+        decisions.append(new)
     # rewrite the whole file atomically: issues keep their order, statuses follow the decisions
     for i in issues:
         i.status, i.comment = "open", ""
@@ -242,3 +244,12 @@ def _whoami() -> str:
         return getpass.getuser()
     except Exception:  # no user name in some service environments
         return ""
+
+
+def adopt_issues(source, review) -> int:
+    """Put the issues of ``source`` (a fresh check result) into the review file ``review``, keeping the
+    decisions already recorded there (matched by each issue's key); returns how many matched."""
+    issues, crs = load_issues(source)
+    for i in issues:
+        i.status, i.comment = "open", ""
+    return write_issue_gpkg(review, issues, crs)

@@ -16,6 +16,7 @@ import numpy as np
 from rasterio import features
 from rasterio.transform import Affine
 
+from .compat import affine_mul, transform_xy
 from .crs import to_pyproj
 from .errors import InputError
 from .input_checks import check_unique_codes
@@ -69,8 +70,8 @@ class Zones:
 
     def _window_hits(self, transform: Affine, shape: tuple[int, int]) -> np.ndarray:
         h, w = shape
-        x0, y0 = transform * (0, 0)
-        x1, y1 = transform * (w, h)
+        x0, y0 = affine_mul(transform, (0, 0))
+        x1, y1 = affine_mul(transform, (w, h))
         return self.query(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
 
     def rasterize(self, transform: Affine, shape: tuple[int, int], all_touched: bool = False) -> np.ndarray:
@@ -209,7 +210,6 @@ def load_zones(vin: VectorInput, dem_crs, required_fields: tuple[str, ...] = (),
 def polygon_area_ha(zones: Zones, crs) -> np.ndarray:
     """Ellipsoidal area (ha) of each zone's polygons, for coverage checks."""
     from pyproj import Geod, Transformer
-    from shapely.ops import transform as shp_transform
 
     geod = Geod(ellps="WGS84") if crs.ellipsoid is None else Geod(a=crs.ellipsoid.semi_major_metre, b=crs.ellipsoid.semi_minor_metre)
     to_geo = None if crs.is_geographic else Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True).transform
@@ -217,7 +217,7 @@ def polygon_area_ha(zones: Zones, crs) -> np.ndarray:
 
     out = np.zeros(zones.count + 1)
     for geom, idx in zones.geoms:
-        g = geom if to_geo is None else shp_transform(to_geo, geom)
+        g = geom if to_geo is None else transform_xy(to_geo, geom)
         # Geod's signed area needs holes oriented against their shell
         for part in getattr(g, "geoms", [g]):
             out[idx] += abs(geod.geometry_area_perimeter(orient(part, 1.0))[0]) / 1e4

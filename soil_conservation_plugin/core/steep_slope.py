@@ -46,6 +46,7 @@ from scipy import ndimage
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from .compat import affine_mul
 from .dem import DEFAULT_BAND_CELLS, Dem, open_dem
 from .input_checks import check_data_inside
 from .errors import InputError
@@ -281,7 +282,7 @@ class _Keys:
 
 def _boundary_cells(zones: list, bt: Affine, h: int, w: int) -> np.ndarray:
     """Cells crossed by any polygon boundary, grown by one cell (so no crossed cell is missed at seams or by rounding)."""
-    t = bt * Affine.translation(-1, -1)
+    t = affine_mul(bt, Affine.translation(-1, -1))
     m = np.zeros((h + 2, w + 2), np.uint8)
     for z in zones:
         z.rasterize_edges(t, (h + 2, w + 2), out=m)
@@ -327,8 +328,8 @@ def _overlapping(prepared: _Prepared, bt: Affine, probe: np.ndarray) -> np.ndarr
     eps = 1e-6  # of a cell: a square shrunk by this no longer meets a polygon it only touches
     zones = prepared.zones
     for r, c in zip(*np.nonzero(probe)):
-        x0, y0 = bt * (c + eps, r + eps)
-        x1, y1 = bt * (c + 1 - eps, r + 1 - eps)
+        x0, y0 = affine_mul(bt, (c + eps, r + eps))
+        x1, y1 = affine_mul(bt, (c + 1 - eps, r + 1 - eps))
         b = box(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
         for i in zones.query(*b.bounds):
             if prepared.geom(i).intersects(b):
@@ -345,8 +346,8 @@ def _within(prepared: _Prepared, bt: Affine, probe: np.ndarray) -> np.ndarray:
     zones = prepared.zones
     eps = 1e-6  # of a cell: the prepared contains_properly test (fast) on a hair-shrunk square = contains (slow)
     for r, c in zip(*np.nonzero(probe)):
-        x0, y0 = bt * (c + eps, r + eps)
-        x1, y1 = bt * (c + 1 - eps, r + 1 - eps)
+        x0, y0 = affine_mul(bt, (c + eps, r + eps))
+        x1, y1 = affine_mul(bt, (c + 1 - eps, r + 1 - eps))
         b = box(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
         for i in zones.query(*b.bounds):
             if prepared.geom(i).contains_properly(b):
@@ -495,7 +496,7 @@ def _run(res: SteepResult, excl: list[Zones], options: SteepOptions, feedback: F
             dx, dy = dem.spacing(np.arange(row0 - 1, row1 + 1))
             slope = slope_block(z, dx, dy, skip_below_deg=float(thr))  # exact slope where it can reach thr
             del z
-            bt = dem.transform * Affine.translation(0, row0)
+            bt = affine_mul(dem.transform, Affine.translation(0, row0))
             cty = res.counties.rasterize(bt, (h, W))
             area_full = np.broadcast_to(areas.rows(row0, row1), (h, W))
             inside = cty > 0
@@ -756,8 +757,8 @@ class _BoundaryCells:
         t = self.t
         vals = []
         for r, c, s in zip(self.r[a:b], self.c[a:b], self.s[a:b]):
-            x0, y0 = t * (c, r)
-            x1, y1 = t * (c + 1, r + 1)
+            x0, y0 = affine_mul(t, (c, r))
+            x1, y1 = affine_mul(t, (c + 1, r + 1))
             if geom.intersection(box(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))).area > 0:
                 vals.append(s)
         if not vals:
@@ -795,7 +796,7 @@ def _trace(res: SteepResult, band_masks, comp, cand, keys: _Keys, ikeys, bcomps,
         vals = np.zeros(c.size, np.int32)
         inn = okc & ~bsel
         if inn.any():
-            bt = dem.transform * Affine.translation(0, row0)
+            bt = affine_mul(dem.transform, Affine.translation(0, row0))
             cty = res.counties.rasterize(bt, (h, W))[sel][inn]
             tw = res.townships.rasterize(bt, (h, W))[sel][inn] if n_t else None
             un = res.units.rasterize(bt, (h, W))[sel][inn] if n_u else None

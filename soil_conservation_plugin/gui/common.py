@@ -61,8 +61,9 @@ def unavailable(name: str) -> str:
     return unavailable_reason(missing)
 
 
-def build_parameters(name: str, wanted: dict, out_dir) -> tuple[dict, list[str]]:
-    """Keep the wanted values the algorithm defines; put unset outputs into ``out_dir``.
+def build_parameters(name: str, wanted: dict, out_dir, stem: str = "") -> tuple[dict, list[str]]:
+    """Keep the wanted values the algorithm defines; put unset outputs into ``out_dir``
+    (named ``<stem>.<ext>`` for OUTPUT and ``<stem>_<key>.<ext>`` for the others when ``stem`` is given).
 
     Returns (parameters, names of mandatory inputs still missing). Pages list the
     values they have under every name an algorithm may use, so a renamed parameter
@@ -80,7 +81,8 @@ def build_parameters(name: str, wanted: dict, out_dir) -> tuple[dict, list[str]]
                 continue
             if value in (None, ""):
                 ext = definition.defaultFileExtension() if hasattr(definition, "defaultFileExtension") else ""
-                value = str(out_dir / (key.lower() + (f".{ext}" if ext and definition.type() != "folderDestination" else "")))
+                base = (stem if key == "OUTPUT" else f"{stem}_{key.lower()}") if stem else key.lower()
+                value = str(out_dir / (base + (f".{ext}" if ext and definition.type() != "folderDestination" else "")))
             params[key] = value
             continue
         if value in (None, ""):
@@ -97,7 +99,10 @@ def build_parameters(name: str, wanted: dict, out_dir) -> tuple[dict, list[str]]
 def layer_source(layer) -> str:
     """The layer's source for an algorithm; a GeoPackage layer always names its table
     (``path|layername=...``), so readers that take the file alone do not guess it."""
-    if not isinstance(layer, QgsMapLayer) or not layer.isValid():
+    try:
+        if not isinstance(layer, QgsMapLayer) or not layer.isValid():
+            return ""
+    except RuntimeError:  # a layer the project has deleted (e.g. with its replaced result group)
         return ""
     source = layer.source()
     if layer.providerType() == "ogr" and "|" not in source and source.lower().endswith(".gpkg"):

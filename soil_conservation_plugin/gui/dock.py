@@ -12,12 +12,16 @@ import datetime as _dt
 import shutil
 from pathlib import Path
 
-from qgis.core import Qgis, QgsMessageLog, QgsProject, QgsWkbTypes
+from qgis.core import Qgis, QgsMessageLog, QgsProject
 from qgis.gui import QgsDockWidget, QgsFileWidget
 from qgis.PyQt import uic
-from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
-from qgis.PyQt.QtWidgets import QFrame, QScrollArea
+from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, QObject, Qt, QUrl
+from qgis.PyQt.QtGui import QDesktopServices
+from qgis.PyQt.QtWidgets import QAbstractScrollArea, QAbstractSpinBox, QComboBox, QFrame, QScrollArea, QToolButton
 
+from ..core.paths import resources_path
+
+from ..processing.pipeline import chain_ref
 from .common import PROJECT_SCOPE, Persist, algorithm, build_parameters, localized, tr, translate, unavailable
 from .pages import DataPage, PublishPage, SteepPage, UnitsPage, ZoningPage
 from .results import ResultGroup
@@ -28,15 +32,47 @@ FORM_CLASS, _ = uic.loadUiType(str(Path(__file__).with_name("dock.ui")))
 LOG_TAG = "Soil conservation"
 TITLE = QT_TRANSLATE_NOOP("SoilConservation", "Soil conservation zoning")
 # styles of the chain's outputs, by step
-CHAIN_STYLES = {"slope": "slope.qml", "watersheds": "units.qml", "steep_slope": "steep_slope.qml", "zoning": "zones.qml", "checks": "check_issues.qml"}
-SKIP_LAYERS = ("review_decisions",)
+# the layer-tree group (one per step, replaced on re-run) of each algorithm's results
+STEP_OF = {"watersheds": "units", "import_units": "units", "unit_indicators": "indicators", "export": "export", "publish": "publish"}
 
-_orphans: list = []  # runs still finishing after their dock was closed
+# file names of the steps' outputs (steep_slope_220521.gpkg, not output.gpkg)
+STEMS = {"watersheds": "small_watersheds", "import_units": "small_watersheds", "unit_indicators": "indicators", "checks": "checks_zones", "export": "onemap_package", "publish": "announcement"}
+
+
+class ChainLinks:
+    """What one step of "Run all" takes from an earlier one (resolved by the pipeline as the chain runs)."""
+
+    units = chain_ref("units", "OUTPUT", "units")
+    labels = chain_ref("watersheds", "RASTER")
+    indicators = chain_ref("unit_indicators", "UNITS_OUT")
+    steep = chain_ref("steep_slope", "OUTPUT")
+    zones = chain_ref("zoning", "UNITS_OUT")
+    zone_areas = chain_ref("zoning", "ZONES_OUT")  # dissolved per county: the 公告's zoning map
+    issues = chain_ref("checks", "OUTPUT", "issues")
+    tables = [chain_ref("steep_slope", k) for k in ("COUNTY_TABLE", "TOWNSHIP_TABLE", "UNIT_TABLE")]
+
+
+_orphans: list = []
+
+
+class WheelGuard(QObject):
+    """A wheel over an unfocused combo or spin box scrolls the page instead of changing the value."""
+
+    def eventFilter(self, obj, event):  # noqa: N802 (Qt API)
+        if event.type() == QEvent.Type.Wheel and not obj.hasFocus():
+            parent = obj.parent()
+            while parent is not None and not isinstance(parent, QAbstractScrollArea):
+                parent = parent.parent()
+            if parent is not None:
+                QCoreApplication.sendEvent(parent.verticalScrollBar(), event)
+            return True
+        return False  # runs still finishing after their dock was closed
 
 
 class SoilConservationDock(QgsDockWidget, FORM_CLASS):
     def __init__(self, iface, parent=None):
         super().__init__(parent)
+        was_dirty = QgsProject.instance().isDirty()  # building the pages writes their values: not a user edit
         self.setupUi(self)
         self.setObjectName("SoilConservationDock")
         self.setWindowTitle(tr(TITLE))
@@ -44,6 +80,8 @@ class SoilConservationDock(QgsDockWidget, FORM_CLASS):
         self.run: AlgorithmRun | FunctionRun | None = None
         self.last_run_dir: Path | None = None
         self.data = None
+        self.unit_rasters: dict = {}  # unit layer source → its unit raster (indicators' LABELS)
+        self.steep_tables: dict = {}  # steep-slope layer source → its area tables (export)
         self._connections: list = []
         self.persist = Persist("dock")
         self.outputDir.setStorageMode(QgsFileWidget.StorageMode.GetDirectory)
@@ -72,7 +110,46 @@ class SoilConservationDock(QgsDockWidget, FORM_CLASS):
         self._connect(self.cancelButton.clicked, self.cancel)
         self._connect(self.runAllButton.clicked, self.run_all)
         self._connect(QgsProject.instance().readProject, self.restore)
+        self.help_button = QToolButton(self)
+        self.help_button.setObjectName("helpButton")
+        self.help_button.setText("?")
+        self.help_button.setToolTip(translate("SoilConservation", "User guide"))
+        self.hbox3.addWidget(self.help_button)
+        self._connect(self.help_button.clicked, self.open_help)
+        self.calm_widgets()
         self.restore()
+        if not was_dirty:
+            QgsProject.instance().setDirty(False)
+
+    # --- calm widgets, a usable size, help ---------------------------------------------------
+    MIN_WIDTH = 440
+
+    def calm_widgets(self) -> None:
+        """Combos and spin boxes take the wheel only when focused (the page scrolls otherwise),
+        may shrink to the dock's width, and the dock opens wide enough to show its pages."""
+        self.wheel_guard = WheelGuard(self)
+        for w in self.findChildren(QComboBox) + self.findChildren(QAbstractSpinBox):
+            w.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            w.installEventFilter(self.wheel_guard)
+            if isinstance(w, QComboBox):
+                w.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+                w.setMinimumContentsLength(8)
+        for scroll in self.findChildren(QScrollArea):
+            scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # wide enough for the widest page (plus the scroll bar and frame), so nothing is clipped
+        needed = max(page.minimumSizeHint().width() for page in self.page_list) + 40
+        self.setMinimumWidth(max(self.MIN_WIDTH, needed))
+
+    def help_path(self) -> Path:
+        from .common import user_is_chinese
+
+        return resources_path("help", "guide_zh.html" if user_is_chinese() else "guide_en.html")
+
+    def open_help(self, *_):
+        try:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.help_path())))
+        except FileNotFoundError as exc:
+            self.warn(str(exc))
 
     def _connect(self, signal, slot) -> None:
         signal.connect(slot)
@@ -144,7 +221,7 @@ class SoilConservationDock(QgsDockWidget, FORM_CLASS):
         self.checks.targetCombo.setLayer(layer)
 
     # --- running ----------------------------------------------------------------------------
-    def run_algorithm(self, name: str, wanted, on_done, title: str) -> bool:
+    def run_algorithm(self, name: str, wanted, on_done, title: str, step: str | None = None) -> bool:
         """Start ``soil_conservation:<name>`` as a background task with ``wanted()``'s values."""
         try:
             if self.busy():
@@ -157,7 +234,7 @@ class SoilConservationDock(QgsDockWidget, FORM_CLASS):
                 self.warn(unavailable(name))
                 return False
             out_dir = self.new_run_dir(name)
-            params, missing = build_parameters(name, wanted(), out_dir)
+            params, missing = build_parameters(name, wanted(), out_dir, stem=f"{STEMS.get(name, name)}{self.county_stem()}")
             if missing:
                 shutil.rmtree(out_dir, ignore_errors=True)
                 self.warn(translate("SoilConservation", "Missing input: {names}").format(names=", ".join(missing)))
@@ -166,25 +243,66 @@ class SoilConservationDock(QgsDockWidget, FORM_CLASS):
         except Exception as exc:  # noqa: BLE001 - a slot must never raise into Qt
             self.error(localized(str(exc)))
             return False
-        self._start(run, out_dir, on_done, title)
+        self._start(run, out_dir, on_done, title, STEP_OF.get(name, name) if step is None else step)
         return True
 
     def run_all(self) -> bool:
-        """The pipeline's chain (units → slope → zoning → checks → export) on the current inputs."""
+        """Every page's step, in order, with the parameters its own Run button would use (one task)."""
         if self.busy():
             self.warn(translate("SoilConservation", "Another run is in progress; wait for it or cancel it."))
             return False
         try:
-            from ..processing.pipeline import run_chain
+            from ..processing.pipeline import run_steps
 
-            inputs = self.chain_inputs()
             out_dir = self.new_run_dir("chain")
-            run = FunctionRun(translate("SoilConservation", "Run all steps"), lambda feedback: run_chain(inputs, out_dir, feedback))
+            steps, missing = self.chain_steps(out_dir)
+            if missing:
+                shutil.rmtree(out_dir, ignore_errors=True)
+                self.warn(translate("SoilConservation", "Missing input: {names}").format(names=", ".join(missing)))
+                return False
+            inputs = self.chain_inputs()
+            run = FunctionRun(translate("SoilConservation", "Run all steps"), lambda feedback: run_steps(steps, out_dir, feedback, inputs))
         except Exception as exc:  # noqa: BLE001
             self.error(localized(str(exc)))
             return False
-        self._start(run, out_dir, self._chain_done, translate("SoilConservation", "All steps"))
+        self._start(run, out_dir, self._chain_done, translate("SoilConservation", "All steps"), None)
         return True
+
+    def chain_steps(self, out_dir: Path) -> tuple[list, list]:
+        """[(step, algorithm, parameters)] built by the pages themselves (the pages are the one
+        source of parameters: Run all and the Run buttons cannot differ), outputs in out_dir/<step>."""
+        links = ChainLinks()
+        code = self.county_stem()
+        wanted = []
+        if self.units.importRadio.isChecked():
+            wanted.append(("import_units", "import_units", self.units.wanted_import()))
+        else:
+            wanted.append(("watersheds", "watersheds", self.units.wanted()))
+        wanted.append(("steep_slope", "steep_slope", self.steep.wanted(links)))
+        wanted.append(("unit_indicators", "unit_indicators", self.zoning.wanted_indicators(links)))
+        wanted.append(("zoning", "zoning", self.zoning.wanted(links)))
+        wanted.append(("checks", "checks", self.checks.wanted(links, target=links.zones, kind="zones")))
+        wanted.append(("checks_steep", "checks", self.checks.wanted(links, target=links.steep, kind="steep_slope")))
+        wanted.append(("export", "export", self.publish.wanted(links)))
+        wanted.append(("publish", "publish", self.publish.wanted_publish("", links)))
+        steps, missing = [], []
+        for step, name, values in wanted:
+            if algorithm(name) is None:
+                continue
+            folder = out_dir / step
+            params, lacking = build_parameters(name, values, folder, stem=f"{STEMS.get(step, step)}{code}")
+            missing += [f"{step}: {m}" for m in lacking]
+            steps.append((step, name, params))
+        return steps, missing
+
+    def county_stem(self) -> str:
+        """'_220521' when one county is chosen (for file names), else ''."""
+        counties = self.data.counties() if self.data is not None else []
+        return f"_{counties[0][0]}" if len(counties) == 1 and counties[0][0] else ""
+
+    def units_labels(self) -> str:
+        """The unit raster of the delineation that produced the current unit layer ('' otherwise)."""
+        return self.unit_rasters.get(self.units_source(), "")
 
     def chain_inputs(self) -> dict:
         inputs = self.data.inputs()
@@ -196,11 +314,11 @@ class SoilConservationDock(QgsDockWidget, FORM_CLASS):
             inputs["rules_file"] = rules
         return inputs
 
-    def _start(self, run, out_dir: Path, on_done, title: str) -> None:
+    def _start(self, run, out_dir: Path, on_done, title: str, step: str | None) -> None:
         self.run = run
         self.last_run_dir = out_dir
         run.progressChanged.connect(self._progress)
-        run.finished.connect(lambda ok, results, cancelled: self._finished(run, ok, results, cancelled, out_dir, on_done, title))
+        run.finished.connect(lambda ok, results, cancelled: self._finished(run, ok, results, cancelled, out_dir, on_done, title, step))
         self.progress.setValue(0)
         self.runStatus.setText(translate("SoilConservation", "Running: {title} …").format(title=title))
         self.refresh()
@@ -214,7 +332,7 @@ class SoilConservationDock(QgsDockWidget, FORM_CLASS):
             self.runStatus.setText(translate("SoilConservation", "Cancelling …"))
             self.run.cancel()
 
-    def _finished(self, run, ok: bool, results: dict, cancelled: bool, out_dir: Path, on_done, title: str) -> None:
+    def _finished(self, run, ok: bool, results: dict, cancelled: bool, out_dir: Path, on_done, title: str, step: str | None = None) -> None:
         try:
             run.progressChanged.disconnect(self._progress)
         except (TypeError, RuntimeError):
@@ -234,50 +352,61 @@ class SoilConservationDock(QgsDockWidget, FORM_CLASS):
         self.progress.setValue(100)
         self.runStatus.setText(translate("SoilConservation", "Done: {title} → {path}").format(title=title, path=out_dir))
         try:
-            group = ResultGroup(title)
+            group = ResultGroup(title, step) if step is not None else None
             on_done(results, out_dir, group)
-            if not group.layers:
-                group.group.parent().removeChildNode(group.group)
+            if group is not None:
+                group.discard_if_empty()
         except Exception as exc:  # noqa: BLE001 - loading results must not take QGIS down
             self.error(localized(f"{type(exc).__name__}: {exc}"))
 
-    def _chain_done(self, results: dict, out_dir: Path, group) -> None:
-        """Load every layer file the chain wrote, styled by step; hand the results to the later pages."""
-        for step, outputs in results.items():
-            qml = CHAIN_STYLES.get(step)
-            for value in (outputs or {}).values() if isinstance(outputs, dict) else []:
-                if not isinstance(value, str):
-                    continue
-                path = Path(value.split("|")[0])
-                if path.suffix.lower() not in (".tif", ".gpkg") or not path.is_file() or str(path) in self._loaded(group):
-                    continue
-                for layer in group.add_file(str(path), qml_for=lambda _l, q=qml: q):
-                    if layer.name() in SKIP_LAYERS:
-                        QgsProject.instance().removeMapLayer(layer.id())
-                        group.layers.remove(layer)
-                    else:
-                        self._hand_over(step, layer, str(path))
+    def _chain_done(self, results: dict, out_dir: Path, _group) -> None:
+        """Each step's results loaded by its page, as after the page's own run (one group per step)."""
+        loaders = (
+            ("watersheds", "units", self.units.done, self.units.title()),
+            ("import_units", "units", self.units.done, self.units.title()),
+            ("steep_slope", "steep_slope", self.steep.done, self.steep.title()),
+            ("zoning", "zoning", self.zoning.done, self.zoning.title()),
+            ("checks_steep", "checks_steep_slope", self._chain_checks("steep_slope"), self.checks.title()),
+            ("checks", "checks_zones", self._chain_checks("zones"), self.checks.title()),
+            ("export", None, self.publish.done, ""),
+            ("publish", None, self.publish.published, ""),
+        )
+        for name, step, load, title in loaders:
+            if not results.get(name):
+                continue
+            group = ResultGroup(title, step) if step else None
+            load(results[name], out_dir, group)
+            if group is not None:
+                group.discard_if_empty()
         self.info(translate("SoilConservation", "All steps done; results in {path}").format(path=out_dir))
 
-    @staticmethod
-    def _loaded(group) -> set:
-        return {lyr.source().split("|")[0] for lyr in group.layers}
+    def _chain_checks(self, kind: str):
+        """The chain's issues go into the kind's review file (keeping its decisions), then to page 5."""
+        def load(results: dict, out_dir: Path, group) -> None:
+            from ..core.review import adopt_issues
 
-    def _hand_over(self, step: str, layer, path: str) -> None:
-        """A chain result becomes the input of the pages that use it (checks, export, publication)."""
-        names = set(layer.fields().names()) if hasattr(layer, "fields") else set()
-        if step in ("watersheds", "import_units") and "unit_code" in names and layer.geometryType() == QgsWkbTypes.GeometryType.PolygonGeometry:
-            self.set_units_layer(layer)
-        elif step == "steep_slope" and "patch_id" in names:
-            self.set_steep_layer(layer)
-        elif step == "zoning" and "zone_ids" in names:
-            self.set_zones_layer(layer)
-        elif step == "checks" and "rule_id" in names:
-            self.checks.open_issues(path, layer=layer)
+            review = self.checks.issue_file_for(kind)
+            review.parent.mkdir(parents=True, exist_ok=True)
+            adopt_issues(results["OUTPUT"], review)
+            if kind == "zones":
+                self.checks.open_issues(str(review), group, kind=kind)
+            else:
+                self.checks.add_issue_layer(str(review), group, kind)
+        return load
 
     # --- persistence ----------------------------------------------------------------------------
     def restore(self, *_):
-        """Widget values from the current project's custom properties (also on project load)."""
+        """Widget values from the current project's custom properties (also on project load).
+        Neither opening the dock nor restoring its values marks the project modified."""
+        project = QgsProject.instance()
+        was_dirty = project.isDirty()
+        try:
+            self._restore()
+        finally:
+            if not was_dirty and project.isDirty():
+                project.setDirty(False)
+
+    def _restore(self):
         Persist.restoring = True
         try:
             self.persist.restore()

@@ -12,14 +12,35 @@ from qgis.gui import QgsFileWidget
 from qgis.PyQt import uic
 from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP, QUrl, pyqtSignal
 from qgis.PyQt.QtGui import QColor, QDesktopServices
-from qgis.PyQt.QtWidgets import QTableWidgetItem, QWidget
+from qgis.PyQt.QtWidgets import QCheckBox, QComboBox, QTableWidgetItem, QWidget
 
 from ..core.paths import resources_path
 from ..core.rules import min_patch_rule, provinces, steep_slope_threshold
-from .common import Persist, algorithm, layer_source, tr, translate, unavailable
+from .common import Persist, algorithm, layer_source, tr, translate, unavailable, user_is_chinese
+from .results import now
 from .readiness import check_polygons, check_raster, county_codes
 
 HERE = Path(__file__).parent
+
+
+def province_name_en(code: str) -> str:
+    import json
+
+    data = json.loads(resources_path("rules", "provinces.json").read_text(encoding="utf-8"))
+    return data["steep_slope"]["provinces"].get(code, {}).get("name_en", "")
+
+
+def provenance(rule) -> str:
+    """Where a rule value comes from, in plain words (no reference tags such as 'NOT FOUND [V …]')."""
+    source = "; ".join(part.strip() for part in str(rule.source).split(";") if "NOT FOUND" not in part and part.strip())
+    if user_is_chinese():  # the rule files cite in English between the Chinese titles
+        source = source.replace(" as cited by ", "，引自").replace("; ", "；")
+    if rule.default:
+        return translate("SoilConservation", "default, not the standard; source: {source}").format(source=source)
+    text = translate("SoilConservation", "source: {source}").format(source=source)
+    if "NOT FOUND" in f"{rule.source} {rule.confidence}":
+        text += translate("SoilConservation", " (the article number is still to be confirmed)")
+    return text
 
 
 def _form(name: str):
@@ -310,18 +331,21 @@ class UnitsPage(Page, _form("page_units.ui")):
 
     def done(self, results: dict, out_dir: Path, group) -> None:
         units = results.get("UNITS") or (f"{results['OUTPUT']}|layername=units" if results.get("OUTPUT") else "")
-        layer = QgsVectorLayer(units, translate("SoilConservation", "Small watersheds (小流域)"), "ogr")
+        name = translate("SoilConservation", "Small watersheds {min:g}–{max:g} km² {time}").format(min=self.minArea.value(), max=self.maxArea.value(), time=now())
+        layer = QgsVectorLayer(units, name, "ogr")
         if not layer.isValid():
             return
         group.add(layer, "units.qml")
+        if results.get("RASTER"):
+            self.dock.unit_rasters[layer_source(layer)] = str(results["RASTER"])
         outlets = results.get("OUTLETS")
         if outlets:
-            point = QgsVectorLayer(outlets, translate("SoilConservation", "Outlets"), "ogr")
+            point = QgsVectorLayer(outlets, translate("SoilConservation", "Outlets") + " " + now(), "ogr")
             if point.isValid():
                 group.add(point)
         issues = results.get("ISSUES")
         if issues and (results.get("ERRORS") or results.get("WARNINGS")):
-            issue_layer = QgsVectorLayer(str(issues), translate("SoilConservation", "Validation issues"), "ogr")
+            issue_layer = QgsVectorLayer(str(issues), translate("SoilConservation", "Validation issues") + " " + now(), "ogr")
             if issue_layer.isValid():
                 group.add(issue_layer, "check_issues.qml")
         self.dock.set_units_layer(layer)
@@ -367,14 +391,14 @@ class SteepPage(Page, _form("page_steep.ui")):
     def _threshold_edited(self, *_):
         rule = self.rule
         if abs(self.threshold.value() - rule.value) < 1e-9:
-            text = translate("SoilConservation", "From the rules of {scope}: {source} [{tag}]").format(scope=rule.scope, source=rule.source, tag=rule.confidence)
+            text = translate("SoilConservation", "{v:g}° for {scope}; {provenance}").format(v=rule.value, scope=rule.scope, provenance=provenance(rule))
         else:
             text = translate("SoilConservation", "Set by the user (the rules of {scope} say {v:g}°).").format(scope=rule.scope, v=rule.value)
         self.thresholdSource.setText(text)
 
-    def wanted(self) -> dict:
+    def wanted(self, links=None) -> dict:
         d = self.dock.data
-        units = self.dock.units_source() if self.useUnits.isChecked() else ""
+        units = (links.units if links else self.dock.units_source()) if self.useUnits.isChecked() else ""
         province = d.province()
         return {
             "INPUT": layer_source(d.layer("dem")),
@@ -407,14 +431,21 @@ class SteepPage(Page, _form("page_steep.ui")):
         return codes.index(province) + 1 if province in codes else 0
 
     def legend_name(self) -> str:
-        return translate("SoilConservation", "No-reclamation steep slopes ≥ {t:g}°").format(t=self.threshold.value())
+        """e.g. 禁止开垦陡坡地 ≥20°（吉林省）14:05: the step, its threshold and rule, the time."""
+        province = self.dock.data.province() if self.dock.data else None
+        if province in provinces():
+            scope = provinces()[province] if user_is_chinese() else (province_name_en(province) or province)
+        else:
+            scope = translate("SoilConservation", "national rule")
+        return translate("SoilConservation", "No-reclamation steep slopes ≥{t:g}° ({scope}) {time}").format(t=self.threshold.value(), scope=scope, time=now())
 
     def done(self, results: dict, out_dir: Path, group) -> None:
         path = results.get("OUTPUT")
         layer = QgsVectorLayer(str(path), self.legend_name(), "ogr") if path else None
         if layer is None or not layer.isValid():
             return
-        group.add(layer, "steep_slope.qml", self.legend_name())
+        group.add(layer, "steep_slope.qml", layer.name())
+        self.dock.steep_tables[layer_source(layer)] = [str(results[k]) for k in ("COUNTY_TABLE", "TOWNSHIP_TABLE", "UNIT_TABLE") if results.get(k)]
         self.dock.set_steep_layer(layer)
         total = results.get("TOTAL_HA")
         count = results.get("PATCH_COUNT")
@@ -467,6 +498,15 @@ class ZoningPage(Page, _form("page_zoning.ui")):
         title = title.get("zh" if self._zh() else "en", "") if isinstance(title, dict) else str(title)
         self.rulesStatus.setText(f"✓ {title} ({rules.get('version', '')})")
 
+    def rules_label(self) -> str:
+        """A short name of the rule file for layer names: the shipped ones by scope, a user's by its file name."""
+        stem = Path(self.rulesFile.filePath()).stem
+        shipped = {
+            "zoning_jilin": translate("SoilConservation", "Jilin rules"),
+            "zoning_national": translate("SoilConservation", "national rules"),
+        }
+        return shipped.get(stem, stem)
+
     @staticmethod
     def _zh() -> bool:
         from .common import user_is_chinese
@@ -498,10 +538,11 @@ class ZoningPage(Page, _form("page_zoning.ui")):
         else:
             super().run()
 
-    def wanted_indicators(self) -> dict:
+    def wanted_indicators(self, links=None) -> dict:
         d = self.dock.data
         return {
-            "UNITS": self.dock.units_source(),
+            "UNITS": links.units if links else self.dock.units_source(),
+            "LABELS": links.labels if links else self.dock.units_labels(),
             "DEM": layer_source(d.layer("dem")),
             "STEEP_DEG": self.dock.steep.threshold.value(),
             "EROSION": layer_source(d.layer("erosion")),
@@ -516,8 +557,8 @@ class ZoningPage(Page, _form("page_zoning.ui")):
         self.indicators = results.get("UNITS_OUT") or results.get("OUTPUT") or ""
         self.dock.run_algorithm(self.ALGORITHM, self.wanted, self.done, translate("SoilConservation", "Zoning"))
 
-    def wanted(self) -> dict:
-        units = getattr(self, "indicators", "") or self.dock.units_source()
+    def wanted(self, links=None) -> dict:
+        units = links.indicators if links else (getattr(self, "indicators", "") or self.dock.units_source())
         return {
             "INPUT": units,
             "RULES_FILE": self.rulesFile.filePath(),
@@ -527,13 +568,14 @@ class ZoningPage(Page, _form("page_zoning.ui")):
         units = results.get("UNITS_OUT")
         if not units:
             return
-        layer = QgsVectorLayer(str(units), translate("SoilConservation", "Zoned small watersheds"), "ogr")
+        rules = self.rules_label()
+        layer = QgsVectorLayer(str(units), translate("SoilConservation", "Zoned small watersheds ({rules}) {time}").format(rules=rules, time=now()), "ogr")
         if not layer.isValid():
             return
         group.add(layer, "zones.qml")
         zones = results.get("ZONES_OUT")
         self.zones_out = str(zones) if zones else ""  # the publish page's zoning map
-        zones_layer = QgsVectorLayer(str(zones), translate("SoilConservation", "Zones per county"), "ogr") if zones else None
+        zones_layer = QgsVectorLayer(str(zones), translate("SoilConservation", "Zones per county") + " " + now(), "ogr") if zones else None
         if zones_layer is not None and zones_layer.isValid():
             group.add(zones_layer, "zones.qml")
         self.dock.set_zones_layer(layer)
@@ -587,9 +629,21 @@ class PublishPage(Page, _form("page_publish.ui")):
             combo.setFilters(QgsMapLayerProxyModel.Filter.PolygonLayer)
             combo.setAllowEmptyLayer(True)
             combo.setLayer(None)
+        # the export's format and zip, on the page so that Run all exports as the page does
+        self.formatCombo = QComboBox(self)
+        self.formatCombo.setObjectName("formatCombo")
+        for label in ("GeoPackage (UTF-8)", "Shapefile (.cpg)", "File Geodatabase (GDAL ≥ 3.6)"):
+            self.formatCombo.addItem(label)
+        self.zipCheck = QCheckBox(translate("SoilConservation", "Also write a zip of the package"), self)
+        self.zipCheck.setObjectName("zipCheck")
+        self.zipCheck.setChecked(True)
+        form = self.groupExport.layout()
+        row = form.getWidgetPosition(self.exportButton)[0]
+        form.insertRow(row, translate("SoilConservation", "Format"), self.formatCombo)
+        form.insertRow(row + 1, "", self.zipCheck)
         for key, w in (
             ("units", self.unitsCombo), ("zones", self.zonesCombo), ("steep", self.steepCombo),
-            ("publish_steep", self.publishSteepCombo), ("source", self.sourceEdit),
+            ("publish_steep", self.publishSteepCombo), ("source", self.sourceEdit), ("format", self.formatCombo), ("zip", self.zipCheck),
         ):
             self.persist.add(key, w)
         self.sourceEdit.setPlaceholderText(translate("SoilConservation", "e.g. county water resources bureau, 2025 survey"))
@@ -620,13 +674,22 @@ class PublishPage(Page, _form("page_publish.ui")):
             self.countyChoice.setCurrentIndex(index)
         self.countyChoice.blockSignals(False)
 
-    def wanted(self) -> dict:
-        issues = self.dock.checks.issue_layer
+    def wanted(self, links=None) -> dict:
+        if links:
+            steep, units, zones, issues, tables = links.steep, links.units, links.zones, links.issues, links.tables
+        else:
+            issue_layer = self.dock.checks.issue_layer
+            steep, units, zones = (layer_source(c.currentLayer()) for c in (self.steepCombo, self.unitsCombo, self.zonesCombo))
+            issues, tables = layer_source(issue_layer) if issue_layer is not None else "", self.dock.steep_tables.get(steep, [])
         return {
-            "STEEP_PATCHES": layer_source(self.steepCombo.currentLayer()),
-            "UNITS": layer_source(self.unitsCombo.currentLayer()),
-            "ZONES": layer_source(self.zonesCombo.currentLayer()),
-            "ISSUES": layer_source(issues) if issues is not None else "",
+            "STEEP_PATCHES": steep,
+            "UNITS": units,
+            "ZONES": zones,
+            "ISSUES": issues,
+            "AREA_TABLES": tables,
+            "FORMAT": self.formatCombo.currentIndex(),
+            "ZIP": self.zipCheck.isChecked(),
+            "OVERWRITE": True,  # the package goes into the run's own new folder
         }
 
     def done(self, results: dict, out_dir: Path, group) -> None:
@@ -636,7 +699,7 @@ class PublishPage(Page, _form("page_publish.ui")):
         self.dock.info(text)
 
     # publication
-    def wanted_publish(self, county: str) -> dict:
+    def wanted_publish(self, county: str, links=None) -> dict:
         d = self.dock.data
         return {
             "COUNTIES": layer_source(d.layer("county")),
@@ -644,12 +707,12 @@ class PublishPage(Page, _form("page_publish.ui")):
             "COUNTY_NAME_FIELD": d.countyNameField.currentField(),
             "TOWNSHIPS": layer_source(d.layer("townships")),
             "TOWNSHIP_NAME_FIELD": d.townshipNameField.currentField(),
-            "STEEP": layer_source(self.publishSteepCombo.currentLayer()),
+            "STEEP": links.steep if links else layer_source(self.publishSteepCombo.currentLayer()),
             "COUNTY": county,
             "COUNTY_CODES": "" if county else d.county_codes(),
             "DEM": layer_source(d.layer("dem")),
             "ALLOW_PARTIAL": self.allowPartial.isChecked(),
-            "ZONES": getattr(self.dock.zoning, "zones_out", "") or "",
+            "ZONES": links.zone_areas if links else (getattr(self.dock.zoning, "zones_out", "") or ""),
             "SOURCE": self.sourceEdit.text(),
         }
 

@@ -22,10 +22,10 @@ from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP, Qt
 from qgis.PyQt.QtGui import QColor
 from qgis.PyQt.QtWidgets import QFileDialog, QTableWidgetItem
 
-from ..core.review import DECISIONS, ISSUES_LAYER, STATUSES, load_issues, record_decision
+from ..core.review import ISSUES_LAYER, STATUSES, load_issues, record_decision
 from .common import layer_source, localized, tr, translate, user_is_chinese
 from .pages import Page, _form
-from .results import style_path
+from .results import now, style_path
 
 KINDS = ("generic", "steep_slope", "units", "zones")  # the checks algorithm's KIND enum, in order
 KIND_LABELS = {
@@ -72,7 +72,7 @@ class ChecksPage(Page, _form("page_checks.ui")):
             combo.setLayer(None)
         for kind in KINDS:
             self.kindCombo.addItem(tr(KIND_LABELS[kind]), kind)
-        for decision in DECISIONS:
+        for decision in STATUSES:  # "Open" reopens an issue decided before
             self.decisionCombo.addItem(tr(STATUS_LABELS[decision]), decision)
         headers = [translate("SoilConservation", "Rule"), translate("SoilConservation", "Severity"), translate("SoilConservation", "Status"), translate("SoilConservation", "Message"), translate("SoilConservation", "Feature"), translate("SoilConservation", "Value")]
         self.issueTable.setColumnCount(len(headers))
@@ -85,7 +85,7 @@ class ChecksPage(Page, _form("page_checks.ui")):
         self.connect(self.runButton.clicked, self.run)
         self.connect(self.openIssues.clicked, self.choose_issue_file)
         self.connect(self.saveDecision.clicked, self.save_decision)
-        self.connect(self.issueTable.cellDoubleClicked, self.zoom_to_row)
+        self.connect(self.issueTable.cellClicked, self.zoom_to_row)
         self.connect(self.issueTable.itemSelectionChanged, self._selection_changed)
         for combo in (self.ruleFilter, self.severityFilter, self.statusFilter):
             self.connect(combo.currentIndexChanged, self.fill_table)
@@ -97,9 +97,10 @@ class ChecksPage(Page, _form("page_checks.ui")):
         return [self.runButton]
 
     # --- running the checks ----------------------------------------------------------------
-    def issue_file_for(self, layer) -> Path:
-        """One issue file per checked layer, kept across runs, so decisions carry over."""
-        return self.dock.results_dir() / "checks" / f"{_safe(layer.name())}_issues.gpkg"
+    def issue_file_for(self, kind: str) -> Path:
+        """One review file per kind of checked layer (and county), kept across runs of the checks
+        (from this page or from Run all), so the decisions recorded in it carry over."""
+        return self.dock.results_dir() / "checks" / f"review_{kind}{self.dock.county_stem()}.gpkg"
 
     def _guess_kind(self, layer):
         if layer is None:
@@ -115,29 +116,27 @@ class ChecksPage(Page, _form("page_checks.ui")):
             kind = "generic"
         self.kindCombo.setCurrentIndex(self.kindCombo.findData(kind))
 
-    def run(self) -> None:
-        if self.targetCombo.currentLayer() is None:
-            self.dock.warn(translate("SoilConservation", "Choose the result layer to check."))
-            return
-        super().run()
-
-    def wanted(self) -> dict:
+    def wanted(self, links=None, target=None, kind=None) -> dict:
+        """The checks of ``target`` (default: the chosen layer) as ``kind``; the page's run writes into
+        the kind's review file, Run all into its own folder (the dock then takes the issues over)."""
         d = self.dock.data
-        layer = self.targetCombo.currentLayer()
-        target = self.issue_file_for(layer)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        return {
-            "INPUT": layer_source(layer),
-            "KIND": KINDS.index(self.kindCombo.currentData() or "generic"),
+        kind = kind or self.kindCombo.currentData() or "generic"
+        params = {
+            "INPUT": target if target is not None else layer_source(self.targetCombo.currentLayer()),
+            "KIND": KINDS.index(kind),
             "REDLINE": layer_source(d.layer("redline")),
             "BOUNDARY": layer_source(d.layer("county")),
-            "OUTPUT": str(target),
         }
+        if links is None:
+            review = self.issue_file_for(kind)
+            review.parent.mkdir(parents=True, exist_ok=True)
+            params["OUTPUT"] = str(review)
+        return params
 
     def done(self, results: dict, out_dir: Path, group) -> None:
         gpkg = results.get("OUTPUT")
         if gpkg:
-            self.open_issues(str(gpkg), group)
+            self.open_issues(str(gpkg), group, kind=self.kindCombo.currentData())
         if self.overlayCombo.currentLayer() is None:
             self.overlayCombo.setLayer(self.targetCombo.currentLayer())
 
@@ -146,7 +145,26 @@ class ChecksPage(Page, _form("page_checks.ui")):
         if path:
             self.open_issues(path, None)
 
-    def open_issues(self, gpkg: str, group=None, layer=None) -> None:
+    def issue_layer_name(self, kind: str | None) -> str:
+        label = tr(KIND_LABELS[kind]) if kind in KIND_LABELS else ""
+        name = translate("SoilConservation", "Check issues")
+        return f"{name}: {label} {now()}" if label else f"{name} {now()}"
+
+    def add_issue_layer(self, gpkg: str, group, kind: str | None):
+        """An issue layer on the map (in ``group``) without opening it in the list."""
+        layer = QgsVectorLayer(f"{gpkg}|layername={ISSUES_LAYER}", self.issue_layer_name(kind), "ogr")
+        if layer.isValid() and group is not None:
+            group.add(layer, "check_issues.qml")
+        return layer
+
+    def run(self) -> None:
+        if self.targetCombo.currentLayer() is None:
+            self.dock.warn(translate("SoilConservation", "Choose the result layer to check."))
+            return
+        kind = self.kindCombo.currentData() or "generic"
+        self.dock.run_algorithm(self.ALGORITHM, self.wanted, self.done, tr(self.TITLE), step=f"checks_{kind}")
+
+    def open_issues(self, gpkg: str, group=None, layer=None, kind=None) -> None:
         """Load the issue list from ``gpkg`` and show its issue layer on the map (``layer`` if already loaded)."""
         try:
             self.issues, self.crs = load_issues(gpkg)
@@ -154,12 +172,20 @@ class ChecksPage(Page, _form("page_checks.ui")):
             self.dock.error(localized(str(exc)))
             return
         self.gpkg = gpkg
+        self.checked_layer = self.targetCombo.currentLayer()  # the issues' feature ids are its FIDs
+        self._areas = {}
         self._remove_issue_layer()
+        uri = f"{gpkg}|layername={ISSUES_LAYER}"
+        if layer is None and group is None:  # a project that already shows this file (saved, reopened): no duplicate
+            layer = next((lyr for lyr in QgsProject.instance().mapLayers().values() if lyr.source() == uri), None)
+            self._owned = False
+        else:
+            self._owned = True
         if layer is None:
-            layer = QgsVectorLayer(f"{gpkg}|layername={ISSUES_LAYER}", translate("SoilConservation", "Check issues"), "ogr")
+            layer = QgsVectorLayer(uri, self.issue_layer_name(kind), "ogr")
             if layer.isValid():
                 if group is not None:
-                    group.add(layer, "check_issues.qml", translate("SoilConservation", "Check issues"))
+                    group.add(layer, "check_issues.qml")
                 else:
                     qml = style_path("check_issues.qml")
                     if qml is not None:
@@ -174,7 +200,7 @@ class ChecksPage(Page, _form("page_checks.ui")):
     def _remove_issue_layer(self):
         self._clear_highlight()
         layer, self.issue_layer = self.issue_layer, None
-        if layer is not None:
+        if layer is not None and getattr(self, "_owned", True):
             try:
                 if QgsProject.instance().mapLayer(layer.id()) is not None:
                     QgsProject.instance().removeMapLayer(layer.id())
@@ -215,7 +241,7 @@ class ChecksPage(Page, _form("page_checks.ui")):
         rows = self.visible_issues()
         table.setRowCount(len(rows))
         for row, (n, issue) in enumerate(rows):
-            value = "" if issue.value is None else f"{issue.value:.2f} {issue.unit}".strip()
+            value = self.value_text(issue)
             cells = [
                 issue.rule_id,
                 tr(SEVERITY_LABELS.get(issue.severity, issue.severity)),
@@ -240,6 +266,42 @@ class ChecksPage(Page, _form("page_checks.ui")):
             )
         )
 
+    def value_text(self, issue) -> str:
+        """Areas in ha (the checks measure m²) with their share of the checked feature; other values
+        as they are; two decimals."""
+        if issue.value is None:
+            return ""
+        if issue.unit in ("m²", "m2"):
+            text = f"{issue.value / 1e4:.2f} ha"
+            whole = self.feature_area(issue.feature_id)
+            if whole:
+                text += " " + translate("SoilConservation", "({p:.2f} % of the feature)").format(p=100.0 * issue.value / whole)
+            return text
+        return f"{issue.value:.2f} {issue.unit or ''}".strip()
+
+    def feature_area(self, feature_id) -> float | None:
+        """Ellipsoidal area (m²) of feature ``feature_id`` (its FID) of the layer the issues were found on."""
+        from qgis.core import QgsDistanceArea
+
+        layer = getattr(self, "checked_layer", None)
+        try:
+            if layer is None or not layer.isValid() or feature_id in (None, "") or not str(feature_id).isdigit():
+                return None
+        except RuntimeError:  # removed with its group
+            return None
+        cache = self.__dict__.setdefault("_areas", {})
+        key = (layer.id(), str(feature_id))
+        if key not in cache:
+            feature = layer.getFeature(int(feature_id))
+            area = None
+            if feature.isValid() and feature.hasGeometry():
+                calc = QgsDistanceArea()
+                calc.setSourceCrs(layer.crs(), QgsProject.instance().transformContext())
+                calc.setEllipsoid(layer.crs().ellipsoidAcronym() or "GRS80")
+                area = calc.measureArea(feature.geometry()) or None
+            cache[key] = area
+        return cache[key]
+
     def current_index(self) -> int | None:
         items = self.issueTable.selectedItems()
         return items[0].data(Qt.ItemDataRole.UserRole) if items else None
@@ -248,19 +310,20 @@ class ChecksPage(Page, _form("page_checks.ui")):
         n = self.current_index()
         if n is None:
             return
-        issue = self.issues[n]
-        if issue.status in DECISIONS:
-            self.decisionCombo.setCurrentIndex(self.decisionCombo.findData(issue.status))
+        self.zoom_to_row(self.issueTable.selectedItems()[0].row(), quiet=True)
+        issue = self.issues[n]  # the decision box always shows the selected issue's own state
+        self.decisionCombo.setCurrentIndex(max(0, self.decisionCombo.findData(issue.status or "open")))
         self.commentEdit.setText(issue.comment or "")
 
     # --- zoom and highlight ------------------------------------------------------------------
-    def zoom_to_row(self, row: int, _col: int = 0):
+    def zoom_to_row(self, row: int, _col: int = 0, quiet: bool = False):
         item = self.issueTable.item(row, 0)
         if item is None:
             return
         issue = self.issues[item.data(Qt.ItemDataRole.UserRole)]
         if issue.geometry is None or issue.geometry.is_empty:
-            self.dock.info(translate("SoilConservation", "This issue concerns the whole layer; it has no place on the map."))
+            if not quiet:
+                self.dock.info(translate("SoilConservation", "This issue concerns the whole layer; it has no place on the map."))
             return
         geometry = QgsGeometry.fromWkt(issue.geometry.wkt)
         crs = QgsCoordinateReferenceSystem.fromWkt(self.crs.to_wkt()) if self.crs is not None else QgsCoordinateReferenceSystem()
@@ -323,27 +386,39 @@ class ChecksPage(Page, _form("page_checks.ui")):
 
     # --- overlay view ------------------------------------------------------------------------
     def show_overlay(self):
-        """The result layer under the red line (outline style), with the result's transparency on the slider."""
+        """The result under an outline copy of the red line, the result's transparency on the slider.
+
+        The copy is a new layer on the same source with the overlay style, put on top; the
+        user's own red-line layer keeps its style and place. Showing it again replaces the copy.
+        """
         result = self.overlayCombo.currentLayer()
         redline = self.dock.data.layer("redline")
         if result is None or redline is None:
             self.dock.warn(translate("SoilConservation", "Choose a result layer here and the red line on page 1."))
             return
+        project = QgsProject.instance()
+        self._remove_overlay()
+        overlay = QgsVectorLayer(redline.source(), translate("SoilConservation", "Red line (overlay view)"), redline.providerType())
+        if not overlay.isValid():
+            return
         qml = style_path("overlay_redline.qml")
         if qml is not None:
-            redline.loadNamedStyle(str(qml))
-            redline.triggerRepaint()
-        root = QgsProject.instance().layerTreeRoot()
-        node = root.findLayer(redline.id())
+            overlay.loadNamedStyle(str(qml))
+        overlay.setCustomProperty("soil_conservation/overlay", True)
+        project.addMapLayer(overlay, False)
+        project.layerTreeRoot().insertLayer(0, overlay)
+        self.overlay_layer = overlay
+        node = project.layerTreeRoot().findLayer(result.id())
         if node is not None:
-            clone = node.clone()
-            root.insertChildNode(0, clone)
-            node.parent().removeChildNode(node)
-        for layer in (redline, result):
-            n = root.findLayer(layer.id())
-            if n is not None:
-                n.setItemVisibilityChecked(True)
+            node.setItemVisibilityChecked(True)
         self.apply_opacity()
+
+    def _remove_overlay(self):
+        project = QgsProject.instance()
+        for layer in list(project.mapLayers().values()):
+            if layer.customProperty("soil_conservation/overlay"):
+                project.removeMapLayer(layer.id())
+        self.overlay_layer = None
 
     def apply_opacity(self, *_):
         result = self.overlayCombo.currentLayer()

@@ -111,8 +111,7 @@ def main(argv=None) -> int:
 
         dock = SoilConservationDock(_Iface(window, canvas, bar), window)
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-        dock.setMinimumWidth(460)
-        window.show()
+        window.show()  # the dock at its own minimum width (the narrowest a user can make it)
         d = dock.data
         for role, layer in layers.items():
             d.combo(role).setLayer(layer)
@@ -136,7 +135,7 @@ def main(argv=None) -> int:
         target.mkdir(parents=True, exist_ok=True)
         for i, name in enumerate(PAGE_NAMES):
             dock.pages.setCurrentIndex(i)
-            dock.resize(QSize(460, 980))
+            dock.resize(QSize(dock.minimumWidth(), 980))
             app.processEvents()
             dock.grab().save(str(target / f"{i + 1}_{name}.png"))
         dock.pages.setCurrentIndex(2)

@@ -31,6 +31,7 @@ from ..core.io import write_json
 from ..core.metadata import run_metadata
 from ..core.paths import resources_path
 from .base import AlgorithmBase, StylePostProcessor
+from .defaults import guess_layer
 
 KINDS = ["generic", "steep_slope", "units", "zones"]
 CODE_FORMATS = ["none", "county", "township", "template"]
@@ -78,9 +79,9 @@ class ChecksAlgorithm(AlgorithmBase):
         poly = [QgsProcessing.SourceType.TypeVectorPolygon]
         self.addParameter(QgsProcessingParameterVectorLayer(self.INPUT, self.tr("Result layer to check"), poly))
         self.addParameter(QgsProcessingParameterEnum(self.KIND, self.tr("Kind of layer"), KINDS, defaultValue=0))
-        self.addParameter(QgsProcessingParameterVectorLayer(self.REDLINE, self.tr("生态保护红线 layer (optional)"), poly, optional=True))
+        self.addParameter(QgsProcessingParameterVectorLayer(self.REDLINE, self.tr("生态保护红线 layer"), poly, optional=True))
         self.addParameter(QgsProcessingParameterEnum(self.REDLINE_RULE, self.tr("Red-line rule"), rules["redline"]["rules"], defaultValue=0))
-        self.addParameter(QgsProcessingParameterVectorLayer(self.BOUNDARY, self.tr("County boundary (optional)"), poly, optional=True))
+        self.addParameter(QgsProcessingParameterVectorLayer(self.BOUNDARY, self.tr("County boundary"), poly, defaultValue=guess_layer(), optional=True))
         self.addParameter(QgsProcessingParameterEnum(
             self.COVERS, self.tr("The layer is meant to cover the boundary (no gaps)"),
             [self.tr("as the kind says (units: yes)"), self.tr("yes"), self.tr("no")], defaultValue=0))

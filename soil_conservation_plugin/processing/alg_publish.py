@@ -416,6 +416,10 @@ class PublishAlgorithm(AlgorithmBase):
                 raise InputError(label, "未提供有效的矢量图层", "no valid vector layer was given")
         if code_field not in counties.fields().names():
             raise InputError(label_c, f"缺少代码字段 {code_field}", f"the code field {code_field} is missing")
+        if name_field and name_field not in counties.fields().names():
+            raise InputError(label_c, f"缺少名称字段 {name_field}", f"the name field {name_field} is missing")
+        if townships is not None and twn_name_field and twn_name_field not in townships.fields().names():
+            raise InputError(translate("SoilConservation", "Townships"), f"缺少名称字段 {twn_name_field}", f"the name field {twn_name_field} is missing")
         missing = [f for f in STEEP_FIELDS if f not in steep.fields().names()]
         if missing:
             raise InputError(label_s, f"缺少字段 {', '.join(missing)}（应为 steep_slope 的输出）", f"fields {', '.join(missing)} are missing (expected the output of steep_slope)")

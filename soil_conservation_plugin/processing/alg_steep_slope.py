@@ -23,6 +23,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 from ..core.rules import min_patch_rule, provinces, steep_slope_threshold
 from .base import AlgorithmBase
+from .defaults import guess_layer
 from .input_guard import LocalRasterInputs
 
 
@@ -79,14 +80,14 @@ class SteepSlopeAlgorithm(LocalRasterInputs, AlgorithmBase):
     def initAlgorithm(self, config=None):  # noqa: N802
         poly = [QgsProcessing.SourceType.TypeVectorPolygon]
         self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, self.tr("DEM (projected or geographic)")))
-        self.addParameter(QgsProcessingParameterVectorLayer(self.COUNTY, self.tr("County boundary (县界)"), poly))
+        self.addParameter(QgsProcessingParameterVectorLayer(self.COUNTY, self.tr("County boundary (县界)"), poly, defaultValue=guess_layer()))
         self.addParameter(QgsProcessingParameterField(self.COUNTY_CODE_FIELD, self.tr("County code field"), "adcode", self.COUNTY))
         self.addParameter(QgsProcessingParameterField(self.COUNTY_NAME_FIELD, self.tr("County name field"), "name", self.COUNTY, optional=True))
         self.addParameter(QgsProcessingParameterString(self.COUNTY_CODES, self.tr("Only these counties (codes, comma-separated; blank = every county of the layer)"), "", optional=True))
-        self.addParameter(QgsProcessingParameterVectorLayer(self.TOWNSHIPS, self.tr("Townships (乡镇) (optional)"), poly, optional=True))
+        self.addParameter(QgsProcessingParameterVectorLayer(self.TOWNSHIPS, self.tr("Townships (乡镇)"), poly, optional=True))
         self.addParameter(QgsProcessingParameterField(self.TOWNSHIP_CODE_FIELD, self.tr("Township code field"), None, self.TOWNSHIPS, optional=True))
         self.addParameter(QgsProcessingParameterField(self.TOWNSHIP_NAME_FIELD, self.tr("Township name field"), None, self.TOWNSHIPS, optional=True))
-        self.addParameter(QgsProcessingParameterVectorLayer(self.UNITS, self.tr("Small watersheds (小流域, fields unit_code, unit_name) (optional)"), poly, optional=True))
+        self.addParameter(QgsProcessingParameterVectorLayer(self.UNITS, self.tr("Small watersheds (小流域, fields unit_code, unit_name)"), poly, optional=True))
         self.addParameter(QgsProcessingParameterEnum(self.PROVINCE, self.tr("Province rule for the default threshold"), [label for _, label in self._province_options()], defaultValue=0))
         self.addParameter(
             QgsProcessingParameterNumber(self.THRESHOLD, self.tr("Slope threshold (°), blank = province rule"), QgsProcessingParameterNumber.Type.Double, None, optional=True)
@@ -100,9 +101,9 @@ class SteepSlopeAlgorithm(LocalRasterInputs, AlgorithmBase):
             (self.CONSTRUCTION, self.USE_CONSTRUCTION, "建设用地 (construction land)"),
             (self.WATER, self.USE_WATER, "水域 (water)"),
         ):
-            self.addParameter(QgsProcessingParameterVectorLayer(layer, self.tr("Exclude: {l} (optional)").format(l=label), poly, optional=True))
+            self.addParameter(QgsProcessingParameterVectorLayer(layer, self.tr("Exclude: {l}").format(l=label), poly, optional=True))
             self.addParameter(QgsProcessingParameterBoolean(use, self.tr("Erase {l}").format(l=label), True))
-        self.addParameter(QgsProcessingParameterMultipleLayers(self.OTHER, self.tr("Exclude: other polygon layers (optional)"), QgsProcessing.SourceType.TypeVectorPolygon, optional=True))
+        self.addParameter(QgsProcessingParameterMultipleLayers(self.OTHER, self.tr("Exclude: other polygon layers"), QgsProcessing.SourceType.TypeVectorPolygon, optional=True))
         self.addParameter(QgsProcessingParameterBoolean(self.USE_OTHER, self.tr("Erase the other polygon layers"), True))
         self.addParameter(QgsProcessingParameterVectorDestination(self.OUTPUT, self.tr("Steep-slope patches (图斑, GeoPackage)"), QgsProcessing.SourceType.TypeVectorPolygon))
         self.addParameter(

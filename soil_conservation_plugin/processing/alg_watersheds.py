@@ -53,7 +53,7 @@ class DelineateWatershedsAlgorithm(LocalRasterInputs, AlgorithmBase):
         rules = load_coding_rules()
         self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, self.tr("DEM")))
         self.addParameter(
-            QgsProcessingParameterVectorLayer(self.COUNTIES, self.tr("County polygons (optional)"), [QgsProcessing.SourceType.TypeVectorPolygon], optional=True)
+            QgsProcessingParameterVectorLayer(self.COUNTIES, self.tr("County polygons"), [QgsProcessing.SourceType.TypeVectorPolygon], optional=True)
         )
         self.addParameter(QgsProcessingParameterField(self.COUNTY_CODE_FIELD, self.tr("County code field (empty: adcode / county_code / XZQDM)"), None, self.COUNTIES, optional=True))
         self.addParameter(QgsProcessingParameterField(self.COUNTY_NAME_FIELD, self.tr("County name field (empty: name / county_name / XZQMC)"), None, self.COUNTIES, optional=True))

@@ -117,6 +117,26 @@ def cancel_on_signals(qgs_feedback):
             signal.signal(sig, handler)
 
 
+def log_traceback(text: str) -> str:
+    """Keep a traceback for the developers, away from the user's screen; returns where it went.
+
+    qgis_process echoes the message log to the terminal, so there it goes to a file in the
+    profile folder; in desktop QGIS to the log panel's tab.
+    """
+    from qgis.core import QgsApplication
+
+    if QgsApplication.platform() != "qgis_process":
+        QgsMessageLog.logMessage(text, LOG_TAG, Qgis.MessageLevel.Critical)
+        return f" QGIS log '{LOG_TAG}'"
+    path = Path(QgsApplication.qgisSettingsDirPath()) / f"{LOG_TAG}.log"
+    try:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(text + "\n")
+    except OSError:
+        return " (no log written)"
+    return f" {path}"
+
+
 def plain(value):
     """A numpy scalar as a Python number or bool: qgis_process prints numpy values empty (--json too)."""
     if type(value).__module__ == "numpy" and getattr(value, "ndim", None) == 0:
@@ -267,10 +287,9 @@ class AlgorithmBase(QgsProcessingAlgorithm):
         except QgsProcessingException:
             raise
         except Exception as exc:  # noqa: BLE001 - no traceback reaches the user; it goes to the log
-            QgsMessageLog.logMessage(traceback.format_exc(), LOG_TAG, Qgis.MessageLevel.Critical)
-            raise QgsProcessingException(self.unexpected(exc)) from exc
+            raise QgsProcessingException(self.unexpected(exc, log_traceback(traceback.format_exc()))) from exc
 
-    def unexpected(self, exc: BaseException) -> str:
+    def unexpected(self, exc: BaseException, where: str) -> str:
         """One bilingual line for an error nobody foresaw: the step, what failed, where the details are."""
         step = self.displayName()
         what = f"{type(exc).__name__}: {exc}"
@@ -278,8 +297,8 @@ class AlgorithmBase(QgsProcessingAlgorithm):
             return (f"[{step}] 磁盘空间不足，未写入任何结果：{exc} / the disk is full; nothing was written: {exc}")
         if isinstance(exc, MemoryError):
             return f"[{step}] 内存不足，未写入任何结果 / out of memory; nothing was written"
-        return (f"[{step}] 运行出错，未写入任何结果：{what}；详情见 QGIS 日志“{LOG_TAG}” / "
-                f"the run failed and wrote nothing: {what}; details in the QGIS log '{LOG_TAG}'")
+        return (f"[{step}] 运行出错，未写入任何结果：{what}；详情见{where} / "
+                f"the run failed and wrote nothing: {what}; details in {where}")
 
     def _run_guarded(self, parameters, context, qgs_feedback):
         problem = self.number_problem(parameters)
@@ -292,9 +311,8 @@ class AlgorithmBase(QgsProcessingAlgorithm):
                 if definition.name() in self.FOLDER_OUTPUTS:  # a folder the run writes whole
                     outputs.claim(path, definition.description(), kind="folder")
                     continue
-                if isinstance(definition, QgsProcessingParameterFolderDestination):
-                    if Path(path).is_file():  # tables go into it; it must be a folder
-                        raise InputError(definition.description(), f"输出路径是已有文件，不是文件夹：{path}", f"the output path is an existing file, not a folder: {path}")
+                if isinstance(definition, QgsProcessingParameterFolderDestination):  # files go into it
+                    outputs.claim_folder(path, definition.description())
                     continue
                 outputs.claim(path, definition.description())
             results = self.process(parameters, context, feedback)

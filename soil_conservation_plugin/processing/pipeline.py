@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import processing
 from qgis.core import QgsApplication, QgsProcessingContext, QgsProcessingFeedback
 
 from ..core.feedback import Feedback, SubFeedback
@@ -39,6 +38,8 @@ def has_algorithm(name: str) -> bool:
 
 
 def run_step(name: str, params: dict, feedback: Feedback) -> dict:
+    import processing  # QGIS's Processing plugin, there once QGIS has initialised it
+
     feedback.check()
     feedback.info(f"== {PROVIDER_ID}:{name}")
     relay = _Relay(feedback)
@@ -209,6 +210,55 @@ def _province_index(province: str | None) -> int:
 
 
 ALGORITHM_OF = {"checks_steep": "checks"}  # chain step name → algorithm, where they differ
+
+
+REF = "@@"  # a parameter value "@@step:KEY[|layername=x]": that output of an earlier step of the chain
+
+
+def chain_ref(step: str, key: str = "OUTPUT", layername: str | None = None) -> str:
+    """A placeholder for an output of an earlier step (``step`` 'units' = whichever unit step ran)."""
+    return f"{REF}{step}:{key}" + (f"|layername={layername}" if layername else "")
+
+
+def resolve(value, done: dict):
+    """``value`` with chain references replaced by the outputs of the steps in ``done``."""
+    if isinstance(value, list):
+        return [v for v in (resolve(v, done) for v in value) if v not in ("", None)]
+    if not (isinstance(value, str) and value.startswith(REF)):
+        return value
+    ref, _, layer = value[len(REF):].partition("|")
+    step, _, key = ref.partition(":")
+    results = (done.get("watersheds") or done.get("import_units") or {}) if step == "units" else done.get(step, {})
+    found = results.get(key) or ""
+    if not found:
+        return ""
+    return f"{str(found).split('|')[0]}|{layer}" if layer else found
+
+
+def run_steps(steps: list, out_dir, feedback: Feedback | None = None, inputs: dict | None = None) -> dict:
+    """Run ``steps`` [(step name, algorithm, params)] in order; params may hold chain_ref() values.
+
+    The dock's "Run all" builds these from its pages (the same parameters its Run buttons use),
+    so the chain runs exactly what the pages would run. Returns {step: results}.
+    """
+    feedback = feedback or Feedback()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    done: dict = {}
+    used: dict = {}
+    for i, (name, algorithm, params) in enumerate(steps):
+        if not has_algorithm(algorithm):
+            feedback.info(f"== {algorithm}: not available, skipped")
+            continue
+        sub = SubFeedback(feedback, 100.0 * i / len(steps), 100.0 * (i + 1) / len(steps))
+        params = {k: resolve(v, done) for k, v in params.items()}
+        for value in params.values():
+            if isinstance(value, str) and value.startswith(str(out)):
+                Path(value.split("|")[0]).parent.mkdir(parents=True, exist_ok=True)
+        used[name] = params
+        done[name] = run_step(algorithm, params, sub)
+    write_json(out / "chain.json", {"inputs": {k: str(v) for k, v in (inputs or {}).items()}, "parameters": used, "steps": done})
+    return done
 
 
 def run_chain(inputs: dict, out_dir, feedback: Feedback | None = None) -> dict:

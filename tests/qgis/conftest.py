@@ -20,6 +20,16 @@ def processing_ready(qgis_app):
     return True
 
 
+@pytest.fixture(autouse=True)
+def dock_closed_at_start(qgis_app):
+    """The plugin reopens its dock when QGIS closed with it open (QgsSettings): every test starts closed."""
+    from qgis.core import QgsSettings
+
+    QgsSettings().setValue("soil_conservation/dock/visible", False)
+    yield
+    QgsSettings().setValue("soil_conservation/dock/visible", False)
+
+
 @pytest.fixture()
 def plugin(qgis_app, qgis_iface, processing_ready):
     """The plugin as QGIS loads it: classFactory → initGui (which calls initProcessing).

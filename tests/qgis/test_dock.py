@@ -181,7 +181,7 @@ def test_steep_slope_run_in_background_loads_styled_layer(dock, layers, bar):
     assert critical(bar) == []
     threshold = dock.steep.threshold.value()
     added = group_layers("3 Steep slopes") or group_layers(dock.steep.title())
-    steep = [lyr for lyr in added if "≥ 20°" in lyr.name()]
+    steep = [lyr for lyr in added if "≥20°" in lyr.name()]
     assert len(steep) == 1, [lyr.name() for lyr in added]
     layer = steep[0]
     assert layer.featureCount() > 0
@@ -308,8 +308,14 @@ def test_run_all_uses_the_pipeline_chain(dock, layers, bar):
     chain = json.loads(next(Path(dock.results_dir()).glob("chain_*/chain.json")).read_text(encoding="utf-8"))
     assert chain["inputs"]["dem"] == layers["dem"].source()
     assert chain["inputs"]["county_code_field"] == "county_code"
-    loaded = group_layers(dock.tr("All steps") if hasattr(dock, "tr") else "All steps") or group_layers("All steps")
-    assert any(isinstance(lyr, QgsRasterLayer) for lyr in loaded)  # at least the slope of the chain
+    assert chain["parameters"]["steep_slope"]["INPUT"] == layers["dem"].source()
+    # one group per step, in the user's language, vectors only (no grey raster over the zoning map)
+    root = QgsProject.instance().layerTreeRoot()
+    steps = [g.customProperty("soil_conservation/step") for g in root.children() if g.customProperty("soil_conservation/step")]
+    assert steps == ["checks_zones", "checks_steep_slope", "steep_slope", "zoning", "units"], steps
+    loaded = [n.layer() for g in root.children() if g.customProperty("soil_conservation/step") for n in g.findLayers()]
+    assert loaded and not any(lyr.name() in ("units", "issues") for lyr in loaded), [lyr.name() for lyr in loaded]
+    assert all(n.isVisible() or not isinstance(n.layer(), QgsRasterLayer) for g in root.children() for n in g.findLayers())
     del loaded
 
 
@@ -442,7 +448,7 @@ def test_export_page_writes_the_package_of_the_steep_slope_result(dock, layers, 
     set_inputs(dock, layers)
     dock.steep.runButton.click()
     wait_idle(dock)
-    steep = [lyr for lyr in group_layers(dock.steep.title()) if "≥ 20°" in lyr.name()][0]
+    steep = [lyr for lyr in group_layers(dock.steep.title()) if "≥20°" in lyr.name()][0]
     dock.publish.steepCombo.setLayer(steep)
     dock.publish.exportButton.click()
     wait_idle(dock)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 
 import pytest
-from qgis.core import QgsApplication
+from qgis.core import QgsApplication, QgsSettings
 from qgis.gui import QgsDockWidget
 from qgis.PyQt import sip
 from qgis.PyQt.QtCore import QCoreApplication, QEvent
@@ -65,6 +65,8 @@ def test_load_unload_reload_leaves_nothing_behind(qgis_iface, processing_ready):
         assert rec.toolbar == [] and rec.menus == []
         assert docks(qgis_iface.mainWindow()) == []
         assert sip.isdeleted(action)
+        # the dock was open at unload, so the next load would reopen it (test_dock_usability): start closed here
+        QgsSettings().setValue("soil_conservation/dock/visible", False)
 
 
 def test_provider_identity(plugin):

@@ -12,6 +12,8 @@ from qgis.core import QgsProcessingContext, QgsProcessingException, QgsProject, 
 from rasterio import features
 from scipy import ndimage
 
+from soil_conservation_plugin.core.compat import affine_mul
+
 from ..unit.test_steep_slope import (  # the same analytic fixtures as the core tests
     UTM,
     exact_reference,
@@ -161,7 +163,7 @@ def test_demo_region(plugin, tmp_path):
         full[r] = np.polyval(np.polyfit(cols3, a3, 2), np.arange(w))
     cell_ha = np.where(mask, full, 0.0)
     for r, c in zip(*np.nonzero(mask & crossed)):
-        b = box(*(t * (c, r + 1)), *(t * (c + 1, r)))
+        b = box(*affine_mul(t, (c, r + 1)), *affine_mul(t, (c + 1, r)))
         inside = b.intersection(county_g)
         if inside.area <= 0 or any(g.contains(b) for g in excl_polys):
             mask[r, c] = False  # touches the county only along an edge, or wholly excluded

@@ -12,6 +12,7 @@ import rasterio
 from qgis.core import QgsProcessingException, QgsVectorLayer
 from rasterio.transform import from_origin
 from shapely.geometry import box
+from shapely.ops import unary_union
 
 from soil_conservation_plugin.core.paths import resources_path
 
@@ -103,7 +104,7 @@ def test_indicators_and_zoning_via_processing(plugin, inputs):
             assert ind.loc[code, "moderate_plus_pct"] == pytest.approx(100 * (e >= 2500).mean(), abs=1e-6)
             assert ind.loc[code, "conservation_rate_pct"] == pytest.approx(100 * (e < 200).mean(), abs=1e-6)
             assert ind.loc[code, "forest_grass_pct"] == pytest.approx(100 * np.isin(lu[win], [3, 4]).mean(), abs=1e-6)
-    red = inputs["red"].to_crs(AEA).unary_union
+    red = unary_union(inputs["red"].to_crs(AEA).geometry.values)
     for code, g in zip(inputs["units"]["unit_code"], inputs["units"].to_crs(AEA).geometry):
         assert ind.loc[code, "redline_pct"] == pytest.approx(100 * g.intersection(red).area / g.area, rel=1e-3, abs=1e-9)
 

@@ -13,9 +13,9 @@ import pytest
 from osgeo import ogr
 from pyproj import CRS, Transformer
 from shapely import wkb
-from shapely.ops import transform
 
 from soil_conservation_plugin.core.check_io import read_vector
+from soil_conservation_plugin.core.compat import transform_xy
 from soil_conservation_plugin.core.checks import CheckOptions, run_checks
 
 from ..conftest import shared_file
@@ -41,7 +41,7 @@ def ogr_facts(path):
         else:
             invalid += 1
         union = g.Clone() if union is None else union.Union(g)
-        albers_area += transform(to_albers, wkb.loads(bytes(g.ExportToWkb()))).area
+        albers_area += transform_xy(to_albers, wkb.loads(bytes(g.ExportToWkb()))).area
     holes = 0
     parts = [union] if union.GetGeometryType() == ogr.wkbPolygon else [union.GetGeometryRef(i) for i in range(union.GetGeometryCount())]
     for p in parts:

@@ -22,9 +22,9 @@ from osgeo import ogr, osr
 from pyproj import CRS, Transformer
 from shapely import wkb as shapely_wkb
 from shapely.geometry import MultiPolygon, Polygon, box
-from shapely.ops import transform as shp_transform
 
 from soil_conservation_plugin.core import export as ex
+from soil_conservation_plugin.core.compat import transform_xy
 from soil_conservation_plugin.core.errors import CancelledError, InputError
 from soil_conservation_plugin.core.feedback import Feedback
 from soil_conservation_plugin.core.metadata_xml import read_core_elements
@@ -126,7 +126,7 @@ def equal_area_ha(geom, src_epsg: int = 4530) -> float:
     """Area by an Albers equal-area projection of the source polygon densified to 5 m: no pyproj.Geod involved."""
     tr = Transformer.from_crs(CRS.from_epsg(src_epsg), ALBERS, always_xy=True)
     dense = densify(geom, 5.0)
-    return shp_transform(tr.transform, dense).area / 1e4
+    return transform_xy(tr.transform, dense).area / 1e4
 
 
 def densify(geom, step: float):
@@ -323,7 +323,7 @@ def test_zone_split_units_and_issues(tmp_path, sources):
     # issues: polygon issue at a point on its surface; codes normalised
     info, rows, geoms, epsg = read_back(gpkg, "HXJHWT")
     assert [r["YZCD"] for r in rows] == ["info", "error"] and [r["ZT"] for r in rows] == ["open", "needs_fix"]
-    src_poly = shp_transform(TO_4490.transform, ISSUES[0][0])
+    src_poly = transform_xy(TO_4490.transform, ISSUES[0][0])
     assert src_poly.buffer(1e-7).contains(geoms[0])
     assert rows[0]["WTMS"] == ISSUES[0][1]["message_zh"]  # UTF-8 keeps m²
     assert result.counts["HXJHWT"] == 2

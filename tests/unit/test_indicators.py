@@ -11,9 +11,10 @@ import rasterio
 from pyproj import CRS, Transformer
 from rasterio.transform import from_origin
 from shapely.geometry import MultiPolygon, Polygon, box
-from shapely.ops import transform as shp_transform
+from shapely.ops import unary_union
 
 from soil_conservation_plugin.core import indicators as ind
+from soil_conservation_plugin.core.compat import transform_xy
 from soil_conservation_plugin.core.errors import InputError
 
 EPSG = 4530
@@ -221,7 +222,7 @@ def test_geographic_raster_reprojects_units_on_the_fly(scene, tmp_path):
     assert any("reprojected" in m for m in messages)
     geod = CRS.from_epsg(4490).get_geod()
     for i, unit in units.iterrows():
-        g = shp_transform(lambda x, y, z=None: tr.transform(x, y), unit.geometry)
+        g = transform_xy(tr.transform, unit.geometry)
         fr = cell_fractions(g, t, lu.shape)
         areas = {}
         for (r, c), _ in fr.items():
@@ -238,7 +239,7 @@ def test_overlay_overlap_in_equal_area(scene, tmp_path):
                            crs=f"EPSG:{EPSG}").to_crs(4490)  # another CRS, overlapping patches
     red.to_file(tmp_path / "red.gpkg", layer="生态保护红线", driver="GPKG")
     gdf, _ = ind.compute_indicators(units, overlays={"redline": (tmp_path / "red.gpkg", "生态保护红线")})
-    union = red.to_crs(AEA).unary_union
+    union = unary_union(red.to_crs(AEA).geometry.values)
     ua = units.to_crs(AEA)
     for i, g in enumerate(ua.geometry):
         ref = g.intersection(union).area

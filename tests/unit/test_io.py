@@ -248,3 +248,32 @@ def test_a_read_only_output_folder_is_refused_before_any_work(tmp_path):
                 outputs.claim(mnt / "out.tif", "Slope")
     finally:
         subprocess.run(["umount", str(mnt)], check=True)
+
+
+def test_a_folder_the_run_writes_into_must_be_new_empty_or_the_plugins(tmp_path):
+    user = tmp_path / "my_tables"
+    user.mkdir()
+    (user / "notes.csv").write_text("用户的表", encoding="utf-8")
+    before = digest(tmp_path)
+    with pytest.raises(InputError, match="not written by this plugin"):
+        with output_set() as outputs:
+            outputs.claim_folder(user, "Folder for tables")
+    assert digest(tmp_path) == before
+    fresh = tmp_path / "tables"
+    with output_set() as outputs:
+        outputs.claim_folder(fresh, "Folder for tables")
+        write_json(fresh / "county.json", {"ha": 1.0})
+    assert (fresh / MARKER).is_file()
+    with output_set() as outputs:  # the plugin's own folder: written into again
+        outputs.claim_folder(fresh, "Folder for tables")
+        write_json(fresh / "county.json", {"ha": 2.0})
+    assert '"ha": 2.0' in (fresh / "county.json").read_text(encoding="utf-8")
+
+
+def test_a_folder_holding_only_the_runs_own_outputs_in_progress_counts_as_new(tmp_path):
+    folder = tmp_path / "steep_slope"
+    with output_set() as outputs:
+        outputs.claim(folder / "steep.gpkg", "Patches")  # leaves its lock file in the folder
+        outputs.claim_folder(folder, "Folder for tables")
+        write_json(folder / "county.json", {"ha": 1.0})
+    assert sorted(p.name for p in folder.iterdir()) == sorted([MARKER, "county.json"])

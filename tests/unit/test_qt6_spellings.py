@@ -24,13 +24,14 @@ SCOPED_CLASSES = frozenset({
     "QgsFeatureRequest", "QgsRenderContext", "QgsLegendStyle", "QgsFileWidget", "QgsMapLayer",
     "QgsVectorFileWriter", "QgsFeatureSink", "QgsRasterFileWriter", "QgsCoordinateTransform",
     "QgsLayoutItemMap", "QgsLayoutItemScaleBar", "QgsLayoutItemLabel", "QgsLayoutItemPicture",
-    "QgsPalLayerSettings", "QgsProcessingUtils", "QgsProcessingContext", "QgsApplication",
+    "QgsPalLayerSettings", "QgsProcessingUtils", "QgsProcessingContext", "QgsApplication", "QComboBox",
 })
 # capitalised members of those classes that are nested classes or enum types, not enum members
 NOT_ENUM_MEMBERS = {
     ("QgsProcessingContext", "LayerDetails"),
     ("QgsLayoutExporter", "PdfExportSettings"),
     ("QgsLayoutExporter", "ImageExportSettings"),
+    ("Qt", "DockWidgetArea"),  # the enum type, called on a stored int
 }
 CONSTANT = re.compile(r"^[A-Z][A-Z0-9_]+$")  # Qgis.QGIS_VERSION and the like
 QT_NAME = re.compile(r"^Q[A-Za-z0-9]+$")

@@ -82,3 +82,29 @@ def test_no_match_when_the_place_moved_or_the_feature_differs(tmp_path):
         record_decision(out, gap, "maybe")
     with pytest.raises(InputError):
         load_issues(write_layer(tmp_path / "other.gpkg", [(gbox(0, 0, 1, 1), {})]))
+
+
+def test_reopen_and_adopt_a_fresh_result(tmp_path):
+    from soil_conservation_plugin.core.review import adopt_issues
+
+    units = layer_v1(tmp_path)
+    review, fresh = tmp_path / "review.gpkg", tmp_path / "fresh.gpkg"
+    result = check(units)
+    write_issue_gpkg(review, result.issues, result.crs)
+    issues, _ = load_issues(review)
+    overlap = next(i for i in issues if i.rule_id == "TOPO-001")
+    gap = next(i for i in issues if i.rule_id == "TOPO-002")
+    record_decision(review, overlap, "accepted", "ok", reviewer="a")
+    record_decision(review, gap, "needs_fix", "", reviewer="a")
+    # reopened: its decision goes, the other stays
+    record_decision(review, overlap, "open", reviewer="a")
+    decisions, _ = load_decisions(review)
+    assert [(d.rule_id, d.decision) for d in decisions] == [("TOPO-002", "needs_fix")]
+    assert {i.rule_id: i.status for i in load_issues(review)[0]} == {"TOPO-001": "open", "TOPO-002": "needs_fix"}
+    # a new run of the checks written elsewhere (Run all's folder) and taken into the review file
+    again = check(units)
+    write_issue_gpkg(fresh, again.issues, again.crs)
+    assert adopt_issues(fresh, review) == 1
+    assert {i.rule_id: i.status for i in load_issues(review)[0]} == {"TOPO-001": "open", "TOPO-002": "needs_fix"}
+    with pytest.raises(InputError):
+        record_decision(review, gap, "maybe")

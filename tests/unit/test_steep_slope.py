@@ -20,8 +20,9 @@ from pyproj import CRS, Geod, Transformer
 from rasterio.transform import from_origin
 from shapely.geometry import MultiPolygon, Point, Polygon, box
 from shapely.geometry.polygon import orient
-from shapely.ops import transform as shp_transform
+from shapely.ops import unary_union
 
+from soil_conservation_plugin.core.compat import affine_mul, transform_xy
 from soil_conservation_plugin.core.errors import InputError
 from soil_conservation_plugin.core.rules import min_patch_rule, steep_slope_threshold
 from soil_conservation_plugin.core.steep_inputs import VectorInput
@@ -79,19 +80,17 @@ def centres_inside(transform, shape, geom) -> np.ndarray:
     inside = np.zeros(shape, bool)
     for r in range(h):
         for c in range(w):
-            x, y = transform * (c + 0.5, r + 0.5)
+            x, y = affine_mul(transform, (c + 0.5, r + 0.5))
             inside[r, c] = geom.contains(Point(x, y))
     return inside
 
 
 def cell_squares(transform, mask):
     """Union of the squares of the cells in ``mask`` (shapely, one box per cell)."""
-    from shapely.ops import unary_union
-
     boxes = []
     for r, c in zip(*np.nonzero(mask)):
-        x0, y0 = transform * (c, r)
-        x1, y1 = transform * (c + 1, r + 1)
+        x0, y0 = affine_mul(transform, (c, r))
+        x1, y1 = affine_mul(transform, (c + 1, r + 1))
         boxes.append(box(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)))
     return unary_union(boxes)
 
@@ -109,7 +108,7 @@ def geod_area_ha(geom, crs) -> float:
     crs = CRS.from_user_input(crs)
     geod = Geod(a=crs.ellipsoid.semi_major_metre, b=crs.ellipsoid.semi_minor_metre)
     if not crs.is_geographic:
-        geom = shp_transform(Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True).transform, geom)
+        geom = transform_xy(Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True).transform, geom)
     # Geod's area is signed: orient each part (shell counter-clockwise, holes clockwise)
     return sum(abs(geod.geometry_area_perimeter(orient(part, 1.0))[0]) for part in getattr(geom, "geoms", [geom])) / 1e4
 
@@ -271,7 +270,7 @@ def test_minimum_patch_applies_to_the_clipped_area(round_case):
     boxes = []
     for r in range(int((Y0 - maxy) // DX), int((Y0 - miny) // DX) + 1):
         for c in range(int((minx - X0) // DX), int((maxx - X0) // DX) + 1):
-            b = box(*(t * (c, r + 1)), *(t * (c + 1, r)))
+            b = box(*affine_mul(t, (c, r + 1)), *affine_mul(t, (c + 1, r)))
             if b.intersection(g).area > 1e-6:
                 boxes.append(b)
     cells_ha = geod_area_ha(unary_union(boxes), UTM)
@@ -411,12 +410,12 @@ def test_geographic_dem_and_reprojected_boundary(tmp_path):
     dem = write_dem(tmp_path / "dem.tif", z, t, "EPSG:4490")
     to_utm = Transformer.from_crs("EPSG:4490", UTM, always_xy=True).transform
     geo_county = Polygon([(west + 0.005, north - 0.004), (west + 0.052, north - 0.006), (west + 0.05, north - 0.06), (west + 0.006, north - 0.058)])
-    utm_county = shp_transform(to_utm, geo_county)
+    utm_county = transform_xy(to_utm, geo_county)
     county = VectorInput(write_layer(tmp_path / "c.gpkg", [utm_county], UTM, code=["220524"], name=["柳河县"]), code_field="code", name_field="name")
     res = delineate(dem, county, options=SteepOptions(min_patch_ha=0, band_cells=16 * w))
     assert any("重投影" in m for m in res.messages)
     # reference: analytic steep rows (Horn with this row's meridional spacing) and centres in the reprojected polygon
-    back = shp_transform(Transformer.from_crs(UTM, "EPSG:4490", always_xy=True).transform, utm_county)
+    back = transform_xy(Transformer.from_crs(UTM, "EPSG:4490", always_xy=True).transform, utm_county)
     dy = np.r_[np.nan, (step[:-1] + step[1:]) / 2, np.nan]
     slope_row = horn_slope_1d(zc, dy)
     steep = np.tile((np.nan_to_num(slope_row, nan=-1) >= 20)[:, None], (1, w))
@@ -448,7 +447,7 @@ def test_units_carry_unit_code(utm_case):
         assert float(row["area_ha"]) == pytest.approx(layer[layer.unit_code == code].area_ha.sum(), abs=0.01)
         # unit pieces lie inside their unit
         geom = units[0] if code == "U001" else units[1]
-        assert layer[layer.unit_code == code].geometry.unary_union.difference(geom).area == pytest.approx(0, abs=1e-3)
+        assert unary_union(layer[layer.unit_code == code].geometry.values).difference(geom).area == pytest.approx(0, abs=1e-3)
     assert float(rows[-1]["area_ha"]) == pytest.approx(layer.area_ha.sum(), abs=0.01)
 
 

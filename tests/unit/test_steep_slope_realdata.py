@@ -7,7 +7,9 @@ import pytest
 import rasterio
 from scipy import ndimage
 from shapely.geometry import box
+from shapely.ops import unary_union
 
+from soil_conservation_plugin.core.compat import affine_mul
 from soil_conservation_plugin.core.errors import CancelledError
 from soil_conservation_plugin.core.feedback import Feedback
 from soil_conservation_plugin.core.steep_inputs import VectorInput
@@ -117,11 +119,11 @@ def test_jilin_counties_split_patches_at_county_borders(shared_data, tmp_path):
     table = county_table(res)
     assert {r["county_code"] for r in table[:-1]} == set(by_county)  # only the counties on the DEM
     assert table[-1]["area_ha"] == pytest.approx(sum(by_county.values()), abs=0.01)
-    valid = box(*(t * (1, n - 1)), *(t * (n - 1, 1)))  # cells with a full 3×3 window: all steep on the ramp
+    valid = box(*affine_mul(t, (1, n - 1)), *affine_mul(t, (n - 1, 1)))  # cells with a full 3×3 window: all steep on the ramp
     for code, area in by_county.items():
-        geom = counties[counties.adcode.astype(str) == code].geometry.unary_union
+        geom = unary_union(counties[counties.adcode.astype(str) == code].geometry.values)
         # exact reference: steep cells ∩ county polygon (the polygon is labelled EPSG:4326, the DEM EPSG:4490: same axes here)
         assert area == pytest.approx(geod_area_ha(valid.intersection(geom), "EPSG:4490"), rel=1e-3)
     for p in res.pieces:
-        geom = counties[counties.adcode.astype(str) == res.counties.codes[p.county - 1]].geometry.unary_union
+        geom = unary_union(counties[counties.adcode.astype(str) == res.counties.codes[p.county - 1]].geometry.values)
         assert p.geometry.difference(geom).area == pytest.approx(0, abs=1e-12)
