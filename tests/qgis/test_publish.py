@@ -123,7 +123,7 @@ def test_layout_has_every_element(region, plugin, tmp_path):
     result = run_alg("publish", params(region, out, COUNTY="220581"))
     assert result["COUNT"] == 1
     files = sorted(p.name for p in out.iterdir())
-    assert files == ["220581_steep_slope_announcement.pdf", "220581_steep_slope_announcement.png", "220581_steep_slope_announcement.qpt", "publication.json"]
+    assert files == [".soil_conservation_output.json", "220581_steep_slope_announcement.pdf", "220581_steep_slope_announcement.png", "220581_steep_slope_announcement.qpt", "publication.json"]
     project = QgsProject()
     layout = QgsPrintLayout(project)
     doc = QDomDocument()
