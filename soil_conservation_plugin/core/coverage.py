@@ -36,7 +36,8 @@ def raster_coverage(raster_path, counties: list, counties_crs) -> list[Cover]:
     import rasterio
     from pyproj import CRS, Transformer
     from rasterio import features, windows
-    from shapely.ops import transform as shp_transform
+
+    from .compat import transform_xy
 
     out = []
     with rasterio.open(str(raster_path)) as src:
@@ -47,7 +48,7 @@ def raster_coverage(raster_path, counties: list, counties_crs) -> list[Cover]:
             tf = Transformer.from_crs(c_crs, r_crs, always_xy=True).transform
         cell = abs(src.transform.a * src.transform.e)
         for code, name, geom in counties:
-            g = shp_transform(tf, geom) if tf else geom
+            g = transform_xy(tf, geom) if tf else geom
             area = g.area
             if area <= 0:
                 out.append(Cover(code, name, 0.0))

@@ -138,7 +138,7 @@ def _gdal_quiet():
         gdal.PopErrorHandler()
 
 
-_WRITE_FAILURE = re.compile(r"no space|write error|cannot write|could not write|failed to write|too large|i/o error|flush|quota|disk", re.I)
+_WRITE_FAILURE = re.compile(r"no space|write error|write failed|cannot write|could not write|failed to write|too large|i/o error|flush|quota|disk", re.I)
 
 
 @contextlib.contextmanager
@@ -167,7 +167,10 @@ def _gdal_write_errors(label: str, target: Path):
     gdal.PushErrorHandler(handler)
     try:
         yield
-    except Exception as exc:  # e.g. an empty RuntimeError of OGR after a failed write: say what failed
+    except Exception as exc:  # an empty RuntimeError of OGR, rasterio's RasterioIOError …: say what failed
+        causes = [str(e) for e in (exc, exc.__cause__, exc.__context__) if e is not None]
+        if not failures and not isinstance(exc, InputError):
+            failures.extend(c for c in causes if _WRITE_FAILURE.search(c))
         if failures:
             raise refusal() from exc
         raise

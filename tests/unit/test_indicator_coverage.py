@@ -6,10 +6,12 @@ import json
 
 import geopandas as gpd
 import numpy as np
+import pytest
 from rasterio.transform import from_origin
 from shapely.geometry import box
 
 from soil_conservation_plugin.core import indicators as ind
+from soil_conservation_plugin.core.errors import InputError
 from soil_conservation_plugin.core.zoning import evaluate, load_rules
 
 from ..util import write_raster
@@ -30,12 +32,11 @@ def erosion(tmp_path, nodata_cols):
     return write_raster(tmp_path / "erosion.tif", z, "EPSG:4530", T)
 
 
-def test_all_nodata_erosion_gives_null_not_100_percent(tmp_path):
-    out, info = ind.compute_indicators(units(), erosion=erosion(tmp_path, 100))
-    assert out["conservation_rate_pct"].isna().all() and out["loss_km2"].isna().all() and out["loss_pct"].isna().all()
-    assert list(out[ind.LACKS_DATA]) == ["erosion"] * 4
-    assert (out["eros_nodata_pct"] == 100).all()  # the coverage itself stays reported
-    assert info["units_lacking_data"] == 4 and info["min_valid_share"]["default"] is True
+def test_an_erosion_raster_nodata_in_every_unit_is_refused_not_100_percent(tmp_path):
+    """No valid cell in any 小流域: a wrong or empty raster; refused, never 水土保持率 100 %."""
+    with pytest.raises(InputError, match="NoData inside every small watershed") as err:
+        ind.compute_indicators(units(), erosion=erosion(tmp_path, 100))
+    assert "无数据" in str(err.value)
 
 
 def test_units_below_the_minimum_share_are_null(tmp_path):

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from shapely.geometry import Point, box
 
+from soil_conservation_plugin.core.compat import affine_mul
 from soil_conservation_plugin.core.coverage import cover_note, partial_refusal, raster_coverage, townships_outside
 from soil_conservation_plugin.core.errors import InputError
 from soil_conservation_plugin.core.field_names import LayerInfo, code_lengths, guess_inputs, load_field_names
@@ -115,7 +116,7 @@ def test_burn_is_the_cell_centre_count():
     values = [101, 301, 1101, 201]
     for r in range(40):
         for c in range(40):
-            x, y = t * (c + 0.5, r + 0.5)
+            x, y = affine_mul(t, (c + 0.5, r + 0.5))
             for geom, v in zip(gdf.geometry, values):
                 if geom.contains(Point(x, y)):
                     ref[r, c] = v
