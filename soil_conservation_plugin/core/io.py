@@ -169,7 +169,8 @@ def _gdal_write_errors(label: str, target: Path):
         yield
     except Exception as exc:  # an empty RuntimeError of OGR, rasterio's RasterioIOError …: say what failed
         causes = [str(e) for e in (exc, exc.__cause__, exc.__context__) if e is not None]
-        if not failures and not isinstance(exc, InputError):
+        said = isinstance(exc, InputError) or (isinstance(exc, OSError) and not type(exc).__module__.startswith("rasterio"))
+        if not failures and not said:  # a plain OSError already says it (ENOSPC …); rasterio's hides it
             failures.extend(c for c in causes if _WRITE_FAILURE.search(c))
         if failures:
             raise refusal() from exc
