@@ -175,7 +175,9 @@ class UnitIndicatorsAlgorithm(LocalRasterInputs, AlgorithmBase):
         """Before the work: the share of the units' area each input raster covers with valid cells (logged when partial)."""
         from ..core.coverage import raster_coverage
 
-        region = gdf.geometry.unary_union
+        from shapely.ops import unary_union  # GeoSeries.unary_union is deprecated in geopandas 1.x, union_all() absent in 0.12
+
+        region = unary_union(list(gdf.geometry.values))
         out = {}
         for key in (self.DEM, self.EROSION, self.LANDUSE, self.FVC):
             if key not in rasters:
