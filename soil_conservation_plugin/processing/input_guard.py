@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..core.errors import InputError
-from ..core.input_checks import is_network, raster_files
+from ..core.input_checks import check_raster, is_network, raster_files
 
 
 class LocalRasterInputs:
@@ -21,8 +21,10 @@ class LocalRasterInputs:
                 continue
             value = parameters.get(definition.name())
             if isinstance(value, str) and (is_network(value) or Path(value.split("|")[0]).is_file()):
-                try:
+                try:  # network first, then (local files) a complete read: QGIS 3.44 cannot load a truncated file and says so in English only
                     raster_files(value, definition.description())
+                    if Path(value.split("|")[0]).is_file():
+                        check_raster(value.split("|")[0], definition.description())
                 except InputError as exc:
                     return False, str(exc)
         return super().checkParameterValues(parameters, context)
