@@ -130,7 +130,7 @@ bench: deps $(EE_VENV)/.stamp  ## large runs: BENCH_ARGS=--big for steep_slope.p
 	$(PY) bench/indicators.py --ee-python $(EE_VENV)/bin/python
 
 screenshots: deps  ## every dock page, in English and Chinese, on the demo region (PNG, under Xvfb)
-	QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1600x1200x24" $(PY) -m $(PLUGIN).gui.screenshots $(BUILD)/screenshots
+	QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1600x1200x24" $(PY) tools/screenshots.py $(BUILD)/screenshots
 	@echo "screenshots: $(abspath $(BUILD))/screenshots"
 
 clean:

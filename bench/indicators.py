@@ -75,7 +75,7 @@ OURS_CHILD = r'''
 import json, resource, sys, time
 sys.path.insert(0, sys.argv[2])
 import geopandas as gpd
-from soil_conservation_plugin.core import indicators as ind
+from soil_conservation_plugin.core.indicators import compute as ind
 d, method, repeat = sys.argv[1], sys.argv[3], int(sys.argv[4])
 t0 = time.perf_counter()
 units = gpd.read_file(f"{d}/units.gpkg", layer="units")

@@ -84,8 +84,8 @@ def ours_slope_threshold(dem_path: Path) -> float:
     """Our slope + threshold step alone (bands, numba Horn, ≥ threshold mask)."""
     import rasterio
 
-    from soil_conservation_plugin.core.dem import open_dem
-    from soil_conservation_plugin.core.slope import SLOPE_NODATA, slope_block
+    from soil_conservation_plugin.core.terrain.dem import open_dem
+    from soil_conservation_plugin.core.terrain.slope import SLOPE_NODATA, slope_block
 
     dem = open_dem(dem_path)
 
@@ -104,9 +104,9 @@ def ours_slope_threshold(dem_path: Path) -> float:
 
 def ours_whole(dem_path: Path, county: Path, out_dir: Path, min_patch_ha: float = 0.0) -> tuple[float, dict]:
     """Whole algorithm; info also holds the time of the patch layer alone (delineate + GPKG)."""
-    from soil_conservation_plugin.core.steep_inputs import VectorInput
-    from soil_conservation_plugin.core.steep_outputs import write_layer, write_outputs
-    from soil_conservation_plugin.core.steep_slope import SteepOptions, delineate
+    from soil_conservation_plugin.core.steep.inputs import VectorInput
+    from soil_conservation_plugin.core.steep.outputs import write_layer, write_outputs
+    from soil_conservation_plugin.core.steep.delineation import SteepOptions, delineate
 
     info = {}
     out_dir.mkdir(parents=True, exist_ok=True)

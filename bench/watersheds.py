@@ -4,7 +4,7 @@ Each measurement runs in a fresh child process, so peak RSS (ru_maxrss) is per r
 ours and raw alternate ``--repeat`` times and the fastest of each counts (a shared
 VM is noisy). Prints wall times, the ratio ours/raw (goal ≤ 1.2), the cold-start
 time (first call in a new process, numba cache warm; goal ≤ 3 s) and peak RSS
-(10 000 × 10 000: goal < 6 GB; the fill runs per 256² tile, see core/watershed_fill.py).
+(10 000 × 10 000: goal < 6 GB; the fill runs per 256² tile, see core/watersheds/fill.py).
 
     .venv/bin/python bench/watersheds.py              # 4 M and 16 M cells
     .venv/bin/python bench/watersheds.py --big        # also 10 000 × 10 000 (long; RSS goal < 6 GB)
@@ -35,7 +35,7 @@ if mode == "raw":
     basins, idxs = flw.subbasins_area(30.0)
     n = int(basins.max())
 else:
-    from soil_conservation_plugin.core import watersheds as W
+    from soil_conservation_plugin.core.watersheds import delineation as W
     res, written = W.delineate_to_files(dem, out + "/u.gpkg", out + "/t.csv", out + "/u.tif")
     n = len(res.codes)
     # every region cell in a unit, and unit areas summing to the region's (a speed-up must not drop cells)

@@ -2,7 +2,7 @@
 import configparser
 from pathlib import Path
 
-from .core.paths import plugin_file
+from .core.common.paths import plugin_file
 
 PLUGIN_ID = "soil_conservation_plugin"
 

@@ -31,7 +31,7 @@ def start_qgis(gui: bool = False):
     plugin = SoilConservationPlugin(None)
     plugin.initProcessing()
     if plugin.provider is None or plugin.unavailable:
-        from .core.dependencies import unavailable_message
+        from .core.common.dependencies import unavailable_message
 
         raise SystemExit(unavailable_message(plugin.unavailable) if plugin.unavailable else "Processing provider already registered")
     return app, plugin
@@ -47,12 +47,12 @@ def main(argv=None) -> int:
 
     app, plugin = start_qgis()
     try:
-        from .core.feedback import PrintFeedback
+        from .core.common.feedback import PrintFeedback
         from .processing.pipeline import describe, run_demo
 
         from qgis.core import QgsProcessingException
 
-        from .core.errors import CancelledError, InputError
+        from .core.common.errors import CancelledError, InputError
 
         try:
             results = run_demo(args.out_dir, scale=args.scale, feedback=PrintFeedback())

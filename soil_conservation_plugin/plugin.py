@@ -6,8 +6,8 @@ from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction
 
-from .core.dependencies import unavailable_message
-from .core.paths import resources_path
+from .core.common.dependencies import unavailable_message
+from .core.common.paths import resources_path
 from .translation import install_translator, remove_translator, translate
 
 LOG_TAG = "Soil conservation"

@@ -4,7 +4,7 @@ from __future__ import annotations
 from qgis.core import QgsSettings
 from qgis.PyQt.QtCore import QCoreApplication, QLocale, QTranslator
 
-from .core.paths import plugin_file
+from .core.common.paths import plugin_file
 
 TS_BASENAME = "soil_conservation"
 # Chinese locales QGIS reports, and the one translation that serves them

@@ -56,7 +56,7 @@ def unavailable(name: str) -> str:
     missing = getattr(alg, "MISSING", None)  # set on algorithms registered as unavailable (processing/provider.py)
     if not missing:
         return ""
-    from ..core.dependencies import unavailable_reason
+    from ..core.common.dependencies import unavailable_reason
 
     return unavailable_reason(missing)
 

@@ -19,7 +19,7 @@ from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, QObjec
 from qgis.PyQt.QtGui import QDesktopServices
 from qgis.PyQt.QtWidgets import QAbstractScrollArea, QAbstractSpinBox, QComboBox, QFrame, QScrollArea, QToolButton
 
-from ..core.paths import resources_path
+from ..core.common.paths import resources_path
 
 from ..processing.pipeline import chain_ref
 from .common import PROJECT_SCOPE, Persist, algorithm, build_parameters, localized, tr, translate, unavailable
@@ -383,7 +383,7 @@ class SoilConservationDock(QgsDockWidget, FORM_CLASS):
     def _chain_checks(self, kind: str):
         """The chain's issues go into the kind's review file (keeping its decisions), then to page 5."""
         def load(results: dict, out_dir: Path, group) -> None:
-            from ..core.review import adopt_issues
+            from ..core.checks.review import adopt_issues
 
             review = self.checks.issue_file_for(kind)
             review.parent.mkdir(parents=True, exist_ok=True)

@@ -14,8 +14,8 @@ from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP, QUrl, pyqtSignal
 from qgis.PyQt.QtGui import QColor, QDesktopServices
 from qgis.PyQt.QtWidgets import QCheckBox, QComboBox, QTableWidgetItem, QWidget
 
-from ..core.paths import resources_path
-from ..core.rules import min_patch_rule, provinces, steep_slope_threshold
+from ..core.common.paths import resources_path
+from ..core.common.rules import min_patch_rule, provinces, steep_slope_threshold
 from .common import Persist, algorithm, layer_source, tr, translate, unavailable, user_is_chinese
 from .results import now
 from .readiness import check_polygons, check_raster, county_codes
@@ -486,7 +486,7 @@ class ZoningPage(Page, _form("page_zoning.ui")):
     def describe_rules(self, *_):
         path = self.rulesFile.filePath()
         try:
-            from ..core.zoning import load_rules
+            from ..core.zoning.zones import load_rules
 
             rules = load_rules(path)
         except Exception as exc:  # noqa: BLE001 - shown to the user, the file is theirs

@@ -33,8 +33,8 @@ def _names(layer) -> tuple:
 
 
 def describe(layer):
-    """core.field_names.LayerInfo of a project layer (a few features sampled for code lengths)."""
-    from ..core.field_names import LayerInfo, code_lengths
+    """core.common.field_names.LayerInfo of a project layer (a few features sampled for code lengths)."""
+    from ..core.common.field_names import LayerInfo, code_lengths
 
     if isinstance(layer, QgsRasterLayer):
         return LayerInfo(layer.id(), _names(layer), "raster")
@@ -145,7 +145,7 @@ class DataPrefill:
 
     def prefill(self, *_) -> dict:
         """Fill the empty layer and field choices from the names real data use; say what was filled."""
-        from ..core.field_names import guess_inputs
+        from ..core.common.field_names import guess_inputs
 
         page = self.page
         layers = list(QgsProject.instance().mapLayers().values())
@@ -279,7 +279,7 @@ class DataPrefill:
         key = (source, tuple(c for c, _, _ in counties), crs)
         covers = self._cover_cache.get(key)
         if covers is None:
-            from ..core.coverage import raster_coverage
+            from ..core.common.coverage import raster_coverage
 
             try:
                 covers = raster_coverage(source, counties, crs)
@@ -296,7 +296,7 @@ class DataPrefill:
     def townships_html(self) -> str:
         from shapely import wkb
 
-        from ..core.coverage import townships_outside
+        from ..core.common.coverage import townships_outside
 
         page = self.page
         layer = page.layer("townships")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from qgis.core import QgsProject, QgsRasterLayer, QgsVectorLayer
 
-from ..core.paths import resources_path
+from ..core.common.paths import resources_path
 
 RASTER_EXT = (".tif", ".tiff", ".vrt", ".img")
 VECTOR_EXT = (".gpkg", ".shp", ".geojson", ".fgb")

@@ -1,7 +1,7 @@
 """Page 5, 红线校核: run the checks, walk through the issues, record decisions, overlay view.
 
 Decisions go to the ``review_decisions`` table of the issue GeoPackage through
-core/review.py, so another reviewer opening the same file sees them, and a re-run
+core/checks/review.py, so another reviewer opening the same file sees them, and a re-run
 of the checks (which writes to the same file) keeps the decisions that still apply.
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP, Qt
 from qgis.PyQt.QtGui import QColor
 from qgis.PyQt.QtWidgets import QFileDialog, QTableWidgetItem
 
-from ..core.review import ISSUES_LAYER, STATUSES, load_issues, record_decision
+from ..core.checks.review import ISSUES_LAYER, STATUSES, load_issues, record_decision
 from .common import layer_source, localized, tr, translate, user_is_chinese
 from .pages import Page, _form
 from .results import now, style_path

@@ -17,8 +17,8 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QObject, pyqtSignal
 
-from ..core.errors import CancelledError
-from ..core.feedback import Feedback
+from ..core.common.errors import CancelledError
+from ..core.common.feedback import Feedback
 
 
 class CapturingFeedback(QgsProcessingFeedback):

@@ -25,11 +25,11 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QBuffer, QByteArray, QIODevice, QSize, QT_TRANSLATE_NOOP
 from qgis.PyQt.QtGui import QColor, QImage, QPainter
 
-from ..core.errors import ChecksFailed, InputError
-from ..core.feedback import SubFeedback
-from ..core.io import write_json
-from ..core.metadata import run_metadata
-from ..core.paths import resources_path
+from ..core.common.errors import ChecksFailed, InputError
+from ..core.common.feedback import SubFeedback
+from ..core.common.io import write_json
+from ..core.common.metadata import run_metadata
+from ..core.common.paths import resources_path
 from .base import AlgorithmBase, StylePostProcessor
 from .defaults import guess_layer
 
@@ -72,7 +72,7 @@ class ChecksAlgorithm(AlgorithmBase):
     ERRORS, WARNINGS, INFOS = "ERRORS", "WARNINGS", "INFOS"
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        from ..core.checks import load_rules
+        from ..core.checks.quality import load_rules
 
         rules = load_rules()
         tol = rules["tolerances"]
@@ -130,8 +130,8 @@ class ChecksAlgorithm(AlgorithmBase):
     # --- parameters ----------------------------------------------------------------------------
     def _source(self, parameters, name, context, feedback, label, encoding):
         """(path, layer name) of a vector input, read by OGR itself so invalid geometries are seen."""
-        from ..core.check_io import read_vector
-        from ..core.checks import load_rules
+        from ..core.checks.inputs import read_vector
+        from ..core.checks.quality import load_rules
 
         if parameters.get(name) in (None, ""):
             return None
@@ -152,9 +152,9 @@ class ChecksAlgorithm(AlgorithmBase):
         return value or None
 
     def process(self, parameters, context, feedback):
-        from ..core.checks import CheckOptions, load_rules, rules_citation, run_checks, write_summary_csv
-        from ..core.report_html import write_report
-        from ..core.review import ISSUES_LAYER, write_issue_gpkg
+        from ..core.checks.quality import CheckOptions, load_rules, rules_citation, run_checks, write_summary_csv
+        from ..core.checks.report import write_report
+        from ..core.checks.review import ISSUES_LAYER, write_issue_gpkg
 
         qgs_feedback = getattr(feedback, "qgs", None)
         encoding = self.parameterAsString(parameters, self.ENCODING, context) or None
@@ -225,8 +225,8 @@ class ChecksAlgorithm(AlgorithmBase):
     # --- overview images -----------------------------------------------------------------------
     def _render(self, gpkg, layer, redline, result, feedback) -> list:
         """PNG overview of the layer with the red line and the issues, plus close-ups of the worst issues."""
-        from ..core.checks import worst_issues
-        from ..core.review import ISSUES_LAYER
+        from ..core.checks.quality import worst_issues
+        from ..core.checks.review import ISSUES_LAYER
 
         # drawing order, top first: red line outline, issues, the result layer in grey
         layers = []

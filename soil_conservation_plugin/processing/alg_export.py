@@ -17,8 +17,8 @@ from qgis.core import (
 )
 
 from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
-from ..core.errors import InputError
-from ..core.schema import load_schema
+from ..core.common.errors import InputError
+from ..core.export.schema import load_schema
 from .base import AlgorithmBase
 
 
@@ -98,7 +98,7 @@ class ExportAlgorithm(AlgorithmBase):
         )
 
     def process(self, parameters, context, feedback):
-        from ..core.export import ExportOptions, ExportValidationError, export_package
+        from ..core.export.package import ExportOptions, ExportValidationError, export_package
 
         sources = {}
         for key, name, label in (

@@ -15,11 +15,11 @@ from qgis.core import (
 )
 
 from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
-from ..core.errors import ChecksFailed, InputError
-from ..core.io import write_json
-from ..core.metadata import run_metadata
-from ..core.paths import resources_path
-from ..core.watershed_coding import RULES_FILE, load_coding_rules, rule_value
+from ..core.common.errors import ChecksFailed, InputError
+from ..core.common.io import write_json
+from ..core.common.metadata import run_metadata
+from ..core.common.paths import resources_path
+from ..core.watersheds.coding import RULES_FILE, load_coding_rules, rule_value
 from .base import AlgorithmBase, StylePostProcessor
 
 
@@ -97,8 +97,8 @@ class ImportUnitsAlgorithm(AlgorithmBase):
         )
 
     def process(self, parameters, context, feedback):
-        from ..core.watershed_import import import_units, write_import
-        from ..core.watersheds import UnitParams
+        from ..core.watersheds.import_units import import_units, write_import
+        from ..core.watersheds.delineation import UnitParams
 
         rules = load_coding_rules()
         qgs_feedback = getattr(feedback, "qgs", None)
@@ -106,7 +106,7 @@ class ImportUnitsAlgorithm(AlgorithmBase):
         if src is None:
             raise InputError(self.tr("Official small-watershed layer"), "未提供图层", "no layer was given")
         counties = self.vector_file(parameters, self.COUNTIES, context, qgs_feedback, self.tr("County polygons"))
-        from ..core.counties import parse_codes
+        from ..core.common.counties import parse_codes
 
         chosen = tuple(parse_codes(self.parameterAsString(parameters, self.COUNTY_CODES, context)))
         if counties and chosen:

@@ -15,10 +15,10 @@ from qgis.core import (
 )
 
 from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
-from ..core.metadata import run_metadata
-from ..core.io import write_json
-from ..core.paths import resources_path
-from ..core.rules import steep_slope_threshold
+from ..core.common.metadata import run_metadata
+from ..core.common.io import write_json
+from ..core.common.paths import resources_path
+from ..core.common.rules import steep_slope_threshold
 from .base import AlgorithmBase, StylePostProcessor
 from .input_guard import LocalRasterInputs
 
@@ -104,7 +104,7 @@ class UnitIndicatorsAlgorithm(LocalRasterInputs, AlgorithmBase):
         )
 
     def process(self, parameters, context, feedback):
-        from ..core import indicators as ind
+        from ..core.indicators import compute as ind
 
         units = self.vector_file(parameters, self.UNITS, context, getattr(feedback, "qgs", None), self.tr("Small watersheds"))
         rasters = {}
@@ -121,8 +121,8 @@ class UnitIndicatorsAlgorithm(LocalRasterInputs, AlgorithmBase):
         landuse_vector = None
         dltb = self.vector_file(parameters, self.LANDUSE_VECTOR, context, getattr(feedback, "qgs", None), self.tr("Land use (地类图斑)"))
         if dltb and self.LANDUSE not in rasters:
-            from ..core.errors import InputError
-            from ..core.landuse_vector import rasterize_dltb
+            from ..core.common.errors import InputError
+            from ..core.indicators.landuse_vector import rasterize_dltb
 
             grid = rasters.get(self.LABELS) or rasters.get(self.DEM)
             label = "地类图斑 DLTB"
@@ -173,7 +173,7 @@ class UnitIndicatorsAlgorithm(LocalRasterInputs, AlgorithmBase):
 
     def raster_cover(self, gdf, rasters: dict, feedback) -> dict:
         """Before the work: the share of the units' area each input raster covers with valid cells (logged when partial)."""
-        from ..core.coverage import raster_coverage
+        from ..core.common.coverage import raster_coverage
 
         from shapely.ops import unary_union  # GeoSeries.unary_union is deprecated in geopandas 1.x, union_all() absent in 0.12
 
@@ -206,7 +206,7 @@ class CsleAlgorithm(LocalRasterInputs, AlgorithmBase):
     CLASSES = "CLASSES"
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        from ..core import indicators as ind
+        from ..core.indicators import compute as ind
 
         from qgis.core import QgsProcessingParameterRasterDestination
 
@@ -234,9 +234,9 @@ class CsleAlgorithm(LocalRasterInputs, AlgorithmBase):
         )
 
     def process(self, parameters, context, feedback):
-        from ..core import indicators as ind
+        from ..core.indicators import compute as ind
 
-        from ..core.csle import compute_csle
+        from ..core.zoning.csle import compute_csle
 
         dem = self.raster_file(parameters, self.DEM, context, self.tr("DEM"))
         factors = {}

@@ -67,13 +67,13 @@ from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSize
 from qgis.PyQt.QtGui import QColor, QFont, QImage
 from qgis.PyQt.QtXml import QDomDocument
 
-from ..core.coverage import cover_note
-from ..core.errors import InputError
-from ..core.io import atomic_path, write_json
-from ..core.metadata import run_metadata
-from ..core.paths import resources_path
-from ..core.coverage import FULL as FULL_COVER
-from ..core.publication import FILE_SUFFIX, check_layout_text, file_stems, fill_title, pdf_complete
+from ..core.common.coverage import cover_note
+from ..core.common.errors import InputError
+from ..core.common.io import atomic_path, write_json
+from ..core.common.metadata import run_metadata
+from ..core.common.paths import resources_path
+from ..core.common.coverage import FULL as FULL_COVER
+from ..core.export.publication import FILE_SUFFIX, check_layout_text, file_stems, fill_title, pdf_complete
 from ..qt_compat import font_families
 from .base import AlgorithmBase
 
@@ -396,7 +396,7 @@ class PublishAlgorithm(AlgorithmBase):
         name_field = self.parameterAsString(parameters, self.COUNTY_NAME_FIELD, context)
         twn_name_field = self.parameterAsString(parameters, self.TOWNSHIP_NAME_FIELD, context)
         only = self.parameterAsString(parameters, self.COUNTY, context).strip()
-        from ..core.counties import parse_codes
+        from ..core.common.counties import parse_codes
 
         wanted = parse_codes(only) + [c for c in parse_codes(self.parameterAsString(parameters, self.COUNTY_CODES, context)) if c not in parse_codes(only)]
         zones = self.parameterAsVectorLayer(parameters, self.ZONES, context) if parameters.get(self.ZONES) not in (None, "") else None
@@ -489,13 +489,13 @@ class PublishAlgorithm(AlgorithmBase):
         if dem:
             from shapely import wkb
 
-            from ..core.coverage import raster_coverage
+            from ..core.common.coverage import raster_coverage
 
             geoms = [(code, name, wkb.loads(bytes(f.geometry().asWkb()))) for code, name, f in chosen]
             return {c.code: c.share for c in raster_coverage(dem, geoms, counties.crs().toWkt())}
         from osgeo import ogr
 
-        from ..core.steep_outputs import COVERAGE_KEY
+        from ..core.steep.outputs import COVERAGE_KEY
 
         parts = steep.source().split("|")
         layer_name = next((p.split("=", 1)[1] for p in parts[1:] if p.startswith("layername=")), None)

@@ -2,7 +2,7 @@
 from qgis.core import QgsProcessingParameterRasterDestination, QgsProcessingParameterRasterLayer
 from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 
-from ..core.metadata import run_metadata, write_run_metadata
+from ..core.common.metadata import run_metadata, write_run_metadata
 from .base import AlgorithmBase
 from .input_guard import LocalRasterInputs
 
@@ -33,7 +33,7 @@ class SlopeAlgorithm(LocalRasterInputs, AlgorithmBase):
         )
 
     def process(self, parameters, context, feedback):
-        from ..core.slope import compute_slope
+        from ..core.terrain.slope import compute_slope
 
         dem = self.raster_file(parameters, self.INPUT, context, self.tr("DEM"))
         out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)

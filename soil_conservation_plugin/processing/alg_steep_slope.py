@@ -21,7 +21,7 @@ from qgis.core import (
 )
 
 from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
-from ..core.rules import min_patch_rule, provinces, steep_slope_threshold
+from ..core.common.rules import min_patch_rule, provinces, steep_slope_threshold
 from .base import AlgorithmBase
 from .defaults import guess_layer
 from .input_guard import LocalRasterInputs
@@ -67,7 +67,7 @@ class SteepSlopeAlgorithm(LocalRasterInputs, AlgorithmBase):
     TOTAL_HA = "TOTAL_HA"
 
     CONNECTIVITIES = (8, 4)
-    # destination parameter → key of core.steep_outputs.output_paths
+    # destination parameter → key of core.steep.outputs.output_paths
     DESTINATIONS = {COUNTY_TABLE: "county_csv", TOWNSHIP_TABLE: "township_csv", UNIT_TABLE: "unit_csv", PATCH_LIST: "patches_csv", XLSX: "xlsx", METADATA: "metadata"}
 
     def _province_options(self) -> list[tuple[str | None, str]]:
@@ -167,7 +167,7 @@ class SteepSlopeAlgorithm(LocalRasterInputs, AlgorithmBase):
         )
 
     def _vin(self, parameters, name, context, feedback, label, code=None, name_field=None, enabled=True):
-        from ..core.steep_inputs import VectorInput
+        from ..core.steep.inputs import VectorInput
 
         found = self.vector_file(parameters, name, context, feedback, label)
         if found is None:
@@ -176,8 +176,8 @@ class SteepSlopeAlgorithm(LocalRasterInputs, AlgorithmBase):
         return VectorInput(path, layer, code, name_field, label, enabled)
 
     def process(self, parameters, context, feedback):
-        from ..core.steep_inputs import VectorInput
-        from ..core.steep_slope import SteepOptions, run_steep_slope
+        from ..core.steep.inputs import VectorInput
+        from ..core.steep.delineation import SteepOptions, run_steep_slope
 
         qfb = getattr(feedback, "qgs", None)
         dem = self.raster_file(parameters, self.INPUT, context, self.tr("DEM"))
@@ -186,7 +186,7 @@ class SteepSlopeAlgorithm(LocalRasterInputs, AlgorithmBase):
             self.parameterAsString(parameters, self.COUNTY_CODE_FIELD, context) or None,
             self.parameterAsString(parameters, self.COUNTY_NAME_FIELD, context) or None,
         )
-        from ..core.counties import parse_codes
+        from ..core.common.counties import parse_codes
 
         county.codes = tuple(parse_codes(self.parameterAsString(parameters, self.COUNTY_CODES, context)))
         townships = self._vin(
@@ -223,7 +223,7 @@ class SteepSlopeAlgorithm(LocalRasterInputs, AlgorithmBase):
             out = QgsProcessingUtils.generateTempFilename("steep_slope.gpkg")
         tables = self.parameterAsString(parameters, self.TABLES_FOLDER, context) if parameters.get(self.TABLES_FOLDER) else None
         destinations = {key: self.parameterAsFileOutput(parameters, name, context) or None for name, key in self.DESTINATIONS.items()}
-        from ..core.steep_outputs import output_paths
+        from ..core.steep.outputs import output_paths
 
         output_paths(out, tables, destinations)  # refuses two outputs on one file before any work
         coverage = self.dem_coverage(dem, county, townships, feedback)
@@ -246,9 +246,9 @@ class SteepSlopeAlgorithm(LocalRasterInputs, AlgorithmBase):
     def dem_coverage(dem, county, townships, feedback) -> dict:
         """Before the run: the share of each chosen county the DEM covers (logged when partial), and
         the 乡镇 that lie outside their county (a bilingual warning listing them)."""
-        from ..core.counties import code_of, select
-        from ..core.coverage import outside_message, raster_coverage
-        from ..core.landuse_vector import _read_vector
+        from ..core.common.counties import code_of, select
+        from ..core.common.coverage import outside_message, raster_coverage
+        from ..core.indicators.landuse_vector import _read_vector
 
         gdf = select(_read_vector(county.path, county.layer, county.label), county.code_field, county.codes, county.label)
         rows = [(code_of(r[county.code_field]) if county.code_field else str(i), code_of(r[county.name_field]) if county.name_field else "", r.geometry)
@@ -266,7 +266,7 @@ class SteepSlopeAlgorithm(LocalRasterInputs, AlgorithmBase):
             if tg.crs is not None and gdf.crs is not None and not tg.crs.equals(gdf.crs):
                 tg = tg.to_crs(gdf.crs)
             towns = [(code_of(r[townships.code_field]), code_of(r[townships.name_field]) if townships.name_field else "", r.geometry) for _, r in tg.iterrows()]
-            from ..core.coverage import townships_outside
+            from ..core.common.coverage import townships_outside
 
             message = outside_message(townships_outside(towns, [(c, n, g) for c, (n, g) in merged.items()]), townships.label)
             if message:

@@ -16,10 +16,10 @@ from qgis.core import (
 )
 
 from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
-from ..core.io import write_json
-from ..core.metadata import run_metadata
-from ..core.paths import resources_path
-from ..core.watershed_coding import RULES_FILE, load_coding_rules, rule_value
+from ..core.common.io import write_json
+from ..core.common.metadata import run_metadata
+from ..core.common.paths import resources_path
+from ..core.watersheds.coding import RULES_FILE, load_coding_rules, rule_value
 from .base import AlgorithmBase, StylePostProcessor
 from .input_guard import LocalRasterInputs
 
@@ -112,12 +112,12 @@ class DelineateWatershedsAlgorithm(LocalRasterInputs, AlgorithmBase):
         )
 
     def process(self, parameters, context, feedback):
-        from ..core.watersheds import UnitParams, delineate_to_files, summary
+        from ..core.watersheds.delineation import UnitParams, delineate_to_files, summary
 
         rules = load_coding_rules()
         dem = self.raster_file(parameters, self.INPUT, context, self.tr("DEM"))
         counties = self.vector_file(parameters, self.COUNTIES, context, feedback.qgs if hasattr(feedback, "qgs") else None, self.tr("County polygons"))
-        from ..core.counties import parse_codes
+        from ..core.common.counties import parse_codes
 
         chosen = tuple(parse_codes(self.parameterAsString(parameters, self.COUNTY_CODES, context)))
         if counties and chosen:

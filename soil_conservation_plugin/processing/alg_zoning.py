@@ -13,10 +13,10 @@ from qgis.core import (
 )
 
 from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
-from ..core.errors import InputError
-from ..core.io import atomic_path, write_json
-from ..core.metadata import run_metadata
-from ..core.paths import resources_path
+from ..core.common.errors import InputError
+from ..core.common.io import atomic_path, write_json
+from ..core.common.metadata import run_metadata
+from ..core.common.paths import resources_path
 from .base import AlgorithmBase, StylePostProcessor
 
 
@@ -78,8 +78,8 @@ class ZoningAlgorithm(AlgorithmBase):
         )
 
     def process(self, parameters, context, feedback):
-        from ..core import indicators as ind
-        from ..core import zoning
+        from ..core.indicators import compute as ind
+        from ..core.zoning import zones as zoning
 
         src = self.vector_file(parameters, self.INPUT, context, getattr(feedback, "qgs", None), self.tr("Unit indicators"))
         own = self.parameterAsFile(parameters, self.RULES_FILE, context)

@@ -33,12 +33,12 @@ from qgis.core import (
 )
 from qgis.PyQt.QtGui import QIcon
 
-from ..core.errors import CancelledError, InputError
-from ..core.feedback import Feedback
-from ..core.input_checks import is_network, raster_files
-from ..core.io import output_set
-from ..core.paths import resources_path
-from ..core.vector import source_encoding
+from ..core.common.errors import CancelledError, InputError
+from ..core.common.feedback import Feedback
+from ..core.common.input_checks import is_network, raster_files
+from ..core.common.io import output_set
+from ..core.common.paths import resources_path
+from ..core.common.vector import source_encoding
 from ..translation import translate
 
 
@@ -215,7 +215,7 @@ class AlgorithmBase(QgsProcessingAlgorithm):
     GROUP = ""
     GROUP_ID = ""
     FOLDER_OUTPUTS: tuple = ()  # folder destinations written as a whole (replaced only if the plugin wrote them)
-    REQUIRES: tuple[str, ...] = ()  # Python packages (core.dependencies.PACKAGES) it cannot run without
+    REQUIRES: tuple[str, ...] = ()  # Python packages (core.common.dependencies.PACKAGES) it cannot run without
 
     def tr(self, text: str) -> str:
         return translate(text, *(cls.__name__ for cls in type(self).__mro__))

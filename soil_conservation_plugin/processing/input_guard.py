@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..core.errors import InputError
-from ..core.input_checks import check_raster, is_network, raster_files
+from ..core.common.errors import InputError
+from ..core.common.input_checks import check_raster, is_network, raster_files
 
 
 class LocalRasterInputs:

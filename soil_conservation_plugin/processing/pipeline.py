@@ -12,9 +12,9 @@ from pathlib import Path
 
 from qgis.core import QgsApplication, QgsProcessingContext, QgsProcessingFeedback
 
-from ..core.feedback import Feedback, SubFeedback
-from ..core.io import atomic_path, write_json
-from ..core.rules import provinces, steep_slope_threshold
+from ..core.common.feedback import Feedback, SubFeedback
+from ..core.common.io import atomic_path, write_json
+from ..core.common.rules import provinces, steep_slope_threshold
 from .provider import PROVIDER_ID
 
 
@@ -274,7 +274,7 @@ def run_chain(inputs: dict, out_dir, feedback: Feedback | None = None) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     for role in ("dem", "county"):
         if not inputs.get(role):
-            from ..core.errors import InputError
+            from ..core.common.errors import InputError
 
             raise InputError(role, "整套流程需要该输入", "the whole chain needs this input")
     done: dict = {}
@@ -314,7 +314,7 @@ DEMO_FIELDS = {
 
 def run_demo(out_dir, scale: float = 1.0, feedback: Feedback | None = None) -> Path:
     """Generate the demo region under out_dir/inputs and write the chain's results to out_dir/results."""
-    from ..core.demo_region import generate_demo_region
+    from ..demo.region import generate_demo_region
 
     feedback = feedback or Feedback()
     out_dir = Path(out_dir).resolve()
@@ -341,7 +341,7 @@ def describe(results: Path) -> str:
         lines.append(f"  {step}: {numbers}" if numbers else f"  {step}")
     manifest = results / "onemap_package" / "manifest.json"
     if manifest.exists():
-        from ..core.export import manifest_summary
+        from ..core.export.package import manifest_summary
 
         zip_path = results / "onemap_package.zip"
         lines.append(manifest_summary(results / "onemap_package", zip_path if zip_path.exists() else None))

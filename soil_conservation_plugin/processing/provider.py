@@ -10,8 +10,8 @@ from qgis.core import QgsProcessingAlgorithm, QgsProcessingException, QgsProcess
 from qgis.PyQt.QtGui import QIcon
 
 from ..__about__ import __version__
-from ..core.dependencies import missing_packages, unavailable_reason
-from ..core.paths import resources_path
+from ..core.common.dependencies import missing_packages, unavailable_reason
+from ..core.common.paths import resources_path
 from .base import tr
 
 PROVIDER_ID = "soil_conservation"

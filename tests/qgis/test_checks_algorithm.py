@@ -15,8 +15,8 @@ from shapely import wkb
 from qgis.core import QgsProcessingException, QgsVectorLayer
 from qgis.PyQt.QtGui import QImage
 
-from soil_conservation_plugin.core.paths import resources_path
-from soil_conservation_plugin.core.review import load_issues, record_decision
+from soil_conservation_plugin.core.common.paths import resources_path
+from soil_conservation_plugin.core.checks.review import load_issues, record_decision
 
 from ..conftest import shared_file
 from ..unit.checks_layers import gbox, geod_area, to_4490, write_layer

@@ -44,7 +44,7 @@ plugin.initProcessing()
 provider = plugin.provider
 algs = {a.name(): a for a in provider.algorithms()}
 out = {"names": sorted(algs), "unavailable": plugin.unavailable, "message": "", "algs": {}}
-from soil_conservation_plugin.core.dependencies import unavailable_message
+from soil_conservation_plugin.core.common.dependencies import unavailable_message
 out["message"] = unavailable_message(plugin.unavailable) if plugin.unavailable else ""
 for name, alg in algs.items():
     ok, msg = alg.checkParameterValues({}, QgsProcessingContext())

@@ -15,7 +15,7 @@ from pyproj import Geod, Transformer
 from qgis.core import Qgis, QgsApplication, QgsProject, QgsRasterLayer, QgsVectorLayer, QgsWkbTypes
 from qgis.PyQt.QtCore import QTimer
 
-from soil_conservation_plugin.core.paths import resources_path
+from soil_conservation_plugin.core.common.paths import resources_path
 
 from tests.qgis.conftest import wait_idle
 
@@ -27,7 +27,7 @@ ROLES = ("dem", "county", "townships", "redline", "farmland", "construction", "w
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    from soil_conservation_plugin.core.demo_region import generate_demo_region
+    from soil_conservation_plugin.demo.region import generate_demo_region
 
     return {k: str(v) for k, v in generate_demo_region(tmp_path_factory.mktemp("demo"), scale=0.25).items()}
 

@@ -17,7 +17,7 @@ JILIN = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "jilin_
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    from soil_conservation_plugin.core.demo_region import generate_demo_region
+    from soil_conservation_plugin.demo.region import generate_demo_region
 
     return {k: str(v) for k, v in generate_demo_region(tmp_path_factory.mktemp("demo"), scale=0.25).items()}
 

@@ -8,13 +8,13 @@ import pytest
 from qgis.core import Qgis, QgsApplication, QgsCoordinateTransform, QgsGeometry, QgsProject, QgsVectorLayer
 from qgis.PyQt.QtCore import Qt
 
-from soil_conservation_plugin.core.review import load_decisions, load_issues
+from soil_conservation_plugin.core.checks.review import load_decisions, load_issues
 from tests.qgis.conftest import provider_registered, run_alg, wait_idle
 
 
 @pytest.fixture(scope="module")
 def region(tmp_path_factory, qgis_app, processing_ready):
-    from soil_conservation_plugin.core.demo_region import generate_demo_region
+    from soil_conservation_plugin.demo.region import generate_demo_region
 
     root = tmp_path_factory.mktemp("review")
     inputs = {k: str(v) for k, v in generate_demo_region(root / "demo", scale=0.25).items()}
@@ -208,7 +208,7 @@ def test_reviewer_reopens_and_the_decision_box_follows_the_row(setup, qgis_iface
 
 def test_decisions_survive_run_all_and_the_page(setup):
     """The chain's issues are taken into the same review file: decisions made on the page stay."""
-    from soil_conservation_plugin.core.review import adopt_issues
+    from soil_conservation_plugin.core.checks.review import adopt_issues
 
     dock, _ = setup
     page = dock.checks
@@ -223,7 +223,7 @@ def test_decisions_survive_run_all_and_the_page(setup):
     # a fresh check result elsewhere (as Run all writes it), adopted into the review file
     fresh = Path(review).with_name("fresh.gpkg")
     issues, crs = load_issues(review)
-    from soil_conservation_plugin.core.review import write_issue_gpkg
+    from soil_conservation_plugin.core.checks.review import write_issue_gpkg
 
     for i in issues:
         i.status, i.comment = "open", ""

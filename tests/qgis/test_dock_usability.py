@@ -140,7 +140,7 @@ class _Opened(QObject):
 
 def test_help_button_opens_the_guide_in_the_users_language(dock):  # noqa: F811
     for name in ("guide_zh.html", "guide_en.html"):
-        from soil_conservation_plugin.core.paths import resources_path
+        from soil_conservation_plugin.core.common.paths import resources_path
 
         text = resources_path("help", name).read_text(encoding="utf-8")
         assert "http" not in text  # offline

@@ -11,7 +11,7 @@ import sqlite3
 import pytest
 from qgis.core import QgsDistanceArea, QgsProcessingException, QgsProject, QgsVectorLayer
 
-from soil_conservation_plugin.core.schema import load_schema
+from soil_conservation_plugin.core.export.schema import load_schema
 from tests.qgis.conftest import run_alg
 from tests.unit.test_export import ISSUES, STEEP, UNITS, ZONES, equal_area_ha, sha256, write_source
 

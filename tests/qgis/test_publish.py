@@ -22,7 +22,7 @@ A3_MM = (420.0, 297.0)
 @pytest.fixture(scope="module")
 def region(tmp_path_factory, qgis_app, processing_ready):
     """The demo region split into two counties (west/east halves), and its steep-slope patches."""
-    from soil_conservation_plugin.core.demo_region import generate_demo_region
+    from soil_conservation_plugin.demo.region import generate_demo_region
 
     root = tmp_path_factory.mktemp("publish")
     inputs = {k: str(v) for k, v in generate_demo_region(root / "demo", scale=0.25).items()}

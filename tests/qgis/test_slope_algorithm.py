@@ -14,7 +14,7 @@ import pytest
 from qgis.core import QgsApplication, QgsProcessingException, QgsRasterLayer
 from rasterio.transform import from_origin
 
-from soil_conservation_plugin.core.io import file_sha256
+from soil_conservation_plugin.core.common.io import file_sha256
 from soil_conservation_plugin.processing.provider import algorithm_classes
 
 from ..util import gdaldem_slope, read_raster, write_raster

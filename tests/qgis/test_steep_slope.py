@@ -12,7 +12,7 @@ from qgis.core import QgsProcessingContext, QgsProcessingException, QgsProject, 
 from rasterio import features
 from scipy import ndimage
 
-from soil_conservation_plugin.core.compat import affine_mul
+from soil_conservation_plugin.core.common.compat import affine_mul
 
 from ..unit.test_steep_slope import (  # the same analytic fixtures as the core tests
     UTM,
@@ -115,7 +115,7 @@ def test_style_and_legend_name(plugin, utm_case, tmp_path):
 
 def test_demo_region(plugin, tmp_path):
     """The demo county (通化县, synthetic terrain) with its 乡镇 and all three exclusions."""
-    from soil_conservation_plugin.core.demo_region import generate_demo_region
+    from soil_conservation_plugin.demo.region import generate_demo_region
 
     demo = generate_demo_region(tmp_path / "demo", scale=0.25)
     out = tmp_path / "demo_out" / "steep.gpkg"

@@ -14,7 +14,7 @@ from rasterio.transform import from_origin
 from shapely.geometry import box
 from shapely.ops import unary_union
 
-from soil_conservation_plugin.core.paths import resources_path
+from soil_conservation_plugin.core.common.paths import resources_path
 
 from .conftest import run_alg
 
@@ -176,7 +176,7 @@ def test_negative_erosion_and_unknown_indicator(plugin, inputs):
 
 def test_on_demo_region(plugin, tmp_path):
     """The demo region's rasters and red line, with square units of 1.5 km on its 30 m grid."""
-    from soil_conservation_plugin.core.demo_region import generate_demo_region
+    from soil_conservation_plugin.demo.region import generate_demo_region
 
     paths = generate_demo_region(tmp_path / "demo", scale=0.25)
     with rasterio.open(paths["dem"]) as src:

@@ -9,9 +9,9 @@ import pytest
 from osgeo import ogr
 from shapely.geometry import MultiPolygon
 
-from soil_conservation_plugin.core.check_io import read_vector
-from soil_conservation_plugin.core.checks import CheckOptions, load_rules, run_checks, summary_rows, template_regex, write_summary_csv
-from soil_conservation_plugin.core.errors import InputError
+from soil_conservation_plugin.core.checks.inputs import read_vector
+from soil_conservation_plugin.core.checks.quality import CheckOptions, load_rules, run_checks, summary_rows, template_regex, write_summary_csv
+from soil_conservation_plugin.core.common.errors import InputError
 
 from .checks_layers import gbox, geod_area, to_4490, write_layer
 
@@ -169,7 +169,7 @@ def test_boundary_outside_parts_and_codes(tmp_path, county):
         (gbox(0, 0, 100, 100), {"patch_id": "P2", "cnty_code": "22052", "twn_code": "220521999", "area_ha": 1.5}),
         (gbox(200, 0, 300, 100), {"patch_id": "P3", "cnty_code": "220521", "twn_code": "220521100000", "area_ha": round(geod_area(gbox(200, 0, 300, 100)) / 1e4, 2)}),
     ]
-    fields = [("patch_id", ogr.OFTString), ("cnty_code", ogr.OFTString), ("twn_code", ogr.OFTString), ("area_ha", ogr.OFTReal)]  # as core/steep_outputs.py
+    fields = [("patch_id", ogr.OFTString), ("cnty_code", ogr.OFTString), ("twn_code", ogr.OFTString), ("area_ha", ogr.OFTReal)]  # as core/steep/outputs.py
     path = write_layer(tmp_path / "steep.gpkg", feats, fields=fields)
     result = run_checks(read_vector(path, "steep"), CheckOptions(kind="steep_slope"), boundary=read_vector(county, "county"))
     got = by_rule(result.issues)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from osgeo import gdal, ogr
 
-from soil_conservation_plugin.core.check_io import list_layers, looks_garbled, read_vector, sniff_encoding
-from soil_conservation_plugin.core.checks import CheckOptions, read_redline, run_checks
-from soil_conservation_plugin.core.errors import InputError
+from soil_conservation_plugin.core.checks.inputs import list_layers, looks_garbled, read_vector, sniff_encoding
+from soil_conservation_plugin.core.checks.quality import CheckOptions, read_redline, run_checks
+from soil_conservation_plugin.core.common.errors import InputError
 
 from .checks_layers import gbox, geod_area, to_4490, write_layer
 

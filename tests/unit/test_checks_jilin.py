@@ -14,9 +14,9 @@ from osgeo import ogr
 from pyproj import CRS, Transformer
 from shapely import wkb
 
-from soil_conservation_plugin.core.check_io import read_vector
-from soil_conservation_plugin.core.compat import transform_xy
-from soil_conservation_plugin.core.checks import CheckOptions, run_checks
+from soil_conservation_plugin.core.checks.inputs import read_vector
+from soil_conservation_plugin.core.common.compat import transform_xy
+from soil_conservation_plugin.core.checks.quality import CheckOptions, run_checks
 
 from ..conftest import shared_file
 

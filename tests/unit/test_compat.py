@@ -1,4 +1,4 @@
-"""core.compat: the same results as the old spellings, and no deprecation warning on any affine/shapely."""
+"""core.common.compat: the same results as the old spellings, and no deprecation warning on any affine/shapely."""
 from __future__ import annotations
 
 import warnings
@@ -7,7 +7,7 @@ import numpy as np
 from affine import Affine
 from shapely.geometry import MultiPolygon, Polygon
 
-from soil_conservation_plugin.core.compat import affine_mul, transform_xy
+from soil_conservation_plugin.core.common.compat import affine_mul, transform_xy
 
 T = Affine(30.0, 0.0, 500_000.0, 0.0, -30.0, 4_600_000.0)
 

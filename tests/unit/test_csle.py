@@ -9,9 +9,9 @@ import rasterio
 from pyproj import CRS
 from rasterio.transform import from_origin
 
-from soil_conservation_plugin.core import indicators as ind
-from soil_conservation_plugin.core.csle import compute_csle, s_factor
-from soil_conservation_plugin.core.errors import InputError
+from soil_conservation_plugin.core.indicators import compute as ind
+from soil_conservation_plugin.core.zoning.csle import compute_csle, s_factor
+from soil_conservation_plugin.core.common.errors import InputError
 
 T = from_origin(42500000.0, 4800000.0, 30.0, 30.0)
 
@@ -94,8 +94,8 @@ def test_factor_raster_off_grid_is_refused(tmp_path):
 
 FULL_DISK = """
 import resource, signal, sys
-from soil_conservation_plugin.core.csle import compute_csle
-from soil_conservation_plugin.core.errors import InputError
+from soil_conservation_plugin.core.zoning.csle import compute_csle
+from soil_conservation_plugin.core.common.errors import InputError
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG, as on a full disk
 limit = int(sys.argv[4])
 resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))

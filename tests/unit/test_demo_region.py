@@ -15,10 +15,10 @@ import rasterio.features
 from pyproj import CRS, Transformer
 from shapely.ops import unary_union
 
-from soil_conservation_plugin.core.demo_region import NAMES, generate_demo_region, main
-from soil_conservation_plugin.core.errors import InputError
-from soil_conservation_plugin.core.io import file_sha256
-from soil_conservation_plugin.core.slope import SLOPE_NODATA, compute_slope
+from soil_conservation_plugin.demo.region import NAMES, generate_demo_region, main
+from soil_conservation_plugin.core.common.errors import InputError
+from soil_conservation_plugin.core.common.io import file_sha256
+from soil_conservation_plugin.core.terrain.slope import SLOPE_NODATA, compute_slope
 
 SCALE = 0.25
 RASTERS = ("dem", "landuse", "fvc", "erosion")

@@ -1,6 +1,6 @@
 import sys
 
-from soil_conservation_plugin.core.dependencies import PACKAGES, install_line, missing_packages, unavailable_message, unavailable_reason
+from soil_conservation_plugin.core.common.dependencies import PACKAGES, install_line, missing_packages, unavailable_message, unavailable_reason
 
 
 def test_all_packages_present_here():

@@ -23,13 +23,13 @@ from pyproj import CRS, Transformer
 from shapely import wkb as shapely_wkb
 from shapely.geometry import MultiPolygon, Polygon, box
 
-from soil_conservation_plugin.core import export as ex
-from soil_conservation_plugin.core.compat import transform_xy
-from soil_conservation_plugin.core.errors import CancelledError, InputError
-from soil_conservation_plugin.core.feedback import Feedback
-from soil_conservation_plugin.core.metadata_xml import read_core_elements
-from soil_conservation_plugin.core.schema import load_schema
-from soil_conservation_plugin.core.io import MARKER
+from soil_conservation_plugin.core.export import package as ex
+from soil_conservation_plugin.core.common.compat import transform_xy
+from soil_conservation_plugin.core.common.errors import CancelledError, InputError
+from soil_conservation_plugin.core.common.feedback import Feedback
+from soil_conservation_plugin.core.export.metadata_xml import read_core_elements
+from soil_conservation_plugin.core.export.schema import load_schema
+from soil_conservation_plugin.core.common.io import MARKER
 
 X0, Y0 = 42_500_000.0, 4_620_000.0  # EPSG:4530 near 通化县 (126°E, 41.7°N)
 
@@ -721,7 +721,7 @@ def test_silently_short_file_is_caught_by_the_read_back(tmp_path, sources, fmt, 
 
 def test_an_edited_schema_file_drives_the_export(tmp_path, sources):
     """When the official schema arrives only the file changes: renamed field, single-part layer type, new version."""
-    from soil_conservation_plugin.core.paths import resources_path
+    from soil_conservation_plugin.core.common.paths import resources_path
 
     data = json.loads(resources_path("schemas", "onemap_v0.1.json").read_text(encoding="utf-8"))
     data["version"] = "0.2.0"

@@ -12,14 +12,14 @@ import rasterio
 from osgeo import ogr
 from rasterio.transform import from_origin
 
-from soil_conservation_plugin.core.dem import open_dem
-from soil_conservation_plugin.core.errors import InputError
-from soil_conservation_plugin.core.input_checks import raster_files
-from soil_conservation_plugin.core.metadata import run_metadata
-from soil_conservation_plugin.core.steep_inputs import VectorInput
-from soil_conservation_plugin.core.steep_slope import SteepOptions, delineate
-from soil_conservation_plugin.core.vector import read_vector
-from soil_conservation_plugin.core.watersheds import read_counties
+from soil_conservation_plugin.core.terrain.dem import open_dem
+from soil_conservation_plugin.core.common.errors import InputError
+from soil_conservation_plugin.core.common.input_checks import raster_files
+from soil_conservation_plugin.core.common.metadata import run_metadata
+from soil_conservation_plugin.core.steep.inputs import VectorInput
+from soil_conservation_plugin.core.steep.delineation import SteepOptions, delineate
+from soil_conservation_plugin.core.common.vector import read_vector
+from soil_conservation_plugin.core.watersheds.delineation import read_counties
 
 from ..util import write_raster
 from .checks_layers import X0, Y0, gbox, write_layer

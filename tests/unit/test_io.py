@@ -12,8 +12,8 @@ import rasterio
 from osgeo import ogr, osr
 from rasterio.transform import from_origin
 
-from soil_conservation_plugin.core.errors import CancelledError, ChecksFailed, InputError
-from soil_conservation_plugin.core.io import MARKER, atomic_path, output_set, staged_path, write_json
+from soil_conservation_plugin.core.common.errors import CancelledError, ChecksFailed, InputError
+from soil_conservation_plugin.core.common.io import MARKER, atomic_path, output_set, staged_path, write_json
 
 
 def digest(folder: Path) -> dict:

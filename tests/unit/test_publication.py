@@ -1,10 +1,10 @@
-"""Publication helpers (core/publication.py): literal titles, collision-free file names, complete PDFs."""
+"""Publication helpers (core/export/publication.py): literal titles, collision-free file names, complete PDFs."""
 from __future__ import annotations
 
 import pytest
 
-from soil_conservation_plugin.core.errors import InputError
-from soil_conservation_plugin.core.publication import check_layout_text, file_stems, fill_title, pdf_complete
+from soil_conservation_plugin.core.common.errors import InputError
+from soil_conservation_plugin.core.export.publication import check_layout_text, file_stems, fill_title, pdf_complete
 
 
 @pytest.mark.parametrize(

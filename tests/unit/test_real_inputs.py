@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 from shapely.geometry import Point, box
 
-from soil_conservation_plugin.core.compat import affine_mul
-from soil_conservation_plugin.core.coverage import cover_note, partial_refusal, raster_coverage, townships_outside
-from soil_conservation_plugin.core.errors import InputError
-from soil_conservation_plugin.core.field_names import LayerInfo, code_lengths, guess_inputs, load_field_names
-from soil_conservation_plugin.core.indicators import load_landuse_mapping
-from soil_conservation_plugin.core.landuse_vector import burn, code_value, rasterize_dltb
-from soil_conservation_plugin.core.paths import resources_path
+from soil_conservation_plugin.core.common.compat import affine_mul
+from soil_conservation_plugin.core.common.coverage import cover_note, partial_refusal, raster_coverage, townships_outside
+from soil_conservation_plugin.core.common.errors import InputError
+from soil_conservation_plugin.core.common.field_names import LayerInfo, code_lengths, guess_inputs, load_field_names
+from soil_conservation_plugin.core.indicators.compute import load_landuse_mapping
+from soil_conservation_plugin.core.indicators.landuse_vector import burn, code_value, rasterize_dltb
+from soil_conservation_plugin.core.common.paths import resources_path
 
 JILIN = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "jilin_counties" / "jilin_province.shp"
 
@@ -224,7 +224,7 @@ def test_townships_outside_by_code_and_geometry():
 def test_parse_and_select_counties():
     import geopandas as gpd
 
-    from soil_conservation_plugin.core.counties import parse_codes, select
+    from soil_conservation_plugin.core.common.counties import parse_codes, select
 
     assert parse_codes(" 220521, 220524；220581 220521") == ["220521", "220524", "220581"]
     assert parse_codes(["220521.0", 220524]) == ["220521", "220524"] and parse_codes(None) == [] and parse_codes("") == []
@@ -237,8 +237,8 @@ def test_parse_and_select_counties():
 
 @pytest.mark.skipif(not JILIN.is_file(), reason="shared/data/jilin_counties is absent")
 def test_select_two_of_the_60_jilin_counties():
-    from soil_conservation_plugin.core.counties import select
-    from soil_conservation_plugin.core.vector import read_vector
+    from soil_conservation_plugin.core.common.counties import select
+    from soil_conservation_plugin.core.common.vector import read_vector
 
     gdf = read_vector(str(JILIN), "县界")
     assert len(gdf) == 60

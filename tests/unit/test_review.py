@@ -4,10 +4,10 @@ from __future__ import annotations
 import pytest
 from osgeo import gdal
 
-from soil_conservation_plugin.core.check_io import read_vector
-from soil_conservation_plugin.core.checks import CheckOptions, run_checks
-from soil_conservation_plugin.core.errors import InputError
-from soil_conservation_plugin.core.review import DECISIONS_TABLE, load_decisions, load_issues, record_decision, write_issue_gpkg
+from soil_conservation_plugin.core.checks.inputs import read_vector
+from soil_conservation_plugin.core.checks.quality import CheckOptions, run_checks
+from soil_conservation_plugin.core.common.errors import InputError
+from soil_conservation_plugin.core.checks.review import DECISIONS_TABLE, load_decisions, load_issues, record_decision, write_issue_gpkg
 
 from .checks_layers import gbox, geod_area, write_layer
 
@@ -85,7 +85,7 @@ def test_no_match_when_the_place_moved_or_the_feature_differs(tmp_path):
 
 
 def test_reopen_and_adopt_a_fresh_result(tmp_path):
-    from soil_conservation_plugin.core.review import adopt_issues
+    from soil_conservation_plugin.core.checks.review import adopt_issues
 
     units = layer_v1(tmp_path)
     review, fresh = tmp_path / "review.gpkg", tmp_path / "fresh.gpkg"

@@ -5,11 +5,11 @@ import json
 
 import pytest
 
-from soil_conservation_plugin.core import indicators as ind
-from soil_conservation_plugin.core.errors import InputError
-from soil_conservation_plugin.core.paths import resources_path
-from soil_conservation_plugin.core.schema import load_schema
-from soil_conservation_plugin.core.zoning import load_rules
+from soil_conservation_plugin.core.indicators import compute as ind
+from soil_conservation_plugin.core.common.errors import InputError
+from soil_conservation_plugin.core.common.paths import resources_path
+from soil_conservation_plugin.core.export.schema import load_schema
+from soil_conservation_plugin.core.zoning.zones import load_rules
 
 
 def shipped(name):

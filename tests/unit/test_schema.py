@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from soil_conservation_plugin.core.paths import resources_path
-from soil_conservation_plugin.core.schema import (
+from soil_conservation_plugin.core.common.paths import resources_path
+from soil_conservation_plugin.core.export.schema import (
     DEFAULT_SCHEMA,
     SchemaError,
     ValueProblem,

@@ -10,9 +10,9 @@ import rasterio
 from pyproj import Transformer
 from rasterio.transform import from_origin
 
-from soil_conservation_plugin.core.errors import CancelledError, InputError
-from soil_conservation_plugin.core.feedback import Feedback
-from soil_conservation_plugin.core.slope import SLOPE_NODATA, compute_slope
+from soil_conservation_plugin.core.common.errors import CancelledError, InputError
+from soil_conservation_plugin.core.common.feedback import Feedback
+from soil_conservation_plugin.core.terrain.slope import SLOPE_NODATA, compute_slope
 
 from ..conftest import shared_file
 from ..util import gdaldem_slope, read_raster, write_raster

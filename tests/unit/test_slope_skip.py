@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from soil_conservation_plugin.core.slope import GENTLE, SLOPE_NODATA, slope_block
+from soil_conservation_plugin.core.terrain.slope import GENTLE, SLOPE_NODATA, slope_block
 
 
 @pytest.mark.parametrize("threshold", [0.0, 5.0, 20.0, 25.0, 44.9, 90.0])

@@ -22,11 +22,11 @@ from shapely.geometry import MultiPolygon, Point, Polygon, box
 from shapely.geometry.polygon import orient
 from shapely.ops import unary_union
 
-from soil_conservation_plugin.core.compat import affine_mul, transform_xy
-from soil_conservation_plugin.core.errors import InputError
-from soil_conservation_plugin.core.rules import min_patch_rule, steep_slope_threshold
-from soil_conservation_plugin.core.steep_inputs import VectorInput
-from soil_conservation_plugin.core.steep_slope import SteepOptions, delineate, run_steep_slope
+from soil_conservation_plugin.core.common.compat import affine_mul, transform_xy
+from soil_conservation_plugin.core.common.errors import InputError
+from soil_conservation_plugin.core.common.rules import min_patch_rule, steep_slope_threshold
+from soil_conservation_plugin.core.steep.inputs import VectorInput
+from soil_conservation_plugin.core.steep.delineation import SteepOptions, delineate, run_steep_slope
 
 UTM = "EPSG:32651"
 X0, Y0, DX = 500000.0, 4800000.0, 30.0
@@ -574,8 +574,8 @@ def test_minimum_patch_with_many_bands_equals_filtering_all_patches(tmp_path):
 
 
 def test_cancel_between_bands_writes_nothing(utm_case):
-    from soil_conservation_plugin.core.errors import CancelledError
-    from soil_conservation_plugin.core.feedback import Feedback
+    from soil_conservation_plugin.core.common.errors import CancelledError
+    from soil_conservation_plugin.core.common.feedback import Feedback
 
     class CancelAfter(Feedback):
         def __init__(self, n):

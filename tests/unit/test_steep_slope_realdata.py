@@ -9,11 +9,11 @@ from scipy import ndimage
 from shapely.geometry import box
 from shapely.ops import unary_union
 
-from soil_conservation_plugin.core.compat import affine_mul
-from soil_conservation_plugin.core.errors import CancelledError
-from soil_conservation_plugin.core.feedback import Feedback
-from soil_conservation_plugin.core.steep_inputs import VectorInput
-from soil_conservation_plugin.core.steep_slope import SteepOptions, delineate, run_steep_slope
+from soil_conservation_plugin.core.common.compat import affine_mul
+from soil_conservation_plugin.core.common.errors import CancelledError
+from soil_conservation_plugin.core.common.feedback import Feedback
+from soil_conservation_plugin.core.steep.inputs import VectorInput
+from soil_conservation_plugin.core.steep.delineation import SteepOptions, delineate, run_steep_slope
 
 from ..conftest import shared_file
 from ..util import gdaldem_slope
@@ -114,7 +114,7 @@ def test_jilin_counties_split_patches_at_county_borders(shared_data, tmp_path):
         by_county[code] = by_county.get(code, 0) + p.area_ha
     assert len(by_county) >= 2 and "220521" in by_county
     assert any("outside the DEM" in m for m in res.messages)
-    from soil_conservation_plugin.core.steep_outputs import county_table
+    from soil_conservation_plugin.core.steep.outputs import county_table
 
     table = county_table(res)
     assert {r["county_code"] for r in table[:-1]} == set(by_county)  # only the counties on the DEM

@@ -1,4 +1,4 @@
-"""Safe tables (core/tables.py): no text cell becomes a spreadsheet formula, numbers stay numbers."""
+"""Safe tables (core/common/tables.py): no text cell becomes a spreadsheet formula, numbers stay numbers."""
 from __future__ import annotations
 
 import csv
@@ -8,8 +8,8 @@ import openpyxl
 import pytest
 from openpyxl import Workbook
 
-from soil_conservation_plugin.core import tables
-from soil_conservation_plugin.core.zoning import write_csv as zoning_write_csv
+from soil_conservation_plugin.core.common import tables
+from soil_conservation_plugin.core.zoning.zones import write_csv as zoning_write_csv
 
 DANGEROUS = ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1:A2)", "\t=1", "\r=1", "=1"]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 from osgeo import gdal, ogr, osr
 
-from soil_conservation_plugin.core.errors import InputError
-from soil_conservation_plugin.core.metadata import run_metadata
-from soil_conservation_plugin.core.vector import normalise_encoding, read_vector, source_encoding
+from soil_conservation_plugin.core.common.errors import InputError
+from soil_conservation_plugin.core.common.metadata import run_metadata
+from soil_conservation_plugin.core.common.vector import normalise_encoding, read_vector, source_encoding
 
 from ..conftest import shared_file
 from .checks_layers import gbox, write_layer

@@ -1,4 +1,4 @@
-"""The tiled depression fill and D8 of the 小流域 delineation (core/watershed_fill.py).
+"""The tiled depression fill and D8 of the 小流域 delineation (core/watersheds/fill.py).
 
 Reference: a textbook priority flood written here in plain Python (heapq, every valid
 cell on the grid border or next to no data is an outlet at its own elevation). Its
@@ -14,10 +14,10 @@ import pytest
 import rasterio
 from pyflwdir.dem import fill_depressions
 
-from soil_conservation_plugin.core import watershed_fill as F
-from soil_conservation_plugin.core import watershed_kernels as K
-from soil_conservation_plugin.core.errors import CancelledError
-from soil_conservation_plugin.core.feedback import Feedback
+from soil_conservation_plugin.core.watersheds import fill as F
+from soil_conservation_plugin.core.watersheds import kernels as K
+from soil_conservation_plugin.core.common.errors import CancelledError
+from soil_conservation_plugin.core.common.feedback import Feedback
 
 from ..conftest import shared_file
 

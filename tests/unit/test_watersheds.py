@@ -16,9 +16,9 @@ from rasterio.transform import from_origin
 from shapely.geometry import box, shape
 from shapely.ops import unary_union
 
-from soil_conservation_plugin.core import watersheds as W
-from soil_conservation_plugin.core.errors import InputError
-from soil_conservation_plugin.core.watershed_coding import check_template, load_coding_rules, pfafstetter, render_codes
+from soil_conservation_plugin.core.watersheds import delineation as W
+from soil_conservation_plugin.core.common.errors import InputError
+from soil_conservation_plugin.core.watersheds.coding import check_template, load_coding_rules, pfafstetter, render_codes
 
 from ..conftest import shared_file
 
@@ -412,7 +412,7 @@ def test_fill_levels_are_exact_and_d8_has_no_cycles(tmp_path):
     import pyflwdir
     from pyflwdir.dem import fill_depressions
 
-    from soil_conservation_plugin.core.watershed_fill import fill_and_d8
+    from soil_conservation_plugin.core.watersheds.fill import fill_and_d8
 
     z = _low_rough_dem()
     zf_pyflwdir, _ = fill_depressions(z, outlets="edge", nodata=np.nan)

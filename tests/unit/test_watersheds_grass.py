@@ -58,7 +58,7 @@ import numpy as np
 import pytest
 import rasterio
 
-from soil_conservation_plugin.core import watersheds as W
+from soil_conservation_plugin.core.watersheds import delineation as W
 
 from ..conftest import shared_file
 

@@ -242,7 +242,7 @@ def gpkg_with_user_layer(c: Ctx, name="mine.gpkg") -> Path:
 
 
 def rules_not_utf8(c: Ctx) -> str:
-    from soil_conservation_plugin.core.paths import resources_path
+    from soil_conservation_plugin.core.common.paths import resources_path
 
     text = resources_path("rules", "zoning_jilin.json").read_text(encoding="utf-8")
     data = json.loads(text)
@@ -253,7 +253,7 @@ def rules_not_utf8(c: Ctx) -> str:
 
 
 def rules_broken_json(c: Ctx) -> str:
-    from soil_conservation_plugin.core.paths import resources_path
+    from soil_conservation_plugin.core.common.paths import resources_path
 
     dst = c.d / "rules_broken.json"
     text = resources_path("rules", "zoning_jilin.json").read_text(encoding="utf-8")
@@ -262,7 +262,7 @@ def rules_broken_json(c: Ctx) -> str:
 
 
 def schema_bad_types(c: Ctx) -> str:
-    from soil_conservation_plugin.core.paths import resources_path
+    from soil_conservation_plugin.core.common.paths import resources_path
 
     data = json.loads(resources_path("schemas", "onemap_v0.1.json").read_text(encoding="utf-8"))
     fields = data["layers"][0]["fields"]
@@ -274,7 +274,7 @@ def schema_bad_types(c: Ctx) -> str:
 
 
 def landuse_mapping_bad(c: Ctx) -> str:
-    from soil_conservation_plugin.core.paths import resources_path
+    from soil_conservation_plugin.core.common.paths import resources_path
 
     data = json.loads(resources_path("rules", "landuse_mapping.json").read_text(encoding="utf-8"))
     data["groups"][0]["codes"] = "one, two"  # codes must be a list of integers
@@ -285,7 +285,7 @@ def landuse_mapping_bad(c: Ctx) -> str:
 
 
 def landuse_mapping_gbk(c: Ctx) -> str:
-    from soil_conservation_plugin.core.paths import resources_path
+    from soil_conservation_plugin.core.common.paths import resources_path
 
     text = resources_path("rules", "landuse_mapping.json").read_text(encoding="utf-8")
     dst = c.d / "landuse_gbk.json"

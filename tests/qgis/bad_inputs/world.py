@@ -120,7 +120,7 @@ class World:
 
 def build_world(root: Path) -> World:
     """The demo region at its smallest scale, and the chain (units → slope → steep → indicators → zoning) on it."""
-    from soil_conservation_plugin.core.demo_region import generate_demo_region
+    from soil_conservation_plugin.demo.region import generate_demo_region
     from soil_conservation_plugin.processing import pipeline
 
     from ..conftest import provider_registered
@@ -130,7 +130,7 @@ def build_world(root: Path) -> World:
     done: dict = {}
     out = root / "chain"
     with provider_registered():
-        from soil_conservation_plugin.core.feedback import Feedback
+        from soil_conservation_plugin.core.common.feedback import Feedback
 
         for name, params in pipeline._steps(inputs, out, done):  # noqa: SLF001 - the chain's own parameters
             if name in ("checks", "checks_steep", "export", "publish"):

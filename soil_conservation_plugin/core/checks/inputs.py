@@ -1,0 +1,157 @@
+"""Vector input for the checks: features as fids, geometries and attribute dicts, and mojibake
+detection (for a user-chosen encoding that decodes but is wrong).
+
+Opened through core.common.vector (the one reader: encoding, layer choice, CRS, 2D geometries).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from shapely.geometry import Polygon
+
+from ..common.errors import InputError
+from ..common.input_checks import check_geographic_extent
+from ..common.vector import layer_crs, open_layer, shapely_2d, split_source
+
+NUMBER_TYPES = {"Integer", "Integer64", "Real"}
+INTEGER_TYPES = {"Integer", "Integer64"}
+
+# CJK ideographs; their presence means Chinese text decoded right
+_CJK = re.compile(r"[\u3400-\u9fff]")
+# Latin-1 letters, box drawing, replacement char and lone surrogates: typical of GBK bytes decoded
+# as Latin-1/CP1252 ("Í¨»¯"), as UTF-8 with errors ("\ufffd") or by Python's surrogateescape
+_GARBLE = re.compile(r"[\u00c0-\u00ff\u2500-\u257f\ufffd\udc80-\udcff]")
+
+
+def _ogr():
+    from osgeo import gdal, ogr
+
+    gdal.UseExceptions()
+    ogr.UseExceptions()
+    return gdal, ogr
+
+
+@dataclass
+class VectorData:
+    """Features of one layer: fids, shapely geometries (None when null), attribute dicts."""
+
+    label: str
+    path: str
+    layer_name: str
+    crs: object  # pyproj CRS or None
+    fields: dict  # name → OGR type name (String, Integer, Integer64, Real, Date, …)
+    fids: list
+    geoms: list
+    attrs: list
+    encoding: str = ""
+    garbled_sample: str = ""
+    suggested_encoding: str = ""
+    warnings: list = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.fids)
+
+
+def looks_garbled(text: str) -> bool:
+    """True when a string looks like text decoded with the wrong encoding."""
+    if not text:
+        return False
+    if _CJK.search(text):
+        if re.search(r"[\ufffd\udc80-\udcff]", text):
+            return True
+        # UTF-8 bytes decoded as GBK still look Chinese ("閫氬寲"): they re-encode to valid UTF-8
+        try:
+            back = text.encode("gbk").decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            return False
+        return back != text and bool(_CJK.search(back))
+    return len(_GARBLE.findall(text)) >= 2 or bool(re.search(r"[\ufffd\udc80-\udcff]", text))
+
+
+def sniff_encoding(raw_values) -> str:
+    """'UTF-8' or 'GBK' (CP936) for raw DBF bytes, or '' when neither decodes to Chinese."""
+    raw = [r for r in raw_values if r and any(b >= 0x80 for b in r)]
+    if not raw:
+        return ""
+    for name, codec in (("UTF-8", "utf-8"), ("GBK", "gbk")):
+        try:
+            texts = [bytes(r).decode(codec) for r in raw]
+        except UnicodeDecodeError:
+            continue
+        if any(_CJK.search(t) for t in texts):
+            return name
+    return ""
+
+
+def list_layers(path: str) -> list[str]:
+    gdal, _ = _ogr()
+    ds = gdal.OpenEx(str(path), gdal.OF_VECTOR)
+    return [ds.GetLayer(i).GetName() for i in range(ds.GetLayerCount())]
+
+
+def read_vector(path, label: str, layer_name: str | None = None, encoding: str | None = None, preferred_layers: tuple = (), polygons: bool = True) -> VectorData:
+    """Read a polygon layer (path may be 'file|layername=x'). ``label`` names the input in messages."""
+    gdal, ogr = _ogr()
+    path, layer_name = split_source(path, layer_name)
+    ds, lyr, used = open_layer(path, label, layer_name, encoding, preferred_layers)
+    defn = lyr.GetLayerDefn()
+    if polygons:
+        gtype = ogr.GT_Flatten(lyr.GetGeomType())
+        if gtype not in (ogr.wkbPolygon, ogr.wkbMultiPolygon, ogr.wkbUnknown, ogr.wkbCurvePolygon, ogr.wkbMultiSurface):
+            raise InputError(label, f"需要面图层，实际为 {ogr.GeometryTypeToName(gtype)}", f"a polygon layer is needed, got {ogr.GeometryTypeToName(gtype)}")
+    fields = {}
+    for i in range(defn.GetFieldCount()):
+        fd = defn.GetFieldDefn(i)
+        fields[fd.GetName()] = ogr.GetFieldTypeName(fd.GetType())
+    crs = layer_crs(lyr)
+    fids, geoms, attrs = [], [], []
+    string_fields = [n for n, t in fields.items() if t == "String"]
+    for feat in lyr:
+        fids.append(feat.GetFID())
+        g = feat.GetGeometryRef()
+        if g is None:
+            geoms.append(None)
+        elif g.IsEmpty():
+            geoms.append(Polygon())
+        else:
+            if ogr.GT_Flatten(g.GetGeometryType()) not in (ogr.wkbPolygon, ogr.wkbMultiPolygon):
+                g = ogr.ForceTo(g.Clone(), ogr.wkbMultiPolygon)
+            geoms.append(shapely_2d(g, ogr))
+        row = {}
+        for name, ftype in fields.items():
+            if not feat.IsFieldSetAndNotNull(name):
+                row[name] = None
+            elif ftype in INTEGER_TYPES:
+                row[name] = feat.GetFieldAsInteger64(name)
+            elif ftype == "Real":
+                row[name] = feat.GetFieldAsDouble(name)
+            else:
+                row[name] = feat.GetFieldAsString(name)
+        attrs.append(row)
+    bounds = [g.bounds for g in geoms if g is not None and not g.is_empty]
+    if crs is not None and bounds:
+        b = list(zip(*bounds))
+        check_geographic_extent(crs, (min(b[0]), min(b[1]), max(b[2]), max(b[3])), label)
+    data = VectorData(label, path, lyr.GetName(), crs, fields, fids, geoms, attrs, encoding=used)
+    # mojibake: look at the strings as decoded; suggest an encoding from the raw bytes
+    for row in attrs:
+        for name in string_fields:
+            text = row.get(name)
+            if text and looks_garbled(text):
+                data.garbled_sample = text.encode("utf-8", "replace").decode("utf-8")[:40]
+                break
+        if data.garbled_sample:
+            break
+    if data.garbled_sample and path.lower().endswith(".shp"):
+        raw_ds = gdal.OpenEx(path, gdal.OF_VECTOR, open_options=["ENCODING="])
+        raw_lyr = raw_ds.GetLayer(0)
+        raw = []
+        for feat in raw_lyr:
+            for name in string_fields:
+                if feat.IsFieldSetAndNotNull(name):
+                    raw.append(bytes(feat.GetFieldAsBinary(name)))
+            if len(raw) > 200:
+                break
+        data.suggested_encoding = sniff_encoding(raw)
+    return data

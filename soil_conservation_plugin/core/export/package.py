@@ -1,0 +1,1109 @@
+"""Export results as one package for the 全国水利一张图 / 全国水土保持信息管理系统.
+
+Driven by the versioned schema (core/export/schema.py, resources/schemas/onemap_v*.json):
+read the plugin's layers with OGR, reproject to the schema CRS (CGCS2000),
+round coordinates, fix winding and validity, map and validate every field of
+every record, then write GeoPackage / Shapefile (.cpg, GBK or UTF-8) / FileGDB
+plus area tables, fields.csv, a GB/T 19710 metadata XML and manifest.json.
+
+Nothing is written while any record has an error (unless a partial export was
+asked for), and everything goes into a temporary sibling folder that is renamed
+into place only at the end: a cancel, a full disk or any exception leaves the
+target as it was.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import shutil
+import uuid
+import zipfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from pyproj import CRS, Geod, Transformer
+from shapely import wkb as shapely_wkb
+from shapely.geometry import MultiPolygon, Polygon
+from shapely.geometry.polygon import orient
+
+from ..common.compat import transform_xy
+from ..common.errors import InputError
+from ..common.feedback import Feedback, SubFeedback
+from ..common.io import atomic_path, staged_path
+from .metadata_xml import build_metadata_xml
+from ..common.tables import write_rows
+from .schema import FieldSpec, LayerSpec, Schema, ValueProblem, coerce, load_schema, zone_codes
+
+try:  # shapely ≥ 1.8 (Debian 12: 1.8.5; Debian 13: 2.x)
+    from shapely.validation import make_valid
+except ImportError:  # pragma: no cover
+    make_valid = None
+
+FORMAT_ALIASES = {
+    "gpkg": "GPKG", "geopackage": "GPKG",
+    "shp": "ESRI Shapefile", "shapefile": "ESRI Shapefile", "esri shapefile": "ESRI Shapefile",
+    "gdb": "OpenFileGDB", "filegdb": "OpenFileGDB", "openfilegdb": "OpenFileGDB", "fgdb": "OpenFileGDB",
+}
+FORMAT_LABELS = {"GPKG": "GeoPackage", "ESRI Shapefile": "ESRI Shapefile", "OpenFileGDB": "ESRI File Geodatabase"}
+
+# Test seam: callables (stage, path) run after each write step. A simulated
+# disk-full raises OSError(ENOSPC) from here; production code never adds any.
+WRITE_HOOKS: list = []
+
+_OGR_GEOM = {"Point": "wkbPoint", "MultiPoint": "wkbMultiPoint", "LineString": "wkbLineString",
+             "MultiLineString": "wkbMultiLineString", "Polygon": "wkbPolygon", "MultiPolygon": "wkbMultiPolygon"}
+_OGR_TYPE = {"String": "OFTString", "Integer": "OFTInteger", "Real": "OFTReal", "Date": "OFTDate"}
+
+
+@dataclass
+class ExportOptions:
+    format: str = "GPKG"
+    encoding: str | None = None  # Shapefile only; schema default (GBK) when None
+    crs: int | None = None  # EPSG; schema target when None
+    repair: bool = True  # repair invalid geometries and report, else refuse them
+    partial: bool = False  # write the valid records and an error list instead of nothing
+    zip: bool = False  # also write <target>.zip
+    overwrite: bool = False  # replace an existing, non-empty target
+    title: str = "水土保持重点区域划定成果"
+    producer: str = "未填写 / not given"
+    abstract: str = ""
+    parameters: dict = field(default_factory=dict)  # run parameters recorded in the lineage
+    rules: dict = field(default_factory=dict)  # rule files used upstream: name → {version, source, ...}
+
+
+@dataclass
+class Problem:
+    layer: str
+    fid: object
+    field: str
+    zh: str
+    en: str
+
+    def as_row(self) -> dict:
+        return {"layer": self.layer, "fid": self.fid, "field": self.field, "message_zh": self.zh, "message_en": self.en}
+
+    def __str__(self) -> str:
+        return f"{self.layer} #{self.fid} {self.field}: {self.zh} / {self.en}"
+
+
+class ExportValidationError(InputError):
+    """Records that do not fit the schema; nothing was written. ``errors`` lists them all."""
+
+    def __init__(self, errors: list):
+        self.errors = errors
+        head = "; ".join(str(e) for e in errors[:5])
+        more = f" (+{len(errors) - 5})" if len(errors) > 5 else ""
+        super().__init__(
+            "导出 / export",
+            f"{len(errors)} 条记录不符合导出模式, 未写出任何文件: {head}{more}",
+            f"{len(errors)} records do not fit the export schema; nothing was written: {head}{more}",
+        )
+
+
+@dataclass
+class Record:
+    fid: object
+    values: dict
+    geometry: object  # shapely, in the target CRS, rounded
+    area_ha: float
+
+
+@dataclass
+class ExportResult:
+    package: Path
+    manifest: dict
+    zip_path: Path | None
+    counts: dict
+    areas_ha: dict
+    warnings: list
+    errors: list
+
+    def summary(self) -> str:
+        return manifest_summary(self.package, self.zip_path)
+
+
+def manifest_summary(package, zip_path=None) -> str:
+    """Path and manifest summary of a package (what `make demo` prints)."""
+    package = Path(package)
+    manifest = json.loads((staged_path(package) / "manifest.json").read_text(encoding="utf-8"))  # before the run commits too
+    schema = manifest["schema"]
+    lines = [f"package: {package}",
+             f"  schema {schema['id']} {schema['version']} ({'default, not the official standard' if schema.get('default') else 'official'}), "
+             f"{manifest['format']} {manifest['encoding']}, {manifest['crs']}"]
+    for entry in manifest["layers"]:
+        lines.append(f"  {entry['code']} {entry['name']}: {entry['features']} features, {entry['area_ha']:.4f} ha → {entry['file']}")
+    lines.append(f"  {len(manifest['files'])} files with SHA-256 in manifest.json; tables: {', '.join(manifest.get('tables') or []) or '-'}")
+    if zip_path:
+        lines.append(f"  zip: {zip_path}")
+    if manifest.get("partial"):
+        lines.append(f"  partial export: {manifest['partial']['errors']} records left out (errors.csv)")
+    return "\n".join(lines)
+
+
+# --- small helpers -------------------------------------------------------------
+
+def file_digest(path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def resolve_format(name: str) -> str:
+    key = str(name or "GPKG").strip()
+    fmt = FORMAT_ALIASES.get(key.lower(), key)
+    if fmt not in FORMAT_LABELS:
+        raise InputError("格式 / format", f"未知的导出格式 '{name}'(可用: GPKG, Shapefile, FileGDB)", f"unknown export format '{name}' (use GPKG, Shapefile or FileGDB)")
+    return fmt
+
+
+def filegdb_support() -> tuple[bool, str]:
+    """(supported, reason): GDAL's OpenFileGDB driver writes from GDAL 3.6 on."""
+    from osgeo import gdal, ogr
+
+    version = int(gdal.VersionInfo("VERSION_NUM"))
+    driver = ogr.GetDriverByName("OpenFileGDB")
+    if version < 3060000 or driver is None or driver.GetMetadataItem("DCAP_CREATE") != "YES":
+        return False, gdal.__version__
+    return True, gdal.__version__
+
+
+def _run_hooks(stage: str, path) -> None:
+    for hook in list(WRITE_HOOKS):
+        hook(stage, Path(path))
+
+
+class _GdalErrors:
+    """Collect GDAL failures (GDAL reports a full disk as CE_Failure, often without a return code)."""
+
+    def __init__(self):
+        self.messages = []
+
+    def __enter__(self):
+        from osgeo import gdal
+
+        def handler(err_class, err_no, message):
+            if err_class >= gdal.CE_Failure:
+                self.messages.append(f"GDAL error {err_no}: {message}")
+
+        self._handler = handler  # keep a reference while pushed
+        gdal.PushErrorHandler(handler)
+        return self
+
+    def check(self, what: str) -> None:
+        if self.messages:
+            msgs, self.messages = self.messages, []
+            raise OSError(f"{what}: " + "; ".join(msgs[:3]))
+
+    def __exit__(self, exc_type, exc, tb):
+        from osgeo import gdal
+
+        gdal.PopErrorHandler()
+        if exc_type is RuntimeError:  # GDAL with UseExceptions() on: same failure, as OSError with GDAL's words
+            raise OSError("; ".join(self.messages[:3]) or str(exc) or "GDAL write failure") from exc
+        return False
+
+
+class _ShapeEncoding:
+    """Force OGR's Shapefile recoding for this thread when writing (reading: core.common.vector).
+
+    QGIS sets SHAPE_ENCODING="" process-wide (its provider decodes itself), which
+    makes GDAL ignore the ENCODING creation option and write raw UTF-8 under a GBK
+    .cpg. A thread-local value overrides that without touching other threads.
+    """
+
+    def __init__(self, encoding: str | None):
+        self.encoding = encoding
+
+    def __enter__(self):
+        from osgeo import gdal
+
+        self.previous = gdal.GetThreadLocalConfigOption("SHAPE_ENCODING", None)
+        if self.encoding:
+            gdal.SetThreadLocalConfigOption("SHAPE_ENCODING", self.encoding)
+        return self
+
+    def __exit__(self, *exc):
+        from osgeo import gdal
+
+        gdal.SetThreadLocalConfigOption("SHAPE_ENCODING", self.previous)
+        return False
+
+
+# --- sources -------------------------------------------------------------------
+
+@dataclass
+class SourceLayer:
+    path: str
+    layer: str | None = None
+
+    @classmethod
+    def parse(cls, value) -> "SourceLayer":
+        if isinstance(value, SourceLayer):
+            return value
+        if isinstance(value, (tuple, list)):
+            return cls(str(value[0]), value[1] if len(value) > 1 else None)
+        text = str(value)
+        path, _, rest = text.partition("|")
+        layer = None
+        for part in rest.split("|"):
+            if part.startswith("layername="):
+                layer = part[len("layername="):]
+        return cls(path, layer)
+
+    def label(self) -> str:
+        return f"{Path(self.path).name}" + (f"|{self.layer}" if self.layer else "")
+
+
+def _plan(schema: Schema, sources: dict) -> list:
+    """[(key, SourceLayer, [LayerSpec…], split_by_zone)] from the caller's source mapping."""
+    plan = []
+    for key, value in sources.items():
+        if value in (None, ""):
+            continue
+        src = SourceLayer.parse(value)
+        if key == "zones":
+            plan.append((key, src, schema.zone_layers(), True))
+            continue
+        matches = [spec for spec in schema.layers if key in (spec.name, spec.code)]
+        if not matches:
+            matches = [spec for spec in schema.layers if spec.internal == key and key != "zones"]
+        if not matches:
+            names = ", ".join(["zones", *sorted({s.internal for s in schema.layers} - {"zones"}), *[s.code for s in schema.layers]])
+            raise InputError(str(key), f"导出模式中没有这个图层(可用: {names})", f"no such layer in the export schema (use: {names})")
+        plan.append((key, src, matches[:1], False))
+    if not plan:
+        raise InputError("导出 / export", "没有提供任何要导出的图层", "no layer to export was given")
+    return plan
+
+
+def _open_source(key: str, src: SourceLayer, spec_polygonal: bool):
+    from osgeo import ogr
+
+    from ..common.input_checks import check_geographic_extent
+    from ..common.vector import open_layer
+
+    label = f"{key} ({src.label()})"
+    ds, lyr, _ = open_layer(src.path, label, src.layer, first=True)
+    srs = lyr.GetSpatialRef()
+    if srs is None or (srs.GetName() or "").startswith("Undefined"):  # GPKG srs_id 0/-1: 'Undefined … SRS'
+        raise InputError(label, "没有坐标参考系(CRS), 无法投影到 CGCS2000", "has no coordinate reference system (CRS); it cannot be reprojected to CGCS2000")
+    gtype = ogr.GT_Flatten(lyr.GetGeomType())
+    if spec_polygonal and gtype not in (ogr.wkbUnknown, ogr.wkbPolygon, ogr.wkbMultiPolygon, ogr.wkbNone) and "POLYGON" not in ogr.GeometryTypeToName(gtype).upper():
+        raise InputError(label, f"几何类型 {ogr.GeometryTypeToName(gtype)} 不是面", f"geometry type {ogr.GeometryTypeToName(gtype)} is not polygonal")
+    crs = CRS.from_wkt(srs.ExportToWkt())
+    if lyr.GetFeatureCount():
+        xmin, xmax, ymin, ymax = lyr.GetExtent()
+        check_geographic_extent(crs, (xmin, ymin, xmax, ymax), label)
+    return ds, lyr, crs
+
+
+def _source_meta(src: SourceLayer) -> dict | None:
+    """The run metadata (<stem>.meta.json) a plugin step wrote beside its output, for the lineage."""
+    path = Path(src.path)
+    meta = path.with_name(path.stem + ".meta.json")
+    if not meta.is_file():
+        return None
+    try:
+        data = json.loads(meta.read_text(encoding="utf-8"))
+    except ValueError:
+        return None
+    return {k: data.get(k) for k in ("step", "plugin_version", "created", "parameters", "rules") if k in data}
+
+
+# --- geometry ------------------------------------------------------------------
+
+def _polygons(geom) -> list:
+    if geom is None or geom.is_empty:
+        return []
+    if isinstance(geom, Polygon):
+        return [geom]
+    if isinstance(geom, MultiPolygon):
+        return list(geom.geoms)
+    if hasattr(geom, "geoms"):
+        out = []
+        for part in geom.geoms:
+            out.extend(_polygons(part))
+        return out
+    return []
+
+
+def _rounder(decimals: int):
+    def fn(x, y, z=None):
+        return np.round(np.asarray(x, dtype=float), decimals), np.round(np.asarray(y, dtype=float), decimals)
+
+    return fn
+
+
+def _repair(geom):
+    if make_valid is not None:
+        fixed = make_valid(geom)
+    else:  # pragma: no cover
+        fixed = geom.buffer(0)
+    polys = [p for p in _polygons(fixed) if p.area > 0]
+    return MultiPolygon(polys) if polys else None
+
+
+def geodesic_area_m2(geom, geod: Geod) -> float:
+    """Ellipsoidal area of a (multi)polygon given in lon/lat degrees."""
+    total = 0.0
+    for poly in _polygons(geom):
+        area, _ = geod.geometry_area_perimeter(orient(poly, 1.0))
+        total += abs(area)
+    return total
+
+
+def _ring_arrays(geom) -> list:
+    """[[exterior xy, hole xy, …] per polygon] as (n, 2) float arrays."""
+    out = []
+    for poly in _polygons(geom):
+        out.append([np.asarray(poly.exterior.coords, dtype=float)[:, :2]] + [np.asarray(r.coords, dtype=float)[:, :2] for r in poly.interiors])
+    return out
+
+
+def _signed_area(xy: np.ndarray) -> float:
+    """Shoelace area, positive for a counter-clockwise ring."""
+    x, y = xy[:, 0], xy[:, 1]
+    return 0.5 * float(np.dot(x[:-1], y[1:]) - np.dot(x[1:], y[:-1]))
+
+
+class _GeometryPipeline:
+    """Reproject, round and wind rings with numpy (one pyproj call per feature, no per-vertex Python)."""
+
+    def __init__(self, src_crs: CRS, dst_crs: CRS, decimals: int):
+        self.forward = Transformer.from_crs(src_crs, dst_crs, always_xy=True)
+        self.decimals = decimals
+        self.round = _rounder(decimals)
+        self.dst_crs = dst_crs
+        geographic = dst_crs.geodetic_crs if dst_crs.is_projected else dst_crs
+        self.to_geographic = None if dst_crs.is_geographic else Transformer.from_crs(dst_crs, geographic, always_xy=True)
+        ell = dst_crs.ellipsoid
+        self.geod = Geod(a=ell.semi_major_metre, rf=ell.inverse_flattening)
+
+    def project(self, geom):
+        """Any geometry (points, lines, rare repaired shapes) through shapely."""
+        geom = transform_xy(self.forward.transform, geom)
+        return transform_xy(self.round, geom)
+
+    def project_rings(self, rings: list) -> list:
+        flat = [r for poly in rings for r in poly]
+        xy = np.concatenate(flat)
+        x, y = self.forward.transform(xy[:, 0], xy[:, 1])
+        xy = np.column_stack([np.round(np.asarray(x, dtype=float), self.decimals), np.round(np.asarray(y, dtype=float), self.decimals)])
+        out, pos = [], 0
+        for poly in rings:
+            projected = []
+            for ring in poly:
+                projected.append(xy[pos:pos + len(ring)])
+                pos += len(ring)
+            out.append(projected)
+        return out
+
+    def point(self, x, y):
+        px, py = self.forward.transform(float(x), float(y))
+        rx, ry = self.round(px, py)
+        return float(rx), float(ry)
+
+    def area_m2(self, geom) -> float:
+        """Ellipsoidal area of a (multi)polygon in the target CRS."""
+        total = 0.0
+        for poly in _ring_arrays(geom):
+            for k, ring in enumerate(poly):
+                x, y = ring[:, 0], ring[:, 1]
+                if self.to_geographic is not None:
+                    x, y = self.to_geographic.transform(x, y)
+                area = abs(self.geod.polygon_area_perimeter(x, y)[0])
+                total += area if k == 0 else -area
+        return total
+
+
+def _wound(rings: list):
+    """MultiPolygon with exteriors counter-clockwise and holes clockwise (OGC / GeoPackage)."""
+    polys = []
+    for poly in rings:
+        fixed = []
+        for k, ring in enumerate(poly):
+            ccw = _signed_area(ring) > 0
+            fixed.append(ring if ccw == (k == 0) else ring[::-1])
+        polys.append(Polygon(fixed[0], fixed[1:]))
+    return MultiPolygon(polys)
+
+
+def _prepare_geometry(spec: LayerSpec, ogr_geom, pipe: _GeometryPipeline, repair: bool):
+    """(geometry in the target CRS or None, problem (zh, en) or None, repair note or None)."""
+    if ogr_geom is None or ogr_geom.IsEmpty():
+        if spec.polygonal:
+            return None, ("几何为空", "empty geometry"), None
+        return None, None, None
+    ogr_geom = ogr_geom.Clone()
+    ogr_geom.FlattenTo2D()
+    if ogr_geom.GetGeometryType() not in (3, 6):  # curves and the like → linear polygons
+        linear = ogr_geom.GetLinearGeometry()
+        ogr_geom = linear if linear is not None else ogr_geom
+    geom = shapely_wkb.loads(bytes(ogr_geom.ExportToWkb()))
+    if not spec.polygonal:
+        if spec.geometry in ("Point", "MultiPoint") and geom.geom_type not in ("Point", "MultiPoint"):
+            geom = geom.representative_point()  # polygon issues at a point on their surface
+        return pipe.project(geom), None, None
+    polys = [p for p in _polygons(geom) if not p.is_empty]
+    if not polys:
+        return None, (f"几何类型 {geom.geom_type} 不是面", f"geometry type {geom.geom_type} is not polygonal"), None
+    out = _wound(pipe.project_rings(_ring_arrays(MultiPolygon(polys))))
+    if out.is_valid:
+        return out, None, None
+    from shapely.validation import explain_validity
+
+    why = explain_validity(out)
+    if not repair:
+        return None, (f"几何无效: {why}", f"invalid geometry: {why}"), None
+    before = out.area
+    fixed = _repair(out)
+    if fixed is not None:
+        fixed = _wound([[np.round(r, pipe.decimals) for r in poly] for poly in _ring_arrays(fixed)])
+        if not fixed.is_valid:
+            fixed = _repair(fixed.buffer(0))
+            fixed = None if fixed is None else _wound(_ring_arrays(fixed))
+    if fixed is None or fixed.is_empty or not fixed.is_valid:
+        return None, (f"几何无效且无法修复: {why}", f"invalid geometry that cannot be repaired: {why}"), None
+    return fixed, None, f"{why}; area {before:.10g} → {fixed.area:.10g} (CRS units²)"
+
+
+def _fit_geometry_type(spec: LayerSpec, geom):
+    """A single-part layer type ('Polygon', 'Point', 'LineString') takes one part only; (geometry, problem)."""
+    if geom is None or spec.geometry.startswith("Multi") or not hasattr(geom, "geoms"):
+        return geom, None
+    parts = list(geom.geoms)
+    if len(parts) == 1:
+        return parts[0], None
+    return None, (f"{len(parts)} 个部分, 但图层类型为单部件 {spec.geometry}", f"{len(parts)} parts, but the layer type is single-part {spec.geometry}")
+
+
+# --- records -------------------------------------------------------------------
+
+def _lookup(attrs: dict, names) -> object:
+    """Value of the first internal field present; also under its 10-character DBF-laundered name
+    (a Shapefile source turns county_code into county_cod)."""
+    for name in names:
+        for candidate in (name.lower(), name.lower()[:10]):
+            if candidate in attrs:
+                return attrs[candidate]
+    return None
+
+
+def _raw_value(spec: FieldSpec, attrs: dict, pipe: _GeometryPipeline):
+    value = _lookup(attrs, spec.sources)
+    if spec.transform == "township12" and value not in (None, ""):
+        text = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value).strip()
+        value = text + "000" if len(text) == 9 and text.isdigit() else text
+    elif spec.transform == "join" and value not in (None, ""):
+        items = value if isinstance(value, (list, tuple)) else str(value).replace(",", ";").split(";")
+        value = ";".join(str(v).strip() for v in items if str(v).strip())
+    elif spec.transform in ("outlet_x", "outlet_y"):
+        x, y = _lookup(attrs, ["outlet_x"]), _lookup(attrs, ["outlet_y"])
+        if x in (None, "") or y in (None, ""):
+            return None
+        px, py = pipe.point(x, y)
+        value = px if spec.transform == "outlet_x" else py
+    return value
+
+
+def _read_layer(key, src, specs, split, schema, options, encoding, dst_crs, decimals, feedback):
+    """Records per layer code, problems, warnings, and facts for the lineage."""
+    spec_for_code = {s.zone_type: s for s in specs} if split else {}
+    ds, lyr, src_crs = _open_source(key, src, specs[0].polygonal)
+    pipe = _GeometryPipeline(src_crs, dst_crs, decimals)
+    records = {s.code: [] for s in specs}
+    problems, warnings = [], []
+    total = max(1, lyr.GetFeatureCount())
+    defn = lyr.GetLayerDefn()
+    names = [defn.GetFieldDefn(i).GetName() for i in range(defn.GetFieldCount())]
+    skipped = repaired = truncated = 0
+    lyr.ResetReading()
+    for n, feat in enumerate(lyr):
+        if n % 200 == 0:
+            feedback.check()
+            feedback.progress(100.0 * n / total)
+        fid = feat.GetFID()
+        attrs = {}
+        for i, name in enumerate(names):
+            attrs[name.lower()] = None if not feat.IsFieldSetAndNotNull(i) else feat.GetField(i)
+        if split:
+            zspec = _zone_field(specs[0])
+            codes = zone_codes(zspec, _lookup(attrs, zspec.sources))
+            if not codes:
+                skipped += 1
+                continue
+            unknown = [c for c in codes if c not in spec_for_code]
+            if unknown:
+                problems.append(Problem(key, fid, zspec.name, f"未知区域类型 {unknown}(可用: {list(zspec.codes)})", f"unknown zone type {unknown} (use: {list(zspec.codes)})"))
+                continue
+            targets = [spec_for_code[c] for c in codes]
+        else:
+            targets = specs
+        geom, gproblem, note = _prepare_geometry(specs[0], feat.GetGeometryRef(), pipe, options.repair)
+        if gproblem is None:
+            geom, gproblem = _fit_geometry_type(specs[0], geom)
+        feature_area_m2 = pipe.area_m2(geom) if (geom is not None and specs[0].polygonal) else 0.0
+        for spec in targets:
+            if gproblem:
+                problems.append(Problem(spec.name, fid, "geometry", *gproblem))
+                continue
+            if note:
+                repaired += 1
+                warnings.append(f"{spec.name} #{fid}: 几何已修复 / geometry repaired: {note}")
+            area_m2 = feature_area_m2
+            values, bad = {}, False
+            for fspec in spec.fields:
+                raw = _raw_value(fspec, attrs, pipe)
+                if spec.internal == "zones" and fspec is _zone_field(spec):
+                    given = zone_codes(fspec, raw)
+                    if given and spec.zone_type not in given:
+                        problems.append(Problem(spec.name, fid, fspec.name, f"区域类型 {given} 与图层 {spec.zone_type} 不符", f"zone type {given} does not match layer {spec.zone_type}"))
+                        bad = True
+                        continue
+                    raw = spec.zone_type
+                if fspec.compute:
+                    computed = area_m2 / (1e4 if fspec.compute == "area_ha" else 1e6)
+                    if raw not in (None, "") and _is_number(raw):
+                        tol = max(0.01 if fspec.compute == "area_ha" else 1e-4, 1e-3 * computed)
+                        if abs(float(raw) - computed) > tol:
+                            warnings.append(f"{spec.name} #{fid} {fspec.name}: 源面积 {float(raw):.4f} 与椭球面积 {computed:.4f} 不同, 已用后者 / source area differs from the ellipsoidal area, the latter is exported")
+                    raw = computed
+                try:
+                    value, note2 = coerce(fspec, raw, encoding, schema.substitutions)
+                except ValueProblem as exc:
+                    problems.append(Problem(spec.name, fid, fspec.name, exc.zh, exc.en))
+                    bad = True
+                    continue
+                if note2 == "truncated":
+                    truncated += 1
+                    warnings.append(f"{spec.name} #{fid} {fspec.name}: 文本已截断 / text truncated to the field length")
+                elif note2 == "substituted":
+                    warnings.append(f"{spec.name} #{fid} {fspec.name}: 编码中没有的字符已替换(如 ²→2) / characters missing from {encoding} replaced (e.g. ²→2)")
+                values[fspec.name] = value
+            if not bad:
+                records[spec.code].append(Record(fid, values, geom, area_m2 / 1e4))
+    feedback.progress(100.0)
+    facts = {
+        "source": src.path, "layer": src.layer or lyr.GetName(), "source_crs": src_crs.to_string(),
+        "features_read": lyr.GetFeatureCount(), "skipped_without_zone": skipped, "repaired": repaired, "truncated": truncated,
+    }
+    try:
+        facts["sha256"] = file_digest(src.path) if Path(src.path).is_file() else None
+    except OSError:
+        facts["sha256"] = None
+    meta = _source_meta(src)
+    if meta:
+        facts["run_metadata"] = meta
+    ds = None  # noqa: F841 (close the source)
+    return records, problems, warnings, facts
+
+
+def _zone_field(spec: LayerSpec) -> FieldSpec:
+    return next(f for f in spec.fields if f.codes and spec.zone_type in f.codes)
+
+
+def _is_number(value) -> bool:
+    try:
+        float(value)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
+# --- writers -------------------------------------------------------------------
+
+def _target_srs(epsg: int):
+    from osgeo import osr
+
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(int(epsg))
+    srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    return srs
+
+
+def _field_defn(spec: FieldSpec, fmt: str, encoding: str, domain: str | None = None):
+    from osgeo import ogr
+
+    fd = ogr.FieldDefn(spec.name, getattr(ogr, _OGR_TYPE[spec.type]))
+    if domain:
+        fd.SetDomainName(domain)
+    if spec.type == "String":
+        fd.SetWidth(spec.dbf_width(encoding) if fmt == "ESRI Shapefile" else spec.length)
+    elif spec.length and fmt != "GPKG":
+        fd.SetWidth(spec.length)
+        if spec.type == "Real":
+            fd.SetPrecision(spec.precision)
+    if hasattr(fd, "SetAlternativeName"):  # GDAL ≥ 3.2: FileGDB alias (GPKG: gpkg_data_columns below)
+        fd.SetAlternativeName(spec.alias)
+    if spec.required and fmt != "ESRI Shapefile":
+        fd.SetNullable(False)
+    return fd
+
+
+def _write_feature(lyr, spec: LayerSpec, rec: Record, defn):
+    from osgeo import ogr
+
+    feat = ogr.Feature(defn)
+    for fspec in spec.fields:
+        value = rec.values.get(fspec.name)
+        idx = defn.GetFieldIndex(fspec.name)
+        if value is None:
+            feat.SetFieldNull(idx)
+        elif fspec.type == "Date":
+            feat.SetField(idx, value.year, value.month, value.day, 0, 0, 0, 0)
+        elif fspec.type == "Integer":
+            feat.SetField(idx, int(value))
+        elif fspec.type == "Real":
+            feat.SetField(idx, float(value))
+        else:
+            feat.SetField(idx, str(value))
+    if rec.geometry is not None:
+        feat.SetGeometry(ogr.CreateGeometryFromWkb(bytes(rec.geometry.wkb)))
+    return lyr.CreateFeature(feat)
+
+
+def _write_layers(data_dir: Path, fmt: str, encoding: str, schema: Schema, epsg: int, layers: list, feedback: Feedback) -> dict:
+    """Write every (LayerSpec, records); returns code → relative data path."""
+    from osgeo import ogr
+
+    srs = _target_srs(epsg)
+    driver = ogr.GetDriverByName(fmt)
+    files = {}
+    with _GdalErrors() as errs, _ShapeEncoding(encoding if fmt == "ESRI Shapefile" else None):
+        container = ds = lyr = None
+        try:
+            if fmt == "GPKG":
+                path = data_dir / f"{schema.id}.gpkg"
+                container = driver.CreateDataSource(str(path))
+            elif fmt == "OpenFileGDB":
+                from osgeo import gdal
+
+                path = data_dir / f"{schema.id}.gdb"
+                # a gdal.Dataset: ogr.DataSource has no AddFieldDomain in GDAL 3.6
+                container = gdal.GetDriverByName(fmt).Create(str(path), 0, 0, 0, gdal.GDT_Unknown)
+            if fmt != "ESRI Shapefile" and container is None:
+                errs.check(f"create {path.name}")
+                raise OSError(f"cannot create {path}")
+            for i, (spec, records) in enumerate(layers):
+                feedback.check()
+                if fmt == "ESRI Shapefile":
+                    path = data_dir / f"{spec.code}.shp"
+                    ds = driver.CreateDataSource(str(path))
+                    if ds is None:
+                        errs.check(f"create {path.name}")
+                        raise OSError(f"cannot create {path}")
+                    opts = [f"ENCODING={encoding}"]
+                else:
+                    ds = container
+                    opts = [f"IDENTIFIER={spec.name}", f"DESCRIPTION={spec.name} ({schema.id} {schema.version})"] if fmt == "GPKG" else [f"LAYER_ALIAS={spec.name}"]
+                lyr = ds.CreateLayer(spec.code, srs, getattr(ogr, _OGR_GEOM[spec.geometry]), options=opts)
+                if lyr is None:
+                    errs.check(f"create layer {spec.code}")
+                    raise OSError(f"cannot create layer {spec.code}")
+                for fspec in spec.fields:
+                    domain = _filegdb_domain(ds, spec, fspec) if fmt == "OpenFileGDB" else None
+                    if lyr.CreateField(_field_defn(fspec, fmt, encoding, domain)) != 0:
+                        errs.check(f"create field {spec.code}.{fspec.name}")
+                        raise OSError(f"cannot create field {spec.code}.{fspec.name}")
+                defn = lyr.GetLayerDefn()
+                lyr.StartTransaction()
+                for n, rec in enumerate(records):
+                    if _write_feature(lyr, spec, rec, defn) != 0:
+                        errs.check(f"write {spec.code} #{rec.fid}")
+                        raise OSError(f"cannot write feature {rec.fid} of {spec.code}")
+                    if n % 500 == 0:
+                        feedback.check()
+                        errs.check(f"write {spec.code}")
+                if lyr.CommitTransaction() != 0:
+                    errs.check(f"commit {spec.code}")
+                    raise OSError(f"cannot commit {spec.code}")
+                lyr.SyncToDisk()
+                errs.check(f"write {spec.code}")
+                files[spec.code] = path.relative_to(data_dir.parent).as_posix()
+                if fmt == "ESRI Shapefile":
+                    ds.FlushCache()
+                    lyr = ds = None
+                    errs.check(f"close {path.name}")
+                _run_hooks("layer", path)
+                feedback.progress(100.0 * (i + 1) / max(1, len(layers)))
+            if fmt == "GPKG":
+                _gpkg_data_columns(container, [spec for spec, _ in layers])
+                errs.check("gpkg_data_columns")
+            if container is not None:
+                container.FlushCache()
+                lyr = ds = container = None  # the last reference closes (and commits) the file
+                errs.check("close data file")
+        finally:
+            # close while GDAL errors are still collected (a failed GeoPackage would complain later)
+            lyr = ds = container = None  # noqa: F841
+    return files
+
+
+def _filegdb_domain(ds, spec: LayerSpec, fspec: FieldSpec) -> str | None:
+    """A FileGDB coded-value domain for a field with a code list (ArcGIS shows it as a drop-down)."""
+    from osgeo import ogr
+
+    if not fspec.codes or not hasattr(ogr, "CreateCodedFieldDomain") or not hasattr(ds, "AddFieldDomain"):
+        return None
+    name = f"{spec.code}_{fspec.name}"
+    domain = ogr.CreateCodedFieldDomain(name, f"{spec.name} {fspec.alias}", ogr.OFTString, ogr.OFSTNone, dict(fspec.codes))
+    if not ds.AddFieldDomain(domain):
+        raise OSError(f"cannot add the field domain {name}")
+    return name
+
+
+def _sql_text(value) -> str:
+    return "NULL" if value is None else "'" + str(value).replace("'", "''") + "'"
+
+
+def _gpkg_data_columns(ds, specs: list) -> None:
+    """Field aliases and code lists through the GeoPackage schema extension (gpkg_data_columns).
+
+    GDAL < 3.7 does not write field alternative names to GeoPackage, so they are
+    written here: name and title = the Chinese alias; code lists as 'enum' constraints.
+    """
+    def sql(statement):
+        res = ds.ExecuteSQL(statement)
+        if res is not None:
+            ds.ReleaseResultSet(res)
+
+    sql("CREATE TABLE IF NOT EXISTS gpkg_extensions (table_name TEXT, column_name TEXT, extension_name TEXT NOT NULL, "
+        "definition TEXT NOT NULL, scope TEXT NOT NULL, CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name))")
+    sql("CREATE TABLE IF NOT EXISTS gpkg_data_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL, name TEXT, title TEXT, "
+        "description TEXT, mime_type TEXT, constraint_name TEXT, CONSTRAINT pk_gdc PRIMARY KEY (table_name, column_name), "
+        "CONSTRAINT gdc_tn UNIQUE (table_name, name))")
+    sql("CREATE TABLE IF NOT EXISTS gpkg_data_column_constraints (constraint_name TEXT NOT NULL, constraint_type TEXT NOT NULL, "
+        "value TEXT, min NUMERIC, min_is_inclusive BOOLEAN, max NUMERIC, max_is_inclusive BOOLEAN, description TEXT, "
+        "CONSTRAINT gdcc_ntv UNIQUE (constraint_name, constraint_type, value))")
+    for table in ("gpkg_data_columns", "gpkg_data_column_constraints"):
+        res = ds.ExecuteSQL(f"SELECT COUNT(*) FROM gpkg_extensions WHERE table_name = '{table}' AND extension_name = 'gpkg_schema'")
+        exists = res.GetNextFeature().GetField(0) > 0
+        ds.ReleaseResultSet(res)
+        if not exists:
+            sql(f"INSERT INTO gpkg_extensions (table_name, column_name, extension_name, definition, scope) VALUES "
+                f"('{table}', NULL, 'gpkg_schema', 'http://www.geopackage.org/spec121/#extension_schema', 'read-write')")
+    for spec in specs:
+        for fspec in spec.fields:
+            constraint = None
+            if fspec.codes:
+                constraint = f"{spec.code}_{fspec.name}_codes"
+                for code, label in fspec.codes.items():
+                    sql("INSERT OR REPLACE INTO gpkg_data_column_constraints (constraint_name, constraint_type, value, description) "
+                        f"VALUES ({_sql_text(constraint)}, 'enum', {_sql_text(code)}, {_sql_text(label)})")
+            sql("INSERT OR REPLACE INTO gpkg_data_columns (table_name, column_name, name, title, description, constraint_name) VALUES "
+                f"({_sql_text(spec.code)}, {_sql_text(fspec.name)}, {_sql_text(fspec.alias)}, {_sql_text(fspec.alias)}, "
+                f"{_sql_text(fspec.source or None)}, {_sql_text(constraint)})")
+
+
+def _verify_counts(package: Path, fmt: str, files: dict, expected: dict) -> None:
+    """Re-open and read every feature written: a file cut short by a full disk shows up here at the latest."""
+    from osgeo import ogr
+
+    with _GdalErrors() as errs:
+        for code, rel in files.items():
+            path = package / rel
+            if fmt == "ESRI Shapefile":
+                _check_shapefile_sizes(path, expected[code])
+            try:
+                ds = ogr.Open(str(path))
+            except RuntimeError as exc:
+                raise OSError(f"verification failed: cannot reopen {rel}: {exc}") from exc
+            lyr = None if ds is None else (ds.GetLayerByName(code) if fmt != "ESRI Shapefile" else ds.GetLayer(0))
+            read = 0 if lyr is None else sum(1 for _ in lyr)
+            lyr = ds = None
+            errs.check(f"verification of {rel}")
+            if read != expected[code]:
+                raise OSError(f"verification failed for {rel}:{code}: {read} features read back, {expected[code]} written")
+
+
+def _check_shapefile_sizes(shp: Path, count: int) -> None:
+    """The .shp length in its header and the .dbf records must match the files on disk."""
+    import struct
+
+    head = shp.read_bytes()[:100]
+    if len(head) < 100 or struct.unpack(">i", head[24:28])[0] * 2 != shp.stat().st_size:
+        raise OSError(f"verification failed: {shp.name} is shorter than its header says")
+    dbf = shp.with_suffix(".dbf")
+    with open(dbf, "rb") as fh:
+        dhead = fh.read(12)
+    nrec, hlen, rlen = struct.unpack("<IHH", dhead[4:12])
+    if nrec != count or dbf.stat().st_size < hlen + nrec * rlen:
+        raise OSError(f"verification failed: {dbf.name} holds {nrec} records / {dbf.stat().st_size} bytes, {count} records expected")
+
+
+# --- tables, field catalogue, manifest -----------------------------------------
+
+def _write_csv(path: Path, header: list, rows: list) -> None:
+    # inside the package's temporary folder (made atomic as a whole); cells escaped by core.common.tables
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:  # BOM: Excel opens Chinese text correctly
+        write_rows(fh, header, rows)
+    _run_hooks("file", path)
+
+
+def area_tables(records: list) -> tuple[list, list]:
+    """Per-county and per-township rows (code, name, …, patch count, area ha) of steep-slope records, with a total row.
+
+    A patch split at a township border counts once per group it touches and once in the
+    total (pieces share the parent id FTBBH), as in the announcement tables of issue 3.
+    """
+    county = defaultdict(lambda: [set(), 0.0])
+    town = defaultdict(lambda: [set(), 0.0])
+    names, parents = {}, set()
+    for rec in records:
+        c, cn = rec.values.get("XZQDM") or "", rec.values.get("XZQMC") or ""
+        t, tn = rec.values.get("XZDM") or "", rec.values.get("XZMC") or ""
+        parent = rec.values.get("FTBBH") or rec.values.get("TBBH")
+        names[c] = cn
+        parents.add(parent)
+        county[c][0].add(parent)
+        county[c][1] += rec.area_ha
+        town[(c, t, tn)][0].add(parent)
+        town[(c, t, tn)][1] += rec.area_ha
+    total_a = sum(v[1] for v in county.values())
+    crows = [[c, names[c], len(n), f"{a:.4f}"] for c, (n, a) in sorted(county.items())]
+    crows.append(["合计", "", len(parents), f"{total_a:.4f}"])
+    trows = [[c, names.get(c, ""), t, tn, len(n), f"{a:.4f}"] for (c, t, tn), (n, a) in sorted(town.items())]
+    trows.append(["合计", "", "", "", len(parents), f"{total_a:.4f}"])
+    return crows, trows
+
+
+def field_catalogue_rows(schema: Schema, specs: list) -> list:
+    rows = []
+    for spec in specs:
+        for f in spec.fields:
+            rule = "; ".join(f"{k}={v}" for k, v in f.codes.items()) if f.codes else (f.pattern or "")
+            rows.append([spec.code, spec.name, f.name, f.alias, f.type, f.length, f.precision, "是" if f.required else "否",
+                         rule, "/".join(f.sources) or f.compute or "", "默认(非标准) / default" if f.default else "标准 / standard", f.source])
+    return rows
+
+
+FIELD_CATALOGUE_HEADER = ["图层代码", "图层名称", "字段名", "别名", "类型", "长度", "小数位", "必填", "代码表或格式", "内部字段", "性质", "来源"]
+
+
+def _manifest(package: Path, schema: Schema, fmt: str, encoding: str, epsg: int, files: dict, counts: dict, areas: dict, specs: list, created: str) -> dict:
+    listed = {}
+    for path in sorted(p for p in package.rglob("*") if p.is_file() and p.name != "manifest.json"):
+        rel = path.relative_to(package).as_posix()
+        listed[rel] = {"sha256": file_digest(path), "bytes": path.stat().st_size}
+    for code, rel in files.items():
+        key = rel if rel in listed else None
+        if key is None:  # FileGDB: a folder; counts go on the folder entry
+            listed.setdefault(rel, {"sha256": None, "bytes": None, "folder": True})
+            key = rel
+        listed[key].setdefault("features", {})[code] = counts[code]
+    return {
+        "package": package.name,
+        "created": created,
+        "schema": schema.citation(),
+        "format": fmt,
+        "encoding": encoding,
+        "crs": f"EPSG:{epsg}",
+        "layers": [{"code": s.code, "name": s.name, "file": files[s.code], "features": counts[s.code], "area_ha": round(areas[s.code], 4)} for s in specs],
+        "files": listed,
+        "hash": "sha256",
+    }
+
+
+# --- the export ----------------------------------------------------------------
+
+def export_package(target, sources: dict, *, options: ExportOptions | None = None, schema=None,
+                   area_table_files=(), feedback: Feedback | None = None) -> ExportResult:
+    """Write the One-Map package folder ``target`` (and ``target``.zip if asked).
+
+    ``sources`` maps a schema layer (Chinese name or code), an internal kind
+    ('steep_slope', 'units', 'issues') or 'zones' (split by zone_type into the
+    four zone layers) to a vector file ('path' or 'path|layername=x').
+    ``area_table_files`` are upstream area tables copied as they are; without
+    them the tables are computed from the steep-slope layer.
+    """
+    feedback = feedback or Feedback()
+    options = options or ExportOptions()
+    schema = schema if isinstance(schema, Schema) else load_schema(schema)
+    target = Path(target)
+
+    # --- checks before any work
+    fmt = resolve_format(options.format)
+    if fmt not in schema.formats:
+        raise InputError("格式 / format", f"导出模式 {schema.id} {schema.version} 不允许格式 {fmt}", f"schema {schema.id} {schema.version} does not allow format {fmt}")
+    if fmt == "OpenFileGDB":
+        ok, version = filegdb_support()
+        if not ok:
+            raise InputError("格式 / format", f"当前 GDAL {version} 不能写 FileGDB(需要 GDAL ≥ 3.6 的 OpenFileGDB 写入); 请改用 GPKG 或 Shapefile",
+                             f"GDAL {version} cannot write FileGDB (needs GDAL ≥ 3.6, OpenFileGDB writer); use GPKG or Shapefile")
+    encoding = (options.encoding or schema.shapefile_encoding).upper() if fmt == "ESRI Shapefile" else "UTF-8"
+    if encoding == "UTF8":
+        encoding = "UTF-8"
+    if fmt == "ESRI Shapefile" and encoding not in schema.shapefile_encodings:
+        raise InputError("编码 / encoding", f"Shapefile 编码 {encoding} 不在允许列表 {list(schema.shapefile_encodings)} 中", f"Shapefile encoding {encoding} is not allowed ({list(schema.shapefile_encodings)})")
+    epsg = int(options.crs or schema.crs_target)
+    if epsg not in schema.crs_allowed:
+        raise InputError("坐标系 / CRS", f"EPSG:{epsg} 不在导出模式允许的坐标系 {list(schema.crs_allowed)} 中", f"EPSG:{epsg} is not among the schema's allowed CRSs {list(schema.crs_allowed)}")
+    dst_crs = CRS.from_epsg(epsg)
+    decimals = schema.geographic_decimals if dst_crs.is_geographic else schema.projected_decimals
+    zip_path = target.with_name(target.name + ".zip") if options.zip else None
+    for path in (target, zip_path):
+        if path is None or not path.exists():
+            continue
+        occupied = path.is_file() or any(path.iterdir())
+        if occupied and not options.overwrite:
+            raise InputError(str(path), "目标已存在且不为空; 未覆盖(如需替换请选择覆盖)", "the target exists and is not empty; not overwritten (choose overwrite to replace it)")
+    tables_in = [Path(p) for p in area_table_files or () if p]
+    for p in tables_in:
+        if not p.is_file():
+            raise InputError(str(p), "找不到面积统计表文件", "area table file not found")
+    plan = _plan(schema, sources)
+    shp_encoding = encoding if fmt == "ESRI Shapefile" else None
+
+    # --- read, reproject, validate (nothing written yet)
+    records = {}
+    problems, warnings, facts = [], [], []
+    for i, (key, src, specs, split) in enumerate(plan):
+        sub = SubFeedback(feedback, 60.0 * i / len(plan), 60.0 * (i + 1) / len(plan))
+        feedback.info(f"读取 / reading {key}: {src.label()}")
+        recs, probs, warns, fact = _read_layer(key, src, specs, split, schema, options, shp_encoding, dst_crs, decimals, sub)
+        for code, lst in recs.items():
+            if code in records and lst and records[code]:
+                raise InputError(str(key), f"图层 {code} 有多个来源", f"layer {code} is given by more than one source")
+            if lst or code not in records:
+                records[code] = records.get(code, []) + lst
+        problems += probs
+        warnings += warns
+        facts.append({"key": key, **fact})
+    for warning in warnings[:50]:
+        feedback.info(warning)
+    if problems and not options.partial:
+        raise ExportValidationError(problems)
+    direct = {s.code for _, _, lst, split in plan if not split for s in lst}
+    specs = [s for s in schema.layers if s.code in records and (records[s.code] or s.code in direct)]
+    counts = {s.code: len(records[s.code]) for s in specs}
+    areas = {s.code: sum(r.area_ha for r in records[s.code]) for s in specs}
+    if not specs:
+        raise InputError("导出 / export", "没有可导出的要素", "no features to export")
+
+    # --- write everything into a temporary sibling, then rename
+    created = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    run_parameters = {
+        "format": fmt, "encoding": encoding, "crs": f"EPSG:{epsg}", "coordinate_decimals": decimals,
+        "repair": options.repair, "partial": options.partial, "zip": options.zip, **options.parameters,
+    }
+    zip_ctx = atomic_path(zip_path) if zip_path else _null_ctx()
+    with zip_ctx as tmp_zip, atomic_path(target, folder=True) as tmp:
+        tmp.mkdir(parents=True)
+        data_dir = tmp / "data"
+        data_dir.mkdir()
+        files = _write_layers(data_dir, fmt, encoding, schema, epsg, [(s, records[s.code]) for s in specs], SubFeedback(feedback, 60, 85))
+        _verify_counts(tmp, fmt, files, counts)
+        feedback.check()
+
+        tables_dir = tmp / "tables"
+        tables_dir.mkdir()
+        table_files = []
+        if tables_in:
+            for p in tables_in:
+                shutil.copyfile(p, tables_dir / p.name)
+                _run_hooks("file", tables_dir / p.name)
+                table_files.append(p.name)
+        else:
+            steep = [s for s in specs if s.internal == "steep_slope"]
+            if steep:
+                crows, trows = area_tables(records[steep[0].code])
+                _write_csv(tables_dir / "area_by_county.csv", ["县级行政区代码", "县级行政区名称", "图斑数", "面积(公顷)"], crows)
+                _write_csv(tables_dir / "area_by_township.csv", ["县级行政区代码", "县级行政区名称", "乡镇代码", "乡镇名称", "图斑数", "面积(公顷)"], trows)
+                table_files += ["area_by_county.csv", "area_by_township.csv"]
+        _write_csv(tmp / "fields.csv", FIELD_CATALOGUE_HEADER, field_catalogue_rows(schema, specs))
+        if problems:
+            _write_csv(tmp / "errors.csv", ["layer", "fid", "field", "message_zh", "message_en"], [list(p.as_row().values()) for p in problems])
+
+        bbox = _bbox_degrees([r.geometry for s in specs for r in records[s.code] if r.geometry is not None], dst_crs)
+        default = schema.citation()["default"]
+        lineage = (
+            f"由 soil_conservation_plugin 按导出模式 {schema.id} {schema.version} ({schema.date}, {schema.path.name}, "
+            f"sha256 {schema.sha256[:16]}…; {'插件默认方案, 非官方标准' if default else '官方模式'}) 导出; "
+            f"坐标系 EPSG:{epsg}; 格式 {FORMAT_LABELS[fmt]} ({encoding}); 面积按 CGCS2000 椭球计算. "
+            f"Exported by soil_conservation_plugin with schema {schema.id} {schema.version} "
+            f"({'a plugin default, not the official standard' if default else 'official schema'}); areas on the ellipsoid."
+        )
+        steps = [
+            {"step": "export", "schema": schema.citation(), "parameters": run_parameters, "rules": options.rules},
+            *facts,
+        ]
+        catalogue = "字段别名 / field aliases (Shapefile 无别名, 见 fields.csv): " + " | ".join(
+            f"{s.code}({s.name}): " + ", ".join(f"{f.name}={f.alias}" for f in s.fields) for s in specs)
+        xml = build_metadata_xml(
+            file_identifier=str(uuid.uuid4()), title=options.title, abstract=options.abstract or "、".join(s.name for s in specs),
+            producer=options.producer, created=created, bbox=bbox, epsg=epsg, data_format=FORMAT_LABELS[fmt],
+            encoding=encoding, lineage=lineage, process_steps=steps, field_catalogue=catalogue,
+        )
+        (tmp / "metadata.xml").write_bytes(xml)
+        _run_hooks("file", tmp / "metadata.xml")
+        feedback.check()
+
+        manifest = _manifest(tmp, schema, fmt, encoding, epsg, files, counts, areas, specs, created)
+        manifest["package"] = target.name
+        manifest["tables"] = [f"tables/{n}" for n in table_files]
+        manifest["partial"] = {"errors": len(problems), "file": "errors.csv"} if problems else None
+        manifest["warnings"] = len(warnings)
+        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        _run_hooks("file", tmp / "manifest.json")
+        if tmp_zip is not None:
+            _write_zip(tmp, tmp_zip, target.name)
+            _run_hooks("zip", tmp_zip)
+        feedback.check()
+    feedback.progress(100.0)
+    return ExportResult(target, manifest, zip_path, counts, areas, warnings, problems)
+
+
+class _null_ctx:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _write_zip(folder: Path, zip_file: Path, root: str) -> None:
+    with zipfile.ZipFile(zip_file, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            zf.write(path, f"{root}/{path.relative_to(folder).as_posix()}")
+
+
+def _bbox_degrees(geoms: list, crs: CRS):
+    if not geoms:
+        return None
+    bounds = np.array([g.bounds for g in geoms if not g.is_empty])
+    if not len(bounds):
+        return None
+    west, south, east, north = bounds[:, 0].min(), bounds[:, 1].min(), bounds[:, 2].max(), bounds[:, 3].max()
+    if crs.is_geographic:
+        return (west, south, east, north)
+    tr = Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True)
+    return tr.transform_bounds(west, south, east, north)
+
+
+def read_manifest(package) -> dict:
+    return json.loads((Path(package) / "manifest.json").read_text(encoding="utf-8"))
+
+
+def check_manifest(package) -> list:
+    """Files whose SHA-256 differs from the manifest (empty when the package is intact)."""
+    package = Path(package)
+    bad = []
+    for rel, entry in read_manifest(package)["files"].items():
+        if entry.get("folder"):
+            continue
+        path = package / rel
+        if not path.is_file() or file_digest(path) != entry["sha256"]:
+            bad.append(rel)
+    return bad
+
+
+__all__ = [
+    "ExportOptions", "ExportResult", "ExportValidationError", "Problem", "SourceLayer", "WRITE_HOOKS",
+    "area_tables", "check_manifest", "export_package", "manifest_summary", "filegdb_support", "geodesic_area_m2", "read_manifest", "resolve_format",
+]
+

@@ -1,0 +1,887 @@
+"""小流域 (small watersheds) from a DEM: conditioning, units, topology, polygons, outputs.
+
+Pipeline (one in-memory pass over the DEM grid):
+
+1. pyflwdir fills depressions (priority flood, Wang & Liu 2006, outlets at the edge
+   of the valid data) tile by tile in parallel, joined exactly into the whole-DEM
+   fill levels (``watershed_fill``, Barnes 2016); D8 is the steepest descent
+   (drop / ground distance) on the filled DEM, and flat cells drain breadth-first
+   across the flat to where it leaves it (``route_flats``).
+2. Every cell gets its true ground area (geographic DEM: exact ellipsoidal cell area
+   between two parallels; projected DEM: grid area ÷ the projection's areal scale).
+3. The D8 tree is cut into units (``watershed_kernels.partition``): at stream
+   confluences, wherever a unit would exceed the maximum area, and wherever flow
+   crosses a county line (so units are 小流域亚单元 inside one county).
+4. Units below the target minimum join their downstream unit when the sum stays
+   within the maximum; tiny units with no downstream unit in their county join a
+   neighbour of the same county by reversing their flow path into it (the D8 used
+   is changed accordingly and written out, so every cell still drains to its unit's
+   outlet or to an upstream unit's outlet).
+5. Codes (template, Pfafstetter-like), topology, polygons vectorised from the unit
+   raster (clipped to the counties, gaps at county edges given to the adjacent unit),
+   areas on the ellipsoid.
+
+No simplification is done: polygons follow the cell edges exactly, so neighbours
+share their edges and the coverage has no gaps or overlaps.
+
+Memory: the fill works per tile; the later steps hold compact whole-grid arrays,
+about ``BYTES_PER_CELL`` at their peak (the cuts). A DEM that would not fit in the
+memory available is refused before any work, with the size it needs.
+"""
+from __future__ import annotations
+
+import contextvars
+import math
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import rasterio
+import rasterio.features
+from pyproj import Geod, Proj, Transformer
+
+from ..terrain.dem import open_dem
+from ..common.input_checks import check_unique_codes
+from ..common.errors import InputError
+from ..common.feedback import Feedback, SubFeedback
+from ..common.io import atomic_path
+from . import kernels as K
+from ..common.tables import write_csv
+from .coding import load_coding_rules, render_codes, rule_value
+from .fill import fill_and_d8
+
+UNIT_FIELDS = ("unit_code", "unit_name", "down_code", "up_codes", "area_km2", "county_code", "county_name", "outlet_x", "outlet_y")
+UNITS_LAYER = "units"
+COUNTY_CODE_FIELDS = ("adcode", "county_code", "XZQDM", "xzqdm", "ADCODE")
+COUNTY_NAME_FIELDS = ("name", "county_name", "XZQMC", "xzqmc", "NAME")
+OUTLETS_LAYER = "outlets"
+
+
+# Peak memory of a delineation per DEM cell: bench/watersheds.py --big measured 3.26 GB for
+# 10 000 × 10 000 cells (~31 bytes a cell above the ~0.25 GB the libraries take), rounded up
+BYTES_PER_CELL = 32
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to a new allocation (Linux, Windows), None where unknown."""
+    try:
+        if os.name == "nt":
+            import ctypes
+
+            class MemoryStatus(ctypes.Structure):
+                _fields_ = [("dwLength", ctypes.c_ulong), ("dwMemoryLoad", ctypes.c_ulong)] + [
+                    (name, ctypes.c_ulonglong)
+                    for name in ("ullTotalPhys", "ullAvailPhys", "ullTotalPageFile", "ullAvailPageFile", "ullTotalVirtual", "ullAvailVirtual", "ullAvailExtendedVirtual")
+                ]
+
+            status = MemoryStatus()
+            status.dwLength = ctypes.sizeof(MemoryStatus)
+            ctypes.windll.kernel32.GlobalMemoryStatusEx(ctypes.byref(status))
+            return int(status.ullAvailPhys)
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, AttributeError, ValueError):
+        pass
+    return None
+
+
+def check_memory(dem, layer: str) -> None:
+    """Refuse a DEM whose delineation would not fit in the memory available (zh/en, before any work)."""
+    need = dem.width * dem.height * BYTES_PER_CELL
+    have = available_memory()
+    if have is not None and need > have:
+        gb = 1 << 30
+        raise InputError(
+            layer,
+            f"DEM 有 {dem.width}×{dem.height} 个像元，划分小流域约需 {need / gb:.1f} GB 内存，本机可用 {have / gb:.1f} GB："
+            "请将 DEM 裁剪到县界范围或重采样到更粗的分辨率",
+            f"the DEM has {dem.width}×{dem.height} cells; delineating needs about {need / gb:.1f} GB of memory and "
+            f"{have / gb:.1f} GB are available: clip the DEM to the county or resample it to a coarser resolution",
+        )
+
+
+@dataclass
+class UnitParams:
+    target_min_km2: float = 30.0
+    max_km2: float = 50.0
+    merge_below_km2: float = 10.0
+    stream_min_km2: float = 1.0
+
+    @classmethod
+    def from_rules(cls, rules: dict, **overrides) -> "UnitParams":
+        values = {k: float(rule_value(rules, "area", k)) for k in ("target_min_km2", "max_km2", "merge_below_km2", "stream_min_km2")}
+        values.update({k: float(v) for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def check(self) -> None:
+        if not (0 < self.target_min_km2 <= self.max_km2):
+            raise InputError("area", f"面积范围无效: 最小 {self.target_min_km2} km², 最大 {self.max_km2} km²", f"invalid area range: min {self.target_min_km2} km², max {self.max_km2} km²")
+        if self.merge_below_km2 < 0 or self.stream_min_km2 <= 0:
+            raise InputError("area", "合并阈值须 ≥ 0，河道阈值须 > 0", "merge threshold must be ≥ 0 and stream threshold > 0")
+
+
+@dataclass
+class Delineation:
+    """Everything the outputs and the checks need; arrays are on the DEM grid (flat, row-major)."""
+
+    dem: object
+    params: UnitParams
+    shape: tuple
+    ds: np.ndarray  # final D8 as next-downstream flat indices (-1 no data)
+    upa_km2: np.ndarray  # per unit: upstream area (km²) of the original D8 at its outlet cell
+    cell_km2: np.ndarray  # per-cell ground area, km² (float32, flat)
+    units: np.ndarray  # int32 labels 1..n on the grid (0 = outside)
+    outlet_cell: np.ndarray  # per unit (index label-1)
+    down: np.ndarray  # per unit: index of downstream unit or -1
+    raster_km2: np.ndarray  # per unit: sum of cell areas
+    county_code: list
+    county_name: list
+    codes: list
+    names: list
+    upstream_km2: np.ndarray
+    zone: np.ndarray = None  # per unit: 1-based county index (1 without a county layer)
+    gdf: object = None  # GeoDataFrame of units (contract fields)
+    outlets: object = None  # GeoDataFrame of outlet points
+    region_km2: float = 0.0
+    stats: dict = field(default_factory=dict)
+
+
+# --- areas ----------------------------------------------------------------
+
+def cell_areas_km2(dem) -> np.ndarray:
+    """(height, width) float32 ground area of every cell, km²."""
+    t = dem.transform
+    if dem.crs.is_geographic:
+        rows = np.arange(dem.height, dtype=np.float64)
+        top = t.f + rows * t.e
+        ell = dem.crs.ellipsoid
+        per_row = K.ellipsoid_cell_area_rows(ell.semi_major_metre, ell.inverse_flattening, top, top + t.e, abs(t.a)) / 1e6
+        return np.broadcast_to(per_row.astype(np.float32)[:, None], (dem.height, dem.width))
+    k = float(dem.crs.axis_info[0].unit_conversion_factor)
+    grid = abs(t.a * t.e) * k * k / 1e6
+    step = 256
+    rs = np.arange(0, dem.height, step) + min(step, dem.height) / 2.0
+    cs = np.arange(0, dem.width, step) + min(step, dem.width) / 2.0
+    cc, rr = np.meshgrid(cs, rs)
+    x = t.c + cc * t.a
+    y = t.f + rr * t.e
+    to_geo = Transformer.from_crs(dem.crs, dem.crs.geodetic_crs, always_xy=True)
+    lon, lat = to_geo.transform(x.ravel(), y.ravel())
+    try:
+        scale = np.asarray(Proj(dem.crs).get_factors(lon, lat).areal_scale, dtype=np.float64).reshape(cc.shape)
+    except Exception:  # a CRS without factors: grid area is the best we have
+        scale = np.ones(cc.shape)
+    scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
+    out = (grid / scale).astype(np.float32)
+    return out[np.arange(dem.height) // step][:, np.arange(dem.width) // step]
+
+
+def geod_for(crs) -> Geod:
+    ell = crs.ellipsoid
+    return Geod(a=ell.semi_major_metre, rf=ell.inverse_flattening or 0.0) if ell.inverse_flattening else Geod(a=ell.semi_major_metre, b=ell.semi_major_metre)
+
+
+def _densify(coords: np.ndarray, max_seg: float) -> np.ndarray:
+    d = np.diff(coords, axis=0)
+    seg = np.hypot(d[:, 0], d[:, 1])
+    nseg = np.maximum(1, np.ceil(seg / max_seg).astype(np.int64))
+    if nseg.max() == 1:
+        return coords
+    idx = np.repeat(np.arange(len(d)), nseg)
+    first = np.repeat(np.cumsum(nseg) - nseg, nseg)
+    frac = (np.arange(idx.size) - first) / nseg[idx]
+    pts = coords[:-1][idx] + d[idx] * frac[:, None]
+    return np.vstack([pts, coords[-1:]])
+
+
+class AreaCalculator:
+    """Ellipsoidal area (km²) of polygons in a given CRS; edges densified so grid edges follow the ellipsoid."""
+
+    def __init__(self, crs, max_seg: float | None = None):
+        self.crs = crs
+        self.geod = geod_for(crs)
+        self.geographic = crs.is_geographic
+        self.max_seg = max_seg or (0.005 if self.geographic else 500.0)
+        self.to_geo = None if self.geographic else Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True)
+
+    def _ring(self, ring) -> float:
+        xy = _densify(np.asarray(ring.coords, dtype=np.float64)[:, :2], self.max_seg)
+        if self.to_geo is not None:
+            lon, lat = self.to_geo.transform(xy[:, 0], xy[:, 1])
+        else:
+            lon, lat = xy[:, 0], xy[:, 1]
+        a, _ = self.geod.polygon_area_perimeter(lon, lat)
+        return abs(a)
+
+    def km2(self, geom) -> float:
+        if geom is None or geom.is_empty:
+            return 0.0
+        polys = getattr(geom, "geoms", [geom])
+        total = 0.0
+        for p in polys:
+            if p.geom_type != "Polygon":
+                continue
+            total += self._ring(p.exterior) - sum(self._ring(r) for r in p.interiors)
+        return total / 1e6
+
+
+# --- inputs -----------------------------------------------------------------
+
+def read_dem_array(dem) -> np.ndarray:
+    """The whole DEM as float32, NaN where NoData (or not finite)."""
+    # one pass over the file: a small block cache does, and GDAL's default (5 % of RAM) stays resident
+    with rasterio.Env(GDAL_CACHEMAX=64 << 20), rasterio.open(dem.path) as src:
+        z = dem.read_rows(src, 0, dem.height)
+    np.copyto(z, np.float32(np.nan), where=np.isinf(z))
+    return z
+
+
+def read_vector(path, layer, label):
+    """GeoDataFrame of a vector file (+ layer), with the bilingual errors every reader needs."""
+    from ..common.vector import read_vector as read_any
+
+    gdf = read_any(path, label, layer)
+    if gdf.empty:
+        raise InputError(label, "图层没有要素", "the layer has no features")
+    if gdf.crs is None:
+        raise InputError(label, "没有坐标参考系(CRS)", "has no coordinate reference system (CRS)")
+    return gdf
+
+
+def read_counties(path, layer, code_field, name_field, dem, layer_label="counties", codes=()):
+    """County polygons in the DEM's CRS with their code/name; bilingual errors before any work.
+
+    ``codes``: only these counties (the county picker / COUNTY_CODES); empty = all."""
+    gdf = read_vector(path, layer, layer_label)
+    # unmapped fields: the usual names (shared Jilin layer, the demo region, 国土 XZQDM/XZQMC)
+    code_field = code_field or next((f for f in COUNTY_CODE_FIELDS if f in gdf.columns), None)
+    name_field = name_field or next((f for f in COUNTY_NAME_FIELDS if f in gdf.columns), None)
+    if not code_field:
+        raise InputError(layer_label, f"请指定县代码字段；已有字段 {list(gdf.columns)}", f"map the county code field; fields are {list(gdf.columns)}")
+    for f in (code_field, name_field):
+        if f and f not in gdf.columns:
+            raise InputError(layer_label, f"缺少字段 {f}；已有字段 {list(gdf.columns)}", f"lacks field {f}; fields are {list(gdf.columns)}")
+    if codes:
+        from ..common.counties import select
+
+        gdf = select(gdf, code_field, codes, layer_label)
+    gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty].to_crs(dem.crs.to_wkt())
+    codes = gdf[code_field].astype(str).str.strip().tolist()
+    names = gdf[name_field].astype(str).str.strip().tolist() if name_field else [""] * len(gdf)
+    check_unique_codes(codes, names, layer_label, "县代码", "county code")
+    geoms = [g if g.is_valid else g.buffer(0) for g in gdf.geometry]
+    return geoms, codes, names
+
+
+# --- delineation -------------------------------------------------------------
+
+def delineate(
+    dem_path,
+    counties=None,
+    county_code_field: str | None = None,
+    county_name_field: str | None = None,
+    params: UnitParams | None = None,
+    rules: dict | None = None,
+    feedback: Feedback | None = None,
+    vectorise: bool = True,
+    layer: str = "DEM",
+) -> Delineation:
+    """Delineate units on ``dem_path``; ``counties`` = (path, layer or None) of county polygons, optional."""
+    feedback = feedback or Feedback()
+    rules = rules or load_coding_rules()
+    params = params or UnitParams.from_rules(rules)
+    params.check()
+    timings = {}
+    t0 = time.perf_counter()
+    dem = open_dem(dem_path, layer, require_data=False)  # "some data" is checked on the one full read below
+    check_memory(dem, layer)
+    county_geoms = None
+    if counties:
+        # (path, layer) or (path, layer, codes of the chosen counties)
+        cpath, clayer, *chosen = counties if isinstance(counties, (tuple, list)) else (counties, None)
+        county_geoms, ccodes, cnames = read_counties(cpath, clayer, county_code_field, county_name_field, dem, codes=chosen[0] if chosen else ())
+    else:
+        ccodes = [str(rule_value(rules, "region_without_county", "county_code"))]
+        cnames = [str(rule_value(rules, "region_without_county", "county_name"))]
+    feedback.info(f"DEM {dem.width}×{dem.height} ({dem.crs.name}); units {params.target_min_km2}–{params.max_km2} km²")
+    feedback.check()
+
+    z = read_dem_array(dem)
+    valid = np.isfinite(z)
+    if not valid.any():
+        raise InputError(layer, "DEM 全部为无数据(NoData)值", "the DEM holds only NoData cells")
+    nrow, ncol = z.shape
+    if county_geoms is not None:
+        zdtype = "int16" if len(county_geoms) < 32767 else "int32"
+        zone2d = rasterio.features.rasterize(
+            ((g, i + 1) for i, g in enumerate(county_geoms)), out_shape=z.shape, transform=dem.transform, fill=0, dtype=zdtype
+        )
+        zone2d[~valid] = 0
+        if not zone2d.any():
+            raise InputError("counties", "县界与 DEM 有效范围不重叠", "the county polygons do not overlap the DEM's valid cells")
+        # a county (all its parts: one code) without a valid cell would get no units, silently
+        has_data = {ccodes[i - 1] for i in np.unique(zone2d).tolist() if i}
+        empty = sorted({(c, n) for c, n in zip(ccodes, cnames) if c not in has_data})
+        if empty:
+            shown = ", ".join(f"{c} {n}".strip() for c, n in empty[:10])
+            raise InputError(layer, f"在县界范围内全部为无数据(NoData): {shown}", f"holds only NoData inside the county: {shown}")
+    else:
+        zone2d = valid.astype(np.int16)
+    feedback.progress(5)
+    feedback.check()
+
+    # 1. conditioning + D8: pyflwdir's fill tile by tile on worker threads (watershed_fill),
+    # which report progress and cancel through this thread; the cell areas the cuts need
+    # are computed meanwhile
+    from concurrent.futures import ThreadPoolExecutor
+
+    t = time.perf_counter()
+    dx, dy = dem.spacing(np.arange(nrow))
+    with ThreadPoolExecutor(1) as pool:
+        areas = pool.submit(lambda: np.ascontiguousarray(cell_areas_km2(dem), dtype=np.float32).ravel())
+        try:
+            d8 = fill_and_d8(z, dx, dy, SubFeedback(feedback, 5, 40))
+        finally:
+            cell = areas.result()
+    del z
+    ds = K.d8_to_ds(d8)  # as pyflwdir's idxs_ds; the merges below re-route it in place
+    del d8
+    timings["fill_d8_s"] = time.perf_counter() - t
+    feedback.progress(40)
+    feedback.check()
+
+    # 2./3. areas and cuts, single-threaded kernels without the GIL: this thread meanwhile
+    # prepares what the polygons need (imports, the region polygon), so no core idles
+    t = time.perf_counter()
+    zone = zone2d.ravel()
+
+    def cut():
+        outlet, upa, opn, ndone = K.partition(ds, cell, zone, ncol, nrow, params.target_min_km2, params.max_km2, params.stream_min_km2)
+        ocells = np.flatnonzero(outlet)  # sorted
+        # only the outlets' values live on: the full-grid float64 arrays are the largest of the run
+        upa_o = upa[ocells]
+        uarea = opn[ocells].astype(np.float64)  # a unit's area is its open area where it was closed
+        del upa, opn
+        return ocells, upa_o, uarea, ndone, K.label_cells(ds, zone, outlet)
+
+    with ThreadPoolExecutor(1) as pool:
+        cutting = pool.submit(cut)
+        try:
+            valid_poly = None
+            if vectorise:
+                import geopandas  # noqa: F401
+
+                valid_poly = _valid_polygon(valid, dem.transform)
+        finally:
+            ocells, upa_o, uarea, ndone, lab = cutting.result()
+    if ndone != int(np.count_nonzero(ds >= 0)):  # a cycle would leave cells without a unit
+        raise RuntimeError(f"D8 has cycles: {int(np.count_nonzero(ds >= 0)) - ndone} cells do not reach an outlet")
+    n0 = ocells.size
+    ods = ds[ocells]
+    down0 = np.where((ods != ocells) & (zone[ods] > 0), lab[ods], -1).astype(np.int64)  # lab = unit index
+    uzone = zone[ocells]
+    timings["partition_s"] = time.perf_counter() - t
+    feedback.progress(50)
+    feedback.check()
+
+    # 4. merges
+    t = time.perf_counter()
+    parent = np.arange(n0)
+
+    def find(u):
+        while parent[u] != u:
+            parent[u] = parent[parent[u]]
+            u = parent[u]
+        return u
+
+    order = np.argsort(upa_o, kind="stable")  # upstream units first
+    n_down_merges = 0
+    for u in order:
+        d = down0[u]
+        if uarea[u] < params.target_min_km2 and d >= 0 and uzone[d] == uzone[u]:
+            d = find(d)
+            if uarea[u] + uarea[d] <= params.max_km2:
+                parent[u] = d
+                uarea[d] += uarea[u]
+                n_down_merges += 1
+    n_flip = _merge_tiny(ds, lab, ocells, down0, uarea, uzone, parent, find, params, (nrow, ncol), feedback)
+    roots = np.array([find(u) for u in range(n0)], dtype=np.int64)
+    timings["merge_s"] = time.perf_counter() - t
+    feedback.progress(60)
+    feedback.check()
+
+    # final units
+    t = time.perf_counter()
+    keep = np.flatnonzero(roots == np.arange(n0))
+    compact = np.full(n0, -1, dtype=np.int64)
+    compact[keep] = np.arange(keep.size)
+    fdown = np.full(keep.size, -1, dtype=np.int64)
+    for i, u in enumerate(keep):
+        d = down0[u]
+        if d >= 0:
+            fdown[i] = compact[find(d)]
+    farea = uarea[keep]
+    fout = ocells[keep]
+    fzone = uzone[keep]
+    county_code = [ccodes[zz - 1] for zz in fzone]
+    county_name = [cnames[zz - 1] for zz in fzone]
+    coded = render_codes(
+        fdown, farea, fout, county_code, county_name, str(rule_value(rules, "code_template")), str(rule_value(rules, "name_template"))
+    )
+    # label numbering follows the codes' order: deterministic and readable
+    order = sorted(range(keep.size), key=lambda i: coded.codes[i])
+    perm = np.empty(keep.size, dtype=np.int64)
+    perm[np.array(order, dtype=np.int64)] = np.arange(keep.size)
+
+    def reorder(seqlike):
+        return [seqlike[i] for i in order]
+
+    final_id = np.zeros(n0, dtype=np.int32)
+    final_id[:] = (perm[compact[roots]] + 1).astype(np.int32)
+    units = K.relabel(lab, final_id, 0).reshape(nrow, ncol)
+    del lab
+    inv = np.array(order, dtype=np.int64)
+    fdown_new = np.where(fdown[inv] >= 0, perm[np.maximum(fdown[inv], 0)], -1)
+    res = Delineation(
+        dem=dem,
+        params=params,
+        shape=(nrow, ncol),
+        ds=ds,
+        upa_km2=upa_o[keep][inv],
+        cell_km2=cell,
+        units=units,
+        outlet_cell=fout[inv],
+        down=fdown_new,
+        raster_km2=farea[inv],
+        county_code=reorder(county_code),
+        county_name=reorder(county_name),
+        codes=reorder(coded.codes),
+        names=reorder(coded.names),
+        upstream_km2=coded.upstream_km2[inv],
+        zone=fzone[inv],
+    )
+    res.stats.update(
+        units=int(keep.size),
+        units_before_merge=int(n0),
+        merged_downstream=n_down_merges,
+        merged_into_neighbour=n_flip,
+        region_cells=int((zone > 0).sum()),
+        region_raster_km2=float(cell[zone > 0].sum(dtype=np.float64)),
+    )
+    timings["coding_s"] = time.perf_counter() - t
+    feedback.progress(65)
+    if vectorise:
+        t = time.perf_counter()
+        build_layers(res, county_geoms, valid, SubFeedback(feedback, 65, 98), valid_poly)
+        timings["vectorise_s"] = time.perf_counter() - t
+    res.stats["area_distribution"] = area_distribution(
+        res.gdf["area_km2"].to_numpy() if res.gdf is not None else res.raster_km2, params
+    )
+    timings["total_s"] = time.perf_counter() - t0
+    res.stats["timings"] = timings
+    feedback.progress(100)
+    return res
+
+
+def _merge_tiny(ds, lab, ocells, down0, uarea, uzone, parent, find, params, shape, feedback) -> int:
+    """Join tiny units without a downstream unit in their county to a same-county neighbour.
+
+    The tiny unit's flow path from the shared edge to its outlet is reversed so its
+    cells drain into the neighbour (the D8 used changes; no cycle is possible because
+    the neighbour must not drain into the tiny unit).
+    """
+    import heapq
+
+    n0 = ocells.size
+    has_down = np.array([down0[u] >= 0 and uzone[down0[u]] == uzone[u] for u in range(n0)], dtype=bool)
+    roots_now = np.array([find(u) for u in range(n0)])
+    is_root = roots_now == np.arange(n0)
+    cand = is_root & ~has_down & (uarea < params.merge_below_km2)
+    if not cand.any():
+        return 0
+    nrow, ncol = shape
+    lab_c = K.relabel(lab, roots_now.astype(np.int32), -1)  # root unit of each cell, -1 outside
+    pairs = K.adjacent_pairs(lab_c.reshape(nrow, ncol), cand)
+    del lab_c
+    adj: dict[int, dict[int, list]] = {}
+    for u, v, cu, cv in pairs.tolist():
+        if uzone[u] != uzone[v]:
+            continue
+        e = adj.setdefault(u, {}).setdefault(v, [0, cu, cv])
+        e[0] += 1
+    heap = [(float(uarea[u]), int(u)) for u in np.flatnonzero(cand)]
+    heapq.heapify(heap)
+    merged = 0
+
+    def drains_into(v, u):
+        x = v
+        for _ in range(n0):
+            d = down0[x]
+            if d < 0:
+                return False
+            x = find(d)
+            if x == u:
+                return True
+        return True
+
+    while heap:
+        a, u = heapq.heappop(heap)
+        if find(u) != u or a != uarea[u] or uarea[u] >= params.merge_below_km2:
+            continue
+        best = None
+        for v0, (cnt, cu, cv) in adj.get(u, {}).items():
+            v = find(v0)
+            if v == u or uarea[u] + uarea[v] > params.max_km2 or drains_into(v, u):
+                continue
+            k = (-cnt, uarea[v], int(ocells[v]))
+            if best is None or k < best[0]:
+                best = (k, v, cu, cv)
+        if best is None:
+            continue
+        _, v, cu, cv = best
+        if not K.flip_path(ds, cu, cv, ocells[u]):
+            continue
+        parent[u] = v
+        uarea[v] += uarea[u]
+        merged += 1
+        # the merged unit inherits u's neighbours
+        mine = adj.pop(u, {})
+        if mine:
+            target = adj.setdefault(v, {})
+            for w, e in mine.items():
+                if find(w) != v:
+                    t = target.setdefault(w, [0, e[1], e[2]])
+                    t[0] += e[0]
+        if v in adj and not has_down[v] and uarea[v] < params.merge_below_km2:
+            heapq.heappush(heap, (float(uarea[v]), int(v)))
+        if merged % 256 == 0:
+            feedback.check()
+    return merged
+
+
+def area_distribution(areas, params: UnitParams) -> dict:
+    a = np.asarray(areas, dtype=np.float64)
+    if a.size == 0:
+        return {"n": 0}
+    inr = (a >= params.target_min_km2) & (a <= params.max_km2)
+    return {
+        "n": int(a.size),
+        "min_km2": float(a.min()),
+        "median_km2": float(np.median(a)),
+        "max_km2": float(a.max()),
+        "sum_km2": float(a.sum()),
+        "share_in_range": float(inr.mean()),
+        "n_below_min": int((a < params.target_min_km2).sum()),
+        "n_above_max": int((a > params.max_km2).sum()),
+        "range_km2": [params.target_min_km2, params.max_km2],
+    }
+
+
+# --- polygons ----------------------------------------------------------------
+
+def _vectorise(raster: np.ndarray, transform, mask=None) -> dict:
+    from shapely.geometry import shape
+    from shapely.ops import unary_union
+
+    pieces: dict[int, list] = {}
+    for geom, value in rasterio.features.shapes(raster, mask=raster > 0 if mask is None else mask, connectivity=4, transform=transform):
+        pieces.setdefault(int(value), []).append(shape(geom))
+    return {k: (v[0] if len(v) == 1 else unary_union(v)) for k, v in pieces.items()}
+
+
+def build_layers(res: Delineation, county_geoms, valid: np.ndarray, feedback: Feedback, valid_poly=None) -> None:
+    """Unit polygons (contract fields) and outlet points as GeoDataFrames on ``res``."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+    from shapely.ops import unary_union
+
+    dem = res.dem
+    nrow, ncol = res.shape
+    t = dem.transform
+    polys = _vectorise(res.units, t)
+    feedback.progress(40)
+    feedback.check()
+    n = len(res.codes)
+    geoms = [polys.get(i + 1) for i in range(n)]
+    if valid_poly is None:
+        valid_poly = _valid_polygon(valid, t)
+    if county_geoms is not None:
+        geoms = _clip_to_counties(geoms, res, county_geoms, valid_poly, feedback)
+    fixed = [g is not None and not g.is_valid for g in geoms]
+    geoms = [g.buffer(0) if f else g for g, f in zip(geoms, fixed)]
+    # output validity: the ones valid already stay the same objects, so only repairs need a re-check
+    res.stats["invalid_polygons"] = sum(1 for g, f in zip(geoms, fixed) if f and not g.is_valid)
+    feedback.progress(80)
+    calc = AreaCalculator(dem.crs, max_seg=max(abs(t.a), abs(t.e)) * 8)
+    area = np.array([calc.km2(g) for g in geoms])
+    r, c = np.divmod(res.outlet_cell, ncol)
+    ox = t.c + (c + 0.5) * t.a
+    oy = t.f + (r + 0.5) * t.e
+    up: list[list[str]] = [[] for _ in range(n)]
+    for u in range(n):
+        if res.down[u] >= 0:
+            up[res.down[u]].append(res.codes[u])
+    down_code = [res.codes[d] if d >= 0 else "" for d in res.down]
+    crs_wkt = dem.crs.to_wkt()
+    res.gdf = gpd.GeoDataFrame(
+        {
+            "unit_code": res.codes,
+            "unit_name": res.names,
+            "down_code": down_code,
+            "up_codes": [",".join(sorted(x)) for x in up],
+            "area_km2": area,
+            "county_code": res.county_code,
+            "county_name": res.county_name,
+            "outlet_x": ox,
+            "outlet_y": oy,
+        },
+        geometry=geoms,
+        crs=crs_wkt,
+    )
+    res.outlets = gpd.GeoDataFrame(
+        {
+            "unit_code": res.codes,
+            "down_code": down_code,
+            "upstream_km2": res.upstream_km2,
+            "outlet_x": ox,
+            "outlet_y": oy,
+        },
+        geometry=[Point(x, y) for x, y in zip(ox, oy)],
+        crs=crs_wkt,
+    )
+    if county_geoms is not None:
+        region = unary_union([g.intersection(valid_poly) for g in county_geoms])
+        res.region_km2 = calc.km2(region)
+    else:
+        res.region_km2 = calc.km2(valid_poly)
+    res.stats["region_km2"] = res.region_km2
+    res.stats["units_sum_km2"] = float(area.sum())
+    feedback.progress(100)
+
+
+def _valid_polygon(valid: np.ndarray, transform):
+    """The DEM's valid area as one (multi)polygon along cell edges."""
+    if valid.all():  # the whole grid: its rectangle, without tracing 10⁷ cells
+        from shapely.geometry import box
+
+        h, w = valid.shape
+        xs = (transform.c, transform.c + w * transform.a)
+        ys = (transform.f, transform.f + h * transform.e)
+        return box(min(xs), min(ys), max(xs), max(ys))
+    return _vectorise(valid.astype(np.uint8), transform).get(1)
+
+
+def _clip_to_counties(geoms, res: Delineation, county_geoms, valid_poly, feedback):
+    """Cut cell-edge polygons to the county lines; the slivers left at a county's edge join the touching unit."""
+    from shapely.ops import unary_union
+
+    out = list(geoms)
+    by_zone: dict[int, list[int]] = {}
+    for u, zz in enumerate(res.zone.tolist()):
+        by_zone.setdefault(zz, []).append(u)
+    for k, (zz, members) in enumerate(sorted(by_zone.items())):
+        feedback.check()
+        if zz <= 0:
+            continue
+        county = county_geoms[zz - 1].intersection(valid_poly)
+        clipped = {u: out[u].intersection(county) if out[u] is not None else None for u in members}
+        covered = unary_union([g for g in clipped.values() if g is not None and not g.is_empty])
+        gaps = county.difference(covered)
+        for piece in getattr(gaps, "geoms", [gaps]):
+            if piece.is_empty or piece.geom_type != "Polygon":
+                continue
+            pb = piece.bounds
+            best, best_len = None, 0.0
+            edge = piece.boundary
+            for u in members:
+                g = clipped[u]
+                if g is None or g.is_empty:
+                    continue
+                b = g.bounds
+                if b[0] > pb[2] or b[2] < pb[0] or b[1] > pb[3] or b[3] < pb[1]:
+                    continue
+                shared = edge.intersection(g).length
+                if shared > best_len:
+                    best, best_len = u, shared
+            if best is not None:
+                clipped[best] = unary_union([clipped[best], piece])
+        for u in members:
+            out[u] = clipped[u]
+        feedback.progress(100.0 * (k + 1) / max(1, len(by_zone)))
+    return out
+
+
+# --- topology -----------------------------------------------------------------
+
+def check_topology(codes, down_codes) -> list[dict]:
+    """Problems of a unit → downstream table: unknown downstream codes, self-loops, cycles.
+
+    A chain that never cycles ends at a unit with an empty downstream code (an outlet).
+    """
+    issues = []
+    index = {}
+    for i, c in enumerate(codes):
+        index.setdefault(c, i)
+    nxt = []
+    for i, (c, d) in enumerate(zip(codes, down_codes)):
+        d = (d or "").strip()
+        if not d:
+            nxt.append(-1)
+        elif d not in index:
+            issues.append({"unit_code": c, "check": "down_code_unknown", "detail": d})
+            nxt.append(-1)
+        elif d == c:
+            issues.append({"unit_code": c, "check": "self_loop", "detail": d})
+            nxt.append(-1)
+        else:
+            nxt.append(index[d])
+    state = [0] * len(codes)  # 0 unseen, 1 on path, 2 done
+    for s in range(len(codes)):
+        path = []
+        x = s
+        while x >= 0 and state[x] == 0:
+            state[x] = 1
+            path.append(x)
+            x = nxt[x]
+        if x >= 0 and state[x] == 1:
+            cyc = path[path.index(x):]
+            issues.append({"unit_code": codes[x], "check": "cycle", "detail": "→".join(codes[i] for i in cyc)})
+        for p in path:
+            state[p] = 2
+    return issues
+
+
+def check_outlets(res: Delineation) -> list[dict]:
+    """Each outlet cell lies in its unit, its D8 successor does not (flow leaves there), and
+    the outlet point lies within one cell diagonal of its polygon's boundary."""
+    issues = []
+    flat = res.units.ravel()
+    t = res.dem.transform
+    diag = math.hypot(t.a, t.e)
+    for u, o in enumerate(res.outlet_cell.tolist()):
+        code = res.codes[u]
+        if flat[o] != u + 1:
+            issues.append({"unit_code": code, "check": "outlet_not_in_unit", "detail": str(o)})
+        d = res.ds[o]
+        if d != o and flat[d] == u + 1:
+            issues.append({"unit_code": code, "check": "flow_does_not_leave_at_outlet", "detail": str(o)})
+        if res.gdf is not None:
+            from shapely.geometry import Point
+
+            g = res.gdf.geometry.iloc[u]
+            p = Point(res.gdf.outlet_x.iloc[u], res.gdf.outlet_y.iloc[u])
+            if not g.covers(p) or g.boundary.distance(p) > diag:
+                issues.append({"unit_code": code, "check": "outlet_not_on_boundary", "detail": f"{p.x},{p.y}"})
+    return issues
+
+
+# --- outputs -------------------------------------------------------------------
+
+def write_outputs(res: Delineation, gpkg, topology_csv=None, raster=None, d8_raster=None) -> dict:
+    """Write the unit layer + outlets (one GeoPackage), topology CSV, unit raster (+ label→code CSV), D8 used.
+
+    The rasters are written in a second thread while this one writes the vectors
+    (GDAL compresses without the GIL).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    written = {}
+    with ThreadPoolExecutor(1) as pool:
+        # in the caller's context, so the rasters join the run's output set
+        rasters = pool.submit(contextvars.copy_context().run, _write_rasters, res, raster, d8_raster)
+        try:
+            gpkg = Path(gpkg)
+            with atomic_path(gpkg) as tmp:
+                res.gdf.to_file(tmp, layer=UNITS_LAYER, driver="GPKG")
+                res.outlets.to_file(tmp, layer=OUTLETS_LAYER, driver="GPKG")
+            written["units"] = f"{gpkg}|layername={UNITS_LAYER}"
+            written["outlets"] = f"{gpkg}|layername={OUTLETS_LAYER}"
+            if topology_csv:
+                write_csv(topology_csv, ["unit_code", "down_code"], zip(res.gdf.unit_code, res.gdf.down_code), encoding="utf-8")
+                written["topology"] = str(topology_csv)
+        finally:
+            written.update(rasters.result())
+    return written
+
+
+def _write_rasters(res: Delineation, raster=None, d8_raster=None) -> dict:
+    written = {}
+    profile = {
+        "driver": "GTiff",
+        "width": res.shape[1],
+        "height": res.shape[0],
+        "count": 1,
+        "crs": res.dem.rio_crs,
+        "transform": res.dem.transform,
+        "tiled": True,
+        "compress": "DEFLATE",
+        "BIGTIFF": "IF_SAFER",
+        "NUM_THREADS": "ALL_CPUS",  # deflate on every core
+    }
+    if raster:
+        with atomic_path(raster) as tmp:
+            with rasterio.open(tmp, "w", dtype="int32", nodata=0, **profile) as dst:
+                dst.write(res.units, 1)
+                dst.update_tags(CONTENT="小流域 unit labels; see the .codes.csv beside this file", ZERO="outside the region")
+        codes_csv = label_table_path(raster)
+        write_csv(codes_csv, ["label", "unit_code", "unit_name"], ((i, c, nm) for i, (c, nm) in enumerate(zip(res.codes, res.names), start=1)), encoding="utf-8")
+        written["raster"] = str(raster)
+        written["label_table"] = str(codes_csv)
+    if d8_raster:
+        d8 = K.ds_to_d8(res.ds, res.shape[1]).reshape(res.shape)
+        with atomic_path(d8_raster) as tmp:
+            with rasterio.open(tmp, "w", dtype="uint8", nodata=K.D8_NODATA, **profile) as dst:
+                dst.write(d8, 1)
+                dst.update_tags(CONTENT="D8 flow directions used (pyflwdir/ESRI codes; 0 = outlet/pit)")
+        written["d8"] = str(d8_raster)
+    return written
+
+
+def label_table_path(raster) -> Path:
+    p = Path(raster)
+    return p.with_name(p.stem + ".codes.csv")
+
+
+def summary(res: Delineation) -> dict:
+    out = dict(res.stats)
+    out["params"] = asdict(res.params)
+    return out
+
+
+def delineate_to_files(
+    dem_path,
+    gpkg,
+    topology_csv=None,
+    raster=None,
+    d8_raster=None,
+    counties=None,
+    county_code_field=None,
+    county_name_field=None,
+    params: UnitParams | None = None,
+    rules: dict | None = None,
+    feedback: Feedback | None = None,
+    layer: str = "DEM",
+) -> tuple[Delineation, dict]:
+    """Delineate, check topology and outlets, write everything; returns (result, written paths)."""
+    feedback = feedback or Feedback()
+    res = delineate(dem_path, counties, county_code_field, county_name_field, params, rules, SubFeedback(feedback, 0, 90), layer=layer)
+    issues = check_topology(list(res.gdf.unit_code), list(res.gdf.down_code)) + check_outlets(res)
+    res.stats["topology_issues"] = issues
+    invalid = res.stats["invalid_polygons"]  # counted in build_layers
+    if res.region_km2 > 0:
+        res.stats["coverage_error_rel"] = abs(res.stats["units_sum_km2"] - res.region_km2) / res.region_km2
+    feedback.check()
+    written = write_outputs(res, gpkg, topology_csv, raster, d8_raster)
+    feedback.progress(100)
+    dist = res.stats["area_distribution"]
+    feedback.info(
+        f"{dist['n']} units: min {dist['min_km2']:.2f}, median {dist['median_km2']:.2f}, max {dist['max_km2']:.2f} km²; "
+        f"{100 * dist['share_in_range']:.1f}% in {dist['range_km2'][0]}–{dist['range_km2'][1]} km²; "
+        f"topology issues {len(issues)}; invalid polygons {invalid}"
+    )
+    return res, written
+
