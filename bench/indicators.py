@@ -25,6 +25,7 @@ disk) and a compile from an empty numba cache are printed separately. exactextra
 compile; its first call is one of its timed repeats. CPU time is the fairer number on a shared
 machine (ours uses numba threads, exactextract one); peak RSS of each child is printed too.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,7 +43,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-EE_CHILD = r'''
+EE_CHILD = r"""
 import json, resource, sys, time
 import numpy as np
 from exactextract import exact_extract
@@ -69,9 +70,9 @@ for feat in res_cls:
     out["fg_frac"][p["unit_code"]] = float(sum(fr for cc, fr in zip(p["landuse_unique"], p["landuse_frac"]) if cc in (3, 4)))
 out["fvc_mean"] = {f["properties"]["unit_code"]: float(f["properties"].get("mean", f["properties"].get("fvc_mean"))) for f in res_fvc}
 json.dump(out, open(f"{d}/ee_out.json", "w"))
-'''
+"""
 
-OURS_CHILD = r'''
+OURS_CHILD = r"""
 import json, resource, sys, time
 sys.path.insert(0, sys.argv[2])
 import geopandas as gpd
@@ -93,7 +94,7 @@ out = {"cold": walls[0], "cold_cpu": cpus[0], "walls": walls[1:], "cpus": cpus[1
        "loss_pct": dict(zip(gdf["unit_code"], gdf["loss_pct"].astype(float))), "fvc_mean": dict(zip(gdf["unit_code"], gdf["fvc_mean"].astype(float))),
        "fg_pct": dict(zip(gdf["unit_code"], lu))}
 json.dump(out, open(f"{d}/ours_{method}.json", "w"))
-'''
+"""
 
 
 def make_data(d: Path, size: int, n_units: int, shift: float) -> None:
@@ -121,20 +122,45 @@ def make_data(d: Path, size: int, n_units: int, shift: float) -> None:
     for geom, val in features.shapes(labels, transform=t_units):
         geoms.append(shape(geom))
         codes.append(int(val))
-    units = gpd.GeoDataFrame({"unit_code": [f"W{c:05d}" for c in codes]}, geometry=geoms, crs="EPSG:4530").dissolve(by="unit_code").reset_index()
+    units = (
+        gpd.GeoDataFrame({"unit_code": [f"W{c:05d}" for c in codes]}, geometry=geoms, crs="EPSG:4530")
+        .dissolve(by="unit_code")
+        .reset_index()
+    )
     units.to_file(d / "units.gpkg", layer="units", driver="GPKG")
     # the unit raster as the watershed step writes it: int32 labels + label → unit_code table
-    with rasterio.open(d / "units.tif", "w", driver="GTiff", width=size, height=size, count=1, dtype="int32", crs="EPSG:4530",
-                       transform=t_units, nodata=0, tiled=True) as dst:
+    with rasterio.open(
+        d / "units.tif",
+        "w",
+        driver="GTiff",
+        width=size,
+        height=size,
+        count=1,
+        dtype="int32",
+        crs="EPSG:4530",
+        transform=t_units,
+        nodata=0,
+        tiled=True,
+    ) as dst:
         dst.write(labels, 1)
-    (d / "units.codes.csv").write_text("label,unit_code\n" + "".join(f"{c},W{c:05d}\n" for c in sorted(set(codes))), encoding="utf-8")
+    (d / "units.codes.csv").write_text(
+        "label,unit_code\n" + "".join(f"{c},W{c:05d}\n" for c in sorted(set(codes))), encoding="utf-8"
+    )
     # rasters (on the unit grid, or shifted by `shift` cells)
     t = from_origin(x0 + shift * res, y0 - shift * res, res, res)
     yy = np.linspace(0, 1, size)[:, None]
     eros = (rng.gamma(1.2, 1500.0, (size, size)) * (0.3 + yy)).astype("float32")
     lu = rng.choice(np.array([1, 2, 3, 4, 7, 10, 11, 12], "uint8"), (size, size))
     fvc = rng.uniform(0, 1, (size, size)).astype("float32")
-    prof = {"driver": "GTiff", "width": size, "height": size, "count": 1, "crs": "EPSG:4530", "transform": t, "tiled": True}
+    prof = {
+        "driver": "GTiff",
+        "width": size,
+        "height": size,
+        "count": 1,
+        "crs": "EPSG:4530",
+        "transform": t,
+        "tiled": True,
+    }
     for name, arr, nd in (("erosion", eros, -9999), ("landuse", lu, 0), ("fvc", fvc, -9999)):
         with rasterio.open(d / f"{name}.tif", "w", dtype=arr.dtype, nodata=nd, **prof) as dst:
             dst.write(arr, 1)
@@ -170,18 +196,37 @@ def main() -> None:
     if args.make:
         make_data(Path(args.make), args.size, args.units, args.shift)
         return
-    has_ee = Path(args.ee_python).exists() and subprocess.run([args.ee_python, "-c", "import exactextract"], capture_output=True).returncode == 0
+    has_ee = (
+        Path(args.ee_python).exists()
+        and subprocess.run([args.ee_python, "-c", "import exactextract"], capture_output=True).returncode == 0
+    )
     if not has_ee:
-        print(f"exactextract not found at {args.ee_python}: install it in a throwaway venv (see the docstring); comparing the methods of ours only")
-    print(f"grid {args.size}×{args.size} = {args.size * args.size / 1e6:.1f} M cells, ~{args.units} units, {os.cpu_count()} cores, "
-          f"{args.repeat} timed repeats each (best / median)")
+        print(
+            f"exactextract not found at {args.ee_python}: install it in a throwaway venv (see the docstring); comparing the methods of ours only"
+        )
+    print(
+        f"grid {args.size}×{args.size} = {args.size * args.size / 1e6:.1f} M cells, ~{args.units} units, {os.cpu_count()} cores, "
+        f"{args.repeat} timed repeats each (best / median)"
+    )
     for case, shift in (("same grid", 0.0), ("off grid (shift 1/3 cell)", 1.0 / 3.0)):
         with tempfile.TemporaryDirectory(prefix="bench_ind_") as tmp:
             d = Path(tmp)
             t0 = time.perf_counter()
             # in a child, so that the children timed below do not inherit this process's peak RSS (kept across fork + exec)
-            child([sys.executable, str(Path(__file__).resolve()), "--make", str(d), "--size", str(args.size), "--units", str(args.units),
-                   "--shift", repr(shift)])
+            child(
+                [
+                    sys.executable,
+                    str(Path(__file__).resolve()),
+                    "--make",
+                    str(d),
+                    "--size",
+                    str(args.size),
+                    "--units",
+                    str(args.units),
+                    "--shift",
+                    repr(shift),
+                ]
+            )
             print(f"\n== {case}: data made in {time.perf_counter() - t0:.1f} s")
             py = sys.executable
             methods = ["labels", "auto", "coverage"] if shift == 0 else ["auto"]
@@ -189,31 +234,44 @@ def main() -> None:
             if shift == 0:
                 # compile from an empty numba cache (first use after installing the plugin)
                 with tempfile.TemporaryDirectory(prefix="bench_numba_") as cache:
-                    child([py, "-c", OURS_CHILD, str(d), str(ROOT), "labels", "0"], env={**os.environ, "NUMBA_CACHE_DIR": cache})
+                    child(
+                        [py, "-c", OURS_CHILD, str(d), str(ROOT), "labels", "0"],
+                        env={**os.environ, "NUMBA_CACHE_DIR": cache},
+                    )
                     r = json.loads((d / "ours_labels.json").read_text())
-                    print(f"ours cold, empty numba cache (compiles): {r['cold']:6.2f} s wall {r['cold_cpu']:6.2f} s CPU (label raster)")
+                    print(
+                        f"ours cold, empty numba cache (compiles): {r['cold']:6.2f} s wall {r['cold_cpu']:6.2f} s CPU (label raster)"
+                    )
             for m in methods:
                 child([py, "-c", OURS_CHILD, str(d), str(ROOT), m, str(args.repeat)])
                 ours[m] = r = json.loads((d / f"ours_{m}.json").read_text())
                 bw, mw, bc, mc = stats(r)
-                print(f"ours ({r['method']:12s}): {bw:6.2f} / {mw:6.2f} s wall {bc:6.2f} / {mc:6.2f} s CPU  cold start {r['cold']:5.2f} s"
-                      f"  peak RSS {r['rss_mb']:5.0f} MB  (reading the GPKG units: {r['read_units']:.2f} s more)")
+                print(
+                    f"ours ({r['method']:12s}): {bw:6.2f} / {mw:6.2f} s wall {bc:6.2f} / {mc:6.2f} s CPU  cold start {r['cold']:5.2f} s"
+                    f"  peak RSS {r['rss_mb']:5.0f} MB  (reading the GPKG units: {r['read_units']:.2f} s more)"
+                )
             if has_ee:
                 child([args.ee_python, "-c", EE_CHILD, str(d), str(args.repeat)])
                 ee = json.loads((d / "ee_out.json").read_text())
                 ebw, emw, ebc, emc = stats(ee)
-                print(f"exactextract          : {ebw:6.2f} / {emw:6.2f} s wall {ebc:6.2f} / {emc:6.2f} s CPU                    "
-                      f"  peak RSS {ee['rss_mb']:5.0f} MB  (exact_extract calls on in-memory arrays only)")
+                print(
+                    f"exactextract          : {ebw:6.2f} / {emw:6.2f} s wall {ebc:6.2f} / {emc:6.2f} s CPU                    "
+                    f"  peak RSS {ee['rss_mb']:5.0f} MB  (exact_extract calls on in-memory arrays only)"
+                )
                 for m, r in ours.items():
                     bw, mw, bc, mc = stats(r)
-                    print(f"ratio exactextract / ours ({r['method']}): best {ebw / bw:.1f}×, median {emw / mw:.1f}× wall; "
-                          f"best {ebc / bc:.1f}×, median {emc / mc:.1f}× CPU; vs our cold start {emw / r['cold']:.1f}×")
+                    print(
+                        f"ratio exactextract / ours ({r['method']}): best {ebw / bw:.1f}×, median {emw / mw:.1f}× wall; "
+                        f"best {ebc / bc:.1f}×, median {emc / mc:.1f}× CPU; vs our cold start {emw / r['cold']:.1f}×"
+                    )
                 for m, r in ours.items():
                     codes = list(ee["loss_frac"])
                     dl = max(abs(100 * ee["loss_frac"][c] - r["loss_pct"][c]) for c in codes)
                     dg = max(abs(100 * ee["fg_frac"][c] - r["fg_pct"][c]) for c in codes)
                     df = max(abs(ee["fvc_mean"][c] - r["fvc_mean"][c]) for c in codes)
-                    print(f"agreement ({r['method']}): max |Δ| loss share {dl:.1e} %, forest+grass share {dg:.1e} % (of unit area), mean FVC {df:.1e}")
+                    print(
+                        f"agreement ({r['method']}): max |Δ| loss share {dl:.1e} %, forest+grass share {dg:.1e} % (of unit area), mean FVC {df:.1e}"
+                    )
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ algorithm on a 20 000 × 20 000 DEM in a child process and prints its peak RSS
 
   python bench/steep_slope.py [--sizes 2000 4000] [--big] [--big-size 20000] [--keep DIR]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,9 +42,20 @@ def write_dem(path: Path, n: int, seed: int = 1) -> Path:
     from rasterio.transform import from_origin
     from rasterio.windows import Window
 
-    profile = dict(driver="GTiff", width=n, height=n, count=1, dtype="float32", crs=CRS, nodata=-9999.0,
-                   transform=from_origin(42_450_000, 4_650_000, CELL, CELL), tiled=True, blockxsize=512, blockysize=512,
-                   BIGTIFF="IF_SAFER")
+    profile = dict(
+        driver="GTiff",
+        width=n,
+        height=n,
+        count=1,
+        dtype="float32",
+        crs=CRS,
+        nodata=-9999.0,
+        transform=from_origin(42_450_000, 4_650_000, CELL, CELL),
+        tiled=True,
+        blockxsize=512,
+        blockysize=512,
+        BIGTIFF="IF_SAFER",
+    )
     rng = np.random.default_rng(seed)
     x = np.arange(n) * CELL
     with rasterio.open(path, "w", **profile) as dst:
@@ -111,8 +123,11 @@ def ours_whole(dem_path: Path, county: Path, out_dir: Path, min_patch_ha: float 
     info = {}
     out_dir.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    res = delineate(dem_path, VectorInput(str(county), code_field="adcode", name_field="name"),
-                    options=SteepOptions(threshold=THRESHOLD, min_patch_ha=min_patch_ha, connectivity=8))
+    res = delineate(
+        dem_path,
+        VectorInput(str(county), code_field="adcode", name_field="name"),
+        options=SteepOptions(threshold=THRESHOLD, min_patch_ha=min_patch_ha, connectivity=8),
+    )
     t1 = time.perf_counter()
     write_layer(res, out_dir / "patches_only.gpkg")
     t2 = time.perf_counter()
@@ -125,12 +140,34 @@ def ours_whole(dem_path: Path, county: Path, out_dir: Path, min_patch_ha: float 
 def gdal_chain(dem_path: Path, work: Path) -> tuple[float, float]:
     slope, mask, gpkg = work / "g_slope.tif", work / "g_mask.tif", work / "g_poly.gpkg"
     t_slope = timed(lambda: subprocess.run(["gdaldem", "slope", "-q", str(dem_path), str(slope)], check=True))
-    t_calc = timed(lambda: subprocess.run(["gdal_calc.py", "--quiet", "-A", str(slope), f"--calc=(A>={THRESHOLD})*(A!=-9999)", "--type=Byte",
-                                           "--NoDataValue=0", f"--outfile={mask}", "--overwrite"], check=True, stdout=subprocess.DEVNULL))
+    t_calc = timed(
+        lambda: subprocess.run(
+            [
+                "gdal_calc.py",
+                "--quiet",
+                "-A",
+                str(slope),
+                f"--calc=(A>={THRESHOLD})*(A!=-9999)",
+                "--type=Byte",
+                "--NoDataValue=0",
+                f"--outfile={mask}",
+                "--overwrite",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    )
     # Without this, SQLite syncs every feature gdal_polygonize inserts and the chain is disk-bound
     # (143 s instead of ~10 s at 16 M cells here); our writer uses one transaction, so be fair.
     env = dict(os.environ, OGR_SQLITE_SYNCHRONOUS="OFF")
-    t_poly = timed(lambda: subprocess.run(["gdal_polygonize.py", "-q", "-8", str(mask), "-f", "GPKG", str(gpkg)], check=True, stdout=subprocess.DEVNULL, env=env))
+    t_poly = timed(
+        lambda: subprocess.run(
+            ["gdal_polygonize.py", "-q", "-8", str(mask), "-f", "GPKG", str(gpkg)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            env=env,
+        )
+    )
     return t_slope, t_slope + t_calc + t_poly
 
 
@@ -147,11 +184,19 @@ def compare(n: int, work: Path) -> None:
     t_st = ours_slope_threshold(dem)
     t_all, info = ours_whole(dem, county, work / f"out_{n}")
     g_slope, g_all = gdal_chain(dem, work)
-    print(f"\n{n}×{n} = {n * n / 1e6:.0f} M cells ({info['patches']} patches, {info['total_ha']:.0f} ha ≥ {THRESHOLD:g}°)")
-    print(f"  slope+threshold  ours {t_st:7.2f} s | gdaldem slope alone {g_slope:7.2f} s | ratio {t_st / g_slope:5.2f} (goal ≤ 0.5)")
+    print(
+        f"\n{n}×{n} = {n * n / 1e6:.0f} M cells ({info['patches']} patches, {info['total_ha']:.0f} ha ≥ {THRESHOLD:g}°)"
+    )
+    print(
+        f"  slope+threshold  ours {t_st:7.2f} s | gdaldem slope alone {g_slope:7.2f} s | ratio {t_st / g_slope:5.2f} (goal ≤ 0.5)"
+    )
     t_layer = info["layer_seconds"]
-    print(f"  patch layer      ours {t_layer:7.2f} s | gdaldem+gdal_calc+gdal_polygonize {g_all:7.2f} s | ratio {t_layer / g_all:5.2f} (goal ≤ 1.0)")
-    print(f"  whole algorithm  ours {t_all:7.2f} s (patch layer + CSV/XLSX tables + metadata) | ratio {t_all / g_all:5.2f} (goal ≤ 1.0)")
+    print(
+        f"  patch layer      ours {t_layer:7.2f} s | gdaldem+gdal_calc+gdal_polygonize {g_all:7.2f} s | ratio {t_layer / g_all:5.2f} (goal ≤ 1.0)"
+    )
+    print(
+        f"  whole algorithm  ours {t_all:7.2f} s (patch layer + CSV/XLSX tables + metadata) | ratio {t_all / g_all:5.2f} (goal ≤ 1.0)"
+    )
     print("  (ours: minimum patch 0 and 8-connectivity like the GDAL chain)")
 
 
@@ -167,10 +212,16 @@ def big(n: int, work: Path) -> None:
     t_gen = timed(lambda: write_dem(work / "big.tif", n))
     county = write_county(work / "big_county.gpkg", work / "big.tif")
     print(f"  written in {t_gen:.0f} s; running the whole algorithm in a child process…", flush=True)
-    out = subprocess.run([sys.executable, __file__, "--child", str(work / "big.tif"), str(county), str(work / "big_out")],
-                         check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", str(work / "big.tif"), str(county), str(work / "big_out")],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     info = json.loads(out.stdout.strip().splitlines()[-1])
-    print(f"  {n}×{n}: {info['seconds']:.0f} s, {info['patches']} patches ≥ 5 ha, peak RSS {info['peak_rss_mb']:.0f} MB (goal < 3072 MB)")
+    print(
+        f"  {n}×{n}: {info['seconds']:.0f} s, {info['patches']} patches ≥ 5 ha, peak RSS {info['peak_rss_mb']:.0f} MB (goal < 3072 MB)"
+    )
 
 
 def main() -> None:
@@ -187,7 +238,9 @@ def main() -> None:
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="steep_bench_"))
     work.mkdir(parents=True, exist_ok=True)
     try:
-        print(f"steep-slope bench: threshold {THRESHOLD:g}°, {CELL:g} m cells, {CRS}, {os.cpu_count()} CPUs, work {work}")
+        print(
+            f"steep-slope bench: threshold {THRESHOLD:g}°, {CELL:g} m cells, {CRS}, {os.cpu_count()} CPUs, work {work}"
+        )
         warm_up(work)
         for n in args.sizes:
             compare(n, work)

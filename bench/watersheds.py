@@ -10,6 +10,7 @@ time (first call in a new process, numba cache warm; goal ≤ 3 s) and peak RSS
     .venv/bin/python bench/watersheds.py --big        # also 10 000 × 10 000 (long; RSS goal < 6 GB)
     .venv/bin/python bench/watersheds.py --sizes 10000 --only-ours  # memory of the big one only
 """
+
 from __future__ import annotations
 
 import argparse
@@ -54,8 +55,20 @@ def make_dem(path: Path, n: int) -> None:
     from rasterio.transform import from_origin
 
     rng = np.random.default_rng(42)
-    with rasterio.open(path, "w", driver="GTiff", width=n, height=n, count=1, dtype="float32", crs="EPSG:32651",
-                       transform=from_origin(400000, 5000000, 30, 30), nodata=-9999, tiled=True, compress="DEFLATE") as dst:
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=n,
+        height=n,
+        count=1,
+        dtype="float32",
+        crs="EPSG:32651",
+        transform=from_origin(400000, 5000000, 30, 30),
+        nodata=-9999,
+        tiled=True,
+        compress="DEFLATE",
+    ) as dst:
         # rough terrain: smoothed noise plus a regional tilt, written in bands
         step = 1024
         coarse = rng.normal(size=(n // 64 + 2, n // 64 + 2)).cumsum(0).cumsum(1)
@@ -65,14 +78,21 @@ def make_dem(path: Path, n: int) -> None:
             cols = np.arange(n)[None, :] / 64.0
             ri, ci = rows.astype(int), cols.astype(int)
             fr, fc = rows - ri, cols - ci
-            z = (coarse[ri, ci] * (1 - fr) * (1 - fc) + coarse[ri + 1, ci] * fr * (1 - fc) + coarse[ri, ci + 1] * (1 - fr) * fc + coarse[ri + 1, ci + 1] * fr * fc)
+            z = (
+                coarse[ri, ci] * (1 - fr) * (1 - fc)
+                + coarse[ri + 1, ci] * fr * (1 - fc)
+                + coarse[ri, ci + 1] * (1 - fr) * fc
+                + coarse[ri + 1, ci + 1] * fr * fc
+            )
             z = z * 2.0 + rng.normal(scale=0.5, size=z.shape) + (n - rows * 64) * 0.05
             dst.write(z.astype("float32"), 1, window=rasterio.windows.Window(0, r0, n, r1 - r0))
 
 
 def child(mode: str, dem: Path, out: Path) -> dict:
     code = CHILD.format(repo=str(REPO))
-    r = subprocess.run([sys.executable, "-c", code, mode, str(dem), str(out)], capture_output=True, text=True, check=True)
+    r = subprocess.run(
+        [sys.executable, "-c", code, mode, str(dem), str(out)], capture_output=True, text=True, check=True
+    )
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
@@ -81,7 +101,9 @@ def main() -> None:
     ap.add_argument("--big", action="store_true", help="also 10 000 × 10 000 cells (long)")
     ap.add_argument("--sizes", type=int, nargs="*", default=[2000, 4000], help="DEM sides in cells")
     ap.add_argument("--only-ours", action="store_true", help="skip the raw pyflwdir runs (e.g. for a memory check)")
-    ap.add_argument("--repeat", type=int, default=3, help="runs of each, alternating; the fastest counts (a shared VM is noisy)")
+    ap.add_argument(
+        "--repeat", type=int, default=3, help="runs of each, alternating; the fastest counts (a shared VM is noisy)"
+    )
     args = ap.parse_args()
     sizes = list(args.sizes) + ([10000] if args.big else [])
     with tempfile.TemporaryDirectory() as tmp:
@@ -96,8 +118,10 @@ def main() -> None:
             make_dem(dem, n)
             if args.only_ours:
                 ours = child("ours", dem, tmp)
-                print(f"{n}×{n} ({n * n / 1e6:.0f} M cells): ours {ours['seconds']:.2f} s (peak RSS {ours['rss_mb']:.0f} MB, {ours['units']} units, "
-                      f"{ours['unassigned']} cells without a unit, coverage error {ours['coverage_error']:.1e})")
+                print(
+                    f"{n}×{n} ({n * n / 1e6:.0f} M cells): ours {ours['seconds']:.2f} s (peak RSS {ours['rss_mb']:.0f} MB, {ours['units']} units, "
+                    f"{ours['unassigned']} cells without a unit, coverage error {ours['coverage_error']:.1e})"
+                )
                 continue
             child("raw", dem, tmp)  # warm the OS file cache and pyflwdir's numba cache
             raws, ourss = [], []

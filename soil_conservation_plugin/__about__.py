@@ -1,4 +1,5 @@
 """Plugin identity, read from metadata.txt (the single source of truth)."""
+
 import configparser
 from pathlib import Path
 

@@ -1,4 +1,5 @@
 """QGIS entry point. Kept tiny: QGIS imports this module at start-up."""
+
 import sys
 from pathlib import Path
 

@@ -3,6 +3,7 @@
 Starts a real QGIS application without a screen, registers the plugin's
 Processing provider and runs the same chain the dock's "run all" button runs.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,7 +34,9 @@ def start_qgis(gui: bool = False):
     if plugin.provider is None or plugin.unavailable:
         from .core.common.dependencies import unavailable_message
 
-        raise SystemExit(unavailable_message(plugin.unavailable) if plugin.unavailable else "Processing provider already registered")
+        raise SystemExit(
+            unavailable_message(plugin.unavailable) if plugin.unavailable else "Processing provider already registered"
+        )
     return app, plugin
 
 

@@ -1,4 +1,5 @@
 """The plugin object QGIS drives: initGui / initProcessing / unload."""
+
 from __future__ import annotations
 
 from qgis.core import Qgis, QgsApplication, QgsMessageLog, QgsSettings
@@ -53,7 +54,9 @@ class SoilConservationPlugin:
 
     def initGui(self):  # noqa: N802
         self.initProcessing()
-        self.action = QAction(QIcon(str(resources_path("icons", "icon.svg"))), tr("Soil conservation zoning"), self.iface.mainWindow())
+        self.action = QAction(
+            QIcon(str(resources_path("icons", "icon.svg"))), tr("Soil conservation zoning"), self.iface.mainWindow()
+        )
         self.action.setObjectName("soil_conservation_open_dock")
         self.action.setCheckable(True)
         self.action.toggled.connect(self.toggle_dock)
@@ -74,15 +77,21 @@ class SoilConservationPlugin:
                 self.dock = SoilConservationDock(self.iface, self.iface.mainWindow())
             except Exception as exc:  # a slot must never raise: PyQt would abort QGIS
                 QgsMessageLog.logMessage(f"{type(exc).__name__}: {exc}", LOG_TAG, Qgis.MessageLevel.Critical)
-                self.iface.messageBar().pushMessage(tr("Soil conservation zoning"), str(exc), Qgis.MessageLevel.Critical, 0)
+                self.iface.messageBar().pushMessage(
+                    tr("Soil conservation zoning"), str(exc), Qgis.MessageLevel.Critical, 0
+                )
                 self.action.setChecked(False)
                 return
             self.dock.visibilityChanged.connect(self.action.setChecked)
             self.dock.dockLocationChanged.connect(self._remember_area)
             area = QgsSettings().value(SETTINGS + "/area", 2, type=int)  # 1 left, 2 right
-            self.iface.addDockWidget(Qt.DockWidgetArea(area) if area in (1, 2) else Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+            self.iface.addDockWidget(
+                Qt.DockWidgetArea(area) if area in (1, 2) else Qt.DockWidgetArea.RightDockWidgetArea, self.dock
+            )
             try:  # open wide enough for its pages
-                self.iface.mainWindow().resizeDocks([self.dock], [self.dock.minimumWidth() + 20], Qt.Orientation.Horizontal)
+                self.iface.mainWindow().resizeDocks(
+                    [self.dock], [self.dock.minimumWidth() + 20], Qt.Orientation.Horizontal
+                )
             except (AttributeError, TypeError):
                 pass
         if self.dock is not None:
@@ -132,4 +141,3 @@ def no_network_in_qgis_process() -> None:
         from osgeo import gdal
 
         gdal.SetConfigOption("CPL_VSIL_CURL_ALLOWED_EXTENSIONS", ".soil-conservation-no-network")
-

@@ -4,6 +4,7 @@ Enum members are written scoped everywhere (Qt.ItemDataRole.UserRole, Qgis.Messa
 that spelling works on PyQt5/QGIS 3.22 and is the only one PyQt6/QGIS 4 accepts
 (tests/unit/test_qt6_spellings.py keeps it so).
 """
+
 from __future__ import annotations
 
 from qgis.PyQt.QtCore import QT_VERSION

@@ -1,4 +1,5 @@
 """Loads the plugin's translation for the user's QGIS locale (zh-Hans, zh_CN, then zh)."""
+
 from __future__ import annotations
 
 from qgis.core import QgsSettings

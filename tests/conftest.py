@@ -1,4 +1,5 @@
 """Shared fixtures for unit and QGIS tests."""
+
 from __future__ import annotations
 
 import platform

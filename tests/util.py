@@ -1,4 +1,5 @@
 """Small helpers for building real GeoTIFFs in tests."""
+
 from __future__ import annotations
 
 import subprocess

@@ -8,6 +8,7 @@ Starts a real QGIS application (on the X server xvfb-run provides), generates th
 demo region (small scale), runs the steps so the tables and lists are filled,
 and saves OUT_DIR/<locale>/<n>_<page>.png for each page, plus the whole window.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -146,7 +147,14 @@ def main(argv=None) -> int:
         for role in ("county", "townships"):  # outlines, so the results show through
             layers[role].renderer().symbol().setColor(QColor(0, 0, 0, 0))
         root = QgsProject.instance().layerTreeRoot()
-        canvas.setLayers([lyr for lyr in root.layerOrder() if root.findLayer(lyr.id()).isVisible() and lyr.name() not in ("farmland", "construction", "water", "landuse", "fvc", "erosion")])
+        canvas.setLayers(
+            [
+                lyr
+                for lyr in root.layerOrder()
+                if root.findLayer(lyr.id()).isVisible()
+                and lyr.name() not in ("farmland", "construction", "water", "landuse", "fvc", "erosion")
+            ]
+        )
         canvas.refreshAllLayers()
         app.processEvents()
         canvas.waitWhileRendering()

@@ -7,6 +7,7 @@ threads took the cores from the working ones (kernels twice as slow on a busy 2-
 machine). libgomp reads it when numba starts its thread pool, so it is set here,
 before any kernel of the core runs.
 """
+
 import os
 from pathlib import Path
 

@@ -14,6 +14,7 @@ along a main river (slopes 0–2°), mountains reach ~45°.
 
 CLI: ``python -m soil_conservation_plugin.demo.region OUT_DIR [--scale S] [--seed N]``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -301,7 +302,7 @@ def make_county(grid: Grid, rng, margin: float) -> Polygon:
     c, s = np.cos(theta), np.sin(theta)
     r = (np.abs(c) ** n + np.abs(s) ** n) ** (-1.0 / n)
     k = np.arange(2, 121)
-    amp = 0.06 * k ** -1.25 * rng.uniform(0.3, 1.0, k.size)
+    amp = 0.06 * k**-1.25 * rng.uniform(0.3, 1.0, k.size)
     phase = rng.uniform(0.0, 2 * np.pi, k.size)
     r = r * (1.0 + (amp[:, None] * np.cos(k[:, None] * theta[None, :] + phase[:, None])).sum(axis=0))
     px, py = r * c, r * s
@@ -434,7 +435,9 @@ def _disc_blob(grid: Grid, rng, cx, cy, radius):
     k = np.arange(2, 7)
     amp = rng.uniform(0.05, 0.18, k.size) / (k / 2.0)
     ph = rng.uniform(0.0, 2 * np.pi, k.size)
-    rad = (radius / grid.cell) * (1.0 + (amp[:, None, None] * np.cos(k[:, None, None] * ang + ph[:, None, None])).sum(0))
+    rad = (radius / grid.cell) * (
+        1.0 + (amp[:, None, None] * np.cos(k[:, None, None] * ang + ph[:, None, None])).sum(0)
+    )
     mask = np.zeros(grid.shape, bool)
     mask[r0:r1, c0:c1] = np.hypot(dx, dy) <= rad
     return mask
@@ -508,7 +511,9 @@ def _check_args(recipe, seed, scale):
         )
     seed = recipe["seed"] if seed is None else seed
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise InputError("seed", f"随机种子须为非负整数，得到 {seed!r}", f"seed must be a non-negative integer, got {seed!r}")
+        raise InputError(
+            "seed", f"随机种子须为非负整数，得到 {seed!r}", f"seed must be a non-negative integer, got {seed!r}"
+        )
     return int(seed), scale
 
 
@@ -580,7 +585,9 @@ def generate_demo_region(out_dir, seed=None, scale=1.0, feedback: Feedback | Non
     river = ndimage.binary_dilation(river, structure=np.ones((2, 2), bool)) | wide
     reservoir = np.zeros(grid.shape, bool)
     r_lo, r_hi = (a * scale**2 for a in recipe["water"]["reservoir_upstream_km2"])
-    cand = np.flatnonzero(((upa >= r_lo) & (upa <= r_hi) & (ter.plain > 0.9) & (interior > 1500.0 * math.sqrt(scale))).ravel())
+    cand = np.flatnonzero(
+        ((upa >= r_lo) & (upa <= r_hi) & (ter.plain > 0.9) & (interior > 1500.0 * math.sqrt(scale))).ravel()
+    )
     if cand.size:
         dam = int(cand[rng_vec.integers(cand.size)])
         basin = ter.flw.basins(idxs=np.array([dam], dtype=np.int64)) > 0
@@ -617,7 +624,9 @@ def generate_demo_region(out_dir, seed=None, scale=1.0, feedback: Feedback | Non
             if len(vill_xy) >= n_vil:
                 break
     for i, (x, y) in enumerate(vill_xy):
-        blob = _disc_blob(grid, rng_vec, x, y, rng_vec.uniform(110.0, 230.0)) & (slope < 10.0) & ~water & (built_lab == 0)
+        blob = (
+            _disc_blob(grid, rng_vec, x, y, rng_vec.uniform(110.0, 230.0)) & (slope < 10.0) & ~water & (built_lab == 0)
+        )
         built_lab[blob] = i + 2
     built_lab[nodata] = 0
     built = built_lab > 0
@@ -751,12 +760,22 @@ def generate_demo_region(out_dir, seed=None, scale=1.0, feedback: Feedback | Non
     write_tif(paths["fvc"], grid, fvc, "float32", nd["fvc"], {**tags, "UNITS": "fraction 0-1"})
     write_tif(paths["erosion"], grid, ero, "float32", nd["erosion"], {**tags, "UNITS": "t/(km2*a)"})
     county_cfg = recipe["county"]
-    write_gpkg(paths["county"], "county", [{"geometry": county, "county_code": county_cfg["code"], "county_name": county_cfg["name"]}], crs)
+    write_gpkg(
+        paths["county"],
+        "county",
+        [{"geometry": county, "county_code": county_cfg["code"], "county_name": county_cfg["name"]}],
+        crs,
+    )
     write_gpkg(
         paths["townships"],
         "townships",
         [
-            {"geometry": g, "township_code": unit["code"], "township_name": unit["name"], "county_code": county_cfg["code"]}
+            {
+                "geometry": g,
+                "township_code": unit["code"],
+                "township_name": unit["name"],
+                "county_code": county_cfg["code"],
+            }
             for unit, g in zip(units, town_geoms)
         ],
         crs,
@@ -829,7 +848,11 @@ def _erosion(lu, fvc, slope, upa_km2, grid, rng, cfg) -> np.ndarray:
     m = np.select([slope < 0.5, slope < 1.7, slope < 2.9], [0.2, 0.3, 0.4], 0.5)
     L = (lam / 22.13) ** m
     th = np.radians(slope)
-    S = np.where(slope < 5.0, 10.8 * np.sin(th) + 0.03, np.where(slope < 10.0, 16.8 * np.sin(th) - 0.5, 21.91 * np.sin(th) - 0.96))
+    S = np.where(
+        slope < 5.0,
+        10.8 * np.sin(th) + 0.03,
+        np.where(slope < 10.0, 16.8 * np.sin(th) - 0.5, 21.91 * np.sin(th) - 0.96),
+    )
     c = fvc.astype(np.float64) * 100.0
     B = np.where(c <= 0.0, 1.0, np.where(c > 78.3, 0.0, 0.6508 - 0.3436 * np.log10(np.maximum(c, 1e-6))))
     B = np.clip(B, cfg["B_floor"], 1.0)
@@ -865,7 +888,9 @@ def _readme(recipe, run) -> str:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m soil_conservation_plugin.demo.region", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(
+        prog="python -m soil_conservation_plugin.demo.region", description=__doc__.splitlines()[0]
+    )
     ap.add_argument("out_dir")
     ap.add_argument("--scale", type=float, default=1.0, help="extent factor (1 = full county, 0.25 ≈ 10 × 12.5 km)")
     ap.add_argument("--seed", type=int, default=None, help="random seed (default: the recipe's)")

@@ -1,4 +1,5 @@
 """Small shared pieces of the dock: translation, algorithm parameters, messages, persistence."""
+
 from __future__ import annotations
 
 import re
@@ -77,7 +78,11 @@ def build_parameters(name: str, wanted: dict, out_dir, stem: str = "") -> tuple[
         key = definition.name()
         value = wanted.get(key)
         if isinstance(definition, QgsProcessingDestinationParameter):
-            if value in (None, "") and definition.flags() & definition.FlagOptional and not definition.createByDefault():
+            if (
+                value in (None, "")
+                and definition.flags() & definition.FlagOptional
+                and not definition.createByDefault()
+            ):
                 continue
             if value in (None, ""):
                 ext = definition.defaultFileExtension() if hasattr(definition, "defaultFileExtension") else ""

@@ -6,6 +6,7 @@ as one task. One run at a time; the progress bar and Cancel belong to it. Result
 load into one layer group per run; errors go to the message bar in the user's
 language; widget values persist in the QGIS project.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -33,10 +34,23 @@ LOG_TAG = "Soil conservation"
 TITLE = QT_TRANSLATE_NOOP("SoilConservation", "Soil conservation zoning")
 # styles of the chain's outputs, by step
 # the layer-tree group (one per step, replaced on re-run) of each algorithm's results
-STEP_OF = {"watersheds": "units", "import_units": "units", "unit_indicators": "indicators", "export": "export", "publish": "publish"}
+STEP_OF = {
+    "watersheds": "units",
+    "import_units": "units",
+    "unit_indicators": "indicators",
+    "export": "export",
+    "publish": "publish",
+}
 
 # file names of the steps' outputs (steep_slope_220521.gpkg, not output.gpkg)
-STEMS = {"watersheds": "small_watersheds", "import_units": "small_watersheds", "unit_indicators": "indicators", "checks": "checks_zones", "export": "onemap_package", "publish": "announcement"}
+STEMS = {
+    "watersheds": "small_watersheds",
+    "import_units": "small_watersheds",
+    "unit_indicators": "indicators",
+    "checks": "checks_zones",
+    "export": "onemap_package",
+    "publish": "announcement",
+}
 
 
 class ChainLinks:
@@ -234,7 +248,9 @@ class SoilConservationDock(QgsDockWidget, FORM_CLASS):
                 self.warn(unavailable(name))
                 return False
             out_dir = self.new_run_dir(name)
-            params, missing = build_parameters(name, wanted(), out_dir, stem=f"{STEMS.get(name, name)}{self.county_stem()}")
+            params, missing = build_parameters(
+                name, wanted(), out_dir, stem=f"{STEMS.get(name, name)}{self.county_stem()}"
+            )
             if missing:
                 shutil.rmtree(out_dir, ignore_errors=True)
                 self.warn(translate("SoilConservation", "Missing input: {names}").format(names=", ".join(missing)))
@@ -261,7 +277,10 @@ class SoilConservationDock(QgsDockWidget, FORM_CLASS):
                 self.warn(translate("SoilConservation", "Missing input: {names}").format(names=", ".join(missing)))
                 return False
             inputs = self.chain_inputs()
-            run = FunctionRun(translate("SoilConservation", "Run all steps"), lambda feedback: run_steps(steps, out_dir, feedback, inputs))
+            run = FunctionRun(
+                translate("SoilConservation", "Run all steps"),
+                lambda feedback: run_steps(steps, out_dir, feedback, inputs),
+            )
         except Exception as exc:  # noqa: BLE001
             self.error(localized(str(exc)))
             return False
@@ -318,7 +337,9 @@ class SoilConservationDock(QgsDockWidget, FORM_CLASS):
         self.run = run
         self.last_run_dir = out_dir
         run.progressChanged.connect(self._progress)
-        run.finished.connect(lambda ok, results, cancelled: self._finished(run, ok, results, cancelled, out_dir, on_done, title, step))
+        run.finished.connect(
+            lambda ok, results, cancelled: self._finished(run, ok, results, cancelled, out_dir, on_done, title, step)
+        )
         self.progress.setValue(0)
         self.runStatus.setText(translate("SoilConservation", "Running: {title} …").format(title=title))
         self.refresh()
@@ -332,7 +353,9 @@ class SoilConservationDock(QgsDockWidget, FORM_CLASS):
             self.runStatus.setText(translate("SoilConservation", "Cancelling …"))
             self.run.cancel()
 
-    def _finished(self, run, ok: bool, results: dict, cancelled: bool, out_dir: Path, on_done, title: str, step: str | None = None) -> None:
+    def _finished(
+        self, run, ok: bool, results: dict, cancelled: bool, out_dir: Path, on_done, title: str, step: str | None = None
+    ) -> None:
         try:
             run.progressChanged.disconnect(self._progress)
         except (TypeError, RuntimeError):
@@ -350,7 +373,9 @@ class SoilConservationDock(QgsDockWidget, FORM_CLASS):
             self.error(message)
             return
         self.progress.setValue(100)
-        self.runStatus.setText(translate("SoilConservation", "Done: {title} → {path}").format(title=title, path=out_dir))
+        self.runStatus.setText(
+            translate("SoilConservation", "Done: {title} → {path}").format(title=title, path=out_dir)
+        )
         try:
             group = ResultGroup(title, step) if step is not None else None
             on_done(results, out_dir, group)
@@ -382,6 +407,7 @@ class SoilConservationDock(QgsDockWidget, FORM_CLASS):
 
     def _chain_checks(self, kind: str):
         """The chain's issues go into the kind's review file (keeping its decisions), then to page 5."""
+
         def load(results: dict, out_dir: Path, group) -> None:
             from ..core.checks.review import adopt_issues
 
@@ -392,6 +418,7 @@ class SoilConservationDock(QgsDockWidget, FORM_CLASS):
                 self.checks.open_issues(str(review), group, kind=kind)
             else:
                 self.checks.add_issue_layer(str(review), group, kind)
+
         return load
 
     # --- persistence ----------------------------------------------------------------------------

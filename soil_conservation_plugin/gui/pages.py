@@ -2,6 +2,7 @@
 parameters in ``wanted()`` (the one place to change when a parameter is renamed) and
 loads that algorithm's results in ``done()``.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -83,7 +84,14 @@ class Page(QWidget):
             reason = unavailable(self.ALGORITHM) if not missing else ""
             if reason:  # the page says why instead of failing on Run
                 self.runButton.setEnabled(False)
-            self.runButton.setToolTip(reason or (translate("SoilConservation", "The algorithm {name} is not available.").format(name=self.ALGORITHM) if missing else ""))
+            self.runButton.setToolTip(
+                reason
+                or (
+                    translate("SoilConservation", "The algorithm {name} is not available.").format(name=self.ALGORITHM)
+                    if missing
+                    else ""
+                )
+            )
 
     def run(self) -> None:
         self.dock.run_algorithm(self.ALGORITHM, self.wanted, self.done, tr(self.RUN_TITLE or self.TITLE))
@@ -137,7 +145,10 @@ class DataPage(Page, _form("page_data.ui")):
         self.provinceCombo.addItem(translate("SoilConservation", "Auto: from the county codes"), "auto")
         for code, name in provinces().items():
             self.provinceCombo.addItem(f"{code} {name} ({steep_slope_threshold(code).value:g}°)", code)
-        self.provinceCombo.addItem(translate("SoilConservation", "National rule ({v:g}°)").format(v=steep_slope_threshold(None).value), "national")
+        self.provinceCombo.addItem(
+            translate("SoilConservation", "National rule ({v:g}°)").format(v=steep_slope_threshold(None).value),
+            "national",
+        )
         for role in self.RASTERS + self.POLYGONS:
             self.persist.add(role, self.combo(role))
             self.connect(self.combo(role).layerChanged, self.check)
@@ -171,11 +182,20 @@ class DataPage(Page, _form("page_data.ui")):
         results = {
             "dem": check_raster(self.layer("dem"), county_ok, "DEM", required=True),
             "county": check_polygons(
-                county, None, True, ((translate("SoilConservation", "county code"), self.countyCodeField.currentField()),), is_county=True
+                county,
+                None,
+                True,
+                ((translate("SoilConservation", "county code"), self.countyCodeField.currentField()),),
+                is_county=True,
             ),
             "townships": check_polygons(
-                self.layer("townships"), county_ok, False,
-                ((translate("SoilConservation", "township code"), self.townshipCodeField.currentField()), (translate("SoilConservation", "township name"), self.townshipNameField.currentField())),
+                self.layer("townships"),
+                county_ok,
+                False,
+                (
+                    (translate("SoilConservation", "township code"), self.townshipCodeField.currentField()),
+                    (translate("SoilConservation", "township name"), self.townshipNameField.currentField()),
+                ),
             ),
         }
         for role in ("redline", "farmland", "construction", "water"):
@@ -201,7 +221,9 @@ class DataPage(Page, _form("page_data.ui")):
     def _province_changed(self, *_):
         rule = self.steep_rule()
         self.provinceStatus.setText(
-            translate("SoilConservation", "Steep-slope threshold {v:g}° – {scope}").format(v=rule.value, scope=rule.scope)
+            translate("SoilConservation", "Steep-slope threshold {v:g}° – {scope}").format(
+                v=rule.value, scope=rule.scope
+            )
         )
         self.provinceChanged.emit()
 
@@ -218,7 +240,9 @@ class DataPage(Page, _form("page_data.ui")):
         return steep_slope_threshold(None if province in (None, "national") else province)
 
     def counties(self) -> list[tuple[str, str]]:
-        return county_codes(self.layer("county"), self.countyCodeField.currentField(), self.countyNameField.currentField())
+        return county_codes(
+            self.layer("county"), self.countyCodeField.currentField(), self.countyNameField.currentField()
+        )
 
     def county_codes(self) -> str:
         """COUNTY_CODES of every step: the counties ticked in the picker ('' = all of the layer)."""
@@ -231,7 +255,11 @@ class DataPage(Page, _form("page_data.ui")):
     def landuse_vector(self) -> tuple[str, str]:
         """(source, code field) of a 三调 地类图斑 layer used as land use, or ('', '')."""
         layer = self.prefill_inputs.landuseVectorCombo.currentLayer()
-        return (layer_source(layer), self.prefill_inputs.landuseField.currentField() or "DLBM") if layer is not None else ("", "")
+        return (
+            (layer_source(layer), self.prefill_inputs.landuseField.currentField() or "DLBM")
+            if layer is not None
+            else ("", "")
+        )
 
     def shutdown(self) -> None:
         self.prefill_inputs.shutdown()
@@ -268,8 +296,13 @@ class UnitsPage(Page, _form("page_units.ui")):
             field.setAllowEmptyFieldName(True)
             self.connect(self.unitsCombo.layerChanged, field.setLayer)
         for key, w in (
-            ("delineate", self.delineateRadio), ("import", self.importRadio), ("min_area", self.minArea), ("max_area", self.maxArea),
-            ("units", self.unitsCombo), ("unit_code_field", self.unitCodeField), ("unit_name_field", self.unitNameField),
+            ("delineate", self.delineateRadio),
+            ("import", self.importRadio),
+            ("min_area", self.minArea),
+            ("max_area", self.maxArea),
+            ("units", self.unitsCombo),
+            ("unit_code_field", self.unitCodeField),
+            ("unit_name_field", self.unitNameField),
         ):
             self.persist.add(key, w)
         self.connect(self.runButton.clicked, self.run)
@@ -285,8 +318,12 @@ class UnitsPage(Page, _form("page_units.ui")):
             self.unitsStatus.setText("")
             return
         data = self.dock.data
-        r = check_polygons(self.unitsCombo.currentLayer(), data.layer("county") if data else None, True,
-                           ((translate("SoilConservation", "unit code"), self.unitCodeField.currentField()),))
+        r = check_polygons(
+            self.unitsCombo.currentLayer(),
+            data.layer("county") if data else None,
+            True,
+            ((translate("SoilConservation", "unit code"), self.unitCodeField.currentField()),),
+        )
         self.unitsStatus.setText(r.html())
 
     def official_units(self) -> str:
@@ -299,7 +336,9 @@ class UnitsPage(Page, _form("page_units.ui")):
                 self.dock.warn(translate("SoilConservation", "Choose the official unit layer."))
                 return
             # official units are validated (codes, topology, areas) and copied like delineated ones
-            self.dock.run_algorithm("import_units", self.wanted_import, self.done, translate("SoilConservation", "Import small watersheds"))
+            self.dock.run_algorithm(
+                "import_units", self.wanted_import, self.done, translate("SoilConservation", "Import small watersheds")
+            )
             return
         super().run()
 
@@ -331,7 +370,9 @@ class UnitsPage(Page, _form("page_units.ui")):
 
     def done(self, results: dict, out_dir: Path, group) -> None:
         units = results.get("UNITS") or (f"{results['OUTPUT']}|layername=units" if results.get("OUTPUT") else "")
-        name = translate("SoilConservation", "Small watersheds {min:g}–{max:g} km² {time}").format(min=self.minArea.value(), max=self.maxArea.value(), time=now())
+        name = translate("SoilConservation", "Small watersheds {min:g}–{max:g} km² {time}").format(
+            min=self.minArea.value(), max=self.maxArea.value(), time=now()
+        )
         layer = QgsVectorLayer(units, name, "ogr")
         if not layer.isValid():
             return
@@ -345,14 +386,18 @@ class UnitsPage(Page, _form("page_units.ui")):
                 group.add(point)
         issues = results.get("ISSUES")
         if issues and (results.get("ERRORS") or results.get("WARNINGS")):
-            issue_layer = QgsVectorLayer(str(issues), translate("SoilConservation", "Validation issues") + " " + now(), "ogr")
+            issue_layer = QgsVectorLayer(
+                str(issues), translate("SoilConservation", "Validation issues") + " " + now(), "ogr"
+            )
             if issue_layer.isValid():
                 group.add(issue_layer, "check_issues.qml")
         self.dock.set_units_layer(layer)
         n = layer.featureCount()
         text = translate("SoilConservation", "{n} small watersheds in {path}").format(n=n, path=out_dir)
         if "ERRORS" in results:
-            text += " " + translate("SoilConservation", "Validation: {e} errors, {w} warnings.").format(e=int(results.get("ERRORS") or 0), w=int(results.get("WARNINGS") or 0))
+            text += " " + translate("SoilConservation", "Validation: {e} errors, {w} warnings.").format(
+                e=int(results.get("ERRORS") or 0), w=int(results.get("WARNINGS") or 0)
+            )
         self.resultLabel.setText(text)
 
 
@@ -369,12 +414,20 @@ class SteepPage(Page, _form("page_steep.ui")):
         rule = min_patch_rule()
         self.minPatch.setValue(rule.value)
         self.minPatchNote.setText(
-            translate("SoilConservation", "{v:g} ha is a default, not a national rule; 0 means no minimum.").format(v=rule.value) if rule.default else ""
+            translate("SoilConservation", "{v:g} ha is a default, not a national rule; 0 means no minimum.").format(
+                v=rule.value
+            )
+            if rule.default
+            else ""
         )
         for key, w in (
-            ("threshold", self.threshold), ("min_patch", self.minPatch), ("connectivity", self.connectivity),
-            ("exclude_construction", self.excludeConstruction), ("exclude_water", self.excludeWater),
-            ("exclude_farmland", self.excludeFarmland), ("use_units", self.useUnits),
+            ("threshold", self.threshold),
+            ("min_patch", self.minPatch),
+            ("connectivity", self.connectivity),
+            ("exclude_construction", self.excludeConstruction),
+            ("exclude_water", self.excludeWater),
+            ("exclude_farmland", self.excludeFarmland),
+            ("use_units", self.useUnits),
         ):
             self.persist.add(key, w)
         self.connect(self.runButton.clicked, self.run)
@@ -391,9 +444,13 @@ class SteepPage(Page, _form("page_steep.ui")):
     def _threshold_edited(self, *_):
         rule = self.rule
         if abs(self.threshold.value() - rule.value) < 1e-9:
-            text = translate("SoilConservation", "{v:g}° for {scope}; {provenance}").format(v=rule.value, scope=rule.scope, provenance=provenance(rule))
+            text = translate("SoilConservation", "{v:g}° for {scope}; {provenance}").format(
+                v=rule.value, scope=rule.scope, provenance=provenance(rule)
+            )
         else:
-            text = translate("SoilConservation", "Set by the user (the rules of {scope} say {v:g}°).").format(scope=rule.scope, v=rule.value)
+            text = translate("SoilConservation", "Set by the user (the rules of {scope} say {v:g}°).").format(
+                scope=rule.scope, v=rule.value
+            )
         self.thresholdSource.setText(text)
 
     def wanted(self, links=None) -> dict:
@@ -437,7 +494,9 @@ class SteepPage(Page, _form("page_steep.ui")):
             scope = provinces()[province] if user_is_chinese() else (province_name_en(province) or province)
         else:
             scope = translate("SoilConservation", "national rule")
-        return translate("SoilConservation", "No-reclamation steep slopes ≥{t:g}° ({scope}) {time}").format(t=self.threshold.value(), scope=scope, time=now())
+        return translate("SoilConservation", "No-reclamation steep slopes ≥{t:g}° ({scope}) {time}").format(
+            t=self.threshold.value(), scope=scope, time=now()
+        )
 
     def done(self, results: dict, out_dir: Path, group) -> None:
         path = results.get("OUTPUT")
@@ -445,13 +504,17 @@ class SteepPage(Page, _form("page_steep.ui")):
         if layer is None or not layer.isValid():
             return
         group.add(layer, "steep_slope.qml", layer.name())
-        self.dock.steep_tables[layer_source(layer)] = [str(results[k]) for k in ("COUNTY_TABLE", "TOWNSHIP_TABLE", "UNIT_TABLE") if results.get(k)]
+        self.dock.steep_tables[layer_source(layer)] = [
+            str(results[k]) for k in ("COUNTY_TABLE", "TOWNSHIP_TABLE", "UNIT_TABLE") if results.get(k)
+        ]
         self.dock.set_steep_layer(layer)
         total = results.get("TOTAL_HA")
         count = results.get("PATCH_COUNT")
         self.resultLabel.setText(
             translate("SoilConservation", "{n} patches, {ha} ha; tables in {path}").format(
-                n=count if count is not None else layer.featureCount(), ha=f"{total:.2f}" if isinstance(total, float) else "?", path=out_dir
+                n=count if count is not None else layer.featureCount(),
+                ha=f"{total:.2f}" if isinstance(total, float) else "?",
+                path=out_dir,
             )
         )
 
@@ -534,7 +597,12 @@ class ZoningPage(Page, _form("page_zoning.ui")):
             self.dock.warn(translate("SoilConservation", "Run or import the small watersheds first (page 2)."))
             return
         if algorithm("unit_indicators") is not None and algorithm(self.ALGORITHM) is not None:
-            self.dock.run_algorithm("unit_indicators", self.wanted_indicators, self._indicators_done, translate("SoilConservation", "Indicators"))
+            self.dock.run_algorithm(
+                "unit_indicators",
+                self.wanted_indicators,
+                self._indicators_done,
+                translate("SoilConservation", "Indicators"),
+            )
         else:
             super().run()
 
@@ -569,13 +637,21 @@ class ZoningPage(Page, _form("page_zoning.ui")):
         if not units:
             return
         rules = self.rules_label()
-        layer = QgsVectorLayer(str(units), translate("SoilConservation", "Zoned small watersheds ({rules}) {time}").format(rules=rules, time=now()), "ogr")
+        layer = QgsVectorLayer(
+            str(units),
+            translate("SoilConservation", "Zoned small watersheds ({rules}) {time}").format(rules=rules, time=now()),
+            "ogr",
+        )
         if not layer.isValid():
             return
         group.add(layer, "zones.qml")
         zones = results.get("ZONES_OUT")
         self.zones_out = str(zones) if zones else ""  # the publish page's zoning map
-        zones_layer = QgsVectorLayer(str(zones), translate("SoilConservation", "Zones per county") + " " + now(), "ogr") if zones else None
+        zones_layer = (
+            QgsVectorLayer(str(zones), translate("SoilConservation", "Zones per county") + " " + now(), "ogr")
+            if zones
+            else None
+        )
         if zones_layer is not None and zones_layer.isValid():
             group.add(zones_layer, "zones.qml")
         self.dock.set_zones_layer(layer)
@@ -592,7 +668,11 @@ class ZoningPage(Page, _form("page_zoning.ui")):
         """One row per unit: code, name, a ✓ per zone type, and which indicators fired."""
         names = layer.fields().names()
         zones = [(zid, label) for zid, label in self.ZONE_COLUMNS if f"zone_{zid}" in names]
-        headers = [translate("SoilConservation", "Unit code"), translate("SoilConservation", "Unit name")] + [tr(label) for _, label in zones] + [translate("SoilConservation", "Indicators that fired")]
+        headers = (
+            [translate("SoilConservation", "Unit code"), translate("SoilConservation", "Unit name")]
+            + [tr(label) for _, label in zones]
+            + [translate("SoilConservation", "Indicators that fired")]
+        )
         table = self.indicatorTable
         table.setSortingEnabled(False)
         table.clear()
@@ -601,7 +681,10 @@ class ZoningPage(Page, _form("page_zoning.ui")):
         features = list(layer.getFeatures())
         table.setRowCount(len(features))
         for row, f in enumerate(features):
-            values = [f["unit_code"] if "unit_code" in names else f.id(), f["unit_name"] if "unit_name" in names else ""]
+            values = [
+                f["unit_code"] if "unit_code" in names else f.id(),
+                f["unit_name"] if "unit_name" in names else "",
+            ]
             for col, value in enumerate(values):
                 table.setItem(row, col, QTableWidgetItem("" if value is None else str(value)))
             for i, (zid, _) in enumerate(zones):
@@ -642,11 +725,18 @@ class PublishPage(Page, _form("page_publish.ui")):
         form.insertRow(row, translate("SoilConservation", "Format"), self.formatCombo)
         form.insertRow(row + 1, "", self.zipCheck)
         for key, w in (
-            ("units", self.unitsCombo), ("zones", self.zonesCombo), ("steep", self.steepCombo),
-            ("publish_steep", self.publishSteepCombo), ("source", self.sourceEdit), ("format", self.formatCombo), ("zip", self.zipCheck),
+            ("units", self.unitsCombo),
+            ("zones", self.zonesCombo),
+            ("steep", self.steepCombo),
+            ("publish_steep", self.publishSteepCombo),
+            ("source", self.sourceEdit),
+            ("format", self.formatCombo),
+            ("zip", self.zipCheck),
         ):
             self.persist.add(key, w)
-        self.sourceEdit.setPlaceholderText(translate("SoilConservation", "e.g. county water resources bureau, 2025 survey"))
+        self.sourceEdit.setPlaceholderText(
+            translate("SoilConservation", "e.g. county water resources bureau, 2025 survey")
+        )
         self.connect(self.exportButton.clicked, self.run)
         self.connect(self.publishOne.clicked, self.publish_one)
         self.connect(self.publishAll.clicked, self.publish_all)
@@ -661,13 +751,17 @@ class PublishPage(Page, _form("page_publish.ui")):
     def refresh(self) -> None:
         super().refresh()
         for button, name in ((self.exportButton, "export"), (self.publishOne, "publish"), (self.publishAll, "publish")):
-            button.setToolTip(translate("SoilConservation", "The algorithm {name} is not available.").format(name=name) if algorithm(name) is None else "")
+            button.setToolTip(
+                translate("SoilConservation", "The algorithm {name} is not available.").format(name=name)
+                if algorithm(name) is None
+                else ""
+            )
 
     def update_counties(self, *_):
         current = self.countyChoice.currentData()
         self.countyChoice.blockSignals(True)
         self.countyChoice.clear()
-        for code, name in (self.dock.data.chosen_counties() if self.dock.data else []):
+        for code, name in self.dock.data.chosen_counties() if self.dock.data else []:
             self.countyChoice.addItem(f"{code} {name}".strip(), code)
         index = self.countyChoice.findData(current)
         if index >= 0:
@@ -679,8 +773,13 @@ class PublishPage(Page, _form("page_publish.ui")):
             steep, units, zones, issues, tables = links.steep, links.units, links.zones, links.issues, links.tables
         else:
             issue_layer = self.dock.checks.issue_layer
-            steep, units, zones = (layer_source(c.currentLayer()) for c in (self.steepCombo, self.unitsCombo, self.zonesCombo))
-            issues, tables = layer_source(issue_layer) if issue_layer is not None else "", self.dock.steep_tables.get(steep, [])
+            steep, units, zones = (
+                layer_source(c.currentLayer()) for c in (self.steepCombo, self.unitsCombo, self.zonesCombo)
+            )
+            issues, tables = (
+                layer_source(issue_layer) if issue_layer is not None else "",
+                self.dock.steep_tables.get(steep, []),
+            )
         return {
             "STEEP_PATCHES": steep,
             "UNITS": units,
@@ -694,7 +793,9 @@ class PublishPage(Page, _form("page_publish.ui")):
 
     def done(self, results: dict, out_dir: Path, group) -> None:
         package = results.get("OUTPUT") or str(out_dir)
-        text = translate("SoilConservation", "Export package written to {path} ({n} features)").format(path=package, n=int(results.get("FEATURES") or 0))
+        text = translate("SoilConservation", "Export package written to {path} ({n} features)").format(
+            path=package, n=int(results.get("FEATURES") or 0)
+        )
         self.resultLabel.setText(text)
         self.dock.info(text)
 
@@ -721,21 +822,34 @@ class PublishPage(Page, _form("page_publish.ui")):
         if not code:
             self.dock.warn(translate("SoilConservation", "Choose a county."))
             return
-        self.dock.run_algorithm("publish", lambda: self.wanted_publish(code), self.published, translate("SoilConservation", "Publication"))
+        self.dock.run_algorithm(
+            "publish", lambda: self.wanted_publish(code), self.published, translate("SoilConservation", "Publication")
+        )
 
     def publish_all(self):
-        self.dock.run_algorithm("publish", lambda: self.wanted_publish(""), self.published, translate("SoilConservation", "Publication"))
+        self.dock.run_algorithm(
+            "publish", lambda: self.wanted_publish(""), self.published, translate("SoilConservation", "Publication")
+        )
 
     def published(self, results: dict, out_dir: Path, group) -> None:
         n = results.get("COUNT", 0)
         folder = results.get("OUTPUT_FOLDER") or str(out_dir)
-        text = translate("SoilConservation", "{n} county maps (PDF and PNG) written to {path}").format(n=int(n or 0), path=folder)
+        text = translate("SoilConservation", "{n} county maps (PDF and PNG) written to {path}").format(
+            n=int(n or 0), path=folder
+        )
         index = results.get("INDEX")
         if index and Path(index).is_file():
             from .prefill import add_layouts
 
-            names = add_layouts(index, self.dock.data, layer_source(self.publishSteepCombo.currentLayer()), getattr(self.dock.zoning, "zones_out", "") or "")
+            names = add_layouts(
+                index,
+                self.dock.data,
+                layer_source(self.publishSteepCombo.currentLayer()),
+                getattr(self.dock.zoning, "zones_out", "") or "",
+            )
             if names:
-                text += " " + translate("SoilConservation", "Layouts added to the project's Layout Manager: {names}").format(names=", ".join(names))
+                text += " " + translate(
+                    "SoilConservation", "Layouts added to the project's Layout Manager: {names}"
+                ).format(names=", ".join(names))
         self.resultLabel.setText(text)
         self.dock.info(text)

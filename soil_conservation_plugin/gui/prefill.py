@@ -4,6 +4,7 @@ coverage and 乡镇 warnings shown before a run, and the 公告 layouts added to
 Pre-fill only fills what is empty: a layer or field the user chose is never replaced. Every guess is
 shown (which name it matched) and stays changeable in its combo. Names: resources/rules/field_names.json.
 """
+
 from __future__ import annotations
 
 import json
@@ -12,15 +13,35 @@ from pathlib import Path
 from qgis.core import QgsMapLayerProxyModel, QgsProject, QgsRasterLayer, QgsVectorLayer, QgsWkbTypes
 from qgis.gui import QgsFieldComboBox, QgsMapLayerComboBox
 from qgis.PyQt.QtCore import Qt
-from qgis.PyQt.QtWidgets import QCheckBox, QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout
+from qgis.PyQt.QtWidgets import (
+    QCheckBox,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+)
 
 from .common import layer_source, translate
 
 ROLE_COMBOS = {  # field_names.json role → data page combo
-    "dem": "demCombo", "county": "countyCombo", "townships": "townshipsCombo", "redline": "redlineCombo", "farmland": "farmlandCombo",
-    "construction": "constructionCombo", "water": "waterCombo", "landuse": "landuseCombo", "fvc": "fvcCombo", "erosion": "erosionCombo",
+    "dem": "demCombo",
+    "county": "countyCombo",
+    "townships": "townshipsCombo",
+    "redline": "redlineCombo",
+    "farmland": "farmlandCombo",
+    "construction": "constructionCombo",
+    "water": "waterCombo",
+    "landuse": "landuseCombo",
+    "fvc": "fvcCombo",
+    "erosion": "erosionCombo",
 }
-FIELD_COMBOS = {"county": ("countyCodeField", "countyNameField"), "townships": ("townshipCodeField", "townshipNameField")}
+FIELD_COMBOS = {
+    "county": ("countyCodeField", "countyNameField"),
+    "townships": ("townshipCodeField", "townshipNameField"),
+}
 SAMPLE = 50  # features read per layer to see the length of its codes
 
 
@@ -62,7 +83,9 @@ class DataPrefill:
         # pre-fill row at the top of the page
         box = QGroupBox(translate("SoilConservation", "Pre-fill"))
         row = QVBoxLayout(box)
-        self.prefillButton = QPushButton(translate("SoilConservation", "Pre-fill empty choices from layer and field names"))
+        self.prefillButton = QPushButton(
+            translate("SoilConservation", "Pre-fill empty choices from layer and field names")
+        )
         self.prefillStatus = QLabel("")
         self.prefillStatus.setWordWrap(True)
         self.prefillStatus.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -137,7 +160,10 @@ class DataPrefill:
         from .common import PROJECT_SCOPE
 
         page = self.page
-        stored = any(QgsProject.instance().readEntry(PROJECT_SCOPE, page.persist.entry(role))[1] for role in page.RASTERS + page.POLYGONS)
+        stored = any(
+            QgsProject.instance().readEntry(PROJECT_SCOPE, page.persist.entry(role))[1]
+            for role in page.RASTERS + page.POLYGONS
+        )
         if stored:
             return
         if all(getattr(self.page, combo).currentLayer() is None for combo in ROLE_COMBOS.values()):
@@ -172,11 +198,22 @@ class DataPrefill:
                         filled.append(f"{role}.{name}")
         self.guesses = guesses
         if filled:
-            self.prefillStatus.setText(translate("SoilConservation", "Pre-filled from the usual names (check them): {list}").format(list=", ".join(filled)))
+            self.prefillStatus.setText(
+                translate("SoilConservation", "Pre-filled from the usual names (check them): {list}").format(
+                    list=", ".join(filled)
+                )
+            )
         elif guesses:
-            self.prefillStatus.setText(translate("SoilConservation", "Nothing left to pre-fill: every recognised layer is already chosen."))
+            self.prefillStatus.setText(
+                translate("SoilConservation", "Nothing left to pre-fill: every recognised layer is already chosen.")
+            )
         else:
-            self.prefillStatus.setText(translate("SoilConservation", "No layer has a usual name (XZQDM, STBHHX, YJJBNTTB, DLTB/DLBM, …); choose them below."))
+            self.prefillStatus.setText(
+                translate(
+                    "SoilConservation",
+                    "No layer has a usual name (XZQDM, STBHHX, YJJBNTTB, DLTB/DLBM, …); choose them below.",
+                )
+            )
         return guesses
 
     # --- county picker ---------------------------------------------------------------------------
@@ -186,8 +223,11 @@ class DataPrefill:
 
         saved, ok = QgsProject.instance().readEntry(PROJECT_SCOPE, self.page.persist.entry("county_codes"), "")
         before = set(saved.split(",")) if ok and saved else None  # the project's chosen counties ('' = all)
-        current = {self.countyList.item(i).data(Qt.ItemDataRole.UserRole): self.countyList.item(i).checkState() == Qt.CheckState.Checked
-                   for i in range(self.countyList.count())}
+        current = {
+            self.countyList.item(i).data(Qt.ItemDataRole.UserRole): self.countyList.item(i).checkState()
+            == Qt.CheckState.Checked
+            for i in range(self.countyList.count())
+        }
         shown = [self.countyList.item(i).text() for i in range(self.countyList.count())]
         if shown == [f"{code} {name}".strip() for code, name in counties]:
             return
@@ -216,20 +256,27 @@ class DataPrefill:
         from .common import PROJECT_SCOPE, Persist
 
         if not Persist.restoring:
-            QgsProject.instance().writeEntry(PROJECT_SCOPE, self.page.persist.entry("county_codes"), self.county_codes())
+            QgsProject.instance().writeEntry(
+                PROJECT_SCOPE, self.page.persist.entry("county_codes"), self.county_codes()
+            )
         self._describe_pick()
         self.page.check()
 
     def chosen(self) -> list[str]:
-        return [self.countyList.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.countyList.count())
-                if self.countyList.item(i).checkState() == Qt.CheckState.Checked]
+        return [
+            self.countyList.item(i).data(Qt.ItemDataRole.UserRole)
+            for i in range(self.countyList.count())
+            if self.countyList.item(i).checkState() == Qt.CheckState.Checked
+        ]
 
     def set_chosen(self, codes) -> None:
         wanted = {str(c) for c in codes}
         self.countyList.blockSignals(True)
         for i in range(self.countyList.count()):
             item = self.countyList.item(i)
-            item.setCheckState(Qt.CheckState.Checked if item.data(Qt.ItemDataRole.UserRole) in wanted else Qt.CheckState.Unchecked)
+            item.setCheckState(
+                Qt.CheckState.Checked if item.data(Qt.ItemDataRole.UserRole) in wanted else Qt.CheckState.Unchecked
+            )
         self.countyList.blockSignals(False)
         self._picked()
 
@@ -241,9 +288,15 @@ class DataPrefill:
     def _describe_pick(self) -> None:
         n, total = len(self.chosen()), self.countyList.count()
         if total and not n:
-            text = '<span style="color:#cf222e">✗ ' + translate("SoilConservation", "No county chosen: tick at least one.") + "</span>"
+            text = (
+                '<span style="color:#cf222e">✗ '
+                + translate("SoilConservation", "No county chosen: tick at least one.")
+                + "</span>"
+            )
         else:
-            text = translate("SoilConservation", "{n} of {total} counties chosen; every step runs on these.").format(n=n, total=total)
+            text = translate("SoilConservation", "{n} of {total} counties chosen; every step runs on these.").format(
+                n=n, total=total
+            )
         self.countyStatusPick.setText(text)
 
     # --- warnings before the run -----------------------------------------------------------------
@@ -290,8 +343,14 @@ class DataPrefill:
         if not partial:
             return ""
         listed = ", ".join(f"{c.code} {c.name} {c.pct:.1f}%".replace("  ", " ") for c in partial)
-        return ('<br><span style="color:#9a6700">⚠ ' + translate("SoilConservation", "{label} covers only part of the county: {list}. The result would be partial; publishing it needs an explicit choice.").format(label=label, list=listed)
-                + "</span>")
+        return (
+            '<br><span style="color:#9a6700">⚠ '
+            + translate(
+                "SoilConservation",
+                "{label} covers only part of the county: {list}. The result would be partial; publishing it needs an explicit choice.",
+            ).format(label=label, list=listed)
+            + "</span>"
+        )
 
     def townships_html(self) -> str:
         from shapely import wkb
@@ -309,7 +368,11 @@ class DataPrefill:
         from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform
 
         county_crs = QgsCoordinateReferenceSystem.fromWkt(crs)
-        tf = QgsCoordinateTransform(layer.crs(), county_crs, QgsProject.instance()) if layer.crs() != county_crs else None
+        tf = (
+            QgsCoordinateTransform(layer.crs(), county_crs, QgsProject.instance())
+            if layer.crs() != county_crs
+            else None
+        )
         name_field = page.townshipNameField.currentField()
         towns = []
         for f in layer.getFeatures():
@@ -318,19 +381,36 @@ class DataPrefill:
             g = f.geometry()
             if tf is not None:
                 g.transform(tf)
-            towns.append((str(f[field]).removesuffix(".0") if f[field] is not None else "", str(f[name_field]) if name_field and f[name_field] is not None else "",
-                          wkb.loads(bytes(g.asWkb()))))
+            towns.append(
+                (
+                    str(f[field]).removesuffix(".0") if f[field] is not None else "",
+                    str(f[name_field]) if name_field and f[name_field] is not None else "",
+                    wkb.loads(bytes(g.asWkb())),
+                )
+            )
         outside = townships_outside(towns, counties)
         if not outside:
             return ""
-        shown = ", ".join(f"{t['code']} {t['name']}".strip() for t in outside[:12]) + (" …" if len(outside) > 12 else "")
-        return ('<br><span style="color:#9a6700">⚠ ' + translate("SoilConservation", "{n} townships lie outside the chosen counties (code prefix or geometry): {list}").format(n=len(outside), list=shown)
-                + "</span>")
+        shown = ", ".join(f"{t['code']} {t['name']}".strip() for t in outside[:12]) + (
+            " …" if len(outside) > 12 else ""
+        )
+        return (
+            '<br><span style="color:#9a6700">⚠ '
+            + translate(
+                "SoilConservation", "{n} townships lie outside the chosen counties (code prefix or geometry): {list}"
+            ).format(n=len(outside), list=shown)
+            + "</span>"
+        )
 
     def augment(self, results: dict) -> None:
         """Append the coverage and 乡镇 warnings to the readiness lines of the data page."""
         page = self.page
-        for role, label in (("dem", "DEM"), ("landuse", translate("SoilConservation", "Land use")), ("fvc", "FVC"), ("erosion", translate("SoilConservation", "Erosion"))):
+        for role, label in (
+            ("dem", "DEM"),
+            ("landuse", translate("SoilConservation", "Land use")),
+            ("fvc", "FVC"),
+            ("erosion", translate("SoilConservation", "Erosion")),
+        ):
             extra = self.coverage_html(page.layer(role), label)
             if extra:
                 status = getattr(page, f"{role}Status")
@@ -349,7 +429,13 @@ def add_layouts(index_path, data_page, steep_source: str, zones_source: str = ""
     from qgis.PyQt.QtXml import QDomDocument
 
     from ..processing.alg_publish import (
-        cjk_font, county_renderer, steep_renderer, township_layers, zone_renderer, QgsLayoutItemLegend, QgsLayoutItemMap,
+        cjk_font,
+        county_renderer,
+        steep_renderer,
+        township_layers,
+        zone_renderer,
+        QgsLayoutItemLegend,
+        QgsLayoutItemMap,
     )
 
     project = QgsProject.instance()
@@ -391,7 +477,9 @@ def add_layouts(index_path, data_page, steep_source: str, zones_source: str = ""
         patches = add(QgsVectorLayer(steep_source, "禁止开垦陡坡地", "ogr"))
         patches.setSubsetString(f"\"cnty_code\" = '{quoted}'")
         patches.setRenderer(steep_renderer())
-        thresholds = {f["thresh_deg"] for f in patches.getFeatures()} if "thresh_deg" in patches.fields().names() else set()
+        thresholds = (
+            {f["thresh_deg"] for f in patches.getFeatures()} if "thresh_deg" in patches.fields().names() else set()
+        )
         if len(thresholds) == 1:
             patches.setName(f"禁止开垦陡坡地（坡度 ≥ {float(next(iter(thresholds))):g}°）")
         sets = [(county.get("layout"), [patches, t, t_labels, c], [patches, t, c])]
@@ -439,7 +527,12 @@ def add_layouts(index_path, data_page, steep_source: str, zones_source: str = ""
 def add_partial_choice(publish_page) -> QCheckBox:
     """The publish page's explicit choice to publish a partial result (default off)."""
     box = QCheckBox(translate("SoilConservation", "Allow publishing a partial result (coverage printed on the map)"))
-    box.setToolTip(translate("SoilConservation", "The DEM covers only part of a county: without this choice the publication is refused and names the share; with it the share is printed on the map."))
+    box.setToolTip(
+        translate(
+            "SoilConservation",
+            "The DEM covers only part of a county: without this choice the publication is refused and names the share; with it the share is printed on the map.",
+        )
+    )
     box.setChecked(False)
     form = publish_page.groupPublish.layout()
     form.insertRow(max(0, form.rowCount() - 1), box)

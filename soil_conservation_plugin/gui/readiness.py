@@ -1,4 +1,5 @@
 """Readiness of each input at once: CRS, fields, overlap with the county. Cheap checks only (UI thread)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -67,7 +68,11 @@ def _overlap(layer, county, must_cover: bool) -> Readiness | None:
 
 def check_raster(layer, county, label: str, required: bool) -> Readiness:
     if layer is None:
-        return Readiness(BAD, translate("SoilConservation", "Choose a raster layer.")) if required else Readiness(EMPTY, translate("SoilConservation", "Not used."))
+        return (
+            Readiness(BAD, translate("SoilConservation", "Choose a raster layer."))
+            if required
+            else Readiness(EMPTY, translate("SoilConservation", "Not used."))
+        )
     if not isinstance(layer, QgsRasterLayer) or not layer.isValid():
         return Readiness(BAD, translate("SoilConservation", "The layer is not a valid raster."))
     problem = _crs_problem(layer)
@@ -76,7 +81,9 @@ def check_raster(layer, county, label: str, required: bool) -> Readiness:
     if layer.providerType() != "gdal":
         return Readiness(BAD, translate("SoilConservation", "The raster must be a local file (GDAL)."))
     over = _overlap(layer, county, must_cover=True)
-    text = translate("SoilConservation", "{crs}, {w}×{h} cells").format(crs=_crs_text(layer), w=layer.width(), h=layer.height())
+    text = translate("SoilConservation", "{crs}, {w}×{h} cells").format(
+        crs=_crs_text(layer), w=layer.width(), h=layer.height()
+    )
     if over is not None:
         return Readiness(over.state, f"{text}; {over.message}")
     return Readiness(OK, text)
@@ -84,7 +91,11 @@ def check_raster(layer, county, label: str, required: bool) -> Readiness:
 
 def check_polygons(layer, county, required: bool, fields: tuple = (), is_county: bool = False) -> Readiness:
     if layer is None:
-        return Readiness(BAD, translate("SoilConservation", "Choose a polygon layer.")) if required else Readiness(EMPTY, translate("SoilConservation", "Not used."))
+        return (
+            Readiness(BAD, translate("SoilConservation", "Choose a polygon layer."))
+            if required
+            else Readiness(EMPTY, translate("SoilConservation", "Not used."))
+        )
     if not isinstance(layer, QgsVectorLayer) or not layer.isValid():
         return Readiness(BAD, translate("SoilConservation", "The layer is not a valid vector layer."))
     if layer.geometryType() != QgsWkbTypes.GeometryType.PolygonGeometry:
@@ -101,7 +112,9 @@ def check_polygons(layer, county, required: bool, fields: tuple = (), is_county:
             return Readiness(BAD, translate("SoilConservation", "Choose the {role} field.").format(role=role))
         if field not in names:
             return Readiness(BAD, translate("SoilConservation", "Field {field} is missing.").format(field=field))
-    text = translate("SoilConservation", "{crs}, {n} features").format(crs=_crs_text(layer), n=count if count >= 0 else "?")
+    text = translate("SoilConservation", "{crs}, {n} features").format(
+        crs=_crs_text(layer), n=count if count >= 0 else "?"
+    )
     if is_county and fields:
         code_field = fields[0][1]
         codes = _sample(layer, code_field)
@@ -109,7 +122,12 @@ def check_polygons(layer, county, required: bool, fields: tuple = (), is_county:
         if not codes:
             return Readiness(BAD, translate("SoilConservation", "Field {field} is empty.").format(field=code_field))
         if bad:
-            return Readiness(WARN, translate("SoilConservation", "{text}; codes that are not 6-digit county codes, e.g. {code}").format(text=text, code=bad[0]))
+            return Readiness(
+                WARN,
+                translate("SoilConservation", "{text}; codes that are not 6-digit county codes, e.g. {code}").format(
+                    text=text, code=bad[0]
+                ),
+            )
         return Readiness(OK, text)
     over = _overlap(layer, county, must_cover=False) if not is_county else None
     if over is not None:
@@ -120,7 +138,12 @@ def check_polygons(layer, county, required: bool, fields: tuple = (), is_county:
 def _sample(layer, field: str) -> list[str]:
     from qgis.core import QgsFeatureRequest
 
-    request = QgsFeatureRequest().setFlags(QgsFeatureRequest.Flag.NoGeometry).setSubsetOfAttributes([field], layer.fields()).setLimit(SAMPLE)
+    request = (
+        QgsFeatureRequest()
+        .setFlags(QgsFeatureRequest.Flag.NoGeometry)
+        .setSubsetOfAttributes([field], layer.fields())
+        .setLimit(SAMPLE)
+    )
     out = []
     for f in layer.getFeatures(request):
         value = f[field]
@@ -142,7 +165,11 @@ def county_codes(layer, code_field: str, name_field: str | None = None) -> list[
         code = str(f[code_field]) if f[code_field] is not None else ""
         if code.endswith(".0") and code[:-2].isdigit():
             code = code[:-2]
-        name = str(f[name_field]) if name_field and name_field in layer.fields().names() and f[name_field] is not None else ""
+        name = (
+            str(f[name_field])
+            if name_field and name_field in layer.fields().names() and f[name_field] is not None
+            else ""
+        )
         if code and code != "NULL":
             out.setdefault(code, name)
     return sorted(out.items())

@@ -1,4 +1,5 @@
 """Loads a run's outputs into one layer group, styled with the QML files of resources/styles."""
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -95,9 +96,20 @@ def apply_field_aliases(layer) -> None:
             layer.setFieldAlias(index, alias)
         decimals = spec.get("decimals")
         if decimals is not None and fields.at(index).isNumeric():
-            layer.setEditorWidgetSetup(index, QgsEditorWidgetSetup(
-                "Range", {"Precision": int(decimals), "Style": "SpinBox", "AllowNull": True, "Min": -1e15, "Max": 1e15, "Step": 1}
-            ))
+            layer.setEditorWidgetSetup(
+                index,
+                QgsEditorWidgetSetup(
+                    "Range",
+                    {
+                        "Precision": int(decimals),
+                        "Style": "SpinBox",
+                        "AllowNull": True,
+                        "Min": -1e15,
+                        "Max": 1e15,
+                        "Step": 1,
+                    },
+                ),
+            )
 
 
 class ResultGroup:

@@ -4,6 +4,7 @@ Decisions go to the ``review_decisions`` table of the issue GeoPackage through
 core/checks/review.py, so another reviewer opening the same file sees them, and a re-run
 of the checks (which writes to the same file) keeps the decisions that still apply.
 """
+
 from __future__ import annotations
 
 import re
@@ -74,13 +75,25 @@ class ChecksPage(Page, _form("page_checks.ui")):
             self.kindCombo.addItem(tr(KIND_LABELS[kind]), kind)
         for decision in STATUSES:  # "Open" reopens an issue decided before
             self.decisionCombo.addItem(tr(STATUS_LABELS[decision]), decision)
-        headers = [translate("SoilConservation", "Rule"), translate("SoilConservation", "Severity"), translate("SoilConservation", "Status"), translate("SoilConservation", "Message"), translate("SoilConservation", "Feature"), translate("SoilConservation", "Value")]
+        headers = [
+            translate("SoilConservation", "Rule"),
+            translate("SoilConservation", "Severity"),
+            translate("SoilConservation", "Status"),
+            translate("SoilConservation", "Message"),
+            translate("SoilConservation", "Feature"),
+            translate("SoilConservation", "Value"),
+        ]
         self.issueTable.setColumnCount(len(headers))
         self.issueTable.setHorizontalHeaderLabels(headers)
         self.issueTable.horizontalHeader().setStretchLastSection(True)
         self.issueTable.setMinimumHeight(160)
         self._fill_filters()
-        for key, w in (("target", self.targetCombo), ("kind", self.kindCombo), ("overlay", self.overlayCombo), ("opacity", self.opacitySlider)):
+        for key, w in (
+            ("target", self.targetCombo),
+            ("kind", self.kindCombo),
+            ("overlay", self.overlayCombo),
+            ("opacity", self.opacitySlider),
+        ):
             self.persist.add(key, w)
         self.connect(self.runButton.clicked, self.run)
         self.connect(self.openIssues.clicked, self.choose_issue_file)
@@ -141,7 +154,9 @@ class ChecksPage(Page, _form("page_checks.ui")):
             self.overlayCombo.setLayer(self.targetCombo.currentLayer())
 
     def choose_issue_file(self):
-        path, _ = QFileDialog.getOpenFileName(self, translate("SoilConservation", "Open issue file"), str(self.dock.results_dir()), "GeoPackage (*.gpkg)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, translate("SoilConservation", "Open issue file"), str(self.dock.results_dir()), "GeoPackage (*.gpkg)"
+        )
         if path:
             self.open_issues(path, None)
 
@@ -212,13 +227,21 @@ class ChecksPage(Page, _form("page_checks.ui")):
         rules = sorted({i.rule_id for i in self.issues})
         for combo, values, labels in (
             (self.ruleFilter, rules, {r: r for r in rules}),
-            (self.severityFilter, [s for s in SEVERITY_LABELS if any(i.severity == s for i in self.issues)], {k: tr(v) for k, v in SEVERITY_LABELS.items()}),
+            (
+                self.severityFilter,
+                [s for s in SEVERITY_LABELS if any(i.severity == s for i in self.issues)],
+                {k: tr(v) for k, v in SEVERITY_LABELS.items()},
+            ),
             (self.statusFilter, list(STATUSES), {k: tr(v) for k, v in STATUS_LABELS.items()}),
         ):
             current = combo.currentData()
             combo.blockSignals(True)
             combo.clear()
-            all_label = {self.ruleFilter: translate("SoilConservation", "All rules"), self.severityFilter: translate("SoilConservation", "All severities"), self.statusFilter: translate("SoilConservation", "All statuses")}[combo]
+            all_label = {
+                self.ruleFilter: translate("SoilConservation", "All rules"),
+                self.severityFilter: translate("SoilConservation", "All severities"),
+                self.statusFilter: translate("SoilConservation", "All statuses"),
+            }[combo]
             combo.addItem(all_label, ALL)
             for value in values:
                 combo.addItem(labels.get(value, value), value)
@@ -229,7 +252,8 @@ class ChecksPage(Page, _form("page_checks.ui")):
     def visible_issues(self) -> list[tuple[int, object]]:
         rule, severity, status = (c.currentData() for c in (self.ruleFilter, self.severityFilter, self.statusFilter))
         return [
-            (n, i) for n, i in enumerate(self.issues)
+            (n, i)
+            for n, i in enumerate(self.issues)
             if (rule in (ALL, None) or i.rule_id == rule)
             and (severity in (ALL, None) or i.severity == severity)
             and (status in (ALL, None) or (i.status or "open") == status)
@@ -256,13 +280,23 @@ class ChecksPage(Page, _form("page_checks.ui")):
                 if col == 1:
                     item.setForeground(QColor(SEVERITY_COLOURS.get(issue.severity, "#000000")))
                 if col == 3:
-                    item.setToolTip(f"{issue.message_zh}\n{issue.message_en}" + (f"\n— {issue.comment}" if issue.comment else ""))
+                    item.setToolTip(
+                        f"{issue.message_zh}\n{issue.message_en}" + (f"\n— {issue.comment}" if issue.comment else "")
+                    )
                 table.setItem(row, col, item)
         table.resizeColumnsToContents()
         counts = {s: sum(1 for i in self.issues if (i.status or "open") == s) for s in STATUSES}
         self.reviewStatus.setText(
-            translate("SoilConservation", "{n} issues shown of {total}; open {open}, accepted {acc}, needs fix {fix}, false positive {fp}").format(
-                n=len(rows), total=len(self.issues), open=counts["open"], acc=counts["accepted"], fix=counts["needs_fix"], fp=counts["false_positive"]
+            translate(
+                "SoilConservation",
+                "{n} issues shown of {total}; open {open}, accepted {acc}, needs fix {fix}, false positive {fp}",
+            ).format(
+                n=len(rows),
+                total=len(self.issues),
+                open=counts["open"],
+                acc=counts["accepted"],
+                fix=counts["needs_fix"],
+                fp=counts["false_positive"],
             )
         )
 
@@ -275,7 +309,9 @@ class ChecksPage(Page, _form("page_checks.ui")):
             text = f"{issue.value / 1e4:.2f} ha"
             whole = self.feature_area(issue.feature_id)
             if whole:
-                text += " " + translate("SoilConservation", "({p:.2f} % of the feature)").format(p=100.0 * issue.value / whole)
+                text += " " + translate("SoilConservation", "({p:.2f} % of the feature)").format(
+                    p=100.0 * issue.value / whole
+                )
             return text
         return f"{issue.value:.2f} {issue.unit or ''}".strip()
 
@@ -323,10 +359,16 @@ class ChecksPage(Page, _form("page_checks.ui")):
         issue = self.issues[item.data(Qt.ItemDataRole.UserRole)]
         if issue.geometry is None or issue.geometry.is_empty:
             if not quiet:
-                self.dock.info(translate("SoilConservation", "This issue concerns the whole layer; it has no place on the map."))
+                self.dock.info(
+                    translate("SoilConservation", "This issue concerns the whole layer; it has no place on the map.")
+                )
             return
         geometry = QgsGeometry.fromWkt(issue.geometry.wkt)
-        crs = QgsCoordinateReferenceSystem.fromWkt(self.crs.to_wkt()) if self.crs is not None else QgsCoordinateReferenceSystem()
+        crs = (
+            QgsCoordinateReferenceSystem.fromWkt(self.crs.to_wkt())
+            if self.crs is not None
+            else QgsCoordinateReferenceSystem()
+        )
         canvas = self.dock.iface.mapCanvas()
         target = canvas.mapSettings().destinationCrs()
         box = geometry.boundingBox()
@@ -398,7 +440,9 @@ class ChecksPage(Page, _form("page_checks.ui")):
             return
         project = QgsProject.instance()
         self._remove_overlay()
-        overlay = QgsVectorLayer(redline.source(), translate("SoilConservation", "Red line (overlay view)"), redline.providerType())
+        overlay = QgsVectorLayer(
+            redline.source(), translate("SoilConservation", "Red line (overlay view)"), redline.providerType()
+        )
         if not overlay.isValid():
             return
         qml = style_path("overlay_redline.qml")

@@ -5,6 +5,7 @@ progress, and emits ``finished(ok, results, cancelled)`` once, on the UI thread.
 Cancel is a request: the core checks it between windows/steps and writes nothing
 (outputs are written atomically), so a cancelled run leaves no output behind.
 """
+
 from __future__ import annotations
 
 from qgis.core import (

@@ -1,4 +1,5 @@
 """Checks of a result layer against 生态保护红线 and for data quality: issue layer, summary, HTML report."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -79,32 +80,108 @@ class ChecksAlgorithm(AlgorithmBase):
         poly = [QgsProcessing.SourceType.TypeVectorPolygon]
         self.addParameter(QgsProcessingParameterVectorLayer(self.INPUT, self.tr("Result layer to check"), poly))
         self.addParameter(QgsProcessingParameterEnum(self.KIND, self.tr("Kind of layer"), KINDS, defaultValue=0))
-        self.addParameter(QgsProcessingParameterVectorLayer(self.REDLINE, self.tr("生态保护红线 layer"), poly, optional=True))
-        self.addParameter(QgsProcessingParameterEnum(self.REDLINE_RULE, self.tr("Red-line rule"), rules["redline"]["rules"], defaultValue=0))
-        self.addParameter(QgsProcessingParameterVectorLayer(self.BOUNDARY, self.tr("County boundary"), poly, defaultValue=guess_layer(), optional=True))
-        self.addParameter(QgsProcessingParameterEnum(
-            self.COVERS, self.tr("The layer is meant to cover the boundary (no gaps)"),
-            [self.tr("as the kind says (units: yes)"), self.tr("yes"), self.tr("no")], defaultValue=0))
+        self.addParameter(
+            QgsProcessingParameterVectorLayer(self.REDLINE, self.tr("生态保护红线 layer"), poly, optional=True)
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.REDLINE_RULE, self.tr("Red-line rule"), rules["redline"]["rules"], defaultValue=0
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterVectorLayer(
+                self.BOUNDARY, self.tr("County boundary"), poly, defaultValue=guess_layer(), optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.COVERS,
+                self.tr("The layer is meant to cover the boundary (no gaps)"),
+                [self.tr("as the kind says (units: yes)"), self.tr("yes"), self.tr("no")],
+                defaultValue=0,
+            )
+        )
         for name, label in (
-            (self.CODE_FIELD, QT_TRANSLATE_NOOP("SoilConservation", "Code field (unique)")), (self.COUNTY_FIELD, QT_TRANSLATE_NOOP("SoilConservation", "County code field")), (self.TOWNSHIP_FIELD, QT_TRANSLATE_NOOP("SoilConservation", "Township code field")),
-            (self.AREA_FIELD, QT_TRANSLATE_NOOP("SoilConservation", "Stored area field")), (self.ZONE_FIELD, QT_TRANSLATE_NOOP("SoilConservation", "Zone field")),
+            (self.CODE_FIELD, QT_TRANSLATE_NOOP("SoilConservation", "Code field (unique)")),
+            (self.COUNTY_FIELD, QT_TRANSLATE_NOOP("SoilConservation", "County code field")),
+            (self.TOWNSHIP_FIELD, QT_TRANSLATE_NOOP("SoilConservation", "Township code field")),
+            (self.AREA_FIELD, QT_TRANSLATE_NOOP("SoilConservation", "Stored area field")),
+            (self.ZONE_FIELD, QT_TRANSLATE_NOOP("SoilConservation", "Zone field")),
         ):
             self.addParameter(QgsProcessingParameterField(name, self.tr(label), None, self.INPUT, optional=True))
-        self.addParameter(QgsProcessingParameterEnum(self.CODE_FORMAT, self.tr("Code format"), CODE_FORMATS, defaultValue=0))
-        self.addParameter(QgsProcessingParameterString(self.CODE_TEMPLATE, self.tr("Code template, e.g. {county_code}{seq:04d}"), optional=True))
-        self.addParameter(QgsProcessingParameterEnum(
-            self.AREA_UNIT, self.tr("Unit of the stored area"),
-            [self.tr("as the kind says (patches: ha, units/zones: km²)"), "ha", "km²", "m²"], defaultValue=0))
-        self.addParameter(QgsProcessingParameterString(self.PREVENTION_VALUES, self.tr("Zone values meaning 预防区 (comma-separated)"), ",".join(rules["redline"]["prevention_values"]), optional=True))
-        self.addParameter(QgsProcessingParameterNumber(self.MIN_PATCH_HA, self.tr("Minimum patch (ha, 0 = off)"), QgsProcessingParameterNumber.Type.Double, tol["min_patch_ha"]["value"], minValue=0.0))
-        self.addParameter(QgsProcessingParameterNumber(self.OVERLAP_SLIVER_M2, self.tr("Overlap/gap tolerance (m²)"), QgsProcessingParameterNumber.Type.Double, tol["overlap_sliver_m2"]["value"], minValue=0.0))
-        self.addParameter(QgsProcessingParameterNumber(self.PART_SLIVER_M2, self.tr("Sliver part under (m²)"), QgsProcessingParameterNumber.Type.Double, tol["part_sliver_m2"]["value"], minValue=0.0))
-        self.addParameter(QgsProcessingParameterString(self.ENCODING, self.tr("Text encoding of shapefiles without .cpg (e.g. GBK)"), optional=True))
-        self.addParameter(QgsProcessingParameterBoolean(self.FAIL_ON_ERROR, self.tr("Fail when errors are found (CI / qgis_process)"), False))
-        self.addParameter(QgsProcessingParameterFileDestination(self.OUTPUT, self.tr("Issues GeoPackage"), "GeoPackage (*.gpkg)"))
-        self.addParameter(QgsProcessingParameterFileDestination(self.SUMMARY, self.tr("Summary by rule (CSV)"), "CSV (*.csv)"))
+        self.addParameter(
+            QgsProcessingParameterEnum(self.CODE_FORMAT, self.tr("Code format"), CODE_FORMATS, defaultValue=0)
+        )
+        self.addParameter(
+            QgsProcessingParameterString(
+                self.CODE_TEMPLATE, self.tr("Code template, e.g. {county_code}{seq:04d}"), optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.AREA_UNIT,
+                self.tr("Unit of the stored area"),
+                [self.tr("as the kind says (patches: ha, units/zones: km²)"), "ha", "km²", "m²"],
+                defaultValue=0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterString(
+                self.PREVENTION_VALUES,
+                self.tr("Zone values meaning 预防区 (comma-separated)"),
+                ",".join(rules["redline"]["prevention_values"]),
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.MIN_PATCH_HA,
+                self.tr("Minimum patch (ha, 0 = off)"),
+                QgsProcessingParameterNumber.Type.Double,
+                tol["min_patch_ha"]["value"],
+                minValue=0.0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.OVERLAP_SLIVER_M2,
+                self.tr("Overlap/gap tolerance (m²)"),
+                QgsProcessingParameterNumber.Type.Double,
+                tol["overlap_sliver_m2"]["value"],
+                minValue=0.0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.PART_SLIVER_M2,
+                self.tr("Sliver part under (m²)"),
+                QgsProcessingParameterNumber.Type.Double,
+                tol["part_sliver_m2"]["value"],
+                minValue=0.0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterString(
+                self.ENCODING, self.tr("Text encoding of shapefiles without .cpg (e.g. GBK)"), optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterBoolean(
+                self.FAIL_ON_ERROR, self.tr("Fail when errors are found (CI / qgis_process)"), False
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFileDestination(self.OUTPUT, self.tr("Issues GeoPackage"), "GeoPackage (*.gpkg)")
+        )
+        self.addParameter(
+            QgsProcessingParameterFileDestination(self.SUMMARY, self.tr("Summary by rule (CSV)"), "CSV (*.csv)")
+        )
         self.addParameter(QgsProcessingParameterFileDestination(self.REPORT, self.tr("HTML report"), "HTML (*.html)"))
-        for name, label in ((self.ERRORS, QT_TRANSLATE_NOOP("SoilConservation", "Errors")), (self.WARNINGS, QT_TRANSLATE_NOOP("SoilConservation", "Warnings")), (self.INFOS, QT_TRANSLATE_NOOP("SoilConservation", "Infos"))):
+        for name, label in (
+            (self.ERRORS, QT_TRANSLATE_NOOP("SoilConservation", "Errors")),
+            (self.WARNINGS, QT_TRANSLATE_NOOP("SoilConservation", "Warnings")),
+            (self.INFOS, QT_TRANSLATE_NOOP("SoilConservation", "Infos")),
+        ):
             self.addOutput(QgsProcessingOutputNumber(name, self.tr(label)))
 
     def help(self) -> str:
@@ -143,7 +220,13 @@ class ChecksAlgorithm(AlgorithmBase):
             parts = layer.source().split("|")
             layer_name = next((p.split("=", 1)[1] for p in parts[1:] if p.startswith("layername=")), None)
             if Path(parts[0]).exists():
-                return read_vector(parts[0], label, layer_name=layer_name, encoding=encoding, preferred_layers=tuple(load_rules()["redline"]["layer_names"]))
+                return read_vector(
+                    parts[0],
+                    label,
+                    layer_name=layer_name,
+                    encoding=encoding,
+                    preferred_layers=tuple(load_rules()["redline"]["layer_names"]),
+                )
         path, layer_name = self.vector_file(parameters, name, context, feedback, label)
         return read_vector(path, label, layer_name=layer_name)
 
@@ -164,7 +247,11 @@ class ChecksAlgorithm(AlgorithmBase):
         redline = self._source(parameters, self.REDLINE, context, qgs_feedback, self.tr("生态保护红线"), encoding)
         boundary = self._source(parameters, self.BOUNDARY, context, qgs_feedback, self.tr("County boundary"), encoding)
         rules = load_rules()
-        prevention = tuple(v.strip() for v in (self.parameterAsString(parameters, self.PREVENTION_VALUES, context) or "").split(",") if v.strip())
+        prevention = tuple(
+            v.strip()
+            for v in (self.parameterAsString(parameters, self.PREVENTION_VALUES, context) or "").split(",")
+            if v.strip()
+        )
         options = CheckOptions(
             kind=KINDS[self.parameterAsEnum(parameters, self.KIND, context)],
             code_field=self._field(parameters, self.CODE_FIELD, context),
@@ -190,8 +277,11 @@ class ChecksAlgorithm(AlgorithmBase):
         matched = write_issue_gpkg(gpkg, result.issues, result.crs)
         write_summary_csv(summary, result.issues)
         counts = result.counts()
-        feedback.info(self.tr("Issues: {e} errors, {w} warnings, {i} infos; {m} review decisions carried over").format(
-            e=counts["error"], w=counts["warning"], i=counts["info"], m=matched))
+        feedback.info(
+            self.tr("Issues: {e} errors, {w} warnings, {i} infos; {m} review decisions carried over").format(
+                e=counts["error"], w=counts["warning"], i=counts["info"], m=matched
+            )
+        )
         feedback.check()
 
         images = self._render(gpkg, layer, redline, result, feedback)
@@ -199,11 +289,20 @@ class ChecksAlgorithm(AlgorithmBase):
         resolved = result.options
         meta = run_metadata(
             "checks",
-            {"layer": layer.path, "redline": redline.path if redline else None, "boundary": boundary.path if boundary else None},
             {
-                "layer": layer.label, "layer_name": layer.layer_name, "encoding": layer.encoding,
+                "layer": layer.path,
+                "redline": redline.path if redline else None,
+                "boundary": boundary.path if boundary else None,
+            },
+            {
+                "layer": layer.label,
+                "layer_name": layer.layer_name,
+                "encoding": layer.encoding,
                 "options": {k: (list(v) if isinstance(v, tuple) else v) for k, v in resolved.__dict__.items()},
-                "tolerance_sources": {k: {"source": v["source"], "tag": v["tag"], "default": v["default"]} for k, v in rules["tolerances"].items()},
+                "tolerance_sources": {
+                    k: {"source": v["source"], "tag": v["tag"], "default": v["default"]}
+                    for k, v in rules["tolerances"].items()
+                },
             },
             {"counts": counts, "review_decisions_matched": matched, "stats": result.stats},
             rules_citation(),
@@ -218,9 +317,17 @@ class ChecksAlgorithm(AlgorithmBase):
             details.setPostProcessor(StylePostProcessor.create(resources_path("styles", "check_issues.qml"), name))
             context.addLayerToLoadOnCompletion(f"{gpkg}|layername={ISSUES_LAYER}", details)
         if self.parameterAsBool(parameters, self.FAIL_ON_ERROR, context) and counts["error"] > 0:
-            raise ChecksFailed(label, f"发现 {counts['error']} 个错误(见 {report})", f"{counts['error']} errors found (see {report})")
-        return {self.OUTPUT: gpkg, self.SUMMARY: summary, self.REPORT: report,
-                self.ERRORS: counts["error"], self.WARNINGS: counts["warning"], self.INFOS: counts["info"]}
+            raise ChecksFailed(
+                label, f"发现 {counts['error']} 个错误(见 {report})", f"{counts['error']} errors found (see {report})"
+            )
+        return {
+            self.OUTPUT: gpkg,
+            self.SUMMARY: summary,
+            self.REPORT: report,
+            self.ERRORS: counts["error"],
+            self.WARNINGS: counts["warning"],
+            self.INFOS: counts["info"],
+        }
 
     # --- overview images -----------------------------------------------------------------------
     def _render(self, gpkg, layer, redline, result, feedback) -> list:
@@ -232,7 +339,12 @@ class ChecksAlgorithm(AlgorithmBase):
         layers = []
         issues = QgsVectorLayer(f"{gpkg}|layername={ISSUES_LAYER}", "issues", "ogr")
         styles = {
-            "redline": {"color": "0,0,0,0", "outline_color": "#1a9850", "outline_width": "0.8", "outline_style": "dash"},
+            "redline": {
+                "color": "0,0,0,0",
+                "outline_color": "#1a9850",
+                "outline_width": "0.8",
+                "outline_style": "dash",
+            },
             "layer": {"color": "#d9d9d9", "outline_color": "#737373", "outline_width": "0.3"},
         }
         for key, data in (("redline", redline), ("issues", None), ("layer", layer)):
@@ -252,12 +364,25 @@ class ChecksAlgorithm(AlgorithmBase):
             return []
         crs = QgsCoordinateReferenceSystem(result.crs.to_wkt()) if result.crs is not None else layers[-1].crs()
         # extent in the result CRS, from the result's own geometries and the issues
-        boxes = [g.bounds for g in list(layer.geoms) + [i.geometry for i in result.issues] if g is not None and not g.is_empty]
+        boxes = [
+            g.bounds
+            for g in list(layer.geoms) + [i.geometry for i in result.issues]
+            if g is not None and not g.is_empty
+        ]
         if not boxes:
             return []
-        extent = QgsRectangle(min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+        extent = QgsRectangle(
+            min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes)
+        )
         extent.grow(max(extent.width(), extent.height()) * 0.05)
-        images = [(self.tr("Overview: result layer (grey), red line (green dashes), issues (red error / orange warning / blue info)"), self._png(layers, crs, extent))]
+        images = [
+            (
+                self.tr(
+                    "Overview: result layer (grey), red line (green dashes), issues (red error / orange warning / blue info)"
+                ),
+                self._png(layers, crs, extent),
+            )
+        ]
         for n, issue in enumerate([i for i in worst_issues(result.issues, 50) if i.geometry is not None][:3], start=1):
             b = issue.geometry.bounds
             rect = QgsRectangle(*b)

@@ -1,4 +1,5 @@
 """Export results as one package in the 全国水利一张图 format (versioned schema, CGCS2000)."""
+
 from __future__ import annotations
 
 from qgis.core import (
@@ -55,20 +56,87 @@ class ExportAlgorithm(AlgorithmBase):
 
     def initAlgorithm(self, config=None):  # noqa: N802
         polygon = [QgsProcessing.SourceType.TypeVectorPolygon]
-        self.addParameter(QgsProcessingParameterVectorLayer(self.STEEP, self.tr("Steep-slope patches (禁止开垦陡坡地图斑)"), polygon, optional=True))
-        self.addParameter(QgsProcessingParameterVectorLayer(self.UNITS, self.tr("Small-watershed units (小流域)"), polygon, optional=True))
-        self.addParameter(QgsProcessingParameterVectorLayer(self.ZONES, self.tr("Zones (split by zone_type into the four zone layers)"), polygon, optional=True))
-        self.addParameter(QgsProcessingParameterVectorLayer(self.ISSUES, self.tr("Red-line check issues (红线校核问题)"), [QgsProcessing.SourceType.TypeVectorAnyGeometry], optional=True))
-        self.addParameter(QgsProcessingParameterMultipleLayers(self.TABLES, self.tr("Area tables to include (CSV; computed from the patches when empty)"), QgsProcessing.SourceType.TypeFile, optional=True))
-        self.addParameter(QgsProcessingParameterEnum(self.FORMAT, self.tr("Format"), ["GeoPackage (UTF-8)", "Shapefile (.cpg)", "File Geodatabase (GDAL ≥ 3.6)"], defaultValue=0))
-        self.addParameter(QgsProcessingParameterEnum(self.ENCODING, self.tr("Shapefile encoding"), self.ENCODINGS, defaultValue=0))
-        self.addParameter(QgsProcessingParameterCrs(self.CRS, self.tr("Target CRS (empty: the schema's, EPSG:4490)"), defaultValue="EPSG:4490", optional=True))
-        self.addParameter(QgsProcessingParameterFile(self.SCHEMA, self.tr("Export schema file (empty: bundled onemap schema)"), extension="json", optional=True))
-        self.addParameter(QgsProcessingParameterBoolean(self.REPAIR, self.tr("Repair invalid geometries (and report them)"), defaultValue=True))
-        self.addParameter(QgsProcessingParameterBoolean(self.PARTIAL, self.tr("Partial export: write valid records and an error list"), defaultValue=False))
-        self.addParameter(QgsProcessingParameterBoolean(self.ZIP, self.tr("Also write a zip of the package"), defaultValue=False))
-        self.addParameter(QgsProcessingParameterBoolean(self.OVERWRITE, self.tr("Replace an existing package folder"), defaultValue=False))
-        self.addParameter(QgsProcessingParameterString(self.TITLE, self.tr("Title (metadata)"), defaultValue="水土保持重点区域划定成果"))
+        self.addParameter(
+            QgsProcessingParameterVectorLayer(
+                self.STEEP, self.tr("Steep-slope patches (禁止开垦陡坡地图斑)"), polygon, optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterVectorLayer(
+                self.UNITS, self.tr("Small-watershed units (小流域)"), polygon, optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterVectorLayer(
+                self.ZONES, self.tr("Zones (split by zone_type into the four zone layers)"), polygon, optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterVectorLayer(
+                self.ISSUES,
+                self.tr("Red-line check issues (红线校核问题)"),
+                [QgsProcessing.SourceType.TypeVectorAnyGeometry],
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterMultipleLayers(
+                self.TABLES,
+                self.tr("Area tables to include (CSV; computed from the patches when empty)"),
+                QgsProcessing.SourceType.TypeFile,
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.FORMAT,
+                self.tr("Format"),
+                ["GeoPackage (UTF-8)", "Shapefile (.cpg)", "File Geodatabase (GDAL ≥ 3.6)"],
+                defaultValue=0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(self.ENCODING, self.tr("Shapefile encoding"), self.ENCODINGS, defaultValue=0)
+        )
+        self.addParameter(
+            QgsProcessingParameterCrs(
+                self.CRS,
+                self.tr("Target CRS (empty: the schema's, EPSG:4490)"),
+                defaultValue="EPSG:4490",
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFile(
+                self.SCHEMA,
+                self.tr("Export schema file (empty: bundled onemap schema)"),
+                extension="json",
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterBoolean(
+                self.REPAIR, self.tr("Repair invalid geometries (and report them)"), defaultValue=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterBoolean(
+                self.PARTIAL, self.tr("Partial export: write valid records and an error list"), defaultValue=False
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterBoolean(self.ZIP, self.tr("Also write a zip of the package"), defaultValue=False)
+        )
+        self.addParameter(
+            QgsProcessingParameterBoolean(
+                self.OVERWRITE, self.tr("Replace an existing package folder"), defaultValue=False
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterString(
+                self.TITLE, self.tr("Title (metadata)"), defaultValue="水土保持重点区域划定成果"
+            )
+        )
         self.addParameter(QgsProcessingParameterString(self.PRODUCER, self.tr("Producer (metadata)"), optional=True))
         self.addParameter(QgsProcessingParameterFolderDestination(self.OUTPUT, self.tr("Package folder")))
         self.addOutput(QgsProcessingOutputFile(self.MANIFEST, self.tr("Manifest")))
@@ -130,7 +198,9 @@ class ExportAlgorithm(AlgorithmBase):
         )
         out = self.parameterAsString(parameters, self.OUTPUT, context)
         try:
-            result = export_package(out, sources, options=options, schema=schema, area_table_files=tables, feedback=feedback)
+            result = export_package(
+                out, sources, options=options, schema=schema, area_table_files=tables, feedback=feedback
+            )
         except ExportValidationError as exc:
             for problem in exc.errors[:500]:
                 feedback.info(str(problem))
@@ -150,6 +220,9 @@ class ExportAlgorithm(AlgorithmBase):
 def _epsg(crs: QgsCoordinateReferenceSystem) -> int:
     authid = crs.authid() if crs is not None and crs.isValid() else ""
     if not authid.upper().startswith("EPSG:"):
-        raise InputError("Target CRS", f"目标坐标系必须是 EPSG 代码(如 EPSG:4490), 得到 '{authid or '无'}'",
-                         f"the target CRS must be an EPSG code (e.g. EPSG:4490), got '{authid or 'none'}'")
+        raise InputError(
+            "Target CRS",
+            f"目标坐标系必须是 EPSG 代码(如 EPSG:4490), 得到 '{authid or '无'}'",
+            f"the target CRS must be an EPSG code (e.g. EPSG:4490), got '{authid or 'none'}'",
+        )
     return int(authid.split(":")[1])

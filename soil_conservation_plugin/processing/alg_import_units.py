@@ -1,4 +1,5 @@
 """Import an official 小流域 layer: validate it, report, and write it as the unit layer."""
+
 from __future__ import annotations
 
 from qgis.core import (
@@ -25,7 +26,18 @@ from .base import AlgorithmBase, StylePostProcessor
 
 class ImportUnitsAlgorithm(AlgorithmBase):
     NAME = "import_units"
-    REQUIRES = ("numpy", "osgeo.gdal", "rasterio", "numba", "scipy", "pyflwdir", "pyproj", "shapely", "geopandas", "rtree")
+    REQUIRES = (
+        "numpy",
+        "osgeo.gdal",
+        "rasterio",
+        "numba",
+        "scipy",
+        "pyflwdir",
+        "pyproj",
+        "shapely",
+        "geopandas",
+        "rtree",
+    )
     DISPLAY = QT_TRANSLATE_NOOP("SoilConservation", "Import and validate an official small-watershed (小流域) layer")
     GROUP = QT_TRANSLATE_NOOP("SoilConservation", "Small watersheds (小流域)")
     GROUP_ID = "watersheds"
@@ -53,28 +65,100 @@ class ImportUnitsAlgorithm(AlgorithmBase):
 
     def initAlgorithm(self, config=None):  # noqa: N802
         rules = load_coding_rules()
-        self.addParameter(QgsProcessingParameterVectorLayer(self.INPUT, self.tr("Official small-watershed layer"), [QgsProcessing.SourceType.TypeVectorPolygon]))
-        self.addParameter(QgsProcessingParameterField(self.CODE_FIELD, self.tr("Code field"), None, self.INPUT))
-        self.addParameter(QgsProcessingParameterField(self.NAME_FIELD, self.tr("Name field"), None, self.INPUT, optional=True))
-        self.addParameter(QgsProcessingParameterField(self.DOWN_FIELD, self.tr("Downstream code field"), None, self.INPUT, optional=True))
         self.addParameter(
-            QgsProcessingParameterVectorLayer(self.COUNTIES, self.tr("County polygons (coverage check)"), [QgsProcessing.SourceType.TypeVectorPolygon], optional=True)
+            QgsProcessingParameterVectorLayer(
+                self.INPUT, self.tr("Official small-watershed layer"), [QgsProcessing.SourceType.TypeVectorPolygon]
+            )
         )
-        self.addParameter(QgsProcessingParameterField(self.COUNTY_CODE_FIELD, self.tr("County code field"), None, self.COUNTIES, optional=True))
-        self.addParameter(QgsProcessingParameterField(self.COUNTY_NAME_FIELD, self.tr("County name field"), None, self.COUNTIES, optional=True))
-        self.addParameter(QgsProcessingParameterString(self.COUNTY_CODES, self.tr("Only these counties (codes, comma-separated; blank = every county of the layer)"), "", optional=True))
-        self.addParameter(QgsProcessingParameterNumber(self.MIN_AREA, self.tr("Target minimum unit area (km²)"), QgsProcessingParameterNumber.Type.Double,
-                                                       float(rule_value(rules, "area", "target_min_km2")), minValue=0.0))
-        self.addParameter(QgsProcessingParameterNumber(self.MAX_AREA, self.tr("Maximum unit area (km²)"), QgsProcessingParameterNumber.Type.Double,
-                                                       float(rule_value(rules, "area", "max_km2")), minValue=0.0))
-        self.addParameter(QgsProcessingParameterString(self.CODE_REGEX, self.tr("Code format (regular expression)"), str(rule_value(rules, "code_regex"))))
-        self.addParameter(QgsProcessingParameterBoolean(self.STRICT, self.tr("Fail when errors are found (after writing the report)"), False))
-        self.addParameter(QgsProcessingParameterFileDestination(self.OUTPUT, self.tr("Units GeoPackage (layers units, outlets, issues)"), "GeoPackage (*.gpkg)"))
-        self.addParameter(QgsProcessingParameterFileDestination(self.REPORT, self.tr("Validation report"), "CSV (*.csv)"))
-        self.addParameter(QgsProcessingParameterFileDestination(self.TOPOLOGY, self.tr("Topology table (unit → downstream)"), "CSV (*.csv)"))
-        self.addParameter(QgsProcessingParameterFileDestination(self.METADATA, self.tr("Run metadata"), "JSON (*.json)"))
-        self.addOutput(QgsProcessingOutputVectorLayer(self.UNITS, self.tr("Small watersheds (小流域)"), QgsProcessing.SourceType.TypeVectorPolygon))
-        self.addOutput(QgsProcessingOutputVectorLayer(self.ISSUES, self.tr("Validation issues"), QgsProcessing.SourceType.TypeVectorPolygon))
+        self.addParameter(QgsProcessingParameterField(self.CODE_FIELD, self.tr("Code field"), None, self.INPUT))
+        self.addParameter(
+            QgsProcessingParameterField(self.NAME_FIELD, self.tr("Name field"), None, self.INPUT, optional=True)
+        )
+        self.addParameter(
+            QgsProcessingParameterField(
+                self.DOWN_FIELD, self.tr("Downstream code field"), None, self.INPUT, optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterVectorLayer(
+                self.COUNTIES,
+                self.tr("County polygons (coverage check)"),
+                [QgsProcessing.SourceType.TypeVectorPolygon],
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterField(
+                self.COUNTY_CODE_FIELD, self.tr("County code field"), None, self.COUNTIES, optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterField(
+                self.COUNTY_NAME_FIELD, self.tr("County name field"), None, self.COUNTIES, optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterString(
+                self.COUNTY_CODES,
+                self.tr("Only these counties (codes, comma-separated; blank = every county of the layer)"),
+                "",
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.MIN_AREA,
+                self.tr("Target minimum unit area (km²)"),
+                QgsProcessingParameterNumber.Type.Double,
+                float(rule_value(rules, "area", "target_min_km2")),
+                minValue=0.0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.MAX_AREA,
+                self.tr("Maximum unit area (km²)"),
+                QgsProcessingParameterNumber.Type.Double,
+                float(rule_value(rules, "area", "max_km2")),
+                minValue=0.0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterString(
+                self.CODE_REGEX, self.tr("Code format (regular expression)"), str(rule_value(rules, "code_regex"))
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterBoolean(
+                self.STRICT, self.tr("Fail when errors are found (after writing the report)"), False
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                self.OUTPUT, self.tr("Units GeoPackage (layers units, outlets, issues)"), "GeoPackage (*.gpkg)"
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFileDestination(self.REPORT, self.tr("Validation report"), "CSV (*.csv)")
+        )
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                self.TOPOLOGY, self.tr("Topology table (unit → downstream)"), "CSV (*.csv)"
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFileDestination(self.METADATA, self.tr("Run metadata"), "JSON (*.json)")
+        )
+        self.addOutput(
+            QgsProcessingOutputVectorLayer(
+                self.UNITS, self.tr("Small watersheds (小流域)"), QgsProcessing.SourceType.TypeVectorPolygon
+            )
+        )
+        self.addOutput(
+            QgsProcessingOutputVectorLayer(
+                self.ISSUES, self.tr("Validation issues"), QgsProcessing.SourceType.TypeVectorPolygon
+            )
+        )
         self.addOutput(QgsProcessingOutputNumber(self.ERRORS, self.tr("Errors")))
         self.addOutput(QgsProcessingOutputNumber(self.WARNINGS, self.tr("Warnings")))
 
@@ -116,7 +200,10 @@ class ImportUnitsAlgorithm(AlgorithmBase):
             target_min_km2=self.parameterAsDouble(parameters, self.MIN_AREA, context),
             max_km2=self.parameterAsDouble(parameters, self.MAX_AREA, context),
         )
-        fields = {k: (self.parameterAsString(parameters, k, context) or None) for k in (self.CODE_FIELD, self.NAME_FIELD, self.DOWN_FIELD, self.COUNTY_CODE_FIELD, self.COUNTY_NAME_FIELD)}
+        fields = {
+            k: (self.parameterAsString(parameters, k, context) or None)
+            for k in (self.CODE_FIELD, self.NAME_FIELD, self.DOWN_FIELD, self.COUNTY_CODE_FIELD, self.COUNTY_NAME_FIELD)
+        }
         pattern = self.parameterAsString(parameters, self.CODE_REGEX, context) or None
         gpkg = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
         report = self.parameterAsFileOutput(parameters, self.REPORT, context)
@@ -124,28 +211,58 @@ class ImportUnitsAlgorithm(AlgorithmBase):
         meta_path = self.parameterAsFileOutput(parameters, self.METADATA, context)
 
         res = import_units(
-            src[0], src[1], fields[self.CODE_FIELD] or "", fields[self.NAME_FIELD], fields[self.DOWN_FIELD],
-            counties=counties, county_code_field=fields[self.COUNTY_CODE_FIELD] if counties else None,
-            county_name_field=fields[self.COUNTY_NAME_FIELD] if counties else None, params=params, code_pattern=pattern,
-            rules=rules, feedback=feedback, label=self.tr("Official small-watershed layer"),
+            src[0],
+            src[1],
+            fields[self.CODE_FIELD] or "",
+            fields[self.NAME_FIELD],
+            fields[self.DOWN_FIELD],
+            counties=counties,
+            county_code_field=fields[self.COUNTY_CODE_FIELD] if counties else None,
+            county_name_field=fields[self.COUNTY_NAME_FIELD] if counties else None,
+            params=params,
+            code_pattern=pattern,
+            rules=rules,
+            feedback=feedback,
+            label=self.tr("Official small-watershed layer"),
         )
         written = write_import(res, gpkg, report, topo)
         meta = run_metadata(
             "import_units",
             {"units": src[0], "counties": counties[0] if counties else None},
-            {"fields": fields, "params": {"target_min_km2": params.target_min_km2, "max_km2": params.max_km2}, "code_regex": pattern},
+            {
+                "fields": fields,
+                "params": {"target_min_km2": params.target_min_km2, "max_km2": params.max_km2},
+                "code_regex": pattern,
+            },
             res.stats,
-            {"unit_coding": {"file": str(resources_path("rules", RULES_FILE)), "version": rules["version"], "note": rules["note"]}},
+            {
+                "unit_coding": {
+                    "file": str(resources_path("rules", RULES_FILE)),
+                    "version": rules["version"],
+                    "note": rules["note"],
+                }
+            },
         )
         meta["outputs"] = written
         write_json(meta_path, meta)
-        feedback.info(self.tr("{e} errors, {w} warnings; report: {r}").format(e=res.stats["errors"], w=res.stats["warnings"], r=report))
+        feedback.info(
+            self.tr("{e} errors, {w} warnings; report: {r}").format(
+                e=res.stats["errors"], w=res.stats["warnings"], r=report
+            )
+        )
         if context.project() is not None:
-            details = QgsProcessingContext.LayerDetails(self.tr("Small watersheds (小流域)"), context.project(), self.UNITS)
-            details.setPostProcessor(StylePostProcessor.create(resources_path("styles", "units.qml"), self.tr("Small watersheds (小流域)")))
+            details = QgsProcessingContext.LayerDetails(
+                self.tr("Small watersheds (小流域)"), context.project(), self.UNITS
+            )
+            details.setPostProcessor(
+                StylePostProcessor.create(resources_path("styles", "units.qml"), self.tr("Small watersheds (小流域)"))
+            )
             context.addLayerToLoadOnCompletion(written["units"], details)
             if written["issues"]:
-                context.addLayerToLoadOnCompletion(written["issues"], QgsProcessingContext.LayerDetails(self.tr("Validation issues"), context.project(), self.ISSUES))
+                context.addLayerToLoadOnCompletion(
+                    written["issues"],
+                    QgsProcessingContext.LayerDetails(self.tr("Validation issues"), context.project(), self.ISSUES),
+                )
         if self.parameterAsBool(parameters, self.STRICT, context) and res.n_errors:
             raise ChecksFailed(
                 self.tr("Official small-watershed layer"),

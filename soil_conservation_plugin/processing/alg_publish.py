@@ -6,6 +6,7 @@ template with the same item ids): title, map, legend, scale bar, north arrow, th
 公告 table (patches and area per 乡镇), date and source. Each county's filled layout
 is also saved as a .qpt beside its PDF, so staff can adjust it in QGIS.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -85,7 +86,14 @@ COLUMN_SHARES = (0.27, 0.29, 0.2, 0.24)
 TOTAL = "合计"
 OUTSIDE = "乡镇以外"
 # fonts with Chinese glyphs, most preferred first (Debian: fonts-wqy-microhei / fonts-noto-cjk; Windows: YaHei, SimHei)
-CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "SimHei", "PingFang SC")
+CJK_FONTS = (
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "WenQuanYi Micro Hei",
+    "Microsoft YaHei",
+    "SimHei",
+    "PingFang SC",
+)
 STEEP_FIELDS = ("cnty_code", "area_ha")
 ZONING_HEADERS = ("区类型", "小流域数(个)", "面积(公顷)", "占县域(%)")
 ZONE_FIELDS = ("county_code", "zone_id", "n_units", "area_km2")
@@ -128,7 +136,10 @@ def announcement_rows(steep, county_code: str) -> tuple[list[list[str]], float, 
     for f in steep.getFeatures(QgsFeatureRequest().setFlags(QgsFeatureRequest.Flag.NoGeometry)):
         if code_text(f["cnty_code"]) != county_code:
             continue
-        key = (code_text(f["twn_code"]) if "twn_code" in names else "", str(f["twn_name"] or "") if "twn_name" in names else "")
+        key = (
+            code_text(f["twn_code"]) if "twn_code" in names else "",
+            str(f["twn_name"] or "") if "twn_name" in names else "",
+        )
         parent = f["parent_id"] if "parent_id" in names else f.id()
         row = by_twn.setdefault(key, {"parents": set(), "ha": 0.0})
         row["parents"].add(parent)
@@ -137,23 +148,39 @@ def announcement_rows(steep, county_code: str) -> tuple[list[list[str]], float, 
         total += float(f["area_ha"] or 0.0)
     # 乡镇 in code order; patches outside every 乡镇 last
     keys = sorted(by_twn, key=lambda k: (k[0] == "" or k[1] == OUTSIDE, k[0], k[1]))
-    rows = [[code, name or OUTSIDE, str(len(by_twn[(code, name)]["parents"])), f"{by_twn[(code, name)]['ha']:.2f}"] for code, name in keys]
+    rows = [
+        [code, name or OUTSIDE, str(len(by_twn[(code, name)]["parents"])), f"{by_twn[(code, name)]['ha']:.2f}"]
+        for code, name in keys
+    ]
     rows.append(["", TOTAL, str(len(parents_all)), f"{total:.2f}"])
     return rows, total, len(parents_all)
 
 
 def county_renderer():
-    return QgsSingleSymbolRenderer(QgsFillSymbol.createSimple({"color": "0,0,0,0", "outline_color": "0,0,0", "outline_width": "0.8"}))
+    return QgsSingleSymbolRenderer(
+        QgsFillSymbol.createSimple({"color": "0,0,0,0", "outline_color": "0,0,0", "outline_width": "0.8"})
+    )
 
 
 def steep_renderer():
-    return QgsSingleSymbolRenderer(QgsFillSymbol.createSimple({"color": "215,48,39,200", "outline_color": "150,20,20", "outline_width": "0.1"}))
+    return QgsSingleSymbolRenderer(
+        QgsFillSymbol.createSimple({"color": "215,48,39,200", "outline_color": "150,20,20", "outline_width": "0.1"})
+    )
 
 
 def township_symbol():
     """乡镇界: a dashed line with its dash pattern in millimetres, so the legend patch shows the very dashes of the map."""
-    line = QgsSimpleLineSymbolLayer.create({"line_color": "90,90,90", "line_width": "0.35", "line_width_unit": "MM", "line_style": "dash", "use_custom_dash": "1",
-                                            "customdash": TOWNSHIP_DASH_MM, "customdash_unit": "MM"})
+    line = QgsSimpleLineSymbolLayer.create(
+        {
+            "line_color": "90,90,90",
+            "line_width": "0.35",
+            "line_width_unit": "MM",
+            "line_style": "dash",
+            "use_custom_dash": "1",
+            "customdash": TOWNSHIP_DASH_MM,
+            "customdash_unit": "MM",
+        }
+    )
     symbol = QgsLineSymbol.createSimple({})
     symbol.deleteSymbolLayer(0)
     symbol.appendSymbolLayer(line)
@@ -167,7 +194,9 @@ def township_layers(townships, name_field: str, font: str):
     geoms = [QgsGeometry(f.geometry()) for f in townships.getFeatures() if f.hasGeometry()]
     boundaries = [QgsGeometry(g.constGet().boundary()) for g in geoms if g.constGet() is not None]
     crs = townships.crs()
-    lines = QgsVectorLayer(f"MultiLineString?crs={crs.authid()}" if crs.authid() else "MultiLineString", "乡镇界", "memory")
+    lines = QgsVectorLayer(
+        f"MultiLineString?crs={crs.authid()}" if crs.authid() else "MultiLineString", "乡镇界", "memory"
+    )
     if not crs.authid():
         lines.setCrs(crs)
     if boundaries:
@@ -218,20 +247,28 @@ def style_townships(layer, name_field: str, font: str) -> None:
 
 def zone_symbol(props: dict):
     if props["kind"] == "fill":
-        return QgsFillSymbol.createSimple({"color": props["color"], "outline_color": props["outline_color"], "outline_width": "0.2"})
+        return QgsFillSymbol.createSimple(
+            {"color": props["color"], "outline_color": props["outline_color"], "outline_width": "0.2"}
+        )
     hatch = QgsLinePatternFillSymbolLayer()
     hatch.setLineAngle(float(props["angle"]))
     hatch.setDistance(2.0)
     hatch.setDistanceUnit(QgsUnitTypes.RenderUnit.RenderMillimeters)
     hatch.setColor(QColor(*[int(v) for v in props["color"].split(",")]))
     hatch.setLineWidth(0.3)
-    border = QgsSimpleFillSymbolLayer.create({"color": "0,0,0,0", "outline_color": props["color"], "outline_width": "0.3"})
+    border = QgsSimpleFillSymbolLayer.create(
+        {"color": "0,0,0,0", "outline_color": props["color"], "outline_width": "0.3"}
+    )
     return _fill_of([hatch, border])
 
 
 def zone_renderer(present=None):
     """Categories of zone_id in ZONE_STYLES order; only the zone types present when ``present`` is given."""
-    cats = [QgsRendererCategory(zid, zone_symbol(props), label) for zid, label, props in ZONE_STYLES if present is None or zid in present]
+    cats = [
+        QgsRendererCategory(zid, zone_symbol(props), label)
+        for zid, label, props in ZONE_STYLES
+        if present is None or zid in present
+    ]
     return QgsCategorizedSymbolRenderer("zone_id", cats)
 
 
@@ -247,7 +284,9 @@ def zoning_rows(zone_features, county_feature, county_crs, project) -> tuple[lis
     county_ha = county_area_ha(county_feature, county_crs, project)
     by_id: dict = {}
     for f in zone_features:
-        acc = by_id.setdefault(str(f["zone_id"]), [str(f["zone"]) if f.fields().indexOf("zone") >= 0 and f["zone"] else "", 0, 0.0])
+        acc = by_id.setdefault(
+            str(f["zone_id"]), [str(f["zone"]) if f.fields().indexOf("zone") >= 0 and f["zone"] else "", 0, 0.0]
+        )
         acc[1] += int(f["n_units"] or 0)
         acc[2] += 100.0 * float(f["area_km2"] or 0.0)
     rows = []
@@ -340,51 +379,164 @@ class PublishAlgorithm(AlgorithmBase):
 
     def initAlgorithm(self, config=None):  # noqa: N802
         poly = [QgsProcessing.SourceType.TypeVectorPolygon]
-        self.addParameter(QgsProcessingParameterVectorLayer(self.COUNTIES, translate("SoilConservation", "County boundaries (县界)"), poly))
-        self.addParameter(QgsProcessingParameterField(self.COUNTY_CODE_FIELD, translate("SoilConservation", "County code field"), "county_code", self.COUNTIES))
-        self.addParameter(QgsProcessingParameterField(self.COUNTY_NAME_FIELD, translate("SoilConservation", "County name field"), "county_name", self.COUNTIES, optional=True))
-        self.addParameter(QgsProcessingParameterVectorLayer(self.STEEP, translate("SoilConservation", "Steep-slope patches (from 'steep_slope')"), poly))
-        self.addParameter(QgsProcessingParameterVectorLayer(self.TOWNSHIPS, translate("SoilConservation", "Townships (乡镇) for the map (optional)"), poly, optional=True))
-        self.addParameter(QgsProcessingParameterField(self.TOWNSHIP_NAME_FIELD, translate("SoilConservation", "Township name field (labels)"), None, self.TOWNSHIPS, optional=True))
-        self.addParameter(QgsProcessingParameterString(self.COUNTY, translate("SoilConservation", "County code (blank = every county: batch)"), optional=True))
-        self.addParameter(QgsProcessingParameterString(self.COUNTY_CODES, translate("SoilConservation", "Only these counties (codes, comma-separated; blank = the county above or every county)"), optional=True))
-        self.addParameter(QgsProcessingParameterVectorLayer(self.ZONES, translate("SoilConservation", "Zones per county (layer 'zones' of the zoning step) for the zoning map"), poly, optional=True))
-        self.addParameter(QgsProcessingParameterString(self.ZONING_TITLE, translate("SoilConservation", "Zoning map title ({county_name} and {county_code} are replaced)"), "{county_name}水土流失重点预防区和重点治理区分布图", optional=True))
-        self.addParameter(QgsProcessingParameterRasterLayer(self.DEM, translate("SoilConservation", "DEM used (to measure the share of each county it covers)"), optional=True))
-        self.addParameter(QgsProcessingParameterBoolean(self.ALLOW_PARTIAL, translate("SoilConservation", "Allow publishing a partial result (DEM covers only part of a county)"), False))
-        self.addParameter(QgsProcessingParameterFile(self.TEMPLATE, translate("SoilConservation", "Layout template (.qpt; blank = the plugin's)"), extension="qpt", optional=True))
-        self.addParameter(QgsProcessingParameterString(self.TITLE, translate("SoilConservation", "Title ({county_name} and {county_code} are replaced)"), "{county_name}禁止开垦陡坡地分布图", optional=True))
-        self.addParameter(QgsProcessingParameterString(self.SOURCE, translate("SoilConservation", "Data source note"), "", optional=True))
-        self.addParameter(QgsProcessingParameterString(self.DATE, translate("SoilConservation", "Date (blank = today)"), "", optional=True))
-        self.addParameter(QgsProcessingParameterNumber(self.DPI, translate("SoilConservation", "PNG resolution (dpi)"), QgsProcessingParameterNumber.Type.Integer, 150, minValue=50, maxValue=600))
-        self.addParameter(QgsProcessingParameterFolderDestination(self.OUTPUT_FOLDER, translate("SoilConservation", "Output folder")))
+        self.addParameter(
+            QgsProcessingParameterVectorLayer(
+                self.COUNTIES, translate("SoilConservation", "County boundaries (县界)"), poly
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterField(
+                self.COUNTY_CODE_FIELD, translate("SoilConservation", "County code field"), "county_code", self.COUNTIES
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterField(
+                self.COUNTY_NAME_FIELD,
+                translate("SoilConservation", "County name field"),
+                "county_name",
+                self.COUNTIES,
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterVectorLayer(
+                self.STEEP, translate("SoilConservation", "Steep-slope patches (from 'steep_slope')"), poly
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterVectorLayer(
+                self.TOWNSHIPS,
+                translate("SoilConservation", "Townships (乡镇) for the map (optional)"),
+                poly,
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterField(
+                self.TOWNSHIP_NAME_FIELD,
+                translate("SoilConservation", "Township name field (labels)"),
+                None,
+                self.TOWNSHIPS,
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterString(
+                self.COUNTY, translate("SoilConservation", "County code (blank = every county: batch)"), optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterString(
+                self.COUNTY_CODES,
+                translate(
+                    "SoilConservation",
+                    "Only these counties (codes, comma-separated; blank = the county above or every county)",
+                ),
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterVectorLayer(
+                self.ZONES,
+                translate("SoilConservation", "Zones per county (layer 'zones' of the zoning step) for the zoning map"),
+                poly,
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterString(
+                self.ZONING_TITLE,
+                translate("SoilConservation", "Zoning map title ({county_name} and {county_code} are replaced)"),
+                "{county_name}水土流失重点预防区和重点治理区分布图",
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterRasterLayer(
+                self.DEM,
+                translate("SoilConservation", "DEM used (to measure the share of each county it covers)"),
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterBoolean(
+                self.ALLOW_PARTIAL,
+                translate("SoilConservation", "Allow publishing a partial result (DEM covers only part of a county)"),
+                False,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFile(
+                self.TEMPLATE,
+                translate("SoilConservation", "Layout template (.qpt; blank = the plugin's)"),
+                extension="qpt",
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterString(
+                self.TITLE,
+                translate("SoilConservation", "Title ({county_name} and {county_code} are replaced)"),
+                "{county_name}禁止开垦陡坡地分布图",
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterString(
+                self.SOURCE, translate("SoilConservation", "Data source note"), "", optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterString(
+                self.DATE, translate("SoilConservation", "Date (blank = today)"), "", optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.DPI,
+                translate("SoilConservation", "PNG resolution (dpi)"),
+                QgsProcessingParameterNumber.Type.Integer,
+                150,
+                minValue=50,
+                maxValue=600,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFolderDestination(self.OUTPUT_FOLDER, translate("SoilConservation", "Output folder"))
+        )
         self.addOutput(QgsProcessingOutputNumber(self.COUNT, translate("SoilConservation", "Counties published")))
         self.addOutput(QgsProcessingOutputFile(self.INDEX, translate("SoilConservation", "Index of the files (JSON)")))
 
     def help(self) -> str:
-        return translate(
-            "SoilConservation",
-            "Makes the county publication of the no-reclamation steep slopes (禁止开垦陡坡地) from a print layout "
-            "template: title, map (county boundary, 乡镇, patches), legend naming the slope threshold, scale bar, "
-            "north arrow, the 公告 table (patches and area in hectares per 乡镇, with the total), the date and the "
-            "data source; exported to PDF and PNG, one county or all of them.\n"
-            "County boundaries and their code field; the steep-slope patch layer of the 'steep_slope' algorithm "
-            "(fields cnty_code, twn_code, twn_name, parent_id, area_ha, thresh_deg). Areas in the table are the "
-            "sums of the patches' area_ha (ellipsoidal areas), rounded to 0.01 ha.\n"
-            "Template: resources/layouts/county_announcement.qpt (A3 landscape) or your own .qpt with the item ids "
-            "title, subtitle, map, legend, scalebar, north_arrow, announcement_table (the frame of a text table), "
-            "date and source. Each county's filled layout is saved as a .qpt beside its PDF and PNG. Chinese text "
-            "needs a font with Chinese glyphs (Noto Sans CJK SC, WenQuanYi Micro Hei, Microsoft YaHei or SimHei)."
-        ) + "\n" + translate(
-            "SoilConservation",
-            "Title: literal text; only {county_name} and {county_code} are replaced, any other brace stays as it is. "
-            "Title, source and date must not hold the QGIS expression marker [% (a layout label would evaluate it). "
-            "Files are named <county code>_steep_slope_announcement.pdf/.png/.qpt; two county codes that would get the "
-            "same file name are refused before any work. Each PDF and PNG is checked (complete PDF, decodable PNG) "
-            "before it takes its final name."
-        ) + "\n" + translate(
-            "SoilConservation",
-            "Counties: COUNTY (one code) or COUNTY_CODES (several, comma-separated); blank = every county. Zoning map: with the zones layer of the zoning step (fields county_code, zone_id, zone, n_units, area_km2), each county also gets <code>_zoning_announcement.pdf/.png/.qpt: 重点预防区/重点治理区 as fills, 严重/脆弱 areas as hatching, and a table of the number of 小流域, the area (ha) and the share of the county per zone type. Coverage: the share of each county the DEM covers is measured on the DEM when one is given, else read from the steep-slope layer (DEM_COVER_PCT). A county covered only in part is refused with its share unless ALLOW_PARTIAL is on; then the share is printed on the map and in the index. Township labels have a white halo; the 乡镇 boundary dash pattern is in millimetres, so the legend shows the map's dashes; table columns take the width of their text and the font shrinks until the table fits its frame.",
+        return (
+            translate(
+                "SoilConservation",
+                "Makes the county publication of the no-reclamation steep slopes (禁止开垦陡坡地) from a print layout "
+                "template: title, map (county boundary, 乡镇, patches), legend naming the slope threshold, scale bar, "
+                "north arrow, the 公告 table (patches and area in hectares per 乡镇, with the total), the date and the "
+                "data source; exported to PDF and PNG, one county or all of them.\n"
+                "County boundaries and their code field; the steep-slope patch layer of the 'steep_slope' algorithm "
+                "(fields cnty_code, twn_code, twn_name, parent_id, area_ha, thresh_deg). Areas in the table are the "
+                "sums of the patches' area_ha (ellipsoidal areas), rounded to 0.01 ha.\n"
+                "Template: resources/layouts/county_announcement.qpt (A3 landscape) or your own .qpt with the item ids "
+                "title, subtitle, map, legend, scalebar, north_arrow, announcement_table (the frame of a text table), "
+                "date and source. Each county's filled layout is saved as a .qpt beside its PDF and PNG. Chinese text "
+                "needs a font with Chinese glyphs (Noto Sans CJK SC, WenQuanYi Micro Hei, Microsoft YaHei or SimHei).",
+            )
+            + "\n"
+            + translate(
+                "SoilConservation",
+                "Title: literal text; only {county_name} and {county_code} are replaced, any other brace stays as it is. "
+                "Title, source and date must not hold the QGIS expression marker [% (a layout label would evaluate it). "
+                "Files are named <county code>_steep_slope_announcement.pdf/.png/.qpt; two county codes that would get the "
+                "same file name are refused before any work. Each PDF and PNG is checked (complete PDF, decodable PNG) "
+                "before it takes its final name.",
+            )
+            + "\n"
+            + translate(
+                "SoilConservation",
+                "Counties: COUNTY (one code) or COUNTY_CODES (several, comma-separated); blank = every county. Zoning map: with the zones layer of the zoning step (fields county_code, zone_id, zone, n_units, area_km2), each county also gets <code>_zoning_announcement.pdf/.png/.qpt: 重点预防区/重点治理区 as fills, 严重/脆弱 areas as hatching, and a table of the number of 小流域, the area (ha) and the share of the county per zone type. Coverage: the share of each county the DEM covers is measured on the DEM when one is given, else read from the steep-slope layer (DEM_COVER_PCT). A county covered only in part is refused with its share unless ALLOW_PARTIAL is on; then the share is printed on the map and in the index. Township labels have a white halo; the 乡镇 boundary dash pattern is in millimetres, so the legend shows the map's dashes; table columns take the width of their text and the font shrinks until the table fits its frame.",
+            )
         )
 
     # --- parameters --------------------------------------------------------------------------
@@ -398,11 +550,26 @@ class PublishAlgorithm(AlgorithmBase):
         only = self.parameterAsString(parameters, self.COUNTY, context).strip()
         from ..core.common.counties import parse_codes
 
-        wanted = parse_codes(only) + [c for c in parse_codes(self.parameterAsString(parameters, self.COUNTY_CODES, context)) if c not in parse_codes(only)]
-        zones = self.parameterAsVectorLayer(parameters, self.ZONES, context) if parameters.get(self.ZONES) not in (None, "") else None
-        zoning_title = self.parameterAsString(parameters, self.ZONING_TITLE, context) or "{county_name}水土流失重点预防区和重点治理区分布图"
+        wanted = parse_codes(only) + [
+            c
+            for c in parse_codes(self.parameterAsString(parameters, self.COUNTY_CODES, context))
+            if c not in parse_codes(only)
+        ]
+        zones = (
+            self.parameterAsVectorLayer(parameters, self.ZONES, context)
+            if parameters.get(self.ZONES) not in (None, "")
+            else None
+        )
+        zoning_title = (
+            self.parameterAsString(parameters, self.ZONING_TITLE, context)
+            or "{county_name}水土流失重点预防区和重点治理区分布图"
+        )
         allow_partial = self.parameterAsBoolean(parameters, self.ALLOW_PARTIAL, context)
-        dem = self.raster_file(parameters, self.DEM, context, translate("SoilConservation", "DEM")) if parameters.get(self.DEM) not in (None, "") else None
+        dem = (
+            self.raster_file(parameters, self.DEM, context, translate("SoilConservation", "DEM"))
+            if parameters.get(self.DEM) not in (None, "")
+            else None
+        )
         template = self.parameterAsFile(parameters, self.TEMPLATE, context) or str(resources_path(*TEMPLATE))
         title = self.parameterAsString(parameters, self.TITLE, context) or "{county_name}禁止开垦陡坡地分布图"
         source = self.parameterAsString(parameters, self.SOURCE, context)
@@ -410,7 +577,10 @@ class PublishAlgorithm(AlgorithmBase):
         dpi = self.parameterAsInt(parameters, self.DPI, context)
         out_dir = Path(self.parameterAsString(parameters, self.OUTPUT_FOLDER, context))
 
-        label_c, label_s = translate("SoilConservation", "County boundaries"), translate("SoilConservation", "Steep-slope patches")
+        label_c, label_s = (
+            translate("SoilConservation", "County boundaries"),
+            translate("SoilConservation", "Steep-slope patches"),
+        )
         for layer, label in ((counties, label_c), (steep, label_s)):
             if layer is None or not layer.isValid():
                 raise InputError(label, "未提供有效的矢量图层", "no valid vector layer was given")
@@ -419,35 +589,66 @@ class PublishAlgorithm(AlgorithmBase):
         if name_field and name_field not in counties.fields().names():
             raise InputError(label_c, f"缺少名称字段 {name_field}", f"the name field {name_field} is missing")
         if townships is not None and twn_name_field and twn_name_field not in townships.fields().names():
-            raise InputError(translate("SoilConservation", "Townships"), f"缺少名称字段 {twn_name_field}", f"the name field {twn_name_field} is missing")
+            raise InputError(
+                translate("SoilConservation", "Townships"),
+                f"缺少名称字段 {twn_name_field}",
+                f"the name field {twn_name_field} is missing",
+            )
         missing = [f for f in STEEP_FIELDS if f not in steep.fields().names()]
         if missing:
-            raise InputError(label_s, f"缺少字段 {', '.join(missing)}（应为 steep_slope 的输出）", f"fields {', '.join(missing)} are missing (expected the output of steep_slope)")
+            raise InputError(
+                label_s,
+                f"缺少字段 {', '.join(missing)}（应为 steep_slope 的输出）",
+                f"fields {', '.join(missing)} are missing (expected the output of steep_slope)",
+            )
         if not Path(template).is_file():
-            raise InputError(translate("SoilConservation", "Layout template"), f"找不到模板 {template}", f"template not found: {template}")
+            raise InputError(
+                translate("SoilConservation", "Layout template"),
+                f"找不到模板 {template}",
+                f"template not found: {template}",
+            )
         for key, text in ((self.TITLE, title), (self.SOURCE, source), (self.DATE, date)):
             check_layout_text(key, text)
         doc = QDomDocument()
         if not doc.setContent(Path(template).read_text(encoding="utf-8")):
-            raise InputError(translate("SoilConservation", "Layout template"), f"模板不是有效的 XML: {template}", f"the template is not valid XML: {template}")
+            raise InputError(
+                translate("SoilConservation", "Layout template"),
+                f"模板不是有效的 XML: {template}",
+                f"the template is not valid XML: {template}",
+            )
 
         if zones is not None:
             lacking = [f for f in ZONE_FIELDS if f not in zones.fields().names()]
             if not zones.isValid() or lacking:
-                raise InputError(translate("SoilConservation", "Zones per county"), f"缺少字段 {', '.join(lacking)}（应为 zoning 的 zones 图层）",
-                                 f"fields {', '.join(lacking)} are missing (expected the zones layer of zoning)")
+                raise InputError(
+                    translate("SoilConservation", "Zones per county"),
+                    f"缺少字段 {', '.join(lacking)}（应为 zoning 的 zones 图层）",
+                    f"fields {', '.join(lacking)} are missing (expected the zones layer of zoning)",
+                )
         chosen = []
         for f in counties.getFeatures():
             code = code_text(f[code_field])
             if code and (not wanted or code in wanted):
-                chosen.append((code, str(f[name_field]) if name_field and f[name_field] not in (None, "NULL") else "", QgsFeature(f)))
+                chosen.append(
+                    (
+                        code,
+                        str(f[name_field]) if name_field and f[name_field] not in (None, "NULL") else "",
+                        QgsFeature(f),
+                    )
+                )
         absent = [c for c in wanted if c not in {code for code, _, _ in chosen}]
         if absent:
-            raise InputError(label_c, f"没有代码为 {', '.join(absent)} 的县", f"no county with code {', '.join(absent)}")
+            raise InputError(
+                label_c, f"没有代码为 {', '.join(absent)} 的县", f"no county with code {', '.join(absent)}"
+            )
         if not chosen:
             raise InputError(label_c, "图层中没有县", "the layer holds no county")
         covers = self.coverage(dem, steep, counties, chosen, feedback)
-        partial = [(code, name, covers[code]) for code, name, _ in chosen if covers.get(code) is not None and covers[code] < FULL_COVER]
+        partial = [
+            (code, name, covers[code])
+            for code, name, _ in chosen
+            if covers.get(code) is not None and covers[code] < FULL_COVER
+        ]
         if partial and not allow_partial:
             listed = ", ".join(f"{code} {name} {100.0 * share:.1f}%" for code, name, share in partial)
             raise InputError(
@@ -456,7 +657,9 @@ class PublishAlgorithm(AlgorithmBase):
                 f"the DEM covers only part of the county ({listed}): the result is partial and is not published by default; tick 'Allow publishing a partial result' (ALLOW_PARTIAL) to publish it with the coverage printed on the map",
             )
         for code, name, share in partial:
-            feedback.info(f"⚠ {code} {name}: DEM 只覆盖县域的 {100.0 * share:.1f}%，按要求发布部分成果，图上注明 / the DEM covers only {100.0 * share:.1f}% of the county; published as a partial result, noted on the map")
+            feedback.info(
+                f"⚠ {code} {name}: DEM 只覆盖县域的 {100.0 * share:.1f}%，按要求发布部分成果，图上注明 / the DEM covers only {100.0 * share:.1f}% of the county; published as a partial result, noted on the map"
+            )
         chosen.sort(key=lambda c: c[0])
         for code, name, _ in chosen:
             check_layout_text(label_c, f"{code} {name}")
@@ -467,19 +670,55 @@ class PublishAlgorithm(AlgorithmBase):
         for i, (code, name, feature) in enumerate(chosen):
             feedback.check()
             feedback.info(f"{code} {name}")
-            files = self.publish_county(doc, counties, feature, code, name, steep, townships, twn_name_field, title, source, date, dpi, out_dir, stems[code],
-                                        covers.get(code), zones, zoning_title, stems[code].replace(FILE_SUFFIX, ZONING_SUFFIX))
+            files = self.publish_county(
+                doc,
+                counties,
+                feature,
+                code,
+                name,
+                steep,
+                townships,
+                twn_name_field,
+                title,
+                source,
+                date,
+                dpi,
+                out_dir,
+                stems[code],
+                covers.get(code),
+                zones,
+                zoning_title,
+                stems[code].replace(FILE_SUFFIX, ZONING_SUFFIX),
+            )
             index.append({"county_code": code, "county_name": name, **files})
             feedback.progress(100.0 * (i + 1) / len(chosen))
         index_path = out_dir / "publication.json"
-        write_json(index_path, run_metadata(
-            "publish",
-            {"counties": counties.source().split("|")[0], "steep": steep.source().split("|")[0], "template": template},
-            {"county": ",".join(wanted) or "all", "title": title, "zoning_title": zoning_title if zones is not None else None, "source": source, "date": date, "dpi": dpi,
-             "allow_partial": allow_partial, "zones": zones.source().split("|")[0] if zones is not None else None, "dem": dem,
-             "coverage_from": "DEM" if dem else ("DEM_COVER_PCT of the steep-slope layer" if covers else "unknown")},
-            {"counties": index},
-        ))
+        write_json(
+            index_path,
+            run_metadata(
+                "publish",
+                {
+                    "counties": counties.source().split("|")[0],
+                    "steep": steep.source().split("|")[0],
+                    "template": template,
+                },
+                {
+                    "county": ",".join(wanted) or "all",
+                    "title": title,
+                    "zoning_title": zoning_title if zones is not None else None,
+                    "source": source,
+                    "date": date,
+                    "dpi": dpi,
+                    "allow_partial": allow_partial,
+                    "zones": zones.source().split("|")[0] if zones is not None else None,
+                    "dem": dem,
+                    "coverage_from": "DEM"
+                    if dem
+                    else ("DEM_COVER_PCT of the steep-slope layer" if covers else "unknown"),
+                },
+                {"counties": index},
+            ),
+        )
         return {self.OUTPUT_FOLDER: str(out_dir), self.COUNT: len(index), self.INDEX: str(index_path)}
 
     @staticmethod
@@ -507,12 +746,33 @@ class PublishAlgorithm(AlgorithmBase):
             lyr = ds = None
         if text:
             return {code: float(pct) / 100.0 for code, pct in json.loads(text).items()}
-        feedback.info("DEM 覆盖率未知（未给 DEM，陡坡图层也未记录）/ DEM coverage unknown (no DEM given, and the steep-slope layer does not record it)")
+        feedback.info(
+            "DEM 覆盖率未知（未给 DEM，陡坡图层也未记录）/ DEM coverage unknown (no DEM given, and the steep-slope layer does not record it)"
+        )
         return {}
 
     # --- one county -----------------------------------------------------------------------------
-    def publish_county(self, doc, counties, feature, code, name, steep, townships, twn_name_field, title, source, date, dpi, out_dir, stem,
-                       cover=None, zones=None, zoning_title="", zoning_stem="") -> dict:
+    def publish_county(
+        self,
+        doc,
+        counties,
+        feature,
+        code,
+        name,
+        steep,
+        townships,
+        twn_name_field,
+        title,
+        source,
+        date,
+        dpi,
+        out_dir,
+        stem,
+        cover=None,
+        zones=None,
+        zoning_title="",
+        zoning_stem="",
+    ) -> dict:
         project = QgsProject()  # this county's own: layers and layout never touch the user's project
         font = cjk_font()
         crs = steep.crs() if steep.crs().isValid() else counties.crs()
@@ -532,7 +792,13 @@ class PublishAlgorithm(AlgorithmBase):
         patches.updateFields()
         mine = [f for f in steep.getFeatures() if code_text(f["cnty_code"]) == code]
         patches.dataProvider().addFeatures(mine)
-        thresholds = sorted({float(f["thresh_deg"]) for f in mine if "thresh_deg" in steep.fields().names() and f["thresh_deg"] is not None})
+        thresholds = sorted(
+            {
+                float(f["thresh_deg"])
+                for f in mine
+                if "thresh_deg" in steep.fields().names() and f["thresh_deg"] is not None
+            }
+        )
         threshold = thresholds[0] if len(thresholds) == 1 else None
         patches.setName(f"禁止开垦陡坡地（坡度 ≥ {threshold:g}°）" if threshold is not None else "禁止开垦陡坡地")
         patches.setRenderer(steep_renderer())
@@ -542,7 +808,9 @@ class PublishAlgorithm(AlgorithmBase):
             twn, twn_labels = township_layers(townships, twn_name_field, font)
         project.addMapLayers([x for x in (patches, twn, twn_labels, county) if x is not None])
         project.setCrs(crs)
-        extent = QgsCoordinateTransform(county.crs(), crs, project).transformBoundingBox(feature.geometry().boundingBox())
+        extent = QgsCoordinateTransform(county.crs(), crs, project).transformBoundingBox(
+            feature.geometry().boundingBox()
+        )
         extent.scale(1.06)
         note_zh, _ = cover_note(cover)
         cover_text = "" if cover is None else f"　DEM 覆盖县域 {100.0 * cover:.1f}%"
@@ -550,12 +818,28 @@ class PublishAlgorithm(AlgorithmBase):
         rows, total, n_patches = announcement_rows(steep, code)
         rule = f"坡度阈值 {threshold:g}°" if threshold is not None else "坡度阈值见图斑属性"
         layout = self.fill_layout(
-            doc, project, [x for x in (patches, twn, twn_labels, county) if x is not None], crs, extent, font,
-            fill_title(title, name or code, code), f"{code} {name}　{rule}　图斑 {n_patches} 个，合计 {total:.2f} 公顷{cover_text}",
-            date, source, TABLE_HEADERS, rows, note_zh, f"{code} {name}",
+            doc,
+            project,
+            [x for x in (patches, twn, twn_labels, county) if x is not None],
+            crs,
+            extent,
+            font,
+            fill_title(title, name or code, code),
+            f"{code} {name}　{rule}　图斑 {n_patches} 个，合计 {total:.2f} 公顷{cover_text}",
+            date,
+            source,
+            TABLE_HEADERS,
+            rows,
+            note_zh,
+            f"{code} {name}",
             legend_layers=[x for x in (patches, twn, county) if x is not None],
         )
-        files = {"patches": n_patches, "area_ha": round(total, 2), "table": rows, "dem_cover_pct": None if cover is None else round(100.0 * cover, 1)}
+        files = {
+            "patches": n_patches,
+            "area_ha": round(total, 2),
+            "table": rows,
+            "dem_cover_pct": None if cover is None else round(100.0 * cover, 1),
+        }
         files.update(self.export(layout, out_dir, stem, dpi))
         if zones is not None:
             zl = QgsVectorLayer(f"MultiPolygon?crs={zones.crs().authid()}", "zones", "memory")
@@ -579,10 +863,23 @@ class PublishAlgorithm(AlgorithmBase):
             zproject.setCrs(crs)
             zrows, county_ha = zoning_rows(zmine, feature, county.crs(), zproject)
             zlayout = self.fill_layout(
-                doc, zproject, zlayers, crs, extent, font, fill_title(zoning_title, name or code, code),
+                doc,
+                zproject,
+                zlayers,
+                crs,
+                extent,
+                font,
+                fill_title(zoning_title, name or code, code),
                 f"{code} {name}　县域面积 {county_ha:.2f} 公顷　以小流域为单元划定{cover_text}",
-                date, source, ZONING_HEADERS, zrows, note_zh, f"{code} {name} 重点区域",
-                table_title="重点区域面积统计表（按区类型）", legend_layers=[x for x in (zl, ztwn, zcounty) if x is not None], note="区域由小流域单元组成；面积为椭球面积；一个小流域可同时属于严重区/脆弱区与预防区/治理区。",
+                date,
+                source,
+                ZONING_HEADERS,
+                zrows,
+                note_zh,
+                f"{code} {name} 重点区域",
+                table_title="重点区域面积统计表（按区类型）",
+                legend_layers=[x for x in (zl, ztwn, zcounty) if x is not None],
+                note="区域由小流域单元组成；面积为椭球面积；一个小流域可同时属于严重区/脆弱区与预防区/治理区。",
             )
             zfiles = self.export(zlayout, out_dir, zoning_stem, dpi)
             files.update({f"zoning_{k}": v for k, v in zfiles.items()})
@@ -592,17 +889,43 @@ class PublishAlgorithm(AlgorithmBase):
         project.removeAllMapLayers()
         return files
 
-    def fill_layout(self, doc, project, layers, crs, extent, font, title, subtitle, date, source, headers, rows, cover_note_zh, layout_name,
-                    table_title=None, note=None, legend_layers=None):
+    def fill_layout(
+        self,
+        doc,
+        project,
+        layers,
+        crs,
+        extent,
+        font,
+        title,
+        subtitle,
+        date,
+        source,
+        headers,
+        rows,
+        cover_note_zh,
+        layout_name,
+        table_title=None,
+        note=None,
+        legend_layers=None,
+    ):
         layout = QgsPrintLayout(project)
         items, ok = layout.loadFromTemplate(doc, QgsReadWriteContext(), True)
         if not ok:
-            raise InputError(translate("SoilConservation", "Layout template"), "无法读取布局模板", "the layout template could not be read")
+            raise InputError(
+                translate("SoilConservation", "Layout template"),
+                "无法读取布局模板",
+                "the layout template could not be read",
+            )
         layout.setName(layout_name)
         found = {i.id(): i for i in layout.items() if hasattr(i, "id") and callable(i.id)}
         missing = [i for i in ITEM_IDS if i not in found]
         if missing:
-            raise InputError(translate("SoilConservation", "Layout template"), f"模板缺少图元: {', '.join(missing)}", f"the template lacks the items: {', '.join(missing)}")
+            raise InputError(
+                translate("SoilConservation", "Layout template"),
+                f"模板缺少图元: {', '.join(missing)}",
+                f"the template lacks the items: {', '.join(missing)}",
+            )
         self._text(found["title"], title, font)
         self._text(found["subtitle"], subtitle, font)
         self._text(found["date"], f"制图日期：{date}", font)
@@ -645,7 +968,9 @@ class PublishAlgorithm(AlgorithmBase):
             for layer in legend_layers if legend_layers is not None else layers:
                 root.addLayer(layer)
             legend.setTitle("图例")
-            legend.setSymbolWidth(LEGEND_SYMBOL_MM[0])  # room for the boundary dashes (the same mm pattern as on the map)
+            legend.setSymbolWidth(
+                LEGEND_SYMBOL_MM[0]
+            )  # room for the boundary dashes (the same mm pattern as on the map)
             legend.setSymbolHeight(LEGEND_SYMBOL_MM[1])
             for style, size in ((QgsLegendStyle.Style.Title, 14), (QgsLegendStyle.Style.SymbolLabel, 10)):
                 fmt = QgsTextFormat()
@@ -659,7 +984,11 @@ class PublishAlgorithm(AlgorithmBase):
             legend.adjustBoxSize()
         table = next((mf for mf in layout.multiFrames() if isinstance(mf, QgsLayoutItemTextTable)), None)
         if table is None:
-            raise InputError(translate("SoilConservation", "Layout template"), "模板缺少公告表(文本表格)", "the template lacks the announcement table (a text table)")
+            raise InputError(
+                translate("SoilConservation", "Layout template"),
+                "模板缺少公告表(文本表格)",
+                "the template lacks the announcement table (a text table)",
+            )
         frame = table.frame(0)
         # the frame shrinks to its old content on loading: give it the width of the column it sits in
         width = found["table_title"].rect().width() if "table_title" in found else frame.rect().width()
@@ -667,12 +996,18 @@ class PublishAlgorithm(AlgorithmBase):
         if isinstance(legend, QgsLayoutItemLegend):
             # a legend taller than its frame (four zone types) pushes the table down instead of being cut
             legend_bottom = legend.positionWithUnits().y() + legend.sizeWithUnits().height()
-            top = found["table_title"].positionWithUnits().y() if "table_title" in found else frame.positionWithUnits().y()
+            top = (
+                found["table_title"].positionWithUnits().y()
+                if "table_title" in found
+                else frame.positionWithUnits().y()
+            )
             shift = legend_bottom + 2.0 - top
             if shift > 0:
                 for item in ([found["table_title"]] if "table_title" in found else []) + [frame]:
                     pos = item.positionWithUnits()
-                    item.attemptMove(QgsLayoutPoint(pos.x(), pos.y() + shift, QgsUnitTypes.LayoutUnit.LayoutMillimeters))
+                    item.attemptMove(
+                        QgsLayoutPoint(pos.x(), pos.y() + shift, QgsUnitTypes.LayoutUnit.LayoutMillimeters)
+                    )
                 height -= shift
         frame.attemptResize(QgsLayoutSize(width, height, QgsUnitTypes.LayoutUnit.LayoutMillimeters))
         fit_table(table, headers, rows, font, width, height)
@@ -714,7 +1049,11 @@ class PublishAlgorithm(AlgorithmBase):
         with atomic_path(pdf) as tmp:
             result = exporter.exportToPdf(str(tmp), pdf_settings())
             if result != QgsLayoutExporter.ExportResult.Success or not pdf_complete(tmp):
-                raise InputError(label, f"PDF 导出失败或文件不完整 ({result}): {pdf}", f"PDF export failed or the file is incomplete ({result}): {pdf}")
+                raise InputError(
+                    label,
+                    f"PDF 导出失败或文件不完整 ({result}): {pdf}",
+                    f"PDF export failed or the file is incomplete ({result}): {pdf}",
+                )
         with atomic_path(png) as tmp:
             # rendered and saved by Qt: exportToImage then reopens the PNG through GDAL in update mode to
             # georeference it, which the PNG driver refuses (a GDAL error atomic_path rightly treats as a failure)
@@ -722,7 +1061,11 @@ class PublishAlgorithm(AlgorithmBase):
             ok = not image.isNull() and image.save(str(tmp), "PNG")
             result = QgsLayoutExporter.ExportResult.Success if ok else QgsLayoutExporter.ExportResult.FileError
             if result != QgsLayoutExporter.ExportResult.Success or QImage(str(tmp)).isNull():
-                raise InputError(label, f"PNG 导出失败或无法解码 ({result}): {png}", f"PNG export failed or the file cannot be decoded ({result}): {png}")
+                raise InputError(
+                    label,
+                    f"PNG 导出失败或无法解码 ({result}): {png}",
+                    f"PNG export failed or the file cannot be decoded ({result}): {png}",
+                )
         with atomic_path(qpt) as tmp:
             if not layout.saveAsTemplate(str(tmp), QgsReadWriteContext()):
                 raise InputError(label, f"无法保存布局: {qpt}", f"could not save the layout: {qpt}")

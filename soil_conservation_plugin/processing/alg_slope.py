@@ -1,4 +1,5 @@
 """Slope in degrees, in true ground units, from a projected or geographic DEM."""
+
 from qgis.core import QgsProcessingParameterRasterDestination, QgsProcessingParameterRasterLayer
 from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 

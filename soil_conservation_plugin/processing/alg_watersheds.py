@@ -1,4 +1,5 @@
 """小流域 delineation from a DEM: units, outlets, topology, unit raster, run metadata."""
+
 from __future__ import annotations
 
 from qgis.core import (
@@ -53,29 +54,82 @@ class DelineateWatershedsAlgorithm(LocalRasterInputs, AlgorithmBase):
         rules = load_coding_rules()
         self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, self.tr("DEM")))
         self.addParameter(
-            QgsProcessingParameterVectorLayer(self.COUNTIES, self.tr("County polygons"), [QgsProcessing.SourceType.TypeVectorPolygon], optional=True)
+            QgsProcessingParameterVectorLayer(
+                self.COUNTIES, self.tr("County polygons"), [QgsProcessing.SourceType.TypeVectorPolygon], optional=True
+            )
         )
-        self.addParameter(QgsProcessingParameterField(self.COUNTY_CODE_FIELD, self.tr("County code field (empty: adcode / county_code / XZQDM)"), None, self.COUNTIES, optional=True))
-        self.addParameter(QgsProcessingParameterField(self.COUNTY_NAME_FIELD, self.tr("County name field (empty: name / county_name / XZQMC)"), None, self.COUNTIES, optional=True))
-        self.addParameter(QgsProcessingParameterString(self.COUNTY_CODES, self.tr("Only these counties (codes, comma-separated; blank = every county of the layer)"), "", optional=True))
+        self.addParameter(
+            QgsProcessingParameterField(
+                self.COUNTY_CODE_FIELD,
+                self.tr("County code field (empty: adcode / county_code / XZQDM)"),
+                None,
+                self.COUNTIES,
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterField(
+                self.COUNTY_NAME_FIELD,
+                self.tr("County name field (empty: name / county_name / XZQMC)"),
+                None,
+                self.COUNTIES,
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterString(
+                self.COUNTY_CODES,
+                self.tr("Only these counties (codes, comma-separated; blank = every county of the layer)"),
+                "",
+                optional=True,
+            )
+        )
         for name, key, label in (
             (self.MIN_AREA, "target_min_km2", QT_TRANSLATE_NOOP("SoilConservation", "Target minimum unit area (km²)")),
             (self.MAX_AREA, "max_km2", QT_TRANSLATE_NOOP("SoilConservation", "Maximum unit area (km²)")),
-            (self.MERGE_BELOW, "merge_below_km2", QT_TRANSLATE_NOOP("SoilConservation", "Merge edge units smaller than (km²)")),
+            (
+                self.MERGE_BELOW,
+                "merge_below_km2",
+                QT_TRANSLATE_NOOP("SoilConservation", "Merge edge units smaller than (km²)"),
+            ),
             (self.STREAM_AREA, "stream_min_km2", QT_TRANSLATE_NOOP("SoilConservation", "Stream initiation area (km²)")),
         ):
             self.addParameter(
-                QgsProcessingParameterNumber(name, self.tr(label), QgsProcessingParameterNumber.Type.Double, float(rule_value(rules, "area", key)), minValue=0.0)
+                QgsProcessingParameterNumber(
+                    name,
+                    self.tr(label),
+                    QgsProcessingParameterNumber.Type.Double,
+                    float(rule_value(rules, "area", key)),
+                    minValue=0.0,
+                )
             )
-        self.addParameter(QgsProcessingParameterFileDestination(self.OUTPUT, self.tr("Units GeoPackage (layers units, outlets)"), "GeoPackage (*.gpkg)"))
-        self.addParameter(QgsProcessingParameterFileDestination(self.TOPOLOGY, self.tr("Topology table (unit → downstream)"), "CSV (*.csv)"))
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                self.OUTPUT, self.tr("Units GeoPackage (layers units, outlets)"), "GeoPackage (*.gpkg)"
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                self.TOPOLOGY, self.tr("Topology table (unit → downstream)"), "CSV (*.csv)"
+            )
+        )
         self.addParameter(QgsProcessingParameterRasterDestination(self.RASTER, self.tr("Unit raster (int32 labels)")))
         self.addParameter(
-            QgsProcessingParameterRasterDestination(self.FLOW_DIRECTIONS, self.tr("D8 flow directions used"), optional=True, createByDefault=False)
+            QgsProcessingParameterRasterDestination(
+                self.FLOW_DIRECTIONS, self.tr("D8 flow directions used"), optional=True, createByDefault=False
+            )
         )
-        self.addParameter(QgsProcessingParameterFileDestination(self.METADATA, self.tr("Run metadata"), "JSON (*.json)"))
-        self.addOutput(QgsProcessingOutputVectorLayer(self.UNITS, self.tr("Small watersheds (小流域)"), QgsProcessing.SourceType.TypeVectorPolygon))
-        self.addOutput(QgsProcessingOutputVectorLayer(self.OUTLETS, self.tr("Outlets"), QgsProcessing.SourceType.TypeVectorPoint))
+        self.addParameter(
+            QgsProcessingParameterFileDestination(self.METADATA, self.tr("Run metadata"), "JSON (*.json)")
+        )
+        self.addOutput(
+            QgsProcessingOutputVectorLayer(
+                self.UNITS, self.tr("Small watersheds (小流域)"), QgsProcessing.SourceType.TypeVectorPolygon
+            )
+        )
+        self.addOutput(
+            QgsProcessingOutputVectorLayer(self.OUTLETS, self.tr("Outlets"), QgsProcessing.SourceType.TypeVectorPoint)
+        )
         self.addOutput(QgsProcessingOutputNumber(self.UNIT_COUNT, self.tr("Number of units")))
 
     def help(self) -> str:
@@ -116,7 +170,13 @@ class DelineateWatershedsAlgorithm(LocalRasterInputs, AlgorithmBase):
 
         rules = load_coding_rules()
         dem = self.raster_file(parameters, self.INPUT, context, self.tr("DEM"))
-        counties = self.vector_file(parameters, self.COUNTIES, context, feedback.qgs if hasattr(feedback, "qgs") else None, self.tr("County polygons"))
+        counties = self.vector_file(
+            parameters,
+            self.COUNTIES,
+            context,
+            feedback.qgs if hasattr(feedback, "qgs") else None,
+            self.tr("County polygons"),
+        )
         from ..core.common.counties import parse_codes
 
         chosen = tuple(parse_codes(self.parameterAsString(parameters, self.COUNTY_CODES, context)))
@@ -133,12 +193,26 @@ class DelineateWatershedsAlgorithm(LocalRasterInputs, AlgorithmBase):
         gpkg = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
         topo = self.parameterAsFileOutput(parameters, self.TOPOLOGY, context)
         raster = self.parameterAsOutputLayer(parameters, self.RASTER, context)
-        d8 = self.parameterAsOutputLayer(parameters, self.FLOW_DIRECTIONS, context) if parameters.get(self.FLOW_DIRECTIONS) else None
+        d8 = (
+            self.parameterAsOutputLayer(parameters, self.FLOW_DIRECTIONS, context)
+            if parameters.get(self.FLOW_DIRECTIONS)
+            else None
+        )
         meta_path = self.parameterAsFileOutput(parameters, self.METADATA, context)
 
         res, written = delineate_to_files(
-            dem, gpkg, topo, raster, d8, counties=counties, county_code_field=code_field if counties else None,
-            county_name_field=name_field if counties else None, params=params, rules=rules, feedback=feedback, layer=self.tr("DEM"),
+            dem,
+            gpkg,
+            topo,
+            raster,
+            d8,
+            counties=counties,
+            county_code_field=code_field if counties else None,
+            county_name_field=name_field if counties else None,
+            params=params,
+            rules=rules,
+            feedback=feedback,
+            layer=self.tr("DEM"),
         )
         stats = summary(res)
         defaults = UnitParams.from_rules(rules)
@@ -147,14 +221,24 @@ class DelineateWatershedsAlgorithm(LocalRasterInputs, AlgorithmBase):
             {"dem": dem, "counties": counties[0] if counties else None},
             {
                 "params": stats.pop("params"),
-                "is_default": {k: getattr(params, k) == getattr(defaults, k) for k in ("target_min_km2", "max_km2", "merge_below_km2", "stream_min_km2")},
+                "is_default": {
+                    k: getattr(params, k) == getattr(defaults, k)
+                    for k in ("target_min_km2", "max_km2", "merge_below_km2", "stream_min_km2")
+                },
                 "county_code_field": code_field,
                 "county_name_field": name_field,
             },
             stats,
-            {"unit_coding": {"file": str(resources_path("rules", RULES_FILE)), "version": rules["version"], "note": rules["note"],
-                             "code_template": rule_value(rules, "code_template"), "name_template": rule_value(rules, "name_template"),
-                             "area": rules["area"]}},
+            {
+                "unit_coding": {
+                    "file": str(resources_path("rules", RULES_FILE)),
+                    "version": rules["version"],
+                    "note": rules["note"],
+                    "code_template": rule_value(rules, "code_template"),
+                    "name_template": rule_value(rules, "name_template"),
+                    "area": rules["area"],
+                }
+            },
         )
         meta["outputs"] = written
         write_json(meta_path, meta)

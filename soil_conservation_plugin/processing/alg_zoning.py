@@ -1,4 +1,5 @@
 """Zoning by a declarative rule file: 重点预防区 / 重点治理区 / 严重 / 脆弱 per small watershed."""
+
 from __future__ import annotations
 
 from qgis.core import (
@@ -42,21 +43,71 @@ class ZoningAlgorithm(AlgorithmBase):
     ZONES = ["", "key_prevention", "key_treatment", "severe", "fragile"]
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        self.addParameter(QgsProcessingParameterVectorLayer(self.INPUT, self.tr("Unit indicators (from 'Indicators per small watershed')"),
-                                                            [QgsProcessing.SourceType.TypeVectorPolygon]))
-        self.addParameter(QgsProcessingParameterEnum(self.RULESET, self.tr("Shipped rule file"),
-                                                     [self.tr("吉林 Jilin (defaults)"), self.tr("全国 national defaults")], defaultValue=0))
-        self.addParameter(QgsProcessingParameterFile(self.RULES_FILE, self.tr("Own rule file (JSON/YAML; overrides the shipped one)"), optional=True,
-                                                     fileFilter="Rule files (*.json *.yaml *.yml)"))
-        self.addParameter(QgsProcessingParameterEnum(self.RESTRICT_ZONE, self.tr("Restrict zone type to listed counties"),
-                                                     [self.tr("none"), "重点预防区 key_prevention", "重点治理区 key_treatment", "严重 severe", "脆弱 fragile"],
-                                                     defaultValue=0))
-        self.addParameter(QgsProcessingParameterString(self.RESTRICT_COUNTIES, self.tr("Counties (codes or names, comma separated)"), optional=True))
-        self.addParameter(QgsProcessingParameterFileDestination(self.OUTPUT, self.tr("Zoning GeoPackage (layers units, zones)"), "GeoPackage (*.gpkg)"))
-        self.addParameter(QgsProcessingParameterFileDestination(self.SUMMARY, self.tr("Per-county summary"), "CSV (*.csv)"))
-        self.addParameter(QgsProcessingParameterFileDestination(self.METADATA, self.tr("Run metadata"), "JSON (*.json)", optional=True))
-        self.addOutput(QgsProcessingOutputVectorLayer(self.UNITS_OUT, self.tr("Zoned units"), QgsProcessing.SourceType.TypeVectorPolygon))
-        self.addOutput(QgsProcessingOutputVectorLayer(self.ZONES_OUT, self.tr("Zones per county"), QgsProcessing.SourceType.TypeVectorPolygon))
+        self.addParameter(
+            QgsProcessingParameterVectorLayer(
+                self.INPUT,
+                self.tr("Unit indicators (from 'Indicators per small watershed')"),
+                [QgsProcessing.SourceType.TypeVectorPolygon],
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.RULESET,
+                self.tr("Shipped rule file"),
+                [self.tr("吉林 Jilin (defaults)"), self.tr("全国 national defaults")],
+                defaultValue=0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFile(
+                self.RULES_FILE,
+                self.tr("Own rule file (JSON/YAML; overrides the shipped one)"),
+                optional=True,
+                fileFilter="Rule files (*.json *.yaml *.yml)",
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.RESTRICT_ZONE,
+                self.tr("Restrict zone type to listed counties"),
+                [
+                    self.tr("none"),
+                    "重点预防区 key_prevention",
+                    "重点治理区 key_treatment",
+                    "严重 severe",
+                    "脆弱 fragile",
+                ],
+                defaultValue=0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterString(
+                self.RESTRICT_COUNTIES, self.tr("Counties (codes or names, comma separated)"), optional=True
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                self.OUTPUT, self.tr("Zoning GeoPackage (layers units, zones)"), "GeoPackage (*.gpkg)"
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterFileDestination(self.SUMMARY, self.tr("Per-county summary"), "CSV (*.csv)")
+        )
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                self.METADATA, self.tr("Run metadata"), "JSON (*.json)", optional=True
+            )
+        )
+        self.addOutput(
+            QgsProcessingOutputVectorLayer(
+                self.UNITS_OUT, self.tr("Zoned units"), QgsProcessing.SourceType.TypeVectorPolygon
+            )
+        )
+        self.addOutput(
+            QgsProcessingOutputVectorLayer(
+                self.ZONES_OUT, self.tr("Zones per county"), QgsProcessing.SourceType.TypeVectorPolygon
+            )
+        )
 
     def help(self) -> str:
         return self.tr(
@@ -81,18 +132,32 @@ class ZoningAlgorithm(AlgorithmBase):
         from ..core.indicators import compute as ind
         from ..core.zoning import zones as zoning
 
-        src = self.vector_file(parameters, self.INPUT, context, getattr(feedback, "qgs", None), self.tr("Unit indicators"))
+        src = self.vector_file(
+            parameters, self.INPUT, context, getattr(feedback, "qgs", None), self.tr("Unit indicators")
+        )
         own = self.parameterAsFile(parameters, self.RULES_FILE, context)
         rules_ref = own or self.RULESETS[self.parameterAsEnum(parameters, self.RULESET, context)]
         rules = zoning.load_rules(rules_ref)  # fails before reading anything heavy
         zone = self.ZONES[self.parameterAsEnum(parameters, self.RESTRICT_ZONE, context)]
-        counties = [c.strip() for c in (self.parameterAsString(parameters, self.RESTRICT_COUNTIES, context) or "").replace("，", ",").split(",") if c.strip()]
+        counties = [
+            c.strip()
+            for c in (self.parameterAsString(parameters, self.RESTRICT_COUNTIES, context) or "")
+            .replace("，", ",")
+            .split(",")
+            if c.strip()
+        ]
         if zone and not counties:
-            raise InputError(self.tr("Counties"), "选择了按县限制的区类型，但没有给出县列表", "a zone type is restricted by county but no counties were given")
+            raise InputError(
+                self.tr("Counties"),
+                "选择了按县限制的区类型，但没有给出县列表",
+                "a zone type is restricted by county but no counties were given",
+            )
         restrict = {zone: counties} if zone else {}
         out = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
         summary_path = self.parameterAsFileOutput(parameters, self.SUMMARY, context)
-        meta_path = self.parameterAsFileOutput(parameters, self.METADATA, context) or out.rsplit(".", 1)[0] + ".meta.json"
+        meta_path = (
+            self.parameterAsFileOutput(parameters, self.METADATA, context) or out.rsplit(".", 1)[0] + ".meta.json"
+        )
 
         units = ind.read_units(src[0], src[1], self.tr("Unit indicators"))
         feedback.progress(10)
@@ -109,19 +174,36 @@ class ZoningAlgorithm(AlgorithmBase):
         counts = {z["id"]: int(zoned[f"zone_{z['id']}"].sum()) for z in rules["zone_types"]}
         for z in rules["zone_types"]:
             feedback.info(f"{z['name']['zh']} {z['id']}: {counts[z['id']]} units")
-        feedback.info(f"rules {rules['id']} version {rules['version']}; red line mode {rules['redline']['mode']}: {int(zoned['redline_flag'].sum())} units flagged")
+        feedback.info(
+            f"rules {rules['id']} version {rules['version']}; red line mode {rules['redline']['mode']}: {int(zoned['redline_flag'].sum())} units flagged"
+        )
         meta = run_metadata(
-            "zoning", {"unit_indicators": src[0], "rules_file": rules["_path"]},
+            "zoning",
+            {"unit_indicators": src[0], "rules_file": rules["_path"]},
             {"rules": str(rules_ref), "restrict": restrict},
-            {"units": len(zoned), "units_per_zone": counts, "redline_flagged": int(zoned["redline_flag"].sum()), "summary_total": summary[-1]},
+            {
+                "units": len(zoned),
+                "units_per_zone": counts,
+                "redline_flagged": int(zoned["redline_flag"].sum()),
+                "summary_total": summary[-1],
+            },
             {"zoning": zoning.rules_citation(rules)},
         )
         write_json(meta_path, meta)
         feedback.progress(100)
         units_uri, zones_uri = f"{out}|layername=units", f"{out}|layername=zones"
         if context.project() is not None:
-            for uri, name, key in ((zones_uri, self.tr("Zones per county"), self.ZONES_OUT), (units_uri, self.tr("Zoned units"), self.UNITS_OUT)):
+            for uri, name, key in (
+                (zones_uri, self.tr("Zones per county"), self.ZONES_OUT),
+                (units_uri, self.tr("Zoned units"), self.UNITS_OUT),
+            ):
                 details = QgsProcessingContext.LayerDetails(name, context.project(), key)
                 details.setPostProcessor(StylePostProcessor.create(resources_path("styles", "zones.qml"), name))
                 context.addLayerToLoadOnCompletion(uri, details)
-        return {self.OUTPUT: out, self.SUMMARY: summary_path, self.METADATA: meta_path, self.UNITS_OUT: units_uri, self.ZONES_OUT: zones_uri}
+        return {
+            self.OUTPUT: out,
+            self.SUMMARY: summary_path,
+            self.METADATA: meta_path,
+            self.UNITS_OUT: units_uri,
+            self.ZONES_OUT: zones_uri,
+        }

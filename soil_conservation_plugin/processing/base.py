@@ -5,6 +5,7 @@ QGIS feedback to the core's Feedback contract, turns core InputErrors into
 QgsProcessingException (so QGIS shows them and never crashes), resolves layer
 parameters to files the core can open, and styles outputs from resources/styles.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -158,7 +159,7 @@ def _layer_source(value) -> tuple[str, str | None] | None:
     layer = None
     for part in rest.split("|"):
         if part.startswith("layername="):
-            layer = part[len("layername="):]
+            layer = part[len("layername=") :]
     return (os.path.abspath(path), layer) if os.path.exists(path) else None
 
 
@@ -273,7 +274,11 @@ class AlgorithmBase(QgsProcessingAlgorithm):
                 return InputError(label, f"不是有限数值：“{raw}”", f"not a finite number: '{raw}'")
             lo, hi = definition.minimum(), definition.maximum()
             if value < lo or value > hi:
-                return InputError(label, f"数值 {raw} 超出允许范围 [{lo:g}, {hi:g}]", f"the value {raw} is outside the allowed range [{lo:g}, {hi:g}]")
+                return InputError(
+                    label,
+                    f"数值 {raw} 超出允许范围 [{lo:g}, {hi:g}]",
+                    f"the value {raw} is outside the allowed range [{lo:g}, {hi:g}]",
+                )
             if definition.dataType() == QgsProcessingParameterNumber.Type.Integer and value != int(value):
                 return InputError(label, f"应为整数：“{raw}”", f"must be a whole number: '{raw}'")
         return None
@@ -294,19 +299,24 @@ class AlgorithmBase(QgsProcessingAlgorithm):
         step = self.displayName()
         what = f"{type(exc).__name__}: {exc}"
         if isinstance(exc, OSError) and getattr(exc, "errno", None) == 28:
-            return (f"[{step}] 磁盘空间不足，未写入任何结果：{exc} / the disk is full; nothing was written: {exc}")
+            return f"[{step}] 磁盘空间不足，未写入任何结果：{exc} / the disk is full; nothing was written: {exc}"
         if isinstance(exc, MemoryError):
             return f"[{step}] 内存不足，未写入任何结果 / out of memory; nothing was written"
-        return (f"[{step}] 运行出错，未写入任何结果：{what}；详情见{where} / "
-                f"the run failed and wrote nothing: {what}; details in {where}")
+        return (
+            f"[{step}] 运行出错，未写入任何结果：{what}；详情见{where} / "
+            f"the run failed and wrote nothing: {what}; details in {where}"
+        )
 
     def _run_guarded(self, parameters, context, qgs_feedback):
         problem = self.number_problem(parameters)
         if problem is not None:
             raise problem
         feedback = QgisFeedback(qgs_feedback)
-        with output_set(overwrite=self.overwrite(parameters, context), inputs=self.input_files(parameters, context),
-                        cancelled=feedback.cancelled) as outputs:
+        with output_set(
+            overwrite=self.overwrite(parameters, context),
+            inputs=self.input_files(parameters, context),
+            cancelled=feedback.cancelled,
+        ) as outputs:
             for definition, path in self.destinations(parameters, context):
                 if definition.name() in self.FOLDER_OUTPUTS:  # a folder the run writes whole
                     outputs.claim(path, definition.description(), kind="folder")
@@ -332,8 +342,15 @@ class AlgorithmBase(QgsProcessingAlgorithm):
                 raw = raw.sink.staticValue()
             if not isinstance(raw, str) or raw.strip() in TEMPORARY or raw.startswith(("memory:", "ogr:", "postgres")):
                 continue
-            if isinstance(definition, (QgsProcessingParameterFileDestination, QgsProcessingParameterRasterDestination,
-                                       QgsProcessingParameterVectorDestination, QgsProcessingParameterFolderDestination)):
+            if isinstance(
+                definition,
+                (
+                    QgsProcessingParameterFileDestination,
+                    QgsProcessingParameterRasterDestination,
+                    QgsProcessingParameterVectorDestination,
+                    QgsProcessingParameterFolderDestination,
+                ),
+            ):
                 yield definition, raw.split("|")[0]
 
     def input_files(self, parameters, context) -> list[tuple[str, str | None]]:
@@ -370,7 +387,11 @@ class AlgorithmBase(QgsProcessingAlgorithm):
         if layer is None or not isinstance(layer, QgsRasterLayer) or not layer.isValid():
             raise InputError(label, "未提供有效的栅格图层", "no valid raster layer was given")
         if layer.providerType() != "gdal" or not Path(layer.source().split("|")[0]).exists():
-            raise InputError(label, f"栅格必须是本地文件(GDAL): {layer.source()}", f"the raster must be a local GDAL file: {layer.source()}")
+            raise InputError(
+                label,
+                f"栅格必须是本地文件(GDAL): {layer.source()}",
+                f"the raster must be a local GDAL file: {layer.source()}",
+            )
         return layer.source().split("|")[0]
 
     def vector_file(self, parameters, name: str, context, feedback, label: str) -> tuple[str, str] | None:

@@ -1,5 +1,6 @@
 """Sensible defaults of layer parameters in the Processing dialog (e.g. the county boundary
 defaults to a layer that looks like one, never to whichever polygon layer comes first)."""
+
 from __future__ import annotations
 
 COUNTY_HINTS = ("县界", "县级行政区", "county", "xzq")

@@ -4,6 +4,7 @@ QGIS loads a raster parameter's layer while checking the parameter values (befor
 processAlgorithm), and opening a local VRT opens its sources: a /vsicurl/ source would be
 fetched. The VRT's XML is read here first, so such an input is refused untouched.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

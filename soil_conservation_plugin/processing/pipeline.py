@@ -5,6 +5,7 @@ and the panels run exactly the same Processing algorithms with the same paramete
 Each step writes its own outputs atomically; the demo's results folder as a whole
 appears only when every step has succeeded.
 """
+
 from __future__ import annotations
 
 import json
@@ -59,30 +60,36 @@ def _steps(inputs: dict, out: Path, done: dict):
     name_field = inputs.get("county_name_field", "county_name")
 
     if inputs.get("units"):
-        yield "import_units", lambda: {
-            "INPUT": inputs["units"],
-            "CODE_FIELD": inputs.get("unit_code_field", "unit_code"),
-            "NAME_FIELD": inputs.get("unit_name_field", ""),
-            "DOWN_FIELD": inputs.get("unit_down_field", ""),
-            "COUNTIES": county,
-            "COUNTY_CODE_FIELD": code_field,
-            "COUNTY_NAME_FIELD": name_field,
-            "OUTPUT": str(out / "units" / "units.gpkg"),
-            "REPORT": str(out / "units" / "validation.csv"),
-            "TOPOLOGY": str(out / "units" / "topology.csv"),
-            "METADATA": str(out / "units" / "units.meta.json"),
-        }
+        yield (
+            "import_units",
+            lambda: {
+                "INPUT": inputs["units"],
+                "CODE_FIELD": inputs.get("unit_code_field", "unit_code"),
+                "NAME_FIELD": inputs.get("unit_name_field", ""),
+                "DOWN_FIELD": inputs.get("unit_down_field", ""),
+                "COUNTIES": county,
+                "COUNTY_CODE_FIELD": code_field,
+                "COUNTY_NAME_FIELD": name_field,
+                "OUTPUT": str(out / "units" / "units.gpkg"),
+                "REPORT": str(out / "units" / "validation.csv"),
+                "TOPOLOGY": str(out / "units" / "topology.csv"),
+                "METADATA": str(out / "units" / "units.meta.json"),
+            },
+        )
     else:
-        yield "watersheds", lambda: {
-            "INPUT": inputs["dem"],
-            "COUNTIES": county,
-            "COUNTY_CODE_FIELD": code_field,
-            "COUNTY_NAME_FIELD": name_field,
-            "OUTPUT": str(out / "units" / "units.gpkg"),
-            "TOPOLOGY": str(out / "units" / "topology.csv"),
-            "RASTER": str(out / "units" / "units.tif"),
-            "METADATA": str(out / "units" / "units.meta.json"),
-        }
+        yield (
+            "watersheds",
+            lambda: {
+                "INPUT": inputs["dem"],
+                "COUNTIES": county,
+                "COUNTY_CODE_FIELD": code_field,
+                "COUNTY_NAME_FIELD": name_field,
+                "OUTPUT": str(out / "units" / "units.gpkg"),
+                "TOPOLOGY": str(out / "units" / "topology.csv"),
+                "RASTER": str(out / "units" / "units.tif"),
+                "METADATA": str(out / "units" / "units.meta.json"),
+            },
+        )
 
     def units_layer():
         result = done.get("watersheds") or done.get("import_units") or {}
@@ -195,7 +202,9 @@ def _steps(inputs: dict, out: Path, done: dict):
             "OUTPUT_FOLDER": str(out / "publication"),
         }
         if inputs.get("townships"):
-            params.update(TOWNSHIPS=inputs["townships"], TOWNSHIP_NAME_FIELD=inputs.get("township_name_field", "township_name"))
+            params.update(
+                TOWNSHIPS=inputs["townships"], TOWNSHIP_NAME_FIELD=inputs.get("township_name_field", "township_name")
+            )
         return params
 
     yield "publish", publish
@@ -226,7 +235,7 @@ def resolve(value, done: dict):
         return [v for v in (resolve(v, done) for v in value) if v not in ("", None)]
     if not (isinstance(value, str) and value.startswith(REF)):
         return value
-    ref, _, layer = value[len(REF):].partition("|")
+    ref, _, layer = value[len(REF) :].partition("|")
     step, _, key = ref.partition(":")
     results = (done.get("watersheds") or done.get("import_units") or {}) if step == "units" else done.get(step, {})
     found = results.get(key) or ""
@@ -257,7 +266,10 @@ def run_steps(steps: list, out_dir, feedback: Feedback | None = None, inputs: di
                 Path(value.split("|")[0]).parent.mkdir(parents=True, exist_ok=True)
         used[name] = params
         done[name] = run_step(algorithm, params, sub)
-    write_json(out / "chain.json", {"inputs": {k: str(v) for k, v in (inputs or {}).items()}, "parameters": used, "steps": done})
+    write_json(
+        out / "chain.json",
+        {"inputs": {k: str(v) for k, v in (inputs or {}).items()}, "parameters": used, "steps": done},
+    )
     return done
 
 
@@ -326,7 +338,9 @@ def run_demo(out_dir, scale: float = 1.0, feedback: Feedback | None = None) -> P
     target = out_dir / "results"
     with atomic_path(target, folder=True) as tmp:
         done = run_chain(inputs, tmp, SubFeedback(feedback, 10, 100))
-        summary = {step: {k: v for k, v in res.items() if not isinstance(v, (dict, list))} for step, res in done.items()}
+        summary = {
+            step: {k: v for k, v in res.items() if not isinstance(v, (dict, list))} for step, res in done.items()
+        }
         write_json(tmp / "summary.json", summary)
     _relocate(target, str(tmp), str(target))
     return target

@@ -1,4 +1,5 @@
 """The Processing provider. Registers every algorithm defined in processing/alg_*.py."""
+
 from __future__ import annotations
 
 import importlib
@@ -25,7 +26,11 @@ def algorithm_classes() -> list[type]:
             continue
         module = importlib.import_module(f"{__package__}.{info.name}")
         for _, cls in inspect.getmembers(module, inspect.isclass):
-            if issubclass(cls, QgsProcessingAlgorithm) and cls.__module__ == module.__name__ and getattr(cls, "NAME", ""):
+            if (
+                issubclass(cls, QgsProcessingAlgorithm)
+                and cls.__module__ == module.__name__
+                and getattr(cls, "NAME", "")
+            ):
                 classes.append(cls)
     return sorted(classes, key=lambda c: c.NAME)
 
@@ -69,7 +74,9 @@ def with_availability(cls: type) -> tuple[type, list[dict]]:
 class SoilConservationProvider(QgsProcessingProvider):
     def __init__(self):
         super().__init__()
-        self.unavailable: dict[str, list[dict]] = {}  # "display name (name)" → missing packages, filled by loadAlgorithms
+        self.unavailable: dict[
+            str, list[dict]
+        ] = {}  # "display name (name)" → missing packages, filled by loadAlgorithms
 
     def id(self) -> str:
         return PROVIDER_ID

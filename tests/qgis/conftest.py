@@ -1,4 +1,5 @@
 """QGIS fixtures: the real plugin loaded through classFactory, with Processing initialised."""
+
 from __future__ import annotations
 
 import contextlib
@@ -51,7 +52,12 @@ def run_alg(name: str, params: dict, context=None, feedback=None) -> dict:
     import processing
     from qgis.core import QgsProcessingContext, QgsProcessingFeedback
 
-    return processing.run(f"soil_conservation:{name}", params, context=context or QgsProcessingContext(), feedback=feedback or QgsProcessingFeedback())
+    return processing.run(
+        f"soil_conservation:{name}",
+        params,
+        context=context or QgsProcessingContext(),
+        feedback=feedback or QgsProcessingFeedback(),
+    )
 
 
 @contextlib.contextmanager

@@ -1,4 +1,5 @@
 """Every algorithm's name, group, parameters, outputs and help are translated in Chinese (zh_CN)."""
+
 from __future__ import annotations
 
 import re
@@ -7,7 +8,9 @@ from soil_conservation_plugin.processing.provider import algorithm_classes
 from soil_conservation_plugin.translation import install_translator, remove_translator
 
 # Texts that read the same in both languages: numbers, units, format names, short codes.
-SAME = re.compile(r"^[\d\s.,:;()/%°²·\-–+|*…]*$|^(ha|m²|km²|GeoPackage \(UTF-8\)|Shapefile \(\.cpg\)|File Geodatabase \(GDAL ≥ 3\.6\)|GBK|UTF-8|[A-Z]{1,4})$")
+SAME = re.compile(
+    r"^[\d\s.,:;()/%°²·\-–+|*…]*$|^(ha|m²|km²|GeoPackage \(UTF-8\)|Shapefile \(\.cpg\)|File Geodatabase \(GDAL ≥ 3\.6\)|GBK|UTF-8|[A-Z]{1,4})$"
+)
 
 
 def texts(alg) -> list[str]:

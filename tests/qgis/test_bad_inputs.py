@@ -8,6 +8,7 @@ orphan); every file that was there before is byte-identical afterwards (sha256),
 the outputs the case expects to change; no network connection is made; and a run that
 must succeed gives the right values.
 """
+
 from __future__ import annotations
 
 import re
@@ -23,7 +24,9 @@ from .bad_inputs.world import Mounts, Spy, build_world, file_of, snapshot
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ENGLISH = re.compile(r"[A-Za-z]{2,}(?:[ ,'’-]+[A-Za-z]+)+")  # two English words or more
 # qgis_process's own chatter, which is neither the refusal nor part of it
-NOISE = re.compile(r"^(QGIS version|QGIS code revision|Qt version|Python version|GDAL version|GEOS version|PROJ version|PDAL version|Algorithm|Input parameters|Results|--|\{|\}|\s*$)")
+NOISE = re.compile(
+    r"^(QGIS version|QGIS code revision|Qt version|Python version|GDAL version|GEOS version|PROJ version|PDAL version|Algorithm|Input parameters|Results|--|\{|\}|\s*$)"
+)
 
 
 def assert_refusal(message: str, names) -> None:
@@ -37,7 +40,10 @@ def assert_refusal(message: str, names) -> None:
             rest = re.sub(re.escape(n), " ", rest, flags=re.IGNORECASE)
         if CJK.search(rest) and ENGLISH.search(rest):
             return
-    raise AssertionError("the refusal is not bilingual (a Chinese and an English part beside the input's name):\n" + "\n".join(naming)[-1500:])
+    raise AssertionError(
+        "the refusal is not bilingual (a Chinese and an English part beside the input's name):\n"
+        + "\n".join(naming)[-1500:]
+    )
 
 
 def _case_param(case):
@@ -76,7 +82,18 @@ def _under(path: Path, root: Path) -> bool:
 
 def test_case_table_covers_every_algorithm_and_category():
     algs = {c.alg for c in CASES}
-    assert {"slope", "watersheds", "import_units", "steep_slope", "unit_indicators", "zoning", "csle", "checks", "export", "publish"} <= algs
+    assert {
+        "slope",
+        "watersheds",
+        "import_units",
+        "steep_slope",
+        "unit_indicators",
+        "zoning",
+        "csle",
+        "checks",
+        "export",
+        "publish",
+    } <= algs
     assert len(CASES) >= 60
     print(dict(Counter(c.category for c in CASES)))
 
@@ -91,7 +108,11 @@ def test_bad_input(case, runner, world, provider, tmp_path):
         after = snapshot(watched)
         orphans = sorted(p for p in after if ".partial-" in p)
         assert not orphans, f"orphan temporaries: {orphans}"
-        changed = sorted(p for p in before if after.get(p) != before[p] and not any(p == a or p.startswith(a + "/") for a in ctx.allowed))
+        changed = sorted(
+            p
+            for p in before
+            if after.get(p) != before[p] and not any(p == a or p.startswith(a + "/") for a in ctx.allowed)
+        )
         assert not changed, f"pre-existing files changed or deleted: {changed}"
         if strict:
             new = sorted(set(after) - set(before))

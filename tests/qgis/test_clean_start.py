@@ -2,6 +2,7 @@
 
 In a fresh process, so the first imports (numba/llvmlite, rasterio, …) really happen here.
 """
+
 from __future__ import annotations
 
 import json
@@ -45,8 +46,13 @@ print("JSON" + json.dumps([[w.filename, w.category.__name__, str(w.message)] for
 
 def test_no_warnings_through_the_plugin_at_load_and_run(tmp_path):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(REPO))
-    run = subprocess.run([sys.executable, "-c", PROBE, str(tmp_path / "dem.tif"), str(tmp_path / "slope.tif")],
-                         env=env, capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-c", PROBE, str(tmp_path / "dem.tif"), str(tmp_path / "slope.tif")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     line = next((x for x in run.stdout.splitlines() if x.startswith("JSON")), None)
     assert line, run.stdout[-2000:] + run.stderr[-3000:]
     caught = json.loads(line[4:])

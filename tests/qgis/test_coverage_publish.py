@@ -1,5 +1,6 @@
 """Issue 14 items 2, 3, 7 through processing.run: chosen counties, DEM coverage (tables, metadata, refusal,
 the note on the map), the zoning 公告 map, and a 三调 地类图斑 as land use of the indicators."""
+
 from __future__ import annotations
 
 import csv
@@ -9,7 +10,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 from osgeo import gdal, ogr
-from qgis.core import QgsLayoutItemLabel, QgsLayoutItemLegend, QgsLayoutItemTextTable, QgsPrintLayout, QgsProcessingException, QgsProject, QgsReadWriteContext, QgsVectorLayer
+from qgis.core import (
+    QgsLayoutItemLabel,
+    QgsLayoutItemLegend,
+    QgsLayoutItemTextTable,
+    QgsPrintLayout,
+    QgsProcessingException,
+    QgsProject,
+    QgsReadWriteContext,
+    QgsVectorLayer,
+)
 from qgis.PyQt.QtXml import QDomDocument
 
 from tests.qgis.conftest import run_alg
@@ -67,10 +77,18 @@ def county_share_reference(county_uri: str, code: str, dem: str) -> float:
 
 def test_steep_slope_picks_counties_and_reports_coverage(region, partial_dem, plugin, tmp_path):
     out = tmp_path / "steep.gpkg"
-    result = run_alg("steep_slope", {
-        "INPUT": partial_dem, "COUNTY": region["counties"], "COUNTY_CODE_FIELD": "county_code", "COUNTY_NAME_FIELD": "county_name",
-        "COUNTY_CODES": "220581", "MIN_PATCH": 1.0, "OUTPUT": str(out),
-    })
+    result = run_alg(
+        "steep_slope",
+        {
+            "INPUT": partial_dem,
+            "COUNTY": region["counties"],
+            "COUNTY_CODE_FIELD": "county_code",
+            "COUNTY_NAME_FIELD": "county_name",
+            "COUNTY_CODES": "220581",
+            "MIN_PATCH": 1.0,
+            "OUTPUT": str(out),
+        },
+    )
     rows = read_csv(result["COUNTY_TABLE"])
     assert [r["county_code"] for r in rows] == ["220581", "合计"]  # only the chosen county
     share = float(rows[0]["dem_cover_pct"]) / 100
@@ -84,14 +102,31 @@ def test_steep_slope_picks_counties_and_reports_coverage(region, partial_dem, pl
     assert json.loads(ds.GetLayer(0).GetMetadataItem("DEM_COVER_PCT")) == {"220581": float(rows[0]["dem_cover_pct"])}
     ds = None
     with pytest.raises(QgsProcessingException, match="999999"):
-        run_alg("steep_slope", {"INPUT": partial_dem, "COUNTY": region["counties"], "COUNTY_CODE_FIELD": "county_code", "COUNTY_CODES": "220581,999999",
-                                "OUTPUT": str(tmp_path / "x.gpkg")})
+        run_alg(
+            "steep_slope",
+            {
+                "INPUT": partial_dem,
+                "COUNTY": region["counties"],
+                "COUNTY_CODE_FIELD": "county_code",
+                "COUNTY_CODES": "220581,999999",
+                "OUTPUT": str(tmp_path / "x.gpkg"),
+            },
+        )
 
 
 def test_publish_refuses_a_partial_result_unless_allowed(region, partial_dem, plugin, tmp_path):
     steep = tmp_path / "steep.gpkg"
-    run_alg("steep_slope", {"INPUT": partial_dem, "COUNTY": region["counties"], "COUNTY_CODE_FIELD": "county_code", "COUNTY_NAME_FIELD": "county_name",
-                            "MIN_PATCH": 1.0, "OUTPUT": str(steep)})
+    run_alg(
+        "steep_slope",
+        {
+            "INPUT": partial_dem,
+            "COUNTY": region["counties"],
+            "COUNTY_CODE_FIELD": "county_code",
+            "COUNTY_NAME_FIELD": "county_name",
+            "MIN_PATCH": 1.0,
+            "OUTPUT": str(steep),
+        },
+    )
     refused = tmp_path / "refused"
     with pytest.raises(QgsProcessingException) as err:
         run_alg("publish", params(region, refused, STEEP=str(steep), COUNTY="220521"))
@@ -122,7 +157,13 @@ def zones(region, tmp_path_factory):
     out_path = root / "zoning.gpkg"
     ds = ogr.GetDriverByName("GPKG").CreateDataSource(str(out_path))
     out = ds.CreateLayer("zones", src.GetSpatialRef(), ogr.wkbMultiPolygon)
-    for name, kind in (("county_code", ogr.OFTString), ("zone_id", ogr.OFTString), ("zone", ogr.OFTString), ("n_units", ogr.OFTInteger), ("area_km2", ogr.OFTReal)):
+    for name, kind in (
+        ("county_code", ogr.OFTString),
+        ("zone_id", ogr.OFTString),
+        ("zone", ogr.OFTString),
+        ("n_units", ogr.OFTInteger),
+        ("area_km2", ogr.OFTReal),
+    ):
         out.CreateField(ogr.FieldDefn(name, kind))
     expected = {}
     for f in src:
@@ -130,15 +171,33 @@ def zones(region, tmp_path_factory):
         x0, x1, y0, y1 = g.GetEnvelope()
         mid = (x0 + x1) / 2
         parts = {
-            "key_prevention": ("水土流失重点预防区", 3, f"POLYGON(({x0} {y0},{mid} {y0},{mid} {y1},{x0} {y1},{x0} {y0}))"),
-            "key_treatment": ("水土流失重点治理区", 5, f"POLYGON(({mid} {y0},{x1} {y0},{x1} {y1},{mid} {y1},{mid} {y0}))"),
-            "severe": ("水土流失严重区域", 1, f"POLYGON(({mid} {y0},{x1} {y0},{x1} {(y0 + y1) / 2},{mid} {(y0 + y1) / 2},{mid} {y0}))"),
+            "key_prevention": (
+                "水土流失重点预防区",
+                3,
+                f"POLYGON(({x0} {y0},{mid} {y0},{mid} {y1},{x0} {y1},{x0} {y0}))",
+            ),
+            "key_treatment": (
+                "水土流失重点治理区",
+                5,
+                f"POLYGON(({mid} {y0},{x1} {y0},{x1} {y1},{mid} {y1},{mid} {y0}))",
+            ),
+            "severe": (
+                "水土流失严重区域",
+                1,
+                f"POLYGON(({mid} {y0},{x1} {y0},{x1} {(y0 + y1) / 2},{mid} {(y0 + y1) / 2},{mid} {y0}))",
+            ),
         }
         for zid, (zh, n, wkt) in parts.items():
             geom = g.Intersection(ogr.CreateGeometryFromWkt(wkt))
             feat = ogr.Feature(out.GetLayerDefn())
             area_km2 = geom.GetArea() / 1e6  # GK metres: the planar area stands in for the ellipsoidal one here
-            for k, v in (("county_code", f["county_code"]), ("zone_id", zid), ("zone", zh), ("n_units", n), ("area_km2", area_km2)):
+            for k, v in (
+                ("county_code", f["county_code"]),
+                ("zone_id", zid),
+                ("zone", zh),
+                ("n_units", n),
+                ("area_km2", area_km2),
+            ):
                 feat.SetField(k, v)
             feat.SetGeometry(ogr.ForceToMultiPolygon(geom))
             out.CreateFeature(feat)
@@ -229,7 +288,9 @@ def test_township_labels_have_a_halo_and_the_legend_dash_is_the_map_dash(plugin,
     symbol = lines.renderer().symbol()
     line = symbol.symbolLayer(0)
     assert isinstance(line, QgsSimpleLineSymbolLayer) and line.useCustomDashPattern()
-    assert line.customDashPatternUnit() == QgsUnitTypes.RenderUnit.RenderMillimeters  # same physical dashes in the legend patch
+    assert (
+        line.customDashPatternUnit() == QgsUnitTypes.RenderUnit.RenderMillimeters
+    )  # same physical dashes in the legend patch
     assert ";".join(f"{v:g}" for v in line.customDashVector()) == TOWNSHIP_DASH_MM
     del layer, lines, labels
 
@@ -244,18 +305,40 @@ def test_indicators_take_a_三调_地类图斑_layer(plugin, tmp_path):
     t = from_origin(42_500_000, 4_600_100, 10, 10)
     dem = tmp_path / "dem.tif"
     z = np.add.outer(np.arange(60) * 3.0, np.arange(80) * 1.0).astype("float32")
-    with rasterio.open(dem, "w", driver="GTiff", width=80, height=60, count=1, dtype="float32", crs="EPSG:4530", transform=t, nodata=-9999) as d:
+    with rasterio.open(
+        dem,
+        "w",
+        driver="GTiff",
+        width=80,
+        height=60,
+        count=1,
+        dtype="float32",
+        crs="EPSG:4530",
+        transform=t,
+        nodata=-9999,
+    ) as d:
         d.write(z, 1)
-    units = gpd.GeoDataFrame({"unit_code": ["U1", "U2"], "unit_name": ["一", "二"]},
-                             geometry=[box(42_500_000, 4_599_500, 42_500_400, 4_600_100), box(42_500_400, 4_599_500, 42_500_800, 4_600_100)], crs="EPSG:4530")
+    units = gpd.GeoDataFrame(
+        {"unit_code": ["U1", "U2"], "unit_name": ["一", "二"]},
+        geometry=[box(42_500_000, 4_599_500, 42_500_400, 4_600_100), box(42_500_400, 4_599_500, 42_500_800, 4_600_100)],
+        crs="EPSG:4530",
+    )
     units.to_file(tmp_path / "units.gpkg", layer="units", driver="GPKG")
-    polys = [box(42_500_013, 4_599_523, 42_500_377, 4_600_004), Point(42_500_555, 4_599_800).buffer(170), box(42_500_300, 4_600_004, 42_500_790, 4_600_100)]
+    polys = [
+        box(42_500_013, 4_599_523, 42_500_377, 4_600_004),
+        Point(42_500_555, 4_599_800).buffer(170),
+        box(42_500_300, 4_600_004, 42_500_790, 4_600_100),
+    ]
     # the rest of the grid is 0404 其他草地: a 地类图斑 layer tiles the county (indicators need enough valid cells)
     from shapely.ops import unary_union
 
     rest = box(42_500_000, 4_599_500, 42_500_800, 4_600_100).difference(unary_union(polys))
     polys = polys[:1] + [polys[1].difference(polys[0])] + [polys[2].difference(unary_union(polys[:2]))] + [rest]
-    dltb = gpd.GeoDataFrame({"DLBM": ["0103", "0301", "1101", "0404"], "DLMC": ["旱地", "乔木林地", "河流水面", "其他草地"]}, geometry=polys, crs="EPSG:4530")
+    dltb = gpd.GeoDataFrame(
+        {"DLBM": ["0103", "0301", "1101", "0404"], "DLMC": ["旱地", "乔木林地", "河流水面", "其他草地"]},
+        geometry=polys,
+        crs="EPSG:4530",
+    )
     dltb.to_file(tmp_path / "dltb.gpkg", layer="DLTB", driver="GPKG")
     # independent raster: shapely point-in-polygon of each cell centre
     ref = np.zeros((60, 80), np.uint16)
@@ -266,11 +349,20 @@ def test_indicators_take_a_三调_地类图斑_layer(plugin, tmp_path):
                 if g.contains(Point(x, y)):
                     ref[r, c] = v
     lu = tmp_path / "lu_ref.tif"
-    with rasterio.open(lu, "w", driver="GTiff", width=80, height=60, count=1, dtype="uint16", crs="EPSG:4530", transform=t, nodata=0) as d:
+    with rasterio.open(
+        lu, "w", driver="GTiff", width=80, height=60, count=1, dtype="uint16", crs="EPSG:4530", transform=t, nodata=0
+    ) as d:
         d.write(ref, 1)
     common = {"UNITS": f"{tmp_path / 'units.gpkg'}|layername=units", "DEM": str(dem)}
-    a = run_alg("unit_indicators", {**common, "LANDUSE_VECTOR": f"{tmp_path / 'dltb.gpkg'}|layername=DLTB", "LANDUSE_FIELD": "DLBM",
-                                    "OUTPUT": str(tmp_path / "a.gpkg")})
+    a = run_alg(
+        "unit_indicators",
+        {
+            **common,
+            "LANDUSE_VECTOR": f"{tmp_path / 'dltb.gpkg'}|layername=DLTB",
+            "LANDUSE_FIELD": "DLBM",
+            "OUTPUT": str(tmp_path / "a.gpkg"),
+        },
+    )
     b = run_alg("unit_indicators", {**common, "LANDUSE": str(lu), "OUTPUT": str(tmp_path / "b.gpkg")})
     with rasterio.open(tmp_path / "a_landuse_dltb.tif") as r:
         assert r.transform == t and (r.read(1) == ref).all()
@@ -279,7 +371,10 @@ def test_indicators_take_a_三调_地类图斑_layer(plugin, tmp_path):
         assert np.allclose(fa[col].fillna(-1), fb[col].fillna(-1)), col
     assert fa["lu_cropland_pct"].iloc[0] > 50 and fa["lu_forest_pct"].iloc[1] > 30 and fa["lu_water_pct"].notna().all()
     meta = json.loads(Path(a["METADATA"]).read_text(encoding="utf-8"))
-    assert meta["results"]["landuse_vector"]["code_field"] == "DLBM" and meta["results"]["landuse_vector"]["unknown_codes"] == {}
+    assert (
+        meta["results"]["landuse_vector"]["code_field"] == "DLBM"
+        and meta["results"]["landuse_vector"]["unknown_codes"] == {}
+    )
 
 
 def test_indicators_log_a_raster_covering_part_of_the_units(region, partial_dem, plugin, tmp_path):
@@ -297,7 +392,15 @@ def test_indicators_log_a_raster_covering_part_of_the_units(region, partial_dem,
     units = gpd.read_file(path, layer=layer).rename(columns={"county_code": "unit_code", "county_name": "unit_name"})
     units.to_file(tmp_path / "units.gpkg", layer="units", driver="GPKG")
     log = Log()
-    result = run_alg("unit_indicators", {"UNITS": f"{tmp_path / 'units.gpkg'}|layername=units", "DEM": partial_dem, "OUTPUT": str(tmp_path / "ind.gpkg")}, feedback=log)
+    result = run_alg(
+        "unit_indicators",
+        {
+            "UNITS": f"{tmp_path / 'units.gpkg'}|layername=units",
+            "DEM": partial_dem,
+            "OUTPUT": str(tmp_path / "ind.gpkg"),
+        },
+        feedback=log,
+    )
     meta = json.loads(Path(result["METADATA"]).read_text(encoding="utf-8"))
     pct = meta["results"]["raster_cover_pct"]["dem"]
     assert 5 < pct < 95
@@ -305,10 +408,20 @@ def test_indicators_log_a_raster_covering_part_of_the_units(region, partial_dem,
 
 
 def test_watersheds_on_the_chosen_county_only(region, plugin, tmp_path):
-    result = run_alg("watersheds", {"INPUT": region["dem"], "COUNTIES": region["counties"], "COUNTY_CODE_FIELD": "county_code",
-                                    "COUNTY_NAME_FIELD": "county_name", "COUNTY_CODES": "220581", "OUTPUT": str(tmp_path / "units.gpkg"),
-                                    "TOPOLOGY": str(tmp_path / "topology.csv"), "RASTER": str(tmp_path / "units.tif"),
-                                    "METADATA": str(tmp_path / "units.meta.json")})
+    result = run_alg(
+        "watersheds",
+        {
+            "INPUT": region["dem"],
+            "COUNTIES": region["counties"],
+            "COUNTY_CODE_FIELD": "county_code",
+            "COUNTY_NAME_FIELD": "county_name",
+            "COUNTY_CODES": "220581",
+            "OUTPUT": str(tmp_path / "units.gpkg"),
+            "TOPOLOGY": str(tmp_path / "topology.csv"),
+            "RASTER": str(tmp_path / "units.tif"),
+            "METADATA": str(tmp_path / "units.meta.json"),
+        },
+    )
     layer = QgsVectorLayer(f"{result['OUTPUT']}|layername=units", "u", "ogr")
     codes = {f["county_code"] for f in layer.getFeatures()}
     assert codes == {"220581"}

@@ -3,6 +3,7 @@
 Each case runs in a fresh QGIS process (a package once imported cannot be un-imported), with
 ``sys.modules[name] = None`` so that importing it raises ImportError as if it were not installed.
 """
+
 from __future__ import annotations
 
 import json
@@ -14,7 +15,18 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-ALL = {"checks", "export", "import_units", "unit_indicators", "csle", "publish", "slope", "steep_slope", "watersheds", "zoning"}
+ALL = {
+    "checks",
+    "export",
+    "import_units",
+    "unit_indicators",
+    "csle",
+    "publish",
+    "slope",
+    "steep_slope",
+    "watersheds",
+    "zoning",
+}
 RASTER = {"slope", "steep_slope", "watersheds", "import_units", "unit_indicators", "csle", "zoning"}
 EXPECTED = {
     "numba": RASTER,
@@ -89,6 +101,8 @@ def test_hidden_package_makes_exactly_its_algorithms_unavailable(hidden):
     message = result["message"]
     listed = {line.rsplit("(", 1)[1].split(")")[0] for line in message.splitlines() if line.startswith("- ")}
     assert listed == EXPECTED[hidden]
-    assert message.startswith("水土保持插件：以下算法不可用 / Soil conservation plugin: these algorithms are unavailable:")
+    assert message.startswith(
+        "水土保持插件：以下算法不可用 / Soil conservation plugin: these algorithms are unavailable:"
+    )
     install = "ext_libs" if hidden == "pyflwdir" else f"sudo apt install python3-{hidden}"
     assert f"{hidden}: " in message and install in message

@@ -1,4 +1,5 @@
 """`make demo`'s chain on a small demo region: every step runs and the results agree with each other."""
+
 from __future__ import annotations
 
 import csv
@@ -17,7 +18,17 @@ def test_demo_chain_writes_consistent_results(plugin, tmp_path):
     assert not list(tmp_path.glob(".results.partial-*"))
     chain = json.loads((results / "chain.json").read_text(encoding="utf-8"))
     steps = chain["steps"]
-    assert list(steps) == ["watersheds", "slope", "steep_slope", "unit_indicators", "zoning", "checks", "checks_steep", "export", "publish"]
+    assert list(steps) == [
+        "watersheds",
+        "slope",
+        "steep_slope",
+        "unit_indicators",
+        "zoning",
+        "checks",
+        "checks_steep",
+        "export",
+        "publish",
+    ]
     # paths recorded in the results point inside the final folder, not the temporary one
     assert ".results.partial" not in (results / "chain.json").read_text(encoding="utf-8")
 

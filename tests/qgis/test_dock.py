@@ -2,6 +2,7 @@
 
 The test spins the event loop while a task runs (the plugin never does).
 """
+
 from __future__ import annotations
 
 import json
@@ -123,7 +124,9 @@ def test_pages_in_workflow_order_and_readiness(dock, layers, tmp_path):
     srs.ImportFromEPSG(4530)
     lyr = ds.CreateLayer("far", srs, ogr.wkbPolygon)
     f = ogr.Feature(lyr.GetLayerDefn())
-    f.SetGeometry(ogr.CreateGeometryFromWkt("POLYGON((42000000 4000000,42001000 4000000,42001000 4001000,42000000 4000000))"))
+    f.SetGeometry(
+        ogr.CreateGeometryFromWkt("POLYGON((42000000 4000000,42001000 4000000,42001000 4001000,42000000 4000000))")
+    )
     lyr.CreateFeature(f)
     ds = None
     far_layer = QgsVectorLayer(str(far), "far", "ogr")
@@ -206,7 +209,11 @@ def test_units_run_fills_fields(dock, layers, bar):
     dock.units.runButton.click()
     wait_idle(dock)
     assert critical(bar) == []
-    units = [lyr for lyr in group_layers(dock.units.title()) if lyr.geometryType() == QgsWkbTypes.GeometryType.PolygonGeometry]
+    units = [
+        lyr
+        for lyr in group_layers(dock.units.title())
+        if lyr.geometryType() == QgsWkbTypes.GeometryType.PolygonGeometry
+    ]
     assert len(units) == 1
     layer = units[0]
     fields = layer.fields().names()
@@ -240,7 +247,11 @@ def test_cancel_mid_way_leaves_no_output_and_no_error(dock, bar, plugin, tmp_pat
     lyr.CreateField(ogr.FieldDefn("county_code", ogr.OFTString))
     f = ogr.Feature(lyr.GetLayerDefn())
     f.SetField("county_code", "220521")
-    f.SetGeometry(ogr.CreateGeometryFromWkt("POLYGON((500100 4770100,529900 4770100,529900 4799900,500100 4799900,500100 4770100))"))
+    f.SetGeometry(
+        ogr.CreateGeometryFromWkt(
+            "POLYGON((500100 4770100,529900 4770100,529900 4799900,500100 4799900,500100 4770100))"
+        )
+    )
     lyr.CreateFeature(f)
     ds = None
     project = QgsProject.instance()
@@ -311,12 +322,18 @@ def test_run_all_uses_the_pipeline_chain(dock, layers, bar):
     assert chain["parameters"]["steep_slope"]["INPUT"] == layers["dem"].source()
     # one group per step, in the user's language, vectors only (no grey raster over the zoning map)
     root = QgsProject.instance().layerTreeRoot()
-    steps = [g.customProperty("soil_conservation/step") for g in root.children() if g.customProperty("soil_conservation/step")]
+    steps = [
+        g.customProperty("soil_conservation/step")
+        for g in root.children()
+        if g.customProperty("soil_conservation/step")
+    ]
     assert steps == ["checks_zones", "checks_steep_slope", "steep_slope", "zoning", "units"], steps
     loaded = [n.layer() for g in root.children() if g.customProperty("soil_conservation/step") for n in g.findLayers()]
     assert loaded and not any(lyr.name() in ("units", "issues") for lyr in loaded), [lyr.name() for lyr in loaded]
     groups = [g for g in root.children() if g.customProperty("soil_conservation/step")]
-    assert all(not n.isVisible() or not isinstance(n.layer(), QgsRasterLayer) for g in groups for n in g.findLayers())  # rasters unticked
+    assert all(
+        not n.isVisible() or not isinstance(n.layer(), QgsRasterLayer) for g in groups for n in g.findLayers()
+    )  # rasters unticked
     del loaded
 
 
@@ -408,7 +425,10 @@ def test_zoning_page_runs_indicators_then_rules_and_fills_the_table(dock, layers
     for row in range(table.rowCount()):
         f = by_code[table.item(row, 0).text()]
         conds = [severe["base"], *severe["regional"]]
-        hit = any(f[c["indicator"]] is not None and ops[c["op"]](float(f[c["indicator"]]), float(c["threshold"])) for c in conds)
+        hit = any(
+            f[c["indicator"]] is not None and ops[c["op"]](float(f[c["indicator"]]), float(c["threshold"]))
+            for c in conds
+        )
         assert (table.item(row, col).text() == "✓") == hit, f["unit_code"]
         assert table.item(row, 1).text() == f["unit_name"]
     del layer, zoned
@@ -434,9 +454,14 @@ def test_every_page_maps_onto_existing_parameters(dock, layers):
     set_inputs(dock, layers)
     dock.checks.targetCombo.setLayer(layers["townships"])
     pages = [
-        ("watersheds", dock.units.wanted), ("import_units", dock.units.wanted_import), ("steep_slope", dock.steep.wanted),
-        ("unit_indicators", dock.zoning.wanted_indicators), ("zoning", dock.zoning.wanted), ("checks", dock.checks.wanted),
-        ("export", dock.publish.wanted), ("publish", lambda: dock.publish.wanted_publish("220521")),
+        ("watersheds", dock.units.wanted),
+        ("import_units", dock.units.wanted_import),
+        ("steep_slope", dock.steep.wanted),
+        ("unit_indicators", dock.zoning.wanted_indicators),
+        ("zoning", dock.zoning.wanted),
+        ("checks", dock.checks.wanted),
+        ("export", dock.publish.wanted),
+        ("publish", lambda: dock.publish.wanted_publish("220521")),
     ]
     for name, wanted in pages:
         alg = algorithm(name)

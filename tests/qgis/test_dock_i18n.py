@@ -2,6 +2,7 @@
 
 Needs the compiled translation (make translations) with the dock's strings translated.
 """
+
 from __future__ import annotations
 
 import re
@@ -35,7 +36,11 @@ def test_dock_labels_are_chinese(chinese, qgis_iface):
         texts = []
         for page in dock.page_list:
             # fixed labels only: not the status lines the code fills, not QGIS widgets' inner labels
-            texts += [w.text() for w in page.findChildren(QLabel) if w.text() and w.objectName() and not w.objectName().endswith(("Status", "Label", "Source", "Note"))]
+            texts += [
+                w.text()
+                for w in page.findChildren(QLabel)
+                if w.text() and w.objectName() and not w.objectName().endswith(("Status", "Label", "Source", "Note"))
+            ]
             texts += [w.text() for w in page.findChildren(QPushButton) if w.text()]
             texts += [w.title() for w in page.findChildren(QGroupBox)]
         texts += [dock.runAllButton.text(), dock.cancelButton.text()]

@@ -1,5 +1,6 @@
 """The data page pre-fills from the names real data use, picks counties for every step, warns about partial
 coverage and 乡镇 outside their county before a run, and the 公告 layouts land in the Layout Manager."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -63,7 +64,10 @@ def test_demo_names_pre_fill_every_input_and_its_fields(demo, project, make_dock
     for role, layer in layers.items():
         assert data.combo(role).currentLayer() is layer, role
     assert (data.countyCodeField.currentField(), data.countyNameField.currentField()) == ("county_code", "county_name")
-    assert (data.townshipCodeField.currentField(), data.townshipNameField.currentField()) == ("township_code", "township_name")
+    assert (data.townshipCodeField.currentField(), data.townshipNameField.currentField()) == (
+        "township_code",
+        "township_name",
+    )
     assert "county" in data.prefill_inputs.prefillStatus.text()
     # a user's choice is never replaced: the red line changed by hand stays when pre-fill runs again
     data.combo("redline").setLayer(layers["water"])
@@ -108,7 +112,14 @@ def test_三调_and_国土空间_names(project, make_dock, tmp_path):
     db = tmp_path / "tdsc.gpkg"
     _write(db, "XZQ", [{"XZQDM": "220521", "XZQMC": "通化县", "wkt": SQ}])
     town = tmp_path / "town.gpkg"
-    _write(town, "XZQ", [{"XZQDM": "220521100", "XZQMC": "快大茂镇", "wkt": SMALL}, {"XZQDM": "220581100", "XZQMC": "别县镇", "wkt": AWAY}])
+    _write(
+        town,
+        "XZQ",
+        [
+            {"XZQDM": "220521100", "XZQMC": "快大茂镇", "wkt": SMALL},
+            {"XZQDM": "220581100", "XZQMC": "别县镇", "wkt": AWAY},
+        ],
+    )
     _write(db, "YJJBNTTB", [{"BSM": "1", "wkt": SMALL}])
     _write(db, "DLTB", [{"DLBM": "0101", "DLMC": "水田", "wkt": SMALL}])
     red = add(project, f"{gdb}|layername=陆域生态保护红线", "陆域生态保护红线")
@@ -118,10 +129,17 @@ def test_三调_and_国土空间_names(project, make_dock, tmp_path):
     dltb = add(project, f"{db}|layername=DLTB", "DLTB")
     dock = make_dock()
     data = dock.data
-    assert data.combo("county").currentLayer() is county and data.countyCodeField.currentField() == "XZQDM" and data.countyNameField.currentField() == "XZQMC"
+    assert (
+        data.combo("county").currentLayer() is county
+        and data.countyCodeField.currentField() == "XZQDM"
+        and data.countyNameField.currentField() == "XZQMC"
+    )
     assert data.combo("townships").currentLayer() is towns and data.townshipCodeField.currentField() == "XZQDM"
     assert data.combo("redline").currentLayer() is red and data.combo("farmland").currentLayer() is farm
-    assert data.prefill_inputs.landuseVectorCombo.currentLayer() is dltb and data.prefill_inputs.landuseField.currentField() == "DLBM"
+    assert (
+        data.prefill_inputs.landuseVectorCombo.currentLayer() is dltb
+        and data.prefill_inputs.landuseField.currentField() == "DLBM"
+    )
     assert data.landuse_vector() == (data.inputs()["landuse_vector"], "DLBM")
     # the 乡镇 of another county is flagged before any run, in both languages' words (here the English UI)
     text = data.townshipsStatus.text()
@@ -160,7 +178,10 @@ def test_county_picker_on_the_60_jilin_counties(project, make_dock):
     assert dock.units.wanted()["COUNTY_CODES"] == "220521,220581"
     assert dock.units.wanted_import()["COUNTY_CODES"] == "220521,220581"
     assert dock.publish.wanted_publish("")["COUNTY_CODES"] == "220521,220581"
-    assert [dock.publish.countyChoice.itemData(i) for i in range(dock.publish.countyChoice.count())] == ["220521", "220581"]
+    assert [dock.publish.countyChoice.itemData(i) for i in range(dock.publish.countyChoice.count())] == [
+        "220521",
+        "220581",
+    ]
     assert "2 of 60" in picker.countyStatusPick.text()
     picker._check_all(False)
     assert "No county chosen" in picker.countyStatusPick.text()
@@ -168,8 +189,17 @@ def test_county_picker_on_the_60_jilin_counties(project, make_dock):
 
 def test_published_layouts_are_in_the_layout_manager(demo, project, make_dock, tmp_path):
     steep = tmp_path / "steep.gpkg"
-    run_alg("steep_slope", {"INPUT": demo["dem"], "COUNTY": demo["county"], "COUNTY_CODE_FIELD": "county_code", "COUNTY_NAME_FIELD": "county_name",
-                            "MIN_PATCH": 1.0, "OUTPUT": str(steep)})
+    run_alg(
+        "steep_slope",
+        {
+            "INPUT": demo["dem"],
+            "COUNTY": demo["county"],
+            "COUNTY_CODE_FIELD": "county_code",
+            "COUNTY_NAME_FIELD": "county_name",
+            "MIN_PATCH": 1.0,
+            "OUTPUT": str(steep),
+        },
+    )
     for role in ("dem", "county", "townships"):
         add(project, demo[role])
     steep_layer = add(project, str(steep), "steep")

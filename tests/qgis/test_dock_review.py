@@ -1,4 +1,5 @@
 """Page 5: run the checks from the dock, review issues, decisions persist in the GeoPackage and survive a re-run."""
+
 from __future__ import annotations
 
 
@@ -20,10 +21,17 @@ def region(tmp_path_factory, qgis_app, processing_ready):
     inputs = {k: str(v) for k, v in generate_demo_region(root / "demo", scale=0.25).items()}
     steep = root / "steep.gpkg"
     with provider_registered():
-        run_alg("steep_slope", {
-            "INPUT": inputs["dem"], "COUNTY": inputs["county"] + "|layername=county", "COUNTY_CODE_FIELD": "county_code",
-            "COUNTY_NAME_FIELD": "county_name", "MIN_PATCH": 1.0, "OUTPUT": str(steep),
-        })
+        run_alg(
+            "steep_slope",
+            {
+                "INPUT": inputs["dem"],
+                "COUNTY": inputs["county"] + "|layername=county",
+                "COUNTY_CODE_FIELD": "county_code",
+                "COUNTY_NAME_FIELD": "county_name",
+                "MIN_PATCH": 1.0,
+                "OUTPUT": str(steep),
+            },
+        )
     return {**inputs, "steep": str(steep)}
 
 
@@ -110,7 +118,10 @@ def test_review_decision_persists_and_survives_rerun(setup, qgis_iface):
     assert len(rerun) == len(reference)
     kept = [i for i in rerun if i.key() == placed.key()]
     assert [i.status for i in kept] == ["false_positive"] and kept[0].comment == "红线边界误差 boundary noise"
-    assert page.issues[page.issueTable.item(row_of(page, placed.key()), 0).data(Qt.ItemDataRole.UserRole)].status == "false_positive"
+    assert (
+        page.issues[page.issueTable.item(row_of(page, placed.key()), 0).data(Qt.ItemDataRole.UserRole)].status
+        == "false_positive"
+    )
 
 
 def test_another_reviewer_opening_the_file_sees_the_marks(setup, qgis_iface, plugin):
@@ -138,13 +149,18 @@ def test_another_reviewer_opening_the_file_sees_the_marks(setup, qgis_iface, plu
 def test_overlay_view_with_transparency(setup):
     dock, layers = setup
     page = dock.checks
-    own_style = layers["redline"].renderer().symbol().color().name(), layers["redline"].renderer().symbol().symbolLayer(0).brushStyle()
+    own_style = (
+        layers["redline"].renderer().symbol().color().name(),
+        layers["redline"].renderer().symbol().symbolLayer(0).brushStyle(),
+    )
     page.overlayCombo.setLayer(layers["steep"])
     page.overlayButton.click()
     page.overlayButton.click()  # again: the copy is replaced, not added twice
     root = QgsProject.instance().layerTreeRoot()
     top = root.children()[0].layer()
-    copies = [lyr for lyr in QgsProject.instance().mapLayers().values() if lyr.customProperty("soil_conservation/overlay")]
+    copies = [
+        lyr for lyr in QgsProject.instance().mapLayers().values() if lyr.customProperty("soil_conservation/overlay")
+    ]
     assert copies == [top] and top.id() != layers["redline"].id()  # a copy of the red line drawn on top
     assert top.source() == layers["redline"].source()
     page.opacitySlider.setValue(70)

@@ -4,6 +4,7 @@ One non-default value on every page (units 5–20 km², 25°, farmland kept, 2 h
 the national rule file, Shapefile export without zip, a source note); then Run all, then the pages one
 by one, then the steep-slope page at its defaults.
 """
+
 from __future__ import annotations
 
 import json
@@ -31,12 +32,18 @@ def steep_numbers(layer) -> tuple:
 
 
 def zoning_numbers(layer) -> dict:
-    cols = [n for n in layer.fields().names() if n.startswith("zone_") and n not in ("zone_ids", "zone_main", "zone_audit")]
+    cols = [
+        n for n in layer.fields().names() if n.startswith("zone_") and n not in ("zone_ids", "zone_main", "zone_audit")
+    ]
     return {f["unit_code"]: tuple(f[c] for c in cols) for f in layer.getFeatures()}
 
 
 def only(layers, field):
-    found = [lyr for lyr in layers if field in lyr.fields().names() and lyr.geometryType() == QgsWkbTypes.GeometryType.PolygonGeometry]
+    found = [
+        lyr
+        for lyr in layers
+        if field in lyr.fields().names() and lyr.geometryType() == QgsWkbTypes.GeometryType.PolygonGeometry
+    ]
     assert len(found) == 1, [lyr.name() for lyr in layers]
     return found[0]
 
@@ -74,14 +81,22 @@ def test_run_all_runs_what_the_pages_run(dock, layers, bar, monkeypatch):  # noq
     chain = json.loads((chain_dir / "chain.json").read_text(encoding="utf-8"))
     used = chain["parameters"]
     steep = used["steep_slope"]
-    assert steep["THRESHOLD"] == 25.0 and steep["USE_FARMLAND"] is False and steep["MIN_PATCH"] == 2.0 and steep["CONNECTIVITY"] == 1
+    assert (
+        steep["THRESHOLD"] == 25.0
+        and steep["USE_FARMLAND"] is False
+        and steep["MIN_PATCH"] == 2.0
+        and steep["CONNECTIVITY"] == 1
+    )
     assert used["watersheds"]["MIN_AREA"] == 5.0 and used["watersheds"]["MAX_AREA"] == 20.0
     assert Path(used["zoning"]["RULES_FILE"]).name == "zoning_national.json"
     assert used["export"]["FORMAT"] == 1 and used["export"]["ZIP"] is False
     assert built["publish"]["SOURCE"] == "县水利局 2025"
     assert Path(steep["OUTPUT"]).name == "steep_slope_220521.gpkg"  # named after the step and the county
     # the chain's parameters are the pages' own (outputs and the links between steps aside)
-    for step, name, wanted in (("steep_slope", "steep_slope", dock.steep.wanted), ("watersheds", "watersheds", dock.units.wanted)):
+    for step, name, wanted in (
+        ("steep_slope", "steep_slope", dock.steep.wanted),
+        ("watersheds", "watersheds", dock.units.wanted),
+    ):
         from soil_conservation_plugin.gui.common import build_parameters
 
         page, _ = build_parameters(name, wanted(), chain_dir)

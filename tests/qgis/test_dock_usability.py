@@ -1,5 +1,6 @@
 """The dock a county specialist can work in: calm widgets, a usable size, remembered visibility,
 a clean project, readable result layers, plain provenance, labels without doubled "(optional)", the guide."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -15,8 +16,16 @@ from tests.qgis.test_dock import bar, demo, dock, layers, set_inputs  # noqa: F4
 
 
 def wheel(widget) -> None:
-    event = QWheelEvent(QPointF(5, 5), QPointF(widget.mapToGlobal(QPoint(5, 5))), QPoint(0, 0), QPoint(0, -120),
-                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    event = QWheelEvent(
+        QPointF(5, 5),
+        QPointF(widget.mapToGlobal(QPoint(5, 5))),
+        QPoint(0, 0),
+        QPoint(0, -120),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
     QApplication.sendEvent(widget, event)
 
 

@@ -3,6 +3,7 @@
 Areas are checked with QgsDistanceArea on the CGCS2000 ellipsoid against an
 Albers equal-area reference of the source polygons (tests/unit/test_export.py).
 """
+
 from __future__ import annotations
 
 import json
@@ -28,8 +29,10 @@ def layers(tmp_path):
         "ZONES": write_source(d / "zones.gpkg", ZONES, name="zones"),
         "ISSUES": write_source(d / "issues.gpkg", ISSUES, name="issues"),
     }
-    out = {key: QgsVectorLayer(f"{path}|layername={name}", key, "ogr")
-           for (key, path), name in zip(paths.items(), ["steep", "units", "zones", "issues"])}
+    out = {
+        key: QgsVectorLayer(f"{path}|layername={name}", key, "ogr")
+        for (key, path), name in zip(paths.items(), ["steep", "units", "zones", "issues"])
+    }
     assert all(layer.isValid() for layer in out.values())
     yield out
     del out
@@ -50,7 +53,11 @@ def check_layer(layer, spec, expect_aliases: bool):
     assert names == [f.name for f in spec.fields]
     types = {f.name(): f.typeName().lower() for f in layer.fields()}
     for f in spec.fields:
-        want = {"String": ("string", "text", "varchar"), "Real": ("real", "double", "float", "float64"), "Integer": ("integer", "int")}[f.type]
+        want = {
+            "String": ("string", "text", "varchar"),
+            "Real": ("real", "double", "float", "float64"),
+            "Integer": ("integer", "int"),
+        }[f.type]
         assert any(types[f.name].startswith(w) for w in want), (f.name, types[f.name])
     if expect_aliases:
         assert [layer.fields().field(f.name).alias() for f in spec.fields] == [f.alias for f in spec.fields]
@@ -74,7 +81,9 @@ def test_export_gpkg_shapefile_and_filegdb_via_processing(plugin, layers, tmp_pa
     layer = QgsVectorLayer(f"{gpkg}|layername=JZKKDPTB", "steep", "ogr")
     check_layer(layer, spec, expect_aliases=False)
     con = sqlite3.connect(str(gpkg))
-    assert dict(con.execute("SELECT column_name, name FROM gpkg_data_columns WHERE table_name='JZKKDPTB'").fetchall()) == {f.name: f.alias for f in spec.fields}
+    assert dict(
+        con.execute("SELECT column_name, name FROM gpkg_data_columns WHERE table_name='JZKKDPTB'").fetchall()
+    ) == {f.name: f.alias for f in spec.fields}
     con.close()
     zones = QgsVectorLayer(f"{gpkg}|layername=YZQY", "zones", "ogr")
     assert [f["XLYDM"] for f in zones.getFeatures()] == ["220521001200000"]
@@ -84,7 +93,16 @@ def test_export_gpkg_shapefile_and_filegdb_via_processing(plugin, layers, tmp_pa
     out = tmp_path / "shp_pkg"
     table = tmp_path / "面积统计表.csv"
     table.write_text("乡镇,面积(公顷)\n快大茂镇,9.0\n", encoding="utf-8")
-    run_alg("export", {"STEEP_PATCHES": layers["STEEP_PATCHES"], "FORMAT": 1, "ENCODING": 0, "AREA_TABLES": [str(table)], "OUTPUT": str(out)})
+    run_alg(
+        "export",
+        {
+            "STEEP_PATCHES": layers["STEEP_PATCHES"],
+            "FORMAT": 1,
+            "ENCODING": 0,
+            "AREA_TABLES": [str(table)],
+            "OUTPUT": str(out),
+        },
+    )
     assert [p.name for p in (out / "tables").iterdir()] == [table.name]  # the upstream table, copied as is
     shp = out / "data" / "JZKKDPTB.shp"
     assert shp.with_suffix(".cpg").read_text() == "GBK"
@@ -115,4 +133,6 @@ def test_export_refuses_bad_records_and_existing_package(plugin, tmp_path):
         run_alg("export", {"STEEP_PATCHES": f"{good}|layername=steep", "FORMAT": 1, "OUTPUT": str(out)})
     assert sha256(out / "manifest.json") == before
     with pytest.raises(QgsProcessingException, match="EPSG:3857"):
-        run_alg("export", {"STEEP_PATCHES": f"{good}|layername=steep", "CRS": "EPSG:3857", "OUTPUT": str(tmp_path / "x")})
+        run_alg(
+            "export", {"STEEP_PATCHES": f"{good}|layername=steep", "CRS": "EPSG:3857", "OUTPUT": str(tmp_path / "x")}
+        )

@@ -1,4 +1,5 @@
 """The strict input checks reach a Processing run as a bilingual error, before any work."""
+
 from __future__ import annotations
 
 import pytest
@@ -22,10 +23,22 @@ def test_slope_refuses_a_vrt_with_a_network_source_untouched(plugin, tmp_path, h
 
 def test_steep_slope_refuses_duplicate_county_codes(plugin, tmp_path):
     dem = ramp(tmp_path / "dem.tif")
-    county = counties(tmp_path, [(gbox(0, 0, 500, 1000), "220521", "通化县"), (gbox(500, 0, 1000, 1000), "220521", "集安市")])
+    county = counties(
+        tmp_path, [(gbox(0, 0, 500, 1000), "220521", "通化县"), (gbox(500, 0, 1000, 1000), "220521", "集安市")]
+    )
     out = tmp_path / "steep.gpkg"
     with pytest.raises(QgsProcessingException) as err:
-        run_alg("steep_slope", {"INPUT": str(dem), "COUNTY": str(county), "COUNTY_CODE_FIELD": "code", "COUNTY_NAME_FIELD": "name", "THRESHOLD": 15, "OUTPUT": str(out)})
+        run_alg(
+            "steep_slope",
+            {
+                "INPUT": str(dem),
+                "COUNTY": str(county),
+                "COUNTY_CODE_FIELD": "code",
+                "COUNTY_NAME_FIELD": "name",
+                "THRESHOLD": 15,
+                "OUTPUT": str(out),
+            },
+        )
     assert "220521: 通化县 / 集安市" in str(err.value) and not out.exists()
 
 

@@ -1,4 +1,5 @@
 """The plugin in a real QGIS: load, unload, reload; dependency check; the dock opens and closes."""
+
 from __future__ import annotations
 
 import sys
@@ -41,7 +42,11 @@ def flush_deletes():
 
 
 def docks(main_window):
-    return [d for d in main_window.findChildren(QgsDockWidget) if not sip.isdeleted(d) and d.objectName() == "SoilConservationDock"]
+    return [
+        d
+        for d in main_window.findChildren(QgsDockWidget)
+        if not sip.isdeleted(d) and d.objectName() == "SoilConservationDock"
+    ]
 
 
 def providers():

@@ -1,4 +1,5 @@
 """Publication: per-county print layout from the template → PDF and PNG, one county or a batch."""
+
 from __future__ import annotations
 
 import json
@@ -9,7 +10,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 from osgeo import gdal, ogr
-from qgis.core import QgsApplication, QgsLayoutItemLabel, QgsLayoutItemLegend, QgsLayoutItemMap, QgsLayoutItemPicture, QgsLayoutItemScaleBar, QgsLayoutItemTextTable, QgsPrintLayout, QgsProject, QgsReadWriteContext, QgsVectorLayer
+from qgis.core import (
+    QgsApplication,
+    QgsLayoutItemLabel,
+    QgsLayoutItemLegend,
+    QgsLayoutItemMap,
+    QgsLayoutItemPicture,
+    QgsLayoutItemScaleBar,
+    QgsLayoutItemTextTable,
+    QgsPrintLayout,
+    QgsProject,
+    QgsReadWriteContext,
+    QgsVectorLayer,
+)
 from qgis.PyQt.QtXml import QDomDocument
 
 from tests.qgis.conftest import provider_registered, run_alg
@@ -38,7 +51,9 @@ def region(tmp_path_factory, qgis_app, processing_ready):
     for name in ("county_code", "county_name"):
         out.CreateField(ogr.FieldDefn(name, ogr.OFTString))
     for code, name, (x0, x1) in (("220521", "通化县", (xmin - 1, mid)), ("220581", "梅河口市", (mid, xmax + 1))):
-        box = ogr.CreateGeometryFromWkt(f"POLYGON(({x0} {ymin - 1},{x1} {ymin - 1},{x1} {ymax + 1},{x0} {ymax + 1},{x0} {ymin - 1}))")
+        box = ogr.CreateGeometryFromWkt(
+            f"POLYGON(({x0} {ymin - 1},{x1} {ymin - 1},{x1} {ymax + 1},{x0} {ymax + 1},{x0} {ymin - 1}))"
+        )
         f = ogr.Feature(out.GetLayerDefn())
         f.SetField("county_code", code)
         f.SetField("county_name", name)
@@ -47,11 +62,20 @@ def region(tmp_path_factory, qgis_app, processing_ready):
     ds = None
     steep = root / "steep.gpkg"
     with provider_registered():
-        run_alg("steep_slope", {
-            "INPUT": inputs["dem"], "COUNTY": f"{two}|layername=counties", "COUNTY_CODE_FIELD": "county_code", "COUNTY_NAME_FIELD": "county_name",
-            "TOWNSHIPS": inputs["townships"], "TOWNSHIP_CODE_FIELD": "township_code", "TOWNSHIP_NAME_FIELD": "township_name",
-            "MIN_PATCH": 1.0, "OUTPUT": str(steep),
-        })
+        run_alg(
+            "steep_slope",
+            {
+                "INPUT": inputs["dem"],
+                "COUNTY": f"{two}|layername=counties",
+                "COUNTY_CODE_FIELD": "county_code",
+                "COUNTY_NAME_FIELD": "county_name",
+                "TOWNSHIPS": inputs["townships"],
+                "TOWNSHIP_CODE_FIELD": "township_code",
+                "TOWNSHIP_NAME_FIELD": "township_name",
+                "MIN_PATCH": 1.0,
+                "OUTPUT": str(steep),
+            },
+        )
     return {"root": root, "counties": f"{two}|layername=counties", "steep": str(steep), **inputs}
 
 
@@ -65,7 +89,10 @@ def reference_table(steep: str, county: str) -> list[list[str]]:
     res = ds.ExecuteSQL(sql, dialect="SQLite")
     rows = [[f["twn_code"], f["twn_name"], str(f["n"]), f"{f['ha']:.2f}"] for f in res]
     ds.ReleaseResultSet(res)
-    res = ds.ExecuteSQL(f"SELECT COUNT(DISTINCT parent_id) AS n, SUM(area_ha) AS ha FROM steep_slope WHERE cnty_code = '{county}'", dialect="SQLite")
+    res = ds.ExecuteSQL(
+        f"SELECT COUNT(DISTINCT parent_id) AS n, SUM(area_ha) AS ha FROM steep_slope WHERE cnty_code = '{county}'",
+        dialect="SQLite",
+    )
     f = res.GetNextFeature()
     rows.append(["", "合计", str(f["n"]), f"{(f['ha'] or 0.0):.2f}"])
     ds.ReleaseResultSet(res)
@@ -74,9 +101,17 @@ def reference_table(steep: str, county: str) -> list[list[str]]:
 
 def params(region, out, **kw):
     return {
-        "COUNTIES": region["counties"], "COUNTY_CODE_FIELD": "county_code", "COUNTY_NAME_FIELD": "county_name",
-        "STEEP": region["steep"], "TOWNSHIPS": region["townships"], "TOWNSHIP_NAME_FIELD": "township_name",
-        "SOURCE": "演示数据（合成） demo data", "DATE": "2026-11-29", "DPI": 100, "OUTPUT_FOLDER": str(out), **kw,
+        "COUNTIES": region["counties"],
+        "COUNTY_CODE_FIELD": "county_code",
+        "COUNTY_NAME_FIELD": "county_name",
+        "STEEP": region["steep"],
+        "TOWNSHIPS": region["townships"],
+        "TOWNSHIP_NAME_FIELD": "township_name",
+        "SOURCE": "演示数据（合成） demo data",
+        "DATE": "2026-11-29",
+        "DPI": 100,
+        "OUTPUT_FOLDER": str(out),
+        **kw,
     }
 
 
@@ -123,7 +158,13 @@ def test_layout_has_every_element(region, plugin, tmp_path):
     result = run_alg("publish", params(region, out, COUNTY="220581"))
     assert result["COUNT"] == 1
     files = sorted(p.name for p in out.iterdir())
-    assert files == [".soil_conservation_output.json", "220581_steep_slope_announcement.pdf", "220581_steep_slope_announcement.png", "220581_steep_slope_announcement.qpt", "publication.json"]
+    assert files == [
+        ".soil_conservation_output.json",
+        "220581_steep_slope_announcement.pdf",
+        "220581_steep_slope_announcement.png",
+        "220581_steep_slope_announcement.qpt",
+        "publication.json",
+    ]
     project = QgsProject()
     layout = QgsPrintLayout(project)
     doc = QDomDocument()
@@ -160,7 +201,9 @@ def test_bad_inputs_fail_before_work(region, plugin, tmp_path):
 
 def test_title_with_braces_is_literal(region, plugin, tmp_path):
     out = tmp_path / "braces"
-    result = run_alg("publish", params(region, out, COUNTY="220581", TITLE="{county_name}{禁止} 开垦 {0} {county_code}{"))
+    result = run_alg(
+        "publish", params(region, out, COUNTY="220581", TITLE="{county_name}{禁止} 开垦 {0} {county_code}{")
+    )
     assert result["COUNT"] == 1 and isinstance(result["COUNT"], int)
     doc = QDomDocument()
     assert doc.setContent((out / "220581_steep_slope_announcement.qpt").read_text(encoding="utf-8"))
@@ -205,7 +248,11 @@ def test_codes_that_share_a_file_name_are_refused_before_any_work(region, plugin
     out = tmp_path / "clash_out"
     with pytest.raises(QgsProcessingException) as err:
         run_alg("publish", params(region, out, COUNTIES=f"{path}|layername=counties"))
-    assert "'2205 21' / '2205/21'" in str(err.value) and "same file name" in str(err.value) and "同一个文件名" in str(err.value)
+    assert (
+        "'2205 21' / '2205/21'" in str(err.value)
+        and "same file name" in str(err.value)
+        and "同一个文件名" in str(err.value)
+    )
     assert not out.exists()
 
 
@@ -240,7 +287,10 @@ def test_a_pdf_cut_short_never_takes_its_final_name(region, plugin, tmp_path):
     out = tmp_path / "full"
     run = subprocess.run(
         [sys.executable, "-c", FULL_DISK, json.dumps(params(region, out, COUNTY="220581")), str(8 * 1024)],
-        cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=600,
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=600,
         env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
     )
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
@@ -270,7 +320,10 @@ def test_dock_publishes_in_the_background(region, plugin, qgis_iface, tmp_path):
         dock.data.townshipsCombo.setLayer(layers["townships"])
         dock.data.townshipNameField.setField("township_name")
         dock.publish.publishSteepCombo.setLayer(layers["steep"])
-        assert [dock.publish.countyChoice.itemData(i) for i in range(dock.publish.countyChoice.count())] == ["220521", "220581"]
+        assert [dock.publish.countyChoice.itemData(i) for i in range(dock.publish.countyChoice.count())] == [
+            "220521",
+            "220581",
+        ]
         dock.publish.publishAll.click()
         end = time.monotonic() + 120
         while dock.busy():
@@ -285,4 +338,3 @@ def test_dock_publishes_in_the_background(region, plugin, qgis_iface, tmp_path):
         dock.deleteLater()
         project.clear()
         layers.clear()
-

@@ -1,4 +1,5 @@
 """The slope algorithm end to end: processing.run, the toolbox dialog, and qgis_process on the packaged plugin."""
+
 from __future__ import annotations
 
 import json
@@ -22,7 +23,9 @@ from .conftest import run_alg
 
 REPO = Path(__file__).resolve().parents[2]
 # Debian 12's /usr/bin/qgis_process wrapper passes a flag its binary rejects; the .bin is the real program.
-QGIS_PROCESS = next((p for p in ("/usr/bin/qgis_process.bin", "/usr/bin/qgis_process") if Path(p).exists()), "qgis_process")
+QGIS_PROCESS = next(
+    (p for p in ("/usr/bin/qgis_process.bin", "/usr/bin/qgis_process") if Path(p).exists()), "qgis_process"
+)
 
 
 def make_dem(path: Path, crs="EPSG:4530") -> Path:
@@ -90,7 +93,14 @@ def packaged_profile(tmp_path_factory):
     zip_path = build / "soil_conservation_plugin.zip"
     with zipfile.ZipFile(zip_path) as zf:
         names = zf.namelist()
-        for required in ("metadata.txt", "resources/icons/icon.svg", "resources/styles/slope.qml", "i18n/soil_conservation_zh_Hans.qm", "__init__.py", "processing/alg_slope.py"):
+        for required in (
+            "metadata.txt",
+            "resources/icons/icon.svg",
+            "resources/styles/slope.qml",
+            "i18n/soil_conservation_zh_Hans.qm",
+            "__init__.py",
+            "processing/alg_slope.py",
+        ):
             assert f"soil_conservation_plugin/{required}" in names, required
         assert not any("__pycache__" in n or n.endswith(".tif") for n in names)
         root = tmp_path_factory.mktemp("qgis_config")
@@ -117,7 +127,9 @@ def test_qgis_process_lists_and_runs_the_packaged_plugin(packaged_profile, tmp_p
     assert list(plugin_dir.glob("ext_libs/pyflwdir-*.dist-info/licenses/LICENSE")), "pyflwdir's licence travels with it"
     listing = qgis_process(packaged_profile, "list")
     listed = set(re.findall(r"soil_conservation:\w+", listing.stdout))
-    assert listed == {f"soil_conservation:{cls.NAME}" for cls in algorithm_classes()}, listing.stdout[-2000:] + listing.stderr[-2000:]
+    assert listed == {f"soil_conservation:{cls.NAME}" for cls in algorithm_classes()}, (
+        listing.stdout[-2000:] + listing.stderr[-2000:]
+    )
     dem = make_dem(tmp_path / "dem.tif")
     out = tmp_path / "qp_slope.tif"
     run = qgis_process(packaged_profile, "run", "soil_conservation:slope", "--", f"INPUT={dem}", f"OUTPUT={out}")

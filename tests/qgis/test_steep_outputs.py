@@ -1,4 +1,5 @@
 """steep_slope outputs through Processing: user-chosen table paths, plain numbers under qgis_process --json, safe cells."""
+
 from __future__ import annotations
 
 import csv
@@ -48,7 +49,9 @@ def test_user_given_table_paths_are_honoured(plugin, utm_case, tmp_path):
     for key, path in chosen.items():
         assert result[key] == str(path) and path.is_file()
     # not given: beside the layer, under the layer's name
-    assert result["TOWNSHIP_TABLE"] == str(out.parent / "steep_township.csv") and Path(result["TOWNSHIP_TABLE"]).is_file()
+    assert (
+        result["TOWNSHIP_TABLE"] == str(out.parent / "steep_township.csv") and Path(result["TOWNSHIP_TABLE"]).is_file()
+    )
     assert result["UNIT_TABLE"] is None  # no unit layer given
     assert not (out.parent / "steep_county.csv").exists() and not (out.parent / "steep.xlsx").exists()
     assert not (out.parent / "steep.meta.json").exists()
@@ -78,7 +81,14 @@ def test_qgis_process_json_prints_numbers_and_honours_table_paths(packaged_profi
     out = tmp_path / "qp" / "steep.gpkg"
     table = tmp_path / "chosen" / "county.csv"
     params = {**base_params(case, out), "COUNTY": county, "COUNTY_TABLE": str(table)}
-    run = qgis_process(packaged_profile, "run", "soil_conservation:steep_slope", "--json", "--", *(f"{k}={v}" for k, v in params.items()))
+    run = qgis_process(
+        packaged_profile,
+        "run",
+        "soil_conservation:steep_slope",
+        "--json",
+        "--",
+        *(f"{k}={v}" for k, v in params.items()),
+    )
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     results = json.loads(run.stdout)["results"]
     ref_ha, _ = exact_reference(case, 20.0, exclude=False)  # no exclusion layer given
@@ -86,7 +96,9 @@ def test_qgis_process_json_prints_numbers_and_honours_table_paths(packaged_profi
     assert isinstance(results["PATCH_COUNT"], int) and results["PATCH_COUNT"] > 0
     assert results["COUNTY_TABLE"] == str(table)
     county_rows = rows_of(table)
-    assert county_rows[1][:2] == ["220521", "'" + FORMULA] and float(county_rows[1][3]) == pytest.approx(results["TOTAL_HA"], abs=0.01)
+    assert county_rows[1][:2] == ["220521", "'" + FORMULA] and float(county_rows[1][3]) == pytest.approx(
+        results["TOTAL_HA"], abs=0.01
+    )
     cell = openpyxl.load_workbook(results["XLSX"])["县 county"]["B2"]
     assert cell.data_type == "s" and cell.value == FORMULA
 

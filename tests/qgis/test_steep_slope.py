@@ -1,4 +1,5 @@
 """soil_conservation:steep_slope through processing.run, on files on disk, checked against independent references."""
+
 from __future__ import annotations
 
 import csv
@@ -24,7 +25,18 @@ from ..unit.test_steep_slope import (  # the same analytic fixtures as the core 
 from ..util import gdaldem_slope
 from .conftest import run_alg
 
-FIELDS = {"patch_id", "parent_id", "cnty_code", "cnty_name", "twn_code", "twn_name", "area_ha", "slope_mean", "slope_max", "thresh_deg"}
+FIELDS = {
+    "patch_id",
+    "parent_id",
+    "cnty_code",
+    "cnty_name",
+    "twn_code",
+    "twn_name",
+    "area_ha",
+    "slope_mean",
+    "slope_max",
+    "thresh_deg",
+}
 
 
 def read_csv(path):
@@ -74,12 +86,22 @@ def test_processing_run_on_synthetic_ramps(plugin, utm_case, tmp_path):
     assert float(town[-1]["area_ha"]) == pytest.approx(total, abs=0.01)
     assert Path(result["XLSX"]).is_file() and Path(result["PATCH_LIST"]).is_file()
     meta = json.loads(Path(result["METADATA"]).read_text(encoding="utf-8"))
-    assert meta["parameters"]["threshold_deg"] == 20 and meta["rules"]["steep_slope_threshold"]["confidence"].startswith("V")
+    assert meta["parameters"]["threshold_deg"] == 20 and meta["rules"]["steep_slope_threshold"][
+        "confidence"
+    ].startswith("V")
     assert meta["parameters"]["exclusions"][0]["enabled"] is True
     # switching the exclusion off gives back the excluded steep area
     result_off = run_alg(
         "steep_slope",
-        {"INPUT": str(case["dem"]), "COUNTY": case["county"].path, "COUNTY_CODE_FIELD": "code", "WATER": case["excl"].path, "USE_WATER": False, "MIN_PATCH": 0, "OUTPUT": str(tmp_path / "off.gpkg")},
+        {
+            "INPUT": str(case["dem"]),
+            "COUNTY": case["county"].path,
+            "COUNTY_CODE_FIELD": "code",
+            "WATER": case["excl"].path,
+            "USE_WATER": False,
+            "MIN_PATCH": 0,
+            "OUTPUT": str(tmp_path / "off.gpkg"),
+        },
     )
     assert result_off["TOTAL_HA"] == pytest.approx(exact_reference(case, 20.0, exclude=False)[0], rel=1e-3)
     assert result_off["TOTAL_HA"] > result["TOTAL_HA"]
@@ -89,7 +111,16 @@ def test_bad_threshold_is_a_bilingual_error(plugin, utm_case, tmp_path):
     case = utm_case
     out = tmp_path / "bad.gpkg"
     with pytest.raises(QgsProcessingException) as err:
-        run_alg("steep_slope", {"INPUT": str(case["dem"]), "COUNTY": case["county"].path, "COUNTY_CODE_FIELD": "code", "THRESHOLD": 95, "OUTPUT": str(out)})
+        run_alg(
+            "steep_slope",
+            {
+                "INPUT": str(case["dem"]),
+                "COUNTY": case["county"].path,
+                "COUNTY_CODE_FIELD": "code",
+                "THRESHOLD": 95,
+                "OUTPUT": str(out),
+            },
+        )
     assert "0–90" in str(err.value) and "坡度阈值" in str(err.value)
     assert not out.exists()
 
@@ -102,7 +133,17 @@ def test_style_and_legend_name(plugin, utm_case, tmp_path):
     context = QgsProcessingContext()
     context.setProject(project)
     context.addLayerToLoadOnCompletion(str(out), QgsProcessingContext.LayerDetails("steep", project, "OUTPUT"))
-    run_alg("steep_slope", {"INPUT": str(case["dem"]), "COUNTY": case["county"].path, "COUNTY_CODE_FIELD": "code", "THRESHOLD": 25, "OUTPUT": str(out)}, context=context)
+    run_alg(
+        "steep_slope",
+        {
+            "INPUT": str(case["dem"]),
+            "COUNTY": case["county"].path,
+            "COUNTY_CODE_FIELD": "code",
+            "THRESHOLD": 25,
+            "OUTPUT": str(out),
+        },
+        context=context,
+    )
     details = context.layerToLoadOnCompletionDetails(str(out))
     assert details.postProcessor() is not None
     layer = QgsVectorLayer(str(out), "x", "ogr")
@@ -150,7 +191,9 @@ def test_demo_region(plugin, tmp_path):
     excl_g = unary_union(excl_polys)
 
     def burn(geoms, touched=False):
-        return features.rasterize([(g, 1) for g in geoms], out_shape=shape, transform=t, all_touched=touched).astype(bool)
+        return features.rasterize([(g, 1) for g in geoms], out_shape=shape, transform=t, all_touched=touched).astype(
+            bool
+        )
 
     crossed = burn([county_g.boundary] + [g.boundary for g in excl_polys], touched=True)
     mask = steep & ((burn([county_g]) & ~burn(excl_polys)) | crossed)

@@ -1,6 +1,7 @@
 """County names through the steep-slope outputs inside QGIS (where QGIS sets SHAPE_ENCODING):
 the real Jilin shapefile (UTF-8 with .cpg) and a GBK shapefile without .cpg, via processing.run
 and qgis_process."""
+
 from __future__ import annotations
 
 import csv
@@ -62,7 +63,9 @@ def names_in_outputs(out_gpkg):
         rows = list(csv.reader(fh))
     csv_names = {r[i] for r in rows[1:] for i, v in enumerate(r) if "220521" in r and v == TONGHUA}
     wb = openpyxl.load_workbook(f"{stem}.xlsx", read_only=True)
-    xlsx_cells = {str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row if c is not None}
+    xlsx_cells = {
+        str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row if c is not None
+    }
     wb.close()
     layer = QgsVectorLayer(str(out_gpkg), "steep", "ogr")
     gpkg_names = {f["cnty_name"] for f in layer.getFeatures() if f["cnty_code"] == "220521"}
@@ -72,10 +75,19 @@ def names_in_outputs(out_gpkg):
 
 
 def run_steep(dem, county, out, feedback=None):
-    return run_alg("steep_slope", {
-        "INPUT": str(dem), "COUNTY": str(county), "COUNTY_CODE_FIELD": "adcode", "COUNTY_NAME_FIELD": "name",
-        "THRESHOLD": 15, "MIN_PATCH": 0, "OUTPUT": str(out),
-    }, feedback=feedback)
+    return run_alg(
+        "steep_slope",
+        {
+            "INPUT": str(dem),
+            "COUNTY": str(county),
+            "COUNTY_CODE_FIELD": "adcode",
+            "COUNTY_NAME_FIELD": "name",
+            "THRESHOLD": 15,
+            "MIN_PATCH": 0,
+            "OUTPUT": str(out),
+        },
+        feedback=feedback,
+    )
 
 
 class Log(QgsProcessingFeedback):
@@ -117,11 +129,26 @@ def test_gbk_without_cpg_inside_qgis(plugin, shared_data, tmp_path):
 
 @pytest.mark.parametrize("which", ["jilin_utf8_cpg", "gbk_no_cpg"])
 def test_names_through_qgis_process(packaged_profile, shared_data, tmp_path, which):  # noqa: F811
-    shp = shared_file(shared_data, "jilin_counties", "jilin_province.shp") if which == "jilin_utf8_cpg" else gbk_copy_of_tonghua(shared_data, tmp_path)
+    shp = (
+        shared_file(shared_data, "jilin_counties", "jilin_province.shp")
+        if which == "jilin_utf8_cpg"
+        else gbk_copy_of_tonghua(shared_data, tmp_path)
+    )
     dem = dem_over_jilin(tmp_path / "dem.tif")
     out = tmp_path / "qp" / "steep.gpkg"
-    run = qgis_process(packaged_profile, "run", "soil_conservation:steep_slope", "--", f"INPUT={dem}", f"COUNTY={shp}",
-                       "COUNTY_CODE_FIELD=adcode", "COUNTY_NAME_FIELD=name", "THRESHOLD=15", "MIN_PATCH=0", f"OUTPUT={out}")
+    run = qgis_process(
+        packaged_profile,
+        "run",
+        "soil_conservation:steep_slope",
+        "--",
+        f"INPUT={dem}",
+        f"COUNTY={shp}",
+        "COUNTY_CODE_FIELD=adcode",
+        "COUNTY_NAME_FIELD=name",
+        "THRESHOLD=15",
+        "MIN_PATCH=0",
+        f"OUTPUT={out}",
+    )
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     csv_names, xlsx_cells, gpkg_names, text = names_in_outputs(out)
     assert csv_names == {TONGHUA} and TONGHUA in xlsx_cells and gpkg_names == {TONGHUA}

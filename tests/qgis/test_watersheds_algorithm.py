@@ -1,4 +1,5 @@
 """The 小流域 algorithm through real QGIS Processing, on files on disk."""
+
 from __future__ import annotations
 
 import csv
@@ -19,7 +20,9 @@ def v_valley_dem(path, n=150, res=100.0, crs="EPSG:4530"):
     y, x = np.mgrid[0:n, 0:n]
     z = (np.abs(x - n // 2) * 1.0 + (n - 1 - y) * 0.5).astype("float32")
     t = from_origin(42_500_000, 4_900_000, res, res)
-    with rasterio.open(path, "w", driver="GTiff", width=n, height=n, count=1, dtype="float32", crs=crs, transform=t, nodata=-9999) as dst:
+    with rasterio.open(
+        path, "w", driver="GTiff", width=n, height=n, count=1, dtype="float32", crs=crs, transform=t, nodata=-9999
+    ) as dst:
         dst.write(z, 1)
     return path, t
 
@@ -30,9 +33,9 @@ def test_processing_run_writes_the_unit_contract(plugin, tmp_path):
     # two counties split by a north-south line west of the valley
     west = box(t.c - 500, t.f - n * 100 - 500, t.c + 5_050, t.f + 500)
     east = box(t.c + 5_050, t.f - n * 100 - 500, t.c + n * 100 + 500, t.f + 500)
-    gpd.GeoDataFrame({"adcode": ["220101", "220102"], "name": ["甲县", "乙县"]}, geometry=[west, east], crs="EPSG:4530").to_file(
-        tmp_path / "counties.gpkg", layer="counties", driver="GPKG"
-    )
+    gpd.GeoDataFrame(
+        {"adcode": ["220101", "220102"], "name": ["甲县", "乙县"]}, geometry=[west, east], crs="EPSG:4530"
+    ).to_file(tmp_path / "counties.gpkg", layer="counties", driver="GPKG")
     feedback = QgsProcessingFeedback()
     out = run_alg(
         "watersheds",
@@ -56,7 +59,17 @@ def test_processing_run_writes_the_unit_contract(plugin, tmp_path):
     layer = QgsVectorLayer(out["UNITS"], "units", "ogr")
     assert layer.isValid()
     names = [f.name() for f in layer.fields()]
-    for field in ("unit_code", "unit_name", "down_code", "up_codes", "area_km2", "county_code", "county_name", "outlet_x", "outlet_y"):
+    for field in (
+        "unit_code",
+        "unit_name",
+        "down_code",
+        "up_codes",
+        "area_km2",
+        "county_code",
+        "county_name",
+        "outlet_x",
+        "outlet_y",
+    ):
         assert field in names
     assert layer.featureCount() == out["UNIT_COUNT"] > 1
     assert layer.crs().authid() == "EPSG:4530"
@@ -93,7 +106,13 @@ def test_cancel_stops_without_outputs(plugin, tmp_path):
     with pytest.raises(QgsProcessingException, match="Cancelled"):
         run_alg(
             "watersheds",
-            {"INPUT": str(dem), "OUTPUT": str(tmp_path / "u.gpkg"), "TOPOLOGY": str(tmp_path / "t.csv"), "RASTER": str(tmp_path / "u.tif"), "METADATA": str(tmp_path / "m.json")},
+            {
+                "INPUT": str(dem),
+                "OUTPUT": str(tmp_path / "u.gpkg"),
+                "TOPOLOGY": str(tmp_path / "t.csv"),
+                "RASTER": str(tmp_path / "u.tif"),
+                "METADATA": str(tmp_path / "m.json"),
+            },
             feedback=feedback,
         )
     assert not (tmp_path / "u.gpkg").exists() and not (tmp_path / "u.tif").exists()
@@ -104,8 +123,15 @@ def test_bad_area_range_is_a_bilingual_error(plugin, tmp_path):
     with pytest.raises(QgsProcessingException) as err:
         run_alg(
             "watersheds",
-            {"INPUT": str(dem), "MIN_AREA": 80.0, "MAX_AREA": 50.0, "OUTPUT": str(tmp_path / "u.gpkg"), "TOPOLOGY": str(tmp_path / "t.csv"),
-             "RASTER": str(tmp_path / "u.tif"), "METADATA": str(tmp_path / "m.json")},
+            {
+                "INPUT": str(dem),
+                "MIN_AREA": 80.0,
+                "MAX_AREA": 50.0,
+                "OUTPUT": str(tmp_path / "u.gpkg"),
+                "TOPOLOGY": str(tmp_path / "t.csv"),
+                "RASTER": str(tmp_path / "u.tif"),
+                "METADATA": str(tmp_path / "m.json"),
+            },
         )
     assert "面积范围无效" in str(err.value) and "invalid area range" in str(err.value)
 
@@ -113,15 +139,33 @@ def test_bad_area_range_is_a_bilingual_error(plugin, tmp_path):
 def test_a_dem_too_large_for_the_memory_is_a_bilingual_error_before_work(plugin, tmp_path):
     # 200 000 × 200 000 cells in a sparse BigTIFF of a few kB: > 1 TB of working memory
     dem = tmp_path / "huge.tif"
-    with rasterio.open(dem, "w", driver="GTiff", width=200_000, height=200_000, count=1, dtype="float32", crs="EPSG:4530",
-                       transform=from_origin(42_500_000, 4_900_000, 30, 30), nodata=-9999, tiled=True, compress="DEFLATE",
-                       BIGTIFF="YES", SPARSE_OK=True):
+    with rasterio.open(
+        dem,
+        "w",
+        driver="GTiff",
+        width=200_000,
+        height=200_000,
+        count=1,
+        dtype="float32",
+        crs="EPSG:4530",
+        transform=from_origin(42_500_000, 4_900_000, 30, 30),
+        nodata=-9999,
+        tiled=True,
+        compress="DEFLATE",
+        BIGTIFF="YES",
+        SPARSE_OK=True,
+    ):
         pass
     with pytest.raises(QgsProcessingException) as err:
         run_alg(
             "watersheds",
-            {"INPUT": str(dem), "OUTPUT": str(tmp_path / "u.gpkg"), "TOPOLOGY": str(tmp_path / "t.csv"), "RASTER": str(tmp_path / "u.tif"),
-             "METADATA": str(tmp_path / "m.json")},
+            {
+                "INPUT": str(dem),
+                "OUTPUT": str(tmp_path / "u.gpkg"),
+                "TOPOLOGY": str(tmp_path / "t.csv"),
+                "RASTER": str(tmp_path / "u.tif"),
+                "METADATA": str(tmp_path / "m.json"),
+            },
         )
     assert "内存" in str(err.value) and "memory" in str(err.value) and "200000×200000" in str(err.value)
     assert not (tmp_path / "u.gpkg").exists() and not (tmp_path / "u.tif").exists()

@@ -1,4 +1,5 @@
 """Import/validate of an official 小流域 layer through real QGIS Processing."""
+
 from __future__ import annotations
 
 import csv
@@ -18,12 +19,24 @@ def official(tmp_path, overlap=False):
     rows = []
     for r in range(3):
         for c in range(3):
-            g = box(X0 + c * S - (800 if overlap and (r, c) == (0, 1) else 0), Y0 - (r + 1) * S, X0 + (c + 1) * S, Y0 - r * S)
-            rows.append({"WSCD": f"22010100{r}{c}", "WSNM": f"第{r}{c}号", "XYWSCD": f"22010100{r + 1}{c}" if r < 2 else "", "geometry": g})
+            g = box(
+                X0 + c * S - (800 if overlap and (r, c) == (0, 1) else 0),
+                Y0 - (r + 1) * S,
+                X0 + (c + 1) * S,
+                Y0 - r * S,
+            )
+            rows.append(
+                {
+                    "WSCD": f"22010100{r}{c}",
+                    "WSNM": f"第{r}{c}号",
+                    "XYWSCD": f"22010100{r + 1}{c}" if r < 2 else "",
+                    "geometry": g,
+                }
+            )
     gpd.GeoDataFrame(rows, crs="EPSG:4530").to_file(tmp_path / "official.shp", encoding="utf-8")
-    gpd.GeoDataFrame({"adcode": ["220101"], "name": ["某县"]}, geometry=[box(X0, Y0 - 3 * S, X0 + 3 * S, Y0)], crs="EPSG:4530").to_file(
-        tmp_path / "county.gpkg", driver="GPKG"
-    )
+    gpd.GeoDataFrame(
+        {"adcode": ["220101"], "name": ["某县"]}, geometry=[box(X0, Y0 - 3 * S, X0 + 3 * S, Y0)], crs="EPSG:4530"
+    ).to_file(tmp_path / "county.gpkg", driver="GPKG")
     return tmp_path / "official.shp"
 
 

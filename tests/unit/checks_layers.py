@@ -4,6 +4,7 @@ Coordinates are metres in EPSG:4530 (CGCS2000 3° Gauss-Krüger zone 42, CM 126�
 middle of 吉林; the reference areas are geodesic (pyproj Geod on CGCS2000) of the analytic shapes,
 computed here without the plugin's code.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -69,7 +70,12 @@ def _write(drv, path, features, epsg, fields, driver, layer_name, options):
         srs.ImportFromEPSG(epsg)
         srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
     name = layer_name or str(path).rsplit("/", 1)[-1].split(".")[0]
-    lyr = ds.CreateLayer(name, srs, {"ESRI Shapefile": ogr.wkbPolygon, "OpenFileGDB": ogr.wkbMultiPolygon}.get(driver, ogr.wkbUnknown), options=options or [])
+    lyr = ds.CreateLayer(
+        name,
+        srs,
+        {"ESRI Shapefile": ogr.wkbPolygon, "OpenFileGDB": ogr.wkbMultiPolygon}.get(driver, ogr.wkbUnknown),
+        options=options or [],
+    )
     for fname, ftype in fields or []:
         fd = ogr.FieldDefn(fname, ftype)
         if ftype == ogr.OFTString:

@@ -1,5 +1,6 @@
 """Bad input to the checks: a 三区三线 FileGDB with Chinese layer names, a GBK shapefile without .cpg,
 mismatched CRSs."""
+
 from __future__ import annotations
 
 import pytest
@@ -18,7 +19,14 @@ def test_filegdb_with_chinese_layer_names(tmp_path):
     assert int(gdal.VersionInfo()) >= 3060000  # OpenFileGDB can write from GDAL 3.6
     gdb = tmp_path / "三区三线下发版.gdb"
     red = to_4490(gbox(0, 0, 400, 400))
-    write_layer(gdb, [(red, {"HXMC": NAMES[0], "HXLX": "水源涵养"})], epsg=4490, driver="OpenFileGDB", layer_name="陆域生态保护红线", fields=[("HXMC", ogr.OFTString), ("HXLX", ogr.OFTString)])
+    write_layer(
+        gdb,
+        [(red, {"HXMC": NAMES[0], "HXLX": "水源涵养"})],
+        epsg=4490,
+        driver="OpenFileGDB",
+        layer_name="陆域生态保护红线",
+        fields=[("HXMC", ogr.OFTString), ("HXLX", ogr.OFTString)],
+    )
     ds = ogr.Open(str(gdb), 1)
     other = ds.CreateLayer("城镇开发边界", ds.GetLayer(0).GetSpatialRef(), ogr.wkbMultiPolygon)
     assert other is not None
@@ -38,7 +46,9 @@ def test_filegdb_with_chinese_layer_names(tmp_path):
         read_redline(gdb, layer_name="不存在")
 
     patches = write_layer(tmp_path / "steep.gpkg", [(gbox(300, 300, 600, 600), {})])
-    result = run_checks(read_vector(patches, "steep"), CheckOptions(kind="steep_slope", required_fields={}), redline=data)
+    result = run_checks(
+        read_vector(patches, "steep"), CheckOptions(kind="steep_slope", required_fields={}), redline=data
+    )
     got = sorted(i.rule_id for i in result.issues)
     assert got == ["CRS-002", "RL-004"]  # red line in EPSG:4490 reprojected to the patches' EPSG:4530
     rl = next(i for i in result.issues if i.rule_id == "RL-004")
@@ -47,7 +57,13 @@ def test_filegdb_with_chinese_layer_names(tmp_path):
 
 def _gbk_shapefile(tmp_path):
     path = tmp_path / "红线_gbk.shp"
-    write_layer(path, [(gbox(200 * k, 0, 200 * k + 100, 100), {"HXMC": n}) for k, n in enumerate(NAMES)], driver="ESRI Shapefile", fields=[("HXMC", ogr.OFTString)], options=["ENCODING=CP936"])
+    write_layer(
+        path,
+        [(gbox(200 * k, 0, 200 * k + 100, 100), {"HXMC": n}) for k, n in enumerate(NAMES)],
+        driver="ESRI Shapefile",
+        fields=[("HXMC", ogr.OFTString)],
+        options=["ENCODING=CP936"],
+    )
     cpg = path.with_suffix(".cpg")
     if cpg.exists():
         cpg.unlink()
@@ -92,7 +108,9 @@ def test_mojibake_heuristics():
 def test_mismatched_crs_boundary_is_reprojected(tmp_path):
     county = write_layer(tmp_path / "county_wgs.gpkg", [(to_4490(gbox(0, 0, 1000, 1000)), {})], epsg=4326)
     units = write_layer(tmp_path / "units.gpkg", [(gbox(0, 0, 1000, 500), {}), (gbox(0, 500, 1200, 1000), {})])
-    result = run_checks(read_vector(units, "units"), CheckOptions(kind="generic", covers=True), boundary=read_vector(county, "县界"))
+    result = run_checks(
+        read_vector(units, "units"), CheckOptions(kind="generic", covers=True), boundary=read_vector(county, "县界")
+    )
     got = sorted((i.rule_id, i.layer) for i in result.issues)
     assert got == [("BND-001", "units"), ("BND-002", "units"), ("CRS-001", "县界"), ("CRS-002", "县界")]
     out = next(i for i in result.issues if i.rule_id == "BND-001")

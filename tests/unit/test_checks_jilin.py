@@ -7,6 +7,7 @@ What the checks can and cannot see there:
 - 公主岭市 carries the old code 220381 (ATTR-006, info);
 - no invalid or empty geometry, no overlap ≥ 1 m², no gap: verified here independently with OGR.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -43,10 +44,21 @@ def ogr_facts(path):
         union = g.Clone() if union is None else union.Union(g)
         albers_area += transform_xy(to_albers, wkb.loads(bytes(g.ExportToWkb()))).area
     holes = 0
-    parts = [union] if union.GetGeometryType() == ogr.wkbPolygon else [union.GetGeometryRef(i) for i in range(union.GetGeometryCount())]
+    parts = (
+        [union]
+        if union.GetGeometryType() == ogr.wkbPolygon
+        else [union.GetGeometryRef(i) for i in range(union.GetGeometryCount())]
+    )
     for p in parts:
         holes += p.GetGeometryCount() - 1
-    return {"valid": valid, "invalid": invalid, "empty": empty, "union_parts": len(parts), "union_holes": holes, "albers_m2": albers_area}
+    return {
+        "valid": valid,
+        "invalid": invalid,
+        "empty": empty,
+        "union_parts": len(parts),
+        "union_holes": holes,
+        "albers_m2": albers_area,
+    }
 
 
 def test_jilin_counties_as_a_covering_layer(shared_data):
@@ -56,11 +68,18 @@ def test_jilin_counties_as_a_covering_layer(shared_data):
     assert facts["union_holes"] == 0
 
     layer = read_vector(path, "jilin_province")
-    result = run_checks(layer, CheckOptions(kind="generic", code_field="adcode", code_format="county", county_field="adcode", covers=True))
+    result = run_checks(
+        layer,
+        CheckOptions(kind="generic", code_field="adcode", code_format="county", county_field="adcode", covers=True),
+    )
     rules = sorted((i.rule_id, i.feature_id, i.value_text) for i in result.issues)
     valid_count = len(layer) - sum(1 for i in result.issues if i.rule_id in ("GEOM-001", "GEOM-002"))
     assert valid_count == facts["valid"]
-    assert not [i for i in result.issues if i.rule_id in ("TOPO-001", "TOPO-002", "GEOM-003", "ATTR-003", "ATTR-004", "ATTR-005")]
+    assert not [
+        i
+        for i in result.issues
+        if i.rule_id in ("TOPO-001", "TOPO-002", "GEOM-003", "ATTR-003", "ATTR-004", "ATTR-005")
+    ]
     # FID 35 is 公主岭市 with its old code; the layer says WGS 84, not CGCS2000
     assert rules == [("ATTR-006", "35", "220381"), ("CRS-001", None, "EPSG:4326 WGS 84")]
     assert result.counts() == {"error": 0, "warning": 1, "info": 1}

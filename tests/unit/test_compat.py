@@ -1,4 +1,5 @@
 """core.common.compat: the same results as the old spellings, and no deprecation warning on any affine/shapely."""
+
 from __future__ import annotations
 
 import warnings

@@ -1,4 +1,5 @@
 """CSLE on planes of known slope with constant factors: S (McCool/Liu), L, A and the SL 190 class."""
+
 from __future__ import annotations
 
 import math
@@ -19,15 +20,34 @@ T = from_origin(42500000.0, 4800000.0, 30.0, 30.0)
 def plane(path, theta_deg, n=20, nodata=-9999.0):
     cols = np.arange(n)[None, :].repeat(n, 0)
     z = (cols * 30.0 * math.tan(math.radians(theta_deg)) + 100.0).astype("float64")
-    with rasterio.open(path, "w", driver="GTiff", width=n, height=n, count=1, dtype="float64", crs=CRS.from_epsg(4530).to_wkt(),
-                       transform=T, nodata=nodata) as dst:
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=n,
+        height=n,
+        count=1,
+        dtype="float64",
+        crs=CRS.from_epsg(4530).to_wkt(),
+        transform=T,
+        nodata=nodata,
+    ) as dst:
         dst.write(z, 1)
     return path
 
 
 def const_raster(path, value, n=20):
-    with rasterio.open(path, "w", driver="GTiff", width=n, height=n, count=1, dtype="float32", crs=CRS.from_epsg(4530).to_wkt(),
-                       transform=T) as dst:
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=n,
+        height=n,
+        count=1,
+        dtype="float32",
+        crs=CRS.from_epsg(4530).to_wkt(),
+        transform=T,
+    ) as dst:
         dst.write(np.full((n, n), value, "float32"), 1)
     return path
 
@@ -45,8 +65,13 @@ CASES = [  # theta, S, m
 def test_plane_of_known_slope(tmp_path, theta, s_expected, m):
     dem = plane(tmp_path / "dem.tif", theta)
     r, k, b = 3000.0, 0.004, 0.3
-    res = compute_csle(dem, tmp_path / "a.tif", factors={"R": r, "K": const_raster(tmp_path / "k.tif", k), "B": b}, slope_length=40.0,
-                       class_path=tmp_path / "cls.tif")
+    res = compute_csle(
+        dem,
+        tmp_path / "a.tif",
+        factors={"R": r, "K": const_raster(tmp_path / "k.tif", k), "B": b},
+        slope_length=40.0,
+        class_path=tmp_path / "cls.tif",
+    )
     expected = r * k * (40.0 / 22.13) ** m * s_expected * b * 100.0
     with rasterio.open(tmp_path / "a.tif") as src:
         a = src.read(1, masked=True)
@@ -75,7 +100,9 @@ def test_csle_output_feeds_the_indicators(tmp_path):
 
     dem = plane(tmp_path / "dem.tif", 15.0)
     compute_csle(dem, tmp_path / "a.tif", factors={"R": 3000.0, "K": 0.004, "B": 0.3}, slope_length=40.0)
-    units = gpd.GeoDataFrame({"unit_code": ["A"]}, geometry=[box(T.c + 30, T.f - 19 * 30, T.c + 19 * 30, T.f - 30)], crs="EPSG:4530")
+    units = gpd.GeoDataFrame(
+        {"unit_code": ["A"]}, geometry=[box(T.c + 30, T.f - 19 * 30, T.c + 19 * 30, T.f - 30)], crs="EPSG:4530"
+    )
     gdf, _ = ind.compute_indicators(units, erosion=tmp_path / "a.tif")
     # 15°: A = 3000·0.004·1.344·4.71·0.3·100 ≈ 2 280 t/(km²·a): 轻度 everywhere
     assert gdf.loc[0, "loss_pct"] == pytest.approx(100.0)
@@ -84,8 +111,17 @@ def test_csle_output_feeds_the_indicators(tmp_path):
 
 def test_factor_raster_off_grid_is_refused(tmp_path):
     dem = plane(tmp_path / "dem.tif", 7.0)
-    with rasterio.open(tmp_path / "r.tif", "w", driver="GTiff", width=10, height=10, count=1, dtype="float32",
-                       crs=CRS.from_epsg(4530).to_wkt(), transform=from_origin(42500000.0, 4800000.0, 60.0, 60.0)) as dst:
+    with rasterio.open(
+        tmp_path / "r.tif",
+        "w",
+        driver="GTiff",
+        width=10,
+        height=10,
+        count=1,
+        dtype="float32",
+        crs=CRS.from_epsg(4530).to_wkt(),
+        transform=from_origin(42500000.0, 4800000.0, 60.0, 60.0),
+    ) as dst:
         dst.write(np.ones((10, 10), "float32"), 1)
     with pytest.raises(InputError, match="not on the DEM grid"):
         compute_csle(dem, tmp_path / "a.tif", factors={"R": tmp_path / "r.tif"})
@@ -115,15 +151,30 @@ def test_a_write_that_fails_leaves_no_truncated_raster(tmp_path):
     n, limit = 700, 256 * 1024
     z = np.random.default_rng(3).random((n, n)) * 400.0  # rough terrain: the modulus does not compress below the limit
     dem = tmp_path / "dem.tif"
-    with rasterio.open(dem, "w", driver="GTiff", width=n, height=n, count=1, dtype="float64", crs=CRS.from_epsg(4530).to_wkt(), transform=T) as dst:
+    with rasterio.open(
+        dem,
+        "w",
+        driver="GTiff",
+        width=n,
+        height=n,
+        count=1,
+        dtype="float64",
+        crs=CRS.from_epsg(4530).to_wkt(),
+        transform=T,
+    ) as dst:
         dst.write(z, 1)
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     out, cls = out_dir / "a.tif", out_dir / "cls.tif"
     out.write_bytes(b"the previous run's modulus")
     repo = Path(__file__).resolve().parents[2]
-    run = subprocess.run([sys.executable, "-c", FULL_DISK, str(dem), str(out), str(cls), str(limit)],
-                         cwd=repo, capture_output=True, text=True, timeout=600)
+    run = subprocess.run(
+        [sys.executable, "-c", FULL_DISK, str(dem), str(out), str(cls), str(limit)],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.startswith("INPUT_ERROR ["), run.stdout + run.stderr[-2000:]
     # the error names the file whose write failed (both rasters are written band by band together)

@@ -1,4 +1,5 @@
 """The built-in demo region: deterministic, on one CGCS2000 grid, and realistic enough to run the product on."""
+
 from __future__ import annotations
 
 import itertools
@@ -141,7 +142,9 @@ def test_rasters_share_one_30m_grid_near_tonghua(region):
         assert src.dtypes[0] == "float32" and src.nodata == -9999
     assert (b.right - b.left) == pytest.approx(40_000 * SCALE, rel=0.01)
     assert (b.top - b.bottom) == pytest.approx(50_000 * SCALE, rel=0.01)
-    lon, lat = Transformer.from_crs(4530, 4490, always_xy=True).transform((b.left + b.right) / 2, (b.bottom + b.top) / 2)
+    lon, lat = Transformer.from_crs(4530, 4490, always_xy=True).transform(
+        (b.left + b.right) / 2, (b.bottom + b.top) / 2
+    )
     assert lon == pytest.approx(125.9, abs=0.02) and lat == pytest.approx(41.7, abs=0.02)
     with rasterio.open(region["landuse"]) as src:
         assert src.dtypes[0] == "uint8" and src.nodata == 0

@@ -1,6 +1,12 @@
 import sys
 
-from soil_conservation_plugin.core.common.dependencies import PACKAGES, install_line, missing_packages, unavailable_message, unavailable_reason
+from soil_conservation_plugin.core.common.dependencies import (
+    PACKAGES,
+    install_line,
+    missing_packages,
+    unavailable_message,
+    unavailable_reason,
+)
 
 
 def test_all_packages_present_here():
@@ -15,7 +21,10 @@ def test_missing_package_named_with_the_install_line_of_each_platform(monkeypatc
     import numpy
 
     # OSGeo4W has no numba package: the pip line pins QGIS's own numpy so pip cannot upgrade it
-    assert install_line("numba", "win32") == f'OSGeo4W Shell: python -m pip install numba "numpy=={numpy.__version__}"  (keeps QGIS\'s numpy)'
+    assert (
+        install_line("numba", "win32")
+        == f'OSGeo4W Shell: python -m pip install numba "numpy=={numpy.__version__}"  (keeps QGIS\'s numpy)'
+    )
     assert install_line("rasterio", "win32").startswith("OSGeo4W Setup: python3-rasterio")
     assert "ext_libs" in install_line("pyflwdir")
     reason = unavailable_reason(missing)

@@ -6,6 +6,7 @@ areas from an Albers equal-area projection of densified source polygons, DBF
 text decoded from raw bytes, GeoPackage aliases read with sqlite3, hashes with
 hashlib.
 """
+
 from __future__ import annotations
 
 import csv
@@ -35,53 +36,194 @@ X0, Y0 = 42_500_000.0, 4_620_000.0  # EPSG:4530 near 通化县 (126°E, 41.7°N)
 
 STEEP = [
     # geometry, attributes
-    (box(X0, Y0, X0 + 300, Y0 + 300),
-     dict(patch_id=1, parent_id=None, county_code="220521", county_name="通化县", township_code="220521100",
-          township_name="快大茂镇", unit_code="220521001100000", area_ha=9.0, slope_mean=23.456, slope_max=31.2, threshold_deg=20.0)),
-    (Polygon([(X0 + 500, Y0), (X0 + 900, Y0), (X0 + 900, Y0 + 400), (X0 + 500, Y0 + 400)],
-             [[(X0 + 600, Y0 + 100), (X0 + 700, Y0 + 100), (X0 + 700, Y0 + 200), (X0 + 600, Y0 + 200)]]),
-     dict(patch_id=2, parent_id=2, county_code="220521", county_name="通化县", township_code="220521101000",
-          township_name="二密镇", unit_code=None, area_ha=15.0, slope_mean=21.0, slope_max=26.0, threshold_deg=20.0)),
-    (MultiPolygon([box(X0, Y0 + 1000, X0 + 200, Y0 + 1150), box(X0 + 400, Y0 + 1000, X0 + 450, Y0 + 1100)]),
-     dict(patch_id=3, parent_id=None, county_code="220521", county_name="通化县", township_code="220521203",
-          township_name="大泉源满族朝鲜族乡", unit_code=None, area_ha=None, slope_mean=None, slope_max=None, threshold_deg=20.0)),
-    (box(X0 + 2000, Y0, X0 + 2100, Y0 + 250),
-     dict(patch_id=4, parent_id=None, county_code="220523", county_name="辉南县", township_code="220523100",
-          township_name="朝阳镇", unit_code=None, area_ha=2.5, slope_mean=20.5, slope_max=22.0, threshold_deg=20.0)),
+    (
+        box(X0, Y0, X0 + 300, Y0 + 300),
+        dict(
+            patch_id=1,
+            parent_id=None,
+            county_code="220521",
+            county_name="通化县",
+            township_code="220521100",
+            township_name="快大茂镇",
+            unit_code="220521001100000",
+            area_ha=9.0,
+            slope_mean=23.456,
+            slope_max=31.2,
+            threshold_deg=20.0,
+        ),
+    ),
+    (
+        Polygon(
+            [(X0 + 500, Y0), (X0 + 900, Y0), (X0 + 900, Y0 + 400), (X0 + 500, Y0 + 400)],
+            [[(X0 + 600, Y0 + 100), (X0 + 700, Y0 + 100), (X0 + 700, Y0 + 200), (X0 + 600, Y0 + 200)]],
+        ),
+        dict(
+            patch_id=2,
+            parent_id=2,
+            county_code="220521",
+            county_name="通化县",
+            township_code="220521101000",
+            township_name="二密镇",
+            unit_code=None,
+            area_ha=15.0,
+            slope_mean=21.0,
+            slope_max=26.0,
+            threshold_deg=20.0,
+        ),
+    ),
+    (
+        MultiPolygon([box(X0, Y0 + 1000, X0 + 200, Y0 + 1150), box(X0 + 400, Y0 + 1000, X0 + 450, Y0 + 1100)]),
+        dict(
+            patch_id=3,
+            parent_id=None,
+            county_code="220521",
+            county_name="通化县",
+            township_code="220521203",
+            township_name="大泉源满族朝鲜族乡",
+            unit_code=None,
+            area_ha=None,
+            slope_mean=None,
+            slope_max=None,
+            threshold_deg=20.0,
+        ),
+    ),
+    (
+        box(X0 + 2000, Y0, X0 + 2100, Y0 + 250),
+        dict(
+            patch_id=4,
+            parent_id=None,
+            county_code="220523",
+            county_name="辉南县",
+            township_code="220523100",
+            township_name="朝阳镇",
+            unit_code=None,
+            area_ha=2.5,
+            slope_mean=20.5,
+            slope_max=22.0,
+            threshold_deg=20.0,
+        ),
+    ),
 ]
 UNITS = [
-    (box(X0, Y0, X0 + 1000, Y0 + 1200),
-     dict(unit_code="220521001100000", unit_name="通化县001-1小流域", down_code="220521001200000", up_codes="",
-          area_km2=1.2, county_code="220521", county_name="通化县", outlet_x=X0 + 500, outlet_y=Y0)),
-    (box(X0 + 1000, Y0, X0 + 2500, Y0 + 1200),
-     dict(unit_code="220521001200000", unit_name="通化县001-2小流域", down_code=None, up_codes="220521001100000",
-          area_km2=1.8, county_code="220521", county_name="通化县", outlet_x=X0 + 2500, outlet_y=Y0 + 600)),
+    (
+        box(X0, Y0, X0 + 1000, Y0 + 1200),
+        dict(
+            unit_code="220521001100000",
+            unit_name="通化县001-1小流域",
+            down_code="220521001200000",
+            up_codes="",
+            area_km2=1.2,
+            county_code="220521",
+            county_name="通化县",
+            outlet_x=X0 + 500,
+            outlet_y=Y0,
+        ),
+    ),
+    (
+        box(X0 + 1000, Y0, X0 + 2500, Y0 + 1200),
+        dict(
+            unit_code="220521001200000",
+            unit_name="通化县001-2小流域",
+            down_code=None,
+            up_codes="220521001100000",
+            area_km2=1.8,
+            county_code="220521",
+            county_name="通化县",
+            outlet_x=X0 + 2500,
+            outlet_y=Y0 + 600,
+        ),
+    ),
 ]
 ZONES = [
-    (box(X0, Y0, X0 + 1000, Y0 + 1200),
-     dict(unit_code="220521001100000", zone_type="重点预防区", county_code="220521", county_name="通化县", area_km2=1.2,
-          fired="植被覆盖度 0.82 ≥ 0.75", rule_version="jilin-0.1.0")),
-    (box(X0 + 1000, Y0, X0 + 2500, Y0 + 1200),
-     dict(unit_code="220521001200000", zone_type="重点治理区;严重", county_code="220521", county_name="通化县", area_km2=1.8,
-          fired="中度以上侵蚀占比 31% ≥ 25%", rule_version="jilin-0.1.0")),
-    (box(X0 + 3000, Y0, X0 + 3500, Y0 + 500),
-     dict(unit_code="220521001300000", zone_type="fragile", county_code="220521", county_name="通化县", area_km2=0.25,
-          fired="", rule_version="jilin-0.1.0")),
-    (box(X0 + 4000, Y0, X0 + 4500, Y0 + 500),
-     dict(unit_code="220521001400000", zone_type=None, county_code="220521", county_name="通化县", area_km2=0.25,
-          fired="", rule_version="jilin-0.1.0")),
+    (
+        box(X0, Y0, X0 + 1000, Y0 + 1200),
+        dict(
+            unit_code="220521001100000",
+            zone_type="重点预防区",
+            county_code="220521",
+            county_name="通化县",
+            area_km2=1.2,
+            fired="植被覆盖度 0.82 ≥ 0.75",
+            rule_version="jilin-0.1.0",
+        ),
+    ),
+    (
+        box(X0 + 1000, Y0, X0 + 2500, Y0 + 1200),
+        dict(
+            unit_code="220521001200000",
+            zone_type="重点治理区;严重",
+            county_code="220521",
+            county_name="通化县",
+            area_km2=1.8,
+            fired="中度以上侵蚀占比 31% ≥ 25%",
+            rule_version="jilin-0.1.0",
+        ),
+    ),
+    (
+        box(X0 + 3000, Y0, X0 + 3500, Y0 + 500),
+        dict(
+            unit_code="220521001300000",
+            zone_type="fragile",
+            county_code="220521",
+            county_name="通化县",
+            area_km2=0.25,
+            fired="",
+            rule_version="jilin-0.1.0",
+        ),
+    ),
+    (
+        box(X0 + 4000, Y0, X0 + 4500, Y0 + 500),
+        dict(
+            unit_code="220521001400000",
+            zone_type=None,
+            county_code="220521",
+            county_name="通化县",
+            area_km2=0.25,
+            fired="",
+            rule_version="jilin-0.1.0",
+        ),
+    ),
 ]
 ISSUES = [
-    (box(X0, Y0, X0 + 50, Y0 + 40),
-     dict(rule_id="RL-003", severity="info", message_zh="陡坡图斑 1 在生态保护红线内 2000.00 m²", message_en="patch 1 inside the red line",
-          layer="禁止开垦陡坡地图斑", feature_id="1", value=2000.0, status="open")),
-    (box(X0 + 10, Y0 + 10, X0 + 11, Y0 + 11).centroid,
-     dict(rule_id="ATTR-002", severity="错误", message_zh="县级代码重复", message_en="duplicate county code",
-          layer="小流域", feature_id="220521001100000", value=None, status="needs fix")),
+    (
+        box(X0, Y0, X0 + 50, Y0 + 40),
+        dict(
+            rule_id="RL-003",
+            severity="info",
+            message_zh="陡坡图斑 1 在生态保护红线内 2000.00 m²",
+            message_en="patch 1 inside the red line",
+            layer="禁止开垦陡坡地图斑",
+            feature_id="1",
+            value=2000.0,
+            status="open",
+        ),
+    ),
+    (
+        box(X0 + 10, Y0 + 10, X0 + 11, Y0 + 11).centroid,
+        dict(
+            rule_id="ATTR-002",
+            severity="错误",
+            message_zh="县级代码重复",
+            message_en="duplicate county code",
+            layer="小流域",
+            feature_id="220521001100000",
+            value=None,
+            status="needs fix",
+        ),
+    ),
 ]
-FIELD_TYPES = {"patch_id": ogr.OFTInteger, "parent_id": ogr.OFTInteger, "area_ha": ogr.OFTReal, "slope_mean": ogr.OFTReal,
-               "slope_max": ogr.OFTReal, "threshold_deg": ogr.OFTReal, "area_km2": ogr.OFTReal, "outlet_x": ogr.OFTReal,
-               "outlet_y": ogr.OFTReal, "value": ogr.OFTReal}
+FIELD_TYPES = {
+    "patch_id": ogr.OFTInteger,
+    "parent_id": ogr.OFTInteger,
+    "area_ha": ogr.OFTReal,
+    "slope_mean": ogr.OFTReal,
+    "slope_max": ogr.OFTReal,
+    "threshold_deg": ogr.OFTReal,
+    "area_km2": ogr.OFTReal,
+    "outlet_x": ogr.OFTReal,
+    "outlet_y": ogr.OFTReal,
+    "value": ogr.OFTReal,
+}
 
 
 def write_source(path: Path, rows, epsg: int = 4530, name: str = "layer") -> str:
@@ -173,15 +315,15 @@ def dbf_rows(path: Path, encoding: str):
     nrec, hlen, rlen = struct.unpack("<IHH", data[4:12])
     fields, pos = [], 32
     while data[pos] != 0x0D:
-        name = data[pos:pos + 11].split(b"\0")[0].decode("ascii")
+        name = data[pos : pos + 11].split(b"\0")[0].decode("ascii")
         fields.append((name, chr(data[pos + 11]), data[pos + 16]))
         pos += 32
     rows = []
     for i in range(nrec):
-        rec = data[hlen + i * rlen: hlen + (i + 1) * rlen]
+        rec = data[hlen + i * rlen : hlen + (i + 1) * rlen]
         off, row = 1, {}
         for name, ftype, width in fields:
-            raw = rec[off:off + width]
+            raw = rec[off : off + width]
             row[name] = raw.decode(encoding).strip() if ftype == "C" else raw.decode("ascii").strip()
             off += width
         rows.append(row)
@@ -201,16 +343,16 @@ def shp_ring_signs(path: Path) -> list:
     data = path.read_bytes()
     pos, out = 100, []
     while pos < len(data):
-        _, length = struct.unpack(">ii", data[pos:pos + 8])
-        content = data[pos + 8: pos + 8 + 2 * length]
+        _, length = struct.unpack(">ii", data[pos : pos + 8])
+        content = data[pos + 8 : pos + 8 + 2 * length]
         pos += 8 + 2 * length
         if struct.unpack("<i", content[:4])[0] != 5:
             continue
         nparts, npoints = struct.unpack("<ii", content[36:44])
-        parts = list(struct.unpack(f"<{nparts}i", content[44:44 + 4 * nparts])) + [npoints]
-        pts = struct.unpack(f"<{2 * npoints}d", content[44 + 4 * nparts: 44 + 4 * nparts + 16 * npoints])
+        parts = list(struct.unpack(f"<{nparts}i", content[44 : 44 + 4 * nparts])) + [npoints]
+        pts = struct.unpack(f"<{2 * npoints}d", content[44 + 4 * nparts : 44 + 4 * nparts + 16 * npoints])
         for a, b in zip(parts[:-1], parts[1:]):
-            xs, ys = pts[2 * a:2 * b:2], pts[2 * a + 1:2 * b:2]
+            xs, ys = pts[2 * a : 2 * b : 2], pts[2 * a + 1 : 2 * b : 2]
             out.append(0.5 * sum(xs[i] * ys[i + 1] - xs[i + 1] * ys[i] for i in range(len(xs) - 1)))
     return out
 
@@ -224,6 +366,7 @@ TO_4490 = Transformer.from_crs(4530, 4490, always_xy=True)
 
 
 # --- round trips ---------------------------------------------------------------------
+
 
 def check_steep_layer(info, rows, geoms, epsg, *, aliases: bool):
     schema = load_schema()
@@ -271,18 +414,26 @@ def check_manifest(package: Path):
 
 def test_gpkg_round_trip(tmp_path, sources):
     out = tmp_path / "包 package"  # non-ASCII target folder
-    result = ex.export_package(out, sources, options=ex.ExportOptions(format="GPKG", producer="通化县水利局", parameters={"threshold_deg": 20}))
+    result = ex.export_package(
+        out, sources, options=ex.ExportOptions(format="GPKG", producer="通化县水利局", parameters={"threshold_deg": 20})
+    )
     gpkg = out / "data" / "onemap.gpkg"
     info, rows, geoms, epsg = read_back(gpkg, "JZKKDPTB")
     check_steep_layer(info, rows, geoms, epsg, aliases=False)
     # aliases and code lists in the GeoPackage schema extension, read with sqlite3
     con = sqlite3.connect(str(gpkg))
     cols = dict(con.execute("SELECT column_name, name FROM gpkg_data_columns WHERE table_name='JZKKDPTB'").fetchall())
-    titles = dict(con.execute("SELECT column_name, title FROM gpkg_data_columns WHERE table_name='JZKKDPTB'").fetchall())
+    titles = dict(
+        con.execute("SELECT column_name, title FROM gpkg_data_columns WHERE table_name='JZKKDPTB'").fetchall()
+    )
     spec = load_schema().layer("JZKKDPTB")
     assert cols == {f.name: f.alias for f in spec.fields} == titles
-    enum = dict(con.execute("SELECT c.value, c.description FROM gpkg_data_columns d JOIN gpkg_data_column_constraints c "
-                            "ON c.constraint_name = d.constraint_name WHERE d.table_name='HXJHWT' AND d.column_name='YZCD'").fetchall())
+    enum = dict(
+        con.execute(
+            "SELECT c.value, c.description FROM gpkg_data_columns d JOIN gpkg_data_column_constraints c "
+            "ON c.constraint_name = d.constraint_name WHERE d.table_name='HXJHWT' AND d.column_name='YZCD'"
+        ).fetchall()
+    )
     assert enum == {"error": "错误", "warning": "警告", "info": "提示"}
     assert con.execute("SELECT COUNT(*) FROM gpkg_extensions WHERE extension_name='gpkg_schema'").fetchone()[0] == 2
     identifiers = dict(con.execute("SELECT table_name, identifier FROM gpkg_contents").fetchall())
@@ -308,7 +459,11 @@ def test_zone_split_units_and_issues(tmp_path, sources):
     gpkg = out / "data" / "onemap.gpkg"
     counts = {code: read_back(gpkg, code)[1] for code in ("ZDYFQ", "ZDZLQ", "YZQY", "STCRQY")}
     assert {c: [r["XLYDM"] for r in rows] for c, rows in counts.items()} == {
-        "ZDYFQ": ["220521001100000"], "ZDZLQ": ["220521001200000"], "YZQY": ["220521001200000"], "STCRQY": ["220521001300000"]}
+        "ZDYFQ": ["220521001100000"],
+        "ZDZLQ": ["220521001200000"],
+        "YZQY": ["220521001200000"],
+        "STCRQY": ["220521001300000"],
+    }
     assert [r["QYLX"] for r in counts["ZDZLQ"]] == ["ZLQ"] and [r["QYLX"] for r in counts["YZQY"]] == ["YZ"]
     zl = counts["ZDZLQ"][0]
     assert zl["ZBYJ"] == "中度以上侵蚀占比 31% ≥ 25%" and zl["GZBB"] == "jilin-0.1.0"
@@ -381,7 +536,11 @@ def test_filegdb_round_trip(tmp_path, sources):
     ds = gdal_open_all(gdb)
     lyr = ds.GetLayerByName("HXJHWT")
     fd = lyr.GetLayerDefn().GetFieldDefn(lyr.GetLayerDefn().GetFieldIndex("YZCD"))
-    assert ds.GetFieldDomain(fd.GetDomainName()).GetEnumeration() == {"error": "错误", "warning": "警告", "info": "提示"}
+    assert ds.GetFieldDomain(fd.GetDomainName()).GetEnumeration() == {
+        "error": "错误",
+        "warning": "警告",
+        "info": "提示",
+    }
     lyr = ds = None
     manifest = check_manifest(out)
     assert manifest["files"]["data/onemap.gdb"]["features"]["ZDZLQ"] == 1
@@ -395,8 +554,16 @@ def gdal_open_all(path):
 
 def test_tables_metadata_and_zip(tmp_path, sources):
     out = tmp_path / "pkg"
-    result = ex.export_package(out, sources, options=ex.ExportOptions(zip=True, title="通化县水土保持划定成果", producer="通化县水利局",
-                                                                        parameters={"threshold_deg": 20, "min_patch_ha": 5}))
+    result = ex.export_package(
+        out,
+        sources,
+        options=ex.ExportOptions(
+            zip=True,
+            title="通化县水土保持划定成果",
+            producer="通化县水利局",
+            parameters={"threshold_deg": 20, "min_patch_ha": 5},
+        ),
+    )
     with open(out / "tables" / "area_by_county.csv", encoding="utf-8-sig", newline="") as fh:
         county = list(csv.reader(fh))
     body = {r[0]: (r[1], int(r[2]), float(r[3])) for r in county[1:]}
@@ -410,14 +577,23 @@ def test_tables_metadata_and_zip(tmp_path, sources):
     assert abs(sum(float(r[5]) for r in town[1:-1]) - float(town[-1][5])) < 0.01
     # metadata XML: GB/T 19710 core elements
     meta = read_core_elements((out / "metadata.xml").read_bytes())
-    assert meta["title"] == "通化县水土保持划定成果" and meta["producer"] == "通化县水利局" and meta["crs"] == "EPSG:4490"
+    assert (
+        meta["title"] == "通化县水土保持划定成果" and meta["producer"] == "通化县水利局" and meta["crs"] == "EPSG:4490"
+    )
     assert "onemap 0.1.0" in meta["lineage"]
     export_step = json.loads(meta["steps"][0])
     assert export_step["parameters"]["threshold_deg"] == 20 and export_step["parameters"]["format"] == "GPKG"
     assert export_step["schema"]["version"] == "0.1.0"
     west, south, east, north = meta["bbox"]
-    lons, lats = zip(*[TO_4490.transform(x, y) for g, _ in STEEP + UNITS + ZONES[:3] for p in parts(g) for x, y in p.exterior.coords])
-    assert west <= min(lons) + 1e-7 and east >= max(lons) - 1e-7 and south <= min(lats) + 1e-7 and north >= max(lats) - 1e-7
+    lons, lats = zip(
+        *[TO_4490.transform(x, y) for g, _ in STEEP + UNITS + ZONES[:3] for p in parts(g) for x, y in p.exterior.coords]
+    )
+    assert (
+        west <= min(lons) + 1e-7
+        and east >= max(lons) - 1e-7
+        and south <= min(lats) + 1e-7
+        and north >= max(lats) - 1e-7
+    )
     import datetime as dt
 
     stamp = dt.datetime.fromisoformat(meta["date"])
@@ -427,7 +603,11 @@ def test_tables_metadata_and_zip(tmp_path, sources):
     assert result.zip_path == zpath
     with zipfile.ZipFile(zpath) as zf:
         names = {n: zf.read(n) for n in zf.namelist()}
-    assert names == {f"pkg/{p.relative_to(out).as_posix()}": p.read_bytes() for p in out.rglob("*") if p.is_file() and p.name != MARKER}
+    assert names == {
+        f"pkg/{p.relative_to(out).as_posix()}": p.read_bytes()
+        for p in out.rglob("*")
+        if p.is_file() and p.name != MARKER
+    }
 
 
 def test_upstream_tables_are_copied(tmp_path, sources):
@@ -452,6 +632,7 @@ def test_projected_target_crs(tmp_path, sources):
 
 # --- validation --------------------------------------------------------------------------
 
+
 def bad_sources(tmp_path, rows):
     d = tmp_path / "bad"
     d.mkdir(exist_ok=True)
@@ -459,8 +640,12 @@ def bad_sources(tmp_path, rows):
 
 
 def test_errors_write_nothing_unless_partial(tmp_path):
-    rows = [STEEP[0], (STEEP[1][0], {**STEEP[1][1], "township_name": "𠀀镇"}), (STEEP[2][0], {**STEEP[2][1], "county_code": "22052"}),
-            (STEEP[3][0], {**STEEP[3][1], "county_code": None})]
+    rows = [
+        STEEP[0],
+        (STEEP[1][0], {**STEEP[1][1], "township_name": "𠀀镇"}),
+        (STEEP[2][0], {**STEEP[2][1], "county_code": "22052"}),
+        (STEEP[3][0], {**STEEP[3][1], "county_code": None}),
+    ]
     srcs = bad_sources(tmp_path, rows)
     out = tmp_path / "pkg"
     with pytest.raises(ex.ExportValidationError) as info:
@@ -533,6 +718,7 @@ def test_bad_inputs_fail_before_work(tmp_path, sources):
 
 # --- atomicity ------------------------------------------------------------------------------
 
+
 def make_existing(tmp_path, ours: bool = True) -> Path:
     """An existing package folder: one the plugin wrote earlier (with its marker), or a user's own."""
     out = tmp_path / "pkg"
@@ -597,7 +783,9 @@ def test_cancel_leaves_target_untouched(tmp_path, sources, after):
     out = make_existing(tmp_path)
     before = tree_digest(out)
     with pytest.raises(CancelledError):
-        ex.export_package(out, sources, options=ex.ExportOptions(overwrite=True, format="shp"), feedback=CancelAfter(after))
+        ex.export_package(
+            out, sources, options=ex.ExportOptions(overwrite=True, format="shp"), feedback=CancelAfter(after)
+        )
     assert tree_digest(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pkg", "src"]
 
@@ -610,9 +798,13 @@ def test_real_disk_full_on_tiny_tmpfs(tmp_path, sources, fmt):
 
     mnt = tmp_path / "tiny"
     mnt.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mnt)], capture_output=True).returncode == 0
+    mounted = (
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mnt)], capture_output=True).returncode
+        == 0
+    )
     hook = None
     if not mounted:
+
         def hook(at, path):
             raise OSError(errno.ENOSPC, "No space left on device (simulated: tmpfs not mountable)", str(path))
 
@@ -661,7 +853,9 @@ def test_gbk_shapefile_when_shape_encoding_is_disabled(tmp_path, sources):
     previous = gdal.GetConfigOption("SHAPE_ENCODING")
     gdal.SetConfigOption("SHAPE_ENCODING", "")
     try:
-        ex.export_package(tmp_path / "a", {"steep_slope": sources["steep_slope"]}, options=ex.ExportOptions(format="shp"))
+        ex.export_package(
+            tmp_path / "a", {"steep_slope": sources["steep_slope"]}, options=ex.ExportOptions(format="shp")
+        )
         ex.export_package(tmp_path / "b", {"steep_slope": str(src)}, options=ex.ExportOptions(format="GPKG"))
     finally:
         gdal.SetConfigOption("SHAPE_ENCODING", previous)
@@ -675,18 +869,51 @@ def test_producer_field_names_of_the_plugin_steps(tmp_path):
     """The names the steep-slope and zoning steps really write (Shapefile-safe cnty_code…, zone_ids, rules_version)."""
     d = tmp_path / "src"
     d.mkdir()
-    steep = [(g, {"patch_id": str(a["patch_id"]), "parent_id": "1", "cnty_code": a["county_code"], "cnty_name": a["county_name"],
-                  "twn_code": a["township_code"], "twn_name": a["township_name"], "area_ha": a["area_ha"] or 0.0,
-                  "slope_mean": 22.0, "slope_max": 30.0, "thresh_deg": 20.0}) for g, a in STEEP[:2]]
-    zones = [(ZONES[1][0], {"unit_code": "220521001200000", "zone_ids": "key_treatment;severe", "zones": "水土流失重点治理区、水土流失严重区域",
-                            "county_code": "220521", "county_name": "通化县", "fired": "x", "rules_version": "0.2.0"})]
+    steep = [
+        (
+            g,
+            {
+                "patch_id": str(a["patch_id"]),
+                "parent_id": "1",
+                "cnty_code": a["county_code"],
+                "cnty_name": a["county_name"],
+                "twn_code": a["township_code"],
+                "twn_name": a["township_name"],
+                "area_ha": a["area_ha"] or 0.0,
+                "slope_mean": 22.0,
+                "slope_max": 30.0,
+                "thresh_deg": 20.0,
+            },
+        )
+        for g, a in STEEP[:2]
+    ]
+    zones = [
+        (
+            ZONES[1][0],
+            {
+                "unit_code": "220521001200000",
+                "zone_ids": "key_treatment;severe",
+                "zones": "水土流失重点治理区、水土流失严重区域",
+                "county_code": "220521",
+                "county_name": "通化县",
+                "fired": "x",
+                "rules_version": "0.2.0",
+            },
+        )
+    ]
     units = [(UNITS[1][0], {**UNITS[1][1], "up_codes": "220521001100000,220521000900000"})]
-    srcs = {"steep_slope": write_source(d / "steep.gpkg", steep), "zones": write_source(d / "zones.gpkg", zones),
-            "units": write_source(d / "units.gpkg", units)}
+    srcs = {
+        "steep_slope": write_source(d / "steep.gpkg", steep),
+        "zones": write_source(d / "zones.gpkg", zones),
+        "units": write_source(d / "units.gpkg", units),
+    }
     result = ex.export_package(tmp_path / "pkg", srcs)
     gpkg = tmp_path / "pkg" / "data" / "onemap.gpkg"
     rows = read_back(gpkg, "JZKKDPTB")[1]
-    assert [(r["XZQDM"], r["XZMC"], r["PDYZ"], r["FTBBH"]) for r in rows] == [("220521", "快大茂镇", 20.0, "1"), ("220521", "二密镇", 20.0, "1")]
+    assert [(r["XZQDM"], r["XZMC"], r["PDYZ"], r["FTBBH"]) for r in rows] == [
+        ("220521", "快大茂镇", 20.0, "1"),
+        ("220521", "二密镇", 20.0, "1"),
+    ]
     assert result.counts["ZDZLQ"] == result.counts["YZQY"] == 1 and "ZDYFQ" not in result.counts
     assert read_back(gpkg, "YZQY")[1][0]["GZBB"] == "0.2.0"
     assert read_back(gpkg, "XLY")[1][0]["SYXLYDM"] == "220521001100000;220521000900000"
@@ -702,6 +929,7 @@ def test_producer_field_names_of_the_plugin_steps(tmp_path):
 @pytest.mark.parametrize("fmt, victim", [("shp", ".dbf"), ("shp", ".shp")])  # a GeoPackage is still open at that point
 def test_silently_short_file_is_caught_by_the_read_back(tmp_path, sources, fmt, victim):
     """A write that 'succeeded' but left a short file (as a full disk can) fails the export's own read-back."""
+
     def cut(at, path):
         if at == "layer" and path.suffix in (".shp", ".gpkg"):
             target = path.with_suffix(victim)
@@ -734,8 +962,9 @@ def test_an_edited_schema_file_drives_the_export(tmp_path, sources):
     with pytest.raises(ex.ExportValidationError) as info:
         ex.export_package(tmp_path / "pkg", {"steep_slope": sources["steep_slope"]}, schema=schema)
     assert [(e.fid, e.field) for e in info.value.errors] == [(3, "geometry")]  # the two-part patch
-    result = ex.export_package(tmp_path / "pkg", {"steep_slope": sources["steep_slope"]}, schema=schema,
-                               options=ex.ExportOptions(partial=True))
+    result = ex.export_package(
+        tmp_path / "pkg", {"steep_slope": sources["steep_slope"]}, schema=schema, options=ex.ExportOptions(partial=True)
+    )
     info_, rows, geoms, epsg = read_back(tmp_path / "pkg" / "data" / "onemap.gpkg", "JZKKDPTB")
     assert info_[0][0] == "PATCHNO" and [r["PATCHNO"] for r in rows] == ["1", "2", "4"]
     assert all(g.geom_type == "Polygon" for g in geoms)

@@ -1,5 +1,6 @@
 """小流域 whose indicators rest on too little data: NULL plus the lacks_data flag, never a made-up
 100 % 水土保持率; zoning does not fire on a NULL indicator and says so in the audit."""
+
 from __future__ import annotations
 
 import json
@@ -23,7 +24,9 @@ T = from_origin(X0, Y0 + 1000, 10, 10)
 def units():
     # a: west half (all NoData below), b: east half (all data), c: straddles (50 % data), d: 85 % data
     boxes = [(0, 400), (600, 1000), (300, 700), (440, 1000)]
-    return gpd.GeoDataFrame({"unit_code": list("abcd")}, geometry=[box(X0 + a, Y0, X0 + b, Y0 + 1000) for a, b in boxes], crs="EPSG:4530")
+    return gpd.GeoDataFrame(
+        {"unit_code": list("abcd")}, geometry=[box(X0 + a, Y0, X0 + b, Y0 + 1000) for a, b in boxes], crs="EPSG:4530"
+    )
 
 
 def erosion(tmp_path, nodata_cols):
@@ -54,7 +57,16 @@ def test_units_below_the_minimum_share_are_null(tmp_path):
 def test_zoning_does_not_fire_on_a_null_indicator(tmp_path):
     out, _ = ind.compute_indicators(units(), erosion=erosion(tmp_path, 50))
     rules = load_rules("national")
-    for name in ("steep_pct", "cropland_pct", "forest_grass_pct", "fvc_mean", "water_source_pct", "reserve_pct", "slope_gt25_pct", "redline_pct"):
+    for name in (
+        "steep_pct",
+        "cropland_pct",
+        "forest_grass_pct",
+        "fvc_mean",
+        "water_source_pct",
+        "reserve_pct",
+        "slope_gt25_pct",
+        "redline_pct",
+    ):
         out[name] = np.nan
     zoned = evaluate(out, rules)
     by = zoned.set_index("unit_code")

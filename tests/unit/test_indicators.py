@@ -1,4 +1,5 @@
 """Indicators per unit against independent references: shapely polygon∩cell areas, gdaldem slope, equal-area overlaps."""
+
 from __future__ import annotations
 
 import math
@@ -24,8 +25,18 @@ AEA = CRS.from_proj4("+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +ellps=G
 
 def write_raster(path, data, transform, epsg=EPSG, nodata=None, dtype=None):
     data = np.asarray(data)
-    with rasterio.open(path, "w", driver="GTiff", width=data.shape[1], height=data.shape[0], count=1,
-                       dtype=dtype or data.dtype, crs=CRS.from_epsg(epsg).to_wkt(), transform=transform, nodata=nodata) as dst:
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=data.shape[1],
+        height=data.shape[0],
+        count=1,
+        dtype=dtype or data.dtype,
+        crs=CRS.from_epsg(epsg).to_wkt(),
+        transform=transform,
+        nodata=nodata,
+    ) as dst:
         dst.write(data.astype(dtype or data.dtype), 1)
     return path
 
@@ -34,14 +45,29 @@ def make_units():
     """Units not aligned to any grid: a rotated square, a polygon with a hole, a multipolygon, one crossing the raster edge."""
     c = (X0 + 1500, Y0 - 1500)
     rot = Polygon([(c[0] + 700 * math.cos(a), c[1] + 700 * math.sin(a)) for a in np.radians([10, 100, 190, 280])])
-    holed = Polygon([(X0 + 2510.3, Y0 - 400.7), (X0 + 4480.1, Y0 - 350.2), (X0 + 4300.9, Y0 - 2200.4), (X0 + 2700.6, Y0 - 2400.8)],
-                    [[(X0 + 3100.5, Y0 - 900.2), (X0 + 3700.7, Y0 - 1000.9), (X0 + 3400.1, Y0 - 1700.3)]])
-    multi = MultiPolygon([box(X0 + 300.4, Y0 - 4200.6, X0 + 1400.2, Y0 - 2900.1), box(X0 + 1700.7, Y0 - 4300.3, X0 + 2300.9, Y0 - 3600.8)])
-    edge = Polygon([(X0 + 4000.2, Y0 - 3000.3), (X0 + 6000.8, Y0 - 2900.6), (X0 + 5900.1, Y0 - 4400.4), (X0 + 3900.5, Y0 - 4300.2)])
-    return gpd.GeoDataFrame({
-        "unit_code": ["U1", "U2", "U3", "U4"], "unit_name": ["a", "b", "c", "d"], "county_code": ["220521", "220521", "220621", "220621"],
-        "county_name": ["通化县", "通化县", "抚松县", "抚松县"],
-    }, geometry=[rot, holed, multi, edge], crs=f"EPSG:{EPSG}")
+    holed = Polygon(
+        [(X0 + 2510.3, Y0 - 400.7), (X0 + 4480.1, Y0 - 350.2), (X0 + 4300.9, Y0 - 2200.4), (X0 + 2700.6, Y0 - 2400.8)],
+        [[(X0 + 3100.5, Y0 - 900.2), (X0 + 3700.7, Y0 - 1000.9), (X0 + 3400.1, Y0 - 1700.3)]],
+    )
+    multi = MultiPolygon(
+        [
+            box(X0 + 300.4, Y0 - 4200.6, X0 + 1400.2, Y0 - 2900.1),
+            box(X0 + 1700.7, Y0 - 4300.3, X0 + 2300.9, Y0 - 3600.8),
+        ]
+    )
+    edge = Polygon(
+        [(X0 + 4000.2, Y0 - 3000.3), (X0 + 6000.8, Y0 - 2900.6), (X0 + 5900.1, Y0 - 4400.4), (X0 + 3900.5, Y0 - 4300.2)]
+    )
+    return gpd.GeoDataFrame(
+        {
+            "unit_code": ["U1", "U2", "U3", "U4"],
+            "unit_name": ["a", "b", "c", "d"],
+            "county_code": ["220521", "220521", "220621", "220621"],
+            "county_name": ["通化县", "通化县", "抚松县", "抚松县"],
+        },
+        geometry=[rot, holed, multi, edge],
+        crs=f"EPSG:{EPSG}",
+    )
 
 
 def cell_fractions(geom, transform, shape):
@@ -72,7 +98,9 @@ def scene(tmp_path_factory):
     # erosion modulus on another grid (25 m, offset): every SL 190 class present
     t25 = from_origin(X0 - 13.0, Y0 + 7.0, 25.0, 25.0)
     rng = np.random.default_rng(7)
-    eros = rng.choice([50, 150, 199.9, 200, 1000, 2499, 2500, 4000, 5000, 7000, 8000, 12000, 15000, 30000], size=(200, 230)).astype("float32")
+    eros = rng.choice(
+        [50, 150, 199.9, 200, 1000, 2499, 2500, 4000, 5000, 7000, 8000, 12000, 15000, 30000], size=(200, 230)
+    ).astype("float32")
     eros[5:9, 5:30] = -1  # NoData block
     write_raster(d / "erosion.tif", eros, t25, nodata=-1)
     # land use on the 30 m grid with GB/T 21010 codes
@@ -100,7 +128,9 @@ def test_coverage_kernel_equals_shapely_on_random_polygons():
             poly = poly.difference(box(cx - 20, cy - 15, cx + 25, cy + 18))
         rings = ind.unit_rings([poly], grid)
         assert not rings.aligned
-        cov = ind.unit_coverage(rings.u, rings.v, rings.ring_start, rings.ring_sign, 0, rings.unit_ring[1], 0, 30, 0, 40)
+        cov = ind.unit_coverage(
+            rings.u, rings.v, rings.ring_start, rings.ring_sign, 0, rings.unit_ring[1], 0, 30, 0, 40
+        )
         ref = np.zeros((30, 40))
         for (r, c), a in cell_fractions(poly, t, (30, 40)).items():
             ref[r, c] = a / 100.0
@@ -109,8 +139,14 @@ def test_coverage_kernel_equals_shapely_on_random_polygons():
 
 def test_indicators_against_shapely_and_gdaldem(scene):
     d = scene["dir"]
-    gdf, info = ind.compute_indicators(d / "units.gpkg", dem=d / "dem.tif", erosion=d / "erosion.tif", landuse=d / "landuse.tif",
-                                       fvc=d / "fvc.tif", steep_deg=20.0)
+    gdf, info = ind.compute_indicators(
+        d / "units.gpkg",
+        dem=d / "dem.tif",
+        erosion=d / "erosion.tif",
+        landuse=d / "landuse.tif",
+        fvc=d / "fvc.tif",
+        steep_deg=20.0,
+    )
     methods = {tuple(g["layers"]): g["method"] for g in info["grids"]}
     assert set(methods.values()) == {"coverage"}
     # slope classes against gdaldem slope (Horn, NoData at the edges), weighted by exact shapely cell fractions
@@ -130,7 +166,9 @@ def test_indicators_against_shapely_and_gdaldem(scene):
                 valid += a
                 steep += a if s >= 20 else 0
         for k, key in enumerate(ind.SLOPE_KEYS):
-            assert gdf.loc[i, key + "_pct"] == pytest.approx(100 * per[k] / valid, abs=0.1 * max(1, 100 * per[k] / valid) / 100 + 1e-6)
+            assert gdf.loc[i, key + "_pct"] == pytest.approx(
+                100 * per[k] / valid, abs=0.1 * max(1, 100 * per[k] / valid) / 100 + 1e-6
+            )
         assert gdf.loc[i, "steep_km2"] == pytest.approx(steep / 1e6, rel=1e-3, abs=1e-9)
     # erosion classes on the 25 m grid
     eros = scene["eros"]
@@ -180,17 +218,31 @@ def test_label_counting_on_aligned_units_equals_coverage(scene, tmp_path):
         squares.append(box(t.c + c0 * 30, t.f - (r0 + 40) * 30, t.c + (c0 + 45) * 30, t.f - r0 * 30))
     units = gpd.GeoDataFrame({"unit_code": [f"S{k}" for k in range(4)]}, geometry=squares, crs=f"EPSG:{EPSG}")
     a, info_a = ind.compute_indicators(units, dem=d / "dem.tif", landuse=d / "landuse.tif", steep_deg=20)
-    b, info_b = ind.compute_indicators(units, dem=d / "dem.tif", landuse=d / "landuse.tif", steep_deg=20, method="coverage")
+    b, info_b = ind.compute_indicators(
+        units, dem=d / "dem.tif", landuse=d / "landuse.tif", steep_deg=20, method="coverage"
+    )
     assert info_a["grids"][0]["method"] == "label" and info_b["grids"][0]["method"] == "coverage"
-    for col in ["slope_0_2_pct", "slope_gt25_pct", "steep_pct", "steep_km2", "forest_grass_pct", "cropland_pct", "slope_mean_deg"]:
+    for col in [
+        "slope_0_2_pct",
+        "slope_gt25_pct",
+        "steep_pct",
+        "steep_km2",
+        "forest_grass_pct",
+        "cropland_pct",
+        "slope_mean_deg",
+    ]:
         np.testing.assert_allclose(a[col].values, b[col].values, rtol=1e-9)
     # the watershed step's own unit raster (int32 labels + codes table) gives the same, without rasterizing
     lab = np.zeros((160, 180), np.int32)
     for k, (r0, c0) in enumerate([(10, 10), (10, 60), (70, 30), (100, 120)]):
         lab[r0 : r0 + 40, c0 : c0 + 45] = 7 + k
     write_raster(tmp_path / "units.tif", lab, t, nodata=0)
-    (tmp_path / "units.codes.csv").write_text("label,unit_code\n" + "".join(f"{7 + k},S{k}\n" for k in range(4)), encoding="utf-8")
-    c, info_c = ind.compute_indicators(units, dem=d / "dem.tif", landuse=d / "landuse.tif", steep_deg=20, labels=tmp_path / "units.tif")
+    (tmp_path / "units.codes.csv").write_text(
+        "label,unit_code\n" + "".join(f"{7 + k},S{k}\n" for k in range(4)), encoding="utf-8"
+    )
+    c, info_c = ind.compute_indicators(
+        units, dem=d / "dem.tif", landuse=d / "landuse.tif", steep_deg=20, labels=tmp_path / "units.tif"
+    )
     assert info_c["grids"][0]["method"] == "label raster"
     for col in ["slope_0_2_pct", "steep_km2", "forest_grass_pct", "slope_mean_deg"]:
         np.testing.assert_allclose(c[col].values, b[col].values, rtol=1e-9)
@@ -235,8 +287,11 @@ def test_geographic_raster_reprojects_units_on_the_fly(scene, tmp_path):
 
 def test_overlay_overlap_in_equal_area(scene, tmp_path):
     units = scene["units"]
-    red = gpd.GeoDataFrame({"HXMC": ["a", "b"]}, geometry=[box(X0 + 1000, Y0 - 3000, X0 + 3500, Y0 - 800), box(X0 + 3000, Y0 - 2000, X0 + 5000, Y0 - 1000)],
-                           crs=f"EPSG:{EPSG}").to_crs(4490)  # another CRS, overlapping patches
+    red = gpd.GeoDataFrame(
+        {"HXMC": ["a", "b"]},
+        geometry=[box(X0 + 1000, Y0 - 3000, X0 + 3500, Y0 - 800), box(X0 + 3000, Y0 - 2000, X0 + 5000, Y0 - 1000)],
+        crs=f"EPSG:{EPSG}",
+    ).to_crs(4490)  # another CRS, overlapping patches
     red.to_file(tmp_path / "red.gpkg", layer="生态保护红线", driver="GPKG")
     gdf, _ = ind.compute_indicators(units, overlays={"redline": (tmp_path / "red.gpkg", "生态保护红线")})
     union = unary_union(red.to_crs(AEA).geometry.values)
@@ -330,36 +385,103 @@ def test_label_runs_and_count_kernel_against_numpy():
     area = rng.uniform(800, 900, size=37)  # per-row ground area
     cell_area = np.broadcast_to(area[:, None], labels.shape)
     # values with NoData (-1), NaN, +inf and values exactly on the breaks
-    raw = rng.choice(np.array([-1, np.nan, np.inf, 0, 199.9, 200, 2500, 4999, 5000, 8000, 15000, 20000, 3.5], np.float32), size=labels.shape)
+    raw = rng.choice(
+        np.array([-1, np.nan, np.inf, 0, 199.9, 200, 2500, 4999, 5000, 8000, 15000, 20000, 3.5], np.float32),
+        size=labels.shape,
+    )
     breaks = np.array([200, 2500, 5000, 8000, 15000], np.float32)
     ok = (unit >= 0) & (np.isfinite(raw) | np.isposinf(raw)) & (raw != -1)
     for upper in (False, True):
         brk = ind._breaks_spec([(breaks, upper)])
-        hist, vsum, vw, cover = ind._count_kernel(*runs, area, raw, np.float32(-1), True, np.float32(1), 1, *brk, ind._NO_CMAP,
-                                                  np.int16(-1), True, True, 3, 6, 2)
+        hist, vsum, vw, cover = ind._count_kernel(
+            *runs,
+            area,
+            raw,
+            np.float32(-1),
+            True,
+            np.float32(1),
+            1,
+            *brk,
+            ind._NO_CMAP,
+            np.int16(-1),
+            True,
+            True,
+            3,
+            6,
+            2,
+        )
         cls = np.searchsorted(breaks, raw, side="left" if upper else "right")
         ref = np.zeros((3, 6))
         np.add.at(ref, (unit[ok], cls[ok]), cell_area[ok])
         np.testing.assert_allclose(hist, ref, rtol=1e-12)
-        np.testing.assert_allclose(cover, np.bincount(unit[unit >= 0], weights=cell_area[unit >= 0], minlength=3), rtol=1e-12)
+        np.testing.assert_allclose(
+            cover, np.bincount(unit[unit >= 0], weights=cell_area[unit >= 0], minlength=3), rtol=1e-12
+        )
         np.testing.assert_allclose(vw, np.bincount(unit[ok], weights=cell_area[ok], minlength=3), rtol=1e-12)
     fin = ok & np.isfinite(raw)
-    hist, vsum, vw, _ = ind._count_kernel(*runs, area, np.where(np.isinf(raw), np.float32(7), raw), np.float32(-1), True, np.float32(1), 0,
-                                          *ind._NO_BREAKS, ind._NO_CMAP, np.int16(-1), True, True, 3, 0, 1)
+    hist, vsum, vw, _ = ind._count_kernel(
+        *runs,
+        area,
+        np.where(np.isinf(raw), np.float32(7), raw),
+        np.float32(-1),
+        True,
+        np.float32(1),
+        0,
+        *ind._NO_BREAKS,
+        ind._NO_CMAP,
+        np.int16(-1),
+        True,
+        True,
+        3,
+        0,
+        1,
+    )
     vals = np.where(np.isinf(raw), 7, raw).astype(np.float64)
     np.testing.assert_allclose(vsum, np.bincount(unit[ok], weights=(cell_area * vals)[ok], minlength=3), rtol=1e-12)
     assert fin.sum() < ok.sum()  # +inf cells were in play above
     # more breaks than the unrolled MAX_BREAKS: the general loop
     many = np.arange(1, 13, dtype=np.float32) * 1000
     brk = ind._breaks_spec([(many, False)])
-    hist, *_ = ind._count_kernel(*runs, area, raw, np.float32(-1), True, np.float32(1), 1, *brk, ind._NO_CMAP, np.int16(-1), False, True, 3, 13, 2)
+    hist, *_ = ind._count_kernel(
+        *runs,
+        area,
+        raw,
+        np.float32(-1),
+        True,
+        np.float32(1),
+        1,
+        *brk,
+        ind._NO_CMAP,
+        np.int16(-1),
+        False,
+        True,
+        3,
+        13,
+        2,
+    )
     ref = np.zeros((3, 13))
     np.add.at(ref, (unit[ok], np.searchsorted(many, raw, side="right")[ok]), cell_area[ok])
     np.testing.assert_allclose(hist, ref, rtol=1e-12)
     # class lookup (land use): codes beyond the table → other, lut −1 = no data
     codes = rng.integers(0, 30, size=labels.shape).astype(np.uint8)
     cmap = np.array([-1, 0, 1, 2, 1, 0], np.int16)
-    hist, *_ = ind._count_kernel(*runs, area, codes, np.uint8(0), False, np.float32(1), 2, *ind._NO_BREAKS, cmap, np.int16(3), False, True, 3, 4, 2)
+    hist, *_ = ind._count_kernel(
+        *runs,
+        area,
+        codes,
+        np.uint8(0),
+        False,
+        np.float32(1),
+        2,
+        *ind._NO_BREAKS,
+        cmap,
+        np.int16(3),
+        False,
+        True,
+        3,
+        4,
+        2,
+    )
     cl = np.where(codes < cmap.size, cmap[np.minimum(codes, cmap.size - 1)], 3)
     m = (unit >= 0) & (cl >= 0)
     ref = np.zeros((3, 4))
@@ -386,8 +508,16 @@ def test_grid_runs_overlaps_and_diagonals_fall_back_to_coverage(scene):
         return box(t.c + c0 * 30, t.f - r1 * 30, t.c + c1 * 30, t.f - r0 * 30)
 
     ring = cells(5, 5, 60, 70).difference(cells(20, 20, 30, 40))  # a hole
-    ell = Polygon([(t.c + 80 * 30, t.f - 5 * 30), (t.c + 120 * 30, t.f - 5 * 30), (t.c + 120 * 30, t.f - 50 * 30),
-                   (t.c + 100 * 30, t.f - 50 * 30), (t.c + 100 * 30, t.f - 25 * 30), (t.c + 80 * 30, t.f - 25 * 30)])
+    ell = Polygon(
+        [
+            (t.c + 80 * 30, t.f - 5 * 30),
+            (t.c + 120 * 30, t.f - 5 * 30),
+            (t.c + 120 * 30, t.f - 50 * 30),
+            (t.c + 100 * 30, t.f - 50 * 30),
+            (t.c + 100 * 30, t.f - 25 * 30),
+            (t.c + 80 * 30, t.f - 25 * 30),
+        ]
+    )
     beyond = cells(140, 170, 175, 200)  # partly outside the raster
     units = gpd.GeoDataFrame({"unit_code": ["R", "L", "B"]}, geometry=[ring, ell, beyond], crs=f"EPSG:{EPSG}")
     kw = dict(landuse=d / "landuse.tif", dem=d / "dem.tif", steep_deg=20)
@@ -403,9 +533,13 @@ def test_grid_runs_overlaps_and_diagonals_fall_back_to_coverage(scene):
     mask[5:60, 5:70] = True
     mask[20:30, 20:40] = False
     valid = mask & (lu != 0)
-    assert a.loc[0, "forest_grass_pct"] == pytest.approx(100 * (np.isin(lu, [3, 4]) & valid).sum() / valid.sum(), rel=1e-12)
+    assert a.loc[0, "forest_grass_pct"] == pytest.approx(
+        100 * (np.isin(lu, [3, 4]) & valid).sum() / valid.sum(), rel=1e-12
+    )
     # overlapping units: exact by coverage (each unit counts the shared cells)
-    over = gpd.GeoDataFrame({"unit_code": ["A", "B"]}, geometry=[cells(10, 10, 50, 50), cells(30, 30, 70, 80)], crs=f"EPSG:{EPSG}")
+    over = gpd.GeoDataFrame(
+        {"unit_code": ["A", "B"]}, geometry=[cells(10, 10, 50, 50), cells(30, 30, 70, 80)], crs=f"EPSG:{EPSG}"
+    )
     c, ic = ind.compute_indicators(over, **kw)
     e, _ = ind.compute_indicators(over, method="coverage", **kw)
     assert ic["grids"][0]["method"] == "label+coverage"
@@ -424,12 +558,19 @@ def test_ring_arrays_against_shapely_coords():
 
     g3 = Polygon([(0, 0, 1), (1, 0, 2), (1, 1, 3), (0, 0, 1)])
     holed = box(7, 7, 8, 9).difference(box(7.2, 7.2, 7.5, 7.5))
-    gc = GeometryCollection([Point(1, 2), LineString([(0, 0), (1, 1)]), box(0, 0, 2, 2), MultiPolygon([box(5, 5, 6, 6), holed])])
+    gc = GeometryCollection(
+        [Point(1, 2), LineString([(0, 0), (1, 1)]), box(0, 0, 2, 2), MultiPolygon([box(5, 5, 6, 6), holed])]
+    )
     geoms = [g3, gc, Polygon(), None, holed]
 
     def ref(g):
         polys = [] if g is None else ind._polygons(g)
-        return [(np.asarray(r.coords)[:, :2], k > 0) for p in polys for k, r in enumerate([p.exterior, *p.interiors]) if not p.is_empty]
+        return [
+            (np.asarray(r.coords)[:, :2], k > 0)
+            for p in polys
+            for k, r in enumerate([p.exterior, *p.interiors])
+            if not p.is_empty
+        ]
 
     got = ind.ring_arrays(geoms)
     for g, rings in zip(geoms, got):
@@ -441,7 +582,9 @@ def test_ring_arrays_against_shapely_coords():
     # big-endian WKB (the reader's other byte order)
     buf = np.frombuffer(shp_wkb.dumps(gc, big_endian=True), np.uint8)
     starts = np.array([0, buf.size], np.int64)
-    n_rings, n_pts = ind._wkb_scan(buf, starts, False, np.zeros((0, 2)), np.zeros(0, np.int64), np.zeros(1, np.int64), np.zeros(0, np.bool_))
+    n_rings, n_pts = ind._wkb_scan(
+        buf, starts, False, np.zeros((0, 2)), np.zeros(0, np.int64), np.zeros(1, np.int64), np.zeros(0, np.bool_)
+    )
     xy = np.empty((n_pts, 2))
     rs = np.empty(n_rings + 1, np.int64)
     ind._wkb_scan(buf, starts, True, xy, np.empty(n_rings, np.int64), rs, np.empty(n_rings, np.bool_))

@@ -1,5 +1,6 @@
 """Strict input checks, refused before any work: duplicate codes, NoData counties, tiny DEMs,
 mislabelled geographic CRSs, truncated rasters, network sources (never contacted), VRT hashes."""
+
 from __future__ import annotations
 
 import hashlib
@@ -44,8 +45,14 @@ def vin(path, label="县界 county"):
 
 def test_duplicate_county_codes_with_different_names_are_refused(tmp_path):
     dem = ramp(tmp_path / "dem.tif")
-    path = counties(tmp_path, [(gbox(0, 0, 500, 1000), "220521", "通化县"), (gbox(500, 0, 1000, 1000), "220521", "集安市"),
-                               (gbox(0, 0, 10, 10), "220523", "辉南县")])
+    path = counties(
+        tmp_path,
+        [
+            (gbox(0, 0, 500, 1000), "220521", "通化县"),
+            (gbox(500, 0, 1000, 1000), "220521", "集安市"),
+            (gbox(0, 0, 10, 10), "220523", "辉南县"),
+        ],
+    )
     with pytest.raises(InputError) as err:
         delineate(dem, vin(path), options=SteepOptions(threshold=15, min_patch_ha=0))
     assert err.value.layer == "县界 county" and "220521: 通化县 / 集安市" in err.value.zh and "220521" in err.value.en
@@ -57,7 +64,9 @@ def test_duplicate_county_codes_with_different_names_are_refused(tmp_path):
 
 def test_a_multipart_county_is_fine(tmp_path):
     dem = ramp(tmp_path / "dem.tif")
-    path = counties(tmp_path, [(gbox(0, 0, 500, 1000), "220521", "通化县"), (gbox(500, 0, 1000, 1000), "220521", "通化县")])
+    path = counties(
+        tmp_path, [(gbox(0, 0, 500, 1000), "220521", "通化县"), (gbox(500, 0, 1000, 1000), "220521", "通化县")]
+    )
     res = delineate(dem, vin(path), options=SteepOptions(threshold=15, min_patch_ha=0))
     assert res.patch_count == 1
 
@@ -65,15 +74,23 @@ def test_a_multipart_county_is_fine(tmp_path):
 def test_duplicate_township_codes_are_refused(tmp_path):
     dem = ramp(tmp_path / "dem.tif")
     county = counties(tmp_path, [(gbox(0, 0, 1000, 1000), "220521", "通化县")])
-    twn = counties(tmp_path, [(gbox(0, 0, 500, 1000), "220521100", "快大茂镇"), (gbox(500, 0, 1000, 1000), "220521100", "二密镇")], "twn.gpkg")
+    twn = counties(
+        tmp_path,
+        [(gbox(0, 0, 500, 1000), "220521100", "快大茂镇"), (gbox(500, 0, 1000, 1000), "220521100", "二密镇")],
+        "twn.gpkg",
+    )
     with pytest.raises(InputError) as err:
-        delineate(dem, vin(county), townships=vin(twn, "乡镇 townships"), options=SteepOptions(threshold=15, min_patch_ha=0))
+        delineate(
+            dem, vin(county), townships=vin(twn, "乡镇 townships"), options=SteepOptions(threshold=15, min_patch_ha=0)
+        )
     assert err.value.layer == "乡镇 townships" and "快大茂镇 / 二密镇" in err.value.zh
 
 
 def test_dem_all_nodata_inside_a_county_is_refused(tmp_path):
     dem = ramp(tmp_path / "dem.tif", nodata_cols=50)  # the west half is NoData
-    path = counties(tmp_path, [(gbox(0, 0, 400, 1000), "220521", "通化县"), (gbox(600, 0, 1000, 1000), "220523", "辉南县")])
+    path = counties(
+        tmp_path, [(gbox(0, 0, 400, 1000), "220521", "通化县"), (gbox(600, 0, 1000, 1000), "220523", "辉南县")]
+    )
     with pytest.raises(InputError) as err:
         delineate(dem, vin(path), options=SteepOptions(threshold=15, min_patch_ha=0))
     assert err.value.layer == "DEM" and "220521 通化县" in err.value.zh and "NoData" in err.value.en
@@ -103,7 +120,20 @@ def test_projected_metres_labelled_geographic_are_refused(tmp_path):
 def test_truncated_geotiff_is_refused_up_front(tmp_path):
     z = np.random.default_rng(1).random((512, 512), dtype=np.float32)
     good = tmp_path / "good.tif"
-    with rasterio.open(good, "w", driver="GTiff", width=512, height=512, count=1, dtype="float32", crs="EPSG:4530", transform=T, tiled=True, blockxsize=128, blockysize=128) as dst:
+    with rasterio.open(
+        good,
+        "w",
+        driver="GTiff",
+        width=512,
+        height=512,
+        count=1,
+        dtype="float32",
+        crs="EPSG:4530",
+        transform=T,
+        tiled=True,
+        blockxsize=128,
+        blockysize=128,
+    ) as dst:
         dst.write(z, 1)
     assert open_dem(good).width == 512
     bad = tmp_path / "truncated.tif"
@@ -135,10 +165,12 @@ def http_server(tmp_path):
 def vrt_of(path, source, relative=False):
     path.write_text(
         f'<VRTDataset rasterXSize="100" rasterYSize="100"><SRS>EPSG:4530</SRS>'
-        f'<GeoTransform>{T.c}, 10, 0, {T.f}, 0, -10</GeoTransform>'
+        f"<GeoTransform>{T.c}, 10, 0, {T.f}, 0, -10</GeoTransform>"
         f'<VRTRasterBand dataType="Float32" band="1"><NoDataValue>-9999</NoDataValue><SimpleSource>'
         f'<SourceFilename relativeToVRT="{int(relative)}">{source}</SourceFilename><SourceBand>1</SourceBand>'
-        f'</SimpleSource></VRTRasterBand></VRTDataset>', encoding="utf-8")
+        f"</SimpleSource></VRTRasterBand></VRTDataset>",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -151,8 +183,18 @@ def test_a_local_vrt_with_a_network_source_is_refused_untouched(tmp_path, http_s
     assert hits == []  # no request reached the server
 
 
-@pytest.mark.parametrize("path", ["/vsicurl/http://example.org/a.tif", "/vsis3/bucket/a.tif", "/vsigs/b/a.tif", "/vsiaz/c/a.tif",
-                                  "https://example.org/a.tif", "ftp://example.org/a.tif", "/vsizip//vsicurl/http://x/a.zip/a.tif"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/vsicurl/http://example.org/a.tif",
+        "/vsis3/bucket/a.tif",
+        "/vsigs/b/a.tif",
+        "/vsiaz/c/a.tif",
+        "https://example.org/a.tif",
+        "ftp://example.org/a.tif",
+        "/vsizip//vsicurl/http://x/a.zip/a.tif",
+    ],
+)
 def test_network_paths_are_refused(path):
     with pytest.raises(InputError) as err:
         raster_files(path, "DEM")
@@ -166,4 +208,6 @@ def test_metadata_hashes_the_files_behind_a_vrt(tmp_path):
     assert open_dem(vrt).width == 100
     meta = run_metadata("slope", {"dem": vrt}, {})
     assert meta["inputs"]["dem"]["sha256"] == hashlib.sha256(vrt.read_bytes()).hexdigest()
-    assert meta["inputs"]["dem"]["sources"] == [{"path": str(src), "sha256": hashlib.sha256(src.read_bytes()).hexdigest()}]
+    assert meta["inputs"]["dem"]["sources"] == [
+        {"path": str(src), "sha256": hashlib.sha256(src.read_bytes()).hexdigest()}
+    ]

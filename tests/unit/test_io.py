@@ -1,4 +1,5 @@
 """The output set: what a run may replace, what it must refuse, and all-or-nothing commits."""
+
 from __future__ import annotations
 
 import hashlib
@@ -17,7 +18,11 @@ from soil_conservation_plugin.core.common.io import MARKER, atomic_path, output_
 
 
 def digest(folder: Path) -> dict:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def make_gpkg(path: Path, layers: dict) -> None:
@@ -42,8 +47,18 @@ def layer_values(path: Path) -> dict:
 
 
 def write_tif(path: Path, value: float = 1.0) -> None:
-    with rasterio.open(path, "w", driver="GTiff", width=64, height=64, count=1, dtype="float32", crs="EPSG:4530",
-                       transform=from_origin(0, 64, 1, 1), compress="deflate") as dst:
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=64,
+        height=64,
+        count=1,
+        dtype="float32",
+        crs="EPSG:4530",
+        transform=from_origin(0, 64, 1, 1),
+        compress="deflate",
+    ) as dst:
         dst.write(np.full((1, 64, 64), value, dtype="float32"))
 
 
@@ -229,8 +244,17 @@ def test_a_real_full_disk(tmp_path):
         before = digest(mnt)
         with pytest.raises((InputError, OSError, rasterio.errors.RasterioError)):
             with atomic_path(mnt / "old.tif") as tmp:
-                with rasterio.open(tmp, "w", driver="GTiff", width=2000, height=2000, count=1, dtype="float64",
-                                   crs="EPSG:4530", transform=from_origin(0, 2000, 1, 1)) as dst:
+                with rasterio.open(
+                    tmp,
+                    "w",
+                    driver="GTiff",
+                    width=2000,
+                    height=2000,
+                    count=1,
+                    dtype="float64",
+                    crs="EPSG:4530",
+                    transform=from_origin(0, 2000, 1, 1),
+                ) as dst:
                     dst.write(np.random.default_rng(1).random((1, 2000, 2000)))
         assert digest(mnt) == before
     finally:

@@ -1,4 +1,5 @@
 """Publication helpers (core/export/publication.py): literal titles, collision-free file names, complete PDFs."""
+
 from __future__ import annotations
 
 import pytest
@@ -32,7 +33,10 @@ def test_expression_marker_is_refused():
 
 
 def test_codes_sharing_a_file_name_are_refused_listing_them():
-    assert file_stems(["220521", "220581"], "县界") == {"220521": "220521_steep_slope_announcement", "220581": "220581_steep_slope_announcement"}
+    assert file_stems(["220521", "220581"], "县界") == {
+        "220521": "220521_steep_slope_announcement",
+        "220581": "220581_steep_slope_announcement",
+    }
     with pytest.raises(InputError) as err:
         file_stems(["220521", "22/0521", "22 0521", "220581", "AB1", "ab1"], "县界")
     msg = str(err.value)

@@ -4,6 +4,7 @@ PyQt6 and QGIS 4 drop the unscoped spellings (`Qt.UserRole`, `Qgis.Warning`,
 `QgsProcessing.TypeVectorPolygon`); the scoped ones (`Qt.ItemDataRole.UserRole` …) also work on
 PyQt5 and QGIS 3.22. This scan reads our sources (no QGIS needed) and fails on an unscoped member.
 """
+
 from __future__ import annotations
 
 import ast
@@ -15,17 +16,55 @@ SOURCES = ("soil_conservation_plugin", "tests", "bench")
 
 # Every Qt/QGIS class whose enum members our code names; a capitalised member of one of these
 # must be reached through its enum (`Class.Enum.Member`), never straight off the class.
-SCOPED_CLASSES = frozenset({
-    "Qt", "QFrame", "QIODevice", "QImage", "QEvent", "QFont", "QPainter", "QSizePolicy", "QMessageBox",
-    "QAbstractItemView", "QHeaderView", "QDialogButtonBox", "QLineEdit", "QTextCursor", "QPalette",
-    "Qgis", "QgsProcessing", "QgsProcessingParameterNumber", "QgsProcessingParameterFile",
-    "QgsProcessingAlgorithm", "QgsProcessingParameterDefinition", "QgsMapLayerProxyModel",
-    "QgsFieldProxyModel", "QgsWkbTypes", "QgsTask", "QgsUnitTypes", "QgsLayoutExporter",
-    "QgsFeatureRequest", "QgsRenderContext", "QgsLegendStyle", "QgsFileWidget", "QgsMapLayer",
-    "QgsVectorFileWriter", "QgsFeatureSink", "QgsRasterFileWriter", "QgsCoordinateTransform",
-    "QgsLayoutItemMap", "QgsLayoutItemScaleBar", "QgsLayoutItemLabel", "QgsLayoutItemPicture",
-    "QgsPalLayerSettings", "QgsProcessingUtils", "QgsProcessingContext", "QgsApplication", "QComboBox",
-})
+SCOPED_CLASSES = frozenset(
+    {
+        "Qt",
+        "QFrame",
+        "QIODevice",
+        "QImage",
+        "QEvent",
+        "QFont",
+        "QPainter",
+        "QSizePolicy",
+        "QMessageBox",
+        "QAbstractItemView",
+        "QHeaderView",
+        "QDialogButtonBox",
+        "QLineEdit",
+        "QTextCursor",
+        "QPalette",
+        "Qgis",
+        "QgsProcessing",
+        "QgsProcessingParameterNumber",
+        "QgsProcessingParameterFile",
+        "QgsProcessingAlgorithm",
+        "QgsProcessingParameterDefinition",
+        "QgsMapLayerProxyModel",
+        "QgsFieldProxyModel",
+        "QgsWkbTypes",
+        "QgsTask",
+        "QgsUnitTypes",
+        "QgsLayoutExporter",
+        "QgsFeatureRequest",
+        "QgsRenderContext",
+        "QgsLegendStyle",
+        "QgsFileWidget",
+        "QgsMapLayer",
+        "QgsVectorFileWriter",
+        "QgsFeatureSink",
+        "QgsRasterFileWriter",
+        "QgsCoordinateTransform",
+        "QgsLayoutItemMap",
+        "QgsLayoutItemScaleBar",
+        "QgsLayoutItemLabel",
+        "QgsLayoutItemPicture",
+        "QgsPalLayerSettings",
+        "QgsProcessingUtils",
+        "QgsProcessingContext",
+        "QgsApplication",
+        "QComboBox",
+    }
+)
 # capitalised members of those classes that are nested classes or enum types, not enum members
 NOT_ENUM_MEMBERS = {
     ("QgsProcessingContext", "LayerDetails"),

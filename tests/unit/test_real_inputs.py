@@ -1,4 +1,5 @@
 """Real inputs recognised (field-name guesses, 三调 地类图斑 burnt on the unit grid) and coverage honesty."""
+
 from __future__ import annotations
 
 import json
@@ -9,7 +10,12 @@ import pytest
 from shapely.geometry import Point, box
 
 from soil_conservation_plugin.core.common.compat import affine_mul
-from soil_conservation_plugin.core.common.coverage import cover_note, partial_refusal, raster_coverage, townships_outside
+from soil_conservation_plugin.core.common.coverage import (
+    cover_note,
+    partial_refusal,
+    raster_coverage,
+    townships_outside,
+)
 from soil_conservation_plugin.core.common.errors import InputError
 from soil_conservation_plugin.core.common.field_names import LayerInfo, code_lengths, guess_inputs, load_field_names
 from soil_conservation_plugin.core.indicators.compute import load_landuse_mapping
@@ -42,14 +48,24 @@ def test_guess_三调_and_国土空间_names():
     assert (g["county"].key, g["county"].code_field, g["county"].name_field) == ("a", "XZQDM", "XZQMC")
     assert (g["townships"].key, g["townships"].code_field) == ("b", "XZQDM")
     assert g["redline"].key == "c" and g["farmland"].key == "d" and g["dem"].key == "f"
-    assert (g["landuse_vector"].key, g["landuse_vector"].code_field, g["landuse_vector"].name_field) == ("e", "DLBM", "DLMC")
+    assert (g["landuse_vector"].key, g["landuse_vector"].code_field, g["landuse_vector"].name_field) == (
+        "e",
+        "DLBM",
+        "DLMC",
+    )
     assert "g" not in {x.key for x in g.values()}
 
 
 def test_guess_demo_names_and_12_digit_townships():
     layers = [
         LayerInfo("c", ("county", "county", "county"), "polygon", ("county_code", "county_name"), {"county_code": {6}}),
-        LayerInfo("t", ("townships", "townships", "townships"), "polygon", ("township_code", "township_name", "county_code"), {"township_code": {12}}),
+        LayerInfo(
+            "t",
+            ("townships", "townships", "townships"),
+            "polygon",
+            ("township_code", "township_name", "county_code"),
+            {"township_code": {12}},
+        ),
         LayerInfo("r", ("生态保护红线", "redline", "生态保护红线"), "polygon", ("name",)),
     ]
     g = guess_inputs(layers)
@@ -68,8 +84,13 @@ def test_guess_real_jilin_layer():
     import geopandas as gpd
 
     gdf = gpd.read_file(JILIN)
-    info = LayerInfo("j", ("jilin_province", "jilin_province", ""), "polygon", tuple(gdf.columns.drop("geometry")),
-                     {c: code_lengths(gdf[c].head(20)) for c in gdf.columns if c != "geometry"})
+    info = LayerInfo(
+        "j",
+        ("jilin_province", "jilin_province", ""),
+        "polygon",
+        tuple(gdf.columns.drop("geometry")),
+        {c: code_lengths(gdf[c].head(20)) for c in gdf.columns if c != "geometry"},
+    )
     g = guess_inputs([info])
     assert g["county"].key == "j" and g["county"].code_field == "adcode" and g["county"].name_field == "name"
 
@@ -99,10 +120,16 @@ def _dltb():
     import geopandas as gpd
 
     # irregular 图斑 in a projected CRS, not on cell lines
-    polys = [box(3.3, 2.7, 41.9, 37.2), box(41.9, 2.7, 77.1, 55.5).difference(Point(60, 30).buffer(9)), Point(25, 70).buffer(14.2),
-             box(80, 60, 95, 95)]
+    polys = [
+        box(3.3, 2.7, 41.9, 37.2),
+        box(41.9, 2.7, 77.1, 55.5).difference(Point(60, 30).buffer(9)),
+        Point(25, 70).buffer(14.2),
+        box(80, 60, 95, 95),
+    ]
     codes = ["0101", "0301", "1101", "0201K"]
-    return gpd.GeoDataFrame({"DLBM": codes, "DLMC": ["水田", "乔木林地", "河流水面", "可调整果园"]}, geometry=polys, crs="EPSG:4530")
+    return gpd.GeoDataFrame(
+        {"DLBM": codes, "DLMC": ["水田", "乔木林地", "河流水面", "可调整果园"]}, geometry=polys, crs="EPSG:4530"
+    )
 
 
 def test_burn_is_the_cell_centre_count():
@@ -149,7 +176,18 @@ def _tif(path, width, height, transform, crs="EPSG:4530", nodata_cols=0):
     data = np.ones((height, width), np.float32)
     if nodata_cols:
         data[:, -nodata_cols:] = -9999
-    with rasterio.open(path, "w", driver="GTiff", width=width, height=height, count=1, dtype="float32", crs=crs, transform=transform, nodata=-9999) as d:
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=width,
+        height=height,
+        count=1,
+        dtype="float32",
+        crs=crs,
+        transform=transform,
+        nodata=-9999,
+    ) as d:
         d.write(data, 1)
     return path
 
@@ -202,7 +240,9 @@ def test_coverage_in_another_crs(tmp_path):
     from rasterio.transform import from_origin
 
     dem = _tif(tmp_path / "dem.tif", 200, 200, from_origin(42_480_000, 4_620_000, 100, 100), nodata_cols=100)
-    county = gpd.GeoSeries([box(42_485_000, 4_605_000, 42_495_000, 4_615_000)], crs="EPSG:4530").to_crs("EPSG:4490").iloc[0]
+    county = (
+        gpd.GeoSeries([box(42_485_000, 4_605_000, 42_495_000, 4_615_000)], crs="EPSG:4530").to_crs("EPSG:4490").iloc[0]
+    )
     (c,) = raster_coverage(dem, [("220521", "", county)], "EPSG:4490")
     # the valid half ends at x = 42 490 000: half of the county
     assert c.share == pytest.approx(0.5, abs=0.02)
@@ -227,8 +267,14 @@ def test_parse_and_select_counties():
     from soil_conservation_plugin.core.common.counties import parse_codes, select
 
     assert parse_codes(" 220521, 220524；220581 220521") == ["220521", "220524", "220581"]
-    assert parse_codes(["220521.0", 220524]) == ["220521", "220524"] and parse_codes(None) == [] and parse_codes("") == []
-    gdf = gpd.GeoDataFrame({"adcode": [220521, 220524, 220581]}, geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(2, 0, 3, 1)], crs="EPSG:4530")
+    assert (
+        parse_codes(["220521.0", 220524]) == ["220521", "220524"] and parse_codes(None) == [] and parse_codes("") == []
+    )
+    gdf = gpd.GeoDataFrame(
+        {"adcode": [220521, 220524, 220581]},
+        geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(2, 0, 3, 1)],
+        crs="EPSG:4530",
+    )
     assert list(select(gdf, "adcode", "220581,220521", "县界")["adcode"]) == [220521, 220581]
     assert len(select(gdf, "adcode", "", "县界")) == 3
     with pytest.raises(InputError, match="999999"):

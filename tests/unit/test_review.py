@@ -1,4 +1,5 @@
 """Review decisions: saved in the issue GeoPackage, reloaded, and kept when the checks run again."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,7 +8,13 @@ from osgeo import gdal
 from soil_conservation_plugin.core.checks.inputs import read_vector
 from soil_conservation_plugin.core.checks.quality import CheckOptions, run_checks
 from soil_conservation_plugin.core.common.errors import InputError
-from soil_conservation_plugin.core.checks.review import DECISIONS_TABLE, load_decisions, load_issues, record_decision, write_issue_gpkg
+from soil_conservation_plugin.core.checks.review import (
+    DECISIONS_TABLE,
+    load_decisions,
+    load_issues,
+    record_decision,
+    write_issue_gpkg,
+)
 
 from .checks_layers import gbox, geod_area, write_layer
 
@@ -59,7 +66,9 @@ def test_decisions_persist_and_survive_a_rerun(tmp_path):
     matched = write_issue_gpkg(out, result.issues, result.crs)
     assert matched == 1
     issues, _ = load_issues(out)
-    assert [(i.rule_id, i.status, i.comment) for i in issues] == [("TOPO-001", "false_positive", "两单元共用界线，数字化误差")]
+    assert [(i.rule_id, i.status, i.comment) for i in issues] == [
+        ("TOPO-001", "false_positive", "两单元共用界线，数字化误差")
+    ]
     assert issues[0].value == pytest.approx(geod_area(gbox(92, 0, 100, 100)), abs=0.01)
     # the decision on the fixed gap stays on record but matches nothing
     assert len(load_decisions(out)[0]) == 2

@@ -1,4 +1,5 @@
 """Files the user gives (rule files, schemas, land-use mappings): a bilingual InputError naming the file."""
+
 from __future__ import annotations
 
 import json
@@ -45,13 +46,16 @@ def test_wrong_schema_field_types(tmp_path):
     assert err.value.layer == "schema.json" and "NaN" in err.value.en
 
 
-@pytest.mark.parametrize("change, word", [
-    (lambda d: d["groups"][0].__setitem__("codes", ["01", 2]), "'01'"),
-    (lambda d: d["groups"][0]["codes"].append(10 ** 9), "1000000000"),
-    (lambda d: d["groups"][1]["codes"].append(d["groups"][0]["codes"][0]), "is in both"),
-    (lambda d: d.__setitem__("cropland_groups", ["nope"]), "cropland_groups"),
-    (lambda d: d.pop("groups"), "groups"),
-])
+@pytest.mark.parametrize(
+    "change, word",
+    [
+        (lambda d: d["groups"][0].__setitem__("codes", ["01", 2]), "'01'"),
+        (lambda d: d["groups"][0]["codes"].append(10**9), "1000000000"),
+        (lambda d: d["groups"][1]["codes"].append(d["groups"][0]["codes"][0]), "is in both"),
+        (lambda d: d.__setitem__("cropland_groups", ["nope"]), "cropland_groups"),
+        (lambda d: d.pop("groups"), "groups"),
+    ],
+)
 def test_a_bad_landuse_mapping(tmp_path, change, word):
     data = json.loads(shipped("landuse_mapping.json"))
     change(data)

@@ -1,4 +1,5 @@
 """The One-Map export schema file: its content, and clear failures for broken copies."""
+
 from __future__ import annotations
 
 import copy
@@ -16,11 +17,40 @@ from soil_conservation_plugin.core.export.schema import (
     zone_codes,
 )
 
-LAYERS = ["禁止开垦陡坡地图斑", "小流域", "水土流失重点预防区", "水土流失重点治理区", "水土流失严重区域", "生态脆弱区域", "红线校核问题"]
+LAYERS = [
+    "禁止开垦陡坡地图斑",
+    "小流域",
+    "水土流失重点预防区",
+    "水土流失重点治理区",
+    "水土流失严重区域",
+    "生态脆弱区域",
+    "红线校核问题",
+]
 INTERNAL = {
-    "steep_slope": {"patch_id", "parent_id", "county_code", "county_name", "township_code", "township_name", "unit_code",
-                    "area_ha", "slope_mean", "slope_max", "threshold_deg"},
-    "units": {"unit_code", "unit_name", "down_code", "up_codes", "area_km2", "county_code", "county_name", "outlet_x", "outlet_y"},
+    "steep_slope": {
+        "patch_id",
+        "parent_id",
+        "county_code",
+        "county_name",
+        "township_code",
+        "township_name",
+        "unit_code",
+        "area_ha",
+        "slope_mean",
+        "slope_max",
+        "threshold_deg",
+    },
+    "units": {
+        "unit_code",
+        "unit_name",
+        "down_code",
+        "up_codes",
+        "area_km2",
+        "county_code",
+        "county_name",
+        "outlet_x",
+        "outlet_y",
+    },
     "zones": {"unit_code", "zone_type", "county_code", "county_name", "area_km2", "fired", "rule_version"},
     "issues": {"rule_id", "severity", "message_zh", "message_en", "layer", "feature_id", "value", "status"},
 }
@@ -73,17 +103,29 @@ def test_every_internal_field_is_mapped():
 @pytest.mark.parametrize(
     "edit, words",
     [
-        (lambda d: d["layers"][0]["fields"][0].update(type="Text"), ["未知字段类型", "unknown field type 'Text'", "TBBH"]),
+        (
+            lambda d: d["layers"][0]["fields"][0].update(type="Text"),
+            ["未知字段类型", "unknown field type 'Text'", "TBBH"],
+        ),
         (lambda d: d["layers"][0]["fields"][1].update(name="tbbh"), ["重复", "duplicate field name 'tbbh'"]),
-        (lambda d: d["layers"][0]["fields"][0].update(name="TBBH_LONGER"), ["超过 Shapefile", "over the Shapefile limit of 10", "TBBH_LONGER"]),
-        (lambda d: d["layers"][1].update(geometry="Polygonz"), ["未知几何类型", "unknown geometry type 'Polygonz'", "小流域"]),
+        (
+            lambda d: d["layers"][0]["fields"][0].update(name="TBBH_LONGER"),
+            ["超过 Shapefile", "over the Shapefile limit of 10", "TBBH_LONGER"],
+        ),
+        (
+            lambda d: d["layers"][1].update(geometry="Polygonz"),
+            ["未知几何类型", "unknown geometry type 'Polygonz'", "小流域"],
+        ),
         (lambda d: d["layers"][0]["fields"][0].update(alias=""), ["缺少中文别名", "missing Chinese alias"]),
         (lambda d: d["layers"][0]["fields"][2].update(pattern="^[0-9{6}$"), ["正则表达式无效", "invalid pattern"]),
         (lambda d: d["layers"][0]["fields"][0].update(name="图斑编号"), ["ASCII", "field name must be ASCII"]),
         (lambda d: d["crs"].update(target=3857), ["不在允许列表", "EPSG:3857 is not in the allowed list"]),
         (lambda d: d["layers"][1].update(code="XLY-1"), ["大写 ASCII", "upper-case ASCII"]),
         (lambda d: d["layers"][1].update(name="禁止开垦陡坡地图斑"), ["重复", "duplicate layer name"]),
-        (lambda d: d["field_sets"]["zone_fields"][1]["value_map"].update(x="ZZ"), ["value_map", "not in the code list ['ZZ']"]),
+        (
+            lambda d: d["field_sets"]["zone_fields"][1]["value_map"].update(x="ZZ"),
+            ["value_map", "not in the code list ['ZZ']"],
+        ),
         (lambda d: d["layers"][0]["fields"][0].update(colour="red"), ["未知的键", "unknown keys ['colour']"]),
         (lambda d: d["layers"][0]["fields"][0].update(length=300), ["1-254", "String length must be 1-254"]),
         (lambda d: d.pop("version"), ["缺少必需的键", "missing required key 'version'"]),

@@ -1,4 +1,5 @@
 """Slope: against gdaldem on projected DEMs, against a Gauss-Krüger reference on geographic DEMs."""
+
 from __future__ import annotations
 
 import math
@@ -79,7 +80,13 @@ def test_geographic_dem_matches_gauss_kruger_reference(tmp_path):
     lats = lat0 - (np.arange(rows) + 0.5) * res
     lon_g, lat_g = np.meshgrid(lons, lats)
     x, y = to_gk.transform(lon_g, lat_g)
-    geo = write_raster(tmp_path / "geo.tif", _gk_surface(x, y).astype("float64"), "EPSG:4490", from_origin(lon0, lat0, res, res), dtype="float64")
+    geo = write_raster(
+        tmp_path / "geo.tif",
+        _gk_surface(x, y).astype("float64"),
+        "EPSG:4490",
+        from_origin(lon0, lat0, res, res),
+        dtype="float64",
+    )
     compute_slope(geo, tmp_path / "geo_slope.tif")
     ours = read_raster(tmp_path / "geo_slope.tif")[0]
 
@@ -88,14 +95,25 @@ def test_geographic_dem_matches_gauss_kruger_reference(tmp_path):
     gx = x0 + (np.arange(int((x.max() - x0 + 300) / 30)) + 0.5) * 30
     gy = y1 - (np.arange(int((y1 - y.min() + 300) / 30)) + 0.5) * 30
     GX, GY = np.meshgrid(gx, gy)
-    gk = write_raster(tmp_path / "gk.tif", _gk_surface(GX, GY) + 0.08 * (GX.min() - x.min()), GK, from_origin(x0, y1, 30, 30), dtype="float64")
+    gk = write_raster(
+        tmp_path / "gk.tif",
+        _gk_surface(GX, GY) + 0.08 * (GX.min() - x.min()),
+        GK,
+        from_origin(x0, y1, 30, 30),
+        dtype="float64",
+    )
     ref = gdaldem_slope(gk, tmp_path / "gk_slope.tif")
     # bilinear read of the reference at each geographic cell centre
     fc = (x - x0) / 30 - 0.5
     fr = (y1 - y) / 30 - 0.5
     c0, r0 = np.floor(fc).astype(int), np.floor(fr).astype(int)
     wc, wr = fc - c0, fr - r0
-    ref_at = (ref[r0, c0] * (1 - wc) * (1 - wr) + ref[r0, c0 + 1] * wc * (1 - wr) + ref[r0 + 1, c0] * (1 - wc) * wr + ref[r0 + 1, c0 + 1] * wc * wr)
+    ref_at = (
+        ref[r0, c0] * (1 - wc) * (1 - wr)
+        + ref[r0, c0 + 1] * wc * (1 - wr)
+        + ref[r0 + 1, c0] * (1 - wc) * wr
+        + ref[r0 + 1, c0 + 1] * wc * wr
+    )
     inner = (slice(1, -1), slice(1, -1))
     assert ours[inner].max() > 10  # real relief, not a flat test
     # Where the slope is under 1° (peaks, saddles) |∇z| has a cone-shaped minimum that
@@ -147,7 +165,22 @@ def test_real_geographic_dems_against_reprojected_reference(tmp_path, shared_dat
             lat_mid = (ds.bounds.top + ds.bounds.bottom) / 2
         tm = f"+proj=tmerc +lat_0=0 +lon_0={lon0} +k=1 +x_0=500000 +y_0=0 +ellps=WGS84 +units=m"
         cell = res_deg * 111_000 * math.cos(math.radians(lat_mid))
-        subprocess.run(["gdalwarp", "-q", "-t_srs", tm, "-tr", str(cell), str(cell), "-r", "bilinear", str(src), str(tmp_path / f"{name}_tm.tif")], check=True)
+        subprocess.run(
+            [
+                "gdalwarp",
+                "-q",
+                "-t_srs",
+                tm,
+                "-tr",
+                str(cell),
+                str(cell),
+                "-r",
+                "bilinear",
+                str(src),
+                str(tmp_path / f"{name}_tm.tif"),
+            ],
+            check=True,
+        )
         ref = gdaldem_slope(tmp_path / f"{name}_tm.tif", tmp_path / f"{name}_tm_slope.tif")
         a, b = ours[ours != SLOPE_NODATA], ref[ref != -9999]
         assert abs(a.mean() - b.mean()) / b.mean() < 0.05, (rel, a.mean(), b.mean())

@@ -6,6 +6,7 @@ the exact reference region (shapely: union of the steep cell squares ∩ county 
 exclusions), the cell-centre membership and the areas (pyproj Geod) are all
 computed here independently of the plugin's code.
 """
+
 from __future__ import annotations
 
 import csv
@@ -44,12 +45,25 @@ def ramp_increments(width: int, spacing: float, segments: dict) -> np.ndarray:
 def horn_slope_1d(z: np.ndarray, spacing) -> np.ndarray:
     """Analytic Horn slope of a profile depending on one axis (edge cells: NaN)."""
     out = np.full(z.shape, np.nan)
-    out[1:-1] = np.degrees(np.arctan(np.abs(z[2:] - z[:-2]) / (2.0 * np.asarray(spacing)[1:-1] if np.ndim(spacing) else 2.0 * spacing)))
+    out[1:-1] = np.degrees(
+        np.arctan(np.abs(z[2:] - z[:-2]) / (2.0 * np.asarray(spacing)[1:-1] if np.ndim(spacing) else 2.0 * spacing))
+    )
     return out
 
 
 def write_dem(path, z, transform, crs, nodata=-9999.0):
-    with rasterio.open(path, "w", driver="GTiff", width=z.shape[1], height=z.shape[0], count=1, dtype="float32", crs=crs, transform=transform, nodata=nodata) as dst:
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=z.shape[1],
+        height=z.shape[0],
+        count=1,
+        dtype="float32",
+        crs=crs,
+        transform=transform,
+        nodata=nodata,
+    ) as dst:
         dst.write(z.astype("float32"), 1)
     return path
 
@@ -131,7 +145,17 @@ def utm_case(tmp_path):
     zz = np.where(z == -9999.0, np.nan, z)
     slope = np.full(z.shape, np.nan)
     gx = (zz[:, 2:] - zz[:, :-2]) / (2 * DX)
-    ok = np.isfinite(zz[:-2, :-2] + zz[:-2, 1:-1] + zz[:-2, 2:] + zz[1:-1, :-2] + zz[1:-1, 1:-1] + zz[1:-1, 2:] + zz[2:, :-2] + zz[2:, 1:-1] + zz[2:, 2:])
+    ok = np.isfinite(
+        zz[:-2, :-2]
+        + zz[:-2, 1:-1]
+        + zz[:-2, 2:]
+        + zz[1:-1, :-2]
+        + zz[1:-1, 1:-1]
+        + zz[1:-1, 2:]
+        + zz[2:, :-2]
+        + zz[2:, 1:-1]
+        + zz[2:, 2:]
+    )
     slope[1:-1, 1:-1] = np.where(ok, np.degrees(np.arctan(np.abs(gx[1:-1]))), np.nan)
     return {
         "dem": dem,
@@ -169,7 +193,13 @@ def test_rules_defaults():
 def test_total_area_equals_reference_cells(utm_case):
     """Total = exact area of (steep cells ∩ county − exclusion), small patches none here, within 0.1 %."""
     case = utm_case
-    res = delineate(case["dem"], case["county"], case["twn"], exclusions=[case["excl"]], options=SteepOptions(min_patch_ha=0, band_cells=16 * W))
+    res = delineate(
+        case["dem"],
+        case["county"],
+        case["twn"],
+        exclusions=[case["excl"]],
+        options=SteepOptions(min_patch_ha=0, band_cells=16 * W),
+    )
     ref_ha, region = exact_reference(case, 20.0)
     assert ref_ha > 100
     assert res.total_ha == pytest.approx(ref_ha, rel=1e-3)
@@ -179,13 +209,18 @@ def test_total_area_equals_reference_cells(utm_case):
     for p in res.pieces:
         g = p.geometry
         assert g.is_valid
-        assert geod_area_ha(g, UTM) == pytest.approx(p.area_ha, rel=1e-5)  # tighter than the 0.1 % asked: catches planar areas
+        assert geod_area_ha(g, UTM) == pytest.approx(
+            p.area_ha, rel=1e-5
+        )  # tighter than the 0.1 % asked: catches planar areas
         assert p.slope_max >= 20 and p.slope_mean >= 20
         assert g.difference(region).area == pytest.approx(0, abs=1e-6)
         # every vertex on a cell corner (inside) or on a county/乡镇/exclusion boundary
         for poly in g.geoms:
             for x, y in poly.exterior.coords:
-                on_corner = abs((x - X0) / DX - round((x - X0) / DX)) < 1e-6 and abs((Y0 - y) / DX - round((Y0 - y) / DX)) < 1e-6
+                on_corner = (
+                    abs((x - X0) / DX - round((x - X0) / DX)) < 1e-6
+                    and abs((Y0 - y) / DX - round((Y0 - y) / DX)) < 1e-6
+                )
                 assert on_corner or edges.distance(Point(x, y)) < 1e-6
 
 
@@ -205,9 +240,29 @@ def round_case(utm_case):
     units = [big.difference(cut), cut]  # 小流域 reach beyond the county
     excl_geom = Point(X0 + 35 * DX + 11.0, Y0 - 30 * DX + 5.0).buffer(260.0, 32)
     case.update(
-        county=VectorInput(write_layer(tmp / "round.gpkg", [county_geom], UTM, code=["220521"], name=["通化县"]), code_field="code", name_field="name", label="县界"),
-        twn=VectorInput(write_layer(tmp / "rtwn.gpkg", towns, UTM, tcode=["220521100", "220521101"], tname=["快大茂镇", "二密镇"]), code_field="tcode", name_field="tname", label="乡镇"),
-        units=VectorInput(write_layer(tmp / "runits.gpkg", units, UTM, unit_code=["U001", "U002"], unit_name=["甲沟", "乙沟"], county_code=["220521"] * 2), label="小流域"),
+        county=VectorInput(
+            write_layer(tmp / "round.gpkg", [county_geom], UTM, code=["220521"], name=["通化县"]),
+            code_field="code",
+            name_field="name",
+            label="县界",
+        ),
+        twn=VectorInput(
+            write_layer(tmp / "rtwn.gpkg", towns, UTM, tcode=["220521100", "220521101"], tname=["快大茂镇", "二密镇"]),
+            code_field="tcode",
+            name_field="tname",
+            label="乡镇",
+        ),
+        units=VectorInput(
+            write_layer(
+                tmp / "runits.gpkg",
+                units,
+                UTM,
+                unit_code=["U001", "U002"],
+                unit_name=["甲沟", "乙沟"],
+                county_code=["220521"] * 2,
+            ),
+            label="小流域",
+        ),
         excl=VectorInput(write_layer(tmp / "rexcl.gpkg", [excl_geom], UTM, kind=["水域"]), label="水域"),
         county_geom=county_geom,
         towns=towns,
@@ -220,7 +275,14 @@ def round_case(utm_case):
 def test_pieces_lie_exactly_inside_county_township_and_unit(round_case):
     """Non-grid-aligned polygons: no piece has any part outside its county, 乡镇 or 小流域, or inside an exclusion."""
     case = round_case
-    res = delineate(case["dem"], case["county"], case["twn"], case["units"], [case["excl"]], SteepOptions(min_patch_ha=0, band_cells=16 * W))
+    res = delineate(
+        case["dem"],
+        case["county"],
+        case["twn"],
+        case["units"],
+        [case["excl"]],
+        SteepOptions(min_patch_ha=0, band_cells=16 * W),
+    )
     assert len(res.pieces) > 4 and {p.township for p in res.pieces} == {1, 2} and {p.unit for p in res.pieces} == {1, 2}
     county, excl = case["county_geom"], case["excl_geom"]
     for p in res.pieces:
@@ -242,7 +304,9 @@ def test_pieces_lie_exactly_inside_county_township_and_unit(round_case):
     assert sum(p.geometry.area for p in res.pieces) == pytest.approx(union.area, rel=1e-9)
     # per 乡镇: the table's input equals the exact area of the region in that 乡镇
     for t, tg in enumerate(case["towns"], start=1):
-        assert sum(p.area_ha for p in res.pieces if p.township == t) == pytest.approx(geod_area_ha(region.intersection(tg), UTM), rel=1e-6)
+        assert sum(p.area_ha for p in res.pieces if p.township == t) == pytest.approx(
+            geod_area_ha(region.intersection(tg), UTM), rel=1e-6
+        )
     # a patch split by a border keeps one parent id
     assert len({p.parent_id for p in res.pieces}) < len(res.pieces)
     for p in res.pieces:
@@ -253,7 +317,9 @@ def test_minimum_patch_applies_to_the_clipped_area(round_case):
     """A patch whose cells exceed the minimum but whose clipped, exclusion-erased area does not is dropped."""
     case = round_case
     opts = dict(band_cells=16 * W)
-    res0 = delineate(case["dem"], case["county"], exclusions=[case["excl"]], options=SteepOptions(min_patch_ha=0, **opts))
+    res0 = delineate(
+        case["dem"], case["county"], exclusions=[case["excl"]], options=SteepOptions(min_patch_ha=0, **opts)
+    )
     sizes = {}
     for p in res0.pieces:
         sizes[p.parent_id] = sizes.get(p.parent_id, 0.0) + p.area_ha
@@ -276,7 +342,9 @@ def test_minimum_patch_applies_to_the_clipped_area(round_case):
     cells_ha = geod_area_ha(unary_union(boxes), UTM)
     assert cells_ha > clipped * 1.01  # the boundary really cuts cells of this patch
     limit = (clipped + cells_ha) / 2
-    res = delineate(case["dem"], case["county"], exclusions=[case["excl"]], options=SteepOptions(min_patch_ha=limit, **opts))
+    res = delineate(
+        case["dem"], case["county"], exclusions=[case["excl"]], options=SteepOptions(min_patch_ha=limit, **opts)
+    )
     kept = {pid for pid, a in sizes.items() if a >= limit}
     got = {}
     for p in res.pieces:
@@ -284,7 +352,9 @@ def test_minimum_patch_applies_to_the_clipped_area(round_case):
     assert res.patch_count == len(kept)
     assert sorted(got.values()) == pytest.approx(sorted(sizes[k] for k in kept), abs=1e-4)  # ids renumber; areas tell
     assert res.total_ha == pytest.approx(sum(sizes[k] for k in kept), abs=0.01)
-    assert res.stats["dropped_small_ha"] == pytest.approx(sum(a for pid, a in sizes.items() if pid not in kept), abs=0.01)
+    assert res.stats["dropped_small_ha"] == pytest.approx(
+        sum(a for pid, a in sizes.items() if pid not in kept), abs=0.01
+    )
 
 
 def test_township_split_keeps_parent_id(utm_case):
@@ -302,7 +372,9 @@ def test_township_split_keeps_parent_id(utm_case):
         union = ps[0].geometry.union(ps[1].geometry)
         assert union.geom_type == "Polygon"  # the two pieces are one contiguous patch
         north = [p for p in ps if p.township == 1][0].geometry
-        assert north.bounds[1] == pytest.approx(Y0 - 1300.0, abs=1e-6)  # split exactly on the 乡镇 border (not on a cell edge)
+        assert north.bounds[1] == pytest.approx(
+            Y0 - 1300.0, abs=1e-6
+        )  # split exactly on the 乡镇 border (not on a cell edge)
     assert len(res.pieces) == len({p.patch_id for p in res.pieces})
 
 
@@ -319,7 +391,9 @@ def test_nodata_hole_is_not_steep(utm_case):
 def test_minimum_patch_drops_small_patches(utm_case):
     case = utm_case
     res0 = delineate(case["dem"], case["county"], options=SteepOptions(min_patch_ha=0))
-    areas = sorted((sum(q.area_ha for q in res0.pieces if q.parent_id == pid), pid) for pid in {p.parent_id for p in res0.pieces})
+    areas = sorted(
+        (sum(q.area_ha for q in res0.pieces if q.parent_id == pid), pid) for pid in {p.parent_id for p in res0.pieces}
+    )
     assert len(areas) == 3  # 30°, 25° and the narrow 40° stripe
     smallest, largest = areas[0][0], areas[-1][0]
     limit = (smallest + areas[1][0]) / 2
@@ -336,10 +410,28 @@ def test_minimum_patch_drops_small_patches(utm_case):
 def test_outputs_tables_and_metadata(utm_case):
     case = utm_case
     out = case["tmp"] / "out" / "steep.gpkg"
-    res, paths = run_steep_slope(case["dem"], case["county"], out, townships=case["twn"], exclusions=[case["excl"]], options=SteepOptions(min_patch_ha=0))
+    res, paths = run_steep_slope(
+        case["dem"],
+        case["county"],
+        out,
+        townships=case["twn"],
+        exclusions=[case["excl"]],
+        options=SteepOptions(min_patch_ha=0),
+    )
     layer = gpd.read_file(out, layer="steep_slope")
     assert len(layer) == len(res.pieces) > 0
-    assert {"patch_id", "parent_id", "cnty_code", "cnty_name", "twn_code", "twn_name", "area_ha", "slope_mean", "slope_max", "thresh_deg"} <= set(layer.columns)
+    assert {
+        "patch_id",
+        "parent_id",
+        "cnty_code",
+        "cnty_name",
+        "twn_code",
+        "twn_name",
+        "area_ha",
+        "slope_mean",
+        "slope_max",
+        "thresh_deg",
+    } <= set(layer.columns)
     assert (layer.thresh_deg == 20).all() and (layer.cnty_code == "220521").all()
     assert set(layer.twn_name) == {"快大茂镇", "二密镇"}
     layer_total = layer.area_ha.sum()
@@ -360,7 +452,10 @@ def test_outputs_tables_and_metadata(utm_case):
     assert {"县 county", "乡镇 township", "说明 notes"} <= set(wb.sheetnames)
     town_sheet = list(wb["乡镇 township"].iter_rows(values_only=True))
     assert [str(r[2] or "") for r in town_sheet[1:]] == [r["township_code"] for r in town]
-    assert any(row[0] == "图斑清单 patch list" and "_patches.csv" in row[1] for row in wb["说明 notes"].iter_rows(values_only=True))
+    assert any(
+        row[0] == "图斑清单 patch list" and "_patches.csv" in row[1]
+        for row in wb["说明 notes"].iter_rows(values_only=True)
+    )
     meta = json.loads(open(paths["metadata"], encoding="utf-8").read())
     assert meta["parameters"]["threshold_deg"] == 20 and meta["parameters"]["min_patch_ha"] == 0
     assert meta["rules"]["steep_slope_threshold"]["scope"].startswith("220000")
@@ -375,7 +470,9 @@ def test_seams_do_not_change_result(utm_case):
     case = utm_case
     one = delineate(case["dem"], case["county"], case["twn"], options=SteepOptions(min_patch_ha=0))
     many = delineate(case["dem"], case["county"], case["twn"], options=SteepOptions(min_patch_ha=0, band_cells=16 * W))
-    assert [(p.patch_id, p.area_ha, p.cells) for p in one.pieces] == [(p.patch_id, p.area_ha, p.cells) for p in many.pieces]
+    assert [(p.patch_id, p.area_ha, p.cells) for p in one.pieces] == [
+        (p.patch_id, p.area_ha, p.cells) for p in many.pieces
+    ]
     for a, b in zip(one.pieces, many.pieces):
         assert a.geometry.symmetric_difference(b.geometry).area == pytest.approx(0, abs=1e-3)
 
@@ -388,7 +485,9 @@ def test_connectivity_4_and_8(tmp_path):
     dem = write_dem(tmp_path / "dem.tif", z, t, UTM)
     a = box(X0 + 10 * DX, Y0 - 30 * DX, X0 + 30 * DX, Y0 - 10 * DX)
     b = box(X0 + 30 * DX, Y0 - 50 * DX, X0 + 50 * DX, Y0 - 30 * DX)
-    county = VectorInput(write_layer(tmp_path / "c.gpkg", [MultiPolygon([a, b])], UTM, code=["220581"]), code_field="code")
+    county = VectorInput(
+        write_layer(tmp_path / "c.gpkg", [MultiPolygon([a, b])], UTM, code=["220581"]), code_field="code"
+    )
     r8 = delineate(dem, county, options=SteepOptions(min_patch_ha=0, connectivity=8, band_cells=16 * 60))
     r4 = delineate(dem, county, options=SteepOptions(min_patch_ha=0, connectivity=4, band_cells=16 * 60))
     assert r8.patch_count == 1 and r4.patch_count == 2
@@ -409,9 +508,20 @@ def test_geographic_dem_and_reprojected_boundary(tmp_path):
     z = np.tile(zc[:, None], (1, w)) + 200
     dem = write_dem(tmp_path / "dem.tif", z, t, "EPSG:4490")
     to_utm = Transformer.from_crs("EPSG:4490", UTM, always_xy=True).transform
-    geo_county = Polygon([(west + 0.005, north - 0.004), (west + 0.052, north - 0.006), (west + 0.05, north - 0.06), (west + 0.006, north - 0.058)])
+    geo_county = Polygon(
+        [
+            (west + 0.005, north - 0.004),
+            (west + 0.052, north - 0.006),
+            (west + 0.05, north - 0.06),
+            (west + 0.006, north - 0.058),
+        ]
+    )
     utm_county = transform_xy(to_utm, geo_county)
-    county = VectorInput(write_layer(tmp_path / "c.gpkg", [utm_county], UTM, code=["220524"], name=["柳河县"]), code_field="code", name_field="name")
+    county = VectorInput(
+        write_layer(tmp_path / "c.gpkg", [utm_county], UTM, code=["220524"], name=["柳河县"]),
+        code_field="code",
+        name_field="name",
+    )
     res = delineate(dem, county, options=SteepOptions(min_patch_ha=0, band_cells=16 * w))
     assert any("重投影" in m for m in res.messages)
     # reference: analytic steep rows (Horn with this row's meridional spacing) and centres in the reprojected polygon
@@ -435,9 +545,23 @@ def test_geographic_dem_and_reprojected_boundary(tmp_path):
 def test_units_carry_unit_code(utm_case):
     case = utm_case
     units = [box(X0, Y0 - 3000, X0 + 2000, Y0), box(X0 + 2000, Y0 - 3000, X0 + 5000, Y0)]
-    upath = write_layer(case["tmp"] / "units.gpkg", units, UTM, unit_code=["U001", "U002"], unit_name=["甲沟", "乙沟"], county_code=["220521", "220521"])
+    upath = write_layer(
+        case["tmp"] / "units.gpkg",
+        units,
+        UTM,
+        unit_code=["U001", "U002"],
+        unit_name=["甲沟", "乙沟"],
+        county_code=["220521", "220521"],
+    )
     out = case["tmp"] / "u" / "steep.gpkg"
-    res, paths = run_steep_slope(case["dem"], case["county"], out, townships=case["twn"], units=VectorInput(upath, label="小流域"), options=SteepOptions(min_patch_ha=0))
+    res, paths = run_steep_slope(
+        case["dem"],
+        case["county"],
+        out,
+        townships=case["twn"],
+        units=VectorInput(upath, label="小流域"),
+        options=SteepOptions(min_patch_ha=0),
+    )
     layer = gpd.read_file(out)
     assert set(layer.unit_code) == {"U001", "U002"}
     with open(paths["unit_csv"], encoding="utf-8-sig") as fh:
@@ -447,7 +571,9 @@ def test_units_carry_unit_code(utm_case):
         assert float(row["area_ha"]) == pytest.approx(layer[layer.unit_code == code].area_ha.sum(), abs=0.01)
         # unit pieces lie inside their unit
         geom = units[0] if code == "U001" else units[1]
-        assert unary_union(layer[layer.unit_code == code].geometry.values).difference(geom).area == pytest.approx(0, abs=1e-3)
+        assert unary_union(layer[layer.unit_code == code].geometry.values).difference(geom).area == pytest.approx(
+            0, abs=1e-3
+        )
     assert float(rows[-1]["area_ha"]) == pytest.approx(layer.area_ha.sum(), abs=0.01)
 
 
@@ -457,7 +583,11 @@ def test_two_counties_are_separate_patches(tmp_path):
     t = from_origin(X0, Y0, DX, DX)
     dem = write_dem(tmp_path / "dem.tif", z, t, UTM)
     a, b = box(X0, Y0 - 1200, X0 + 900, Y0), box(X0 + 900, Y0 - 1200, X0 + 1800, Y0)
-    county = VectorInput(write_layer(tmp_path / "c.gpkg", [a, b], UTM, code=["220502", "220503"], name=["东昌区", "二道江区"]), code_field="code", name_field="name")
+    county = VectorInput(
+        write_layer(tmp_path / "c.gpkg", [a, b], UTM, code=["220502", "220503"], name=["东昌区", "二道江区"]),
+        code_field="code",
+        name_field="name",
+    )
     res = delineate(dem, county, options=SteepOptions(min_patch_ha=0, band_cells=16 * 60))
     assert res.patch_count == 2
     assert {p.parent_id.split("-")[0] for p in res.pieces} == {"220502", "220503"}
@@ -480,7 +610,9 @@ def test_ids_are_stable_and_row_major(utm_case):
 def test_empty_result_gives_empty_layer_and_zero_tables(utm_case):
     case = utm_case
     out = case["tmp"] / "empty" / "steep.gpkg"
-    res, paths = run_steep_slope(case["dem"], case["county"], out, townships=case["twn"], options=SteepOptions(threshold=45))
+    res, paths = run_steep_slope(
+        case["dem"], case["county"], out, townships=case["twn"], options=SteepOptions(threshold=45)
+    )
     assert res.pieces == [] and res.total_ha == 0
     assert any("no steep-slope patch" in m for m in res.messages)
     layer = gpd.read_file(out, layer="steep_slope")
@@ -516,17 +648,27 @@ def test_bad_dem_crs(utm_case, tmp_path):
 def test_bad_threshold_and_fields(utm_case):
     case = utm_case
     for bad in (-1, 90.5, float("nan")):
-        _expect_input_error(lambda: delineate(case["dem"], case["county"], options=SteepOptions(threshold=bad)), "threshold", "0–90")
+        _expect_input_error(
+            lambda: delineate(case["dem"], case["county"], options=SteepOptions(threshold=bad)), "threshold", "0–90"
+        )
     missing = VectorInput(case["county"].path, code_field="adcode", label="县界")
     _expect_input_error(lambda: delineate(case["dem"], missing), "县界", "no field 'adcode'")
-    _expect_input_error(lambda: delineate(case["dem"], case["county"], options=SteepOptions(connectivity=6)), "connectivity", "4 or 8")
-    _expect_input_error(lambda: delineate(case["dem"], case["county"], options=SteepOptions(min_patch_ha=-1)), "minimum patch", "negative")
+    _expect_input_error(
+        lambda: delineate(case["dem"], case["county"], options=SteepOptions(connectivity=6)), "connectivity", "4 or 8"
+    )
+    _expect_input_error(
+        lambda: delineate(case["dem"], case["county"], options=SteepOptions(min_patch_ha=-1)),
+        "minimum patch",
+        "negative",
+    )
 
 
 def test_county_outside_dem(utm_case):
     case = utm_case
     far = write_layer(case["tmp"] / "far.gpkg", [box(X0 + 1e5, Y0 - 1e5, X0 + 1.1e5, Y0 - 0.9e5)], UTM, code=["220521"])
-    _expect_input_error(lambda: delineate(case["dem"], VectorInput(far, code_field="code", label="县界")), "县界", "does not overlap")
+    _expect_input_error(
+        lambda: delineate(case["dem"], VectorInput(far, code_field="code", label="县界")), "县界", "does not overlap"
+    )
 
 
 def test_invalid_polygon_is_repaired_and_counted(utm_case):
@@ -535,7 +677,9 @@ def test_invalid_polygon_is_repaired_and_counted(utm_case):
     bow = Polygon([(X0 + 100, Y0 - 100), (X0 + 4000, Y0 - 2500), (X0 + 4000, Y0 - 100), (X0 + 100, Y0 - 2500)])
     assert not bow.is_valid
     path = write_layer(case["tmp"] / "bow.gpkg", [bow], UTM, code=["220521"])
-    res = delineate(case["dem"], VectorInput(path, code_field="code", label="县界"), options=SteepOptions(min_patch_ha=0))
+    res = delineate(
+        case["dem"], VectorInput(path, code_field="code", label="县界"), options=SteepOptions(min_patch_ha=0)
+    )
     assert res.counties.repaired == 1
     assert any("repaired 1" in m for m in res.messages)
     from shapely.validation import make_valid
@@ -555,7 +699,10 @@ def test_minimum_patch_with_many_bands_equals_filtering_all_patches(tmp_path):
     z = ndimage.gaussian_filter(rng.normal(size=(160, 150)), 2.0) * 150.0  # ~27 % steep, ~280 patches
     t = from_origin(X0, Y0, DX, DX)
     dem = write_dem(tmp_path / "dem.tif", z, t, UTM)
-    county = VectorInput(write_layer(tmp_path / "c.gpkg", [box(X0, Y0 - 160 * DX, X0 + 150 * DX, Y0)], UTM, code=["220521"]), code_field="code")
+    county = VectorInput(
+        write_layer(tmp_path / "c.gpkg", [box(X0, Y0 - 160 * DX, X0 + 150 * DX, Y0)], UTM, code=["220521"]),
+        code_field="code",
+    )
     every = delineate(dem, county, options=SteepOptions(min_patch_ha=0, band_cells=16 * 150))
     sizes = {}
     for p in every.pieces:
@@ -567,7 +714,9 @@ def test_minimum_patch_with_many_bands_equals_filtering_all_patches(tmp_path):
     kept = sorted(a for a in sizes.values() if a >= limit)
     for band_cells in (16 * 150, 10**9):
         res = delineate(dem, county, options=SteepOptions(min_patch_ha=limit, band_cells=band_cells))
-        got = sorted(sum(q.area_ha for q in res.pieces if q.parent_id == pid) for pid in {p.parent_id for p in res.pieces})
+        got = sorted(
+            sum(q.area_ha for q in res.pieces if q.parent_id == pid) for pid in {p.parent_id for p in res.pieces}
+        )
         assert got == pytest.approx(kept, abs=1e-3)
         assert res.stats["dropped_small_patches"] == len(sizes) - len(kept)
         assert res.stats["dropped_small_ha"] == pytest.approx(sum(a for a in sizes.values() if a < limit), abs=0.01)
@@ -602,11 +751,16 @@ def test_formula_like_names_are_text_in_every_table(utm_case):
     case = utm_case
     name = '=HYPERLINK("http://x","y")'
     county = write_layer(case["tmp"] / "county_f.gpkg", [case["county_geom"]], UTM, code=["220521"], name=[name])
-    twn = write_layer(case["tmp"] / "twn_f.gpkg", case["towns"], UTM, tcode=["220521100", "220521101"], tname=["@SUM(A1)", "-1+2"])
+    twn = write_layer(
+        case["tmp"] / "twn_f.gpkg", case["towns"], UTM, tcode=["220521100", "220521101"], tname=["@SUM(A1)", "-1+2"]
+    )
     out = case["tmp"] / "f" / "steep.gpkg"
     res, paths = run_steep_slope(
-        case["dem"], VectorInput(county, code_field="code", name_field="name", label="县界"), out,
-        townships=VectorInput(twn, code_field="tcode", name_field="tname", label="乡镇"), options=SteepOptions(min_patch_ha=0),
+        case["dem"],
+        VectorInput(county, code_field="code", name_field="name", label="县界"),
+        out,
+        townships=VectorInput(twn, code_field="tcode", name_field="tname", label="乡镇"),
+        options=SteepOptions(min_patch_ha=0),
     )
     assert res.pieces
     with open(paths["county_csv"], encoding="utf-8-sig", newline="") as fh:

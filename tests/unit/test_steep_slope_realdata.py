@@ -1,4 +1,5 @@
 """Steep slopes on the real DEMs of ../shared/data (skipped where the data is absent)."""
+
 from __future__ import annotations
 
 import geopandas as gpd
@@ -23,7 +24,9 @@ from .test_steep_slope import geod_area_ha, geod_cell_area
 def county_over(dem_path, tmp_path, inset_cells=3):
     with rasterio.open(dem_path) as src:
         b, t, crs = src.bounds, src.transform, src.crs
-    g = box(b.left + inset_cells * t.a, b.bottom - inset_cells * t.e, b.right - inset_cells * t.a, b.top + inset_cells * t.e)
+    g = box(
+        b.left + inset_cells * t.a, b.bottom - inset_cells * t.e, b.right - inset_cells * t.a, b.top + inset_cells * t.e
+    )
     path = tmp_path / "county.gpkg"
     gpd.GeoDataFrame({"code": ["220000"]}, geometry=[g], crs=crs).to_file(path, driver="GPKG")
     return VectorInput(str(path), code_field="code", label="county"), g
@@ -78,7 +81,9 @@ def test_cancel_between_windows_writes_nothing(shared_data, tmp_path):
     county, _ = county_over(dem, tmp_path)
     out = tmp_path / "out" / "steep.gpkg"
     with pytest.raises(CancelledError):
-        run_steep_slope(dem, county, out, options=SteepOptions(threshold=5.0, band_cells=16 * 2000), feedback=CancelAfter(2))
+        run_steep_slope(
+            dem, county, out, options=SteepOptions(threshold=5.0, band_cells=16 * 2000), feedback=CancelAfter(2)
+        )
     assert not out.exists()
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())  # no partial files
 
@@ -105,7 +110,11 @@ def test_jilin_counties_split_patches_at_county_borders(shared_data, tmp_path):
     dxs = np.array([geod.inv(west, la, west + res_deg, la)[2] for la in lat_c])
     z = np.arange(n)[None, :] * (dxs[:, None] * math.tan(math.radians(25))) + 500
     dem = write_dem(tmp_path / "dem.tif", z, t, "EPSG:4490")
-    res = delineate(dem, VectorInput(str(shp), code_field="adcode", name_field="name", label="县界"), options=SteepOptions(min_patch_ha=0))
+    res = delineate(
+        dem,
+        VectorInput(str(shp), code_field="adcode", name_field="name", label="县界"),
+        options=SteepOptions(min_patch_ha=0),
+    )
     assert res.threshold.value == 20 and res.threshold.scope.startswith("220000")
     by_county = {}
     for p in res.pieces:
@@ -119,7 +128,9 @@ def test_jilin_counties_split_patches_at_county_borders(shared_data, tmp_path):
     table = county_table(res)
     assert {r["county_code"] for r in table[:-1]} == set(by_county)  # only the counties on the DEM
     assert table[-1]["area_ha"] == pytest.approx(sum(by_county.values()), abs=0.01)
-    valid = box(*affine_mul(t, (1, n - 1)), *affine_mul(t, (n - 1, 1)))  # cells with a full 3×3 window: all steep on the ramp
+    valid = box(
+        *affine_mul(t, (1, n - 1)), *affine_mul(t, (n - 1, 1))
+    )  # cells with a full 3×3 window: all steep on the ramp
     for code, area in by_county.items():
         geom = unary_union(counties[counties.adcode.astype(str) == code].geometry.values)
         # exact reference: steep cells ∩ county polygon (the polygon is labelled EPSG:4326, the DEM EPSG:4490: same axes here)

@@ -1,4 +1,5 @@
 """Safe tables (core/common/tables.py): no text cell becomes a spreadsheet formula, numbers stay numbers."""
+
 from __future__ import annotations
 
 import csv
@@ -21,7 +22,11 @@ def raw_rows(path, encoding="utf-8-sig"):
 
 def test_csv_escapes_formula_text_and_keeps_numbers(tmp_path):
     path = tmp_path / "t.csv"
-    rows = [[text, 1.5] for text in DANGEROUS] + [["'quoted", -2.25], ["-12.5", np.float64(-3.5)], ["通化县", np.int64(-7)]]
+    rows = [[text, 1.5] for text in DANGEROUS] + [
+        ["'quoted", -2.25],
+        ["-12.5", np.float64(-3.5)],
+        ["通化县", np.int64(-7)],
+    ]
     tables.write_csv(path, ["name", "value"], rows)
     raw = raw_rows(path)
     assert raw[0] == ["name", "value"]

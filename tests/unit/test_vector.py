@@ -1,4 +1,5 @@
 """The one vector reader: encodings (.cpg spellings, GBK/UTF-8 detection, LDID), SHAPE_ENCODING leaks, Z/M."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,7 +17,13 @@ NAMES = ["通化县", "长白朝鲜族自治县"]
 
 def shapefile(tmp_path, encoding="CP936", cpg=False, ldid=None, name="乡镇.shp"):
     path = tmp_path / name
-    write_layer(path, [(gbox(200 * k, 0, 200 * k + 100, 100), {"XZMC": n}) for k, n in enumerate(NAMES)], driver="ESRI Shapefile", fields=[("XZMC", ogr.OFTString)], options=[f"ENCODING={encoding}"])
+    write_layer(
+        path,
+        [(gbox(200 * k, 0, 200 * k + 100, 100), {"XZMC": n}) for k, n in enumerate(NAMES)],
+        driver="ESRI Shapefile",
+        fields=[("XZMC", ogr.OFTString)],
+        options=[f"ENCODING={encoding}"],
+    )
     if not cpg:
         path.with_suffix(".cpg").unlink(missing_ok=True)
     dbf = path.with_suffix(".dbf")
@@ -27,10 +34,22 @@ def shapefile(tmp_path, encoding="CP936", cpg=False, ldid=None, name="乡镇.shp
     return path
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("936", "GBK"), ("CP936", "GBK"), ("cp 936", "GBK"), ("GBK", "GBK"), ("GB2312", "GBK"), ("gb2312\n", "GBK"),
-    ("UTF-8", "UTF-8"), ("utf8", "UTF-8"), ("65001", "UTF-8"), ("GB18030", "GB18030"), ("1252", "CP1252"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("936", "GBK"),
+        ("CP936", "GBK"),
+        ("cp 936", "GBK"),
+        ("GBK", "GBK"),
+        ("GB2312", "GBK"),
+        ("gb2312\n", "GBK"),
+        ("UTF-8", "UTF-8"),
+        ("utf8", "UTF-8"),
+        ("65001", "UTF-8"),
+        ("GB18030", "GB18030"),
+        ("1252", "CP1252"),
+    ],
+)
 def test_cpg_spellings(text, expected):
     assert normalise_encoding(text) == expected
 

@@ -5,6 +5,7 @@ cell on the grid border or next to no data is an outlet at its own elevation). I
 levels are minimax path levels, so they are exact; the tiled fill must reproduce them
 bit for bit, whatever the tile size, and so must the D8 derived from them.
 """
+
 from __future__ import annotations
 
 import heapq
@@ -57,7 +58,7 @@ def rough_dem(nrow, ncol, seed, holes=True):
     z = np.round(z, 1).astype(np.float32)
     if holes:
         z[rng.random(z.shape) < 0.01] = np.nan
-        z[nrow // 3:nrow // 3 + 12, ncol // 4:ncol // 4 + 17] = np.nan
+        z[nrow // 3 : nrow // 3 + 12, ncol // 4 : ncol // 4 + 17] = np.nan
     return z
 
 

@@ -1,6 +1,7 @@
 """小流域 delineation: synthetic basins with known answers, the unit-layer contract, topology,
 the hydrological invariant (checked on the D8 raster written to disk, decoded independently),
 county sub-units, ellipsoidal areas and the real DEMs in ../shared/data."""
+
 from __future__ import annotations
 
 import csv
@@ -30,7 +31,18 @@ D8_CODES = {1: (0, 1), 2: (1, 1), 4: (1, 0), 8: (1, -1), 16: (0, -1), 32: (-1, -
 def write_dem(path, z, crs="EPSG:32651", res=100.0, origin=(500000.0, 5000000.0), nodata=-9999.0):
     z = np.where(np.isnan(z), nodata, z).astype("float32")
     t = from_origin(origin[0], origin[1], res, res)
-    with rasterio.open(path, "w", driver="GTiff", width=z.shape[1], height=z.shape[0], count=1, dtype="float32", crs=crs, transform=t, nodata=nodata) as dst:
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=z.shape[1],
+        height=z.shape[0],
+        count=1,
+        dtype="float32",
+        crs=crs,
+        transform=t,
+        nodata=nodata,
+    ) as dst:
         dst.write(z, 1)
     return path, t
 
@@ -199,7 +211,9 @@ def test_cones_known_basins(tmp_path):
     cell_km2 = 0.05 * 0.05
     areas = np.bincount(voronoi.ravel(), minlength=4) * cell_km2
     # each Voronoi basin fits one unit: min just below the smallest, max above the largest
-    p = W.UnitParams(target_min_km2=areas.min() * 0.9, max_km2=areas.max() * 1.1, merge_below_km2=0.01, stream_min_km2=0.05)
+    p = W.UnitParams(
+        target_min_km2=areas.min() * 0.9, max_km2=areas.max() * 1.1, merge_below_km2=0.01, stream_min_km2=0.05
+    )
     res, out = run(tmp_path, dem, params=p)
     units = read_units(out)
     assert_contract(units)
@@ -207,7 +221,10 @@ def test_cones_known_basins(tmp_path):
     with rasterio.open(out["raster"]) as src:
         lab = src.read(1)
     # outlets at the four apexes
-    got = sorted((int(round((t.f - y_) / 50 - 0.5)), int(round((x_ - t.c) / 50 - 0.5))) for x_, y_ in zip(units.outlet_x, units.outlet_y))
+    got = sorted(
+        (int(round((t.f - y_) / 50 - 0.5)), int(round((x_ - t.c) / 50 - 0.5)))
+        for x_, y_ in zip(units.outlet_x, units.outlet_y)
+    )
     assert got == sorted(apex)
     agree = 0
     for k in range(4):
@@ -245,10 +262,18 @@ def test_county_split_subunits(tmp_path):
     # two counties cutting across the valley with a slanted line; a third county outside the DEM partly
     west = box(t.c - 1000, t.f - n * 100 - 1000, t.c + 12345, t.f + 1000)
     east = box(t.c + 12345, t.f - n * 100 - 1000, t.c + n * 100 + 1000, t.f + 1000)
-    counties = gpd.GeoDataFrame({"adcode": ["220101", "220102"], "name": ["西县", "东县"]}, geometry=[west, east], crs="EPSG:32651")
+    counties = gpd.GeoDataFrame(
+        {"adcode": ["220101", "220102"], "name": ["西县", "东县"]}, geometry=[west, east], crs="EPSG:32651"
+    )
     counties.to_crs("EPSG:4326").to_file(tmp_path / "counties.gpkg", layer="c", driver="GPKG")
-    res, out = run(tmp_path, dem, counties=(tmp_path / "counties.gpkg", "c"), county_code_field="adcode", county_name_field="name",
-                   params=W.UnitParams(target_min_km2=10, max_km2=20, merge_below_km2=2))
+    res, out = run(
+        tmp_path,
+        dem,
+        counties=(tmp_path / "counties.gpkg", "c"),
+        county_code_field="adcode",
+        county_name_field="name",
+        params=W.UnitParams(target_min_km2=10, max_km2=20, merge_below_km2=2),
+    )
     units = read_units(out)
     assert_contract(units)
     assert set(units.county_code) == {"220101", "220102"}
@@ -261,7 +286,11 @@ def test_county_split_subunits(tmp_path):
     dem_box = box(t.c, t.f - n * 100, t.c + n * 100, t.f)
     assert_coverage(units, dem_box, "EPSG:32651")
     # flow crosses the county line along the valley: the western units drain into eastern ones or vice versa
-    crosses = [(a, b) for a, b in zip(units.county_code, units.down_code) if b and units.set_index("unit_code").loc[b, "county_code"] != a]
+    crosses = [
+        (a, b)
+        for a, b in zip(units.county_code, units.down_code)
+        if b and units.set_index("unit_code").loc[b, "county_code"] != a
+    ]
     assert crosses
     assert_hydrological_invariant(out, units)
 
@@ -296,8 +325,15 @@ def test_pfafstetter_numbers_a_known_tree():
 def test_code_template_rules_and_errors():
     rules = load_coding_rules()
     assert rules["code_template"]["default"] is True and "not SL 653" in rules["note"]
-    r = render_codes(np.array([-1, 0, 0]), np.array([1.0, 5.0, 3.0]), np.arange(3), ["220101"] * 3, ["县"] * 3,
-                     rules["code_template"]["value"], rules["name_template"]["value"])
+    r = render_codes(
+        np.array([-1, 0, 0]),
+        np.array([1.0, 5.0, 3.0]),
+        np.arange(3),
+        ["220101"] * 3,
+        ["县"] * 3,
+        rules["code_template"]["value"],
+        rules["name_template"]["value"],
+    )
     assert r.codes[0] == "220101" + "001" + "1".ljust(6, "0")
     # stem 0→1 (the larger), tributary 2: pieces 1 and 3, tributary 2
     assert r.codes[1] == "220101001" + "3".ljust(6, "0")
@@ -316,7 +352,9 @@ def test_geographic_cell_area_matches_geod():
     geod = Geod(ellps="WGS84")
     top = np.array([52.0, 46.5, 0.0, -30.0])
     res = 1 / 120
-    ours = W.K.ellipsoid_cell_area_rows(crs.ellipsoid.semi_major_metre, crs.ellipsoid.inverse_flattening, top, top - res, res)
+    ours = W.K.ellipsoid_cell_area_rows(
+        crs.ellipsoid.semi_major_metre, crs.ellipsoid.inverse_flattening, top, top - res, res
+    )
     for lat, a in zip(top, ours):
         ref, _ = geod.polygon_area_perimeter([8, 8 + res, 8 + res, 8], [lat, lat, lat - res, lat - res])
         assert a == pytest.approx(abs(ref), rel=1e-6)
@@ -364,14 +402,18 @@ def test_rhine_upstream_area_in_km2(tmp_path, shared_data):
 
 def test_ne_china_utm_real_dem(tmp_path, shared_data):
     dem = shared_file(shared_data, "dem_ne_china_90m", "dem.tif")
-    res, out = run(tmp_path, dem, params=W.UnitParams(target_min_km2=3, max_km2=6, merge_below_km2=0.5, stream_min_km2=0.2))
+    res, out = run(
+        tmp_path, dem, params=W.UnitParams(target_min_km2=3, max_km2=6, merge_below_km2=0.5, stream_min_km2=0.2)
+    )
     units = read_units(out)
     assert_contract(units)
     with rasterio.open(dem) as src:
         valid = src.read_masks(1) > 0
         t = src.transform
     # the region is the DEM's valid area: its polygon from GDAL's own polygonize of the mask
-    region = unary_union([shape(g) for g, _ in rasterio.features.shapes(valid.astype("uint8"), mask=valid, transform=t)])
+    region = unary_union(
+        [shape(g) for g, _ in rasterio.features.shapes(valid.astype("uint8"), mask=valid, transform=t)]
+    )
     assert_coverage(units, region, "EPSG:32651")
     assert res.raster_km2.max() <= 6 + 1e-6
     # tiny edge units were re-routed into neighbours here, so the invariant below covers the changed D8
@@ -403,7 +445,12 @@ def _low_rough_dem(n=400, seed=7):
     c = np.arange(n)[None, :] / 16.0
     ri, ci = r.astype(int), c.astype(int)
     fr, fc = r - ri, c - ci
-    z = coarse[ri, ci] * (1 - fr) * (1 - fc) + coarse[ri + 1, ci] * fr * (1 - fc) + coarse[ri, ci + 1] * (1 - fr) * fc + coarse[ri + 1, ci + 1] * fr * fc
+    z = (
+        coarse[ri, ci] * (1 - fr) * (1 - fc)
+        + coarse[ri + 1, ci] * fr * (1 - fc)
+        + coarse[ri, ci + 1] * (1 - fr) * fc
+        + coarse[ri + 1, ci + 1] * fr * fc
+    )
     z = (z - z.min()) / (z.max() - z.min()) * 2.0 + rng.normal(scale=0.05, size=z.shape)
     return z.astype("float32")
 
@@ -426,7 +473,11 @@ def test_fill_levels_are_exact_and_d8_has_no_cycles(tmp_path):
     # pyflwdir's whole-DEM float32 levels are within an ulp or so of the exact ones
     assert (zf >= z).all() and np.allclose(zf, zf_pyflwdir, atol=1e-5)
     # and the D8 used reaches an outlet from every cell: pyflwdir's down→upstream order covers them all
-    res = W.delineate(write_dem(tmp_path / "low.tif", z)[0], params=W.UnitParams(target_min_km2=30, max_km2=50, merge_below_km2=5, stream_min_km2=1), vectorise=False)
+    res = W.delineate(
+        write_dem(tmp_path / "low.tif", z)[0],
+        params=W.UnitParams(target_min_km2=30, max_km2=50, merge_below_km2=5, stream_min_km2=1),
+        vectorise=False,
+    )
     flw = pyflwdir.from_array(W.K.ds_to_d8(res.ds, res.shape[1]).reshape(res.shape), ftype="d8", check_ftype=False)
     assert flw.idxs_seq.size == z.size
     assert (res.units > 0).all()
@@ -436,9 +487,22 @@ def test_a_dem_too_large_for_the_memory_is_refused_before_work(tmp_path):
     # 200 000 × 200 000 cells: a sparse BigTIFF of a few kB on disk, > 1 TB of working memory
     path = tmp_path / "huge.tif"
     n = 200_000
-    with rasterio.open(path, "w", driver="GTiff", width=n, height=n, count=1, dtype="float32", crs="EPSG:32651",
-                       transform=from_origin(400000, 5000000, 30, 30), nodata=-9999, tiled=True, compress="DEFLATE",
-                       BIGTIFF="YES", SPARSE_OK=True):
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=n,
+        height=n,
+        count=1,
+        dtype="float32",
+        crs="EPSG:32651",
+        transform=from_origin(400000, 5000000, 30, 30),
+        nodata=-9999,
+        tiled=True,
+        compress="DEFLATE",
+        BIGTIFF="YES",
+        SPARSE_OK=True,
+    ):
         pass
     assert path.stat().st_size < 10_000_000
     with pytest.raises(InputError) as err:

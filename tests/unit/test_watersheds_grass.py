@@ -46,6 +46,7 @@ The Rhine and Texas DEMs are therefore warped to a projected grid (ETRS89-LAEA 7
 UTM 14N 80 m; bilinear) and both tools run on that same copy. Our geographic handling
 itself (ellipsoidal areas) is tested against pyproj Geod in test_watersheds.py.
 """
+
 from __future__ import annotations
 
 import re
@@ -92,7 +93,12 @@ def grass_watershed(dem: Path, epsg: int, tmp: Path):
         f"r.out.gdal -c input=dir output={tmp / 'dir.tif'} type=Int16 --q\n"
         f"r.out.gdal -c input=acc output={tmp / 'acc.tif'} type=Float64 --q\n"
     )
-    run = subprocess.run([GRASS, "--tmp-location", f"EPSG:{epsg}", "--exec", "bash", str(script)], capture_output=True, text=True, timeout=600)
+    run = subprocess.run(
+        [GRASS, "--tmp-location", f"EPSG:{epsg}", "--exec", "bash", str(script)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     if run.returncode != 0:
         grass_failed(run)
     passes = int(next(line for line in run.stdout.splitlines() if line.startswith("FILL_PASSES=")).split("=")[1])
@@ -135,10 +141,30 @@ def warp(dem: Path, epsg: int, res: float, out: Path) -> Path:
     from rasterio.warp import Resampling, calculate_default_transform, reproject
 
     with rasterio.open(dem) as src:
-        t, w, h = calculate_default_transform(src.crs, f"EPSG:{epsg}", src.width, src.height, *src.bounds, resolution=res)
+        t, w, h = calculate_default_transform(
+            src.crs, f"EPSG:{epsg}", src.width, src.height, *src.bounds, resolution=res
+        )
         z = np.full((h, w), -9999.0, dtype="float32")
-        reproject(rasterio.band(src, 1), z, dst_transform=t, dst_crs=f"EPSG:{epsg}", dst_nodata=-9999.0, resampling=Resampling.bilinear)
-    with rasterio.open(out, "w", driver="GTiff", width=w, height=h, count=1, dtype="float32", crs=f"EPSG:{epsg}", transform=t, nodata=-9999.0) as dst:
+        reproject(
+            rasterio.band(src, 1),
+            z,
+            dst_transform=t,
+            dst_crs=f"EPSG:{epsg}",
+            dst_nodata=-9999.0,
+            resampling=Resampling.bilinear,
+        )
+    with rasterio.open(
+        out,
+        "w",
+        driver="GTiff",
+        width=w,
+        height=h,
+        count=1,
+        dtype="float32",
+        crs=f"EPSG:{epsg}",
+        transform=t,
+        nodata=-9999.0,
+    ) as dst:
         dst.write(z, 1)
     return out
 
@@ -234,7 +260,9 @@ def check(out: dict, same_share: float, snapped_share: float) -> None:
 
 def test_ne_china_utm_agrees_with_grass(tmp_path, shared_data):
     dem = shared_file(shared_data, "dem_ne_china_90m", "dem.tif")
-    out = compare(dem, tmp_path, W.UnitParams(target_min_km2=3, max_km2=6, merge_below_km2=0.5, stream_min_km2=0.2), 32651)
+    out = compare(
+        dem, tmp_path, W.UnitParams(target_min_km2=3, max_km2=6, merge_below_km2=0.5, stream_min_km2=0.2), 32651
+    )
     # a small DEM (14 units) with no-data holes: its outlets beside them stay unmatched
     check(out, same_share=0.4, snapped_share=0.5)
 
@@ -251,12 +279,15 @@ def test_rhine_agrees_with_grass_on_a_projected_copy(tmp_path, shared_data):
 def test_texas_flat_agrees_with_grass_on_a_projected_copy(tmp_path, shared_data):
     dem = shared_file(shared_data, "dem_texas_3arcsec", "dem.tif")
     warped = warp(dem, 32614, 80.0, tmp_path / "texas_utm.tif")
-    out = compare(warped, tmp_path, W.UnitParams(target_min_km2=30, max_km2=50, merge_below_km2=5, stream_min_km2=1), 32614)
+    out = compare(
+        warped, tmp_path, W.UnitParams(target_min_km2=30, max_km2=50, merge_below_km2=5, stream_min_km2=1), 32614
+    )
     check(out, same_share=0.85, snapped_share=0.85)
 
 
 def test_only_a_known_grass_crash_is_skipped():
     """The skip above is for the named regression only: another step or status, or an older GRASS, fails."""
+
     def failed(step, status):
         return subprocess.CompletedProcess([], status, "", f"GRASS_STEP_FAILED status={status} step={step} --q\n")
 

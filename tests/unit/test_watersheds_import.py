@@ -1,5 +1,6 @@
 """Import and validation of an official 小流域 layer: a synthetic layer with known defects,
 and a round trip of our own delineation (which must come out clean)."""
+
 from __future__ import annotations
 
 import csv
@@ -45,7 +46,9 @@ def defective_layer(tmp_path):
                 g = box(xmin, ymin, xmax - 300, ymax)
             if (r, c) == (1, 1):  # a spike retracing itself: invalid (self-intersection)
                 ym = (ymin + ymax) / 2
-                g = Polygon([(xmin, ymin), (xmax, ymin), (xmax, ym), (xmax - 1000, ym), (xmax, ym), (xmax, ymax), (xmin, ymax)])
+                g = Polygon(
+                    [(xmin, ymin), (xmax, ymin), (xmax, ym), (xmax - 1000, ym), (xmax, ym), (xmax, ymax), (xmin, ymax)]
+                )
             if (r, c) == (2, 2):
                 code = "U21"  # duplicate
             if (r, c) == (0, 3):
@@ -60,16 +63,25 @@ def defective_layer(tmp_path):
     gpd.GeoDataFrame(rows, crs=CRS).to_file(tmp_path / "official.gpkg", layer="ws", driver="GPKG")
     west = box(X0, Y0 - 4 * S, X0 + 2.5 * S, Y0)
     east = box(X0 + 2.5 * S, Y0 - 4 * S, X0 + 4 * S, Y0)
-    gpd.GeoDataFrame({"adcode": ["220101", "220102"], "name": ["西县", "东县"]}, geometry=[west, east], crs=CRS).to_file(
-        tmp_path / "counties.gpkg", layer="c", driver="GPKG"
-    )
+    gpd.GeoDataFrame(
+        {"adcode": ["220101", "220102"], "name": ["西县", "东县"]}, geometry=[west, east], crs=CRS
+    ).to_file(tmp_path / "counties.gpkg", layer="c", driver="GPKG")
     return tmp_path / "official.gpkg"
 
 
 def test_defects_are_found_with_their_areas(tmp_path):
     path = defective_layer(tmp_path)
-    res = import_units(path, "ws", "WSCD", "WSNM", "DOWN", counties=(tmp_path / "counties.gpkg", "c"), county_code_field="adcode",
-                       county_name_field="name", params=W.UnitParams(target_min_km2=10, max_km2=26))
+    res = import_units(
+        path,
+        "ws",
+        "WSCD",
+        "WSNM",
+        "DOWN",
+        counties=(tmp_path / "counties.gpkg", "c"),
+        county_code_field="adcode",
+        county_name_field="name",
+        params=W.UnitParams(target_min_km2=10, max_km2=26),
+    )
     by = {}
     for i in res.issues:
         by.setdefault(i["check"], []).append(i)
@@ -120,14 +132,34 @@ def test_clean_round_trip_of_our_delineation(tmp_path):
     import rasterio
     from rasterio.transform import from_origin
 
-    with rasterio.open(tmp_path / "dem.tif", "w", driver="GTiff", width=n, height=n, count=1, dtype="float32", crs=CRS,
-                       transform=from_origin(X0, Y0, 100, 100), nodata=-9999) as dst:
+    with rasterio.open(
+        tmp_path / "dem.tif",
+        "w",
+        driver="GTiff",
+        width=n,
+        height=n,
+        count=1,
+        dtype="float32",
+        crs=CRS,
+        transform=from_origin(X0, Y0, 100, 100),
+        nodata=-9999,
+    ) as dst:
         dst.write(z, 1)
     W.delineate_to_files(tmp_path / "dem.tif", tmp_path / "ours.gpkg", params=W.UnitParams(10, 20, 1, 0.5))
     ours = gpd.read_file(tmp_path / "ours.gpkg", layer="units")
-    gpd.GeoDataFrame({"adcode": ["220101"]}, geometry=[box(X0, Y0 - n * 100, X0 + n * 100, Y0)], crs=CRS).to_file(tmp_path / "c.gpkg", driver="GPKG")
-    res = import_units(tmp_path / "ours.gpkg", "units", "unit_code", "unit_name", "down_code", counties=(tmp_path / "c.gpkg", None),
-                       county_code_field="adcode", params=W.UnitParams(0.1, 20))
+    gpd.GeoDataFrame({"adcode": ["220101"]}, geometry=[box(X0, Y0 - n * 100, X0 + n * 100, Y0)], crs=CRS).to_file(
+        tmp_path / "c.gpkg", driver="GPKG"
+    )
+    res = import_units(
+        tmp_path / "ours.gpkg",
+        "units",
+        "unit_code",
+        "unit_name",
+        "down_code",
+        counties=(tmp_path / "c.gpkg", None),
+        county_code_field="adcode",
+        params=W.UnitParams(0.1, 20),
+    )
     assert [i for i in res.issues if i["severity"] == "error"] == []
     assert res.stats["coverage"] == pytest.approx(1.0, abs=1e-6)
     assert res.units.area_km2.to_numpy() == pytest.approx(ours.area_km2.to_numpy(), rel=1e-6)

@@ -1,4 +1,5 @@
 """Rule engine: loading and validation, any/all, precedence, county restriction, red line, audit, outputs."""
+
 from __future__ import annotations
 
 import csv
@@ -19,7 +20,9 @@ X0, Y0 = 42500000.0, 4800000.0
 
 
 def cond(ind, op, thr, **kw):
-    return dict({"indicator": ind, "op": op, "threshold": thr, "source": "test", "tag": "NOT FOUND", "default": True}, **kw)
+    return dict(
+        {"indicator": ind, "op": op, "threshold": thr, "source": "test", "tag": "NOT FOUND", "default": True}, **kw
+    )
 
 
 def rules_dict(**over):
@@ -30,15 +33,42 @@ def rules_dict(**over):
         "title": {"zh": "测试", "en": "test"},
         "source": "test",
         "zone_types": [
-            {"id": "key_treatment", "name": {"zh": "水土流失重点治理区", "en": "treatment"}, "combine": "any",
-             "base": cond("loss_pct", ">=", 30), "regional": [cond("moderate_plus_pct", ">=", 10), cond("steep_pct", ">=", 15)]},
-            {"id": "key_prevention", "name": {"zh": "水土流失重点预防区", "en": "prevention"}, "combine": "any",
-             "base": cond("forest_grass_pct", ">=", 60), "regional": [cond("water_source_pct", ">=", 30, optional=True)]},
-            {"id": "severe", "name": {"zh": "水土流失严重区域", "en": "severe"}, "combine": "all",
-             "base": cond("moderate_plus_pct", ">=", 20), "regional": [cond("loss_pct", ">=", 50)]},
+            {
+                "id": "key_treatment",
+                "name": {"zh": "水土流失重点治理区", "en": "treatment"},
+                "combine": "any",
+                "base": cond("loss_pct", ">=", 30),
+                "regional": [cond("moderate_plus_pct", ">=", 10), cond("steep_pct", ">=", 15)],
+            },
+            {
+                "id": "key_prevention",
+                "name": {"zh": "水土流失重点预防区", "en": "prevention"},
+                "combine": "any",
+                "base": cond("forest_grass_pct", ">=", 60),
+                "regional": [cond("water_source_pct", ">=", 30, optional=True)],
+            },
+            {
+                "id": "severe",
+                "name": {"zh": "水土流失严重区域", "en": "severe"},
+                "combine": "all",
+                "base": cond("moderate_plus_pct", ">=", 20),
+                "regional": [cond("loss_pct", ">=", 50)],
+            },
         ],
-        "precedence": {"exclusive": [["key_treatment", "key_prevention"]], "source": "test", "tag": "NOT FOUND", "default": True},
-        "redline": {"mode": "flag", "min_overlap_pct": 0, "zone": "key_prevention", "source": "test", "tag": "NOT FOUND", "default": True},
+        "precedence": {
+            "exclusive": [["key_treatment", "key_prevention"]],
+            "source": "test",
+            "tag": "NOT FOUND",
+            "default": True,
+        },
+        "redline": {
+            "mode": "flag",
+            "min_overlap_pct": 0,
+            "zone": "key_prevention",
+            "source": "test",
+            "tag": "NOT FOUND",
+            "default": True,
+        },
     }
     r.update(over)
     return r
@@ -57,18 +87,22 @@ def write_rules(tmp_path, r, name="r.json"):
 def units():
     # 6 square units of 1×1 km; indicator values chosen to hit each rule path
     geoms = [box(X0 + i * 1000, Y0, X0 + (i + 1) * 1000, Y0 + 1000) for i in range(6)]
-    return gpd.GeoDataFrame({
-        "unit_code": [f"U{i}" for i in range(6)],
-        "county_code": ["220521", "220521", "220521", "220621", "220621", "220621"],
-        "county_name": ["通化县"] * 3 + ["抚松县"] * 3,
-        "loss_pct": [35.0, 10.0, 60.0, 5.0, 29.999, np.nan],
-        "moderate_plus_pct": [5.0, 2.0, 25.0, 1.0, 10.0, 3.0],
-        "steep_pct": [0.0, 1.0, 2.0, 3.0, 0.0, 40.0],
-        "forest_grass_pct": [80.0, 70.0, 10.0, 90.0, 65.0, 20.0],
-        "loss_km2": [0.35, 0.1, 0.6, 0.05, 0.3, 0.0],
-        "redline_pct": [0.0, 12.5, 0.0, 0.0, 100.0, 0.0],
-        "steep_deg": [20.0] * 6,
-    }, geometry=geoms, crs="EPSG:4530").assign(unit_area_km2=lambda d: d.to_crs(AEA).area / 1e6)
+    return gpd.GeoDataFrame(
+        {
+            "unit_code": [f"U{i}" for i in range(6)],
+            "county_code": ["220521", "220521", "220521", "220621", "220621", "220621"],
+            "county_name": ["通化县"] * 3 + ["抚松县"] * 3,
+            "loss_pct": [35.0, 10.0, 60.0, 5.0, 29.999, np.nan],
+            "moderate_plus_pct": [5.0, 2.0, 25.0, 1.0, 10.0, 3.0],
+            "steep_pct": [0.0, 1.0, 2.0, 3.0, 0.0, 40.0],
+            "forest_grass_pct": [80.0, 70.0, 10.0, 90.0, 65.0, 20.0],
+            "loss_km2": [0.35, 0.1, 0.6, 0.05, 0.3, 0.0],
+            "redline_pct": [0.0, 12.5, 0.0, 0.0, 100.0, 0.0],
+            "steep_deg": [20.0] * 6,
+        },
+        geometry=geoms,
+        crs="EPSG:4530",
+    ).assign(unit_area_km2=lambda d: d.to_crs(AEA).area / 1e6)
 
 
 def test_shipped_rule_files_load_and_mark_defaults():
@@ -90,8 +124,17 @@ def test_any_all_precedence_and_audit(tmp_path, units):
     assert z.loc[0, "zone_key_treatment"] == 1 and z.loc[0, "zone_key_prevention"] == 0
     audit = json.loads(z.loc[0, "zone_audit"])
     assert audit["key_prevention"]["qualified"] and audit["key_prevention"]["excluded_by"] == "precedence:key_treatment"
-    assert audit["key_treatment"]["fired"] == [{"indicator": "loss_pct", "role": "base", "value": 35.0, "op": ">=", "threshold": 30,
-                                               "default": True, "source": "test"}]
+    assert audit["key_treatment"]["fired"] == [
+        {
+            "indicator": "loss_pct",
+            "role": "base",
+            "value": 35.0,
+            "op": ">=",
+            "threshold": 30,
+            "default": True,
+            "source": "test",
+        }
+    ]
     assert "water_source_pct" in audit["key_prevention"]["missing"]  # optional, not computed: recorded
     # U1: only prevention
     assert z.loc[1, "zone_ids"] == "key_prevention" and z.loc[1, "zones"] == "水土流失重点预防区"
@@ -128,8 +171,17 @@ def test_redline_include_and_county_restriction(tmp_path, units):
     z = zoning.evaluate(units, zoning.load_rules(write_rules(tmp_path, r)))
     a4 = json.loads(z.loc[4, "zone_audit"])
     assert z.loc[4, "zone_key_prevention"] == 1 and z.loc[2, "zone_key_prevention"] == 0
-    assert a4["key_prevention"]["fired"] == [{"indicator": "redline_pct", "role": "redline", "value": 100.0, "op": ">", "threshold": 10,
-                                              "default": True, "source": "test"}]
+    assert a4["key_prevention"]["fired"] == [
+        {
+            "indicator": "redline_pct",
+            "role": "redline",
+            "value": 100.0,
+            "op": ">",
+            "threshold": 10,
+            "default": True,
+            "source": "test",
+        }
+    ]
     # U1 overlaps 12.5 % > 10 but already qualifies by forest: the audit keeps the indicator, not the red line
     a1 = json.loads(z.loc[1, "zone_audit"])
     assert [f["indicator"] for f in a1["key_prevention"]["fired"]] == ["forest_grass_pct"]
@@ -217,7 +269,9 @@ def test_dissolve_and_county_summary(tmp_path, units):
     assert rows["220521"]["key_treatment_km2"] == pytest.approx(ref.area[[0, 2]].sum() / 1e6, rel=1e-6)
     total = rows["合计 total"]
     assert total["n_units"] == 6
-    assert total["conservation_rate_pct"] == pytest.approx(100 * (ref.area.sum() / 1e6 - units["loss_km2"].sum()) / (ref.area.sum() / 1e6), rel=1e-6)
+    assert total["conservation_rate_pct"] == pytest.approx(
+        100 * (ref.area.sum() / 1e6 - units["loss_km2"].sum()) / (ref.area.sum() / 1e6), rel=1e-6
+    )
     zoning.write_csv(summary, tmp_path / "s.csv")
     with open(tmp_path / "s.csv", encoding="utf-8-sig") as fh:
         back = list(csv.DictReader(fh))
@@ -231,7 +285,9 @@ def test_restriction_needs_known_zone_and_county_field(tmp_path, units):
     with pytest.raises(InputError):
         zoning.evaluate(units, rules, restrict={"fragile": ["220621"]})
     with pytest.raises(InputError, match="county"):
-        zoning.evaluate(units.drop(columns=["county_code", "county_name"]), rules, restrict={"key_prevention": ["220621"]})
+        zoning.evaluate(
+            units.drop(columns=["county_code", "county_name"]), rules, restrict={"key_prevention": ["220621"]}
+        )
 
 
 def test_jilin_rules_on_indicator_values(units):

@@ -3,6 +3,7 @@ detection (for a user-chosen encoding that decodes but is wrong).
 
 Opened through core.common.vector (the one reader: encoding, layer choice, CRS, 2D geometries).
 """
+
 from __future__ import annotations
 
 import re
@@ -90,7 +91,14 @@ def list_layers(path: str) -> list[str]:
     return [ds.GetLayer(i).GetName() for i in range(ds.GetLayerCount())]
 
 
-def read_vector(path, label: str, layer_name: str | None = None, encoding: str | None = None, preferred_layers: tuple = (), polygons: bool = True) -> VectorData:
+def read_vector(
+    path,
+    label: str,
+    layer_name: str | None = None,
+    encoding: str | None = None,
+    preferred_layers: tuple = (),
+    polygons: bool = True,
+) -> VectorData:
     """Read a polygon layer (path may be 'file|layername=x'). ``label`` names the input in messages."""
     gdal, ogr = _ogr()
     path, layer_name = split_source(path, layer_name)
@@ -99,7 +107,11 @@ def read_vector(path, label: str, layer_name: str | None = None, encoding: str |
     if polygons:
         gtype = ogr.GT_Flatten(lyr.GetGeomType())
         if gtype not in (ogr.wkbPolygon, ogr.wkbMultiPolygon, ogr.wkbUnknown, ogr.wkbCurvePolygon, ogr.wkbMultiSurface):
-            raise InputError(label, f"需要面图层，实际为 {ogr.GeometryTypeToName(gtype)}", f"a polygon layer is needed, got {ogr.GeometryTypeToName(gtype)}")
+            raise InputError(
+                label,
+                f"需要面图层，实际为 {ogr.GeometryTypeToName(gtype)}",
+                f"a polygon layer is needed, got {ogr.GeometryTypeToName(gtype)}",
+            )
     fields = {}
     for i in range(defn.GetFieldCount()):
         fd = defn.GetFieldDefn(i)

@@ -5,6 +5,7 @@ Every finding is an ``Issue`` with a stable rule id from resources/rules/checks.
 zh/en messages naming the layer, the feature and the measured value, and (where it has a place)
 a polygon in the result layer's CRS. Areas are geodesic (check_geom.AreaCalc).
 """
+
 from __future__ import annotations
 
 import functools
@@ -47,7 +48,13 @@ def read_redline(path, layer_name: str | None = None, encoding: str | None = Non
     """A red-line layer; in a multi-layer source (a 三区三线 FileGDB) 陆域生态保护红线/STBHHX is taken."""
     from .inputs import read_vector
 
-    return read_vector(path, label, layer_name=layer_name, encoding=encoding, preferred_layers=tuple(load_rules()["redline"]["layer_names"]))
+    return read_vector(
+        path,
+        label,
+        layer_name=layer_name,
+        encoding=encoding,
+        preferred_layers=tuple(load_rules()["redline"]["layer_names"]),
+    )
 
 
 def tolerance(name: str) -> float:
@@ -109,11 +116,19 @@ class CheckOptions:
         if self.kind not in rules["layer_kinds"]:
             raise InputError("checks", f"未知的图层类型: {self.kind}", f"unknown layer kind: {self.kind}")
         if self.redline_rule not in rules["redline"]["rules"]:
-            raise InputError("checks", f"未知的红线规则: {self.redline_rule}", f"unknown red-line rule: {self.redline_rule}")
+            raise InputError(
+                "checks", f"未知的红线规则: {self.redline_rule}", f"unknown red-line rule: {self.redline_rule}"
+            )
         kind = rules["layer_kinds"][self.kind]
         o = CheckOptions(**asdict(self))
         defaults = kind.get("fields", {})
-        for attr, key in (("code_field", "code"), ("county_field", "county"), ("township_field", "township"), ("area_field", "area"), ("zone_field", "zone")):
+        for attr, key in (
+            ("code_field", "code"),
+            ("county_field", "county"),
+            ("township_field", "township"),
+            ("area_field", "area"),
+            ("zone_field", "zone"),
+        ):
             if getattr(o, attr) is None:
                 setattr(o, attr, defaults.get(key, ""))
         if o.area_unit is None:
@@ -143,7 +158,7 @@ def template_regex(template: str) -> str:
     """Regex of a code template: {name:0Nd} → N digits, {name} → one or more non-space characters."""
     out, pos = [], 0
     for m in re.finditer(r"\{(\w+)(?::0?(\d+)d)?\}", template):
-        out.append(re.escape(template[pos:m.start()]))
+        out.append(re.escape(template[pos : m.start()]))
         if m.group(2):
             out.append(r"\d{%d}" % int(m.group(2)))
         elif m.group(1) in ("county", "county_code"):
@@ -204,8 +219,15 @@ class _Emitter:
         rule = self.rules[rule_id]
         layer = layer or self.layer
         shown = value if value is not None else (text if text is not None else "")
-        args = {"layer": layer, "fid": self.names.get(fid, fid) if fid is not None else "", "other": self.names.get(other, other) if other else "",
-                "value": shown, "extra": "", "limit": "", "rule": ""}
+        args = {
+            "layer": layer,
+            "fid": self.names.get(fid, fid) if fid is not None else "",
+            "other": self.names.get(other, other) if other else "",
+            "value": shown,
+            "extra": "",
+            "limit": "",
+            "rule": "",
+        }
         args.update(fmt)
         geom = None
         if geometry is not None and not geometry.is_empty:
@@ -239,22 +261,34 @@ def _reproject(data: VectorData, target, emit: _Emitter) -> list:
 def _bbox_candidates(bounds: np.ndarray, i: int) -> np.ndarray:
     """Indices j > i whose bounding boxes intersect that of i."""
     b = bounds[i]
-    rest = bounds[i + 1:]
+    rest = bounds[i + 1 :]
     hit = (rest[:, 0] <= b[2]) & (rest[:, 2] >= b[0]) & (rest[:, 1] <= b[3]) & (rest[:, 3] >= b[1])
     return np.nonzero(hit)[0] + i + 1
 
 
 def _require_crs(data: VectorData):
     if data.crs is None:
-        raise InputError(data.label, "没有坐标参考系(CRS)，无法计算面积", "has no coordinate reference system (CRS); areas cannot be computed")
+        raise InputError(
+            data.label,
+            "没有坐标参考系(CRS)，无法计算面积",
+            "has no coordinate reference system (CRS); areas cannot be computed",
+        )
 
 
 def _require_features(data: VectorData):
     if not any(g is not None and not g.is_empty for g in data.geoms):
-        raise InputError(data.label, "图层没有要素(或只有空几何)", "the layer has no features (or only empty geometries)")
+        raise InputError(
+            data.label, "图层没有要素(或只有空几何)", "the layer has no features (or only empty geometries)"
+        )
 
 
-def run_checks(layer: VectorData, options: CheckOptions | None = None, redline: VectorData | None = None, boundary: VectorData | None = None, feedback: Feedback | None = None) -> CheckResult:
+def run_checks(
+    layer: VectorData,
+    options: CheckOptions | None = None,
+    redline: VectorData | None = None,
+    boundary: VectorData | None = None,
+    feedback: Feedback | None = None,
+) -> CheckResult:
     """Run every applicable check of ``layer``; red line and county boundary are optional inputs."""
     fb = feedback or Feedback()
     o = (options or CheckOptions()).resolved()
@@ -266,7 +300,11 @@ def run_checks(layer: VectorData, options: CheckOptions | None = None, redline: 
             _require_features(aux)
     emit = _Emitter(layer.label)
     if o.code_field and o.code_field in layer.fields:
-        emit.names = {str(f): f"{f} [{row.get(o.code_field)}]" for f, row in zip(layer.fids, layer.attrs) if row.get(o.code_field) not in (None, "")}
+        emit.names = {
+            str(f): f"{f} [{row.get(o.code_field)}]"
+            for f, row in zip(layer.fids, layer.attrs)
+            if row.get(o.code_field) not in (None, "")
+        }
     crs = layer.crs
     area = AreaCalc(crs)
     stats: dict = {"features": len(layer), "layer": layer.label, "crs": crs_label(crs)}
@@ -434,7 +472,12 @@ def _check_attributes(layer: VectorData, o: CheckOptions, emit: _Emitter, area: 
             if attr in _user_set_fields(o):
                 emit("ATTR-001", text=name)
             reported.add(name)
-    if o.area_field and o.area_field in fields and fields[o.area_field] not in NUMBER_TYPES and o.area_field not in (o.required_fields or {}):
+    if (
+        o.area_field
+        and o.area_field in fields
+        and fields[o.area_field] not in NUMBER_TYPES
+        and o.area_field not in (o.required_fields or {})
+    ):
         emit("ATTR-002", text=o.area_field, extra=fields[o.area_field], limit="number")
         present.pop("area_field", None)
     labels = [str(f) for f in layer.fids]
@@ -502,7 +545,14 @@ def _check_attributes(layer: VectorData, o: CheckOptions, emit: _Emitter, area: 
             computed_ha = area(repaired(g)) / 1e4
             diff = abs((stored or 0.0) * factor - computed_ha) if stored is not None else computed_ha
             if stored is None or diff > o.area_tolerance_ha + 1e-9:
-                emit("ATTR-008", fid=labels[k], value=diff, extra=area_field, limit=o.area_tolerance_ha, geometry=_geom(layer, k))
+                emit(
+                    "ATTR-008",
+                    fid=labels[k],
+                    value=diff,
+                    extra=area_field,
+                    limit=o.area_tolerance_ha,
+                    geometry=_geom(layer, k),
+                )
             if k % 500 == 0:
                 fb.check()
 
@@ -510,7 +560,13 @@ def _check_attributes(layer: VectorData, o: CheckOptions, emit: _Emitter, area: 
 def _user_set_fields(o: CheckOptions) -> set:
     kind = load_rules()["layer_kinds"][o.kind].get("fields", {})
     out = set()
-    for attr, key in (("code_field", "code"), ("county_field", "county"), ("township_field", "township"), ("area_field", "area"), ("zone_field", "zone")):
+    for attr, key in (
+        ("code_field", "code"),
+        ("county_field", "county"),
+        ("township_field", "township"),
+        ("area_field", "area"),
+        ("zone_field", "zone"),
+    ):
         if getattr(o, attr) and getattr(o, attr) != kind.get(key):
             out.add(attr)
     return out
@@ -548,7 +604,15 @@ def _check_redline(layer, o, emit, area, valid, feat_areas, labels, red, region,
             tokens = {t.strip() for t in re.split(r"[;,、，；]", zone) if t.strip()}
             bad = not (tokens & prevention) if o.redline_rule == "include" else bool(tokens & prevention)
             if bad:
-                emit("RL-002", fid=labels[k], value=a, geometry=inter, extra=extra, limit=zone or "—", rule=o.redline_rule)
+                emit(
+                    "RL-002",
+                    fid=labels[k],
+                    value=a,
+                    geometry=inter,
+                    extra=extra,
+                    limit=zone or "—",
+                    rule=o.redline_rule,
+                )
         if k % 200 == 0:
             fb.check()
     # red line left unzoned: only meaningful for zone results, and not when the rule excludes it
@@ -563,7 +627,19 @@ def _check_redline(layer, o, emit, area, valid, feat_areas, labels, red, region,
 
 # --- outputs -------------------------------------------------------------------------------------
 
-SUMMARY_COLUMNS = ["rule_id", "severity", "title_zh", "title_en", "count", "open", "accepted", "needs_fix", "false_positive", "value_sum", "unit"]
+SUMMARY_COLUMNS = [
+    "rule_id",
+    "severity",
+    "title_zh",
+    "title_en",
+    "count",
+    "open",
+    "accepted",
+    "needs_fix",
+    "false_positive",
+    "value_sum",
+    "unit",
+]
 
 
 def summary_rows(issues: list) -> list[dict]:
@@ -572,10 +648,22 @@ def summary_rows(issues: list) -> list[dict]:
     rows: dict = {}
     for i in issues:
         rule = rules[i.rule_id]
-        row = rows.setdefault((i.rule_id, i.severity), {
-            "rule_id": i.rule_id, "severity": i.severity, "title_zh": rule["title_zh"], "title_en": rule["title_en"],
-            "count": 0, "open": 0, "accepted": 0, "needs_fix": 0, "false_positive": 0, "value_sum": 0.0, "unit": i.unit,
-        })
+        row = rows.setdefault(
+            (i.rule_id, i.severity),
+            {
+                "rule_id": i.rule_id,
+                "severity": i.severity,
+                "title_zh": rule["title_zh"],
+                "title_en": rule["title_en"],
+                "count": 0,
+                "open": 0,
+                "accepted": 0,
+                "needs_fix": 0,
+                "false_positive": 0,
+                "value_sum": 0.0,
+                "unit": i.unit,
+            },
+        )
         row["count"] += 1
         row[i.status if i.status in ("open", "accepted", "needs_fix", "false_positive") else "open"] += 1
         if i.value is not None and i.unit in ("m2", "ha"):
@@ -592,4 +680,6 @@ def write_summary_csv(path, issues: list) -> None:
 
 def worst_issues(issues: list, n: int = 20) -> list:
     """Errors before warnings before infos; within a severity the largest measured value first."""
-    return sorted(issues, key=lambda i: (SEVERITIES.index(i.severity), -(abs(i.value) if i.value is not None else 0.0), i.rule_id))[:n]
+    return sorted(
+        issues, key=lambda i: (SEVERITIES.index(i.severity), -(abs(i.value) if i.value is not None else 0.0), i.rule_id)
+    )[:n]

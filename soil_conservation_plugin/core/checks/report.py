@@ -3,6 +3,7 @@ images (PNG bytes rendered by the caller, e.g. QGIS, embedded as base64) and the
 
 One file, no external resources: it can be mailed or archived with the results.
 """
+
 from __future__ import annotations
 
 import base64
@@ -33,7 +34,13 @@ def _value(issue) -> str:
     return f"{issue.value:,.2f}{unit}"
 
 
-def render_report(issues: list, metadata: dict, images: list | None = None, title: str = "质量检查报告 / Check report", worst: int = 20) -> str:
+def render_report(
+    issues: list,
+    metadata: dict,
+    images: list | None = None,
+    title: str = "质量检查报告 / Check report",
+    worst: int = 20,
+) -> str:
     """HTML text. ``images``: [(caption, png bytes)]."""
     counts = {s: sum(1 for i in issues if i.severity == s) for s in SEVERITIES}
     parts = [
@@ -61,10 +68,14 @@ def render_report(issues: list, metadata: dict, images: list | None = None, titl
         parts.append("<h2>概览图 / Overview maps</h2>")
         for caption, png in images:
             data = base64.b64encode(png).decode("ascii")
-            parts.append(f"<figure><img alt='{_e(caption)}' src='data:image/png;base64,{data}'><figcaption>{_e(caption)}</figcaption></figure>")
+            parts.append(
+                f"<figure><img alt='{_e(caption)}' src='data:image/png;base64,{data}'><figcaption>{_e(caption)}</figcaption></figure>"
+            )
     top = worst_issues(issues, worst)
     parts.append(f"<h2>最严重的问题 / Worst issues (top {len(top)})</h2>")
-    parts.append("<table><tr><th>#</th><th>规则 rule</th><th>级别</th><th>要素 feature</th><th>量值 value</th><th>状态 status</th><th>说明 message</th></tr>")
+    parts.append(
+        "<table><tr><th>#</th><th>规则 rule</th><th>级别</th><th>要素 feature</th><th>量值 value</th><th>状态 status</th><th>说明 message</th></tr>"
+    )
     for n, i in enumerate(top, start=1):
         fid = _e(i.feature_id) + (f" / {_e(i.other_id)}" if i.other_id else "")
         parts.append(

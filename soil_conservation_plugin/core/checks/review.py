@@ -5,6 +5,7 @@ run again and rewrite the GeoPackage, the decisions table is carried over and ea
 the decision of the old one it matches: same rule id, layer and feature ids, and - when the issue
 has a place - geometries overlapping by at least half of the smaller one (geodesic areas).
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -26,13 +27,30 @@ DECISIONS_TABLE = "review_decisions"
 MIN_OVERLAP = 0.5
 
 ISSUE_FIELDS = [
-    ("issue_id", "Integer"), ("rule_id", "String"), ("severity", "String"), ("message_zh", "String"),
-    ("message_en", "String"), ("layer", "String"), ("feature_id", "String"), ("other_id", "String"),
-    ("value", "Real"), ("value_text", "String"), ("unit", "String"), ("status", "String"), ("comment", "String"),
+    ("issue_id", "Integer"),
+    ("rule_id", "String"),
+    ("severity", "String"),
+    ("message_zh", "String"),
+    ("message_en", "String"),
+    ("layer", "String"),
+    ("feature_id", "String"),
+    ("other_id", "String"),
+    ("value", "Real"),
+    ("value_text", "String"),
+    ("unit", "String"),
+    ("status", "String"),
+    ("comment", "String"),
 ]
 DECISION_FIELDS = [
-    ("rule_id", "String"), ("layer", "String"), ("feature_id", "String"), ("other_id", "String"),
-    ("decision", "String"), ("comment", "String"), ("reviewer", "String"), ("decided_at", "String"), ("message_en", "String"),
+    ("rule_id", "String"),
+    ("layer", "String"),
+    ("feature_id", "String"),
+    ("other_id", "String"),
+    ("decision", "String"),
+    ("comment", "String"),
+    ("reviewer", "String"),
+    ("decided_at", "String"),
+    ("message_en", "String"),
 ]
 
 
@@ -103,10 +121,15 @@ def load_decisions(gpkg) -> tuple[list, object]:
     out = []
     for f in lyr:
         g = f.GetGeometryRef()
-        out.append(Decision(
-            **{name: (f.GetFieldAsString(name) if f.IsFieldSetAndNotNull(name) else "") for name, _ in DECISION_FIELDS},
-            geometry=wkb.loads(bytes(g.ExportToIsoWkb())) if g is not None and not g.IsEmpty() else None,
-        ))
+        out.append(
+            Decision(
+                **{
+                    name: (f.GetFieldAsString(name) if f.IsFieldSetAndNotNull(name) else "")
+                    for name, _ in DECISION_FIELDS
+                },
+                geometry=wkb.loads(bytes(g.ExportToIsoWkb())) if g is not None and not g.IsEmpty() else None,
+            )
+        )
     return out, crs
 
 
@@ -211,7 +234,9 @@ def load_issues(gpkg) -> tuple[list, object]:
         row.pop("issue_id")
         for name in ("unit", "status", "comment"):
             row[name] = row[name] or ("open" if name == "status" else "")
-        out.append(Issue(**row, geometry=wkb.loads(bytes(g.ExportToIsoWkb())) if g is not None and not g.IsEmpty() else None))
+        out.append(
+            Issue(**row, geometry=wkb.loads(bytes(g.ExportToIsoWkb())) if g is not None and not g.IsEmpty() else None)
+        )
     return out, crs
 
 
@@ -226,9 +251,16 @@ def record_decision(gpkg, issue, decision: str, comment: str = "", reviewer: str
     area = AreaCalc(crs) if crs is not None else None
     decisions = [d for d in decisions if not (d.key() == issue.key() and _overlap_ok(issue.geometry, d.geometry, area))]
     new = Decision(
-        issue.rule_id, issue.layer, issue.feature_id or "", issue.other_id or "", decision, comment,
-        reviewer if reviewer is not None else _whoami(), _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        issue.message_en, issue.geometry,
+        issue.rule_id,
+        issue.layer,
+        issue.feature_id or "",
+        issue.other_id or "",
+        decision,
+        comment,
+        reviewer if reviewer is not None else _whoami(),
+        _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        issue.message_en,
+        issue.geometry,
     )
     if decision != "open":
         decisions.append(new)

@@ -6,6 +6,7 @@ Projected DEM: the map cell area divided by the projection's areal scale factor
 (pyproj get_factors), sampled on a coarse lattice and interpolated bilinearly;
 the factor is smooth (≤ 0.2 % over a UTM zone), so this is exact to ~1e-7.
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -5,6 +5,7 @@
 - shapely: ``shapely.ops.transform`` is deprecated from shapely 2.2 (Debian sid) in favour of
   the vectorised ``shapely.transform``, which shapely 1.8 (Debian 12) does not have.
 """
+
 from __future__ import annotations
 
 import numpy as np

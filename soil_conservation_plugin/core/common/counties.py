@@ -1,5 +1,6 @@
 """The counties chosen for a run: a list of codes (the dock's county picker, or COUNTY_CODES in Processing)
 applied to a multi-county layer (e.g. the 60 counties of 吉林). Blank = every county of the layer."""
+
 from __future__ import annotations
 
 import re
@@ -42,5 +43,9 @@ def select(gdf, code_field: str | None, codes, label: str):
     have = gdf[code_field].map(code_of)
     missing = [c for c in codes if c not in set(have)]
     if missing:
-        raise InputError(label, f"图层中没有这些县代码: {', '.join(missing)}", f"the layer has no county with the codes: {', '.join(missing)}")
+        raise InputError(
+            label,
+            f"图层中没有这些县代码: {', '.join(missing)}",
+            f"the layer has no county with the codes: {', '.join(missing)}",
+        )
     return gdf[have.isin(codes)]

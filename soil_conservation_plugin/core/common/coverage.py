@@ -5,6 +5,7 @@ both in the raster's CRS (the county is reprojected to it); cells outside the ra
 covered. A share below 1 is reported before the run, in the tables, the metadata and on the 公告
 map; publishing it is an explicit choice (``partial_refusal``).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -67,7 +68,9 @@ def raster_coverage(raster_path, counties: list, counties_crs) -> list[Cover]:
                 continue
             wt = windows.transform(win, src.transform)
             shape = (int(win.height), int(win.width))
-            inside = features.rasterize([(g, 1)], out_shape=shape, transform=wt, all_touched=False, dtype=np.uint8).astype(bool)
+            inside = features.rasterize(
+                [(g, 1)], out_shape=shape, transform=wt, all_touched=False, dtype=np.uint8
+            ).astype(bool)
             valid = src.read_masks(1, window=win) > 0
             covered = float(np.count_nonzero(inside & valid)) * cell
             out.append(Cover(code, name, min(1.0, covered / area)))
@@ -92,7 +95,10 @@ def cover_note(share: float | None) -> tuple[str, str]:
     if share is None or share >= FULL:
         return "", ""
     pct = f"{100.0 * share:.1f}"
-    return (f"注意：DEM 仅覆盖县域的 {pct}%，本图为部分成果", f"Note: the DEM covers only {pct}% of the county; this map is a partial result")
+    return (
+        f"注意：DEM 仅覆盖县域的 {pct}%，本图为部分成果",
+        f"Note: the DEM covers only {pct}% of the county; this map is a partial result",
+    )
 
 
 def townships_outside(townships: list, counties: list, min_inside: float = 0.5) -> list[dict]:
@@ -113,7 +119,14 @@ def townships_outside(townships: list, counties: list, min_inside: float = 0.5) 
         by_geom = share is not None and share < min_inside
         if by_code or by_geom:
             reason = "code+geometry" if by_code and by_geom else ("code" if by_code else "geometry")
-            out.append({"code": code, "name": str(name or ""), "reason": reason, "inside_pct": None if share is None else round(100 * share, 1)})
+            out.append(
+                {
+                    "code": code,
+                    "name": str(name or ""),
+                    "reason": reason,
+                    "inside_pct": None if share is None else round(100 * share, 1),
+                }
+            )
     return out
 
 
@@ -122,5 +135,7 @@ def outside_message(outside: list[dict], label: str = "乡镇 townships") -> str
     if not outside:
         return ""
     shown = ", ".join(f"{t['code']} {t['name']}".strip() for t in outside[:15]) + (" …" if len(outside) > 15 else "")
-    return (f"{label}: {len(outside)} 个乡镇不在所选县内（代码前 6 位不是县代码，或一半以上面积在县外）: {shown} / "
-            f"{len(outside)} township(s) lie outside the chosen counties (code prefix not a county code, or most of the area outside): {shown}")
+    return (
+        f"{label}: {len(outside)} 个乡镇不在所选县内（代码前 6 位不是县代码，或一半以上面积在县外）: {shown} / "
+        f"{len(outside)} township(s) lie outside the chosen counties (code prefix not a county code, or most of the area outside): {shown}"
+    )

@@ -5,6 +5,7 @@ directly; a geographic DEM (EPSG:4490/4326) gets per-row metre spacing from the
 ellipsoid's radii of curvature. Web Mercator is refused: its cell sizes are
 inflated by 1/cos(latitude) (≈ 1.33 in 吉林), so any slope or area would be wrong.
 """
+
 from __future__ import annotations
 
 import math
@@ -44,7 +45,11 @@ def check_ground_crs(crs, layer: str) -> CRS:
     """Return the pyproj CRS when it can give true ground distances, else raise InputError."""
     pcrs = to_pyproj(crs)
     if pcrs is None:
-        raise InputError(layer, "没有坐标参考系(CRS)，无法计算真实地面距离", "has no coordinate reference system (CRS); ground distances cannot be computed")
+        raise InputError(
+            layer,
+            "没有坐标参考系(CRS)，无法计算真实地面距离",
+            "has no coordinate reference system (CRS); ground distances cannot be computed",
+        )
     if is_web_mercator(pcrs):
         raise InputError(
             layer,

@@ -4,6 +4,7 @@ Each Processing algorithm declares what it needs (``REQUIRES``); the plugin chec
 loads. An algorithm whose package is missing stays in the toolbox, marked unavailable with the
 reason and the install line for this platform, and refuses to run; the others work.
 """
+
 from __future__ import annotations
 
 import importlib

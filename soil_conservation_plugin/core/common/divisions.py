@@ -1,4 +1,5 @@
 """吉林省 county and township codes (NBS 2023, modood 57a0aa9c), read from resources/divisions."""
+
 from __future__ import annotations
 
 import csv

@@ -1,4 +1,5 @@
 """The progress/cancel contract between the core and its callers (Processing, CLI, tests)."""
+
 from .errors import CancelledError
 
 

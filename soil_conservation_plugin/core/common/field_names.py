@@ -2,6 +2,7 @@
 real data use (resources/rules/field_names.json). A guess only pre-fills the data page; the user
 sees every choice and can change it. No QGIS here: the dock describes its layers as ``LayerInfo``.
 """
+
 from __future__ import annotations
 
 import json

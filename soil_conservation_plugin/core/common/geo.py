@@ -3,6 +3,7 @@
 Areas are always geodesic (pyproj Geod on the layer's own ellipsoid): never planar in degrees,
 never in a conformal projection.
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -3,6 +3,7 @@
 Results are published as legal announcements: they must rest on local files whose hashes are
 recorded, read completely, with codes that name one place each.
 """
+
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
@@ -14,8 +15,19 @@ from .errors import InputError
 
 # GDAL virtual file systems and URLs that fetch data over a network
 NETWORK_MARKERS = (
-    "/vsicurl", "/vsis3", "/vsigs", "/vsiaz", "/vsiadls", "/vsioss", "/vsiswift", "/vsihdfs", "/vsiwebhdfs",
-    "http://", "https://", "ftp://", "ftps://",
+    "/vsicurl",
+    "/vsis3",
+    "/vsigs",
+    "/vsiaz",
+    "/vsiadls",
+    "/vsioss",
+    "/vsiswift",
+    "/vsihdfs",
+    "/vsiwebhdfs",
+    "http://",
+    "https://",
+    "ftp://",
+    "ftps://",
 )
 _ARCHIVES = ("/vsizip/", "/vsigzip/", "/vsitar/", "/vsi7z/", "/vsirar/")
 # the smallest DEM with one full 3×3 window (Horn's slope, D8)
@@ -42,7 +54,7 @@ def _archive_file(path: str) -> Path | None:
     """The local archive behind '/vsizip/dir/a.zip/x.tif'."""
     for prefix in _ARCHIVES:
         if path.startswith(prefix):
-            p = Path(path[len(prefix):])
+            p = Path(path[len(prefix) :])
             for candidate in (p, *p.parents):
                 if candidate.is_file():
                     return candidate
@@ -181,7 +193,9 @@ def zones_without_data(dem, zones, src) -> list[int]:
     for row0 in range(0, dem.height, step):
         row1 = min(dem.height, row0 + step)
         z = dem.read_rows(src, row0, row1)
-        labels = zones.rasterize(window_transform(Window(0, row0, dem.width, row1 - row0), dem.transform), z.shape, all_touched=True)
+        labels = zones.rasterize(
+            window_transform(Window(0, row0, dem.width, row1 - row0), dem.transform), z.shape, all_touched=True
+        )
         touched |= set(np.unique(labels).tolist())
         valid |= set(np.unique(labels[np.isfinite(z)]).tolist())
     return sorted(touched - valid - {0})

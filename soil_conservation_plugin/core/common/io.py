@@ -18,6 +18,7 @@ Each staged file is read back before the commit (rasters fully decoded, GeoPacka
 PDF/ZIP/JSON parsed), so a disk that filled up during a GDAL write cannot leave a truncated
 file under its final name.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -138,7 +139,10 @@ def _gdal_quiet():
         gdal.PopErrorHandler()
 
 
-_WRITE_FAILURE = re.compile(r"no space|write error|write failed|cannot write|could not write|failed to write|too large|i/o error|flush|quota|disk", re.I)
+_WRITE_FAILURE = re.compile(
+    r"no space|write error|write failed|cannot write|could not write|failed to write|too large|i/o error|flush|quota|disk",
+    re.I,
+)
 
 
 @contextlib.contextmanager
@@ -157,19 +161,27 @@ def _gdal_write_errors(label: str, target: Path):
         # only failures of writing: QGIS's exporters meet harmless GDAL failures too
         # (e.g. "The PNG driver does not support update access"), which must not fail a run
         text = str(message)
-        if err_class in (gdal.CE_Failure, gdal.CE_Fatal) and (err_no == gdal.CPLE_FileIO or _WRITE_FAILURE.search(text)):
+        if err_class in (gdal.CE_Failure, gdal.CE_Fatal) and (
+            err_no == gdal.CPLE_FileIO or _WRITE_FAILURE.search(text)
+        ):
             failures.append(text)
 
     def refusal():
         shown = "; ".join(dict.fromkeys(failures))[:500]
-        return _refuse(label, f"写入 {target} 失败（磁盘已满或无法写入？）：{shown}", f"writing {target} failed (disk full or not writable?): {shown}")
+        return _refuse(
+            label,
+            f"写入 {target} 失败（磁盘已满或无法写入？）：{shown}",
+            f"writing {target} failed (disk full or not writable?): {shown}",
+        )
 
     gdal.PushErrorHandler(handler)
     try:
         yield
     except Exception as exc:  # an empty RuntimeError of OGR, rasterio's RasterioIOError …: say what failed
         causes = [str(e) for e in (exc, exc.__cause__, exc.__context__) if e is not None]
-        said = isinstance(exc, InputError) or (isinstance(exc, OSError) and not type(exc).__module__.startswith("rasterio"))
+        said = isinstance(exc, InputError) or (
+            isinstance(exc, OSError) and not type(exc).__module__.startswith("rasterio")
+        )
         if not failures and not said:  # a plain OSError already says it (ENOSPC …); rasterio's hides it
             failures.extend(c for c in causes if _WRITE_FAILURE.search(c))
         if failures:
@@ -183,7 +195,9 @@ def _gdal_write_errors(label: str, target: Path):
 
 def _holds_files(folder: Path) -> bool:
     """True when the folder holds anything but this plugin's running locks and temporaries."""
-    return any(not (p.name.startswith(".") and (p.name.endswith(".lock") or PARTIAL in p.name)) for p in folder.iterdir())
+    return any(
+        not (p.name.startswith(".") and (p.name.endswith(".lock") or PARTIAL in p.name)) for p in folder.iterdir()
+    )
 
 
 def _writable_dir(folder: Path) -> bool:
@@ -303,16 +317,25 @@ class OutputSet:
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise _refuse(label, f"无法创建输出文件夹 {target.parent}：{exc.strerror}", f"cannot create the output folder {target.parent}: {exc.strerror}") from exc
+            raise _refuse(
+                label,
+                f"无法创建输出文件夹 {target.parent}：{exc.strerror}",
+                f"cannot create the output folder {target.parent}: {exc.strerror}",
+            ) from exc
         self.created_dirs.extend(reversed(missing))
         lock = _Lock(target)
         try:
             acquired = lock.acquire()
         except OSError as exc:
-            raise _refuse(label, f"输出文件夹不可写：{target.parent}", f"the output folder is not writable: {target.parent}") from exc
+            raise _refuse(
+                label, f"输出文件夹不可写：{target.parent}", f"the output folder is not writable: {target.parent}"
+            ) from exc
         if not acquired:
-            raise _refuse(label, f"另一个运行正在写入此输出：{target}；请等它结束或换一个输出路径",
-                          f"another run is writing this output: {target}; wait for it to end or choose another path")
+            raise _refuse(
+                label,
+                f"另一个运行正在写入此输出：{target}；请等它结束或换一个输出路径",
+                f"another run is writing this output: {target}; wait for it to end or choose another path",
+            )
         self.locks[target] = lock
         with _CLAIMED_LOCK:
             _CLAIMED[target] = self
@@ -321,37 +344,68 @@ class OutputSet:
     def _check(self, target: Path, label: str, kind: str) -> None:
         where = str(target)
         if kind != "gpkg" and str(target) in self.input_files:  # a GeoPackage: checked per layer at commit
-            raise _refuse(label, f"输出路径就是本次运行的输入文件，它会被覆盖：{where}", f"the output path is an input of this run and would be overwritten: {where}")
+            raise _refuse(
+                label,
+                f"输出路径就是本次运行的输入文件，它会被覆盖：{where}",
+                f"the output path is an input of this run and would be overwritten: {where}",
+            )
         if not _writable_dir(target.parent):
-            raise _refuse(label, f"输出文件夹不可写：{target.parent}", f"the output folder is not writable: {target.parent}")
+            raise _refuse(
+                label, f"输出文件夹不可写：{target.parent}", f"the output folder is not writable: {target.parent}"
+            )
         if not target.exists() and not target.is_symlink():
             return
         if kind == "folder" and target.is_dir() and not _holds_files(target):
             return  # an empty folder (e.g. made by the Processing dialog): nothing to lose
         if not self.overwrite:
-            raise _refuse(label, f"输出已存在且未允许覆盖，未覆盖：{where}", f"the output exists and overwriting is off, so it is not overwritten: {where}")
+            raise _refuse(
+                label,
+                f"输出已存在且未允许覆盖，未覆盖：{where}",
+                f"the output exists and overwriting is off, so it is not overwritten: {where}",
+            )
         if kind == "folder":
             if not target.is_dir():
-                raise _refuse(label, f"输出路径是已有文件，不是文件夹：{where}", f"the output path is an existing file, not a folder: {where}")
+                raise _refuse(
+                    label,
+                    f"输出路径是已有文件，不是文件夹：{where}",
+                    f"the output path is an existing file, not a folder: {where}",
+                )
             if _holds_files(target) and not (target / MARKER).is_file():
-                raise _refuse(label, f"输出文件夹已存在且不是本插件写的，不会删除它：{where}；请选择新的或空的文件夹",
-                              f"the output folder exists and was not written by this plugin, so it is not replaced: {where}; choose a new or empty folder")
+                raise _refuse(
+                    label,
+                    f"输出文件夹已存在且不是本插件写的，不会删除它：{where}；请选择新的或空的文件夹",
+                    f"the output folder exists and was not written by this plugin, so it is not replaced: {where}; choose a new or empty folder",
+                )
             return
         if target.is_dir():
-            raise _refuse(label, f"输出路径是已有文件夹，不会删除它：{where}；请给出文件名",
-                          f"the output path is an existing folder, which is never deleted: {where}; give a file name")
+            raise _refuse(
+                label,
+                f"输出路径是已有文件夹，不会删除它：{where}；请给出文件名",
+                f"the output path is an existing folder, which is never deleted: {where}; give a file name",
+            )
         if kind == "gpkg" and target.stat().st_size and not _sqlite_header(target):
-            raise _refuse(label, f"输出路径已有一个不是 GeoPackage 的文件：{where}", f"the output path holds a file that is not a GeoPackage: {where}")
+            raise _refuse(
+                label,
+                f"输出路径已有一个不是 GeoPackage 的文件：{where}",
+                f"the output path holds a file that is not a GeoPackage: {where}",
+            )
 
     def claim_folder(self, folder, label: str) -> Path:
         """A folder the run writes files into (tables, a publication): refused if it holds files the
         plugin did not write; marked as the plugin's when the run commits."""
         folder = Path(os.path.abspath(folder))
         if folder.exists() and not folder.is_dir():
-            raise _refuse(label, f"输出路径是已有文件，不是文件夹：{folder}", f"the output path is an existing file, not a folder: {folder}")
+            raise _refuse(
+                label,
+                f"输出路径是已有文件，不是文件夹：{folder}",
+                f"the output path is an existing file, not a folder: {folder}",
+            )
         if folder.is_dir() and _holds_files(folder) and not (folder / MARKER).is_file():
-            raise _refuse(label, f"输出文件夹已存在且不是本插件写的，不会往里写：{folder}；请选择新的或空的文件夹",
-                          f"the output folder exists and was not written by this plugin, so nothing is written into it: {folder}; choose a new or empty folder")
+            raise _refuse(
+                label,
+                f"输出文件夹已存在且不是本插件写的，不会往里写：{folder}；请选择新的或空的文件夹",
+                f"the output folder exists and was not written by this plugin, so nothing is written into it: {folder}; choose a new or empty folder",
+            )
         if not _writable_dir(folder):
             raise _refuse(label, f"输出文件夹不可写：{folder}", f"the output folder is not writable: {folder}")
         self.folders.append(folder)
@@ -364,8 +418,11 @@ class OutputSet:
             _write_marker(tmp / MARKER)
         problem = verify_output(tmp)
         if problem:
-            raise _refuse(self.labels.get(target, target.name), f"输出写入不完整（磁盘满或写入出错？）：{problem}",
-                          f"the output was not written completely (disk full or a write error?): {problem}")
+            raise _refuse(
+                self.labels.get(target, target.name),
+                f"输出写入不完整（磁盘满或写入出错？）：{problem}",
+                f"the output was not written completely (disk full or a write error?): {problem}",
+            )
         self.staged = [(t, g) for t, g in self.staged if g != target]
         self.staged.append((tmp, target))
 
@@ -381,8 +438,11 @@ class OutputSet:
                 ours = _gpkg_layers(tmp)
                 for layer in ours:
                     if (str(target), layer) in self.inputs:
-                        raise _refuse(label, f"输出图层“{layer}”是本次运行的输入，不会覆盖它：{target}",
-                                      f"the output layer '{layer}' is an input of this run and is not replaced: {target}")
+                        raise _refuse(
+                            label,
+                            f"输出图层“{layer}”是本次运行的输入，不会覆盖它：{target}",
+                            f"the output layer '{layer}' is an input of this run and is not replaced: {target}",
+                        )
                 if set(_gpkg_layers(target)) - set(ours):
                     merges.append((tmp, target, ours))
                     continue
@@ -435,10 +495,15 @@ class OutputSet:
 
 
 def _write_marker(path: Path) -> None:
-    path.write_text(json.dumps({
-        "written_by": "soil_conservation_plugin",
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-    }), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {
+                "written_by": "soil_conservation_plugin",
+                "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            }
+        ),
+        encoding="utf-8",
+    )
 
 
 def _merge_gpkg_layers(tmp: Path, target: Path, layers: list[str]) -> None:

@@ -2,6 +2,7 @@
 
 Every output of the plugin carries one, so a published table can be traced back.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -26,7 +27,9 @@ def _gdal_version() -> str:
         return rasterio.__gdal_version__
 
 
-def run_metadata(step: str, inputs: dict, parameters: dict, results: dict | None = None, rules: dict | None = None) -> dict:
+def run_metadata(
+    step: str, inputs: dict, parameters: dict, results: dict | None = None, rules: dict | None = None
+) -> dict:
     """``inputs``: name → file path (hashed); ``rules``: name → {version, source, ...} of rule files used."""
     hashed = {}
     for name, path in inputs.items():
@@ -35,7 +38,9 @@ def run_metadata(step: str, inputs: dict, parameters: dict, results: dict | None
             hashed[name] = {"path": str(p), "sha256": file_sha256(p) if p.is_file() else None}
             if p.suffix.lower() == ".vrt" and p.is_file():
                 # the pixels come from the VRT's sources: hash each local file behind it
-                hashed[name]["sources"] = [{"path": str(f), "sha256": file_sha256(f)} for f in raster_files(p, name)[1:]]
+                hashed[name]["sources"] = [
+                    {"path": str(f), "sha256": file_sha256(f)} for f in raster_files(p, name)[1:]
+                ]
             if is_shapefile(p) and p.is_file():
                 try:
                     hashed[name]["encoding"] = source_encoding(p)  # the one core.common.vector read it with

@@ -3,6 +3,7 @@
 In the repo, metadata.txt, resources/ and i18n/ sit beside the package; in an
 installed plugin (make package / make deploy) they sit inside it.
 """
+
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parents[2]

@@ -3,6 +3,7 @@
 Loaded and checked once; every value used is cited in the run metadata with the
 file's version, the value's source and its confidence tag.
 """
+
 from __future__ import annotations
 
 import functools
@@ -61,7 +62,9 @@ def province_code(code) -> str | None:
     if text.lower() in ("", "national", "none", "全国"):
         return None
     if len(text) < 2 or not text[:2].isdigit():
-        raise InputError("省份 province", f"无法识别的行政区划代码: {text}", f"unrecognised administrative code: {text}")
+        raise InputError(
+            "省份 province", f"无法识别的行政区划代码: {text}", f"unrecognised administrative code: {text}"
+        )
     return text[:2] + "0000"
 
 
@@ -125,13 +128,25 @@ def load_json_rules(path, label: str | None = None) -> dict:
     except OSError as exc:
         raise InputError(label, f"无法读取规则文件 {path}: {exc}", f"cannot read the rule file {path}: {exc}") from exc
     except UnicodeDecodeError as exc:
-        raise InputError(label, f"规则文件不是 UTF-8 编码（第 {exc.start} 字节）: {path}；请另存为 UTF-8", f"the rule file is not UTF-8 (byte {exc.start}): {path}; save it as UTF-8") from exc
+        raise InputError(
+            label,
+            f"规则文件不是 UTF-8 编码（第 {exc.start} 字节）: {path}；请另存为 UTF-8",
+            f"the rule file is not UTF-8 (byte {exc.start}): {path}; save it as UTF-8",
+        ) from exc
     try:
         data = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
     except json.JSONDecodeError as exc:
-        raise InputError(label, f"规则文件 JSON 格式错误（第 {exc.lineno} 行第 {exc.colno} 列: {exc.msg}）: {path}", f"the rule file is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}): {path}") from exc
+        raise InputError(
+            label,
+            f"规则文件 JSON 格式错误（第 {exc.lineno} 行第 {exc.colno} 列: {exc.msg}）: {path}",
+            f"the rule file is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}): {path}",
+        ) from exc
     except ValueError as exc:
-        raise InputError(label, f"规则文件中的数值无效（{exc}）: {path}", f"the rule file holds an invalid number ({exc}): {path}") from exc
+        raise InputError(
+            label, f"规则文件中的数值无效（{exc}）: {path}", f"the rule file holds an invalid number ({exc}): {path}"
+        ) from exc
     if not isinstance(data, dict):
-        raise InputError(label, f"规则文件的顶层必须是 JSON 对象: {path}", f"the rule file's top level must be a JSON object: {path}")
+        raise InputError(
+            label, f"规则文件的顶层必须是 JSON 对象: {path}", f"the rule file's top level must be a JSON object: {path}"
+        )
     return data

@@ -13,6 +13,7 @@ spreadsheet opens the file. A county or 乡镇 name read from a user's layer is 
 
 CSV files are written atomically (``core.common.io.atomic_path``) and flushed to disk.
 """
+
 from __future__ import annotations
 
 import csv

@@ -8,6 +8,7 @@ formats (GeoPackage, FileGDB, …) are UTF-8 by definition.
 
 Read through osgeo.ogr (not fiona/pyogrio): Debian's GDAL, the same inside and outside QGIS.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -19,12 +20,26 @@ from .input_checks import check_geographic_extent
 
 # .cpg spellings → the name passed to OGR (iconv); GB2312 files are read as GBK, its superset
 _CPG_NAMES = {
-    "UTF8": "UTF-8", "UTF-8": "UTF-8", "65001": "UTF-8",
-    "936": "GBK", "CP936": "GBK", "GBK": "GBK", "GB2312": "GBK", "ANSI 936": "GBK", "EUC-CN": "GBK",
-    "GB18030": "GB18030", "54936": "GB18030",
-    "950": "CP950", "CP950": "CP950", "BIG5": "CP950",
-    "1252": "CP1252", "CP1252": "CP1252", "ANSI 1252": "CP1252",
-    "ISO-8859-1": "ISO-8859-1", "ISO88591": "ISO-8859-1", "LATIN1": "ISO-8859-1",
+    "UTF8": "UTF-8",
+    "UTF-8": "UTF-8",
+    "65001": "UTF-8",
+    "936": "GBK",
+    "CP936": "GBK",
+    "GBK": "GBK",
+    "GB2312": "GBK",
+    "ANSI 936": "GBK",
+    "EUC-CN": "GBK",
+    "GB18030": "GB18030",
+    "54936": "GB18030",
+    "950": "CP950",
+    "CP950": "CP950",
+    "BIG5": "CP950",
+    "1252": "CP1252",
+    "CP1252": "CP1252",
+    "ANSI 1252": "CP1252",
+    "ISO-8859-1": "ISO-8859-1",
+    "ISO88591": "ISO-8859-1",
+    "LATIN1": "ISO-8859-1",
 }
 # DBF language driver ids that name one code page (0x57 "ANSI" means the writer's system code page:
 # not meaningful, so the bytes decide)
@@ -76,7 +91,7 @@ def dbf_text_values(dbf: Path, limit_bytes: int = 64 << 20) -> tuple[int, list[b
     values = []
     for r in range(0, len(body) - record_len + 1, record_len):
         for off, flen in fields:
-            raw = body[r + off:r + off + flen].rstrip(b" \x00")
+            raw = body[r + off : r + off + flen].rstrip(b" \x00")
             if any(b >= 0x80 for b in raw):
                 values.append(raw)
     return ldid, values
@@ -119,12 +134,22 @@ def shapefile_encoding(path, label: str = "", given: str | None = None) -> tuple
         encoding, source = "GBK", "DBF bytes"
     codec = _python_codec(encoding)
     if codec is None:
-        raise InputError(label, f"不认识的文本编码 “{encoding}”（{source}），请改为 UTF-8 或 GBK", f"unknown text encoding '{encoding}' ({source}); use UTF-8 or GBK")
+        raise InputError(
+            label,
+            f"不认识的文本编码 “{encoding}”（{source}），请改为 UTF-8 或 GBK",
+            f"unknown text encoding '{encoding}' ({source}); use UTF-8 or GBK",
+        )
     if not _decodes(values, codec):
         other = next((e for e in ("UTF-8", "GBK") if e != encoding and _decodes(values, _python_codec(e))), None)
         hint_zh = f"；文本看起来是 {other}，请改正 .cpg 文件" if other else "；请用正确的 .cpg 文件注明编码"
-        hint_en = f"; the text looks like {other}, fix the .cpg file" if other else "; name the right encoding in a .cpg file"
-        raise InputError(label, f"属性文本不是 {encoding} 编码（来自 {source}）{hint_zh}", f"the attribute text is not {encoding} (from {source}){hint_en}")
+        hint_en = (
+            f"; the text looks like {other}, fix the .cpg file" if other else "; name the right encoding in a .cpg file"
+        )
+        raise InputError(
+            label,
+            f"属性文本不是 {encoding} 编码（来自 {source}）{hint_zh}",
+            f"the attribute text is not {encoding} (from {source}){hint_en}",
+        )
     return encoding, source
 
 
@@ -134,7 +159,7 @@ def split_source(path, layer: str | None = None) -> tuple[str, str | None]:
     base, _, rest = text.partition("|")
     for part in rest.split("|"):
         if part.startswith("layername=") and not layer:
-            layer = part[len("layername="):]
+            layer = part[len("layername=") :]
     return base, layer
 
 
@@ -142,7 +167,14 @@ def is_shapefile(path) -> bool:
     return Path(str(path)).suffix.lower() in (".shp", ".dbf")
 
 
-def open_layer(path, label: str, layer: str | None = None, encoding: str | None = None, preferred_layers: tuple = (), first: bool = False):
+def open_layer(
+    path,
+    label: str,
+    layer: str | None = None,
+    encoding: str | None = None,
+    preferred_layers: tuple = (),
+    first: bool = False,
+):
     """(dataset, layer, encoding used) of a vector source, with bilingual errors before any work.
 
     Without a layer name: the only layer, a preferred one, or (``first``) the first, as QGIS does.
@@ -161,7 +193,9 @@ def open_layer(path, label: str, layer: str | None = None, encoding: str | None 
     try:
         ds = gdal.OpenEx(str(p), gdal.OF_VECTOR, open_options=options)
     except RuntimeError as exc:
-        raise InputError(label, f"无法读取矢量数据 {path}: {exc}", f"cannot read the vector data {path}: {exc}") from exc
+        raise InputError(
+            label, f"无法读取矢量数据 {path}: {exc}", f"cannot read the vector data {path}: {exc}"
+        ) from exc
     if ds is None:
         raise InputError(label, f"无法读取矢量数据: {path}", f"cannot read the vector data: {path}")
     names = [ds.GetLayer(i).GetName() for i in range(ds.GetLayerCount())]
@@ -169,7 +203,11 @@ def open_layer(path, label: str, layer: str | None = None, encoding: str | None 
         raise InputError(label, "数据源中没有图层", "the data source holds no layer")
     if layer and not is_shapefile(p):  # a shapefile holds one layer, whatever name the caller used
         if layer not in names:
-            raise InputError(label, f"没有名为“{layer}”的图层；现有图层: {', '.join(names)}", f"no layer named '{layer}'; layers: {', '.join(names)}")
+            raise InputError(
+                label,
+                f"没有名为“{layer}”的图层；现有图层: {', '.join(names)}",
+                f"no layer named '{layer}'; layers: {', '.join(names)}",
+            )
         return ds, ds.GetLayerByName(layer), used
     if len(names) == 1 or first:
         return ds, ds.GetLayer(0), used
@@ -177,7 +215,11 @@ def open_layer(path, label: str, layer: str | None = None, encoding: str | None 
         for name in names:
             if name.upper() == str(want).upper():
                 return ds, ds.GetLayerByName(name), used
-    raise InputError(label, f"数据源有多个图层，请指定其一: {', '.join(names)}", f"the data source holds several layers, name one of: {', '.join(names)}")
+    raise InputError(
+        label,
+        f"数据源有多个图层，请指定其一: {', '.join(names)}",
+        f"the data source holds several layers, name one of: {', '.join(names)}",
+    )
 
 
 def layer_crs(lyr):

@@ -9,6 +9,7 @@ The lineage names the schema and rule versions and the run parameters; the
 field catalogue (Chinese aliases, which a Shapefile cannot hold) is in
 supplementalInformation and in the package's fields.csv.
 """
+
 from __future__ import annotations
 
 import json
@@ -92,12 +93,20 @@ def build_metadata_xml(
     _text(ident, "gmd:abstract", abstract)
     _party(ident, "gmd:pointOfContact", producer, "originator")
     _text(ident, "gmd:language", "chi")
-    _code(ident, "gmd:characterSet", "MD_CharacterSetCode", "utf8" if encoding.upper().replace("-", "") == "UTF8" else encoding.lower())
+    _code(
+        ident,
+        "gmd:characterSet",
+        "MD_CharacterSetCode",
+        "utf8" if encoding.upper().replace("-", "") == "UTF8" else encoding.lower(),
+    )
     topic = _el(ident, "gmd:topicCategory/gmd:MD_TopicCategoryCode")
     topic.text = "inlandWaters"
     if bbox is not None:
         box = _el(ident, "gmd:extent/gmd:EX_Extent/gmd:geographicElement/gmd:EX_GeographicBoundingBox")
-        for name, value in zip(("westBoundLongitude", "eastBoundLongitude", "southBoundLatitude", "northBoundLatitude"), (bbox[0], bbox[2], bbox[1], bbox[3])):
+        for name, value in zip(
+            ("westBoundLongitude", "eastBoundLongitude", "southBoundLatitude", "northBoundLatitude"),
+            (bbox[0], bbox[2], bbox[1], bbox[3]),
+        ):
             _text(box, f"gmd:{name}", f"{value:.8f}", "gco:Decimal")
     _text(ident, "gmd:supplementalInformation", field_catalogue)
 
@@ -111,7 +120,11 @@ def build_metadata_xml(
     _text(lin, "gmd:statement", lineage)
     for step in process_steps:
         ps = _el(lin, "gmd:processStep/gmd:LI_ProcessStep")
-        _text(ps, "gmd:description", step if isinstance(step, str) else json.dumps(step, ensure_ascii=False, sort_keys=True, default=str))
+        _text(
+            ps,
+            "gmd:description",
+            step if isinstance(step, str) else json.dumps(step, ensure_ascii=False, sort_keys=True, default=str),
+        )
         _text(ps, "gmd:dateTime", created, "gco:DateTime")
 
     ET.indent(root) if hasattr(ET, "indent") else None  # Python ≥ 3.9
@@ -131,12 +144,29 @@ def read_core_elements(data: bytes) -> dict:
     out = {
         "title": text(f"{ident}/gmd:citation/gmd:CI_Citation/gmd:title/gco:CharacterString"),
         "date": text(f"{ident}/gmd:citation/gmd:CI_Citation/gmd:date/gmd:CI_Date/gmd:date/gco:DateTime"),
-        "producer": text(f"{ident}/gmd:pointOfContact/gmd:CI_ResponsibleParty/gmd:organisationName/gco:CharacterString"),
-        "crs": text("gmd:referenceSystemInfo/gmd:MD_ReferenceSystem/gmd:referenceSystemIdentifier/gmd:RS_Identifier/gmd:code/gco:CharacterString"),
-        "lineage": text("gmd:dataQualityInfo/gmd:DQ_DataQuality/gmd:lineage/gmd:LI_Lineage/gmd:statement/gco:CharacterString"),
-        "format": text("gmd:distributionInfo/gmd:MD_Distribution/gmd:distributionFormat/gmd:MD_Format/gmd:name/gco:CharacterString"),
-        "steps": [n.text for n in root.findall("gmd:dataQualityInfo/gmd:DQ_DataQuality/gmd:lineage/gmd:LI_Lineage/gmd:processStep/gmd:LI_ProcessStep/gmd:description/gco:CharacterString", NS)],
+        "producer": text(
+            f"{ident}/gmd:pointOfContact/gmd:CI_ResponsibleParty/gmd:organisationName/gco:CharacterString"
+        ),
+        "crs": text(
+            "gmd:referenceSystemInfo/gmd:MD_ReferenceSystem/gmd:referenceSystemIdentifier/gmd:RS_Identifier/gmd:code/gco:CharacterString"
+        ),
+        "lineage": text(
+            "gmd:dataQualityInfo/gmd:DQ_DataQuality/gmd:lineage/gmd:LI_Lineage/gmd:statement/gco:CharacterString"
+        ),
+        "format": text(
+            "gmd:distributionInfo/gmd:MD_Distribution/gmd:distributionFormat/gmd:MD_Format/gmd:name/gco:CharacterString"
+        ),
+        "steps": [
+            n.text
+            for n in root.findall(
+                "gmd:dataQualityInfo/gmd:DQ_DataQuality/gmd:lineage/gmd:LI_Lineage/gmd:processStep/gmd:LI_ProcessStep/gmd:description/gco:CharacterString",
+                NS,
+            )
+        ],
     }
     if root.find(box, NS) is not None:
-        out["bbox"] = tuple(float(text(f"{box}/gmd:{n}/gco:Decimal")) for n in ("westBoundLongitude", "southBoundLatitude", "eastBoundLongitude", "northBoundLatitude"))
+        out["bbox"] = tuple(
+            float(text(f"{box}/gmd:{n}/gco:Decimal"))
+            for n in ("westBoundLongitude", "southBoundLatitude", "eastBoundLongitude", "northBoundLatitude")
+        )
     return out

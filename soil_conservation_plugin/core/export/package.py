@@ -11,6 +11,7 @@ asked for), and everything goes into a temporary sibling folder that is renamed
 into place only at the end: a cancel, a full disk or any exception leaves the
 target as it was.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -43,9 +44,15 @@ except ImportError:  # pragma: no cover
     make_valid = None
 
 FORMAT_ALIASES = {
-    "gpkg": "GPKG", "geopackage": "GPKG",
-    "shp": "ESRI Shapefile", "shapefile": "ESRI Shapefile", "esri shapefile": "ESRI Shapefile",
-    "gdb": "OpenFileGDB", "filegdb": "OpenFileGDB", "openfilegdb": "OpenFileGDB", "fgdb": "OpenFileGDB",
+    "gpkg": "GPKG",
+    "geopackage": "GPKG",
+    "shp": "ESRI Shapefile",
+    "shapefile": "ESRI Shapefile",
+    "esri shapefile": "ESRI Shapefile",
+    "gdb": "OpenFileGDB",
+    "filegdb": "OpenFileGDB",
+    "openfilegdb": "OpenFileGDB",
+    "fgdb": "OpenFileGDB",
 }
 FORMAT_LABELS = {"GPKG": "GeoPackage", "ESRI Shapefile": "ESRI Shapefile", "OpenFileGDB": "ESRI File Geodatabase"}
 
@@ -53,8 +60,14 @@ FORMAT_LABELS = {"GPKG": "GeoPackage", "ESRI Shapefile": "ESRI Shapefile", "Open
 # disk-full raises OSError(ENOSPC) from here; production code never adds any.
 WRITE_HOOKS: list = []
 
-_OGR_GEOM = {"Point": "wkbPoint", "MultiPoint": "wkbMultiPoint", "LineString": "wkbLineString",
-             "MultiLineString": "wkbMultiLineString", "Polygon": "wkbPolygon", "MultiPolygon": "wkbMultiPolygon"}
+_OGR_GEOM = {
+    "Point": "wkbPoint",
+    "MultiPoint": "wkbMultiPoint",
+    "LineString": "wkbLineString",
+    "MultiLineString": "wkbMultiLineString",
+    "Polygon": "wkbPolygon",
+    "MultiPolygon": "wkbMultiPolygon",
+}
 _OGR_TYPE = {"String": "OFTString", "Integer": "OFTInteger", "Real": "OFTReal", "Date": "OFTDate"}
 
 
@@ -128,14 +141,22 @@ class ExportResult:
 def manifest_summary(package, zip_path=None) -> str:
     """Path and manifest summary of a package (what `make demo` prints)."""
     package = Path(package)
-    manifest = json.loads((staged_path(package) / "manifest.json").read_text(encoding="utf-8"))  # before the run commits too
+    manifest = json.loads(
+        (staged_path(package) / "manifest.json").read_text(encoding="utf-8")
+    )  # before the run commits too
     schema = manifest["schema"]
-    lines = [f"package: {package}",
-             f"  schema {schema['id']} {schema['version']} ({'default, not the official standard' if schema.get('default') else 'official'}), "
-             f"{manifest['format']} {manifest['encoding']}, {manifest['crs']}"]
+    lines = [
+        f"package: {package}",
+        f"  schema {schema['id']} {schema['version']} ({'default, not the official standard' if schema.get('default') else 'official'}), "
+        f"{manifest['format']} {manifest['encoding']}, {manifest['crs']}",
+    ]
     for entry in manifest["layers"]:
-        lines.append(f"  {entry['code']} {entry['name']}: {entry['features']} features, {entry['area_ha']:.4f} ha → {entry['file']}")
-    lines.append(f"  {len(manifest['files'])} files with SHA-256 in manifest.json; tables: {', '.join(manifest.get('tables') or []) or '-'}")
+        lines.append(
+            f"  {entry['code']} {entry['name']}: {entry['features']} features, {entry['area_ha']:.4f} ha → {entry['file']}"
+        )
+    lines.append(
+        f"  {len(manifest['files'])} files with SHA-256 in manifest.json; tables: {', '.join(manifest.get('tables') or []) or '-'}"
+    )
     if zip_path:
         lines.append(f"  zip: {zip_path}")
     if manifest.get("partial"):
@@ -144,6 +165,7 @@ def manifest_summary(package, zip_path=None) -> str:
 
 
 # --- small helpers -------------------------------------------------------------
+
 
 def file_digest(path) -> str:
     digest = hashlib.sha256()
@@ -157,7 +179,11 @@ def resolve_format(name: str) -> str:
     key = str(name or "GPKG").strip()
     fmt = FORMAT_ALIASES.get(key.lower(), key)
     if fmt not in FORMAT_LABELS:
-        raise InputError("格式 / format", f"未知的导出格式 '{name}'(可用: GPKG, Shapefile, FileGDB)", f"unknown export format '{name}' (use GPKG, Shapefile or FileGDB)")
+        raise InputError(
+            "格式 / format",
+            f"未知的导出格式 '{name}'(可用: GPKG, Shapefile, FileGDB)",
+            f"unknown export format '{name}' (use GPKG, Shapefile or FileGDB)",
+        )
     return fmt
 
 
@@ -236,6 +262,7 @@ class _ShapeEncoding:
 
 # --- sources -------------------------------------------------------------------
 
+
 @dataclass
 class SourceLayer:
     path: str
@@ -252,7 +279,7 @@ class SourceLayer:
         layer = None
         for part in rest.split("|"):
             if part.startswith("layername="):
-                layer = part[len("layername="):]
+                layer = part[len("layername=") :]
         return cls(path, layer)
 
     def label(self) -> str:
@@ -273,8 +300,12 @@ def _plan(schema: Schema, sources: dict) -> list:
         if not matches:
             matches = [spec for spec in schema.layers if spec.internal == key and key != "zones"]
         if not matches:
-            names = ", ".join(["zones", *sorted({s.internal for s in schema.layers} - {"zones"}), *[s.code for s in schema.layers]])
-            raise InputError(str(key), f"导出模式中没有这个图层(可用: {names})", f"no such layer in the export schema (use: {names})")
+            names = ", ".join(
+                ["zones", *sorted({s.internal for s in schema.layers} - {"zones"}), *[s.code for s in schema.layers]]
+            )
+            raise InputError(
+                str(key), f"导出模式中没有这个图层(可用: {names})", f"no such layer in the export schema (use: {names})"
+            )
         plan.append((key, src, matches[:1], False))
     if not plan:
         raise InputError("导出 / export", "没有提供任何要导出的图层", "no layer to export was given")
@@ -291,10 +322,22 @@ def _open_source(key: str, src: SourceLayer, spec_polygonal: bool):
     ds, lyr, _ = open_layer(src.path, label, src.layer, first=True)
     srs = lyr.GetSpatialRef()
     if srs is None or (srs.GetName() or "").startswith("Undefined"):  # GPKG srs_id 0/-1: 'Undefined … SRS'
-        raise InputError(label, "没有坐标参考系(CRS), 无法投影到 CGCS2000", "has no coordinate reference system (CRS); it cannot be reprojected to CGCS2000")
+        raise InputError(
+            label,
+            "没有坐标参考系(CRS), 无法投影到 CGCS2000",
+            "has no coordinate reference system (CRS); it cannot be reprojected to CGCS2000",
+        )
     gtype = ogr.GT_Flatten(lyr.GetGeomType())
-    if spec_polygonal and gtype not in (ogr.wkbUnknown, ogr.wkbPolygon, ogr.wkbMultiPolygon, ogr.wkbNone) and "POLYGON" not in ogr.GeometryTypeToName(gtype).upper():
-        raise InputError(label, f"几何类型 {ogr.GeometryTypeToName(gtype)} 不是面", f"geometry type {ogr.GeometryTypeToName(gtype)} is not polygonal")
+    if (
+        spec_polygonal
+        and gtype not in (ogr.wkbUnknown, ogr.wkbPolygon, ogr.wkbMultiPolygon, ogr.wkbNone)
+        and "POLYGON" not in ogr.GeometryTypeToName(gtype).upper()
+    ):
+        raise InputError(
+            label,
+            f"几何类型 {ogr.GeometryTypeToName(gtype)} 不是面",
+            f"geometry type {ogr.GeometryTypeToName(gtype)} is not polygonal",
+        )
     crs = CRS.from_wkt(srs.ExportToWkt())
     if lyr.GetFeatureCount():
         xmin, xmax, ymin, ymax = lyr.GetExtent()
@@ -316,6 +359,7 @@ def _source_meta(src: SourceLayer) -> dict | None:
 
 
 # --- geometry ------------------------------------------------------------------
+
 
 def _polygons(geom) -> list:
     if geom is None or geom.is_empty:
@@ -361,7 +405,10 @@ def _ring_arrays(geom) -> list:
     """[[exterior xy, hole xy, …] per polygon] as (n, 2) float arrays."""
     out = []
     for poly in _polygons(geom):
-        out.append([np.asarray(poly.exterior.coords, dtype=float)[:, :2]] + [np.asarray(r.coords, dtype=float)[:, :2] for r in poly.interiors])
+        out.append(
+            [np.asarray(poly.exterior.coords, dtype=float)[:, :2]]
+            + [np.asarray(r.coords, dtype=float)[:, :2] for r in poly.interiors]
+        )
     return out
 
 
@@ -380,7 +427,9 @@ class _GeometryPipeline:
         self.round = _rounder(decimals)
         self.dst_crs = dst_crs
         geographic = dst_crs.geodetic_crs if dst_crs.is_projected else dst_crs
-        self.to_geographic = None if dst_crs.is_geographic else Transformer.from_crs(dst_crs, geographic, always_xy=True)
+        self.to_geographic = (
+            None if dst_crs.is_geographic else Transformer.from_crs(dst_crs, geographic, always_xy=True)
+        )
         ell = dst_crs.ellipsoid
         self.geod = Geod(a=ell.semi_major_metre, rf=ell.inverse_flattening)
 
@@ -393,12 +442,14 @@ class _GeometryPipeline:
         flat = [r for poly in rings for r in poly]
         xy = np.concatenate(flat)
         x, y = self.forward.transform(xy[:, 0], xy[:, 1])
-        xy = np.column_stack([np.round(np.asarray(x, dtype=float), self.decimals), np.round(np.asarray(y, dtype=float), self.decimals)])
+        xy = np.column_stack(
+            [np.round(np.asarray(x, dtype=float), self.decimals), np.round(np.asarray(y, dtype=float), self.decimals)]
+        )
         out, pos = [], 0
         for poly in rings:
             projected = []
             for ring in poly:
-                projected.append(xy[pos:pos + len(ring)])
+                projected.append(xy[pos : pos + len(ring)])
                 pos += len(ring)
             out.append(projected)
         return out
@@ -479,10 +530,14 @@ def _fit_geometry_type(spec: LayerSpec, geom):
     parts = list(geom.geoms)
     if len(parts) == 1:
         return parts[0], None
-    return None, (f"{len(parts)} 个部分, 但图层类型为单部件 {spec.geometry}", f"{len(parts)} parts, but the layer type is single-part {spec.geometry}")
+    return None, (
+        f"{len(parts)} 个部分, 但图层类型为单部件 {spec.geometry}",
+        f"{len(parts)} parts, but the layer type is single-part {spec.geometry}",
+    )
 
 
 # --- records -------------------------------------------------------------------
+
 
 def _lookup(attrs: dict, names) -> object:
     """Value of the first internal field present; also under its 10-character DBF-laundered name
@@ -539,7 +594,15 @@ def _read_layer(key, src, specs, split, schema, options, encoding, dst_crs, deci
                 continue
             unknown = [c for c in codes if c not in spec_for_code]
             if unknown:
-                problems.append(Problem(key, fid, zspec.name, f"未知区域类型 {unknown}(可用: {list(zspec.codes)})", f"unknown zone type {unknown} (use: {list(zspec.codes)})"))
+                problems.append(
+                    Problem(
+                        key,
+                        fid,
+                        zspec.name,
+                        f"未知区域类型 {unknown}(可用: {list(zspec.codes)})",
+                        f"unknown zone type {unknown} (use: {list(zspec.codes)})",
+                    )
+                )
                 continue
             targets = [spec_for_code[c] for c in codes]
         else:
@@ -562,7 +625,15 @@ def _read_layer(key, src, specs, split, schema, options, encoding, dst_crs, deci
                 if spec.internal == "zones" and fspec is _zone_field(spec):
                     given = zone_codes(fspec, raw)
                     if given and spec.zone_type not in given:
-                        problems.append(Problem(spec.name, fid, fspec.name, f"区域类型 {given} 与图层 {spec.zone_type} 不符", f"zone type {given} does not match layer {spec.zone_type}"))
+                        problems.append(
+                            Problem(
+                                spec.name,
+                                fid,
+                                fspec.name,
+                                f"区域类型 {given} 与图层 {spec.zone_type} 不符",
+                                f"zone type {given} does not match layer {spec.zone_type}",
+                            )
+                        )
                         bad = True
                         continue
                     raw = spec.zone_type
@@ -571,7 +642,9 @@ def _read_layer(key, src, specs, split, schema, options, encoding, dst_crs, deci
                     if raw not in (None, "") and _is_number(raw):
                         tol = max(0.01 if fspec.compute == "area_ha" else 1e-4, 1e-3 * computed)
                         if abs(float(raw) - computed) > tol:
-                            warnings.append(f"{spec.name} #{fid} {fspec.name}: 源面积 {float(raw):.4f} 与椭球面积 {computed:.4f} 不同, 已用后者 / source area differs from the ellipsoidal area, the latter is exported")
+                            warnings.append(
+                                f"{spec.name} #{fid} {fspec.name}: 源面积 {float(raw):.4f} 与椭球面积 {computed:.4f} 不同, 已用后者 / source area differs from the ellipsoidal area, the latter is exported"
+                            )
                     raw = computed
                 try:
                     value, note2 = coerce(fspec, raw, encoding, schema.substitutions)
@@ -583,14 +656,21 @@ def _read_layer(key, src, specs, split, schema, options, encoding, dst_crs, deci
                     truncated += 1
                     warnings.append(f"{spec.name} #{fid} {fspec.name}: 文本已截断 / text truncated to the field length")
                 elif note2 == "substituted":
-                    warnings.append(f"{spec.name} #{fid} {fspec.name}: 编码中没有的字符已替换(如 ²→2) / characters missing from {encoding} replaced (e.g. ²→2)")
+                    warnings.append(
+                        f"{spec.name} #{fid} {fspec.name}: 编码中没有的字符已替换(如 ²→2) / characters missing from {encoding} replaced (e.g. ²→2)"
+                    )
                 values[fspec.name] = value
             if not bad:
                 records[spec.code].append(Record(fid, values, geom, area_m2 / 1e4))
     feedback.progress(100.0)
     facts = {
-        "source": src.path, "layer": src.layer or lyr.GetName(), "source_crs": src_crs.to_string(),
-        "features_read": lyr.GetFeatureCount(), "skipped_without_zone": skipped, "repaired": repaired, "truncated": truncated,
+        "source": src.path,
+        "layer": src.layer or lyr.GetName(),
+        "source_crs": src_crs.to_string(),
+        "features_read": lyr.GetFeatureCount(),
+        "skipped_without_zone": skipped,
+        "repaired": repaired,
+        "truncated": truncated,
     }
     try:
         facts["sha256"] = file_digest(src.path) if Path(src.path).is_file() else None
@@ -616,6 +696,7 @@ def _is_number(value) -> bool:
 
 
 # --- writers -------------------------------------------------------------------
+
 
 def _target_srs(epsg: int):
     from osgeo import osr
@@ -667,7 +748,9 @@ def _write_feature(lyr, spec: LayerSpec, rec: Record, defn):
     return lyr.CreateFeature(feat)
 
 
-def _write_layers(data_dir: Path, fmt: str, encoding: str, schema: Schema, epsg: int, layers: list, feedback: Feedback) -> dict:
+def _write_layers(
+    data_dir: Path, fmt: str, encoding: str, schema: Schema, epsg: int, layers: list, feedback: Feedback
+) -> dict:
     """Write every (LayerSpec, records); returns code → relative data path."""
     from osgeo import ogr
 
@@ -700,7 +783,11 @@ def _write_layers(data_dir: Path, fmt: str, encoding: str, schema: Schema, epsg:
                     opts = [f"ENCODING={encoding}"]
                 else:
                     ds = container
-                    opts = [f"IDENTIFIER={spec.name}", f"DESCRIPTION={spec.name} ({schema.id} {schema.version})"] if fmt == "GPKG" else [f"LAYER_ALIAS={spec.name}"]
+                    opts = (
+                        [f"IDENTIFIER={spec.name}", f"DESCRIPTION={spec.name} ({schema.id} {schema.version})"]
+                        if fmt == "GPKG"
+                        else [f"LAYER_ALIAS={spec.name}"]
+                    )
                 lyr = ds.CreateLayer(spec.code, srs, getattr(ogr, _OGR_GEOM[spec.geometry]), options=opts)
                 if lyr is None:
                     errs.check(f"create layer {spec.code}")
@@ -751,7 +838,9 @@ def _filegdb_domain(ds, spec: LayerSpec, fspec: FieldSpec) -> str | None:
     if not fspec.codes or not hasattr(ogr, "CreateCodedFieldDomain") or not hasattr(ds, "AddFieldDomain"):
         return None
     name = f"{spec.code}_{fspec.name}"
-    domain = ogr.CreateCodedFieldDomain(name, f"{spec.name} {fspec.alias}", ogr.OFTString, ogr.OFSTNone, dict(fspec.codes))
+    domain = ogr.CreateCodedFieldDomain(
+        name, f"{spec.name} {fspec.alias}", ogr.OFTString, ogr.OFSTNone, dict(fspec.codes)
+    )
     if not ds.AddFieldDomain(domain):
         raise OSError(f"cannot add the field domain {name}")
     return name
@@ -767,37 +856,52 @@ def _gpkg_data_columns(ds, specs: list) -> None:
     GDAL < 3.7 does not write field alternative names to GeoPackage, so they are
     written here: name and title = the Chinese alias; code lists as 'enum' constraints.
     """
+
     def sql(statement):
         res = ds.ExecuteSQL(statement)
         if res is not None:
             ds.ReleaseResultSet(res)
 
-    sql("CREATE TABLE IF NOT EXISTS gpkg_extensions (table_name TEXT, column_name TEXT, extension_name TEXT NOT NULL, "
-        "definition TEXT NOT NULL, scope TEXT NOT NULL, CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name))")
-    sql("CREATE TABLE IF NOT EXISTS gpkg_data_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL, name TEXT, title TEXT, "
+    sql(
+        "CREATE TABLE IF NOT EXISTS gpkg_extensions (table_name TEXT, column_name TEXT, extension_name TEXT NOT NULL, "
+        "definition TEXT NOT NULL, scope TEXT NOT NULL, CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name))"
+    )
+    sql(
+        "CREATE TABLE IF NOT EXISTS gpkg_data_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL, name TEXT, title TEXT, "
         "description TEXT, mime_type TEXT, constraint_name TEXT, CONSTRAINT pk_gdc PRIMARY KEY (table_name, column_name), "
-        "CONSTRAINT gdc_tn UNIQUE (table_name, name))")
-    sql("CREATE TABLE IF NOT EXISTS gpkg_data_column_constraints (constraint_name TEXT NOT NULL, constraint_type TEXT NOT NULL, "
+        "CONSTRAINT gdc_tn UNIQUE (table_name, name))"
+    )
+    sql(
+        "CREATE TABLE IF NOT EXISTS gpkg_data_column_constraints (constraint_name TEXT NOT NULL, constraint_type TEXT NOT NULL, "
         "value TEXT, min NUMERIC, min_is_inclusive BOOLEAN, max NUMERIC, max_is_inclusive BOOLEAN, description TEXT, "
-        "CONSTRAINT gdcc_ntv UNIQUE (constraint_name, constraint_type, value))")
+        "CONSTRAINT gdcc_ntv UNIQUE (constraint_name, constraint_type, value))"
+    )
     for table in ("gpkg_data_columns", "gpkg_data_column_constraints"):
-        res = ds.ExecuteSQL(f"SELECT COUNT(*) FROM gpkg_extensions WHERE table_name = '{table}' AND extension_name = 'gpkg_schema'")
+        res = ds.ExecuteSQL(
+            f"SELECT COUNT(*) FROM gpkg_extensions WHERE table_name = '{table}' AND extension_name = 'gpkg_schema'"
+        )
         exists = res.GetNextFeature().GetField(0) > 0
         ds.ReleaseResultSet(res)
         if not exists:
-            sql(f"INSERT INTO gpkg_extensions (table_name, column_name, extension_name, definition, scope) VALUES "
-                f"('{table}', NULL, 'gpkg_schema', 'http://www.geopackage.org/spec121/#extension_schema', 'read-write')")
+            sql(
+                f"INSERT INTO gpkg_extensions (table_name, column_name, extension_name, definition, scope) VALUES "
+                f"('{table}', NULL, 'gpkg_schema', 'http://www.geopackage.org/spec121/#extension_schema', 'read-write')"
+            )
     for spec in specs:
         for fspec in spec.fields:
             constraint = None
             if fspec.codes:
                 constraint = f"{spec.code}_{fspec.name}_codes"
                 for code, label in fspec.codes.items():
-                    sql("INSERT OR REPLACE INTO gpkg_data_column_constraints (constraint_name, constraint_type, value, description) "
-                        f"VALUES ({_sql_text(constraint)}, 'enum', {_sql_text(code)}, {_sql_text(label)})")
-            sql("INSERT OR REPLACE INTO gpkg_data_columns (table_name, column_name, name, title, description, constraint_name) VALUES "
+                    sql(
+                        "INSERT OR REPLACE INTO gpkg_data_column_constraints (constraint_name, constraint_type, value, description) "
+                        f"VALUES ({_sql_text(constraint)}, 'enum', {_sql_text(code)}, {_sql_text(label)})"
+                    )
+            sql(
+                "INSERT OR REPLACE INTO gpkg_data_columns (table_name, column_name, name, title, description, constraint_name) VALUES "
                 f"({_sql_text(spec.code)}, {_sql_text(fspec.name)}, {_sql_text(fspec.alias)}, {_sql_text(fspec.alias)}, "
-                f"{_sql_text(fspec.source or None)}, {_sql_text(constraint)})")
+                f"{_sql_text(fspec.source or None)}, {_sql_text(constraint)})"
+            )
 
 
 def _verify_counts(package: Path, fmt: str, files: dict, expected: dict) -> None:
@@ -818,7 +922,9 @@ def _verify_counts(package: Path, fmt: str, files: dict, expected: dict) -> None
             lyr = ds = None
             errs.check(f"verification of {rel}")
             if read != expected[code]:
-                raise OSError(f"verification failed for {rel}:{code}: {read} features read back, {expected[code]} written")
+                raise OSError(
+                    f"verification failed for {rel}:{code}: {read} features read back, {expected[code]} written"
+                )
 
 
 def _check_shapefile_sizes(shp: Path, count: int) -> None:
@@ -833,10 +939,13 @@ def _check_shapefile_sizes(shp: Path, count: int) -> None:
         dhead = fh.read(12)
     nrec, hlen, rlen = struct.unpack("<IHH", dhead[4:12])
     if nrec != count or dbf.stat().st_size < hlen + nrec * rlen:
-        raise OSError(f"verification failed: {dbf.name} holds {nrec} records / {dbf.stat().st_size} bytes, {count} records expected")
+        raise OSError(
+            f"verification failed: {dbf.name} holds {nrec} records / {dbf.stat().st_size} bytes, {count} records expected"
+        )
 
 
 # --- tables, field catalogue, manifest -----------------------------------------
+
 
 def _write_csv(path: Path, header: list, rows: list) -> None:
     # inside the package's temporary folder (made atomic as a whole); cells escaped by core.common.tables
@@ -877,15 +986,53 @@ def field_catalogue_rows(schema: Schema, specs: list) -> list:
     for spec in specs:
         for f in spec.fields:
             rule = "; ".join(f"{k}={v}" for k, v in f.codes.items()) if f.codes else (f.pattern or "")
-            rows.append([spec.code, spec.name, f.name, f.alias, f.type, f.length, f.precision, "是" if f.required else "否",
-                         rule, "/".join(f.sources) or f.compute or "", "默认(非标准) / default" if f.default else "标准 / standard", f.source])
+            rows.append(
+                [
+                    spec.code,
+                    spec.name,
+                    f.name,
+                    f.alias,
+                    f.type,
+                    f.length,
+                    f.precision,
+                    "是" if f.required else "否",
+                    rule,
+                    "/".join(f.sources) or f.compute or "",
+                    "默认(非标准) / default" if f.default else "标准 / standard",
+                    f.source,
+                ]
+            )
     return rows
 
 
-FIELD_CATALOGUE_HEADER = ["图层代码", "图层名称", "字段名", "别名", "类型", "长度", "小数位", "必填", "代码表或格式", "内部字段", "性质", "来源"]
+FIELD_CATALOGUE_HEADER = [
+    "图层代码",
+    "图层名称",
+    "字段名",
+    "别名",
+    "类型",
+    "长度",
+    "小数位",
+    "必填",
+    "代码表或格式",
+    "内部字段",
+    "性质",
+    "来源",
+]
 
 
-def _manifest(package: Path, schema: Schema, fmt: str, encoding: str, epsg: int, files: dict, counts: dict, areas: dict, specs: list, created: str) -> dict:
+def _manifest(
+    package: Path,
+    schema: Schema,
+    fmt: str,
+    encoding: str,
+    epsg: int,
+    files: dict,
+    counts: dict,
+    areas: dict,
+    specs: list,
+    created: str,
+) -> dict:
     listed = {}
     for path in sorted(p for p in package.rglob("*") if p.is_file() and p.name != "manifest.json"):
         rel = path.relative_to(package).as_posix()
@@ -903,7 +1050,16 @@ def _manifest(package: Path, schema: Schema, fmt: str, encoding: str, epsg: int,
         "format": fmt,
         "encoding": encoding,
         "crs": f"EPSG:{epsg}",
-        "layers": [{"code": s.code, "name": s.name, "file": files[s.code], "features": counts[s.code], "area_ha": round(areas[s.code], 4)} for s in specs],
+        "layers": [
+            {
+                "code": s.code,
+                "name": s.name,
+                "file": files[s.code],
+                "features": counts[s.code],
+                "area_ha": round(areas[s.code], 4),
+            }
+            for s in specs
+        ],
         "files": listed,
         "hash": "sha256",
     }
@@ -911,8 +1067,16 @@ def _manifest(package: Path, schema: Schema, fmt: str, encoding: str, epsg: int,
 
 # --- the export ----------------------------------------------------------------
 
-def export_package(target, sources: dict, *, options: ExportOptions | None = None, schema=None,
-                   area_table_files=(), feedback: Feedback | None = None) -> ExportResult:
+
+def export_package(
+    target,
+    sources: dict,
+    *,
+    options: ExportOptions | None = None,
+    schema=None,
+    area_table_files=(),
+    feedback: Feedback | None = None,
+) -> ExportResult:
     """Write the One-Map package folder ``target`` (and ``target``.zip if asked).
 
     ``sources`` maps a schema layer (Chinese name or code), an internal kind
@@ -929,20 +1093,35 @@ def export_package(target, sources: dict, *, options: ExportOptions | None = Non
     # --- checks before any work
     fmt = resolve_format(options.format)
     if fmt not in schema.formats:
-        raise InputError("格式 / format", f"导出模式 {schema.id} {schema.version} 不允许格式 {fmt}", f"schema {schema.id} {schema.version} does not allow format {fmt}")
+        raise InputError(
+            "格式 / format",
+            f"导出模式 {schema.id} {schema.version} 不允许格式 {fmt}",
+            f"schema {schema.id} {schema.version} does not allow format {fmt}",
+        )
     if fmt == "OpenFileGDB":
         ok, version = filegdb_support()
         if not ok:
-            raise InputError("格式 / format", f"当前 GDAL {version} 不能写 FileGDB(需要 GDAL ≥ 3.6 的 OpenFileGDB 写入); 请改用 GPKG 或 Shapefile",
-                             f"GDAL {version} cannot write FileGDB (needs GDAL ≥ 3.6, OpenFileGDB writer); use GPKG or Shapefile")
+            raise InputError(
+                "格式 / format",
+                f"当前 GDAL {version} 不能写 FileGDB(需要 GDAL ≥ 3.6 的 OpenFileGDB 写入); 请改用 GPKG 或 Shapefile",
+                f"GDAL {version} cannot write FileGDB (needs GDAL ≥ 3.6, OpenFileGDB writer); use GPKG or Shapefile",
+            )
     encoding = (options.encoding or schema.shapefile_encoding).upper() if fmt == "ESRI Shapefile" else "UTF-8"
     if encoding == "UTF8":
         encoding = "UTF-8"
     if fmt == "ESRI Shapefile" and encoding not in schema.shapefile_encodings:
-        raise InputError("编码 / encoding", f"Shapefile 编码 {encoding} 不在允许列表 {list(schema.shapefile_encodings)} 中", f"Shapefile encoding {encoding} is not allowed ({list(schema.shapefile_encodings)})")
+        raise InputError(
+            "编码 / encoding",
+            f"Shapefile 编码 {encoding} 不在允许列表 {list(schema.shapefile_encodings)} 中",
+            f"Shapefile encoding {encoding} is not allowed ({list(schema.shapefile_encodings)})",
+        )
     epsg = int(options.crs or schema.crs_target)
     if epsg not in schema.crs_allowed:
-        raise InputError("坐标系 / CRS", f"EPSG:{epsg} 不在导出模式允许的坐标系 {list(schema.crs_allowed)} 中", f"EPSG:{epsg} is not among the schema's allowed CRSs {list(schema.crs_allowed)}")
+        raise InputError(
+            "坐标系 / CRS",
+            f"EPSG:{epsg} 不在导出模式允许的坐标系 {list(schema.crs_allowed)} 中",
+            f"EPSG:{epsg} is not among the schema's allowed CRSs {list(schema.crs_allowed)}",
+        )
     dst_crs = CRS.from_epsg(epsg)
     decimals = schema.geographic_decimals if dst_crs.is_geographic else schema.projected_decimals
     zip_path = target.with_name(target.name + ".zip") if options.zip else None
@@ -951,7 +1130,11 @@ def export_package(target, sources: dict, *, options: ExportOptions | None = Non
             continue
         occupied = path.is_file() or any(path.iterdir())
         if occupied and not options.overwrite:
-            raise InputError(str(path), "目标已存在且不为空; 未覆盖(如需替换请选择覆盖)", "the target exists and is not empty; not overwritten (choose overwrite to replace it)")
+            raise InputError(
+                str(path),
+                "目标已存在且不为空; 未覆盖(如需替换请选择覆盖)",
+                "the target exists and is not empty; not overwritten (choose overwrite to replace it)",
+            )
     tables_in = [Path(p) for p in area_table_files or () if p]
     for p in tables_in:
         if not p.is_file():
@@ -965,7 +1148,9 @@ def export_package(target, sources: dict, *, options: ExportOptions | None = Non
     for i, (key, src, specs, split) in enumerate(plan):
         sub = SubFeedback(feedback, 60.0 * i / len(plan), 60.0 * (i + 1) / len(plan))
         feedback.info(f"读取 / reading {key}: {src.label()}")
-        recs, probs, warns, fact = _read_layer(key, src, specs, split, schema, options, shp_encoding, dst_crs, decimals, sub)
+        recs, probs, warns, fact = _read_layer(
+            key, src, specs, split, schema, options, shp_encoding, dst_crs, decimals, sub
+        )
         for code, lst in recs.items():
             if code in records and lst and records[code]:
                 raise InputError(str(key), f"图层 {code} 有多个来源", f"layer {code} is given by more than one source")
@@ -988,15 +1173,23 @@ def export_package(target, sources: dict, *, options: ExportOptions | None = Non
     # --- write everything into a temporary sibling, then rename
     created = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     run_parameters = {
-        "format": fmt, "encoding": encoding, "crs": f"EPSG:{epsg}", "coordinate_decimals": decimals,
-        "repair": options.repair, "partial": options.partial, "zip": options.zip, **options.parameters,
+        "format": fmt,
+        "encoding": encoding,
+        "crs": f"EPSG:{epsg}",
+        "coordinate_decimals": decimals,
+        "repair": options.repair,
+        "partial": options.partial,
+        "zip": options.zip,
+        **options.parameters,
     }
     zip_ctx = atomic_path(zip_path) if zip_path else _null_ctx()
     with zip_ctx as tmp_zip, atomic_path(target, folder=True) as tmp:
         tmp.mkdir(parents=True)
         data_dir = tmp / "data"
         data_dir.mkdir()
-        files = _write_layers(data_dir, fmt, encoding, schema, epsg, [(s, records[s.code]) for s in specs], SubFeedback(feedback, 60, 85))
+        files = _write_layers(
+            data_dir, fmt, encoding, schema, epsg, [(s, records[s.code]) for s in specs], SubFeedback(feedback, 60, 85)
+        )
         _verify_counts(tmp, fmt, files, counts)
         feedback.check()
 
@@ -1012,12 +1205,24 @@ def export_package(target, sources: dict, *, options: ExportOptions | None = Non
             steep = [s for s in specs if s.internal == "steep_slope"]
             if steep:
                 crows, trows = area_tables(records[steep[0].code])
-                _write_csv(tables_dir / "area_by_county.csv", ["县级行政区代码", "县级行政区名称", "图斑数", "面积(公顷)"], crows)
-                _write_csv(tables_dir / "area_by_township.csv", ["县级行政区代码", "县级行政区名称", "乡镇代码", "乡镇名称", "图斑数", "面积(公顷)"], trows)
+                _write_csv(
+                    tables_dir / "area_by_county.csv",
+                    ["县级行政区代码", "县级行政区名称", "图斑数", "面积(公顷)"],
+                    crows,
+                )
+                _write_csv(
+                    tables_dir / "area_by_township.csv",
+                    ["县级行政区代码", "县级行政区名称", "乡镇代码", "乡镇名称", "图斑数", "面积(公顷)"],
+                    trows,
+                )
                 table_files += ["area_by_county.csv", "area_by_township.csv"]
         _write_csv(tmp / "fields.csv", FIELD_CATALOGUE_HEADER, field_catalogue_rows(schema, specs))
         if problems:
-            _write_csv(tmp / "errors.csv", ["layer", "fid", "field", "message_zh", "message_en"], [list(p.as_row().values()) for p in problems])
+            _write_csv(
+                tmp / "errors.csv",
+                ["layer", "fid", "field", "message_zh", "message_en"],
+                [list(p.as_row().values()) for p in problems],
+            )
 
         bbox = _bbox_degrees([r.geometry for s in specs for r in records[s.code] if r.geometry is not None], dst_crs)
         default = schema.citation()["default"]
@@ -1033,11 +1238,21 @@ def export_package(target, sources: dict, *, options: ExportOptions | None = Non
             *facts,
         ]
         catalogue = "字段别名 / field aliases (Shapefile 无别名, 见 fields.csv): " + " | ".join(
-            f"{s.code}({s.name}): " + ", ".join(f"{f.name}={f.alias}" for f in s.fields) for s in specs)
+            f"{s.code}({s.name}): " + ", ".join(f"{f.name}={f.alias}" for f in s.fields) for s in specs
+        )
         xml = build_metadata_xml(
-            file_identifier=str(uuid.uuid4()), title=options.title, abstract=options.abstract or "、".join(s.name for s in specs),
-            producer=options.producer, created=created, bbox=bbox, epsg=epsg, data_format=FORMAT_LABELS[fmt],
-            encoding=encoding, lineage=lineage, process_steps=steps, field_catalogue=catalogue,
+            file_identifier=str(uuid.uuid4()),
+            title=options.title,
+            abstract=options.abstract or "、".join(s.name for s in specs),
+            producer=options.producer,
+            created=created,
+            bbox=bbox,
+            epsg=epsg,
+            data_format=FORMAT_LABELS[fmt],
+            encoding=encoding,
+            lineage=lineage,
+            process_steps=steps,
+            field_catalogue=catalogue,
         )
         (tmp / "metadata.xml").write_bytes(xml)
         _run_hooks("file", tmp / "metadata.xml")
@@ -1103,7 +1318,18 @@ def check_manifest(package) -> list:
 
 
 __all__ = [
-    "ExportOptions", "ExportResult", "ExportValidationError", "Problem", "SourceLayer", "WRITE_HOOKS",
-    "area_tables", "check_manifest", "export_package", "manifest_summary", "filegdb_support", "geodesic_area_m2", "read_manifest", "resolve_format",
+    "ExportOptions",
+    "ExportResult",
+    "ExportValidationError",
+    "Problem",
+    "SourceLayer",
+    "WRITE_HOOKS",
+    "area_tables",
+    "check_manifest",
+    "export_package",
+    "manifest_summary",
+    "filegdb_support",
+    "geodesic_area_m2",
+    "read_manifest",
+    "resolve_format",
 ]
-

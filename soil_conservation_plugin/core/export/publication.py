@@ -5,6 +5,7 @@ The title is literal text: only the placeholders in ``PLACEHOLDERS`` are replace
 ``[% … %]`` in a layout label as an expression, so such text is refused rather than printed as
 something else than what was typed.
 """
+
 from __future__ import annotations
 
 import re

@@ -6,6 +6,7 @@ The official 全国水利一张图 submission schema was NOT FOUND (REFERENCE.md
 file changes. A broken schema file fails on load with a zh/en message naming
 the layer and field.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -27,8 +28,23 @@ COMPUTES = ("area_ha", "area_km2")
 SHAPEFILE_NAME_MAX = 10  # DBF field names: 10 ASCII characters
 DBF_STRING_MAX = 254  # DBF character fields: 254 bytes
 _FIELD_KEYS = {
-    "name", "alias", "type", "length", "precision", "required", "pattern", "codes", "value_map", "from",
-    "transform", "compute", "truncate", "missing", "default", "source", "tag",
+    "name",
+    "alias",
+    "type",
+    "length",
+    "precision",
+    "required",
+    "pattern",
+    "codes",
+    "value_map",
+    "from",
+    "transform",
+    "compute",
+    "truncate",
+    "missing",
+    "default",
+    "source",
+    "tag",
 }
 _NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _CODE_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,30}$")
@@ -169,9 +185,17 @@ def _parse(data: dict, path: Path) -> Schema:
         target = int(crs["target"])
         allowed = tuple(int(c) for c in crs.get("allowed", [target]))
     except (KeyError, TypeError, ValueError):
-        _fail(label, "crs.target / crs.allowed 必须是 EPSG 整数代码", "crs.target / crs.allowed must be integer EPSG codes")
+        _fail(
+            label,
+            "crs.target / crs.allowed 必须是 EPSG 整数代码",
+            "crs.target / crs.allowed must be integer EPSG codes",
+        )
     if target not in allowed:
-        _fail(label, f"目标坐标系 EPSG:{target} 不在允许列表 {list(allowed)} 中", f"target CRS EPSG:{target} is not in the allowed list {list(allowed)}")
+        _fail(
+            label,
+            f"目标坐标系 EPSG:{target} 不在允许列表 {list(allowed)} 中",
+            f"target CRS EPSG:{target} is not in the allowed list {list(allowed)}",
+        )
     prec = data.get("coordinate_precision", {})
     geo_dec, proj_dec = int(prec.get("geographic_decimals", 8)), int(prec.get("projected_decimals", 3))
     if not (0 <= geo_dec <= 12 and 0 <= proj_dec <= 9):
@@ -201,24 +225,35 @@ def _parse(data: dict, path: Path) -> Schema:
         where_zh, where_en = f"图层 '{lname}'", f"layer '{lname}'"
         code = str(raw.get("code", ""))
         if not _CODE_RE.match(code):
-            _fail(label, f"{where_zh}: 代码 '{code}' 必须是大写 ASCII 字母开头的 1-31 个字母/数字/下划线(用作文件名)",
-                  f"{where_en}: code '{code}' must be 1-31 upper-case ASCII letters, digits or '_' starting with a letter (it names files)")
+            _fail(
+                label,
+                f"{where_zh}: 代码 '{code}' 必须是大写 ASCII 字母开头的 1-31 个字母/数字/下划线(用作文件名)",
+                f"{where_en}: code '{code}' must be 1-31 upper-case ASCII letters, digits or '_' starting with a letter (it names files)",
+            )
         if lname in names or code in codes:
             _fail(label, f"{where_zh}: 图层名称或代码重复", f"{where_en}: duplicate layer name or code")
         names.add(lname)
         codes.add(code)
         geometry = raw.get("geometry")
         if geometry not in GEOMETRY_TYPES:
-            _fail(label, f"{where_zh}: 未知几何类型 '{geometry}'(允许: {', '.join(GEOMETRY_TYPES)})",
-                  f"{where_en}: unknown geometry type '{geometry}' (allowed: {', '.join(GEOMETRY_TYPES)})")
+            _fail(
+                label,
+                f"{where_zh}: 未知几何类型 '{geometry}'(允许: {', '.join(GEOMETRY_TYPES)})",
+                f"{where_en}: unknown geometry type '{geometry}' (allowed: {', '.join(GEOMETRY_TYPES)})",
+            )
         internal = raw.get("internal")
         if internal not in INTERNAL_KINDS:
-            _fail(label, f"{where_zh}: 未知的内部图层类型 '{internal}'(允许: {', '.join(INTERNAL_KINDS)})",
-                  f"{where_en}: unknown internal layer kind '{internal}' (allowed: {', '.join(INTERNAL_KINDS)})")
+            _fail(
+                label,
+                f"{where_zh}: 未知的内部图层类型 '{internal}'(允许: {', '.join(INTERNAL_KINDS)})",
+                f"{where_en}: unknown internal layer kind '{internal}' (allowed: {', '.join(INTERNAL_KINDS)})",
+            )
         raw_fields = raw.get("fields")
         if isinstance(raw_fields, str) and raw_fields.startswith("@"):
             if raw_fields[1:] not in field_sets:
-                _fail(label, f"{where_zh}: 找不到字段集 '{raw_fields}'", f"{where_en}: field set '{raw_fields}' not found")
+                _fail(
+                    label, f"{where_zh}: 找不到字段集 '{raw_fields}'", f"{where_en}: field set '{raw_fields}' not found"
+                )
             raw_fields = field_sets[raw_fields[1:]]
         if not isinstance(raw_fields, list) or not raw_fields:
             _fail(label, f"{where_zh}: fields 必须是非空列表", f"{where_en}: fields must be a non-empty list")
@@ -227,27 +262,59 @@ def _parse(data: dict, path: Path) -> Schema:
         for spec in fields:
             key = spec.name.upper()  # DBF names are case-insensitive
             if key in seen:
-                _fail(label, f"{where_zh}: 字段名 '{spec.name}' 重复(不区分大小写)", f"{where_en}: duplicate field name '{spec.name}' (case-insensitive)")
+                _fail(
+                    label,
+                    f"{where_zh}: 字段名 '{spec.name}' 重复(不区分大小写)",
+                    f"{where_en}: duplicate field name '{spec.name}' (case-insensitive)",
+                )
             if spec.alias in aliases:
-                _fail(label, f"{where_zh}: 字段别名 '{spec.alias}' 重复", f"{where_en}: duplicate field alias '{spec.alias}'")
+                _fail(
+                    label,
+                    f"{where_zh}: 字段别名 '{spec.alias}' 重复",
+                    f"{where_en}: duplicate field alias '{spec.alias}'",
+                )
             seen.add(key)
             aliases.add(spec.alias)
         zone_type = raw.get("zone_type")
         if internal == "zones":
             qylx = [s for s in fields if s.codes and zone_type in s.codes]
             if not zone_type or not qylx:
-                _fail(label, f"{where_zh}: 区域图层需要 zone_type, 且它必须在某个字段的代码表中",
-                      f"{where_en}: a zone layer needs a zone_type that is a code of one of its fields")
-        layers.append(LayerSpec(
-            name=lname, code=code, internal=internal, geometry=geometry, fields=fields, zone_type=zone_type,
-            geometry_from_polygon=raw.get("geometry_from_polygon"), default=bool(raw.get("default", True)),
-            source=str(raw.get("source", "")),
-        ))
+                _fail(
+                    label,
+                    f"{where_zh}: 区域图层需要 zone_type, 且它必须在某个字段的代码表中",
+                    f"{where_en}: a zone layer needs a zone_type that is a code of one of its fields",
+                )
+        layers.append(
+            LayerSpec(
+                name=lname,
+                code=code,
+                internal=internal,
+                geometry=geometry,
+                fields=fields,
+                zone_type=zone_type,
+                geometry_from_polygon=raw.get("geometry_from_polygon"),
+                default=bool(raw.get("default", True)),
+                source=str(raw.get("source", "")),
+            )
+        )
     return Schema(
-        id=str(data["id"]), version=str(data["version"]), date=str(data["date"]), title=str(data.get("title", data["id"])),
-        crs_target=target, crs_allowed=allowed, geographic_decimals=geo_dec, projected_decimals=proj_dec,
-        shapefile_encoding=shp_enc, shapefile_encodings=encodings, formats=formats, default_format=default_format,
-        layers=tuple(layers), substitutions=dict(enc.get("substitutions", {})), path=path, sha256=file_sha256(path), raw=data,
+        id=str(data["id"]),
+        version=str(data["version"]),
+        date=str(data["date"]),
+        title=str(data.get("title", data["id"])),
+        crs_target=target,
+        crs_allowed=allowed,
+        geographic_decimals=geo_dec,
+        projected_decimals=proj_dec,
+        shapefile_encoding=shp_enc,
+        shapefile_encodings=encodings,
+        formats=formats,
+        default_format=default_format,
+        layers=tuple(layers),
+        substitutions=dict(enc.get("substitutions", {})),
+        path=path,
+        sha256=file_sha256(path),
+        raw=data,
     )
 
 
@@ -260,21 +327,36 @@ def _parse_field(raw: dict, label: str, where_zh: str, where_en: str) -> FieldSp
     if unknown:
         _fail(label, f"{fz}: 未知的键 {unknown}", f"{fe}: unknown keys {unknown}")
     if not _NAME_RE.match(name) or not name.isascii():
-        _fail(label, f"{fz}: 字段名必须是字母开头的 ASCII 字母/数字/下划线", f"{fe}: a field name must be ASCII letters, digits or '_' starting with a letter")
+        _fail(
+            label,
+            f"{fz}: 字段名必须是字母开头的 ASCII 字母/数字/下划线",
+            f"{fe}: a field name must be ASCII letters, digits or '_' starting with a letter",
+        )
     if len(name) > SHAPEFILE_NAME_MAX:
-        _fail(label, f"{fz}: 字段名 {len(name)} 个字符, 超过 Shapefile 的 {SHAPEFILE_NAME_MAX} 个字符上限",
-              f"{fe}: the name has {len(name)} characters, over the Shapefile limit of {SHAPEFILE_NAME_MAX}")
+        _fail(
+            label,
+            f"{fz}: 字段名 {len(name)} 个字符, 超过 Shapefile 的 {SHAPEFILE_NAME_MAX} 个字符上限",
+            f"{fe}: the name has {len(name)} characters, over the Shapefile limit of {SHAPEFILE_NAME_MAX}",
+        )
     alias = str(raw.get("alias", "")).strip()
     if not alias:
         _fail(label, f"{fz}: 缺少中文别名(alias)", f"{fe}: missing Chinese alias")
     ftype = raw.get("type")
     if ftype not in FIELD_TYPES:
-        _fail(label, f"{fz}: 未知字段类型 '{ftype}'(允许: {', '.join(FIELD_TYPES)})", f"{fe}: unknown field type '{ftype}' (allowed: {', '.join(FIELD_TYPES)})")
+        _fail(
+            label,
+            f"{fz}: 未知字段类型 '{ftype}'(允许: {', '.join(FIELD_TYPES)})",
+            f"{fe}: unknown field type '{ftype}' (allowed: {', '.join(FIELD_TYPES)})",
+        )
     length, precision = raw.get("length", 0), raw.get("precision", 0)
     if not isinstance(length, int) or not isinstance(precision, int) or length < 0 or precision < 0:
         _fail(label, f"{fz}: length/precision 必须是非负整数", f"{fe}: length/precision must be non-negative integers")
     if ftype == "String" and not 1 <= length <= DBF_STRING_MAX:
-        _fail(label, f"{fz}: 字符串长度必须在 1-{DBF_STRING_MAX} 之间", f"{fe}: a String length must be 1-{DBF_STRING_MAX}")
+        _fail(
+            label,
+            f"{fz}: 字符串长度必须在 1-{DBF_STRING_MAX} 之间",
+            f"{fe}: a String length must be 1-{DBF_STRING_MAX}",
+        )
     if ftype == "Real" and length and precision >= length - 1:
         _fail(label, f"{fz}: 小数位数必须小于长度-1", f"{fe}: precision must be below length - 1")
     if ftype == "Integer" and not 0 < (length or 9) <= 10:
@@ -291,25 +373,51 @@ def _parse_field(raw: dict, label: str, where_zh: str, where_en: str) -> FieldSp
         _fail(label, f"{fz}: codes/value_map 必须是对象", f"{fe}: codes/value_map must be objects")
     bad = sorted({v for v in value_map.values() if v not in codes})
     if bad:
-        _fail(label, f"{fz}: value_map 指向不在代码表中的值 {bad}", f"{fe}: value_map points to values not in the code list {bad}")
+        _fail(
+            label,
+            f"{fz}: value_map 指向不在代码表中的值 {bad}",
+            f"{fe}: value_map points to values not in the code list {bad}",
+        )
     sources = raw.get("from", ())
     sources = (sources,) if isinstance(sources, str) else tuple(sources)
     transform, compute = raw.get("transform"), raw.get("compute")
     if transform is not None and transform not in TRANSFORMS:
-        _fail(label, f"{fz}: 未知转换 '{transform}'(允许: {', '.join(TRANSFORMS)})", f"{fe}: unknown transform '{transform}' (allowed: {', '.join(TRANSFORMS)})")
+        _fail(
+            label,
+            f"{fz}: 未知转换 '{transform}'(允许: {', '.join(TRANSFORMS)})",
+            f"{fe}: unknown transform '{transform}' (allowed: {', '.join(TRANSFORMS)})",
+        )
     if compute is not None and (compute not in COMPUTES or ftype != "Real"):
-        _fail(label, f"{fz}: 计算项 '{compute}' 未知或字段不是 Real", f"{fe}: unknown compute '{compute}' or the field is not Real")
+        _fail(
+            label,
+            f"{fz}: 计算项 '{compute}' 未知或字段不是 Real",
+            f"{fe}: unknown compute '{compute}' or the field is not Real",
+        )
     if not sources and not compute:
         _fail(label, f"{fz}: 需要 from(内部字段) 或 compute", f"{fe}: needs 'from' (internal field) or 'compute'")
     return FieldSpec(
-        name=name, alias=alias, type=ftype, length=length, precision=precision, required=bool(raw.get("required", False)),
-        pattern=pattern, codes=dict(codes), value_map=dict(value_map), sources=sources, transform=transform, compute=compute,
-        truncate=bool(raw.get("truncate", False)), missing=raw.get("missing"), default=bool(raw.get("default", True)),
-        source=str(raw.get("source", "")), tag=str(raw.get("tag", "")),
+        name=name,
+        alias=alias,
+        type=ftype,
+        length=length,
+        precision=precision,
+        required=bool(raw.get("required", False)),
+        pattern=pattern,
+        codes=dict(codes),
+        value_map=dict(value_map),
+        sources=sources,
+        transform=transform,
+        compute=compute,
+        truncate=bool(raw.get("truncate", False)),
+        missing=raw.get("missing"),
+        default=bool(raw.get("default", True)),
+        source=str(raw.get("source", "")),
+        tag=str(raw.get("tag", "")),
     )
 
 
 # --- record values ------------------------------------------------------------
+
 
 class ValueProblem(Exception):
     def __init__(self, zh: str, en: str):
@@ -333,7 +441,9 @@ def _as_text(value) -> str:
     return str(value).strip()
 
 
-def coerce(spec: FieldSpec, value, shapefile_encoding: str | None = None, substitutions: dict | None = None) -> tuple[object, str | None]:
+def coerce(
+    spec: FieldSpec, value, shapefile_encoding: str | None = None, substitutions: dict | None = None
+) -> tuple[object, str | None]:
     """The exported value of one field, and a note ('truncated', 'substituted') or None; raises ValueProblem.
 
     ``substitutions`` (e.g. '²' → '2') apply to Shapefile text only, for characters the encoding lacks.
@@ -353,9 +463,14 @@ def coerce(spec: FieldSpec, value, shapefile_encoding: str | None = None, substi
             norm = text.replace(" ", "_").replace("-", "_").lower() if text.isascii() else text
             text = spec.value_map.get(text, spec.value_map.get(norm, text if text in spec.codes else norm))
             if text not in spec.codes:
-                raise ValueProblem(f"值 '{value}' 不在代码表 {list(spec.codes)} 中", f"value '{value}' is not in the code list {list(spec.codes)}")
+                raise ValueProblem(
+                    f"值 '{value}' 不在代码表 {list(spec.codes)} 中",
+                    f"value '{value}' is not in the code list {list(spec.codes)}",
+                )
         if spec.pattern and not re.fullmatch(spec.pattern, text):
-            raise ValueProblem(f"值 '{text}' 不符合格式 {spec.pattern}", f"value '{text}' does not match the pattern {spec.pattern}")
+            raise ValueProblem(
+                f"值 '{text}' 不符合格式 {spec.pattern}", f"value '{text}' does not match the pattern {spec.pattern}"
+            )
         if shapefile_encoding:
             for char, repl in (substitutions or {}).items():
                 if char in text and not _encodable(char, shapefile_encoding):
@@ -363,13 +478,19 @@ def coerce(spec: FieldSpec, value, shapefile_encoding: str | None = None, substi
             try:
                 encoded = text.encode(shapefile_encoding)
             except UnicodeEncodeError as exc:
-                bad = text[exc.start:exc.end]
-                raise ValueProblem(f"字符 '{bad}' 无法用 {shapefile_encoding} 编码", f"character '{bad}' cannot be encoded in {shapefile_encoding}") from exc
+                bad = text[exc.start : exc.end]
+                raise ValueProblem(
+                    f"字符 '{bad}' 无法用 {shapefile_encoding} 编码",
+                    f"character '{bad}' cannot be encoded in {shapefile_encoding}",
+                ) from exc
         width = spec.dbf_width(shapefile_encoding) if shapefile_encoding else None
         too_long = len(text) > spec.length or (width is not None and len(encoded) > width)
         if too_long:
             if not spec.truncate:
-                raise ValueProblem(f"长度 {len(text)} 超过 {spec.length} 个字符(或 {width} 字节)", f"length {len(text)} exceeds {spec.length} characters (or {width} bytes)")
+                raise ValueProblem(
+                    f"长度 {len(text)} 超过 {spec.length} 个字符(或 {width} 字节)",
+                    f"length {len(text)} exceeds {spec.length} characters (or {width} bytes)",
+                )
             text = text[: spec.length]
             while width is not None and len(text.encode(shapefile_encoding)) > width:
                 text = text[:-1]
@@ -391,7 +512,10 @@ def coerce(spec: FieldSpec, value, shapefile_encoding: str | None = None, substi
             return out, None
         out = round(number, spec.precision) if spec.precision else number
         if spec.length and len(f"{out:.{spec.precision}f}") > spec.length:
-            raise ValueProblem(f"数值 {number} 超出字段宽度 {spec.length}.{spec.precision}", f"number {number} does not fit width {spec.length}.{spec.precision}")
+            raise ValueProblem(
+                f"数值 {number} 超出字段宽度 {spec.length}.{spec.precision}",
+                f"number {number} does not fit width {spec.length}.{spec.precision}",
+            )
         return out, None
     # Date
     if isinstance(value, (_dt.date, _dt.datetime)):

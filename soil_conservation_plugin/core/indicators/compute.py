@@ -32,6 +32,7 @@ cover less than resources/rules/data_coverage.json's minimum share (a default) g
 raster's indicators and the raster named in ``lacks_data``: never a made-up 100 % 水土保持率.
 Unit areas and overlaps (生态保护红线 etc.) are measured on the ellipsoid.
 """
+
 from __future__ import annotations
 
 import json
@@ -56,7 +57,17 @@ from ..terrain.slope import SLOPE_NODATA, slope_bands
 from ..common.tables import read_csv
 
 UNIT_CODE = "unit_code"
-UNIT_FIELDS = ("unit_code", "unit_name", "down_code", "up_codes", "area_km2", "county_code", "county_name", "outlet_x", "outlet_y")
+UNIT_FIELDS = (
+    "unit_code",
+    "unit_name",
+    "down_code",
+    "up_codes",
+    "area_km2",
+    "county_code",
+    "county_name",
+    "outlet_x",
+    "outlet_y",
+)
 SLOPE_BREAKS = (2.0, 6.0, 15.0, 25.0)
 SLOPE_KEYS = ("slope_0_2", "slope_2_6", "slope_6_15", "slope_15_25", "slope_gt25")
 OVERLAY_KINDS = {
@@ -103,7 +114,11 @@ def load_data_coverage(path=None) -> dict:
     data = load_json_rules(path or resources_path("rules", "data_coverage.json"), "data_coverage.json")
     value = data.get("min_valid_share", {}).get("value")
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not (0 < float(value) <= 1):
-        raise InputError("data_coverage.json", "min_valid_share.value 必须是 (0, 1] 之间的数", "min_valid_share.value must be a number in (0, 1]")
+        raise InputError(
+            "data_coverage.json",
+            "min_valid_share.value 必须是 (0, 1] 之间的数",
+            "min_valid_share.value must be a number in (0, 1]",
+        )
     return data
 
 
@@ -112,7 +127,9 @@ def load_erosion_classes(path=None) -> dict:
 
     data = load_json_rules(Path(path or resources_path("rules", "erosion_classes.json")))
     for key in [c["id"] for c in data["classes"]]:
-        INDICATORS.setdefault(f"eros_{key}_km2", (f"{_zh_of(data, key)}侵蚀面积", f"{key} erosion area", "km²", 0, None))
+        INDICATORS.setdefault(
+            f"eros_{key}_km2", (f"{_zh_of(data, key)}侵蚀面积", f"{key} erosion area", "km²", 0, None)
+        )
     return data
 
 
@@ -148,18 +165,32 @@ def load_landuse_mapping(path=None) -> dict:
             bad(f"分组 {g['id']} 的 codes 必须是列表", f"group {g['id']}: codes must be a list")
         for code in codes:
             if isinstance(code, bool) or not isinstance(code, int) or not 0 <= code <= MAX_LANDUSE_CODE:
-                bad(f"分组 {g['id']} 的代码 {code!r} 必须是 0–{MAX_LANDUSE_CODE} 的整数", f"group {g['id']}: code {code!r} must be an integer 0–{MAX_LANDUSE_CODE}")
+                bad(
+                    f"分组 {g['id']} 的代码 {code!r} 必须是 0–{MAX_LANDUSE_CODE} 的整数",
+                    f"group {g['id']}: code {code!r} must be an integer 0–{MAX_LANDUSE_CODE}",
+                )
             if code in seen and seen[code] != g["id"]:
-                bad(f"代码 {code} 同时属于 {seen[code]} 和 {g['id']}", f"code {code} is in both {seen[code]} and {g['id']}")
+                bad(
+                    f"代码 {code} 同时属于 {seen[code]} 和 {g['id']}",
+                    f"code {code} is in both {seen[code]} and {g['id']}",
+                )
             seen[code] = g["id"]
     ids = {g["id"] for g in groups} | {"other"}
     for key in ("forest_grass_groups", "cropland_groups"):
         names = data.get(key)
         if not isinstance(names, list) or any(n not in ids for n in names):
-            bad(f"{key} 必须列出已定义的分组 ({', '.join(sorted(ids))})", f"{key} must list defined groups ({', '.join(sorted(ids))})")
+            bad(
+                f"{key} 必须列出已定义的分组 ({', '.join(sorted(ids))})",
+                f"{key} must list defined groups ({', '.join(sorted(ids))})",
+            )
     nodata = data.get("nodata_codes", [])
-    if not isinstance(nodata, list) or any(isinstance(c, bool) or not isinstance(c, int) or not 0 <= c <= MAX_LANDUSE_CODE for c in nodata):
-        bad(f"nodata_codes 必须是 0–{MAX_LANDUSE_CODE} 的整数列表", f"nodata_codes must be a list of integers 0–{MAX_LANDUSE_CODE}")
+    if not isinstance(nodata, list) or any(
+        isinstance(c, bool) or not isinstance(c, int) or not 0 <= c <= MAX_LANDUSE_CODE for c in nodata
+    ):
+        bad(
+            f"nodata_codes 必须是 0–{MAX_LANDUSE_CODE} 的整数列表",
+            f"nodata_codes must be a list of integers 0–{MAX_LANDUSE_CODE}",
+        )
     return data
 
 
@@ -218,7 +249,9 @@ def open_grid(path, layer: str, crs_cache: dict | None = None) -> Grid:
             crs_cache[wkt] = crs
         t = src.transform
         if t.b != 0 or t.d != 0:
-            raise InputError(layer, "栅格带旋转参数，请先重采样为正北方向", "raster is rotated; resample it north-up first")
+            raise InputError(
+                layer, "栅格带旋转参数，请先重采样为正北方向", "raster is rotated; resample it north-up first"
+            )
         check_geographic_extent(crs, tuple(src.bounds), layer)
         grid = Grid(t, src.width, src.height, crs, src.crs)
         grid.nodata = src.nodata
@@ -314,8 +347,18 @@ def _wkb_all(geoms) -> list:
 @numba.njit(cache=True)
 def _wkb_u32(buf, pos, little):  # pragma: no cover - compiled
     if little:
-        return np.int64(buf[pos]) | (np.int64(buf[pos + 1]) << 8) | (np.int64(buf[pos + 2]) << 16) | (np.int64(buf[pos + 3]) << 24)
-    return np.int64(buf[pos + 3]) | (np.int64(buf[pos + 2]) << 8) | (np.int64(buf[pos + 1]) << 16) | (np.int64(buf[pos]) << 24)
+        return (
+            np.int64(buf[pos])
+            | (np.int64(buf[pos + 1]) << 8)
+            | (np.int64(buf[pos + 2]) << 16)
+            | (np.int64(buf[pos + 3]) << 24)
+        )
+    return (
+        np.int64(buf[pos + 3])
+        | (np.int64(buf[pos + 2]) << 8)
+        | (np.int64(buf[pos + 1]) << 16)
+        | (np.int64(buf[pos]) << 24)
+    )
 
 
 @numba.njit(cache=True)
@@ -390,7 +433,9 @@ def ring_arrays(geoms) -> list:
     lengths = np.array([0 if b is None else len(b) for b in wkbs], np.int64)
     buf = np.frombuffer(b"".join(b for b in wkbs if b is not None), np.uint8)
     starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    n_rings, n_pts = _wkb_scan(buf, starts, False, np.zeros((0, 2)), np.zeros(0, np.int64), np.zeros(1, np.int64), np.zeros(0, np.bool_))
+    n_rings, n_pts = _wkb_scan(
+        buf, starts, False, np.zeros((0, 2)), np.zeros(0, np.int64), np.zeros(1, np.int64), np.zeros(0, np.bool_)
+    )
     if n_rings < 0:  # not readable here: the slower reader names the type
         out = []
         for b in wkbs:
@@ -405,7 +450,9 @@ def ring_arrays(geoms) -> list:
     ring_hole = np.empty(n_rings, np.bool_)
     _wkb_scan(buf, starts, True, xy, ring_geom, ring_start, ring_hole)
     out: list = [[] for _ in wkbs]
-    for r, (g, a, b, hole) in enumerate(zip(ring_geom.tolist(), ring_start[:-1].tolist(), ring_start[1:].tolist(), ring_hole.tolist())):
+    for r, (g, a, b, hole) in enumerate(
+        zip(ring_geom.tolist(), ring_start[:-1].tolist(), ring_start[1:].tolist(), ring_hole.tolist())
+    ):
         out[g].append((xy[a:b], hole))
     return out
 
@@ -417,7 +464,9 @@ def unit_rings(geoms, grid: Grid, rings_xy: list | None = None) -> UnitRings:
     n = len(rings_xy)
     bbox = np.zeros((n, 4), dtype=np.int64)
     if not flat:
-        return UnitRings(np.zeros(0), np.zeros(0), np.zeros(1, np.int64), np.zeros(0), np.zeros(n + 1, np.int64), bbox, False)
+        return UnitRings(
+            np.zeros(0), np.zeros(0), np.zeros(1, np.int64), np.zeros(0), np.zeros(n + 1, np.int64), bbox, False
+        )
     xy = np.concatenate([f[1] for f in flat])
     u = (xy[:, 0] - t.c) / t.a
     v = (xy[:, 1] - t.f) / t.e
@@ -436,7 +485,11 @@ def unit_rings(geoms, grid: Grid, rings_xy: list | None = None) -> UnitRings:
     cmin = np.floor(np.minimum.reduceat(u, starts[:-1])).astype(np.int64)
     cmax = np.ceil(np.maximum.reduceat(u, starts[:-1])).astype(np.int64)
     if not keep.all():
-        sel = np.concatenate([np.arange(a, b) for a, b, k in zip(starts[:-1], ends, keep) if k]) if keep.any() else np.zeros(0, np.int64)
+        sel = (
+            np.concatenate([np.arange(a, b) for a, b, k in zip(starts[:-1], ends, keep) if k])
+            if keep.any()
+            else np.zeros(0, np.int64)
+        )
         u, v = u[sel], v[sel]
         lengths, owner, sign = lengths[keep], owner[keep], sign[keep]
         rmin, rmax, cmin, cmax = rmin[keep], rmax[keep], cmin[keep], cmax[keep]
@@ -460,7 +513,15 @@ def unit_rings(geoms, grid: Grid, rings_xy: list | None = None) -> UnitRings:
     if aligned:
         ru, rv = np.round(u), np.round(v)
         aligned = bool(np.all((ru[1:] == ru[:-1]) | (rv[1:] == rv[:-1]) | _ring_breaks(starts, u.size)))
-    return UnitRings(np.ascontiguousarray(u), np.ascontiguousarray(v), starts.astype(np.int64), sign.astype(np.float64), unit_ring, bbox, aligned)
+    return UnitRings(
+        np.ascontiguousarray(u),
+        np.ascontiguousarray(v),
+        starts.astype(np.int64),
+        sign.astype(np.float64),
+        unit_ring,
+        bbox,
+        aligned,
+    )
 
 
 def _ring_breaks(starts: np.ndarray, size: int) -> np.ndarray:
@@ -539,8 +600,9 @@ def unit_coverage(u, v, ring_start, ring_sign, q0, q1, rlo, rhi, clo, chi):  # p
 
 
 @numba.njit(parallel=True, cache=True)
-def _coverage_accumulate(u, v, ring_start, ring_sign, unit_ring, bbox, row0, row1, width, row_area,
-                         cls, cls_off, val, hist, vsum, vw, cover):  # pragma: no cover - compiled
+def _coverage_accumulate(
+    u, v, ring_start, ring_sign, unit_ring, bbox, row0, row1, width, row_area, cls, cls_off, val, hist, vsum, vw, cover
+):  # pragma: no cover - compiled
     n = unit_ring.shape[0] - 1
     n_cls = cls.shape[0]
     n_val = val.shape[0]
@@ -766,7 +828,12 @@ class Source:
         with read_env(), rasterio.open(self.path) as src:
             for r0, r1 in self.bands():
                 raw = self.raw(r0, r1, src)
-                a, b = _min_max(raw, *native_nodata(raw, self.nodata, self.has_nodata()), *dtype_range(raw.dtype), n_chunks_for(raw.shape[0]))
+                a, b = _min_max(
+                    raw,
+                    *native_nodata(raw, self.nodata, self.has_nodata()),
+                    *dtype_range(raw.dtype),
+                    n_chunks_for(raw.shape[0]),
+                )
                 lo, hi = min(lo, float(a)), max(hi, float(b))
         return lo, hi
 
@@ -778,8 +845,23 @@ class Source:
         """Label counting of this raster on a band over label_runs' runs (see _count_kernel); returns (hist, vsum, vw, cover)."""
         raw, scale, mode, brk, cmap, other, with_value = self.spec(row0, row1, slope)
         nodata, has_nodata = native_nodata(raw, self.nodata, self.has_nodata())
-        return _count_kernel(*runs, area, raw, nodata, has_nodata, np.float32(scale), mode, *brk, cmap, np.int16(other),
-                             with_value, with_cover, n_units, int(sum(self.n_classes)), n_chunks_for(runs[0].shape[0]))
+        return _count_kernel(
+            *runs,
+            area,
+            raw,
+            nodata,
+            has_nodata,
+            np.float32(scale),
+            mode,
+            *brk,
+            cmap,
+            np.int16(other),
+            with_value,
+            with_cover,
+            n_units,
+            int(sum(self.n_classes)),
+            n_chunks_for(runs[0].shape[0]),
+        )
 
     def block(self, row0, row1, slope, cls, val) -> None:
         """Write the band's class codes into cls[0..len(n_classes)) and values into val[0..n_values)."""
@@ -809,7 +891,9 @@ class SlopeSource(Source):
 
     def block(self, row0, row1, slope, cls, val) -> None:
         _to_float(slope, SLOPE_NODATA, True, np.float32(1.0), val[0])
-        _classify(val[0], np.asarray(SLOPE_BREAKS, np.float32), True, cls[0])  # land-survey classes: ≤2, 2–6 … (upper bound inclusive)
+        _classify(
+            val[0], np.asarray(SLOPE_BREAKS, np.float32), True, cls[0]
+        )  # land-survey classes: ≤2, 2–6 … (upper bound inclusive)
         _classify(val[0], np.asarray([self.steep], np.float32), False, cls[1])  # steep: ≥ threshold
 
     def spec(self, row0, row1, slope):
@@ -834,7 +918,9 @@ class ErosionSource(Source):
 
     name = "erosion"
 
-    def __init__(self, path, layer: str, kind: str = "modulus", classes: dict | None = None, crs_cache: dict | None = None):
+    def __init__(
+        self, path, layer: str, kind: str = "modulus", classes: dict | None = None, crs_cache: dict | None = None
+    ):
         super().__init__(path, layer, crs_cache)
         self.kind = kind
         self.classes = classes or load_erosion_classes()
@@ -854,8 +940,11 @@ class ErosionSource(Source):
         if self.kind == "modulus":
             lo, _ = self.scan_min_max()
             if lo < 0:
-                raise InputError(self.layer, f"侵蚀模数栅格含负值(最小 {lo:g})，侵蚀模数不能为负",
-                                 f"the erosion-modulus raster holds negative values (min {lo:g}); a modulus cannot be negative")
+                raise InputError(
+                    self.layer,
+                    f"侵蚀模数栅格含负值(最小 {lo:g})，侵蚀模数不能为负",
+                    f"the erosion-modulus raster holds negative values (min {lo:g}); a modulus cannot be negative",
+                )
             return
         with rasterio.open(self.path) as src:
             for r0, r1 in self.bands():
@@ -863,8 +952,11 @@ class ErosionSource(Source):
                 found = np.unique(vals[np.isfinite(vals)])
                 bad = np.setdiff1d(found, list(self.codes) + [0])
                 if bad.size:
-                    raise InputError(self.layer, f"侵蚀强度分级栅格含未知代码 {bad[:5].tolist()}(应为 1–6: 微度…剧烈)",
-                                     f"the erosion class raster holds unknown codes {bad[:5].tolist()} (expected 1–6: 微度…剧烈)")
+                    raise InputError(
+                        self.layer,
+                        f"侵蚀强度分级栅格含未知代码 {bad[:5].tolist()}(应为 1–6: 微度…剧烈)",
+                        f"the erosion class raster holds unknown codes {bad[:5].tolist()} (expected 1–6: 微度…剧烈)",
+                    )
 
     def block(self, row0, row1, slope, cls, val) -> None:
         data = self.values(row0, row1, out=val[0] if self.n_values else None)
@@ -884,11 +976,11 @@ class ErosionSource(Source):
         with np.errstate(invalid="ignore", divide="ignore"):
             for i, key in enumerate(self.ids):
                 out[f"eros_{key}_km2"] = h[:, i] / 1e6
-            loss = h[:, self.loss_from:].sum(axis=1)
+            loss = h[:, self.loss_from :].sum(axis=1)
             out["loss_km2"] = loss / 1e6
             out["loss_pct"] = 100.0 * loss / cover
-            out["moderate_plus_pct"] = 100.0 * h[:, self.ids.index("moderate"):].sum(axis=1) / cover
-            out["intense_plus_pct"] = 100.0 * h[:, self.ids.index("intense"):].sum(axis=1) / cover
+            out["moderate_plus_pct"] = 100.0 * h[:, self.ids.index("moderate") :].sum(axis=1) / cover
+            out["intense_plus_pct"] = 100.0 * h[:, self.ids.index("intense") :].sum(axis=1) / cover
             out["conservation_rate_pct"] = 100.0 * (cover - loss) / cover
             out["eros_nodata_pct"] = 100.0 * (cover - h.sum(axis=1)) / cover
             if self.n_values:
@@ -909,7 +1001,9 @@ class LanduseSource(Source):
         self.n_classes = (len(self.groups),)
         codes = {int(code): self.groups.index(g["id"]) for g in self.mapping["groups"] for code in g["codes"]}
         self.other = self.groups.index("other")
-        self.lut = np.full(max(max(codes, default=0), max(self.mapping.get("nodata_codes", [0]), default=0)) + 1, self.other, np.int16)
+        self.lut = np.full(
+            max(max(codes, default=0), max(self.mapping.get("nodata_codes", [0]), default=0)) + 1, self.other, np.int16
+        )
         for code, i in codes.items():
             self.lut[code] = i
         for code in self.mapping.get("nodata_codes", []):
@@ -918,7 +1012,14 @@ class LanduseSource(Source):
 
     def block(self, row0, row1, slope, cls, val) -> None:
         raw = self.raw(row0, row1)
-        _lookup(raw, float(self.nodata) if self.has_nodata() else 0.0, self.has_nodata(), self.lut, np.int16(self.other), cls[0])
+        _lookup(
+            raw,
+            float(self.nodata) if self.has_nodata() else 0.0,
+            self.has_nodata(),
+            self.lut,
+            np.int16(self.other),
+            cls[0],
+        )
 
     def spec(self, row0, row1, slope):
         return self.raw(row0, row1), 1.0, 2, _NO_BREAKS, self.lut, self.other, False
@@ -946,7 +1047,11 @@ class FvcSource(Source):
     def check(self) -> None:
         vmin, vmax = self.scan_min_max()
         if vmin < 0 or vmax > 100:
-            raise InputError(self.layer, f"植被覆盖度超出 0–1 或 0–100 范围({vmin:g}–{vmax:g})", f"vegetation cover outside 0–1 or 0–100 ({vmin:g}–{vmax:g})")
+            raise InputError(
+                self.layer,
+                f"植被覆盖度超出 0–1 或 0–100 范围({vmin:g}–{vmax:g})",
+                f"vegetation cover outside 0–1 or 0–100 ({vmin:g}–{vmax:g})",
+            )
         self.scale = 0.01 if vmax > 1.5 else 1.0
 
     def block(self, row0, row1, slope, cls, val) -> None:
@@ -1074,8 +1179,31 @@ def _classify_one(y, brk, nb, upper):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
-def _count_runs_chunk(rows, j0, j1, unit, q0, q1, row_area, raw, nodata, has_nodata, scale, mode, breaks, n_breaks, upper,
-                      layer_off, cmap, other, with_value, ph, ps, pw, pc):  # pragma: no cover - compiled
+def _count_runs_chunk(
+    rows,
+    j0,
+    j1,
+    unit,
+    q0,
+    q1,
+    row_area,
+    raw,
+    nodata,
+    has_nodata,
+    scale,
+    mode,
+    breaks,
+    n_breaks,
+    upper,
+    layer_off,
+    cmap,
+    other,
+    with_value,
+    ph,
+    ps,
+    pw,
+    pc,
+):  # pragma: no cover - compiled
     n_hist = ph.shape[1]
     nc = cmap.shape[0]
     rc = np.zeros(max(1, n_hist), np.int64)
@@ -1131,8 +1259,29 @@ def _count_runs_chunk(rows, j0, j1, unit, q0, q1, row_area, raw, nodata, has_nod
 
 
 @numba.njit(parallel=True, cache=True)
-def _count_kernel(rows, j0, j1, unit, row_area, raw, nodata, has_nodata, scale, mode, breaks, n_breaks, upper, layer_off, cmap,
-                  other, with_value, with_cover, n_units, n_hist, n_chunks):  # pragma: no cover - compiled
+def _count_kernel(
+    rows,
+    j0,
+    j1,
+    unit,
+    row_area,
+    raw,
+    nodata,
+    has_nodata,
+    scale,
+    mode,
+    breaks,
+    n_breaks,
+    upper,
+    layer_off,
+    cmap,
+    other,
+    with_value,
+    with_cover,
+    n_units,
+    n_hist,
+    n_chunks,
+):  # pragma: no cover - compiled
     """Label counting of one raster in its stored dtype over the runs of label_runs, classification fused in.
 
     Each cell weighs its row's ground area. mode 1: class of float32(x × scale) by each layer's sorted
@@ -1145,8 +1294,31 @@ def _count_kernel(rows, j0, j1, unit, row_area, raw, nodata, has_nodata, scale, 
     pw = np.zeros((n_chunks, n_units))
     pc = np.zeros((n_chunks, n_units))
     for t in numba.prange(n_chunks):
-        _count_runs_chunk(rows, j0, j1, unit, t * m // n_chunks, (t + 1) * m // n_chunks, row_area, raw, nodata, has_nodata, scale,
-                          mode, breaks, n_breaks, upper, layer_off, cmap, other, with_value, ph[t], ps[t], pw[t], pc[t])
+        _count_runs_chunk(
+            rows,
+            j0,
+            j1,
+            unit,
+            t * m // n_chunks,
+            (t + 1) * m // n_chunks,
+            row_area,
+            raw,
+            nodata,
+            has_nodata,
+            scale,
+            mode,
+            breaks,
+            n_breaks,
+            upper,
+            layer_off,
+            cmap,
+            other,
+            with_value,
+            ph[t],
+            ps[t],
+            pw[t],
+            pc[t],
+        )
     hist = np.zeros((n_units, n_hist))
     vsum = np.zeros(n_units)
     vw = np.zeros(n_units)
@@ -1247,13 +1419,17 @@ def _grid_sweep(start, col, dlab, dcnt, width, n_units, n_chunks):  # pragma: no
 def grid_runs(rings: "UnitRings", grid: "Grid", row0: int, row1: int):
     """Exact runs (see label_runs) of rows [row0, row1) for units on the grid's lines, straight from their
     edges (no label raster), or None when units overlap there (label counting would then miss cells)."""
-    start, col, dlab, dcnt = _grid_events(rings.u, rings.v, rings.ring_start, rings.ring_sign, rings.unit_ring, row0, row1, grid.width)
+    start, col, dlab, dcnt = _grid_events(
+        rings.u, rings.v, rings.ring_start, rings.ring_sign, rings.unit_ring, row0, row1, grid.width
+    )
     runs, ok = _grid_sweep(start, col, dlab, dcnt, grid.width, rings.unit_ring.shape[0] - 1, n_chunks_for(row1 - row0))
     return runs if ok else None
 
 
 @numba.njit(parallel=True, cache=True)
-def _label_raster(u, v, ring_start, ring_sign, unit_ring, bbox, row0, row1, width, labels):  # pragma: no cover - compiled
+def _label_raster(
+    u, v, ring_start, ring_sign, unit_ring, bbox, row0, row1, width, labels
+):  # pragma: no cover - compiled
     """labels[r, c] = k + 1 where unit k covers more than half of the cell (all of it for units on the grid)."""
     n = unit_ring.shape[0] - 1
     for k in numba.prange(n):
@@ -1273,7 +1449,9 @@ def _label_raster(u, v, ring_start, ring_sign, unit_ring, bbox, row0, row1, widt
 def rasterize_labels(rings: UnitRings, grid: Grid, row0: int, row1: int) -> np.ndarray:
     """int32 label raster of rows [row0, row1): unit index + 1, 0 outside every unit."""
     labels = np.zeros((row1 - row0, grid.width), np.int32)
-    _label_raster(rings.u, rings.v, rings.ring_start, rings.ring_sign, rings.unit_ring, rings.bbox, row0, row1, grid.width, labels)
+    _label_raster(
+        rings.u, rings.v, rings.ring_start, rings.ring_sign, rings.unit_ring, rings.bbox, row0, row1, grid.width, labels
+    )
     return labels
 
 
@@ -1292,14 +1470,24 @@ class LabelRaster:
         self.grid = open_grid(path, layer, crs_cache)
         with rasterio.open(self.path) as src:
             if np.dtype(src.dtypes[0]).kind not in "iu":
-                raise InputError(layer, f"小流域栅格必须是整数标签(实际 {src.dtypes[0]})", f"the unit raster must hold integer labels (got {src.dtypes[0]})")
+                raise InputError(
+                    layer,
+                    f"小流域栅格必须是整数标签(实际 {src.dtypes[0]})",
+                    f"the unit raster must hold integer labels (got {src.dtypes[0]})",
+                )
         table = Path(str(path)[: -len(Path(path).suffix)] + ".codes.csv")
         if not table.exists():
-            raise InputError(layer, f"缺少标签对照表 {table.name}(label,unit_code)", f"the label table {table.name} (label,unit_code) is missing")
+            raise InputError(
+                layer,
+                f"缺少标签对照表 {table.name}(label,unit_code)",
+                f"the label table {table.name} (label,unit_code) is missing",
+            )
         index = {str(c): i for i, c in enumerate(unit_codes)}
         pairs = [(int(r["label"]), index.get(r["unit_code"], -1)) for r in read_csv(table)]
         if not pairs or all(k < 0 for _, k in pairs):
-            raise InputError(layer, "标签表中的 unit_code 与小流域图层不匹配", "no unit_code of the label table is in the unit layer")
+            raise InputError(
+                layer, "标签表中的 unit_code 与小流域图层不匹配", "no unit_code of the label table is in the unit layer"
+            )
         self.lut = np.zeros(max(lab for lab, _ in pairs) + 1, np.int32)
         for lab, k in pairs:
             if lab > 0:
@@ -1311,9 +1499,14 @@ class LabelRaster:
             return src.read(1, window=Window(0, row0, self.grid.width, row1 - row0))
 
 
-
-def zonal_pass(geoms, sources: list, method: str = "auto", feedback: Feedback | None = None, rings_xy: list | None = None,
-               labels: LabelRaster | None = None) -> dict:
+def zonal_pass(
+    geoms,
+    sources: list,
+    method: str = "auto",
+    feedback: Feedback | None = None,
+    rings_xy: list | None = None,
+    labels: LabelRaster | None = None,
+) -> dict:
     """Run every source of one grid over the units (geoms in the grid's CRS). Returns columns and the method used.
 
     ``labels``: the units' own label raster on this grid (counted as is, no rasterization)."""
@@ -1324,9 +1517,13 @@ def zonal_pass(geoms, sources: list, method: str = "auto", feedback: Feedback | 
     n = len(geoms)
     use_labels = labels is not None or method == "label" or (method == "auto" and rings.aligned)
     if labels is None and method == "label" and not rings.aligned:
-        feedback.info("units are not aligned to the grid: label counting gives each cell to the unit covering most of it (approximate)")
+        feedback.info(
+            "units are not aligned to the grid: label counting gives each cell to the unit covering most of it (approximate)"
+        )
     cls_counts = [k for s in sources for k in s.n_classes]
-    cls_off = np.concatenate([[0], np.cumsum(cls_counts)[:-1]]).astype(np.int64) if cls_counts else np.zeros(0, np.int64)
+    cls_off = (
+        np.concatenate([[0], np.cumsum(cls_counts)[:-1]]).astype(np.int64) if cls_counts else np.zeros(0, np.int64)
+    )
     hist = np.zeros((n, int(sum(cls_counts))))
     n_val = sum(s.n_values for s in sources)
     vsum, vw, cover = np.zeros((n, n_val)), np.zeros((n, n_val)), np.zeros(n)
@@ -1374,8 +1571,25 @@ def zonal_pass(geoms, sources: list, method: str = "auto", feedback: Feedback | 
                     s.block(row0, row1, slope, cls[c0 : c0 + len(s.n_classes)], val[v0 : v0 + s.n_values])
                     c0 += len(s.n_classes)
                     v0 += s.n_values
-                _coverage_accumulate(rings.u, rings.v, rings.ring_start, rings.ring_sign, rings.unit_ring, rings.bbox,
-                                     row0, row1, grid.width, area, cls, cls_off, val, hist, vsum, vw, cover)
+                _coverage_accumulate(
+                    rings.u,
+                    rings.v,
+                    rings.ring_start,
+                    rings.ring_sign,
+                    rings.unit_ring,
+                    rings.bbox,
+                    row0,
+                    row1,
+                    grid.width,
+                    area,
+                    cls,
+                    cls_off,
+                    val,
+                    hist,
+                    vsum,
+                    vw,
+                    cover,
+                )
             if slope_src is None:
                 feedback.progress(100.0 * row1 / grid.height)
     finally:
@@ -1392,7 +1606,10 @@ def zonal_pass(geoms, sources: list, method: str = "auto", feedback: Feedback | 
         # ground area with valid data over the unit's area on the grid (FVC: its weighted cells)
         valid_m2 = vw[:, v_off[i]] if isinstance(s, FvcSource) else hs[0].sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
-            shares[s.name] = (np.where(cover > 0, valid_m2 / cover, 0.0), [k for k in cols if k not in DATA_SHARE_COLUMNS])
+            shares[s.name] = (
+                np.where(cover > 0, valid_m2 / cover, 0.0),
+                [k for k in cols if k not in DATA_SHARE_COLUMNS],
+            )
     if labels is not None:
         method_used = "label raster"
     elif use_labels and not fell_back:
@@ -1424,13 +1641,17 @@ def check_units(gdf, label: str = "小流域单元 units") -> None:
         raise InputError(label, f"字段 {UNIT_CODE} 有空值", f"field {UNIT_CODE} has empty values")
     dup = codes[codes.duplicated()].unique()
     if len(dup):
-        raise InputError(label, f"字段 {UNIT_CODE} 有重复值: {list(dup[:5])}", f"field {UNIT_CODE} has duplicates: {list(dup[:5])}")
+        raise InputError(
+            label, f"字段 {UNIT_CODE} 有重复值: {list(dup[:5])}", f"field {UNIT_CODE} has duplicates: {list(dup[:5])}"
+        )
     if len(gdf) == 0:
         raise InputError(label, "图层没有要素", "the layer has no features")
     check_ground_crs(gdf.crs, label)
     types = set(gdf.geom_type.dropna())
     if not types <= {"Polygon", "MultiPolygon"}:
-        raise InputError(label, f"小流域必须是面要素(实际: {sorted(types)})", f"units must be polygons (got {sorted(types)})")
+        raise InputError(
+            label, f"小流域必须是面要素(实际: {sorted(types)})", f"units must be polygons (got {sorted(types)})"
+        )
 
 
 def equal_area_crs(crs: CRS, lon0: float, lat0: float) -> CRS:
@@ -1460,7 +1681,9 @@ def geodesic_areas(gdf, rings_xy: list | None = None) -> np.ndarray:
     if crs.is_geographic:
         lo, hi = np.nanmin(xy, axis=0), np.nanmax(xy, axis=0)
         lon0, lat0 = (lo + hi) / 2
-        x, y = Transformer.from_crs(crs, equal_area_crs(geo, float(lon0), float(lat0)), always_xy=True).transform(xy[:, 0], xy[:, 1])
+        x, y = Transformer.from_crs(crs, equal_area_crs(geo, float(lon0), float(lat0)), always_xy=True).transform(
+            xy[:, 0], xy[:, 1]
+        )
         x, y = np.asarray(x), np.asarray(y)
     else:
         x, y = xy[:, 0], xy[:, 1]
@@ -1478,8 +1701,12 @@ def geodesic_areas(gdf, rings_xy: list | None = None) -> np.ndarray:
     np.add.at(out, owner, signed)
     if not crs.is_geographic:
         # areal scale of the projection at each unit's centre (mean of its exterior vertices)
-        cx = np.bincount(owner, weights=np.add.reduceat(x, starts), minlength=len(out)) / np.maximum(np.bincount(owner, weights=lengths, minlength=len(out)), 1)
-        cy = np.bincount(owner, weights=np.add.reduceat(y, starts), minlength=len(out)) / np.maximum(np.bincount(owner, weights=lengths, minlength=len(out)), 1)
+        cx = np.bincount(owner, weights=np.add.reduceat(x, starts), minlength=len(out)) / np.maximum(
+            np.bincount(owner, weights=lengths, minlength=len(out)), 1
+        )
+        cy = np.bincount(owner, weights=np.add.reduceat(y, starts), minlength=len(out)) / np.maximum(
+            np.bincount(owner, weights=lengths, minlength=len(out)), 1
+        )
         has = out > 0
         lon, lat = Transformer.from_crs(crs, geo, always_xy=True).transform(cx[has], cy[has])
         factors = Proj(crs).get_factors(np.asarray(lon), np.asarray(lat))
@@ -1527,9 +1754,22 @@ def _overlaps_raster(grid: Grid, bounds) -> bool:
     return not (bounds[2] <= xs[0] or bounds[0] >= xs[1] or bounds[3] <= ys[0] or bounds[1] >= ys[1])
 
 
-def compute_indicators(units, *, dem=None, erosion=None, erosion_kind: str = "modulus", landuse=None, fvc=None,
-                       overlays: dict | None = None, steep_deg: float | None = None, landuse_mapping=None,
-                       erosion_classes=None, method: str = "auto", labels=None, feedback: Feedback | None = None):
+def compute_indicators(
+    units,
+    *,
+    dem=None,
+    erosion=None,
+    erosion_kind: str = "modulus",
+    landuse=None,
+    fvc=None,
+    overlays: dict | None = None,
+    steep_deg: float | None = None,
+    landuse_mapping=None,
+    erosion_classes=None,
+    method: str = "auto",
+    labels=None,
+    feedback: Feedback | None = None,
+):
     """Indicators of each unit. ``units``: GeoDataFrame (checked) or path of a GeoPackage (layer 'units').
 
     ``overlays``: kind → (path, layer or None), kind in OVERLAY_KINDS or any identifier.
@@ -1555,7 +1795,9 @@ def compute_indicators(units, *, dem=None, erosion=None, erosion_kind: str = "mo
         units["steep_deg"] = float(steep_deg)
     if erosion:
         if erosion_kind not in ("modulus", "classes"):
-            raise InputError("土壤侵蚀 erosion", f"未知的侵蚀栅格类型 {erosion_kind}", f"unknown erosion raster kind {erosion_kind}")
+            raise InputError(
+                "土壤侵蚀 erosion", f"未知的侵蚀栅格类型 {erosion_kind}", f"unknown erosion raster kind {erosion_kind}"
+            )
         sources.append(ErosionSource(erosion, "土壤侵蚀 erosion", erosion_kind, erosion_classes, crs_cache))
     if landuse:
         sources.append(LanduseSource(landuse, "土地利用 land use", landuse_mapping, crs_cache))
@@ -1564,13 +1806,24 @@ def compute_indicators(units, *, dem=None, erosion=None, erosion_kind: str = "mo
     units_crs = CRS.from_user_input(units.crs)
     rings_xy = ring_arrays(units.geometry.values)
     xy_all = np.concatenate([xy for rings in rings_xy for xy, _ in rings])
-    total_bounds = (xy_all[:, 0].min(), xy_all[:, 1].min(), xy_all[:, 0].max(), xy_all[:, 1].max())  # per column: far faster than axis=0
+    total_bounds = (
+        xy_all[:, 0].min(),
+        xy_all[:, 1].min(),
+        xy_all[:, 0].max(),
+        xy_all[:, 1].max(),
+    )  # per column: far faster than axis=0
     for s in sources:
         bounds = total_bounds
         if not units_crs.equals(s.grid.crs):
-            bounds = Transformer.from_crs(units_crs, s.grid.crs, always_xy=True).transform_bounds(*bounds, densify_pts=21)
+            bounds = Transformer.from_crs(units_crs, s.grid.crs, always_xy=True).transform_bounds(
+                *bounds, densify_pts=21
+            )
         if not _overlaps_raster(s.grid, bounds):
-            raise InputError(s.layer, "栅格与小流域图层没有重叠(已按栅格坐标系比较)", "the raster does not overlap the unit layer (compared in the raster's CRS)")
+            raise InputError(
+                s.layer,
+                "栅格与小流域图层没有重叠(已按栅格坐标系比较)",
+                "the raster does not overlap the unit layer (compared in the raster's CRS)",
+            )
         s.check()
     for kind in overlays or {}:
         if not kind.isidentifier():
@@ -1591,8 +1844,15 @@ def compute_indicators(units, *, dem=None, erosion=None, erosion_kind: str = "mo
         grid = group[0].grid
         sub = SubFeedback(feedback, 100.0 * step / max(1, n_steps), 100.0 * (step + 1) / max(1, n_steps))
         if not units_crs.equals(grid.crs):
-            feedback.info(f"{', '.join(s.layer for s in group)}: 小流域已临时重投影到栅格坐标系 / units reprojected on the fly to {grid.crs.name}")
-            geoms = list(np.asarray(units.to_crs(grid.rio_crs.to_wkt() if grid.rio_crs is not None else grid.crs).geometry.values, dtype=object))
+            feedback.info(
+                f"{', '.join(s.layer for s in group)}: 小流域已临时重投影到栅格坐标系 / units reprojected on the fly to {grid.crs.name}"
+            )
+            geoms = list(
+                np.asarray(
+                    units.to_crs(grid.rio_crs.to_wkt() if grid.rio_crs is not None else grid.crs).geometry.values,
+                    dtype=object,
+                )
+            )
         else:
             geoms = list(np.asarray(units.geometry.values, dtype=object))
         lab = label_raster if label_raster is not None and label_raster.grid.key() == grid.key() else None
@@ -1602,27 +1862,46 @@ def compute_indicators(units, *, dem=None, erosion=None, erosion_kind: str = "mo
         for name, (share, keys) in res["shares"].items():
             if len(share) and not np.any(share > 0):  # no valid cell in any unit: a wrong or empty raster
                 label = next((s.layer for s in group if s.name == name), name)
-                raise InputError(label, "栅格在所有小流域内都是无数据（NoData），不能计算指标",
-                                 "the raster is NoData inside every small watershed; no indicator can be computed from it")
+                raise InputError(
+                    label,
+                    "栅格在所有小流域内都是无数据（NoData），不能计算指标",
+                    "the raster is NoData inside every small watershed; no indicator can be computed from it",
+                )
             # too little data: NULL, never a made-up 100 % 水土保持率 or 0 水土流失面积
             lacking = ~(share >= min_share)
             units.loc[lacking, keys] = np.nan
             for i in np.nonzero(lacking)[0]:
                 missing[i].append(name)
-        info["grids"].append({"layers": [s.layer for s in group], "method": res["method"], "width": grid.width, "height": grid.height,
-                              "crs": grid.crs.name})
-        how = {"label": "label counting (units on the grid)", "label raster": "label counting on the given unit raster",
-               "label+coverage": "label counting, exact coverage fractions where units overlap",
-               "coverage": "exact coverage fractions"}[res["method"]]
+        info["grids"].append(
+            {
+                "layers": [s.layer for s in group],
+                "method": res["method"],
+                "width": grid.width,
+                "height": grid.height,
+                "crs": grid.crs.name,
+            }
+        )
+        how = {
+            "label": "label counting (units on the grid)",
+            "label raster": "label counting on the given unit raster",
+            "label+coverage": "label counting, exact coverage fractions where units overlap",
+            "coverage": "exact coverage fractions",
+        }[res["method"]]
         feedback.info(f"{', '.join(s.layer for s in group)}: {how}")
         step += 1
     if sources:
         units[LACKS_DATA] = [";".join(m) or None for m in missing]
-        info["min_valid_share"] = {"value": min_share, "default": coverage_rule["default"], "source": coverage_rule["source"]}
+        info["min_valid_share"] = {
+            "value": min_share,
+            "default": coverage_rule["default"],
+            "source": coverage_rule["source"],
+        }
         info["units_lacking_data"] = sum(1 for m in missing if m)
         if info["units_lacking_data"]:
-            feedback.info(f"{info['units_lacking_data']} 个小流域的部分指标因有效数据不足 {min_share:.0%} 而为空 (字段 {LACKS_DATA}) / "
-                          f"units with indicators left NULL for lack of valid data (< {min_share:.0%}; field {LACKS_DATA})")
+            feedback.info(
+                f"{info['units_lacking_data']} 个小流域的部分指标因有效数据不足 {min_share:.0%} 而为空 (字段 {LACKS_DATA}) / "
+                f"units with indicators left NULL for lack of valid data (< {min_share:.0%}; field {LACKS_DATA})"
+            )
     for kind, spec in (overlays or {}).items():
         feedback.check()
         path, layer = spec if isinstance(spec, (tuple, list)) else (spec, None)

@@ -7,6 +7,7 @@ shifted cells. DLBM text → integer code: digits as they are (0101 → 101), ot
 the mapping's ``text_codes`` (0201K → 201, 1104A → 1104); any other code is burnt as the
 'other' class and listed, so the run's messages say which codes were not recognised.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -43,7 +44,9 @@ def other_code(mapping: dict) -> int:
     return int(other["codes"][0]) if other and other["codes"] else 12
 
 
-def burn(gdf, code_field: str, transform, width: int, height: int, crs, mapping: dict, label: str = "地类图斑 DLTB") -> tuple[np.ndarray, dict]:
+def burn(
+    gdf, code_field: str, transform, width: int, height: int, crs, mapping: dict, label: str = "地类图斑 DLTB"
+) -> tuple[np.ndarray, dict]:
     """(uint16 raster, info) of the 图斑 of ``gdf`` on the grid; gdf is reprojected to ``crs`` when needed."""
     from rasterio import features
 
@@ -69,12 +72,25 @@ def burn(gdf, code_field: str, transform, width: int, height: int, crs, mapping:
     out = np.zeros((height, width), dtype=np.uint16)
     if shapes:
         features.rasterize(shapes, out=out, transform=transform, all_touched=False, dtype=np.uint16)
-    info = {"features": len(shapes), "cells_with_code": int((out != NODATA).sum()), "unknown_codes": dict(sorted(unknown.items())),
-            "rule": "cell centre inside the 图斑 (all_touched=False); no 图斑 → 0 NoData"}
+    info = {
+        "features": len(shapes),
+        "cells_with_code": int((out != NODATA).sum()),
+        "unknown_codes": dict(sorted(unknown.items())),
+        "rule": "cell centre inside the 图斑 (all_touched=False); no 图斑 → 0 NoData",
+    }
     return out, info
 
 
-def rasterize_dltb(vector_path, layer, code_field: str, grid_raster, out_path, mapping: dict, label: str = "地类图斑 DLTB", feedback=None) -> dict:
+def rasterize_dltb(
+    vector_path,
+    layer,
+    code_field: str,
+    grid_raster,
+    out_path,
+    mapping: dict,
+    label: str = "地类图斑 DLTB",
+    feedback=None,
+) -> dict:
     """Write the DLTB codes as a GeoTIFF on the grid of ``grid_raster`` (atomically); return the info."""
     import rasterio
 
@@ -82,8 +98,18 @@ def rasterize_dltb(vector_path, layer, code_field: str, grid_raster, out_path, m
         transform, width, height, crs = g.transform, g.width, g.height, g.crs
     gdf = _read_vector(vector_path, layer, label)
     arr, info = burn(gdf, code_field, transform, width, height, crs, mapping, label)
-    profile = {"driver": "GTiff", "width": width, "height": height, "count": 1, "dtype": DTYPE, "crs": crs, "transform": transform,
-               "nodata": NODATA, "compress": "deflate", "tiled": True}
+    profile = {
+        "driver": "GTiff",
+        "width": width,
+        "height": height,
+        "count": 1,
+        "dtype": DTYPE,
+        "crs": crs,
+        "transform": transform,
+        "nodata": NODATA,
+        "compress": "deflate",
+        "tiled": True,
+    }
     with atomic_path(out_path) as tmp:
         with rasterio.open(str(tmp), "w", **profile) as dst:
             dst.write(arr, 1)
@@ -94,5 +120,7 @@ def rasterize_dltb(vector_path, layer, code_field: str, grid_raster, out_path, m
     info["read_path"] = str(staged) if staged.exists() else str(out_path)
     if info["unknown_codes"] and feedback is not None:
         shown = ", ".join(f"{k or '(空)'}×{n}" for k, n in list(info["unknown_codes"].items())[:12])
-        feedback.info(f"{label}: 未识别的地类编码按“其他土地”计 / unrecognised land-use codes counted as 'other': {shown}")
+        feedback.info(
+            f"{label}: 未识别的地类编码按“其他土地”计 / unrecognised land-use codes counted as 'other': {shown}"
+        )
     return info

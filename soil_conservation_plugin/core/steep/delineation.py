@@ -33,6 +33,7 @@ Method (exact on the DEM grid inside the county, exact polygon clip on its borde
 7. Patch ids are stable for the same inputs: county code + sequence of the
    patch's first cell in row-major order; piece ids add a two-digit suffix.
 """
+
 from __future__ import annotations
 
 import math
@@ -59,11 +60,22 @@ from .outputs import output_paths, write_outputs
 from .result import BAND_CELLS, OUTSIDE_TOWNSHIP, OUTSIDE_UNIT, Piece, SteepOptions, SteepResult
 
 UNIT_FIELDS = ("unit_code", "unit_name", "county_code")
+
+
 def resolve_threshold(options: SteepOptions, counties: Zones) -> RuleValue:
     rule = steep_slope_threshold(options.province or _province_of(counties))
     if options.threshold is not None and float(options.threshold) != rule.value:
         value = float(options.threshold)
-        return RuleValue(value, "user", f"set by the user (the rule of {rule.scope} is {rule.value:g}°: {rule.source})", "user", False, "", "", rule.rules_version)
+        return RuleValue(
+            value,
+            "user",
+            f"set by the user (the rule of {rule.scope} is {rule.value:g}°: {rule.source})",
+            "user",
+            False,
+            "",
+            "",
+            rule.rules_version,
+        )
     return rule  # a threshold equal to the rule is the rule, cited with its source
 
 
@@ -76,11 +88,25 @@ def check_options(options: SteepOptions) -> None:
     if options.threshold is not None:
         t = options.threshold
         if not isinstance(t, (int, float)) or math.isnan(float(t)) or not 0.0 <= float(t) <= 90.0:
-            raise InputError("坡度阈值 threshold", f"坡度阈值必须在 0–90° 之间，收到 {t}", f"the slope threshold must be within 0–90°, got {t}")
-    if options.min_patch_ha is not None and (math.isnan(float(options.min_patch_ha)) or float(options.min_patch_ha) < 0):
-        raise InputError("最小图斑面积 minimum patch", f"最小图斑面积不能为负，收到 {options.min_patch_ha}", f"the minimum patch area cannot be negative, got {options.min_patch_ha}")
+            raise InputError(
+                "坡度阈值 threshold",
+                f"坡度阈值必须在 0–90° 之间，收到 {t}",
+                f"the slope threshold must be within 0–90°, got {t}",
+            )
+    if options.min_patch_ha is not None and (
+        math.isnan(float(options.min_patch_ha)) or float(options.min_patch_ha) < 0
+    ):
+        raise InputError(
+            "最小图斑面积 minimum patch",
+            f"最小图斑面积不能为负，收到 {options.min_patch_ha}",
+            f"the minimum patch area cannot be negative, got {options.min_patch_ha}",
+        )
     if options.connectivity not in (4, 8):
-        raise InputError("连通性 connectivity", f"连通性只能是 4 或 8，收到 {options.connectivity}", f"connectivity must be 4 or 8, got {options.connectivity}")
+        raise InputError(
+            "连通性 connectivity",
+            f"连通性只能是 4 或 8，收到 {options.connectivity}",
+            f"connectivity must be 4 or 8, got {options.connectivity}",
+        )
 
 
 # --------------------------------------------------------------------------- labelling
@@ -141,7 +167,11 @@ def delineate(
     dem = open_dem(dem_path, dem_label)
     counties = load_zones(county, dem.crs)
     if any(not c for c in counties.codes):
-        raise InputError(county.label, f"有 {sum(not c for c in counties.codes)} 个要素的县代码字段 “{county.code_field}” 为空", f"{sum(not c for c in counties.codes)} feature(s) have an empty county code in '{county.code_field}'")
+        raise InputError(
+            county.label,
+            f"有 {sum(not c for c in counties.codes)} 个要素的县代码字段 “{county.code_field}” 为空",
+            f"{sum(not c for c in counties.codes)} feature(s) have an empty county code in '{county.code_field}'",
+        )
     _check_overlap(dem, counties)
     check_data_inside(dem, counties, "县界 the county")
     twn = None
@@ -166,18 +196,33 @@ def delineate(
     min_rule = min_patch_rule()
     if options.min_patch_ha is not None:
         value = float(options.min_patch_ha)
-        min_rule = RuleValue(value, "user" if value != min_rule.value else "default", min_rule.source, min_rule.confidence, value == min_rule.value, min_rule.note, min_rule.url, min_rule.rules_version)
+        min_rule = RuleValue(
+            value,
+            "user" if value != min_rule.value else "default",
+            min_rule.source,
+            min_rule.confidence,
+            value == min_rule.value,
+            min_rule.note,
+            min_rule.url,
+            min_rule.rules_version,
+        )
 
     messages = []
     for z in [counties, twn, unit_zones, *excl]:
         if z is None:
             continue
         if z.repaired:
-            messages.append(f"{z.label}: 修复了 {z.repaired} 个无效/自相交面 / repaired {z.repaired} invalid or self-intersecting polygon(s)")
+            messages.append(
+                f"{z.label}: 修复了 {z.repaired} 个无效/自相交面 / repaired {z.repaired} invalid or self-intersecting polygon(s)"
+            )
         if z.dropped:
-            messages.append(f"{z.label}: 忽略了 {z.dropped} 个空或非面几何 / ignored {z.dropped} empty or non-polygon geometries")
+            messages.append(
+                f"{z.label}: 忽略了 {z.dropped} 个空或非面几何 / ignored {z.dropped} empty or non-polygon geometries"
+            )
         if z.reprojected_from:
-            messages.append(f"{z.label}: 已从 {z.reprojected_from} 重投影到 DEM 坐标系 / reprojected from {z.reprojected_from} to the DEM CRS")
+            messages.append(
+                f"{z.label}: 已从 {z.reprojected_from} 重投影到 DEM 坐标系 / reprojected from {z.reprojected_from} to the DEM CRS"
+            )
     for m in messages:
         feedback.info(m)
     feedback.info(
@@ -185,7 +230,9 @@ def delineate(
         f"最小图斑 minimum patch {min_rule.value:g} ha{' (默认值，非国家规定 / a default, not a national rule)' if min_rule.default else ''}; "
         f"{options.connectivity}-connectivity"
     )
-    result = SteepResult([], counties, twn, unit_zones, threshold, min_rule, options.connectivity, dem, messages=messages)
+    result = SteepResult(
+        [], counties, twn, unit_zones, threshold, min_rule, options.connectivity, dem, messages=messages
+    )
     _run(result, excl, options, feedback)
     return result
 
@@ -196,7 +243,11 @@ def _check_overlap(dem: Dem, counties: Zones) -> None:
     ys = sorted((t.f, t.f + dem.height * t.e))
     b = counties.bounds
     if not ((b[:, 0] < xs[1]) & (b[:, 2] > xs[0]) & (b[:, 1] < ys[1]) & (b[:, 3] > ys[0])).any():
-        raise InputError(counties.label, "县界与 DEM 范围不重叠（请检查坐标系）", "the county boundary does not overlap the DEM (check the CRS)")
+        raise InputError(
+            counties.label,
+            "县界与 DEM 范围不重叠（请检查坐标系）",
+            "the county boundary does not overlap the DEM (check the CRS)",
+        )
 
 
 SLIVER_M2 = 0.01  # pieces smaller than this holding no cell centre are floating-point slivers of overlays
@@ -316,7 +367,9 @@ class _GeodArea:
         return abs(self.geod.polygon_area_perimeter(x, y)[0])
 
     def __call__(self, geom) -> float:
-        return sum(self.ring(p.exterior.coords) - sum(self.ring(r.coords) for r in p.interiors) for p in _polygons(geom))
+        return sum(
+            self.ring(p.exterior.coords) - sum(self.ring(r.coords) for r in p.interiors) for p in _polygons(geom)
+        )
 
 
 def _polygons(geom) -> list:
@@ -363,7 +416,11 @@ def _split(zones: Zones | None, prepared: _Prepared | None, geom, tol: float):
             yield z, part
     if covered and geom.area - got <= tol:
         return  # the zones cover it (zones do not overlap): no part outside them
-    rest = geom if not covered else _polygonal(geom.difference(covered[0] if len(covered) == 1 else unary_union(covered)), tol)
+    rest = (
+        geom
+        if not covered
+        else _polygonal(geom.difference(covered[0] if len(covered) == 1 else unary_union(covered)), tol)
+    )
     if rest is not None:
         yield 0, rest
 
@@ -474,9 +531,13 @@ def _run(res: SteepResult, excl: list[Zones], options: SteepOptions, feedback: F
             tw = res.townships.rasterize(bt, (h, W)) if n_t else None
             un = res.units.rasterize(bt, (h, W)) if n_u else None
             if n_t:
-                ct_pairs += np.bincount((cty[inside].astype(np.int64) * (n_t + 1) + tw[inside]), minlength=ct_pairs.size)
+                ct_pairs += np.bincount(
+                    (cty[inside].astype(np.int64) * (n_t + 1) + tw[inside]), minlength=ct_pairs.size
+                )
             if n_u:
-                cu_pairs += np.bincount((cty[inside].astype(np.int64) * (n_u + 1) + un[inside]), minlength=cu_pairs.size)
+                cu_pairs += np.bincount(
+                    (cty[inside].astype(np.int64) * (n_u + 1) + un[inside]), minlength=cu_pairs.size
+                )
 
             labels, n = ndimage.label(mask, structure=structure)
             lab_area = np.bincount(labels.ravel(), weights=area_full.ravel(), minlength=n + 1)
@@ -512,13 +573,26 @@ def _run(res: SteepResult, excl: list[Zones], options: SteepOptions, feedback: F
                 k = keys.make(labels[cen] + offset, cty[cen], tw[cen] if n_t else None, un[cen] if n_u else None)
                 s = slope[cen].astype(np.float64)
                 whole = ~bnd[cen]
-                g = _group(k, (s, "sum"), (s, "max"), (np.where(whole, area_full[cen], 0.0), "sum"), (whole.astype(np.int64), "sum"))
+                g = _group(
+                    k,
+                    (s, "sum"),
+                    (s, "max"),
+                    (np.where(whole, area_full[cen], 0.0), "sum"),
+                    (whole.astype(np.int64), "sum"),
+                )
                 centre_parts.append(g[:4])
                 has_inner = g[5] > 0
                 inner_parts.append((g[0][has_inner], g[5][has_inner], g[4][has_inner]))
                 if bsel.any():
                     r, c = np.nonzero(bsel)
-                    bcells.append((labels[r, c].astype(np.int64) + offset, (r + row0).astype(np.int32), c.astype(np.int32), slope[r, c]))
+                    bcells.append(
+                        (
+                            labels[r, c].astype(np.int64) + offset,
+                            (r + row0).astype(np.int32),
+                            c.astype(np.int32),
+                            slope[r, c],
+                        )
+                    )
             band_masks.append((row0, row1, np.packbits(mask, axis=None), np.packbits(bsel, axis=None), offset))
             offset += n
             p1.progress(100.0 * row1 / H)
@@ -534,7 +608,11 @@ def _run(res: SteepResult, excl: list[Zones], options: SteepOptions, feedback: F
     res.county_township = _pairs_by_county(ct_pairs, n_c, n_t)
     res.county_unit = _pairs_by_county(cu_pairs, n_c, n_u)
     _coverage_messages(res, county_cells, county_noslope, feedback)
-    res.stats.update(patches_before_minimum=early_dropped, dropped_small_patches=early_dropped, dropped_small_ha=early_dropped_m2 / 1e4)
+    res.stats.update(
+        patches_before_minimum=early_dropped,
+        dropped_small_patches=early_dropped,
+        dropped_small_ha=early_dropped_m2 / 1e4,
+    )
     if n_labels == 0:
         _empty(res, feedback)
         return
@@ -575,7 +653,9 @@ def _run(res: SteepResult, excl: list[Zones], options: SteepOptions, feedback: F
 
     # trace interior pieces and boundary strips of the candidate components
     bcomps = np.flatnonzero(cand & comp_bnd)
-    inner_polys, inner_bands, strips, strip_bands = _trace(res, band_masks, comp, cand, keys, ikeys, bcomps, SubFeedback(feedback, 60, 80))
+    inner_polys, inner_bands, strips, strip_bands = _trace(
+        res, band_masks, comp, cand, keys, ikeys, bcomps, SubFeedback(feedback, 60, 80)
+    )
     del band_masks
 
     # clip the boundary strips exactly by the polygons
@@ -667,7 +747,12 @@ def _run(res: SteepResult, excl: list[Zones], options: SteepOptions, feedback: F
             p.wkb = _multipolygon_wkb(polys)
         else:
             g = unary_union([Polygon(q[0], q[1:]) for q in polys] + ([clip_g] if clip_g is not None else []))
-            p.wkb = _multipolygon_wkb([_oriented([np.asarray(q.exterior.coords)] + [np.asarray(r.coords) for r in q.interiors]) for q in _polygons(g)])
+            p.wkb = _multipolygon_wkb(
+                [
+                    _oriented([np.asarray(q.exterior.coords)] + [np.asarray(r.coords) for r in q.interiors])
+                    for q in _polygons(g)
+                ]
+            )
         if not p.cells:
             # a sliver holding no cell centre: the slope of the boundary cells it overlaps
             p.slope_mean, p.slope_max = bc.slope(keys.split(k)[0], p.geometry)
@@ -720,7 +805,12 @@ def _trace(res: SteepResult, band_masks, comp, cand, keys: _Keys, ikeys, bcomps,
     n_i = len(ikeys)
     bpos = np.full(comp.max() + 1 if comp.size else 1, -1, np.int64)
     bpos[bcomps] = np.arange(len(bcomps))
-    inner_polys, inner_bands, strips, strip_bands = defaultdict(list), defaultdict(set), defaultdict(list), defaultdict(set)
+    inner_polys, inner_bands, strips, strip_bands = (
+        defaultdict(list),
+        defaultdict(set),
+        defaultdict(list),
+        defaultdict(set),
+    )
     for bi, (row0, row1, packed, packed_b, offset) in enumerate(band_masks):
         feedback.check()
         h = row1 - row0
@@ -788,7 +878,11 @@ def _coverage_messages(res: SteepResult, county_cells, county_noslope, feedback)
         feedback.info(m)
     for i, code in enumerate(res.counties.codes, start=1):
         grid_ha = county_cells[i] / 1e4
-        cover[code] = {"polygon_ha": round(float(poly_ha[i]), 2), "on_dem_ha": round(grid_ha, 2), "no_slope_ha": round(county_noslope[i] / 1e4, 2)}
+        cover[code] = {
+            "polygon_ha": round(float(poly_ha[i]), 2),
+            "on_dem_ha": round(grid_ha, 2),
+            "no_slope_ha": round(county_noslope[i] / 1e4, 2),
+        }
         if grid_ha > 0 and poly_ha[i] > 0 and grid_ha < 0.99 * poly_ha[i]:
             m = f"{res.counties.label} {code}: DEM 只覆盖县域的 {100 * grid_ha / poly_ha[i]:.1f}% / the DEM covers only {100 * grid_ha / poly_ha[i]:.1f}% of the county"
             res.messages.append(m)
@@ -865,10 +959,13 @@ def run_steep_slope(
     """
     from pathlib import Path
 
-
     feedback = feedback or Feedback()
     if Path(out_layer).suffix.lower() != ".gpkg":
-        raise InputError("输出图层 output layer", f"输出图层必须是 GeoPackage (.gpkg): {out_layer}", f"the output layer must be a GeoPackage (.gpkg): {out_layer}")
+        raise InputError(
+            "输出图层 output layer",
+            f"输出图层必须是 GeoPackage (.gpkg): {out_layer}",
+            f"the output layer must be a GeoPackage (.gpkg): {out_layer}",
+        )
     output_paths(out_layer, tables_dir, destinations)  # refuses two outputs on one file before any work
     options = options or SteepOptions()
     res = delineate(dem_path, county, townships, units, exclusions, options, feedback, dem_label)
@@ -892,5 +989,7 @@ def run_steep_slope(
     }
     paths = write_outputs(res, out_layer, tables_dir, inputs, parameters, feedback, destinations, coverage)
     feedback.progress(100)
-    feedback.info(f"图斑 {res.patch_count} 个 / patches, {len(res.pieces)} 块 / pieces, 合计 total {res.total_ha:.2f} ha")
+    feedback.info(
+        f"图斑 {res.patch_count} 个 / patches, {len(res.pieces)} 块 / pieces, 合计 total {res.total_ha:.2f} ha"
+    )
     return res, paths

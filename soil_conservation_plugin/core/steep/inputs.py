@@ -7,6 +7,7 @@ boundary with `rasterize_edges`. Cells away from every boundary are wholly in
 their centre's zone; boundary cells are clipped exactly by the polygons
 (`core.steep.delineation`).
 """
+
 from __future__ import annotations
 
 import math
@@ -37,7 +38,13 @@ class VectorInput:
     codes: tuple = ()  # only the features with these codes (the chosen counties); empty = all
 
     def describe(self) -> dict:
-        out = {"path": str(self.path), "layer": self.layer, "code_field": self.code_field, "name_field": self.name_field, "enabled": self.enabled}
+        out = {
+            "path": str(self.path),
+            "layer": self.layer,
+            "code_field": self.code_field,
+            "name_field": self.name_field,
+            "enabled": self.enabled,
+        }
         if self.codes:
             out["codes"] = list(self.codes)
         return out
@@ -81,7 +88,12 @@ class Zones:
             return out
         hit = self._window_hits(transform, shape)
         if hit.size:
-            features.rasterize(((self.geoms[i][0], self.geoms[i][1]) for i in hit), out=out, transform=transform, all_touched=all_touched)
+            features.rasterize(
+                ((self.geoms[i][0], self.geoms[i][1]) for i in hit),
+                out=out,
+                transform=transform,
+                all_touched=all_touched,
+            )
         return out
 
     def rasterize_edges(self, transform: Affine, shape: tuple[int, int], out: np.ndarray | None = None) -> np.ndarray:
@@ -91,7 +103,9 @@ class Zones:
             return out
         hit = self._window_hits(transform, shape)
         if hit.size:
-            features.rasterize(((self.geoms[i][0].boundary, 1) for i in hit), out=out, transform=transform, all_touched=True)
+            features.rasterize(
+                ((self.geoms[i][0].boundary, 1) for i in hit), out=out, transform=transform, all_touched=True
+            )
         return out
 
 
@@ -143,7 +157,13 @@ def _repair(geom):
     return None
 
 
-def load_zones(vin: VectorInput, dem_crs, required_fields: tuple[str, ...] = (), group_by_code: bool = True, extra_fields: tuple[str, ...] = ()) -> Zones:
+def load_zones(
+    vin: VectorInput,
+    dem_crs,
+    required_fields: tuple[str, ...] = (),
+    group_by_code: bool = True,
+    extra_fields: tuple[str, ...] = (),
+) -> Zones:
     """Read a polygon layer, check fields and CRS, repair invalid polygons, reproject to the DEM CRS.
 
     Features sharing a non-empty code form one zone (a county drawn as several parts).
@@ -157,14 +177,28 @@ def load_zones(vin: VectorInput, dem_crs, required_fields: tuple[str, ...] = (),
     if len(gdf) == 0:
         raise InputError(vin.label, "图层中没有要素", "the layer has no features")
     if group_by_code and vin.code_field and vin.name_field:
-        check_unique_codes([code_text(v) for v in gdf[vin.code_field]], [code_text(v) for v in gdf[vin.name_field]], vin.label, f"代码({vin.code_field})", f"code ({vin.code_field})")
+        check_unique_codes(
+            [code_text(v) for v in gdf[vin.code_field]],
+            [code_text(v) for v in gdf[vin.name_field]],
+            vin.label,
+            f"代码({vin.code_field})",
+            f"code ({vin.code_field})",
+        )
     src_crs = to_pyproj(gdf.crs)
     if src_crs is None:
-        raise InputError(vin.label, "没有坐标参考系(CRS)，无法与 DEM 叠加", "has no coordinate reference system (CRS); it cannot be overlaid on the DEM")
+        raise InputError(
+            vin.label,
+            "没有坐标参考系(CRS)，无法与 DEM 叠加",
+            "has no coordinate reference system (CRS); it cannot be overlaid on the DEM",
+        )
     zones = Zones(label=vin.label)
     geom_types = set(gdf.geometry.geom_type.dropna().unique())
     if geom_types and not geom_types & set(POLYGONAL):
-        raise InputError(vin.label, f"不是面图层（几何类型: {', '.join(sorted(geom_types))}）", f"is not a polygon layer (geometry types: {', '.join(sorted(geom_types))})")
+        raise InputError(
+            vin.label,
+            f"不是面图层（几何类型: {', '.join(sorted(geom_types))}）",
+            f"is not a polygon layer (geometry types: {', '.join(sorted(geom_types))})",
+        )
     geoms = []
     for geom in gdf.geometry:
         if geom is None or geom.is_empty or geom.geom_type not in POLYGONAL:
@@ -211,7 +245,11 @@ def polygon_area_ha(zones: Zones, crs) -> np.ndarray:
     """Ellipsoidal area (ha) of each zone's polygons, for coverage checks."""
     from pyproj import Geod, Transformer
 
-    geod = Geod(ellps="WGS84") if crs.ellipsoid is None else Geod(a=crs.ellipsoid.semi_major_metre, b=crs.ellipsoid.semi_minor_metre)
+    geod = (
+        Geod(ellps="WGS84")
+        if crs.ellipsoid is None
+        else Geod(a=crs.ellipsoid.semi_major_metre, b=crs.ellipsoid.semi_minor_metre)
+    )
     to_geo = None if crs.is_geographic else Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True).transform
     from shapely.geometry.polygon import orient
 

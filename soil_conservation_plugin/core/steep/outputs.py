@@ -4,6 +4,7 @@ Table rows are sums of the layer's piece areas, and each table's total row is
 the rounded sum of all piece areas, so totals equal the layer to 0.01 ha.
 All files are written atomically.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,7 +28,12 @@ SLOPE_RULE = "slope_mean/slope_max over the cells whose centre lies in the piece
 XLSX_MAX_ROWS = 1_048_575
 TOTAL = ("合计", "total")
 
-COUNTY_COLUMNS = [("county_code", "县代码"), ("county_name", "县名称"), ("patch_count", "图斑数"), ("area_ha", "面积(公顷)")]
+COUNTY_COLUMNS = [
+    ("county_code", "县代码"),
+    ("county_name", "县名称"),
+    ("patch_count", "图斑数"),
+    ("area_ha", "面积(公顷)"),
+]
 TOWNSHIP_COLUMNS = [
     ("county_code", "县代码"),
     ("county_name", "县名称"),
@@ -58,7 +64,12 @@ def layer_fields(res: SteepResult) -> list[tuple[str, str, str]]:
     ]
     if res.units is not None:
         fields += [("unit_code", "str", "小流域代码"), ("unit_name", "str", "小流域名称")]
-    fields += [("area_ha", "real", "面积(公顷)"), ("slope_mean", "real", "平均坡度(°)"), ("slope_max", "real", "最大坡度(°)"), ("thresh_deg", "real", "坡度阈值(°)")]
+    fields += [
+        ("area_ha", "real", "面积(公顷)"),
+        ("slope_mean", "real", "平均坡度(°)"),
+        ("slope_max", "real", "最大坡度(°)"),
+        ("thresh_deg", "real", "坡度阈值(°)"),
+    ]
     return fields
 
 
@@ -114,12 +125,22 @@ def county_table(res: SteepResult, coverage: dict | None = None) -> list[dict]:
     for c in res.counties_on_dem:  # counties off the DEM were reported, not tabulated as 0 ha
         area, parents = agg.get(c, (0.0, ()))
         code = res.counties.codes[c - 1]
-        row = {"county_code": code, "county_name": res.counties.names[c - 1], "patch_count": len(parents), "area_ha": _r2(area)}
+        row = {
+            "county_code": code,
+            "county_name": res.counties.names[c - 1],
+            "patch_count": len(parents),
+            "area_ha": _r2(area),
+        }
         if coverage is not None:
             share = coverage.get(code)
             row[COVER_COLUMN[0]] = "" if share is None else round(100.0 * share, 1)
         rows.append(row)
-    total = {"county_code": TOTAL[0], "county_name": TOTAL[1], "patch_count": res.patch_count, "area_ha": _r2(sum(p.area_ha for p in res.pieces))}
+    total = {
+        "county_code": TOTAL[0],
+        "county_name": TOTAL[1],
+        "patch_count": res.patch_count,
+        "area_ha": _r2(sum(p.area_ha for p in res.pieces)),
+    }
     if coverage is not None:
         total[COVER_COLUMN[0]] = ""
     rows.append(total)
@@ -132,7 +153,9 @@ def _zone_table(res: SteepResult, zones, attr: str, pairs: dict, outside, code_k
     for c in res.counties_on_dem:
         present = set(pairs.get(c, [])) | {z for (cc, z) in agg if cc == c}
         # zones in code order; the part outside every zone last
-        ordered = sorted((z for z in present if z), key=lambda z: (zones.codes[z - 1], z)) + ([0] if 0 in present else [])
+        ordered = sorted((z for z in present if z), key=lambda z: (zones.codes[z - 1], z)) + (
+            [0] if 0 in present else []
+        )
         for z in ordered:
             area, parents = agg.get((c, z), (0.0, ()))
             code, name = _zone(zones, z, outside)
@@ -146,14 +169,25 @@ def _zone_table(res: SteepResult, zones, attr: str, pairs: dict, outside, code_k
                     "area_ha": _r2(area),
                 }
             )
-    rows.append({"county_code": TOTAL[0], "county_name": TOTAL[1], code_key: "", name_key: "", "patch_count": res.patch_count, "area_ha": _r2(sum(p.area_ha for p in res.pieces))})
+    rows.append(
+        {
+            "county_code": TOTAL[0],
+            "county_name": TOTAL[1],
+            code_key: "",
+            name_key: "",
+            "patch_count": res.patch_count,
+            "area_ha": _r2(sum(p.area_ha for p in res.pieces)),
+        }
+    )
     return rows
 
 
 def township_table(res: SteepResult) -> list[dict] | None:
     if res.townships is None:
         return None
-    return _zone_table(res, res.townships, "township", res.county_township, OUTSIDE_TOWNSHIP, "township_code", "township_name")
+    return _zone_table(
+        res, res.townships, "township", res.county_township, OUTSIDE_TOWNSHIP, "township_code", "township_name"
+    )
 
 
 def unit_table(res: SteepResult) -> list[dict] | None:
@@ -174,7 +208,11 @@ def write_layer(res: SteepResult, path, coverage: dict | None = None) -> None:
 
     path = Path(path)
     if path.suffix.lower() != ".gpkg":
-        raise InputError("输出图层 output layer", f"输出图层必须是 GeoPackage (.gpkg): {path}", f"the output layer must be a GeoPackage (.gpkg): {path}")
+        raise InputError(
+            "输出图层 output layer",
+            f"输出图层必须是 GeoPackage (.gpkg): {path}",
+            f"the output layer must be a GeoPackage (.gpkg): {path}",
+        )
     ogr.UseExceptions()
     fields = layer_fields(res)
     with atomic_path(path) as tmp:
@@ -184,9 +222,18 @@ def write_layer(res: SteepResult, path, coverage: dict | None = None) -> None:
             srs = osr.SpatialReference()
             srs.ImportFromWkt(res.dem.crs.to_wkt())
             srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-            lyr = ds.CreateLayer(LAYER_NAME, srs, ogr.wkbMultiPolygon, options=["GEOMETRY_NAME=geom", f"DESCRIPTION=禁止开垦陡坡地 ≥{res.threshold.value:g}°"])
-            if coverage is not None:  # the 公告 reads it (one layer in the file: consumers open it without a layer name)
-                lyr.SetMetadataItem(COVERAGE_KEY, json.dumps({code: round(100.0 * share, 1) for code, share in coverage.items()}))
+            lyr = ds.CreateLayer(
+                LAYER_NAME,
+                srs,
+                ogr.wkbMultiPolygon,
+                options=["GEOMETRY_NAME=geom", f"DESCRIPTION=禁止开垦陡坡地 ≥{res.threshold.value:g}°"],
+            )
+            if (
+                coverage is not None
+            ):  # the 公告 reads it (one layer in the file: consumers open it without a layer name)
+                lyr.SetMetadataItem(
+                    COVERAGE_KEY, json.dumps({code: round(100.0 * share, 1) for code, share in coverage.items()})
+                )
             for name, kind, alias in fields:
                 fd = ogr.FieldDefn(name, ogr.OFTString if kind == "str" else ogr.OFTReal)
                 if kind == "real":
@@ -225,7 +272,13 @@ def write_xlsx(path: Path, tables: list[tuple[str, list[dict], list]], notes: li
     wb = Workbook(write_only=True)  # streaming: fast for long patch lists
     for title, rows, columns in tables:
         if len(rows) >= XLSX_MAX_ROWS:  # Excel's sheet limit; the CSV has them all
-            notes = [*notes, (title, f"{len(rows)} 行，超过 Excel 上限，见 CSV / {len(rows)} rows exceed Excel's limit: see the CSV")]
+            notes = [
+                *notes,
+                (
+                    title,
+                    f"{len(rows)} 行，超过 Excel 上限，见 CSV / {len(rows)} rows exceed Excel's limit: see the CSV",
+                ),
+            ]
             continue
         ws = wb.create_sheet(title)
         for i, (en, zh) in enumerate(columns, start=1):
@@ -276,8 +329,16 @@ def output_paths(out_layer, tables_dir=None, destinations: dict | None = None) -
     return paths
 
 
-def write_outputs(res: SteepResult, out_layer, tables_dir=None, inputs: dict | None = None, parameters: dict | None = None, feedback=None, destinations: dict | None = None,
-                  coverage: dict | None = None) -> dict:
+def write_outputs(
+    res: SteepResult,
+    out_layer,
+    tables_dir=None,
+    inputs: dict | None = None,
+    parameters: dict | None = None,
+    feedback=None,
+    destinations: dict | None = None,
+    coverage: dict | None = None,
+) -> dict:
     """Write the layer, the CSV/XLSX tables and the run metadata; return their paths.
 
     ``destinations``: paths the user chose, by the keys of ``output_paths``; the others go beside the layer.
@@ -304,7 +365,11 @@ def write_outputs(res: SteepResult, out_layer, tables_dir=None, inputs: dict | N
     notes = [
         ("坡度阈值 threshold (°)", f"{thr.value:g}"),
         ("阈值来源 threshold source", f"{thr.scope}: {thr.source} [{thr.confidence}]"),
-        ("最小图斑 minimum patch (ha)", f"{mp.value:g}" + (" — 默认值，非国家规定 / a default, not a national rule" if mp.default else " — set by the user")),
+        (
+            "最小图斑 minimum patch (ha)",
+            f"{mp.value:g}"
+            + (" — 默认值，非国家规定 / a default, not a national rule" if mp.default else " — set by the user"),
+        ),
         ("最小图斑来源 minimum patch source", f"{mp.source} [{mp.confidence}]"),
         ("连通性 connectivity", str(res.connectivity)),
         ("边界规则 boundary rule", BOUNDARY_RULE),
@@ -312,11 +377,23 @@ def write_outputs(res: SteepResult, out_layer, tables_dir=None, inputs: dict | N
         ("面积 area", AREA_RULE),
         ("最小图斑规则 minimum patch rule", MIN_PATCH_RULE),
         ("坡度统计 slope statistics", SLOPE_RULE),
-        ("图斑数 patch count", "按原图斑计；跨乡镇/小流域的图斑在每个乡镇/小流域各计一次 / counts parent patches; a patch split by a border counts once on each side"),
+        (
+            "图斑数 patch count",
+            "按原图斑计；跨乡镇/小流域的图斑在每个乡镇/小流域各计一次 / counts parent patches; a patch split by a border counts once on each side",
+        ),
         ("规则版本 rules version", thr.rules_version),
-        ("图斑清单 patch list", f"{where['patches_csv'].name} (UTF-8 带 BOM，可直接用 Excel 打开 / UTF-8 with BOM, opens in Excel)"),
-        *[("DEM 覆盖率 DEM coverage", f"{code}: {100.0 * share:.1f}%" + ("" if share >= 0.995 else " — 部分覆盖，结果不完整 / partial coverage, the result is partial"))
-          for code, share in (coverage or {}).items()],
+        (
+            "图斑清单 patch list",
+            f"{where['patches_csv'].name} (UTF-8 带 BOM，可直接用 Excel 打开 / UTF-8 with BOM, opens in Excel)",
+        ),
+        *[
+            (
+                "DEM 覆盖率 DEM coverage",
+                f"{code}: {100.0 * share:.1f}%"
+                + ("" if share >= 0.995 else " — 部分覆盖，结果不完整 / partial coverage, the result is partial"),
+            )
+            for code, share in (coverage or {}).items()
+        ],
         *[("提示 message", m) for m in res.messages],
     ]
     xlsx = where["xlsx"]
@@ -344,7 +421,11 @@ def write_outputs(res: SteepResult, out_layer, tables_dir=None, inputs: dict | N
             "piece_count": len(res.pieces),
             "total_ha": round(sum(p.area_ha for p in res.pieces), 2),
             "messages": res.messages,
-            **({"dem_cover_pct": {code: round(100.0 * share, 1) for code, share in coverage.items()}} if coverage is not None else {}),
+            **(
+                {"dem_cover_pct": {code: round(100.0 * share, 1) for code, share in coverage.items()}}
+                if coverage is not None
+                else {}
+            ),
             **res.stats,
             "outputs": dict(paths),
         },

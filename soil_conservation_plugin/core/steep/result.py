@@ -2,6 +2,7 @@
 
 Shared by the delineation that fills it and the outputs that write it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -3,6 +3,7 @@
 Windows are full-width row bands with a one-row halo above and below, so a
 3×3 kernel sees true neighbours across band edges and memory stays bounded.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -84,7 +85,9 @@ def open_dem(path, layer: str = "DEM", require_data: bool = True, window: bool =
         crs = check_ground_crs(src.crs, layer)
         t = src.transform
         if t.b != 0 or t.d != 0:
-            raise InputError(layer, "栅格带旋转参数，请先重采样为正北方向", "raster is rotated; resample it north-up first")
+            raise InputError(
+                layer, "栅格带旋转参数，请先重采样为正北方向", "raster is rotated; resample it north-up first"
+            )
         check_geographic_extent(crs, tuple(src.bounds), layer)
         if window:
             check_dem_size(src.width, src.height, layer)

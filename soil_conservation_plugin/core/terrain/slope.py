@@ -8,6 +8,7 @@ On a geographic DEM the east-west differences of each row use that row's own
 ground spacing (prime-vertical radius × cos φ × Δλ), and north-south ones the
 meridional radius × Δφ, so slope is right at every latitude.
 """
+
 from __future__ import annotations
 
 import math

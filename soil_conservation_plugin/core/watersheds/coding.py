@@ -12,6 +12,7 @@ four largest tributaries joining it, number them 2, 4, 6, 8 from downstream and 
 main-stem pieces between them 1, 3, 5, 7, 9; recurse until each set holds one unit.
 A chain without tributaries is cut into at most nine consecutive pieces.
 """
+
 from __future__ import annotations
 
 import json
@@ -147,7 +148,11 @@ def check_template(template: str, what: str) -> None:
         raise InputError(what, f"模板格式错误: {exc}", f"bad template: {exc}") from exc
     unknown = {n.split(".")[0].split("[")[0] for n in names} - set(_FIELDS)
     if unknown:
-        raise InputError(what, f"模板含未知字段 {sorted(unknown)}；可用 {list(_FIELDS)}", f"template uses unknown fields {sorted(unknown)}; available {list(_FIELDS)}")
+        raise InputError(
+            what,
+            f"模板含未知字段 {sorted(unknown)}；可用 {list(_FIELDS)}",
+            f"template uses unknown fields {sorted(unknown)}; available {list(_FIELDS)}",
+        )
 
 
 @dataclass
@@ -177,12 +182,23 @@ def render_codes(down, area, key, county_code, county_name, code_template: str, 
     }
     codes, names = [], []
     for u in range(n):
-        values = dict(widths, county_code=county_code[u], county_name=county_name[u], tree=int(tree[u]), pfaf=pfaf[u], seq=int(seq[u]))
+        values = dict(
+            widths,
+            county_code=county_code[u],
+            county_name=county_name[u],
+            tree=int(tree[u]),
+            pfaf=pfaf[u],
+            seq=int(seq[u]),
+        )
         codes.append(code_template.format(**values))
         names.append(name_template.format(**values))
     if len(set(codes)) != n:
         dup = sorted({c for c in codes if codes.count(c) > 1})[:5]
-        raise InputError("code_template", f"编码模板生成了重复编码，例如 {dup}", f"the code template gives duplicate codes, e.g. {dup}")
+        raise InputError(
+            "code_template",
+            f"编码模板生成了重复编码，例如 {dup}",
+            f"the code template gives duplicate codes, e.g. {dup}",
+        )
     return Codes(codes, names, tree, pfaf, tot)
 
 

@@ -28,6 +28,7 @@ Memory: the fill works per tile; the later steps hold compact whole-grid arrays,
 about ``BYTES_PER_CELL`` at their peak (the cuts). A DEM that would not fit in the
 memory available is refused before any work, with the size it needs.
 """
+
 from __future__ import annotations
 
 import contextvars
@@ -52,7 +53,17 @@ from ..common.tables import write_csv
 from .coding import load_coding_rules, render_codes, rule_value
 from .fill import fill_and_d8
 
-UNIT_FIELDS = ("unit_code", "unit_name", "down_code", "up_codes", "area_km2", "county_code", "county_name", "outlet_x", "outlet_y")
+UNIT_FIELDS = (
+    "unit_code",
+    "unit_name",
+    "down_code",
+    "up_codes",
+    "area_km2",
+    "county_code",
+    "county_name",
+    "outlet_x",
+    "outlet_y",
+)
 UNITS_LAYER = "units"
 COUNTY_CODE_FIELDS = ("adcode", "county_code", "XZQDM", "xzqdm", "ADCODE")
 COUNTY_NAME_FIELDS = ("name", "county_name", "XZQMC", "xzqmc", "NAME")
@@ -73,7 +84,15 @@ def available_memory() -> int | None:
             class MemoryStatus(ctypes.Structure):
                 _fields_ = [("dwLength", ctypes.c_ulong), ("dwMemoryLoad", ctypes.c_ulong)] + [
                     (name, ctypes.c_ulonglong)
-                    for name in ("ullTotalPhys", "ullAvailPhys", "ullTotalPageFile", "ullAvailPageFile", "ullTotalVirtual", "ullAvailVirtual", "ullAvailExtendedVirtual")
+                    for name in (
+                        "ullTotalPhys",
+                        "ullAvailPhys",
+                        "ullTotalPageFile",
+                        "ullAvailPageFile",
+                        "ullTotalVirtual",
+                        "ullAvailVirtual",
+                        "ullAvailExtendedVirtual",
+                    )
                 ]
 
             status = MemoryStatus()
@@ -113,15 +132,24 @@ class UnitParams:
 
     @classmethod
     def from_rules(cls, rules: dict, **overrides) -> "UnitParams":
-        values = {k: float(rule_value(rules, "area", k)) for k in ("target_min_km2", "max_km2", "merge_below_km2", "stream_min_km2")}
+        values = {
+            k: float(rule_value(rules, "area", k))
+            for k in ("target_min_km2", "max_km2", "merge_below_km2", "stream_min_km2")
+        }
         values.update({k: float(v) for k, v in overrides.items() if v is not None})
         return cls(**values)
 
     def check(self) -> None:
         if not (0 < self.target_min_km2 <= self.max_km2):
-            raise InputError("area", f"面积范围无效: 最小 {self.target_min_km2} km², 最大 {self.max_km2} km²", f"invalid area range: min {self.target_min_km2} km², max {self.max_km2} km²")
+            raise InputError(
+                "area",
+                f"面积范围无效: 最小 {self.target_min_km2} km², 最大 {self.max_km2} km²",
+                f"invalid area range: min {self.target_min_km2} km², max {self.max_km2} km²",
+            )
         if self.merge_below_km2 < 0 or self.stream_min_km2 <= 0:
-            raise InputError("area", "合并阈值须 ≥ 0，河道阈值须 > 0", "merge threshold must be ≥ 0 and stream threshold > 0")
+            raise InputError(
+                "area", "合并阈值须 ≥ 0，河道阈值须 > 0", "merge threshold must be ≥ 0 and stream threshold > 0"
+            )
 
 
 @dataclass
@@ -152,6 +180,7 @@ class Delineation:
 
 # --- areas ----------------------------------------------------------------
 
+
 def cell_areas_km2(dem) -> np.ndarray:
     """(height, width) float32 ground area of every cell, km²."""
     t = dem.transform
@@ -159,7 +188,9 @@ def cell_areas_km2(dem) -> np.ndarray:
         rows = np.arange(dem.height, dtype=np.float64)
         top = t.f + rows * t.e
         ell = dem.crs.ellipsoid
-        per_row = K.ellipsoid_cell_area_rows(ell.semi_major_metre, ell.inverse_flattening, top, top + t.e, abs(t.a)) / 1e6
+        per_row = (
+            K.ellipsoid_cell_area_rows(ell.semi_major_metre, ell.inverse_flattening, top, top + t.e, abs(t.a)) / 1e6
+        )
         return np.broadcast_to(per_row.astype(np.float32)[:, None], (dem.height, dem.width))
     k = float(dem.crs.axis_info[0].unit_conversion_factor)
     grid = abs(t.a * t.e) * k * k / 1e6
@@ -182,7 +213,11 @@ def cell_areas_km2(dem) -> np.ndarray:
 
 def geod_for(crs) -> Geod:
     ell = crs.ellipsoid
-    return Geod(a=ell.semi_major_metre, rf=ell.inverse_flattening or 0.0) if ell.inverse_flattening else Geod(a=ell.semi_major_metre, b=ell.semi_major_metre)
+    return (
+        Geod(a=ell.semi_major_metre, rf=ell.inverse_flattening or 0.0)
+        if ell.inverse_flattening
+        else Geod(a=ell.semi_major_metre, b=ell.semi_major_metre)
+    )
 
 
 def _densify(coords: np.ndarray, max_seg: float) -> np.ndarray:
@@ -231,6 +266,7 @@ class AreaCalculator:
 
 # --- inputs -----------------------------------------------------------------
 
+
 def read_dem_array(dem) -> np.ndarray:
     """The whole DEM as float32, NaN where NoData (or not finite)."""
     # one pass over the file: a small block cache does, and GDAL's default (5 % of RAM) stays resident
@@ -261,10 +297,18 @@ def read_counties(path, layer, code_field, name_field, dem, layer_label="countie
     code_field = code_field or next((f for f in COUNTY_CODE_FIELDS if f in gdf.columns), None)
     name_field = name_field or next((f for f in COUNTY_NAME_FIELDS if f in gdf.columns), None)
     if not code_field:
-        raise InputError(layer_label, f"请指定县代码字段；已有字段 {list(gdf.columns)}", f"map the county code field; fields are {list(gdf.columns)}")
+        raise InputError(
+            layer_label,
+            f"请指定县代码字段；已有字段 {list(gdf.columns)}",
+            f"map the county code field; fields are {list(gdf.columns)}",
+        )
     for f in (code_field, name_field):
         if f and f not in gdf.columns:
-            raise InputError(layer_label, f"缺少字段 {f}；已有字段 {list(gdf.columns)}", f"lacks field {f}; fields are {list(gdf.columns)}")
+            raise InputError(
+                layer_label,
+                f"缺少字段 {f}；已有字段 {list(gdf.columns)}",
+                f"lacks field {f}; fields are {list(gdf.columns)}",
+            )
     if codes:
         from ..common.counties import select
 
@@ -278,6 +322,7 @@ def read_counties(path, layer, code_field, name_field, dem, layer_label="countie
 
 
 # --- delineation -------------------------------------------------------------
+
 
 def delineate(
     dem_path,
@@ -303,7 +348,9 @@ def delineate(
     if counties:
         # (path, layer) or (path, layer, codes of the chosen counties)
         cpath, clayer, *chosen = counties if isinstance(counties, (tuple, list)) else (counties, None)
-        county_geoms, ccodes, cnames = read_counties(cpath, clayer, county_code_field, county_name_field, dem, codes=chosen[0] if chosen else ())
+        county_geoms, ccodes, cnames = read_counties(
+            cpath, clayer, county_code_field, county_name_field, dem, codes=chosen[0] if chosen else ()
+        )
     else:
         ccodes = [str(rule_value(rules, "region_without_county", "county_code"))]
         cnames = [str(rule_value(rules, "region_without_county", "county_name"))]
@@ -318,17 +365,25 @@ def delineate(
     if county_geoms is not None:
         zdtype = "int16" if len(county_geoms) < 32767 else "int32"
         zone2d = rasterio.features.rasterize(
-            ((g, i + 1) for i, g in enumerate(county_geoms)), out_shape=z.shape, transform=dem.transform, fill=0, dtype=zdtype
+            ((g, i + 1) for i, g in enumerate(county_geoms)),
+            out_shape=z.shape,
+            transform=dem.transform,
+            fill=0,
+            dtype=zdtype,
         )
         zone2d[~valid] = 0
         if not zone2d.any():
-            raise InputError("counties", "县界与 DEM 有效范围不重叠", "the county polygons do not overlap the DEM's valid cells")
+            raise InputError(
+                "counties", "县界与 DEM 有效范围不重叠", "the county polygons do not overlap the DEM's valid cells"
+            )
         # a county (all its parts: one code) without a valid cell would get no units, silently
         has_data = {ccodes[i - 1] for i in np.unique(zone2d).tolist() if i}
         empty = sorted({(c, n) for c, n in zip(ccodes, cnames) if c not in has_data})
         if empty:
             shown = ", ".join(f"{c} {n}".strip() for c, n in empty[:10])
-            raise InputError(layer, f"在县界范围内全部为无数据(NoData): {shown}", f"holds only NoData inside the county: {shown}")
+            raise InputError(
+                layer, f"在县界范围内全部为无数据(NoData): {shown}", f"holds only NoData inside the county: {shown}"
+            )
     else:
         zone2d = valid.astype(np.int16)
     feedback.progress(5)
@@ -360,7 +415,9 @@ def delineate(
     zone = zone2d.ravel()
 
     def cut():
-        outlet, upa, opn, ndone = K.partition(ds, cell, zone, ncol, nrow, params.target_min_km2, params.max_km2, params.stream_min_km2)
+        outlet, upa, opn, ndone = K.partition(
+            ds, cell, zone, ncol, nrow, params.target_min_km2, params.max_km2, params.stream_min_km2
+        )
         ocells = np.flatnonzero(outlet)  # sorted
         # only the outlets' values live on: the full-grid float64 arrays are the largest of the run
         upa_o = upa[ocells]
@@ -430,7 +487,13 @@ def delineate(
     county_code = [ccodes[zz - 1] for zz in fzone]
     county_name = [cnames[zz - 1] for zz in fzone]
     coded = render_codes(
-        fdown, farea, fout, county_code, county_name, str(rule_value(rules, "code_template")), str(rule_value(rules, "name_template"))
+        fdown,
+        farea,
+        fout,
+        county_code,
+        county_name,
+        str(rule_value(rules, "code_template")),
+        str(rule_value(rules, "name_template")),
     )
     # label numbering follows the codes' order: deterministic and readable
     order = sorted(range(keep.size), key=lambda i: coded.codes[i])
@@ -583,12 +646,15 @@ def area_distribution(areas, params: UnitParams) -> dict:
 
 # --- polygons ----------------------------------------------------------------
 
+
 def _vectorise(raster: np.ndarray, transform, mask=None) -> dict:
     from shapely.geometry import shape
     from shapely.ops import unary_union
 
     pieces: dict[int, list] = {}
-    for geom, value in rasterio.features.shapes(raster, mask=raster > 0 if mask is None else mask, connectivity=4, transform=transform):
+    for geom, value in rasterio.features.shapes(
+        raster, mask=raster > 0 if mask is None else mask, connectivity=4, transform=transform
+    ):
         pieces.setdefault(int(value), []).append(shape(geom))
     return {k: (v[0] if len(v) == 1 else unary_union(v)) for k, v in pieces.items()}
 
@@ -717,6 +783,7 @@ def _clip_to_counties(geoms, res: Delineation, county_geoms, valid_poly, feedbac
 
 # --- topology -----------------------------------------------------------------
 
+
 def check_topology(codes, down_codes) -> list[dict]:
     """Problems of a unit → downstream table: unknown downstream codes, self-loops, cycles.
 
@@ -748,7 +815,7 @@ def check_topology(codes, down_codes) -> list[dict]:
             path.append(x)
             x = nxt[x]
         if x >= 0 and state[x] == 1:
-            cyc = path[path.index(x):]
+            cyc = path[path.index(x) :]
             issues.append({"unit_code": codes[x], "check": "cycle", "detail": "→".join(codes[i] for i in cyc)})
         for p in path:
             state[p] = 2
@@ -781,6 +848,7 @@ def check_outlets(res: Delineation) -> list[dict]:
 
 # --- outputs -------------------------------------------------------------------
 
+
 def write_outputs(res: Delineation, gpkg, topology_csv=None, raster=None, d8_raster=None) -> dict:
     """Write the unit layer + outlets (one GeoPackage), topology CSV, unit raster (+ label→code CSV), D8 used.
 
@@ -801,7 +869,12 @@ def write_outputs(res: Delineation, gpkg, topology_csv=None, raster=None, d8_ras
             written["units"] = f"{gpkg}|layername={UNITS_LAYER}"
             written["outlets"] = f"{gpkg}|layername={OUTLETS_LAYER}"
             if topology_csv:
-                write_csv(topology_csv, ["unit_code", "down_code"], zip(res.gdf.unit_code, res.gdf.down_code), encoding="utf-8")
+                write_csv(
+                    topology_csv,
+                    ["unit_code", "down_code"],
+                    zip(res.gdf.unit_code, res.gdf.down_code),
+                    encoding="utf-8",
+                )
                 written["topology"] = str(topology_csv)
         finally:
             written.update(rasters.result())
@@ -826,9 +899,16 @@ def _write_rasters(res: Delineation, raster=None, d8_raster=None) -> dict:
         with atomic_path(raster) as tmp:
             with rasterio.open(tmp, "w", dtype="int32", nodata=0, **profile) as dst:
                 dst.write(res.units, 1)
-                dst.update_tags(CONTENT="小流域 unit labels; see the .codes.csv beside this file", ZERO="outside the region")
+                dst.update_tags(
+                    CONTENT="小流域 unit labels; see the .codes.csv beside this file", ZERO="outside the region"
+                )
         codes_csv = label_table_path(raster)
-        write_csv(codes_csv, ["label", "unit_code", "unit_name"], ((i, c, nm) for i, (c, nm) in enumerate(zip(res.codes, res.names), start=1)), encoding="utf-8")
+        write_csv(
+            codes_csv,
+            ["label", "unit_code", "unit_name"],
+            ((i, c, nm) for i, (c, nm) in enumerate(zip(res.codes, res.names), start=1)),
+            encoding="utf-8",
+        )
         written["raster"] = str(raster)
         written["label_table"] = str(codes_csv)
     if d8_raster:
@@ -868,7 +948,16 @@ def delineate_to_files(
 ) -> tuple[Delineation, dict]:
     """Delineate, check topology and outlets, write everything; returns (result, written paths)."""
     feedback = feedback or Feedback()
-    res = delineate(dem_path, counties, county_code_field, county_name_field, params, rules, SubFeedback(feedback, 0, 90), layer=layer)
+    res = delineate(
+        dem_path,
+        counties,
+        county_code_field,
+        county_name_field,
+        params,
+        rules,
+        SubFeedback(feedback, 0, 90),
+        layer=layer,
+    )
     issues = check_topology(list(res.gdf.unit_code), list(res.gdf.down_code)) + check_outlets(res)
     res.stats["topology_issues"] = issues
     invalid = res.stats["invalid_polygons"]  # counted in build_layers
@@ -884,4 +973,3 @@ def delineate_to_files(
         f"topology issues {len(issues)}; invalid polygons {invalid}"
     )
     return res, written
-

@@ -27,6 +27,7 @@ of the valid data is an exit unless a same-level edge neighbour earlier in raste
 order exists (a flat stretch of the edge leaves at its first cell); other flat
 cells drain breadth-first towards the flat's exits (``route_flats``).
 """
+
 from __future__ import annotations
 
 import heapq
@@ -299,7 +300,9 @@ def _cross_links(z, lab_edges, rb, cb):
     return np.concatenate(us), np.concatenate(vs), np.concatenate(ws)
 
 
-def fill_and_d8(z: np.ndarray, dx, dy, feedback: Feedback | None = None, tile: int = TILE, workers: int | None = None) -> np.ndarray:
+def fill_and_d8(
+    z: np.ndarray, dx, dy, feedback: Feedback | None = None, tile: int = TILE, workers: int | None = None
+) -> np.ndarray:
     """Fill ``z`` (float, NaN = no data) in place to its exact priority-flood levels and return the D8 (uint8, pyflwdir codes).
 
     ``dx``, ``dy``: ground cell size per row (for the steepest descent). Progress goes to 0–100 of ``feedback``.
@@ -324,7 +327,7 @@ def fill_and_d8(z: np.ndarray, dx, dy, feedback: Feedback | None = None, tile: i
         r0, r1, c0, c1 = rb[i], rb[i + 1], cb[j], cb[j + 1]
         nan_halo = np.ones((r1 - r0 + 2, c1 - c0 + 2), dtype=np.bool_)
         R0, R1, C0, C1 = max(r0 - 1, 0), min(r1 + 1, nrow), max(c0 - 1, 0), min(c1 + 1, ncol)
-        nan_halo[R0 - r0 + 1:R1 - r0 + 1, C0 - c0 + 1:C1 - c0 + 1] = np.isnan(z[R0:R1, C0:C1])
+        nan_halo[R0 - r0 + 1 : R1 - r0 + 1, C0 - c0 + 1 : C1 - c0 + 1] = np.isnan(z[R0:R1, C0:C1])
         zf, fd8, lab, nroots = _fill_tile(np.ascontiguousarray(z[w]))
         out_level = _outlet_levels(nan_halo, zf, lab, nroots)
         del nan_halo
@@ -376,6 +379,7 @@ def fill_and_d8(z: np.ndarray, dx, dy, feedback: Feedback | None = None, tile: i
 
     # 3. final levels
     with ThreadPoolExecutor(workers) as pool:
+
         def pass2(k_ij):
             k, ij = k_ij
             w = window(ij)

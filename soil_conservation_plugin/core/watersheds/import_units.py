@@ -12,6 +12,7 @@ Areas are on the ellipsoid (densified rings, pyproj Geod), whatever the layer's 
 An imported layer has no DEM, so its outlet is the midpoint of the boundary shared with
 the downstream unit, and empty (NaN) where there is none.
 """
+
 from __future__ import annotations
 
 import math
@@ -27,7 +28,16 @@ from ..common.feedback import Feedback
 from ..common.io import atomic_path
 from ..common.tables import write_csv
 from .coding import load_coding_rules, rule_value
-from .delineation import COUNTY_CODE_FIELDS, COUNTY_NAME_FIELDS, OUTLETS_LAYER, UNITS_LAYER, AreaCalculator, UnitParams, check_topology, read_vector
+from .delineation import (
+    COUNTY_CODE_FIELDS,
+    COUNTY_NAME_FIELDS,
+    OUTLETS_LAYER,
+    UNITS_LAYER,
+    AreaCalculator,
+    UnitParams,
+    check_topology,
+    read_vector,
+)
 
 ISSUES_LAYER = "issues"
 MIN_PIECE_KM2 = 1e-6  # 1 m²: smaller overlaps/gaps are coordinate noise
@@ -52,7 +62,9 @@ def _read(path, layer, label):
 
 def _need(gdf, fld, label):
     if fld and fld not in gdf.columns:
-        raise InputError(label, f"缺少字段 {fld}；已有字段 {list(gdf.columns)}", f"lacks field {fld}; fields are {list(gdf.columns)}")
+        raise InputError(
+            label, f"缺少字段 {fld}；已有字段 {list(gdf.columns)}", f"lacks field {fld}; fields are {list(gdf.columns)}"
+        )
 
 
 def _text(v) -> str:
@@ -141,8 +153,16 @@ def import_units(
     issues: list[dict] = []
 
     def add(code, check, severity, detail, geom, area=None):
-        issues.append({"unit_code": code, "check": check, "severity": severity, "detail": detail,
-                       "area_km2": calc.km2(geom) if area is None and geom is not None else (area or 0.0), "geometry": geom})
+        issues.append(
+            {
+                "unit_code": code,
+                "check": check,
+                "severity": severity,
+                "detail": detail,
+                "area_km2": calc.km2(geom) if area is None and geom is not None else (area or 0.0),
+                "geometry": geom,
+            }
+        )
 
     # codes
     raw_codes = [_text(v) for v in gdf[code_field]]
@@ -182,7 +202,9 @@ def import_units(
             g = _repair(g)
         fixed.append(g)
     feedback.check()
-    work = gpd.GeoDataFrame({"unit_code": codes}, geometry=[g if g is not None else Point() for g in fixed], crs=crs.to_wkt())
+    work = gpd.GeoDataFrame(
+        {"unit_code": codes}, geometry=[g if g is not None else Point() for g in fixed], crs=crs.to_wkt()
+    )
     present = [i for i, g in enumerate(fixed) if g is not None]
     work_p = work.iloc[present].reset_index(drop=True)
     area = np.array([calc.km2(g) if g is not None else 0.0 for g in fixed])
@@ -223,7 +245,14 @@ def import_units(
         inside_km2 = calc.km2(union.intersection(region))
         coverage = inside_km2 / region_km2 if region_km2 else 0.0
         if abs(1.0 - coverage) > 1e-3:
-            add("", "coverage", ERROR, f"units cover {100 * coverage:.3f}% of the county area", None, region_km2 - inside_km2)
+            add(
+                "",
+                "coverage",
+                ERROR,
+                f"units cover {100 * coverage:.3f}% of the county area",
+                None,
+                region_km2 - inside_km2,
+            )
         ccodes = [_text(v) for v in county_gdf[county_code_field]] if county_code_field else [""] * len(cgeoms)
         cnames = [_text(v) for v in county_gdf[county_name_field]] if county_name_field else [""] * len(cgeoms)
         for u, g in enumerate(fixed):
@@ -234,7 +263,14 @@ def import_units(
             if best > 0:
                 county_code[u], county_name[u] = ccodes[k], cnames[k]
             if area[u] > 0 and best / area[u] < 0.999 and sum(1 for s, _ in shares if s > MIN_PIECE_KM2) > 1:
-                add(codes[u], "crosses_county", WARNING, f"{100 * best / area[u]:.2f}% in {ccodes[k]}; SL 653 splits it into 亚单元 [S]", g, area[u])
+                add(
+                    codes[u],
+                    "crosses_county",
+                    WARNING,
+                    f"{100 * best / area[u]:.2f}% in {ccodes[k]}; SL 653 splits it into 亚单元 [S]",
+                    g,
+                    area[u],
+                )
     else:
         region_km2 = calc.km2(union)
         coverage = None
@@ -262,7 +298,13 @@ def import_units(
             add(t["unit_code"], t["check"], ERROR, t["detail"], fixed[u] if u is not None else None)
         index = {c: i for i, c in enumerate(codes)}
         for u, d in enumerate(down):
-            if d and d in index and fixed[u] is not None and fixed[index[d]] is not None and not fixed[u].intersects(fixed[index[d]]):
+            if (
+                d
+                and d in index
+                and fixed[u] is not None
+                and fixed[index[d]] is not None
+                and not fixed[u].intersects(fixed[index[d]])
+            ):
                 add(codes[u], "down_not_adjacent", WARNING, f"downstream unit {d} does not touch it", fixed[u])
     # outlets: midpoint of the edge shared with the downstream unit
     index = {c: i for i, c in enumerate(codes)}
@@ -272,7 +314,13 @@ def import_units(
         if d in index and fixed[u] is not None and fixed[index[d]] is not None:
             shared = fixed[u].boundary.intersection(fixed[index[d]].boundary)
             if not shared.is_empty and shared.length > 0:
-                p = shared.interpolate(0.5, normalized=True) if shared.geom_type == "LineString" else max(getattr(shared, "geoms", [shared]), key=lambda s: s.length).interpolate(0.5, normalized=True)
+                p = (
+                    shared.interpolate(0.5, normalized=True)
+                    if shared.geom_type == "LineString"
+                    else max(getattr(shared, "geoms", [shared]), key=lambda s: s.length).interpolate(
+                        0.5, normalized=True
+                    )
+                )
                 ox[u], oy[u] = p.x, p.y
     down_ok = [d if d in index and d != c else "" for c, d in zip(codes, down)]
     up: dict[str, list[str]] = {c: [] for c in codes}
@@ -298,7 +346,12 @@ def import_units(
     )
     has = [i for i in keep if np.isfinite(ox[i])]
     outlets = gpd.GeoDataFrame(
-        {"unit_code": [codes[i] for i in has], "down_code": [down_ok[i] for i in has], "outlet_x": ox[has], "outlet_y": oy[has]},
+        {
+            "unit_code": [codes[i] for i in has],
+            "down_code": [down_ok[i] for i in has],
+            "outlet_x": ox[has],
+            "outlet_y": oy[has],
+        },
         geometry=[Point(ox[i], oy[i]) for i in has],
         crs=crs.to_wkt(),
     )
@@ -362,7 +415,9 @@ def write_import(res: ImportResult, gpkg, report_csv, topology_csv=None) -> dict
     )
     written["report"] = str(report_csv)
     if topology_csv:
-        write_csv(topology_csv, ["unit_code", "down_code"], zip(res.units.unit_code, res.units.down_code), encoding="utf-8")
+        write_csv(
+            topology_csv, ["unit_code", "down_code"], zip(res.units.unit_code, res.units.down_code), encoding="utf-8"
+        )
         written["topology"] = str(topology_csv)
     return written
 

@@ -5,6 +5,7 @@ region and names its county (1..n); 0 is outside the region. A unit never crosse
 a zone boundary: flow that crosses one is cut there, so each unit is a subtree of
 the D8 tree inside one county, with a single outlet cell.
 """
+
 from __future__ import annotations
 
 import math
@@ -272,7 +273,9 @@ def adjacent_pairs(lab2d, is_cand):  # pragma: no cover - compiled
     return out[:m]
 
 
-def ellipsoid_cell_area_rows(a: float, inv_f: float, lat_top: np.ndarray, lat_bottom: np.ndarray, dlon_deg: float) -> np.ndarray:
+def ellipsoid_cell_area_rows(
+    a: float, inv_f: float, lat_top: np.ndarray, lat_bottom: np.ndarray, dlon_deg: float
+) -> np.ndarray:
     """Exact area (m²) on the ellipsoid of lat/lon cells between two parallels, per row.
 
     Integral of the ellipsoid's area element: Δλ · b²/2 · [q(φ)]_{φ1}^{φ2} with

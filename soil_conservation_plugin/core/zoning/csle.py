@@ -13,6 +13,7 @@ elsewhere: give B = 1 on cropland and T = 1 off it. A is in t·hm⁻²·a⁻¹ a
 ×100 as a modulus in t/(km²·a), so it feeds the indicator step like any erosion raster.
 Factor rasters on another grid are refused (resample them onto the DEM grid first).
 """
+
 from __future__ import annotations
 
 import math
@@ -67,7 +68,11 @@ class CsleResult:
     mean_modulus: float = float("nan")
 
     def as_dict(self) -> dict:
-        return {"valid_cells": self.cells, "class_area_km2": {k: v / 1e6 for k, v in self.class_area_m2.items()}, "mean_modulus": self.mean_modulus}
+        return {
+            "valid_cells": self.cells,
+            "class_area_km2": {k: v / 1e6 for k, v in self.class_area_m2.items()},
+            "mean_modulus": self.mean_modulus,
+        }
 
 
 def _factor_source(value, name: str, dem):
@@ -76,23 +81,41 @@ def _factor_source(value, name: str, dem):
         return 1.0
     if isinstance(value, (int, float)):
         if not math.isfinite(float(value)) or float(value) < 0:
-            raise InputError(f"CSLE {name}", f"因子 {name} 必须是非负数", f"factor {name} must be a non-negative number")
+            raise InputError(
+                f"CSLE {name}", f"因子 {name} 必须是非负数", f"factor {name} must be a non-negative number"
+            )
         return float(value)
     check_raster(value, f"CSLE {name}")
     try:
         src = rasterio.open(str(value))
     except Exception as exc:
-        raise InputError(f"CSLE {name}", f"无法读取因子栅格 {value}: {exc}", f"cannot read factor raster {value}: {exc}") from exc
-    same = src.width == dem.width and src.height == dem.height and all(abs(a - b) < 1e-6 * max(1.0, abs(b)) for a, b in zip(src.transform[:6], dem.transform[:6]))
+        raise InputError(
+            f"CSLE {name}", f"无法读取因子栅格 {value}: {exc}", f"cannot read factor raster {value}: {exc}"
+        ) from exc
+    same = (
+        src.width == dem.width
+        and src.height == dem.height
+        and all(abs(a - b) < 1e-6 * max(1.0, abs(b)) for a, b in zip(src.transform[:6], dem.transform[:6]))
+    )
     if not same:
         src.close()
-        raise InputError(f"CSLE {name}", f"因子 {name} 栅格与 DEM 网格不一致(不自动重采样)，请先重采样到 DEM 网格",
-                         f"factor raster {name} is not on the DEM grid (no automatic resampling); resample it onto the DEM grid first")
+        raise InputError(
+            f"CSLE {name}",
+            f"因子 {name} 栅格与 DEM 网格不一致(不自动重采样)，请先重采样到 DEM 网格",
+            f"factor raster {name} is not on the DEM grid (no automatic resampling); resample it onto the DEM grid first",
+        )
     return src
 
 
-def compute_csle(dem_path, out_path, factors: dict | None = None, slope_length=None, class_path=None, params: dict | None = None,
-                 feedback: Feedback | None = None) -> CsleResult:
+def compute_csle(
+    dem_path,
+    out_path,
+    factors: dict | None = None,
+    slope_length=None,
+    class_path=None,
+    params: dict | None = None,
+    feedback: Feedback | None = None,
+) -> CsleResult:
     """Write the CSLE modulus t/(km²·a) (float32) and optionally SL 190 class codes 1–6 (uint8, 0 = NoData)."""
     feedback = feedback or Feedback()
     classes = load_erosion_classes()
@@ -103,17 +126,29 @@ def compute_csle(dem_path, out_path, factors: dict | None = None, slope_length=N
     if unknown:
         raise InputError("CSLE", f"未知因子 {sorted(unknown)}", f"unknown factors {sorted(unknown)}")
     opened = {name: _factor_source(factors.get(name), name, dem) for name in FACTORS}
-    length = _factor_source(slope_length if slope_length is not None else float(params["slope_length_m"]["value"]), "slope length", dem)
+    length = _factor_source(
+        slope_length if slope_length is not None else float(params["slope_length_m"]["value"]), "slope length", dem
+    )
     lows = np.asarray([float(c["lower"]) for c in classes["classes"]][1:])
     codes = np.asarray([int(c["raster_code"]) for c in classes["classes"]], np.uint8)
     to_modulus = float(params["a_to_modulus_factor"]["value"])
     result = CsleResult()
     total = 0.0
-    profile = {"driver": "GTiff", "dtype": "float32", "count": 1, "width": dem.width, "height": dem.height, "crs": dem.rio_crs,
-               "transform": dem.transform, "nodata": MODULUS_NODATA, "compress": "deflate", "BIGTIFF": "IF_SAFER"}
+    profile = {
+        "driver": "GTiff",
+        "dtype": "float32",
+        "count": 1,
+        "width": dem.width,
+        "height": dem.height,
+        "crs": dem.rio_crs,
+        "transform": dem.transform,
+        "nodata": MODULUS_NODATA,
+        "compress": "deflate",
+        "BIGTIFF": "IF_SAFER",
+    }
     try:
         # atomic_path raises on GDAL write failures (disk full …), so no truncated raster takes the final name
-        with atomic_path(out_path) as tmp, (atomic_path(class_path) if class_path else _null()) as ctmp:
+        with atomic_path(out_path) as tmp, atomic_path(class_path) if class_path else _null() as ctmp:
             dst = rasterio.open(tmp, "w", **profile)
             cdst = rasterio.open(ctmp, "w", **dict(profile, dtype="uint8", nodata=0)) if class_path else None
             try:
@@ -122,7 +157,11 @@ def compute_csle(dem_path, out_path, factors: dict | None = None, slope_length=N
                     valid = slope != SLOPE_NODATA
                     theta = np.where(valid, slope, 0.0).astype(np.float64)
                     a = s_factor(theta, params["s_pieces"])
-                    lam = length if isinstance(length, float) else length.read(1, window=win, masked=True).astype(np.float64).filled(np.nan)
+                    lam = (
+                        length
+                        if isinstance(length, float)
+                        else length.read(1, window=win, masked=True).astype(np.float64).filled(np.nan)
+                    )
                     a = a * l_factor(theta, lam, params["l_exponent"], float(params["l_unit_length_m"]["value"]))
                     for name, src in opened.items():
                         if isinstance(src, float):
@@ -130,7 +169,11 @@ def compute_csle(dem_path, out_path, factors: dict | None = None, slope_length=N
                         else:
                             f = src.read(1, window=win, masked=True).astype(np.float64).filled(np.nan)
                             if np.nanmin(f, initial=0.0) < 0:
-                                raise InputError(f"CSLE {name}", f"因子 {name} 栅格含负值", f"factor raster {name} holds negative values")
+                                raise InputError(
+                                    f"CSLE {name}",
+                                    f"因子 {name} 栅格含负值",
+                                    f"factor raster {name} holds negative values",
+                                )
                             a = a * f
                     modulus = a * to_modulus
                     ok = valid & np.isfinite(modulus)
@@ -143,10 +186,16 @@ def compute_csle(dem_path, out_path, factors: dict | None = None, slope_length=N
                     area = (dem.spacing(np.arange(row0, row1))[0] * dem.spacing(np.arange(row0, row1))[1])[:, None]
                     area = np.broadcast_to(area, out.shape)
                     for c in classes["classes"]:
-                        result.class_area_m2[c["id"]] = result.class_area_m2.get(c["id"], 0.0) + float(area[cls == c["raster_code"]].sum())
+                        result.class_area_m2[c["id"]] = result.class_area_m2.get(c["id"], 0.0) + float(
+                            area[cls == c["raster_code"]].sum()
+                        )
                     result.cells += int(ok.sum())
                     total += float(modulus[ok].sum())
-                dst.update_tags(UNITS="t/(km2*a)", METHOD="CSLE A=R*K*L*S*B*E*T x100; S McCool/Liu [M] defaults", SOURCE="resources/rules/erosion_classes.json csle")
+                dst.update_tags(
+                    UNITS="t/(km2*a)",
+                    METHOD="CSLE A=R*K*L*S*B*E*T x100; S McCool/Liu [M] defaults",
+                    SOURCE="resources/rules/erosion_classes.json csle",
+                )
             finally:
                 dst.close()
                 if cdst is not None:

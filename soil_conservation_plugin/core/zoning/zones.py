@@ -7,6 +7,7 @@ threshold`` with its source and tag, combined by any-one-hit ("any") or all-of
 a county list may restrict a zone type; the red-line rule flags (default) or
 includes. Every unit records which conditions fired, with values and thresholds.
 """
+
 from __future__ import annotations
 
 import json
@@ -44,13 +45,21 @@ def _load_text(path: Path) -> dict:
     except OSError as exc:
         raise InputError(LABEL, f"无法读取规则文件 {path}: {exc}", f"cannot read rule file {path}: {exc}") from exc
     except UnicodeDecodeError as exc:
-        raise InputError(f"{LABEL} {path.name}", "规则文件不是 UTF-8 编码；请另存为 UTF-8", "the rule file is not UTF-8; save it as UTF-8") from exc
+        raise InputError(
+            f"{LABEL} {path.name}",
+            "规则文件不是 UTF-8 编码；请另存为 UTF-8",
+            "the rule file is not UTF-8; save it as UTF-8",
+        ) from exc
     try:
         import yaml
 
         return yaml.safe_load(text)
     except Exception as exc:
-        raise InputError(LABEL, f"规则文件 {path.name} 不是有效的 JSON/YAML: {exc}", f"rule file {path.name} is not valid JSON/YAML: {exc}") from exc
+        raise InputError(
+            LABEL,
+            f"规则文件 {path.name} 不是有效的 JSON/YAML: {exc}",
+            f"rule file {path.name} is not valid JSON/YAML: {exc}",
+        ) from exc
 
 
 def load_rules(name_or_path) -> dict:
@@ -64,7 +73,11 @@ def load_rules(name_or_path) -> dict:
     if errors:
         err = errors[0]
         where = "/".join(str(p) for p in err.absolute_path) or "(root)"
-        raise InputError(LABEL, f"{path.name} 不符合规则格式，位置 {where}: {err.message}", f"{path.name} does not match the rule schema at {where}: {err.message}")
+        raise InputError(
+            LABEL,
+            f"{path.name} 不符合规则格式，位置 {where}: {err.message}",
+            f"{path.name} does not match the rule schema at {where}: {err.message}",
+        )
     ids = [z["id"] for z in rules["zone_types"]]
     if len(set(ids)) != len(ids):
         raise InputError(LABEL, f"{path.name}: 区类型重复 {ids}", f"{path.name}: duplicate zone types {ids}")
@@ -74,12 +87,20 @@ def load_rules(name_or_path) -> dict:
     for group in rules["precedence"]["exclusive"]:
         for zid in group:
             if zid not in ids:
-                raise InputError(LABEL, f"{path.name}: 优先级中的区类型 {zid} 未定义", f"{path.name}: precedence names zone type {zid}, which is not defined")
+                raise InputError(
+                    LABEL,
+                    f"{path.name}: 优先级中的区类型 {zid} 未定义",
+                    f"{path.name}: precedence names zone type {zid}, which is not defined",
+                )
     red = rules["redline"]
     red.setdefault("indicator", "redline_pct")
     _check_indicator(red["indicator"], "redline", path.name)
     if red["mode"] == "include" and red["zone"] not in ids:
-        raise InputError(LABEL, f"{path.name}: 红线纳入的区类型 {red['zone']} 未定义", f"{path.name}: red-line zone {red['zone']} is not defined")
+        raise InputError(
+            LABEL,
+            f"{path.name}: 红线纳入的区类型 {red['zone']} 未定义",
+            f"{path.name}: red-line zone {red['zone']} is not defined",
+        )
     rules["_path"] = str(path)
     return rules
 
@@ -116,13 +137,20 @@ def rules_citation(rules: dict) -> dict:
         "source": rules["source"],
         "steep_slope_deg": rules.get("steep_slope_deg"),
         "zone_types": {
-            z["id"]: {"combine": z["combine"], "conditions": [dict(c, role="base" if i == 0 else "regional") for i, c in enumerate([z["base"]] + z["regional"])],
-                      "counties": z.get("counties")}
+            z["id"]: {
+                "combine": z["combine"],
+                "conditions": [
+                    dict(c, role="base" if i == 0 else "regional") for i, c in enumerate([z["base"]] + z["regional"])
+                ],
+                "counties": z.get("counties"),
+            }
             for z in rules["zone_types"]
         },
         "precedence": rules["precedence"],
         "redline": rules["redline"],
-        "all_thresholds_verified": all(not c["default"] for z in rules["zone_types"] for c in [z["base"]] + z["regional"]),
+        "all_thresholds_verified": all(
+            not c["default"] for z in rules["zone_types"] for c in [z["base"]] + z["regional"]
+        ),
     }
 
 
@@ -146,7 +174,11 @@ def evaluate(units, rules: dict, restrict: dict | None = None):
     restrict = {k: v for k, v in (restrict or {}).items() if v}
     for zid in restrict:
         if zid not in [z["id"] for z in rules["zone_types"]]:
-            raise InputError(LABEL, f"县域限制指定的区类型 {zid} 不在规则文件中", f"county restriction names zone type {zid}, which the rule file does not define")
+            raise InputError(
+                LABEL,
+                f"县域限制指定的区类型 {zid} 不在规则文件中",
+                f"county restriction names zone type {zid}, which the rule file does not define",
+            )
     # indicators needed but not computed → clear error before anything else
     for z in rules["zone_types"]:
         for cond in [z["base"]] + z["regional"]:
@@ -157,7 +189,9 @@ def evaluate(units, rules: dict, restrict: dict | None = None):
                     f"rule {z['id']} needs indicator {cond['indicator']} ({INDICATORS[cond['indicator']][1]}), which the indicator layer lacks; give the matching input to the indicator step",
                 )
     steep = rules.get("steep_slope_deg")
-    uses_steep = any(c["indicator"] in ("steep_pct", "steep_km2") for z in rules["zone_types"] for c in [z["base"]] + z["regional"])
+    uses_steep = any(
+        c["indicator"] in ("steep_pct", "steep_km2") for z in rules["zone_types"] for c in [z["base"]] + z["regional"]
+    )
     if steep and uses_steep and "steep_deg" in df.columns:
         used = set(np.round(df["steep_deg"].astype(float).dropna().unique(), 6))
         if used and used != {round(float(steep["value"]), 6)}:
@@ -188,8 +222,17 @@ def evaluate(units, rules: dict, restrict: dict | None = None):
                 if not ok[i]:
                     entry["missing"].append(name)
                 elif fired[i]:
-                    entry["fired"].append({"indicator": name, "role": "base" if role_i == 0 else "regional", "value": round(float(vals[i]), 6),
-                                           "op": cond["op"], "threshold": cond["threshold"], "default": cond["default"], "source": cond["source"]})
+                    entry["fired"].append(
+                        {
+                            "indicator": name,
+                            "role": "base" if role_i == 0 else "regional",
+                            "value": round(float(vals[i]), 6),
+                            "op": cond["op"],
+                            "threshold": cond["threshold"],
+                            "default": cond["default"],
+                            "source": cond["source"],
+                        }
+                    )
         present = [h for h in hits if h is not None]
         if not present:
             q = np.zeros(n, bool)
@@ -210,8 +253,17 @@ def evaluate(units, rules: dict, restrict: dict | None = None):
     if red["mode"] == "include" and red["indicator"] in df.columns:
         zid = red["zone"]
         for i in np.nonzero(flag & ~qualified[zid])[0]:
-            audit[i][zid]["fired"].append({"indicator": red["indicator"], "role": "redline", "value": round(float(rv[i]), 6), "op": ">",
-                                           "threshold": red["min_overlap_pct"], "default": red["default"], "source": red["source"]})
+            audit[i][zid]["fired"].append(
+                {
+                    "indicator": red["indicator"],
+                    "role": "redline",
+                    "value": round(float(rv[i]), 6),
+                    "op": ">",
+                    "threshold": red["min_overlap_pct"],
+                    "default": red["default"],
+                    "source": red["source"],
+                }
+            )
         qualified[zid] = qualified[zid] | flag
     # county restriction
     assigned = {k: v.copy() for k, v in qualified.items()}
@@ -221,7 +273,11 @@ def evaluate(units, rules: dict, restrict: dict | None = None):
         if not counties:
             continue
         if "county_code" not in df.columns and "county_name" not in df.columns:
-            raise InputError("小流域单元 units", "按县限制区类型需要 county_code 或 county_name 字段", "restricting a zone type by county needs a county_code or county_name field")
+            raise InputError(
+                "小流域单元 units",
+                "按县限制区类型需要 county_code 或 county_name 字段",
+                "restricting a zone type by county needs a county_code or county_name field",
+            )
         inside = _county_match(df, counties)
         for i in np.nonzero(assigned[zid] & ~inside)[0]:
             audit[i][zid]["excluded_by"] = "counties"
@@ -249,7 +305,9 @@ def evaluate(units, rules: dict, restrict: dict | None = None):
         parts = []
         for zid in got:
             for f in audit[i][zid]["fired"]:
-                parts.append(f"{names[zid]}: {f['indicator']}={f['value']:g}{f['op']}{f['threshold']}{'(默认值 default)' if f['default'] else ''}")
+                parts.append(
+                    f"{names[zid]}: {f['indicator']}={f['value']:g}{f['op']}{f['threshold']}{'(默认值 default)' if f['default'] else ''}"
+                )
         fired_txt.append("; ".join(parts))
         for zid in order:
             audit[i].setdefault(zid, {"fired": [], "missing": []})["qualified"] = bool(qualified[zid][i])
@@ -279,23 +337,40 @@ def dissolve_zones(zoned, rules: dict):
         if sub.empty:
             continue
         keys = sub["county_code"].astype(str) if has_code else (sub["county_name"].astype(str) if has_name else None)
-        for key, part in (sub.groupby(keys.values) if keys is not None else [("", sub)]):
+        for key, part in sub.groupby(keys.values) if keys is not None else [("", sub)]:
             geom = shapely.ops.unary_union([g if g.is_valid else g.buffer(0) for g in part.geometry.values])
-            rows.append({
-                "county_code": str(part["county_code"].iloc[0]) if has_code else "",
-                "county_name": str(part["county_name"].iloc[0]) if has_name else "",
-                "zone_id": zid,
-                "zone": z["name"]["zh"],
-                "zone_main": z["name"]["zh"],
-                "zone_en": z["name"]["en"],
-                "n_units": int(len(part)),
-                "unit_codes": ";".join(part["unit_code"].astype(str)),
-                "rules_version": rules["version"],
-                "geometry": geom,
-            })
-    out = gpd.GeoDataFrame(rows, geometry="geometry", crs=zoned.crs) if rows else gpd.GeoDataFrame(
-        {"county_code": [], "county_name": [], "zone_id": [], "zone": [], "zone_main": [], "zone_en": [], "n_units": [], "unit_codes": [], "rules_version": []},
-        geometry=gpd.GeoSeries([], crs=zoned.crs))
+            rows.append(
+                {
+                    "county_code": str(part["county_code"].iloc[0]) if has_code else "",
+                    "county_name": str(part["county_name"].iloc[0]) if has_name else "",
+                    "zone_id": zid,
+                    "zone": z["name"]["zh"],
+                    "zone_main": z["name"]["zh"],
+                    "zone_en": z["name"]["en"],
+                    "n_units": int(len(part)),
+                    "unit_codes": ";".join(part["unit_code"].astype(str)),
+                    "rules_version": rules["version"],
+                    "geometry": geom,
+                }
+            )
+    out = (
+        gpd.GeoDataFrame(rows, geometry="geometry", crs=zoned.crs)
+        if rows
+        else gpd.GeoDataFrame(
+            {
+                "county_code": [],
+                "county_name": [],
+                "zone_id": [],
+                "zone": [],
+                "zone_main": [],
+                "zone_en": [],
+                "n_units": [],
+                "unit_codes": [],
+                "rules_version": [],
+            },
+            geometry=gpd.GeoSeries([], crs=zoned.crs),
+        )
+    )
     out["area_km2"] = geodesic_areas(out) / 1e6 if len(out) else []
     return out
 
@@ -316,7 +391,9 @@ def county_summary(zoned, rules: dict) -> list[dict]:
         a = float(part["_area"].sum())
         row = {
             "county_code": key if key != "合计 total" or "county_code" not in df.columns else "合计 total",
-            "county_name": (str(part["county_name"].iloc[0]) if "county_name" in part.columns and key != "合计 total" else ""),
+            "county_name": (
+                str(part["county_name"].iloc[0]) if "county_name" in part.columns and key != "合计 total" else ""
+            ),
             "n_units": int(len(part)),
             "unit_area_km2": round(a, 6),
         }

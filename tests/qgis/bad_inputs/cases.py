@@ -6,6 +6,7 @@ behaviour (refused bilingually naming the input, nothing written, nothing lost; 
 the correct result). `expect`: "refuse", "ok", or "either" (both are acceptable, e.g.
 Z/M geometries may be dropped to 2D or refused, but each must then be right).
 """
+
 from __future__ import annotations
 
 import csv
@@ -73,31 +74,65 @@ def slope(c: Ctx, **kw) -> dict:
 
 
 def steep(c: Ctx, **kw) -> dict:
-    return {"INPUT": c.w.dem, "COUNTY": c.w.county, "COUNTY_CODE_FIELD": "county_code", "COUNTY_NAME_FIELD": "county_name", "MIN_PATCH": 0.0,
-            "OUTPUT": str(c.d / "steep.gpkg")} | kw
+    return {
+        "INPUT": c.w.dem,
+        "COUNTY": c.w.county,
+        "COUNTY_CODE_FIELD": "county_code",
+        "COUNTY_NAME_FIELD": "county_name",
+        "MIN_PATCH": 0.0,
+        "OUTPUT": str(c.d / "steep.gpkg"),
+    } | kw
 
 
 def watersheds(c: Ctx, **kw) -> dict:
-    return {"INPUT": c.w.dem, "COUNTIES": c.w.county, "COUNTY_CODE_FIELD": "county_code", "COUNTY_NAME_FIELD": "county_name",
-            "OUTPUT": str(c.d / "units.gpkg"), "TOPOLOGY": str(c.d / "topology.csv"), "RASTER": str(c.d / "units.tif"),
-            "METADATA": str(c.d / "units.meta.json")} | kw
+    return {
+        "INPUT": c.w.dem,
+        "COUNTIES": c.w.county,
+        "COUNTY_CODE_FIELD": "county_code",
+        "COUNTY_NAME_FIELD": "county_name",
+        "OUTPUT": str(c.d / "units.gpkg"),
+        "TOPOLOGY": str(c.d / "topology.csv"),
+        "RASTER": str(c.d / "units.tif"),
+        "METADATA": str(c.d / "units.meta.json"),
+    } | kw
 
 
 def import_units(c: Ctx, **kw) -> dict:
-    return {"INPUT": c.w.units, "CODE_FIELD": "unit_code", "COUNTIES": c.w.county, "COUNTY_CODE_FIELD": "county_code", "COUNTY_NAME_FIELD": "county_name",
-            "OUTPUT": str(c.d / "imported.gpkg"), "REPORT": str(c.d / "validation.csv"), "TOPOLOGY": str(c.d / "topology.csv"),
-            "METADATA": str(c.d / "imported.meta.json")} | kw
+    return {
+        "INPUT": c.w.units,
+        "CODE_FIELD": "unit_code",
+        "COUNTIES": c.w.county,
+        "COUNTY_CODE_FIELD": "county_code",
+        "COUNTY_NAME_FIELD": "county_name",
+        "OUTPUT": str(c.d / "imported.gpkg"),
+        "REPORT": str(c.d / "validation.csv"),
+        "TOPOLOGY": str(c.d / "topology.csv"),
+        "METADATA": str(c.d / "imported.meta.json"),
+    } | kw
 
 
 def indicators(c: Ctx, **kw) -> dict:
     d = c.w.demo
-    return {"UNITS": c.w.units, "DEM": c.w.dem, "STEEP_DEG": 20.0, "EROSION": str(d["erosion"]), "LANDUSE": str(d["landuse"]), "FVC": str(d["fvc"]),
-            "OUTPUT": str(c.d / "indicators.gpkg"), "METADATA": str(c.d / "indicators.meta.json")} | kw
+    return {
+        "UNITS": c.w.units,
+        "DEM": c.w.dem,
+        "STEEP_DEG": 20.0,
+        "EROSION": str(d["erosion"]),
+        "LANDUSE": str(d["landuse"]),
+        "FVC": str(d["fvc"]),
+        "OUTPUT": str(c.d / "indicators.gpkg"),
+        "METADATA": str(c.d / "indicators.meta.json"),
+    } | kw
 
 
 def zoning(c: Ctx, **kw) -> dict:
-    return {"INPUT": c.w.indicators, "RULESET": 0, "OUTPUT": str(c.d / "zoning.gpkg"), "SUMMARY": str(c.d / "zoning_summary.csv"),
-            "METADATA": str(c.d / "zoning.meta.json")} | kw
+    return {
+        "INPUT": c.w.indicators,
+        "RULESET": 0,
+        "OUTPUT": str(c.d / "zoning.gpkg"),
+        "SUMMARY": str(c.d / "zoning_summary.csv"),
+        "METADATA": str(c.d / "zoning.meta.json"),
+    } | kw
 
 
 def csle(c: Ctx, **kw) -> dict:
@@ -105,21 +140,49 @@ def csle(c: Ctx, **kw) -> dict:
 
 
 def checks(c: Ctx, **kw) -> dict:
-    return {"INPUT": c.w.zoned, "KIND": 3, "BOUNDARY": c.w.county, "OUTPUT": str(c.d / "issues.gpkg"), "SUMMARY": str(c.d / "summary.csv"),
-            "REPORT": str(c.d / "report.html")} | kw
+    return {
+        "INPUT": c.w.zoned,
+        "KIND": 3,
+        "BOUNDARY": c.w.county,
+        "OUTPUT": str(c.d / "issues.gpkg"),
+        "SUMMARY": str(c.d / "summary.csv"),
+        "REPORT": str(c.d / "report.html"),
+    } | kw
 
 
 def export(c: Ctx, **kw) -> dict:
-    return {"STEEP_PATCHES": c.w.steep, "UNITS": c.w.units, "ZONES": c.w.zoned, "OVERWRITE": False, "OUTPUT": str(c.d / "package")} | kw
+    return {
+        "STEEP_PATCHES": c.w.steep,
+        "UNITS": c.w.units,
+        "ZONES": c.w.zoned,
+        "OVERWRITE": False,
+        "OUTPUT": str(c.d / "package"),
+    } | kw
 
 
 def publish(c: Ctx, **kw) -> dict:
-    return {"COUNTIES": c.w.county, "COUNTY_CODE_FIELD": "county_code", "COUNTY_NAME_FIELD": "county_name", "STEEP": c.w.steep, "DPI": 50,
-            "OUTPUT_FOLDER": str(c.d / "publication")} | kw
+    return {
+        "COUNTIES": c.w.county,
+        "COUNTY_CODE_FIELD": "county_code",
+        "COUNTY_NAME_FIELD": "county_name",
+        "STEEP": c.w.steep,
+        "DPI": 50,
+        "OUTPUT_FOLDER": str(c.d / "publication"),
+    } | kw
 
 
-BASE = {"slope": slope, "steep_slope": steep, "watersheds": watersheds, "import_units": import_units, "unit_indicators": indicators,
-        "zoning": zoning, "csle": csle, "checks": checks, "export": export, "publish": publish}
+BASE = {
+    "slope": slope,
+    "steep_slope": steep,
+    "watersheds": watersheds,
+    "import_units": import_units,
+    "unit_indicators": indicators,
+    "zoning": zoning,
+    "csle": csle,
+    "checks": checks,
+    "export": export,
+    "publish": publish,
+}
 
 
 def setup_run(alg: str, params: dict) -> dict:
@@ -157,7 +220,9 @@ def county_wrong_crs(c: Ctx) -> str:
 def county_zm(c: Ctx) -> str:
     src = c.w.demo["county"]
     dst = c.d / "county_zm.gpkg"
-    subprocess.run(["ogr2ogr", "-q", "-f", "GPKG", "-dim", "XYZM", "-nln", "county", str(dst), str(src), "county"], check=True)
+    subprocess.run(
+        ["ogr2ogr", "-q", "-f", "GPKG", "-dim", "XYZM", "-nln", "county", str(dst), str(src), "county"], check=True
+    )
     return layer(dst, "county")
 
 
@@ -174,7 +239,9 @@ def county_bowtie(c: Ctx) -> str:
 
 
 def county_gbk_shapefile(c: Ctx) -> str:
-    g = c.w.county_gdf().rename(columns={"county_code": "code", "county_name": "name"})  # dBASE field names have at most 10 characters
+    g = c.w.county_gdf().rename(
+        columns={"county_code": "code", "county_name": "name"}
+    )  # dBASE field names have at most 10 characters
     path = c.d / "gbk" / "county.shp"
     write_gdf(g, path, encoding="GBK")
     path.with_suffix(".cpg").unlink(missing_ok=True)
@@ -207,8 +274,14 @@ def tiny_dem(c: Ctx, n: int) -> str:
 
     from ...util import write_raster
 
-    return str(write_raster(c.d / f"dem_{n}x{n}.tif", np.full((n, n), 100.0, "float32") + np.arange(n * n).reshape(n, n), "EPSG:4530",
-                            from_origin(42_530_000, 4_620_000, 30, 30)))
+    return str(
+        write_raster(
+            c.d / f"dem_{n}x{n}.tif",
+            np.full((n, n), 100.0, "float32") + np.arange(n * n).reshape(n, n),
+            "EPSG:4530",
+            from_origin(42_530_000, 4_620_000, 30, 30),
+        )
+    )
 
 
 def dem_labelled_4326(c: Ctx) -> str:
@@ -246,7 +319,11 @@ def rules_not_utf8(c: Ctx) -> str:
 
     text = resources_path("rules", "zoning_jilin.json").read_text(encoding="utf-8")
     data = json.loads(text)
-    data["title"] = {"zh": "吉林省水土保持区划规则（本地修改）", "en": "local copy"} if isinstance(data.get("title"), dict) else "吉林省水土保持区划规则（本地修改）"
+    data["title"] = (
+        {"zh": "吉林省水土保持区划规则（本地修改）", "en": "local copy"}
+        if isinstance(data.get("title"), dict)
+        else "吉林省水土保持区划规则（本地修改）"
+    )
     dst = c.d / "rules_gbk.json"
     dst.write_bytes(json.dumps(data, ensure_ascii=False, indent=1).encode("gbk", errors="replace"))
     return str(dst)
@@ -333,7 +410,12 @@ def layer_rows(path, name) -> list:
 def steep_outputs(c: Ctx, out: dict, params: dict) -> dict:
     gpkg = Path(out.results.get("OUTPUT") or params["OUTPUT"]).as_posix().split("|")[0]
     stem = Path(gpkg).with_suffix("")
-    return {"gpkg": gpkg, "county_csv": Path(f"{stem}_county.csv"), "xlsx": Path(f"{stem}.xlsx"), "meta": Path(f"{stem}.meta.json")}
+    return {
+        "gpkg": gpkg,
+        "county_csv": Path(f"{stem}_county.csv"),
+        "xlsx": Path(f"{stem}.xlsx"),
+        "meta": Path(f"{stem}.meta.json"),
+    }
 
 
 def total_ha(gpkg) -> float:
@@ -352,7 +434,9 @@ def plain_steep_total(c: Ctx) -> float:
 
 def check_same_total(c: Ctx, params, out):
     o = steep_outputs(c, out, params)
-    assert math.isclose(total_ha(o["gpkg"]), plain_steep_total(c), rel_tol=1e-6, abs_tol=0.01), "a different steep area than the same county in 2D"
+    assert math.isclose(total_ha(o["gpkg"]), plain_steep_total(c), rel_tol=1e-6, abs_tol=0.01), (
+        "a different steep area than the same county in 2D"
+    )
 
 
 def check_names(expected_name: str):
@@ -366,7 +450,13 @@ def check_names(expected_name: str):
             assert expected_name in set(g["cnty_name"]), set(g["cnty_name"])
         from openpyxl import load_workbook
 
-        texts = {cell.value for ws in load_workbook(o["xlsx"]).worksheets for row in ws.iter_rows() for cell in row if isinstance(cell.value, str)}
+        texts = {
+            cell.value
+            for ws in load_workbook(o["xlsx"]).worksheets
+            for row in ws.iter_rows()
+            for cell in row
+            if isinstance(cell.value, str)
+        }
         assert any(expected_name in t for t in texts), "the county name is not in the workbook"
 
     return check
@@ -377,8 +467,20 @@ def check_jilin(c: Ctx, params, out):
     rows = {r["county_code"]: r["county_name"] for r in read_csv(o["county_csv"])}
     assert rows.get("220521") == "通化县", rows
     g = gpd.read_file(o["gpkg"], layer="steep_slope")
-    assert set(g["cnty_name"]) <= {"通化县", "东昌区", "柳河县", "集安市", "二道江区", "梅河口市", "辉南县", "白山市", "浑江区"} | set(rows.values())
-    assert all(all("\u4e00" <= ch <= "\u9fff" for ch in n) for code, n in rows.items() if n and code != "合计"), rows  # the total row
+    assert set(g["cnty_name"]) <= {
+        "通化县",
+        "东昌区",
+        "柳河县",
+        "集安市",
+        "二道江区",
+        "梅河口市",
+        "辉南县",
+        "白山市",
+        "浑江区",
+    } | set(rows.values())
+    assert all(all("\u4e00" <= ch <= "\u9fff" for ch in n) for code, n in rows.items() if n and code != "合计"), (
+        rows
+    )  # the total row
 
 
 def formula_free(marker: str):
@@ -390,7 +492,9 @@ def formula_free(marker: str):
         for ws in load_workbook(o["xlsx"]).worksheets:
             for row in ws.iter_rows():
                 for cell in row:
-                    assert cell.data_type != "f", f"a live formula in the workbook: {ws.title}!{cell.coordinate} = {cell.value!r}"
+                    assert cell.data_type != "f", (
+                        f"a live formula in the workbook: {ws.title}!{cell.coordinate} = {cell.value!r}"
+                    )
                     if isinstance(cell.value, str) and marker in cell.value:
                         seen += 1
                         assert cell.data_type == "s"
@@ -445,8 +549,9 @@ def check_little_data(c: Ctx, params, out):
     g = gpd.read_file(params["OUTPUT"], layer="units")
     assert len(g)
     for _, row in g.iterrows():
-        assert row["conservation_rate_pct"] is None or (isinstance(row["conservation_rate_pct"], float) and math.isnan(row["conservation_rate_pct"])), \
-            f"水土保持率 {row['conservation_rate_pct']} from 1 % of the unit's cells"
+        assert row["conservation_rate_pct"] is None or (
+            isinstance(row["conservation_rate_pct"], float) and math.isnan(row["conservation_rate_pct"])
+        ), f"水土保持率 {row['conservation_rate_pct']} from 1 % of the unit's cells"
 
 
 def check_indicators_ok(c: Ctx, params, out):
@@ -456,6 +561,7 @@ def check_indicators_ok(c: Ctx, params, out):
 # --- the builders of the cases -----------------------------------------------------
 def b(alg, **fixed):
     """Build the base parameters of alg, each value either a constant or a function of the ctx."""
+
     def build(c: Ctx) -> dict:
         return BASE[alg](c, **{k: (v(c) if callable(v) else v) for k, v in fixed.items()})
 
@@ -517,8 +623,14 @@ def steep_into_project_gpkg(c):
     write_gdf(c.w.townships_gdf(), p, "townships")
     c.memo["kept"] = {n: layer_rows(p, n) for n in ("county", "townships")}
     c.allow(p)
-    return steep(c, COUNTY=layer(p, "county"), TOWNSHIPS=layer(p, "townships"), TOWNSHIP_CODE_FIELD="township_code",
-                 TOWNSHIP_NAME_FIELD="township_name", OUTPUT=str(p))
+    return steep(
+        c,
+        COUNTY=layer(p, "county"),
+        TOWNSHIPS=layer(p, "townships"),
+        TOWNSHIP_CODE_FIELD="township_code",
+        TOWNSHIP_NAME_FIELD="township_name",
+        OUTPUT=str(p),
+    )
 
 
 def into_user_gpkg(alg, key="OUTPUT"):
@@ -556,7 +668,9 @@ def check_steep_consistent(c, params, out):
     folder = Path(params.get("TABLES_FOLDER") or Path(gpkg).parent)
     county_csv = next(folder.glob("*_county.csv"))
     total = float(read_csv(county_csv)[-1]["area_ha"])
-    assert math.isclose(total, float(g["area_ha"].sum()), abs_tol=0.01), "the county table is not the one of the patch layer"
+    assert math.isclose(total, float(g["area_ha"].sum()), abs_tol=0.01), (
+        "the county table is not the one of the patch layer"
+    )
 
 
 def publish_replaces_own(c):
@@ -600,7 +714,9 @@ def big_dem(w: World) -> str:
     """The demo DEM resampled to 10 m (9× the cells): a run that lasts long enough to be interrupted."""
     if "big_dem" not in w.cache:
         dst = w.root / "big_dem.tif"
-        subprocess.run(["gdal_translate", "-q", "-r", "bilinear", "-outsize", "300%", "300%", w.dem, str(dst)], check=True)
+        subprocess.run(
+            ["gdal_translate", "-q", "-r", "bilinear", "-outsize", "300%", "300%", w.dem, str(dst)], check=True
+        )
         w.cache["big_dem"] = str(dst)
     return w.cache["big_dem"]
 
@@ -659,7 +775,13 @@ def concurrent_steep(c: Ctx, verify_unchanged, assert_refusal):
     assert math.isclose(total, float(g["area_ha"].sum()), abs_tol=0.01), "county table of one run, patches of the other"
     from openpyxl import load_workbook
 
-    nums = [cell.value for ws in load_workbook(c.d / "steep.xlsx").worksheets for row in ws.iter_rows() for cell in row if isinstance(cell.value, (int, float))]
+    nums = [
+        cell.value
+        for ws in load_workbook(c.d / "steep.xlsx").worksheets
+        for row in ws.iter_rows()
+        for cell in row
+        if isinstance(cell.value, (int, float))
+    ]
     assert any(math.isclose(v, total, abs_tol=0.011) for v in nums), "workbook of one run, tables of the other"
     assert not [p for p in c.d.rglob("*") if ".partial-" in p.name]
 
@@ -697,114 +819,529 @@ N_THR = ("THRESHOLD", "threshold", "阈值")
 
 CASES: list[Case] = [
     # output safety
-    Case("existing-folder-as-output", "output", "slope", existing_folder_as("slope", "OUTPUT"), names=("OUTPUT", "Slope", "坡度", "user_folder")),
-    Case("existing-folder-as-metadata", "output", "watersheds", existing_folder_as("watersheds", "METADATA"), names=("METADATA", "metadata", "元数据", "user_folder")),
-    Case("existing-folder-as-gpkg", "output", "checks", existing_folder_as("checks", "OUTPUT"), names=("OUTPUT", "Issues", "user_folder")),
-    Case("existing-folder-as-raster", "output", "csle", existing_folder_as("csle", "OUTPUT"), names=("OUTPUT", "Erosion", "user_folder")),
-    Case("user-folder-as-tables-folder", "output", "steep_slope", existing_folder_as("steep_slope", "TABLES_FOLDER"), names=("TABLES_FOLDER", "tables", "user_folder")),
-    Case("user-folder-as-package-overwrite", "output", "export", existing_folder_as("export", "OUTPUT", "package"), names=("OUTPUT", "package", "folder", "文件夹")),
-    Case("user-folder-as-output-folder", "output", "publish", existing_folder_as("publish", "OUTPUT_FOLDER", "publication"), names=("OUTPUT_FOLDER", "folder", "文件夹")),
-    Case("gpkg-with-other-layers-as-output", "output", "steep_slope", steep_into_project_gpkg, expect="ok",
-         check=check_other_layers_survive("project.gpkg", {}, {"steep_slope"})),
-    Case("gpkg-with-user-layer-as-output", "output", "zoning", into_user_gpkg("zoning"), expect="ok", check=check_other_layers_survive("mine.gpkg", {}, {"units", "zones"})),
-    Case("gpkg-with-user-layer-as-issues", "output", "checks", into_user_gpkg("checks"), expect="ok", check=check_other_layers_survive("mine.gpkg", {}, {"issues"})),
+    Case(
+        "existing-folder-as-output",
+        "output",
+        "slope",
+        existing_folder_as("slope", "OUTPUT"),
+        names=("OUTPUT", "Slope", "坡度", "user_folder"),
+    ),
+    Case(
+        "existing-folder-as-metadata",
+        "output",
+        "watersheds",
+        existing_folder_as("watersheds", "METADATA"),
+        names=("METADATA", "metadata", "元数据", "user_folder"),
+    ),
+    Case(
+        "existing-folder-as-gpkg",
+        "output",
+        "checks",
+        existing_folder_as("checks", "OUTPUT"),
+        names=("OUTPUT", "Issues", "user_folder"),
+    ),
+    Case(
+        "existing-folder-as-raster",
+        "output",
+        "csle",
+        existing_folder_as("csle", "OUTPUT"),
+        names=("OUTPUT", "Erosion", "user_folder"),
+    ),
+    Case(
+        "user-folder-as-tables-folder",
+        "output",
+        "steep_slope",
+        existing_folder_as("steep_slope", "TABLES_FOLDER"),
+        names=("TABLES_FOLDER", "tables", "user_folder"),
+    ),
+    Case(
+        "user-folder-as-package-overwrite",
+        "output",
+        "export",
+        existing_folder_as("export", "OUTPUT", "package"),
+        names=("OUTPUT", "package", "folder", "文件夹"),
+    ),
+    Case(
+        "user-folder-as-output-folder",
+        "output",
+        "publish",
+        existing_folder_as("publish", "OUTPUT_FOLDER", "publication"),
+        names=("OUTPUT_FOLDER", "folder", "文件夹"),
+    ),
+    Case(
+        "gpkg-with-other-layers-as-output",
+        "output",
+        "steep_slope",
+        steep_into_project_gpkg,
+        expect="ok",
+        check=check_other_layers_survive("project.gpkg", {}, {"steep_slope"}),
+    ),
+    Case(
+        "gpkg-with-user-layer-as-output",
+        "output",
+        "zoning",
+        into_user_gpkg("zoning"),
+        expect="ok",
+        check=check_other_layers_survive("mine.gpkg", {}, {"units", "zones"}),
+    ),
+    Case(
+        "gpkg-with-user-layer-as-issues",
+        "output",
+        "checks",
+        into_user_gpkg("checks"),
+        expect="ok",
+        check=check_other_layers_survive("mine.gpkg", {}, {"issues"}),
+    ),
     Case("output-is-the-input-dem", "output", "slope", output_is_input, names=("OUTPUT", "INPUT", "DEM", "dem.tif")),
-    Case("output-layer-is-an-input", "output", "steep_slope", steep_output_layer_is_input, names=("OUTPUT", "COUNTY", "县界", "project.gpkg", "steep_slope")),
-    Case("output-gpkg-holds-the-input-layer", "output", "zoning", zoning_output_is_input, names=("OUTPUT", "INPUT", "indicators", "units")),
-    Case("output-gpkg-holds-the-input-units", "output", "unit_indicators", indicators_output_is_input, names=("OUTPUT", "UNITS", "units")),
-    Case("output-gpkg-holds-the-input-units", "output", "import_units", import_output_is_input, names=("OUTPUT", "INPUT", "units")),
-    Case("read-only-output-folder", "output", "slope", read_only("slope", "OUTPUT", "slope.tif"), names=("OUTPUT", "Slope", "slope.tif", "ro")),
-    Case("read-only-output-folder", "output", "steep_slope", read_only("steep_slope", "OUTPUT", "steep.gpkg"), names=("OUTPUT", "steep.gpkg", "图斑", "ro")),
-    Case("overwrite-false-existing-package", "output", "export", export_overwrite_false_existing, names=("OUTPUT", "OVERWRITE", "package", "folder")),
+    Case(
+        "output-layer-is-an-input",
+        "output",
+        "steep_slope",
+        steep_output_layer_is_input,
+        names=("OUTPUT", "COUNTY", "县界", "project.gpkg", "steep_slope"),
+    ),
+    Case(
+        "output-gpkg-holds-the-input-layer",
+        "output",
+        "zoning",
+        zoning_output_is_input,
+        names=("OUTPUT", "INPUT", "indicators", "units"),
+    ),
+    Case(
+        "output-gpkg-holds-the-input-units",
+        "output",
+        "unit_indicators",
+        indicators_output_is_input,
+        names=("OUTPUT", "UNITS", "units"),
+    ),
+    Case(
+        "output-gpkg-holds-the-input-units",
+        "output",
+        "import_units",
+        import_output_is_input,
+        names=("OUTPUT", "INPUT", "units"),
+    ),
+    Case(
+        "read-only-output-folder",
+        "output",
+        "slope",
+        read_only("slope", "OUTPUT", "slope.tif"),
+        names=("OUTPUT", "Slope", "slope.tif", "ro"),
+    ),
+    Case(
+        "read-only-output-folder",
+        "output",
+        "steep_slope",
+        read_only("steep_slope", "OUTPUT", "steep.gpkg"),
+        names=("OUTPUT", "steep.gpkg", "图斑", "ro"),
+    ),
+    Case(
+        "overwrite-false-existing-package",
+        "output",
+        "export",
+        export_overwrite_false_existing,
+        names=("OUTPUT", "OVERWRITE", "package", "folder"),
+    ),
     Case("replaces-its-own-package", "output", "export", export_replaces_own, expect="ok", check=check_manifest),
-    Case("replaces-its-own-tables-folder", "output", "steep_slope", steep_replaces_own_tables, expect="ok", check=check_steep_consistent),
-    Case("replaces-its-own-publication", "output", "publish", publish_replaces_own, expect="ok", check=check_title_literal("第二次")),
+    Case(
+        "replaces-its-own-tables-folder",
+        "output",
+        "steep_slope",
+        steep_replaces_own_tables,
+        expect="ok",
+        check=check_steep_consistent,
+    ),
+    Case(
+        "replaces-its-own-publication",
+        "output",
+        "publish",
+        publish_replaces_own,
+        expect="ok",
+        check=check_title_literal("第二次"),
+    ),
     # strict parameters
     Case("threshold-abc", "params", "steep_slope", b("steep_slope", THRESHOLD="abc"), names=N_THR),
     Case("threshold-nan", "params", "steep_slope", b("steep_slope", THRESHOLD="NaN"), names=N_THR),
     Case("threshold-inf", "params", "steep_slope", b("steep_slope", THRESHOLD="inf"), names=N_THR),
     Case("threshold-1e400", "params", "steep_slope", b("steep_slope", THRESHOLD="1e400"), names=N_THR),
     Case("threshold-95-degrees", "params", "steep_slope", b("steep_slope", THRESHOLD=95.0), names=N_THR),
-    Case("min-patch-nan", "params", "steep_slope", b("steep_slope", MIN_PATCH="nan"), names=("MIN_PATCH", "patch", "图斑")),
-    Case("stream-area-nan", "params", "watersheds", b("watersheds", STREAM_AREA="NaN"), names=("STREAM_AREA", "Stream", "河")),
-    Case("max-area-abc", "params", "watersheds", b("watersheds", MAX_AREA="abc"), names=("MAX_AREA", "Maximum", "最大")),
-    Case("min-area-1e400", "params", "import_units", b("import_units", MIN_AREA="1e400"), names=("MIN_AREA", "minimum", "最小")),
-    Case("steep-deg-nan", "params", "unit_indicators", b("unit_indicators", STEEP_DEG="NaN"), names=("STEEP_DEG", "threshold", "阈值")),
-    Case("steep-deg-inf", "params", "unit_indicators", b("unit_indicators", STEEP_DEG="inf"), names=("STEEP_DEG", "threshold", "阈值")),
+    Case(
+        "min-patch-nan",
+        "params",
+        "steep_slope",
+        b("steep_slope", MIN_PATCH="nan"),
+        names=("MIN_PATCH", "patch", "图斑"),
+    ),
+    Case(
+        "stream-area-nan",
+        "params",
+        "watersheds",
+        b("watersheds", STREAM_AREA="NaN"),
+        names=("STREAM_AREA", "Stream", "河"),
+    ),
+    Case(
+        "max-area-abc", "params", "watersheds", b("watersheds", MAX_AREA="abc"), names=("MAX_AREA", "Maximum", "最大")
+    ),
+    Case(
+        "min-area-1e400",
+        "params",
+        "import_units",
+        b("import_units", MIN_AREA="1e400"),
+        names=("MIN_AREA", "minimum", "最小"),
+    ),
+    Case(
+        "steep-deg-nan",
+        "params",
+        "unit_indicators",
+        b("unit_indicators", STEEP_DEG="NaN"),
+        names=("STEEP_DEG", "threshold", "阈值"),
+    ),
+    Case(
+        "steep-deg-inf",
+        "params",
+        "unit_indicators",
+        b("unit_indicators", STEEP_DEG="inf"),
+        names=("STEEP_DEG", "threshold", "阈值"),
+    ),
     Case("k-factor-nan", "params", "csle", b("csle", K="NaN"), names=("K",)),
-    Case("slope-length-inf", "params", "csle", b("csle", SLOPE_LENGTH="inf"), names=("SLOPE_LENGTH", "Slope length", "坡长")),
+    Case(
+        "slope-length-inf",
+        "params",
+        "csle",
+        b("csle", SLOPE_LENGTH="inf"),
+        names=("SLOPE_LENGTH", "Slope length", "坡长"),
+    ),
     Case("min-patch-nan", "params", "checks", b("checks", MIN_PATCH_HA="NaN"), names=("MIN_PATCH_HA", "patch", "图斑")),
     Case("dpi-abc", "params", "publish", b("publish", DPI="abc"), names=("DPI", "resolution", "分辨率")),
     # raster inputs
-    Case("truncated-geotiff", "raster", "slope", b("slope", INPUT=lambda c: truncated(c.w.dem, c.d / "dem_cut.tif")), names=N_DEM + ("dem_cut",)),
-    Case("truncated-geotiff", "raster", "watersheds", b("watersheds", INPUT=lambda c: truncated(c.w.dem, c.d / "dem_cut.tif")), names=N_DEM + ("dem_cut",)),
-    Case("corrupt-deflate-geotiff", "raster", "steep_slope", b("steep_slope", INPUT=lambda c: corrupt_deflate(c.w.dem, c.d / "dem_bad.tif")), names=N_DEM + ("dem_bad",)),
-    Case("truncated-dem", "raster", "csle", b("csle", DEM=lambda c: truncated(c.w.dem, c.d / "dem_cut.tif")), names=N_DEM + ("dem_cut",)),
-    Case("truncated-landuse", "raster", "unit_indicators", b("unit_indicators", LANDUSE=lambda c: truncated(c.w.demo["landuse"], c.d / "lu_cut.tif", 0.4)),
-         names=("LANDUSE", "Land use", "土地利用", "lu_cut")),
+    Case(
+        "truncated-geotiff",
+        "raster",
+        "slope",
+        b("slope", INPUT=lambda c: truncated(c.w.dem, c.d / "dem_cut.tif")),
+        names=N_DEM + ("dem_cut",),
+    ),
+    Case(
+        "truncated-geotiff",
+        "raster",
+        "watersheds",
+        b("watersheds", INPUT=lambda c: truncated(c.w.dem, c.d / "dem_cut.tif")),
+        names=N_DEM + ("dem_cut",),
+    ),
+    Case(
+        "corrupt-deflate-geotiff",
+        "raster",
+        "steep_slope",
+        b("steep_slope", INPUT=lambda c: corrupt_deflate(c.w.dem, c.d / "dem_bad.tif")),
+        names=N_DEM + ("dem_bad",),
+    ),
+    Case(
+        "truncated-dem",
+        "raster",
+        "csle",
+        b("csle", DEM=lambda c: truncated(c.w.dem, c.d / "dem_cut.tif")),
+        names=N_DEM + ("dem_cut",),
+    ),
+    Case(
+        "truncated-landuse",
+        "raster",
+        "unit_indicators",
+        b("unit_indicators", LANDUSE=lambda c: truncated(c.w.demo["landuse"], c.d / "lu_cut.tif", 0.4)),
+        names=("LANDUSE", "Land use", "土地利用", "lu_cut"),
+    ),
     Case("dem-1x1", "raster", "slope", b("slope", INPUT=lambda c: tiny_dem(c, 1)), names=N_DEM),
     Case("dem-2x2", "raster", "slope", b("slope", INPUT=lambda c: tiny_dem(c, 2)), names=N_DEM),
-    Case("dem-2x2", "raster", "watersheds", b("watersheds", INPUT=lambda c: tiny_dem(c, 2), COUNTIES=None), names=N_DEM),
+    Case(
+        "dem-2x2", "raster", "watersheds", b("watersheds", INPUT=lambda c: tiny_dem(c, 2), COUNTIES=None), names=N_DEM
+    ),
     Case("metres-labelled-4326", "raster", "slope", b("slope", INPUT=dem_labelled_4326), names=N_DEM),
     Case("metres-labelled-4326", "raster", "steep_slope", b("steep_slope", INPUT=dem_labelled_4326), names=N_DEM),
     Case("web-mercator", "raster", "watersheds", b("watersheds", INPUT=dem_web_mercator), names=N_DEM),
-    Case("erosion-all-nodata", "raster", "unit_indicators", b("unit_indicators", EROSION=lambda c: raster_of(c, c.w.demo["erosion"], "eros_nd.tif", all_nodata)),
-         names=("EROSION", "erosion", "侵蚀")),
-    Case("fvc-all-nodata", "raster", "unit_indicators", b("unit_indicators", FVC=lambda c: raster_of(c, c.w.demo["fvc"], "fvc_nd.tif", all_nodata)),
-         names=("FVC", "Vegetation", "植被")),
-    Case("dem-all-nodata", "raster", "steep_slope", b("steep_slope", INPUT=lambda c: raster_of(c, c.w.dem, "dem_nd.tif", all_nodata)), names=N_DEM),
-    Case("erosion-on-too-few-cells", "raster", "unit_indicators",
-         b("unit_indicators", EROSION=lambda c: raster_of(c, c.w.demo["erosion"], "eros_few.tif", mostly_nodata)), expect="ok", check=check_little_data),
-    Case("vrt-of-vsicurl", "raster", "slope", b("slope", INPUT=lambda c: vrt_remote(c, c.w.dem)), names=N_DEM + ("vsicurl", "remote.vrt")),
-    Case("vrt-of-vsicurl", "raster", "steep_slope", b("steep_slope", INPUT=lambda c: vrt_remote(c, c.w.dem)), names=N_DEM + ("vsicurl", "remote.vrt")),
-    Case("vrt-of-vsicurl-erosion", "raster", "unit_indicators", b("unit_indicators", EROSION=lambda c: vrt_remote(c, c.w.demo["erosion"])),
-         names=("EROSION", "erosion", "侵蚀", "vsicurl", "remote.vrt")),
+    Case(
+        "erosion-all-nodata",
+        "raster",
+        "unit_indicators",
+        b("unit_indicators", EROSION=lambda c: raster_of(c, c.w.demo["erosion"], "eros_nd.tif", all_nodata)),
+        names=("EROSION", "erosion", "侵蚀"),
+    ),
+    Case(
+        "fvc-all-nodata",
+        "raster",
+        "unit_indicators",
+        b("unit_indicators", FVC=lambda c: raster_of(c, c.w.demo["fvc"], "fvc_nd.tif", all_nodata)),
+        names=("FVC", "Vegetation", "植被"),
+    ),
+    Case(
+        "dem-all-nodata",
+        "raster",
+        "steep_slope",
+        b("steep_slope", INPUT=lambda c: raster_of(c, c.w.dem, "dem_nd.tif", all_nodata)),
+        names=N_DEM,
+    ),
+    Case(
+        "erosion-on-too-few-cells",
+        "raster",
+        "unit_indicators",
+        b("unit_indicators", EROSION=lambda c: raster_of(c, c.w.demo["erosion"], "eros_few.tif", mostly_nodata)),
+        expect="ok",
+        check=check_little_data,
+    ),
+    Case(
+        "vrt-of-vsicurl",
+        "raster",
+        "slope",
+        b("slope", INPUT=lambda c: vrt_remote(c, c.w.dem)),
+        names=N_DEM + ("vsicurl", "remote.vrt"),
+    ),
+    Case(
+        "vrt-of-vsicurl",
+        "raster",
+        "steep_slope",
+        b("steep_slope", INPUT=lambda c: vrt_remote(c, c.w.dem)),
+        names=N_DEM + ("vsicurl", "remote.vrt"),
+    ),
+    Case(
+        "vrt-of-vsicurl-erosion",
+        "raster",
+        "unit_indicators",
+        b("unit_indicators", EROSION=lambda c: vrt_remote(c, c.w.demo["erosion"])),
+        names=("EROSION", "erosion", "侵蚀", "vsicurl", "remote.vrt"),
+    ),
     # vector inputs
-    Case("gbk-shapefile-without-cpg", "vector", "steep_slope", b("steep_slope", COUNTY=county_gbk_shapefile, COUNTY_CODE_FIELD="code", COUNTY_NAME_FIELD="name"), expect="ok", check=lambda c, p, o: check_names(c.w.county_gdf()["county_name"].iloc[0])(c, p, o)),
+    Case(
+        "gbk-shapefile-without-cpg",
+        "vector",
+        "steep_slope",
+        b("steep_slope", COUNTY=county_gbk_shapefile, COUNTY_CODE_FIELD="code", COUNTY_NAME_FIELD="name"),
+        expect="ok",
+        check=lambda c, p, o: check_names(c.w.county_gdf()["county_name"].iloc[0])(c, p, o),
+    ),
     Case("real-jilin-shapefile", "vector", "steep_slope", jilin, expect="ok", check=check_jilin),
-    Case("county-with-zm", "vector", "steep_slope", b("steep_slope", COUNTY=county_zm), expect="either", names=("COUNTY", "县界", "county"), check=check_same_total),
-    Case("county-with-zm", "vector", "publish", b("publish", COUNTIES=county_zm), expect="either", names=("COUNTIES", "县界", "count")),
-    Case("duplicate-county-codes", "vector", "steep_slope", b("steep_slope", COUNTY=lambda c: county_halves(c, ["220521", "220521"], ["通化县", "柳河县"])),
-         names=("COUNTY", "县界", "county", "220521")),
-    Case("duplicate-county-codes", "vector", "publish", b("publish", COUNTIES=lambda c: county_halves(c, ["220521", "220521"], ["通化县", "柳河县"])),
-         names=("COUNTIES", "县界", "county", "220521")),
-    Case("duplicate-county-codes", "vector", "watersheds", b("watersheds", COUNTIES=lambda c: county_halves(c, ["220521", "220521"], ["通化县", "柳河县"])),
-         names=("COUNTIES", "县", "count", "220521")),
-    Case("duplicate-township-codes", "vector", "steep_slope", b("steep_slope", TOWNSHIPS=townships_same_code, TOWNSHIP_CODE_FIELD="township_code",
-                                                                 TOWNSHIP_NAME_FIELD="township_name"), names=("TOWNSHIPS", "乡镇", "township")),
-    Case("self-intersecting-county", "vector", "steep_slope", b("steep_slope", COUNTY=county_bowtie), expect="either", names=("COUNTY", "县界", "county")),
-    Case("invalid-patch-without-repair", "vector", "export", b("export", STEEP_PATCHES=steep_with_bowtie, REPAIR=False), names=("STEEP_PATCHES", "Steep", "陡坡")),
-    Case("missing-code-field", "vector", "steep_slope", b("steep_slope", COUNTY_CODE_FIELD="no_such_field"), names=("COUNTY", "县界", "no_such_field")),
-    Case("missing-name-field", "vector", "publish", b("publish", COUNTY_NAME_FIELD="no_such_field"), names=("COUNTIES", "县界", "no_such_field")),
-    Case("units-without-indicators", "vector", "zoning", b("zoning", INPUT=lambda c: c.w.units), names=("INPUT", "indicators", "指标")),
-    Case("empty-county-layer", "vector", "steep_slope", b("steep_slope", COUNTY=county_empty), names=("COUNTY", "县界", "county")),
-    Case("empty-unit-layer", "vector", "import_units",
-         b("import_units", INPUT=lambda c: write_gdf(gpd.read_file(c.w.units.split("|")[0], layer="units").iloc[0:0], c.d / "empty.gpkg", "units")),
-         names=("INPUT", "small-watershed", "小流域")),
-    Case("county-metres-labelled-4326", "vector", "steep_slope", b("steep_slope", COUNTY=county_wrong_crs), names=("COUNTY", "县界", "county")),
-    Case("boundary-metres-labelled-4326", "vector", "checks", b("checks", BOUNDARY=county_wrong_crs), names=("BOUNDARY", "boundary", "县界")),
+    Case(
+        "county-with-zm",
+        "vector",
+        "steep_slope",
+        b("steep_slope", COUNTY=county_zm),
+        expect="either",
+        names=("COUNTY", "县界", "county"),
+        check=check_same_total,
+    ),
+    Case(
+        "county-with-zm",
+        "vector",
+        "publish",
+        b("publish", COUNTIES=county_zm),
+        expect="either",
+        names=("COUNTIES", "县界", "count"),
+    ),
+    Case(
+        "duplicate-county-codes",
+        "vector",
+        "steep_slope",
+        b("steep_slope", COUNTY=lambda c: county_halves(c, ["220521", "220521"], ["通化县", "柳河县"])),
+        names=("COUNTY", "县界", "county", "220521"),
+    ),
+    Case(
+        "duplicate-county-codes",
+        "vector",
+        "publish",
+        b("publish", COUNTIES=lambda c: county_halves(c, ["220521", "220521"], ["通化县", "柳河县"])),
+        names=("COUNTIES", "县界", "county", "220521"),
+    ),
+    Case(
+        "duplicate-county-codes",
+        "vector",
+        "watersheds",
+        b("watersheds", COUNTIES=lambda c: county_halves(c, ["220521", "220521"], ["通化县", "柳河县"])),
+        names=("COUNTIES", "县", "count", "220521"),
+    ),
+    Case(
+        "duplicate-township-codes",
+        "vector",
+        "steep_slope",
+        b(
+            "steep_slope",
+            TOWNSHIPS=townships_same_code,
+            TOWNSHIP_CODE_FIELD="township_code",
+            TOWNSHIP_NAME_FIELD="township_name",
+        ),
+        names=("TOWNSHIPS", "乡镇", "township"),
+    ),
+    Case(
+        "self-intersecting-county",
+        "vector",
+        "steep_slope",
+        b("steep_slope", COUNTY=county_bowtie),
+        expect="either",
+        names=("COUNTY", "县界", "county"),
+    ),
+    Case(
+        "invalid-patch-without-repair",
+        "vector",
+        "export",
+        b("export", STEEP_PATCHES=steep_with_bowtie, REPAIR=False),
+        names=("STEEP_PATCHES", "Steep", "陡坡"),
+    ),
+    Case(
+        "missing-code-field",
+        "vector",
+        "steep_slope",
+        b("steep_slope", COUNTY_CODE_FIELD="no_such_field"),
+        names=("COUNTY", "县界", "no_such_field"),
+    ),
+    Case(
+        "missing-name-field",
+        "vector",
+        "publish",
+        b("publish", COUNTY_NAME_FIELD="no_such_field"),
+        names=("COUNTIES", "县界", "no_such_field"),
+    ),
+    Case(
+        "units-without-indicators",
+        "vector",
+        "zoning",
+        b("zoning", INPUT=lambda c: c.w.units),
+        names=("INPUT", "indicators", "指标"),
+    ),
+    Case(
+        "empty-county-layer",
+        "vector",
+        "steep_slope",
+        b("steep_slope", COUNTY=county_empty),
+        names=("COUNTY", "县界", "county"),
+    ),
+    Case(
+        "empty-unit-layer",
+        "vector",
+        "import_units",
+        b(
+            "import_units",
+            INPUT=lambda c: write_gdf(
+                gpd.read_file(c.w.units.split("|")[0], layer="units").iloc[0:0], c.d / "empty.gpkg", "units"
+            ),
+        ),
+        names=("INPUT", "small-watershed", "小流域"),
+    ),
+    Case(
+        "county-metres-labelled-4326",
+        "vector",
+        "steep_slope",
+        b("steep_slope", COUNTY=county_wrong_crs),
+        names=("COUNTY", "县界", "county"),
+    ),
+    Case(
+        "boundary-metres-labelled-4326",
+        "vector",
+        "checks",
+        b("checks", BOUNDARY=county_wrong_crs),
+        names=("BOUNDARY", "boundary", "县界"),
+    ),
     # files
-    Case("rule-file-not-utf8", "files", "zoning", b("zoning", RULES_FILE=rules_not_utf8), names=("RULES_FILE", "rule", "规则", "rules_gbk")),
-    Case("rule-file-broken-json", "files", "zoning", b("zoning", RULES_FILE=rules_broken_json), names=("RULES_FILE", "rule", "规则", "rules_broken")),
-    Case("schema-bad-field-types", "files", "export", b("export", SCHEMA=schema_bad_types), names=("SCHEMA", "schema", "模式", "schema_bad")),
-    Case("landuse-mapping-bad", "files", "unit_indicators", b("unit_indicators", LANDUSE_MAPPING=landuse_mapping_bad), names=("LANDUSE_MAPPING", "mapping", "映射", "landuse_bad")),
-    Case("landuse-mapping-not-utf8", "files", "unit_indicators", b("unit_indicators", LANDUSE_MAPPING=landuse_mapping_gbk), names=("LANDUSE_MAPPING", "mapping", "映射", "landuse_gbk")),
+    Case(
+        "rule-file-not-utf8",
+        "files",
+        "zoning",
+        b("zoning", RULES_FILE=rules_not_utf8),
+        names=("RULES_FILE", "rule", "规则", "rules_gbk"),
+    ),
+    Case(
+        "rule-file-broken-json",
+        "files",
+        "zoning",
+        b("zoning", RULES_FILE=rules_broken_json),
+        names=("RULES_FILE", "rule", "规则", "rules_broken"),
+    ),
+    Case(
+        "schema-bad-field-types",
+        "files",
+        "export",
+        b("export", SCHEMA=schema_bad_types),
+        names=("SCHEMA", "schema", "模式", "schema_bad"),
+    ),
+    Case(
+        "landuse-mapping-bad",
+        "files",
+        "unit_indicators",
+        b("unit_indicators", LANDUSE_MAPPING=landuse_mapping_bad),
+        names=("LANDUSE_MAPPING", "mapping", "映射", "landuse_bad"),
+    ),
+    Case(
+        "landuse-mapping-not-utf8",
+        "files",
+        "unit_indicators",
+        b("unit_indicators", LANDUSE_MAPPING=landuse_mapping_gbk),
+        names=("LANDUSE_MAPPING", "mapping", "映射", "landuse_gbk"),
+    ),
     # tables
-    Case("county-name-formula", "tables", "steep_slope", b("steep_slope", COUNTY=lambda c: county_named(c, '=HYPERLINK("http://example.invalid","通化县")')),
-         expect="ok", check=formula_free("HYPERLINK")),
-    Case("township-name-formula", "tables", "steep_slope", b("steep_slope", TOWNSHIPS=township_formula, TOWNSHIP_CODE_FIELD="township_code", TOWNSHIP_NAME_FIELD="township_name"),
-         expect="ok", check=formula_free("SUM(1+1)")),
+    Case(
+        "county-name-formula",
+        "tables",
+        "steep_slope",
+        b("steep_slope", COUNTY=lambda c: county_named(c, '=HYPERLINK("http://example.invalid","通化县")')),
+        expect="ok",
+        check=formula_free("HYPERLINK"),
+    ),
+    Case(
+        "township-name-formula",
+        "tables",
+        "steep_slope",
+        b(
+            "steep_slope",
+            TOWNSHIPS=township_formula,
+            TOWNSHIP_CODE_FIELD="township_code",
+            TOWNSHIP_NAME_FIELD="township_name",
+        ),
+        expect="ok",
+        check=formula_free("SUM(1+1)"),
+    ),
     Case("county-name-formula", "tables", "zoning", zoning_formula, expect="ok", check=check_zoning_csv_escaped),
     # publish
-    Case("title-with-brace", "publish", "publish", b("publish", TITLE="{county_name}水土保持{草案"), expect="ok", check=check_title_literal("水土保持{草案")),
-    Case("batch-codes-one-file-name", "publish", "publish", publish_batch_collision, names=("COUNTY_CODE_FIELD", "county_code", "22/0521", "22:0521", "县界")),
+    Case(
+        "title-with-brace",
+        "publish",
+        "publish",
+        b("publish", TITLE="{county_name}水土保持{草案"),
+        expect="ok",
+        check=check_title_literal("水土保持{草案"),
+    ),
+    Case(
+        "batch-codes-one-file-name",
+        "publish",
+        "publish",
+        publish_batch_collision,
+        names=("COUNTY_CODE_FIELD", "county_code", "22/0521", "22:0521", "县界"),
+    ),
     # concurrency, disk full, signals
     Case("two-runs-one-output", "concurrency", "steep_slope", driver=concurrent_steep),
     Case("two-runs-overwrite-false", "concurrency", "export", driver=concurrent_export_no_overwrite),
-    Case("full-disk", "disk", "slope", full_disk("slope", "OUTPUT", "slope.tif"), names=("OUTPUT", "slope.tif", "Slope", "disk", "磁盘")),
-    Case("full-disk", "disk", "csle", full_disk("csle", "OUTPUT", "erosion.tif"), names=("OUTPUT", "erosion.tif", "Erosion", "disk", "磁盘")),
-    Case("full-disk", "disk", "publish", full_disk("publish", "OUTPUT_FOLDER", "publication"), names=("OUTPUT_FOLDER", "publication", "disk", "磁盘")),
-    Case("full-disk", "disk", "steep_slope", full_disk("steep_slope", "OUTPUT", "steep.gpkg"), names=("OUTPUT", "steep.gpkg", "disk", "磁盘")),
+    Case(
+        "full-disk",
+        "disk",
+        "slope",
+        full_disk("slope", "OUTPUT", "slope.tif"),
+        names=("OUTPUT", "slope.tif", "Slope", "disk", "磁盘"),
+    ),
+    Case(
+        "full-disk",
+        "disk",
+        "csle",
+        full_disk("csle", "OUTPUT", "erosion.tif"),
+        names=("OUTPUT", "erosion.tif", "Erosion", "disk", "磁盘"),
+    ),
+    Case(
+        "full-disk",
+        "disk",
+        "publish",
+        full_disk("publish", "OUTPUT_FOLDER", "publication"),
+        names=("OUTPUT_FOLDER", "publication", "disk", "磁盘"),
+    ),
+    Case(
+        "full-disk",
+        "disk",
+        "steep_slope",
+        full_disk("steep_slope", "OUTPUT", "steep.gpkg"),
+        names=("OUTPUT", "steep.gpkg", "disk", "磁盘"),
+    ),
     Case("sigint-while-working", "signals", "steep_slope", driver=signal_driver(signal.SIGINT)),
     Case("sigterm-while-working", "signals", "steep_slope", driver=signal_driver(signal.SIGTERM)),
 ]

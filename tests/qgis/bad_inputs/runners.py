@@ -1,4 +1,5 @@
 """Two ways to run a case: processing.run in this process, and qgis_process on the packaged plugin."""
+
 from __future__ import annotations
 
 import json
@@ -13,7 +14,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[3]
 # Debian 12's /usr/bin/qgis_process wrapper passes a flag its binary rejects; the .bin is the real program.
-QGIS_PROCESS = next((p for p in ("/usr/bin/qgis_process.bin", "/usr/bin/qgis_process") if Path(p).exists()), "qgis_process")
+QGIS_PROCESS = next(
+    (p for p in ("/usr/bin/qgis_process.bin", "/usr/bin/qgis_process") if Path(p).exists()), "qgis_process"
+)
 RUNNERS = ("inproc", "qgis_process")
 
 
@@ -69,14 +72,16 @@ def qgis_process_cmd(alg: str, params: dict, json_out: bool = True) -> list[str]
 
 
 def run_qgis_process(profile: Path, alg: str, params: dict, timeout: float = 300) -> Outcome:
-    proc = subprocess.run(qgis_process_cmd(alg, params), env=qgis_env(profile), capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(
+        qgis_process_cmd(alg, params), env=qgis_env(profile), capture_output=True, text=True, timeout=timeout
+    )
     return outcome_of(proc.returncode, proc.stdout, proc.stderr)
 
 
 def outcome_of(returncode: int, stdout: str, stderr: str) -> Outcome:
     results = {}
     try:
-        results = json.loads(stdout[stdout.index("{"):]).get("results", {})
+        results = json.loads(stdout[stdout.index("{") :]).get("results", {})
     except ValueError:
         pass
     return Outcome(returncode == 0, (stderr or "") + "\n" + (stdout or ""), results, returncode)
@@ -85,7 +90,12 @@ def outcome_of(returncode: int, stdout: str, stderr: str) -> Outcome:
 def start_qgis_process(profile: Path, alg: str, params: dict) -> tuple[subprocess.Popen, dict]:
     """A qgis_process run in the background (plain output, which shows progress as '0...10...');
     box['progress'] is set once the run reports progress, i.e. once it is working."""
-    proc = subprocess.Popen(qgis_process_cmd(alg, params, json_out=False), env=qgis_env(profile), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        qgis_process_cmd(alg, params, json_out=False),
+        env=qgis_env(profile),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     box = {"out": [], "err": [], "progress": threading.Event(), "threads": []}
 
     def read(fd, key):
@@ -147,5 +157,9 @@ def run_inproc(alg: str, params: dict, feedback=None) -> Outcome:
     except QgsProcessingException as exc:
         return Outcome(False, str(exc) + "\n" + "\n".join(feedback.errors))
     except Exception as exc:  # noqa: BLE001 - a Python error reaching the caller is the traceback the user must never see
-        return Outcome(False, "Traceback (an uncaught Python exception reached processing.run):\n" + "".join(traceback.format_exception(exc)))
+        return Outcome(
+            False,
+            "Traceback (an uncaught Python exception reached processing.run):\n"
+            + "".join(traceback.format_exception(exc)),
+        )
     return Outcome(True, "\n".join(feedback.errors), dict(results))

@@ -1,4 +1,5 @@
 """The shared inputs of the suite (a small demo region and the chain's results on it) and per-case helpers."""
+
 from __future__ import annotations
 
 import hashlib
@@ -172,11 +173,29 @@ def truncated(src, dst: Path, keep: float = 0.5) -> str:
 def corrupt_deflate(src, dst: Path) -> str:
     """A DEFLATE-compressed GeoTIFF whose compressed tiles are overwritten with garbage in the middle."""
     tmp = dst.with_suffix(".ok.tif")
-    subprocess.run(["gdal_translate", "-q", "-co", "COMPRESS=DEFLATE", "-co", "TILED=YES", "-co", "BLOCKXSIZE=32", "-co", "BLOCKYSIZE=32", str(src), str(tmp)], check=True)
+    subprocess.run(
+        [
+            "gdal_translate",
+            "-q",
+            "-co",
+            "COMPRESS=DEFLATE",
+            "-co",
+            "TILED=YES",
+            "-co",
+            "BLOCKXSIZE=32",
+            "-co",
+            "BLOCKYSIZE=32",
+            str(src),
+            str(tmp),
+        ],
+        check=True,
+    )
     data = bytearray(tmp.read_bytes())
     tmp.unlink()
     mid = len(data) // 2
-    data[mid : mid + len(data) // 4] = np.random.default_rng(1).integers(0, 256, len(data) // 4, dtype=np.uint8).tobytes()
+    data[mid : mid + len(data) // 4] = (
+        np.random.default_rng(1).integers(0, 256, len(data) // 4, dtype=np.uint8).tobytes()
+    )
     dst.write_bytes(bytes(data))
     return str(dst)
 
@@ -187,7 +206,11 @@ def vsicurl_vrt(src, dst: Path, url: str) -> str:
     text = dst.read_text(encoding="utf-8")
     import re
 
-    text = re.sub(r'<SourceFilename relativeToVRT="\d">[^<]*</SourceFilename>', f'<SourceFilename relativeToVRT="0">/vsicurl/{url}</SourceFilename>', text)
+    text = re.sub(
+        r'<SourceFilename relativeToVRT="\d">[^<]*</SourceFilename>',
+        f'<SourceFilename relativeToVRT="0">/vsicurl/{url}</SourceFilename>',
+        text,
+    )
     assert "/vsicurl/" in text
     dst.write_text(text, encoding="utf-8")
     return str(dst)
@@ -202,9 +225,16 @@ class Mounts:
     def tmpfs(self, where: Path, size: str = "256k") -> Path:
         where.mkdir(parents=True, exist_ok=True)
         try:
-            subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], check=True, capture_output=True, text=True)
+            subprocess.run(
+                ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
         except (OSError, subprocess.CalledProcessError) as exc:
-            pytest.skip(f"cannot mount a tmpfs here (needs root or CAP_SYS_ADMIN): {getattr(exc, 'stderr', exc)}".strip())
+            pytest.skip(
+                f"cannot mount a tmpfs here (needs root or CAP_SYS_ADMIN): {getattr(exc, 'stderr', exc)}".strip()
+            )
         self.points.append(where)
         return where
 
