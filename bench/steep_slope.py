@@ -116,9 +116,9 @@ def ours_slope_threshold(dem_path: Path) -> float:
 
 def ours_whole(dem_path: Path, county: Path, out_dir: Path, min_patch_ha: float = 0.0) -> tuple[float, dict]:
     """Whole algorithm; info also holds the time of the patch layer alone (delineate + GPKG)."""
+    from soil_conservation_plugin.core.steep.delineation import SteepOptions, delineate
     from soil_conservation_plugin.core.steep.inputs import VectorInput
     from soil_conservation_plugin.core.steep.outputs import write_layer, write_outputs
-    from soil_conservation_plugin.core.steep.delineation import SteepOptions, delineate
 
     info = {}
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -50,12 +50,11 @@ def main(argv=None) -> int:
 
     app, plugin = start_qgis()
     try:
-        from .core.common.feedback import PrintFeedback
-        from .processing.pipeline import describe, run_demo
-
         from qgis.core import QgsProcessingException
 
         from .core.common.errors import CancelledError, InputError
+        from .core.common.feedback import PrintFeedback
+        from .processing.pipeline import describe, run_demo
 
         try:
             results = run_demo(args.out_dir, scale=args.scale, feedback=PrintFeedback())

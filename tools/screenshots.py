@@ -62,8 +62,7 @@ def main(argv=None) -> int:
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
 
-    from qgis.core import QgsApplication, QgsProject, QgsRasterLayer, QgsVectorLayer
-
+    from qgis.core import QgsProject, QgsRasterLayer, QgsVectorLayer
     from qgis.gui import QgsMapCanvas, QgsMessageBar
     from qgis.PyQt.QtCore import QSize, Qt
     from qgis.PyQt.QtGui import QColor

@@ -21,7 +21,6 @@ from qgis.PyQt.QtGui import QDesktopServices
 from qgis.PyQt.QtWidgets import QAbstractScrollArea, QAbstractSpinBox, QComboBox, QFrame, QScrollArea, QToolButton
 
 from ..core.common.paths import resources_path
-
 from ..processing.pipeline import chain_ref
 from .common import PROJECT_SCOPE, Persist, algorithm, build_parameters, localized, tr, translate, unavailable
 from .pages import DataPage, PublishPage, SteepPage, UnitsPage, ZoningPage

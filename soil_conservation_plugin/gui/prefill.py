@@ -429,13 +429,13 @@ def add_layouts(index_path, data_page, steep_source: str, zones_source: str = ""
     from qgis.PyQt.QtXml import QDomDocument
 
     from ..processing.alg_publish import (
+        QgsLayoutItemLegend,
+        QgsLayoutItemMap,
         cjk_font,
         county_renderer,
         steep_renderer,
         township_layers,
         zone_renderer,
-        QgsLayoutItemLegend,
-        QgsLayoutItemMap,
     )
 
     project = QgsProject.instance()

@@ -7,7 +7,6 @@ from pathlib import Path
 from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsFillSymbol,
-    QgsSingleSymbolRenderer,
     QgsMapRendererCustomPainterJob,
     QgsMapSettings,
     QgsProcessing,
@@ -21,9 +20,10 @@ from qgis.core import (
     QgsProcessingParameterString,
     QgsProcessingParameterVectorLayer,
     QgsRectangle,
+    QgsSingleSymbolRenderer,
     QgsVectorLayer,
 )
-from qgis.PyQt.QtCore import QBuffer, QByteArray, QIODevice, QSize, QT_TRANSLATE_NOOP
+from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP, QBuffer, QByteArray, QIODevice, QSize
 from qgis.PyQt.QtGui import QColor, QImage, QPainter
 
 from ..core.common.errors import ChecksFailed, InputError

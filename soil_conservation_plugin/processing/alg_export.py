@@ -16,8 +16,8 @@ from qgis.core import (
     QgsProcessingParameterString,
     QgsProcessingParameterVectorLayer,
 )
-
 from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
+
 from ..core.common.errors import InputError
 from ..core.export.schema import load_schema
 from .base import AlgorithmBase

@@ -14,8 +14,8 @@ from qgis.core import (
     QgsProcessingParameterString,
     QgsProcessingParameterVectorLayer,
 )
-
 from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
+
 from ..core.common.errors import ChecksFailed, InputError
 from ..core.common.io import write_json
 from ..core.common.metadata import run_metadata
@@ -181,8 +181,8 @@ class ImportUnitsAlgorithm(AlgorithmBase):
         )
 
     def process(self, parameters, context, feedback):
-        from ..core.watersheds.import_units import import_units, write_import
         from ..core.watersheds.delineation import UnitParams
+        from ..core.watersheds.import_units import import_units, write_import
 
         rules = load_coding_rules()
         qgs_feedback = getattr(feedback, "qgs", None)

@@ -14,10 +14,10 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
     QgsProcessingParameterVectorLayer,
 )
-
 from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
-from ..core.common.metadata import run_metadata
+
 from ..core.common.io import write_json
+from ..core.common.metadata import run_metadata
 from ..core.common.paths import resources_path
 from ..core.common.rules import steep_slope_threshold
 from .base import AlgorithmBase, StylePostProcessor
@@ -305,11 +305,11 @@ class UnitIndicatorsAlgorithm(LocalRasterInputs, AlgorithmBase):
 
     def raster_cover(self, gdf, rasters: dict, feedback) -> dict:
         """Before the work: the share of the units' area each input raster covers with valid cells (logged when partial)."""
-        from ..core.common.coverage import raster_coverage
-
         from shapely.ops import (
             unary_union,
         )  # GeoSeries.unary_union is deprecated in geopandas 1.x, union_all() absent in 0.12
+
+        from ..core.common.coverage import raster_coverage
 
         region = unary_union(list(gdf.geometry.values))
         out = {}
@@ -342,9 +342,9 @@ class CsleAlgorithm(LocalRasterInputs, AlgorithmBase):
     CLASSES = "CLASSES"
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        from ..core.indicators import compute as ind
-
         from qgis.core import QgsProcessingParameterRasterDestination
+
+        from ..core.indicators import compute as ind
 
         params = ind.load_erosion_classes()["csle"]
         self.addParameter(QgsProcessingParameterRasterLayer(self.DEM, self.tr("DEM")))
@@ -396,7 +396,6 @@ class CsleAlgorithm(LocalRasterInputs, AlgorithmBase):
 
     def process(self, parameters, context, feedback):
         from ..core.indicators import compute as ind
-
         from ..core.zoning.csle import compute_csle
 
         dem = self.raster_file(parameters, self.DEM, context, self.tr("DEM"))

@@ -17,23 +17,12 @@ from qgis.core import (
     Qgis,
     QgsApplication,
     QgsCategorizedSymbolRenderer,
-    QgsDistanceArea,
-    QgsLayoutPoint,
-    QgsGeometry,
-    QgsLinePatternFillSymbolLayer,
-    QgsLineSymbol,
-    QgsNullSymbolRenderer,
-    QgsProcessingParameterBoolean,
-    QgsProcessingParameterRasterLayer,
-    QgsRenderContext,
-    QgsRendererCategory,
-    QgsSimpleFillSymbolLayer,
-    QgsSimpleLineSymbolLayer,
-    QgsTextBufferSettings,
     QgsCoordinateTransform,
+    QgsDistanceArea,
     QgsFeature,
     QgsFeatureRequest,
     QgsFillSymbol,
+    QgsGeometry,
     QgsLayoutExporter,
     QgsLayoutItemLabel,
     QgsLayoutItemLegend,
@@ -41,24 +30,34 @@ from qgis.core import (
     QgsLayoutItemPicture,
     QgsLayoutItemScaleBar,
     QgsLayoutItemTextTable,
+    QgsLayoutPoint,
     QgsLayoutSize,
     QgsLayoutTableColumn,
     QgsLegendStyle,
+    QgsLinePatternFillSymbolLayer,
+    QgsLineSymbol,
+    QgsNullSymbolRenderer,
     QgsPalLayerSettings,
     QgsPrintLayout,
     QgsProcessing,
     QgsProcessingOutputFile,
     QgsProcessingOutputNumber,
+    QgsProcessingParameterBoolean,
     QgsProcessingParameterField,
     QgsProcessingParameterFile,
     QgsProcessingParameterFolderDestination,
     QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
     QgsProcessingParameterVectorLayer,
     QgsProject,
     QgsReadWriteContext,
     QgsRectangle,
+    QgsRendererCategory,
+    QgsSimpleFillSymbolLayer,
+    QgsSimpleLineSymbolLayer,
     QgsSingleSymbolRenderer,
+    QgsTextBufferSettings,
     QgsTextFormat,
     QgsUnitTypes,
     QgsVectorLayer,
@@ -68,12 +67,12 @@ from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSize
 from qgis.PyQt.QtGui import QColor, QFont, QImage
 from qgis.PyQt.QtXml import QDomDocument
 
+from ..core.common.coverage import FULL as FULL_COVER
 from ..core.common.coverage import cover_note
 from ..core.common.errors import InputError
 from ..core.common.io import atomic_path, write_json
 from ..core.common.metadata import run_metadata
 from ..core.common.paths import resources_path
-from ..core.common.coverage import FULL as FULL_COVER
 from ..core.export.publication import FILE_SUFFIX, check_layout_text, file_stems, fill_title, pdf_complete
 from ..qt_compat import font_families
 from .base import AlgorithmBase

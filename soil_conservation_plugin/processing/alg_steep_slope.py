@@ -20,8 +20,8 @@ from qgis.core import (
     QgsProcessingParameterVectorLayer,
     QgsProcessingUtils,
 )
-
 from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
+
 from ..core.common.rules import min_patch_rule, provinces, steep_slope_threshold
 from .base import AlgorithmBase
 from .defaults import guess_layer
@@ -272,8 +272,8 @@ class SteepSlopeAlgorithm(LocalRasterInputs, AlgorithmBase):
         return VectorInput(path, layer, code, name_field, label, enabled)
 
     def process(self, parameters, context, feedback):
-        from ..core.steep.inputs import VectorInput
         from ..core.steep.delineation import SteepOptions, run_steep_slope
+        from ..core.steep.inputs import VectorInput
 
         qfb = getattr(feedback, "qgs", None)
         dem = self.raster_file(parameters, self.INPUT, context, self.tr("DEM"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from qgis.core import (
+    QgsProcessing,
     QgsProcessingContext,
     QgsProcessingOutputNumber,
     QgsProcessingOutputVectorLayer,
@@ -13,10 +14,9 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
     QgsProcessingParameterVectorLayer,
-    QgsProcessing,
 )
-
 from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
+
 from ..core.common.io import write_json
 from ..core.common.metadata import run_metadata
 from ..core.common.paths import resources_path

@@ -12,8 +12,8 @@ from qgis.core import (
     QgsProcessingParameterString,
     QgsProcessingParameterVectorLayer,
 )
-
 from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
+
 from ..core.common.errors import InputError
 from ..core.common.io import atomic_path, write_json
 from ..core.common.metadata import run_metadata

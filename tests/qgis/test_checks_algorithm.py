@@ -12,12 +12,12 @@ from html import unescape
 import pytest
 from osgeo import ogr
 from pyproj import Geod
-from shapely import wkb
 from qgis.core import QgsProcessingException, QgsVectorLayer
 from qgis.PyQt.QtGui import QImage
+from shapely import wkb
 
-from soil_conservation_plugin.core.common.paths import resources_path
 from soil_conservation_plugin.core.checks.review import load_issues, record_decision
+from soil_conservation_plugin.core.common.paths import resources_path
 
 from ..conftest import shared_file
 from ..unit.checks_layers import gbox, geod_area, to_4490, write_layer

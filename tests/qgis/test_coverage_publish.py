@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 from osgeo import gdal, ogr
 from qgis.core import (
-    QgsLayoutItemLabel,
     QgsLayoutItemLegend,
     QgsLayoutItemTextTable,
     QgsPrintLayout,
@@ -266,9 +265,7 @@ def test_table_fits_its_frame_and_legend_does_not_overlap(region, zones, plugin,
 
 
 def test_township_labels_have_a_halo_and_the_legend_dash_is_the_map_dash(plugin, qgis_app):
-    from qgis.core import QgsSimpleLineSymbolLayer, QgsUnitTypes
-
-    from qgis.core import QgsFeature, QgsGeometry
+    from qgis.core import QgsFeature, QgsGeometry, QgsSimpleLineSymbolLayer, QgsUnitTypes
 
     from soil_conservation_plugin.processing.alg_publish import TOWNSHIP_DASH_MM, township_layers
 

@@ -17,7 +17,6 @@ from qgis.core import Qgis, QgsApplication, QgsProject, QgsRasterLayer, QgsVecto
 from qgis.PyQt.QtCore import QTimer
 
 from soil_conservation_plugin.core.common.paths import resources_path
-
 from tests.qgis.conftest import wait_idle
 
 gdal.UseExceptions()

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-
 from pathlib import Path
 
 import pytest
-from qgis.core import Qgis, QgsApplication, QgsCoordinateTransform, QgsGeometry, QgsProject, QgsVectorLayer
+from qgis.core import Qgis, QgsCoordinateTransform, QgsGeometry, QgsProject, QgsVectorLayer
 from qgis.PyQt.QtCore import Qt
 
 from soil_conservation_plugin.core.checks.review import load_decisions, load_issues

@@ -10,11 +10,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from qgis.core import Qgis, QgsProject, QgsWkbTypes
 
 from soil_conservation_plugin.core.common.paths import resources_path
-
 from tests.qgis.conftest import wait_idle
 from tests.qgis.test_dock import bar, demo, dock, layers, set_inputs  # noqa: F401 (fixtures)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from qgis.core import QgsProcessingException
 
-from ..unit.test_input_checks import counties, http_server, ramp, vrt_of  # noqa: F401 (fixture)
 from ..unit.checks_layers import gbox
+from ..unit.test_input_checks import counties, http_server, ramp, vrt_of  # noqa: F401 (fixture)
 from .conftest import run_alg
 from .test_slope_algorithm import packaged_profile, qgis_process  # noqa: F401 (fixture)
 
@@ -45,8 +45,8 @@ def test_steep_slope_refuses_duplicate_county_codes(plugin, tmp_path):
 def test_slope_refuses_a_2x2_dem(plugin, tmp_path):
     import numpy as np
 
-    from ..util import write_raster
     from ..unit.test_input_checks import T
+    from ..util import write_raster
 
     dem = write_raster(tmp_path / "tiny.tif", np.ones((2, 2), np.float32), "EPSG:4530", T)
     with pytest.raises(QgsProcessingException) as err:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 
-import pytest
 from qgis.core import QgsApplication, QgsSettings
 from qgis.gui import QgsDockWidget
 from qgis.PyQt import sip

@@ -16,8 +16,8 @@ from pyproj import CRS, Transformer
 from shapely import wkb
 
 from soil_conservation_plugin.core.checks.inputs import read_vector
-from soil_conservation_plugin.core.common.compat import transform_xy
 from soil_conservation_plugin.core.checks.quality import CheckOptions, run_checks
+from soil_conservation_plugin.core.common.compat import transform_xy
 
 from ..conftest import shared_file
 

@@ -10,9 +10,9 @@ import rasterio
 from pyproj import CRS
 from rasterio.transform import from_origin
 
+from soil_conservation_plugin.core.common.errors import InputError
 from soil_conservation_plugin.core.indicators import compute as ind
 from soil_conservation_plugin.core.zoning.csle import compute_csle, s_factor
-from soil_conservation_plugin.core.common.errors import InputError
 
 T = from_origin(42500000.0, 4800000.0, 30.0, 30.0)
 

@@ -8,18 +8,18 @@ import math
 
 import geopandas as gpd
 import numpy as np
-from osgeo import ogr
 import pyflwdir
 import pytest
 import rasterio
 import rasterio.features
+from osgeo import ogr
 from pyproj import CRS, Transformer
 from shapely.ops import unary_union
 
-from soil_conservation_plugin.demo.region import NAMES, generate_demo_region, main
 from soil_conservation_plugin.core.common.errors import InputError
 from soil_conservation_plugin.core.common.io import file_sha256
 from soil_conservation_plugin.core.terrain.slope import SLOPE_NODATA, compute_slope
+from soil_conservation_plugin.demo.region import NAMES, generate_demo_region, main
 
 SCALE = 0.25
 RASTERS = ("dem", "landuse", "fvc", "erosion")

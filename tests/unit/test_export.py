@@ -24,13 +24,13 @@ from pyproj import CRS, Transformer
 from shapely import wkb as shapely_wkb
 from shapely.geometry import MultiPolygon, Polygon, box
 
-from soil_conservation_plugin.core.export import package as ex
 from soil_conservation_plugin.core.common.compat import transform_xy
 from soil_conservation_plugin.core.common.errors import CancelledError, InputError
 from soil_conservation_plugin.core.common.feedback import Feedback
+from soil_conservation_plugin.core.common.io import MARKER
+from soil_conservation_plugin.core.export import package as ex
 from soil_conservation_plugin.core.export.metadata_xml import read_core_elements
 from soil_conservation_plugin.core.export.schema import load_schema
-from soil_conservation_plugin.core.common.io import MARKER
 
 X0, Y0 = 42_500_000.0, 4_620_000.0  # EPSG:4530 near 通化县 (126°E, 41.7°N)
 

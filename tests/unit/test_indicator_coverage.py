@@ -11,8 +11,8 @@ import pytest
 from rasterio.transform import from_origin
 from shapely.geometry import box
 
-from soil_conservation_plugin.core.indicators import compute as ind
 from soil_conservation_plugin.core.common.errors import InputError
+from soil_conservation_plugin.core.indicators import compute as ind
 from soil_conservation_plugin.core.zoning.zones import evaluate, load_rules
 
 from ..util import write_raster

@@ -14,9 +14,9 @@ from rasterio.transform import from_origin
 from shapely.geometry import MultiPolygon, Polygon, box
 from shapely.ops import unary_union
 
-from soil_conservation_plugin.core.indicators import compute as ind
 from soil_conservation_plugin.core.common.compat import transform_xy
 from soil_conservation_plugin.core.common.errors import InputError
+from soil_conservation_plugin.core.indicators import compute as ind
 
 EPSG = 4530
 X0, Y0 = 42500000.0, 4800000.0  # CGCS2000 3° GK zone 42 (EPSG:4530, CM 126°E), ~43°N

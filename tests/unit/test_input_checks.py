@@ -13,13 +13,13 @@ import rasterio
 from osgeo import ogr
 from rasterio.transform import from_origin
 
-from soil_conservation_plugin.core.terrain.dem import open_dem
 from soil_conservation_plugin.core.common.errors import InputError
 from soil_conservation_plugin.core.common.input_checks import raster_files
 from soil_conservation_plugin.core.common.metadata import run_metadata
-from soil_conservation_plugin.core.steep.inputs import VectorInput
-from soil_conservation_plugin.core.steep.delineation import SteepOptions, delineate
 from soil_conservation_plugin.core.common.vector import read_vector
+from soil_conservation_plugin.core.steep.delineation import SteepOptions, delineate
+from soil_conservation_plugin.core.steep.inputs import VectorInput
+from soil_conservation_plugin.core.terrain.dem import open_dem
 from soil_conservation_plugin.core.watersheds.delineation import read_counties
 
 from ..util import write_raster

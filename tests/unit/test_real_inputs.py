@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +19,6 @@ from soil_conservation_plugin.core.common.errors import InputError
 from soil_conservation_plugin.core.common.field_names import LayerInfo, code_lengths, guess_inputs, load_field_names
 from soil_conservation_plugin.core.indicators.compute import load_landuse_mapping
 from soil_conservation_plugin.core.indicators.landuse_vector import burn, code_value, rasterize_dltb
-from soil_conservation_plugin.core.common.paths import resources_path
 
 JILIN = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "jilin_counties" / "jilin_province.shp"
 

@@ -7,7 +7,6 @@ from osgeo import gdal
 
 from soil_conservation_plugin.core.checks.inputs import read_vector
 from soil_conservation_plugin.core.checks.quality import CheckOptions, run_checks
-from soil_conservation_plugin.core.common.errors import InputError
 from soil_conservation_plugin.core.checks.review import (
     DECISIONS_TABLE,
     load_decisions,
@@ -15,6 +14,7 @@ from soil_conservation_plugin.core.checks.review import (
     record_decision,
     write_issue_gpkg,
 )
+from soil_conservation_plugin.core.common.errors import InputError
 
 from .checks_layers import gbox, geod_area, write_layer
 

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from soil_conservation_plugin.core.indicators import compute as ind
 from soil_conservation_plugin.core.common.errors import InputError
 from soil_conservation_plugin.core.common.paths import resources_path
 from soil_conservation_plugin.core.export.schema import load_schema
+from soil_conservation_plugin.core.indicators import compute as ind
 from soil_conservation_plugin.core.zoning.zones import load_rules
 
 

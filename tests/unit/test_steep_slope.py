@@ -26,8 +26,8 @@ from shapely.ops import unary_union
 from soil_conservation_plugin.core.common.compat import affine_mul, transform_xy
 from soil_conservation_plugin.core.common.errors import InputError
 from soil_conservation_plugin.core.common.rules import min_patch_rule, steep_slope_threshold
-from soil_conservation_plugin.core.steep.inputs import VectorInput
 from soil_conservation_plugin.core.steep.delineation import SteepOptions, delineate, run_steep_slope
+from soil_conservation_plugin.core.steep.inputs import VectorInput
 
 UTM = "EPSG:32651"
 X0, Y0, DX = 500000.0, 4800000.0, 30.0

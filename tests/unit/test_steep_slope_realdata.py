@@ -13,8 +13,8 @@ from shapely.ops import unary_union
 from soil_conservation_plugin.core.common.compat import affine_mul
 from soil_conservation_plugin.core.common.errors import CancelledError
 from soil_conservation_plugin.core.common.feedback import Feedback
-from soil_conservation_plugin.core.steep.inputs import VectorInput
 from soil_conservation_plugin.core.steep.delineation import SteepOptions, delineate, run_steep_slope
+from soil_conservation_plugin.core.steep.inputs import VectorInput
 
 from ..conftest import shared_file
 from ..util import gdaldem_slope

@@ -15,10 +15,10 @@ import pytest
 import rasterio
 from pyflwdir.dem import fill_depressions
 
-from soil_conservation_plugin.core.watersheds import fill as F
-from soil_conservation_plugin.core.watersheds import kernels as K
 from soil_conservation_plugin.core.common.errors import CancelledError
 from soil_conservation_plugin.core.common.feedback import Feedback
+from soil_conservation_plugin.core.watersheds import fill as F
+from soil_conservation_plugin.core.watersheds import kernels as K
 
 from ..conftest import shared_file
 

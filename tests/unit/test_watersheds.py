@@ -17,12 +17,11 @@ from rasterio.transform import from_origin
 from shapely.geometry import box, shape
 from shapely.ops import unary_union
 
-from soil_conservation_plugin.core.watersheds import delineation as W
 from soil_conservation_plugin.core.common.errors import InputError
+from soil_conservation_plugin.core.watersheds import delineation as W
 from soil_conservation_plugin.core.watersheds.coding import check_template, load_coding_rules, pfafstetter, render_codes
 
 from ..conftest import shared_file
-
 
 # ESRI/pyflwdir D8 codes → (drow, dcol), decoded here independently of the plugin
 D8_CODES = {1: (0, 1), 2: (1, 1), 4: (1, 0), 8: (1, -1), 16: (0, -1), 32: (-1, -1), 64: (-1, 0), 128: (-1, 1)}

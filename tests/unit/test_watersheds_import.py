@@ -11,8 +11,8 @@ import pytest
 from pyproj import Geod, Transformer
 from shapely.geometry import Polygon, box
 
-from soil_conservation_plugin.core.watersheds import delineation as W
 from soil_conservation_plugin.core.common.errors import InputError
+from soil_conservation_plugin.core.watersheds import delineation as W
 from soil_conservation_plugin.core.watersheds.import_units import import_units, write_import
 
 X0, Y0, S = 42_500_000.0, 4_800_000.0, 5_000.0  # CGCS2000 3° GK zone 42 (EPSG:4530), 5 km squares

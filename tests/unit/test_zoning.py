@@ -12,8 +12,8 @@ import yaml
 from pyproj import CRS
 from shapely.geometry import box
 
-from soil_conservation_plugin.core.zoning import zones as zoning
 from soil_conservation_plugin.core.common.errors import InputError
+from soil_conservation_plugin.core.zoning import zones as zoning
 
 AEA = CRS.from_proj4("+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +ellps=GRS80 +units=m")
 X0, Y0 = 42500000.0, 4800000.0

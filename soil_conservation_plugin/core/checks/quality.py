@@ -17,13 +17,13 @@ import numpy as np
 from pyproj import Transformer
 from shapely.prepared import prep
 
-from ..common.geo import EMPTY, AreaCalc, invalid_reason, polygon_parts, polygonal, repaired, transform_geom, union
-from .inputs import NUMBER_TYPES, INTEGER_TYPES, VectorData
 from ..common.divisions import jilin_divisions
 from ..common.errors import InputError
 from ..common.feedback import Feedback
+from ..common.geo import EMPTY, AreaCalc, invalid_reason, polygon_parts, polygonal, repaired, transform_geom, union
 from ..common.paths import resources_path
 from ..common.tables import write_dict_csv
+from .inputs import INTEGER_TYPES, NUMBER_TYPES, VectorData
 
 SEVERITIES = ("error", "warning", "info")
 

@@ -10,8 +10,8 @@ import base64
 import html
 import json
 
-from .quality import SEVERITIES, summary_rows, worst_issues
 from ..common.io import atomic_path
+from .quality import SEVERITIES, summary_rows, worst_issues
 
 _CSS = """
 body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2em;color:#222}

@@ -16,8 +16,8 @@ from pathlib import Path
 from pyproj import CRS
 from shapely import wkb
 
-from ..common.geo import AreaCalc, polygonal, repaired
 from ..common.errors import InputError
+from ..common.geo import AreaCalc, polygonal, repaired
 from ..common.io import atomic_path
 
 DECISIONS = ("accepted", "needs_fix", "false_positive")

@@ -34,8 +34,8 @@ from ..common.compat import transform_xy
 from ..common.errors import InputError
 from ..common.feedback import Feedback, SubFeedback
 from ..common.io import atomic_path, staged_path
-from .metadata_xml import build_metadata_xml
 from ..common.tables import write_rows
+from .metadata_xml import build_metadata_xml
 from .schema import FieldSpec, LayerSpec, Schema, ValueProblem, coerce, load_schema, zone_codes
 
 try:  # shapely ≥ 1.8 (Debian 12: 1.8.5; Debian 13: 2.x)

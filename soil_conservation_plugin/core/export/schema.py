@@ -10,7 +10,6 @@ the layer and field.
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import math
 import re
 from dataclasses import dataclass, field

@@ -35,7 +35,6 @@ Unit areas and overlaps (生态保护红线 etc.) are measured on the ellipsoid.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,14 +46,14 @@ from pyproj import CRS, Proj, Transformer
 from rasterio.windows import Window
 
 from ..common.crs import check_ground_crs, row_spacing
-from ..terrain.dem import open_dem
-from ..common.input_checks import check_geographic_extent, check_raster
 from ..common.errors import InputError
 from ..common.feedback import Feedback, SubFeedback
+from ..common.input_checks import check_geographic_extent, check_raster
 from ..common.io import atomic_path
 from ..common.paths import resources_path
-from ..terrain.slope import SLOPE_NODATA, slope_bands
 from ..common.tables import read_csv
+from ..terrain.dem import open_dem
+from ..terrain.slope import SLOPE_NODATA, slope_bands
 
 UNIT_CODE = "unit_code"
 UNIT_FIELDS = (

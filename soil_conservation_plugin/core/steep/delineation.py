@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass, field
 
 import numpy as np
 import rasterio
@@ -47,17 +46,17 @@ from scipy import ndimage
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from ..common.cell_areas import CellAreas
 from ..common.compat import affine_mul
-from ..terrain.dem import DEFAULT_BAND_CELLS, Dem, open_dem
-from ..common.input_checks import check_data_inside
 from ..common.errors import InputError
 from ..common.feedback import Feedback, SubFeedback
+from ..common.input_checks import check_data_inside
 from ..common.rules import RuleValue, min_patch_rule, steep_slope_threshold
+from ..terrain.dem import Dem, open_dem
 from ..terrain.slope import GDAL_CACHE_BYTES, SLOPE_NODATA, slope_block
-from ..common.cell_areas import CellAreas
 from .inputs import VectorInput, Zones, load_zones, polygon_area_ha
 from .outputs import output_paths, write_outputs
-from .result import BAND_CELLS, OUTSIDE_TOWNSHIP, OUTSIDE_UNIT, Piece, SteepOptions, SteepResult
+from .result import Piece, SteepOptions, SteepResult
 
 UNIT_FIELDS = ("unit_code", "unit_name", "county_code")
 

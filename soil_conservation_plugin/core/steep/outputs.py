@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..common.tables import save_workbook, write_csv as write_rows_csv, xlsx_row
 from ..common.errors import InputError
 from ..common.io import atomic_path, write_json
 from ..common.metadata import metadata_path, run_metadata
+from ..common.tables import save_workbook, xlsx_row
+from ..common.tables import write_csv as write_rows_csv
 from .result import OUTSIDE_TOWNSHIP, OUTSIDE_UNIT, SteepResult
 
 LAYER_NAME = "steep_slope"

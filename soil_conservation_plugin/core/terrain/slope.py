@@ -18,9 +18,9 @@ import numba
 import numpy as np
 import rasterio
 
-from .dem import DEFAULT_BAND_CELLS, Dem, open_dem
 from ..common.feedback import Feedback
 from ..common.io import atomic_path
+from .dem import DEFAULT_BAND_CELLS, Dem, open_dem
 
 SLOPE_NODATA = -9999.0
 GENTLE = 0.0  # with skip_below_deg: a valid cell certainly below the threshold (slope not computed)

@@ -43,13 +43,13 @@ import rasterio
 import rasterio.features
 from pyproj import Geod, Proj, Transformer
 
-from ..terrain.dem import open_dem
-from ..common.input_checks import check_unique_codes
 from ..common.errors import InputError
 from ..common.feedback import Feedback, SubFeedback
+from ..common.input_checks import check_unique_codes
 from ..common.io import atomic_path
-from . import kernels as K
 from ..common.tables import write_csv
+from ..terrain.dem import open_dem
+from . import kernels as K
 from .coding import load_coding_rules, render_codes, rule_value
 from .fill import fill_and_d8
 

@@ -23,12 +23,12 @@ import numpy as np
 import rasterio
 from rasterio.windows import Window
 
-from ..terrain.dem import open_dem
-from ..common.input_checks import check_raster
 from ..common.errors import InputError
 from ..common.feedback import Feedback
-from ..indicators.compute import load_erosion_classes
+from ..common.input_checks import check_raster
 from ..common.io import atomic_path
+from ..indicators.compute import load_erosion_classes
+from ..terrain.dem import open_dem
 from ..terrain.slope import SLOPE_NODATA, slope_bands
 
 FACTORS = ("R", "K", "B", "E", "T")

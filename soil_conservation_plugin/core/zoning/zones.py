@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 
 from ..common.errors import InputError
-from ..indicators.compute import INDICATORS, geodesic_areas
 from ..common.paths import resources_path
 from ..common.tables import write_dict_csv
+from ..indicators.compute import INDICATORS, geodesic_areas
 
 OPS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le, "==": operator.eq, "!=": operator.ne}
 ZONE_IDS = ("key_prevention", "key_treatment", "severe", "fragile")
