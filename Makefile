@@ -24,6 +24,8 @@ APT_PACKAGES := qgis python3-qgis qgis-providers python3-gdal gdal-bin python3-r
 PIP_PACKAGES        := pytest-qgis==5.0.2
 PYFLWDIR            := pyflwdir==0.5.12
 PIP_NODEPS_PACKAGES := $(PYFLWDIR)
+# Lint and type checks (make lint), pinned so that every machine reports the same
+LINT_PACKAGES       := ruff==0.17.6 mypy==2.4.1
 # The zip carries pyflwdir in ext_libs/ (pure Python; its compiled dependencies come from QGIS's Python).
 # sha256 of the wheel on PyPI: a download that differs is refused.
 PYFLWDIR_WHEEL  := $(subst ==,-,$(PYFLWDIR))-py3-none-any.whl
@@ -35,11 +37,12 @@ export XDG_RUNTIME_DIR ?= /tmp/runtime-$(shell id -u)
 export GDAL_PAM_ENABLED := NO
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help deps apt venv test test-unit test-qgis test-sid test-trixie demo package deploy translations ts bench screenshots clean
+.PHONY: help deps apt venv lint test test-unit test-qgis test-sid test-trixie demo package deploy translations ts bench screenshots clean
 
 help:
 	@echo "make demo   – set up, then run the whole chain on the built-in demo region"
 	@echo "make test   – set up, then run the whole test suite"
+	@echo "make lint   – ruff (format and rules) and mypy on core/, as CI runs them before the tests"
 	@echo "make test-sid / test-trixie – the suite in a Debian sid / 13 chroot (as root, tools/chroot-test.sh)"
 	@echo "make package / deploy / translations / bench / screenshots / clean"
 
@@ -71,6 +74,16 @@ translations: $(patsubst %.ts,%.qm,$(wildcard i18n/*.ts))
 
 ts: ## refresh the .ts from the sources (then translate, commit the .ts)
 	pylupdate5 -noobsolete $$(find $(PLUGIN) -name '*.py' -o -name '*.ui' | sort) -ts i18n/soil_conservation_zh_Hans.ts
+
+# --- lint -----------------------------------------------------------------
+$(VENV)/.lint-stamp: Makefile $(VENV)/.stamp
+	$(PY) -m pip install --disable-pip-version-check -q $(LINT_PACKAGES)
+	@touch $@
+
+lint: venv $(VENV)/.lint-stamp  ## settings in pyproject.toml
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 # --- the two commands -----------------------------------------------------
 test: deps test-unit test-qgis

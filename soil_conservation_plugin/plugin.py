@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from qgis.core import Qgis, QgsApplication, QgsMessageLog, QgsSettings
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QIcon
@@ -88,12 +90,10 @@ class SoilConservationPlugin:
             self.iface.addDockWidget(
                 Qt.DockWidgetArea(area) if area in (1, 2) else Qt.DockWidgetArea.RightDockWidgetArea, self.dock
             )
-            try:  # open wide enough for its pages
+            with contextlib.suppress(AttributeError, TypeError):  # open wide enough for its pages
                 self.iface.mainWindow().resizeDocks(
                     [self.dock], [self.dock.minimumWidth() + 20], Qt.Orientation.Horizontal
                 )
-            except (AttributeError, TypeError):
-                pass
         if self.dock is not None:
             self.dock.setVisible(visible)
         if not self._unloading:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 from qgis.core import QgsApplication, QgsMapLayer, QgsProcessingDestinationParameter, QgsProject, QgsSettings
@@ -24,6 +25,25 @@ translate = QCoreApplication.translate
 def tr(text: str) -> str:
     """Translate a string held in a variable (declared with QT_TRANSLATE_NOOP("SoilConservation", ...))."""
     return translate_any(text)
+
+
+class Connections:
+    """The signal connections an object made, so that it can undo all of them: a dock closed or a
+    plugin reloaded must leave no slot of a deleted object connected to QGIS's signals."""
+
+    def __init__(self):
+        self._pairs: list[tuple[object, object]] = []
+
+    def connect(self, signal, slot) -> None:
+        signal.connect(slot)
+        self._pairs.append((signal, slot))
+
+    def disconnect_all(self) -> None:
+        for signal, slot in self._pairs:
+            # the sender may be deleted already (RuntimeError) or the slot gone (TypeError)
+            with contextlib.suppress(TypeError, RuntimeError):
+                signal.disconnect(slot)
+        self._pairs.clear()
 
 
 def user_is_chinese() -> bool:
@@ -135,15 +155,14 @@ class Persist:
     def __init__(self, prefix: str):
         self.prefix = prefix
         self.widgets: list[tuple[str, object]] = []
-        self._connections: list[tuple[object, object]] = []
+        self._connections = Connections()
 
     def add(self, key: str, widget) -> None:
         self.widgets.append((key, widget))
         signal = self._signal(widget)
         if signal is not None:
             slot = lambda *_a, k=key, w=widget: self.save(k, w)  # noqa: E731
-            signal.connect(slot)
-            self._connections.append((signal, slot))
+            self._connections.connect(signal, slot)
 
     @staticmethod
     def _signal(w):
@@ -188,10 +207,6 @@ class Persist:
         elif isinstance(w, QLineEdit):
             project.writeEntry(PROJECT_SCOPE, self.entry(key), w.text())
 
-    def save_all(self) -> None:
-        for key, w in self.widgets:
-            self.save(key, w)
-
     def restore(self) -> None:
         """Widgets in the order added (a field combo after its layer combo)."""
         project = QgsProject.instance()
@@ -235,9 +250,4 @@ class Persist:
             w.setText(value)
 
     def disconnect(self) -> None:
-        for signal, slot in self._connections:
-            try:
-                signal.disconnect(slot)
-            except (TypeError, RuntimeError):
-                pass
-        self._connections.clear()
+        self._connections.disconnect_all()

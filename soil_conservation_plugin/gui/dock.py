@@ -9,6 +9,7 @@ language; widget values persist in the QGIS project.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import shutil
 from pathlib import Path
@@ -22,7 +23,17 @@ from qgis.PyQt.QtWidgets import QAbstractScrollArea, QAbstractSpinBox, QComboBox
 
 from ..core.common.paths import resources_path
 from ..processing.pipeline import chain_ref
-from .common import PROJECT_SCOPE, Persist, algorithm, build_parameters, localized, tr, translate, unavailable
+from .common import (
+    PROJECT_SCOPE,
+    Connections,
+    Persist,
+    algorithm,
+    build_parameters,
+    localized,
+    tr,
+    translate,
+    unavailable,
+)
 from .pages import DataPage, PublishPage, SteepPage, UnitsPage, ZoningPage
 from .results import ResultGroup
 from .review_panel import ChecksPage
@@ -91,11 +102,10 @@ class SoilConservationDock(QgsDockWidget, FORM_CLASS):
         self.setWindowTitle(tr(TITLE))
         self.iface = iface
         self.run: AlgorithmRun | FunctionRun | None = None
-        self.last_run_dir: Path | None = None
         self.data = None
         self.unit_rasters: dict = {}  # unit layer source → its unit raster (indicators' LABELS)
         self.steep_tables: dict = {}  # steep-slope layer source → its area tables (export)
-        self._connections: list = []
+        self._connections = Connections()
         self.persist = Persist("dock")
         self.outputDir.setStorageMode(QgsFileWidget.StorageMode.GetDirectory)
         self.outputDir.lineEdit().setPlaceholderText(str(self.default_results_dir()))
@@ -115,20 +125,20 @@ class SoilConservationDock(QgsDockWidget, FORM_CLASS):
             scroll.setWidget(page)
             self.pages.addTab(scroll, page.title())
 
-        self._connect(self.data.provinceChanged, self.steep.prefill)
-        self._connect(self.data.provinceChanged, self.zoning.prefill)
-        self._connect(self.data.changed, self.publish.update_counties)
-        self._connect(self.data.changed, self.units.check)
-        self._connect(self.data.changed, self.refresh)
-        self._connect(self.cancelButton.clicked, self.cancel)
-        self._connect(self.runAllButton.clicked, self.run_all)
-        self._connect(QgsProject.instance().readProject, self.restore)
+        self._connections.connect(self.data.provinceChanged, self.steep.prefill)
+        self._connections.connect(self.data.provinceChanged, self.zoning.prefill)
+        self._connections.connect(self.data.changed, self.publish.update_counties)
+        self._connections.connect(self.data.changed, self.units.check)
+        self._connections.connect(self.data.changed, self.refresh)
+        self._connections.connect(self.cancelButton.clicked, self.cancel)
+        self._connections.connect(self.runAllButton.clicked, self.run_all)
+        self._connections.connect(QgsProject.instance().readProject, self.restore)
         self.help_button = QToolButton(self)
         self.help_button.setObjectName("helpButton")
         self.help_button.setText("?")
         self.help_button.setToolTip(translate("SoilConservation", "User guide"))
         self.hbox3.addWidget(self.help_button)
-        self._connect(self.help_button.clicked, self.open_help)
+        self._connections.connect(self.help_button.clicked, self.open_help)
         self.calm_widgets()
         self.restore()
         if not was_dirty:
@@ -163,10 +173,6 @@ class SoilConservationDock(QgsDockWidget, FORM_CLASS):
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.help_path())))
         except FileNotFoundError as exc:
             self.warn(str(exc))
-
-    def _connect(self, signal, slot) -> None:
-        signal.connect(slot)
-        self._connections.append((signal, slot))
 
     # --- folders ------------------------------------------------------------------------
     @staticmethod
@@ -334,7 +340,6 @@ class SoilConservationDock(QgsDockWidget, FORM_CLASS):
 
     def _start(self, run, out_dir: Path, on_done, title: str, step: str | None) -> None:
         self.run = run
-        self.last_run_dir = out_dir
         run.progressChanged.connect(self._progress)
         run.finished.connect(
             lambda ok, results, cancelled: self._finished(run, ok, results, cancelled, out_dir, on_done, title, step)
@@ -355,10 +360,8 @@ class SoilConservationDock(QgsDockWidget, FORM_CLASS):
     def _finished(
         self, run, ok: bool, results: dict, cancelled: bool, out_dir: Path, on_done, title: str, step: str | None = None
     ) -> None:
-        try:
+        with contextlib.suppress(TypeError, RuntimeError):  # the run's signals may be gone already
             run.progressChanged.disconnect(self._progress)
-        except (TypeError, RuntimeError):
-            pass
         self.run = None
         self.refresh()
         if cancelled:
@@ -450,10 +453,8 @@ class SoilConservationDock(QgsDockWidget, FORM_CLASS):
         """Called by the plugin's unload: stop a running task and drop every signal connection."""
         run, self.run = self.run, None
         if run is not None:
-            try:
+            with contextlib.suppress(TypeError, RuntimeError):
                 run.finished.disconnect()
-            except (TypeError, RuntimeError):
-                pass
             run.cancel()
             try:
                 task = run.task
@@ -463,10 +464,5 @@ class SoilConservationDock(QgsDockWidget, FORM_CLASS):
                 pass
         for page in self.page_list:
             page.shutdown()
-        for signal, slot in self._connections:
-            try:
-                signal.disconnect(slot)
-            except (TypeError, RuntimeError):
-                pass
-        self._connections.clear()
+        self._connections.disconnect_all()
         self.persist.disconnect()

@@ -24,7 +24,7 @@ from qgis.PyQt.QtWidgets import (
     QVBoxLayout,
 )
 
-from .common import layer_source, translate
+from .common import Connections, layer_source, translate
 
 ROLE_COMBOS = {  # field_names.json role → data page combo
     "dem": "demCombo",
@@ -76,7 +76,7 @@ class DataPrefill:
 
     def __init__(self, page):
         self.page = page
-        self._connections: list = []
+        self._connections = Connections()
         self._cover_cache: dict = {}
         self.guesses: dict = {}
         layout = page.layout()
@@ -133,16 +133,10 @@ class DataPrefill:
         self.connect(QgsProject.instance().readProjectWithContext, self._read_done)
 
     def connect(self, signal, slot) -> None:
-        signal.connect(slot)
-        self._connections.append((signal, slot))
+        self._connections.connect(signal, slot)
 
     def shutdown(self) -> None:
-        for signal, slot in self._connections:
-            try:
-                signal.disconnect(slot)
-            except (TypeError, RuntimeError):
-                pass
-        self._connections.clear()
+        self._connections.disconnect_all()
 
     # --- pre-fill --------------------------------------------------------------------------------
     def _loading(self, *_):
@@ -347,7 +341,8 @@ class DataPrefill:
             '<br><span style="color:#9a6700">⚠ '
             + translate(
                 "SoilConservation",
-                "{label} covers only part of the county: {list}. The result would be partial; publishing it needs an explicit choice.",
+                "{label} covers only part of the county: {list}. "
+                "The result would be partial; publishing it needs an explicit choice.",
             ).format(label=label, list=listed)
             + "</span>"
         )
@@ -458,7 +453,7 @@ def add_layouts(index_path, data_page, steep_source: str, zones_source: str = ""
         group = root.insertGroup(0, group_name)
         quoted = code.replace("'", "''")
 
-        def add(layer, visible=False):
+        def add(layer, visible=False, group=group):
             project.addMapLayer(layer, False)
             node = group.addLayer(layer)
             node.setItemVisibilityChecked(visible)
@@ -530,7 +525,8 @@ def add_partial_choice(publish_page) -> QCheckBox:
     box.setToolTip(
         translate(
             "SoilConservation",
-            "The DEM covers only part of a county: without this choice the publication is refused and names the share; with it the share is printed on the map.",
+            "The DEM covers only part of a county: without this choice the publication is refused "
+            "and names the share; with it the share is printed on the map.",
         )
     )
     box.setChecked(False)

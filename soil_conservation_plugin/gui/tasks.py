@@ -57,9 +57,6 @@ class Run(QObject):
     def cancel(self) -> None:
         raise NotImplementedError
 
-    def is_running(self) -> bool:
-        raise NotImplementedError
-
 
 class AlgorithmRun(Run):
     """One Processing algorithm as a QgsProcessingAlgRunnerTask; keeps context, feedback and task alive."""
@@ -82,10 +79,8 @@ class AlgorithmRun(Run):
         self.log = self.feedback.log
         self.task = QgsProcessingAlgRunnerTask(self.algorithm, parameters, self.context, self.feedback)
         self.task.executed.connect(self._executed)
-        self._running = False
 
     def start(self) -> None:
-        self._running = True
         QgsApplication.taskManager().addTask(self.task)
 
     def cancel(self) -> None:
@@ -93,11 +88,7 @@ class AlgorithmRun(Run):
         if self.task is not None:
             self.task.cancel()
 
-    def is_running(self) -> bool:
-        return self._running
-
     def _executed(self, ok: bool, results: dict) -> None:
-        self._running = False
         cancelled = self.feedback.isCanceled()
         self.task = None
         self.finished.emit(bool(ok) and not cancelled, dict(results or {}), cancelled)
@@ -155,30 +146,23 @@ class FunctionRun(Run):
         self.task.progressChanged.connect(self.progressChanged.emit)
         self.task.taskCompleted.connect(self._completed)
         self.task.taskTerminated.connect(self._terminated)
-        self._running = False
 
     @property
     def log(self) -> list:
         return self.task.log if self.task is not None else []
 
     def start(self) -> None:
-        self._running = True
         QgsApplication.taskManager().addTask(self.task)
 
     def cancel(self) -> None:
         if self.task is not None:
             self.task.cancel()
 
-    def is_running(self) -> bool:
-        return self._running
-
     def _completed(self) -> None:
-        self._running = False
         task, self.task = self.task, None
         self.finished.emit(True, task.result, False)
 
     def _terminated(self) -> None:
-        self._running = False
         task, self.task = self.task, None
         cancelled = task.was_cancelled or task.isCanceled()
         if task.error and not cancelled:

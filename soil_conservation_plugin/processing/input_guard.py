@@ -22,7 +22,9 @@ class LocalRasterInputs:
                 continue
             value = parameters.get(definition.name())
             if isinstance(value, str) and (is_network(value) or Path(value.split("|")[0]).is_file()):
-                try:  # network first, then (local files) a complete read: QGIS 3.44 cannot load a truncated file and says so in English only
+                # network first, then (local files) a complete read: QGIS 3.44 cannot load a truncated file
+                # and says so in English only
+                try:
                     raster_files(value, definition.description())
                     if Path(value.split("|")[0]).is_file():
                         check_raster(value.split("|")[0], definition.description())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import inspect
 import pkgutil
@@ -51,10 +52,9 @@ class Unavailable:
         return f"{unavailable_reason(self.MISSING)}\n\n{help_text}".strip()
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        try:
+        # parameter defaults that come from the missing package: none then
+        with contextlib.suppress(ImportError):
             super().initAlgorithm(config)
-        except ImportError:  # parameter defaults that come from the missing package: none then
-            pass
 
     def checkParameterValues(self, parameters, context):  # noqa: N802
         return False, unavailable_reason(self.MISSING)
@@ -64,7 +64,8 @@ class Unavailable:
 
 
 def with_availability(cls: type) -> tuple[type, list[dict]]:
-    """The class to register for ``cls`` (an Unavailable one when a package it REQUIRES is missing) and what is missing."""
+    """The class to register for ``cls`` (an Unavailable one when a package it REQUIRES is missing), and what is
+    missing."""
     missing = missing_packages(cls.REQUIRES)
     if not missing:
         return cls, []

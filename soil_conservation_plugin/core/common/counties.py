@@ -12,10 +12,7 @@ def parse_codes(text) -> list[str]:
     """'220521, 220524;220581' → ['220521', '220524', '220581'] (order kept, duplicates dropped)."""
     if text is None:
         return []
-    if isinstance(text, (list, tuple)):
-        parts = [str(t) for t in text]
-    else:
-        parts = re.split(r"[\s,;，；、]+", str(text))
+    parts = [str(t) for t in text] if isinstance(text, (list, tuple)) else re.split(r"[\s,;，；、]+", str(text))
     out: list[str] = []
     for p in parts:
         p = p.strip()

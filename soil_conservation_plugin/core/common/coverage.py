@@ -86,7 +86,8 @@ def partial_refusal(label: str, covers: list[Cover], what_zh: str = "DEM", what_
     raise InputError(
         label,
         f"{what_zh} 只覆盖部分县域（{listed}），结果不完整；确认要发布不完整的结果时请勾选“允许发布部分覆盖的结果”",
-        f"{what_en} covers only part of the county ({listed}), so the result is partial; tick 'allow publishing a partial result' to publish it anyway",
+        f"{what_en} covers only part of the county ({listed}), so the result is partial; "
+        "tick 'allow publishing a partial result' to publish it anyway",
     )
 
 
@@ -137,5 +138,6 @@ def outside_message(outside: list[dict], label: str = "乡镇 townships") -> str
     shown = ", ".join(f"{t['code']} {t['name']}".strip() for t in outside[:15]) + (" …" if len(outside) > 15 else "")
     return (
         f"{label}: {len(outside)} 个乡镇不在所选县内（代码前 6 位不是县代码，或一半以上面积在县外）: {shown} / "
-        f"{len(outside)} township(s) lie outside the chosen counties (code prefix not a county code, or most of the area outside): {shown}"
+        f"{len(outside)} township(s) lie outside the chosen counties "
+        f"(code prefix not a county code, or most of the area outside): {shown}"
     )

@@ -16,7 +16,6 @@ from pyproj import CRS
 from .errors import InputError
 
 WEB_MERCATOR_EPSG = {3857, 3785, 900913, 102100, 102113, 54004}
-CGCS2000_EPSG = 4490
 
 
 def to_pyproj(crs) -> CRS | None:
@@ -53,8 +52,10 @@ def check_ground_crs(crs, layer: str) -> CRS:
     if is_web_mercator(pcrs):
         raise InputError(
             layer,
-            "坐标系为 Web 墨卡托(EPSG:3857)，其像元尺寸随纬度放大，坡度和面积会出错；请先投影到 CGCS2000 高斯-克吕格(如 EPSG:4530)或使用 EPSG:4490",
-            "is in Web Mercator (EPSG:3857), whose cell sizes grow with latitude and would falsify slope and area; reproject to a CGCS2000 Gauss-Krüger zone (e.g. EPSG:4530) or use EPSG:4490",
+            "坐标系为 Web 墨卡托(EPSG:3857)，其像元尺寸随纬度放大，坡度和面积会出错；"
+            "请先投影到 CGCS2000 高斯-克吕格(如 EPSG:4530)或使用 EPSG:4490",
+            "is in Web Mercator (EPSG:3857), whose cell sizes grow with latitude and would falsify slope and area; "
+            "reproject to a CGCS2000 Gauss-Krüger zone (e.g. EPSG:4530) or use EPSG:4490",
         )
     if not (pcrs.is_geographic or pcrs.is_projected):
         raise InputError(layer, f"不支持的坐标系类型: {pcrs.name}", f"unsupported kind of CRS: {pcrs.name}")
@@ -69,6 +70,8 @@ def metres_per_unit(crs: CRS) -> float:
 def ellipsoid_radii(crs: CRS, lat_deg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Prime-vertical (N) and meridional (M) radii of curvature, metres, at the given latitudes."""
     ell = crs.ellipsoid
+    if ell is None:  # check_ground_crs lets no geographic CRS without an ellipsoid through
+        raise ValueError(f"the CRS {crs.name} has no ellipsoid")
     a = ell.semi_major_metre
     inv_f = ell.inverse_flattening
     f = 0.0 if not inv_f else 1.0 / inv_f

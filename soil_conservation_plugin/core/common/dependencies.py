@@ -27,7 +27,10 @@ PACKAGES = {
     # pure Python, shipped in the plugin zip's ext_libs/ (make package)
     "pyflwdir": (None, None),
 }
-PYFLWDIR_HINT = "reinstall the plugin from its zip, which carries pyflwdir 0.5.12 in ext_libs/ / 重新用插件 zip 安装(其 ext_libs/ 内含 pyflwdir)"
+PYFLWDIR_HINT = (
+    "reinstall the plugin from its zip, which carries pyflwdir 0.5.12 in ext_libs/ / "
+    "重新用插件 zip 安装(其 ext_libs/ 内含 pyflwdir)"
+)
 
 
 def _spatial_index() -> None:
@@ -107,7 +110,7 @@ def unavailable_message(unavailable: dict[str, list[dict]]) -> str:
     """The one note for the message bar: each unavailable algorithm and what it lacks, then the install lines."""
     lines = ["水土保持插件：以下算法不可用 / Soil conservation plugin: these algorithms are unavailable:"]
     lines += [f"- {name}: {', '.join(m['module'] for m in missing)}" for name, missing in unavailable.items()]
-    seen = {}
+    seen: dict[str, str] = {}
     for missing in unavailable.values():
         for m in missing:
             seen.setdefault(m["module"], m["install"])

@@ -46,7 +46,8 @@ def _refuse_network(label: str, path, via: str | None = None) -> None:
         raise InputError(
             label,
             f"数据位于网络上: {path}{where_zh}；结果必须基于本地文件（其哈希值记入元数据），请先下载",
-            f"the data is on a network: {path}{where_en}; results must rest on local files (hashed in the metadata), download it first",
+            f"the data is on a network: {path}{where_en}; "
+            "results must rest on local files (hashed in the metadata), download it first",
         )
 
 
@@ -155,13 +156,16 @@ def check_geographic_extent(crs, bounds, label: str) -> None:
     if xmin < -180 - eps or xmax > 180 + eps or ymin < -90 - eps or ymax > 90 + eps:
         raise InputError(
             label,
-            f"坐标系 {crs.name} 是经纬度，但坐标范围 ({xmin:.6g}, {ymin:.6g}, {xmax:.6g}, {ymax:.6g}) 超出 ±180/±90：坐标系标注有误（可能是投影坐标，单位为米）",
-            f"the CRS {crs.name} is geographic but the coordinates ({xmin:.6g}, {ymin:.6g}, {xmax:.6g}, {ymax:.6g}) fall outside ±180/±90: the CRS label is wrong (projected metres?)",
+            f"坐标系 {crs.name} 是经纬度，但坐标范围 ({xmin:.6g}, {ymin:.6g}, {xmax:.6g}, {ymax:.6g}) 超出 ±180/±90："
+            "坐标系标注有误（可能是投影坐标，单位为米）",
+            f"the CRS {crs.name} is geographic but the coordinates ({xmin:.6g}, {ymin:.6g}, {xmax:.6g}, {ymax:.6g}) "
+            "fall outside ±180/±90: the CRS label is wrong (projected metres?)",
         )
 
 
 def check_unique_codes(codes, names, label: str, what_zh: str = "代码", what_en: str = "code") -> None:
-    """One code, one name: parts of a multipart place share code and name; different names under one code are refused."""
+    """One code, one name: parts of a multipart place share code and name; different names under one code are
+    refused."""
     seen: dict = {}
     for code, name in zip(codes, names):
         code, name = str(code).strip(), str(name or "").strip()

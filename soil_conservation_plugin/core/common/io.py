@@ -43,7 +43,7 @@ PARTIAL = ".partial-"  # in every temporary name
 try:  # POSIX
     import fcntl
 except ImportError:  # pragma: no cover - Windows
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]
     import msvcrt
 
 _ACTIVE: contextvars.ContextVar[OutputSet | None] = contextvars.ContextVar("soil_conservation_output_set", default=None)
@@ -140,7 +140,8 @@ def _gdal_quiet():
 
 
 _WRITE_FAILURE = re.compile(
-    r"no space|write error|write failed|cannot write|could not write|failed to write|too large|i/o error|flush|quota|disk",
+    r"no space|write error|write failed|cannot write|could not write|failed to write|too large|i/o error"
+    r"|flush|quota|disk",
     re.I,
 )
 
@@ -374,7 +375,8 @@ class OutputSet:
                 raise _refuse(
                     label,
                     f"输出文件夹已存在且不是本插件写的，不会删除它：{where}；请选择新的或空的文件夹",
-                    f"the output folder exists and was not written by this plugin, so it is not replaced: {where}; choose a new or empty folder",
+                    f"the output folder exists and was not written by this plugin, so it is not replaced: {where}; "
+                    "choose a new or empty folder",
                 )
             return
         if target.is_dir():
@@ -404,7 +406,8 @@ class OutputSet:
             raise _refuse(
                 label,
                 f"输出文件夹已存在且不是本插件写的，不会往里写：{folder}；请选择新的或空的文件夹",
-                f"the output folder exists and was not written by this plugin, so nothing is written into it: {folder}; choose a new or empty folder",
+                f"the output folder exists and was not written by this plugin, so nothing is written into it: "
+                f"{folder}; choose a new or empty folder",
             )
         if not _writable_dir(folder):
             raise _refuse(label, f"输出文件夹不可写：{folder}", f"the output folder is not writable: {folder}")

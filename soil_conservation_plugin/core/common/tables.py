@@ -30,9 +30,12 @@ _PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 def csv_cell(value):
     """The value as it is written into a CSV cell (text that could start a formula is escaped)."""
-    if isinstance(value, str) and value:
-        if value.startswith(ESCAPE) or (value.startswith(FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value)):
-            return ESCAPE + value
+    if (
+        isinstance(value, str)
+        and value
+        and (value.startswith(ESCAPE) or (value.startswith(FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value)))
+    ):
+        return ESCAPE + value
     return value
 
 
@@ -69,18 +72,16 @@ def write_rows(fh, header, rows) -> None:
 
 def write_csv(path, header, rows, encoding: str = "utf-8-sig") -> None:
     """A whole CSV file, atomically. ``utf-8-sig`` (with BOM) lets Excel open Chinese text correctly."""
-    with atomic_path(path) as tmp:
-        with open(tmp, "w", newline="", encoding=encoding) as fh:
-            write_rows(fh, header, rows)
+    with atomic_path(path) as tmp, open(tmp, "w", newline="", encoding=encoding) as fh:
+        write_rows(fh, header, rows)
 
 
 def write_dict_csv(path, rows: list[dict], fieldnames=None, encoding: str = "utf-8-sig") -> None:
     """Rows given as dicts; the columns are ``fieldnames`` or the first row's keys (no rows, no columns: empty file)."""
     fieldnames = list(fieldnames if fieldnames is not None else (rows[0].keys() if rows else []))
-    with atomic_path(path) as tmp:
-        with open(tmp, "w", newline="", encoding=encoding) as fh:
-            if fieldnames:
-                write_rows(fh, fieldnames, ([row.get(k, "") for k in fieldnames] for row in rows))
+    with atomic_path(path) as tmp, open(tmp, "w", newline="", encoding=encoding) as fh:
+        if fieldnames:
+            write_rows(fh, fieldnames, ([row.get(k, "") for k in fieldnames] for row in rows))
 
 
 def read_csv(path, encoding: str = "utf-8-sig") -> list[dict]:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import rasterio
+from pyproj import CRS
 from rasterio.windows import Window
 
 from ..common.crs import check_ground_crs, row_spacing
@@ -25,7 +26,7 @@ DEFAULT_BAND_CELLS = 1 << 24
 class Dem:
     path: Path
     layer: str
-    crs: object  # pyproj.CRS
+    crs: CRS
     rio_crs: object
     transform: object
     width: int

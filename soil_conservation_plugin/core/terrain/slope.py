@@ -149,14 +149,12 @@ def compute_slope(
     """Write the slope of ``dem_path`` (degrees, float32) to ``out_path`` atomically."""
     feedback = feedback or Feedback()
     dem = open_dem(dem_path, layer)
-    feedback.info(
-        f"DEM {dem.width}×{dem.height}, {'geographic: per-row ellipsoidal spacing' if dem.geographic else 'projected'} ({dem.crs.name})"
-    )
+    spacing = "geographic: per-row ellipsoidal spacing" if dem.geographic else "projected"
+    feedback.info(f"DEM {dem.width}×{dem.height}, {spacing} ({dem.crs.name})")
     stats = SlopeStats()
-    with atomic_path(out_path) as tmp:
-        with rasterio.open(tmp, "w", **slope_profile(dem)) as dst:
-            for row0, row1, block in slope_bands(dem, feedback, band_cells):
-                dst.write(block, 1, window=rasterio.windows.Window(0, row0, dem.width, row1 - row0))
-                stats.add(block)
-            dst.update_tags(UNITS="degree", METHOD="Horn 1981, ground units", NODATA_RULE="full 3x3 window required")
+    with atomic_path(out_path) as tmp, rasterio.open(tmp, "w", **slope_profile(dem)) as dst:
+        for row0, row1, block in slope_bands(dem, feedback, band_cells):
+            dst.write(block, 1, window=rasterio.windows.Window(0, row0, dem.width, row1 - row0))
+            stats.add(block)
+        dst.update_tags(UNITS="degree", METHOD="Horn 1981, ground units", NODATA_RULE="full 3x3 window required")
     return stats

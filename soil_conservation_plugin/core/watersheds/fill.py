@@ -151,12 +151,10 @@ def _tile_links(zf, lab, base):  # pragma: no cover - compiled
     u = np.empty(m, dtype=np.int64)
     v = np.empty(m, dtype=np.int64)
     w = np.empty(m, dtype=np.float64)
-    i = 0
-    for key, val in best.items():
+    for i, (key, val) in enumerate(best.items()):
         u[i] = key // stride + base
         v[i] = key % stride + base
         w[i] = val
-        i += 1
     return u, v, w
 
 
@@ -230,7 +228,7 @@ def _on_edge(zf, r, c):  # pragma: no cover - compiled
         return True
     for k in range(8):
         zn = zf[r + K._DR[k], c + K._DC[k]]
-        if not (zn == zn):
+        if np.isnan(zn):
             return True
     return False
 
@@ -241,7 +239,7 @@ def _edge_d8(zf, d8):  # pragma: no cover - compiled
     nrow, ncol = zf.shape
     for r in numba.prange(nrow):
         for c in range(ncol):
-            if not (zf[r, c] == zf[r, c]):
+            if np.isnan(zf[r, c]):
                 d8[r, c] = K.D8_NODATA
             elif _on_edge(zf, r, c):
                 d8[r, c] = 0
@@ -303,7 +301,8 @@ def _cross_links(z, lab_edges, rb, cb):
 def fill_and_d8(
     z: np.ndarray, dx, dy, feedback: Feedback | None = None, tile: int = TILE, workers: int | None = None
 ) -> np.ndarray:
-    """Fill ``z`` (float, NaN = no data) in place to its exact priority-flood levels and return the D8 (uint8, pyflwdir codes).
+    """Fill ``z`` (float, NaN = no data) in place to its exact priority-flood levels; return the D8 (uint8,
+    pyflwdir codes).
 
     ``dx``, ``dy``: ground cell size per row (for the steepest descent). Progress goes to 0–100 of ``feedback``.
     """

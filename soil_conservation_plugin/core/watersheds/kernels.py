@@ -46,9 +46,7 @@ def _close(p, kids, nk, kept, ds, area, zone, upa, opn, outlet, min_a, max_a, st
         zq = zone[q]
         if zq <= 0:
             continue
-        if zq != zp:
-            outlet[q] = True
-        elif nbig >= 2 and upa[q] >= stream_a and opn[q] >= min_a:
+        if zq != zp or (nbig >= 2 and upa[q] >= stream_a and opn[q] >= min_a):
             outlet[q] = True
         else:
             kept[j] = True
@@ -323,7 +321,7 @@ def steepest_d8(zf, d8, dx, dy, flat):  # pragma: no cover - compiled
                     if rr < 0 or rr >= nrow or cc < 0 or cc >= ncol:
                         continue
                     zn = zf[rr, cc]
-                    if not (zn == zn):
+                    if np.isnan(zn):
                         continue
                     drop = z0 - zn
                     if drop <= 0.0:
