@@ -22,7 +22,7 @@ from qgis.core import (
 from qgis.PyQt.QtXml import QDomDocument
 
 from tests.qgis.conftest import run_alg
-from tests.qgis.test_publish import params, pdf_text, region  # noqa: F401 (fixture)
+from tests.qgis.test_publish import params, pdf_text
 
 gdal.UseExceptions()
 ogr.UseExceptions()

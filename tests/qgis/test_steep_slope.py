@@ -15,13 +15,8 @@ from scipy import ndimage
 
 from soil_conservation_plugin.core.common.compat import affine_mul
 
-from ..unit.test_steep_slope import (  # the same analytic fixtures as the core tests
-    UTM,
-    exact_reference,
-    geod_area_ha,
-    geod_cell_area,
-    utm_case,  # noqa: F401 (fixture)
-)
+from ..unit.steep_cases import UTM  # the same analytic ramps as the core tests (the utm_case fixture)
+from ..unit.test_steep_slope import exact_reference, geod_area_ha, geod_cell_area
 from ..util import gdaldem_slope
 from .conftest import run_alg
 

@@ -95,7 +95,7 @@ def test_jilin_counties_split_patches_at_county_borders(shared_data, tmp_path):
     from pyproj import Geod
     from rasterio.transform import from_origin
 
-    from .test_steep_slope import write_dem
+    from .steep_cases import write_dem
 
     shp = shared_file(shared_data, "jilin_counties", "jilin_province.shp")
     counties = gpd.read_file(shp)
