@@ -258,13 +258,13 @@ def main() -> None:
                     f"exactextract          : {ebw:6.2f} / {emw:6.2f} s wall {ebc:6.2f} / {emc:6.2f} s CPU                    "
                     f"  peak RSS {ee['rss_mb']:5.0f} MB  (exact_extract calls on in-memory arrays only)"
                 )
-                for m, r in ours.items():
+                for r in ours.values():
                     bw, mw, bc, mc = stats(r)
                     print(
                         f"ratio exactextract / ours ({r['method']}): best {ebw / bw:.1f}×, median {emw / mw:.1f}× wall; "
                         f"best {ebc / bc:.1f}×, median {emc / mc:.1f}× CPU; vs our cold start {emw / r['cold']:.1f}×"
                     )
-                for m, r in ours.items():
+                for r in ours.values():
                     codes = list(ee["loss_frac"])
                     dl = max(abs(100 * ee["loss_frac"][c] - r["loss_pct"][c]) for c in codes)
                     dg = max(abs(100 * ee["fg_frac"][c] - r["fg_pct"][c]) for c in codes)

@@ -93,7 +93,7 @@ def test_hidden_package_makes_exactly_its_algorithms_unavailable(hidden):
         alg = result["algs"][name]
         assert alg["display"].endswith("(不可用 / unavailable)")
         assert alg["help"].startswith("缺少 Python 包") and hidden in alg["help"]
-        assert f"unavailable: missing Python package" in alg["refused"] and hidden in alg["refused"]
+        assert "unavailable: missing Python package" in alg["refused"] and hidden in alg["refused"]
         assert "apt install python3-" in alg["help"] or "ext_libs" in alg["help"]
     for name in ALL - EXPECTED[hidden]:
         assert "unavailable" not in result["algs"][name]["display"]

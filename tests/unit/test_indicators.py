@@ -214,7 +214,7 @@ def test_label_counting_on_aligned_units_equals_coverage(scene, tmp_path):
     d = scene["dir"]
     t = scene["t30"]
     squares = []
-    for k, (r0, c0) in enumerate([(10, 10), (10, 60), (70, 30), (100, 120)]):
+    for r0, c0 in [(10, 10), (10, 60), (70, 30), (100, 120)]:
         squares.append(box(t.c + c0 * 30, t.f - (r0 + 40) * 30, t.c + (c0 + 45) * 30, t.f - r0 * 30))
     units = gpd.GeoDataFrame({"unit_code": [f"S{k}" for k in range(4)]}, geometry=squares, crs=f"EPSG:{EPSG}")
     a, info_a = ind.compute_indicators(units, dem=d / "dem.tif", landuse=d / "landuse.tif", steep_deg=20)

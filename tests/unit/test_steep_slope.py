@@ -380,7 +380,8 @@ def test_outputs_tables_and_metadata(utm_case):
         row[0] == "图斑清单 patch list" and "_patches.csv" in row[1]
         for row in wb["说明 notes"].iter_rows(values_only=True)
     )
-    meta = json.loads(open(paths["metadata"], encoding="utf-8").read())
+    with open(paths["metadata"], encoding="utf-8") as fh:
+        meta = json.loads(fh.read())
     assert meta["parameters"]["threshold_deg"] == 20 and meta["parameters"]["min_patch_ha"] == 0
     assert meta["rules"]["steep_slope_threshold"]["scope"].startswith("220000")
     assert meta["inputs"]["dem"]["sha256"] and meta["inputs"]["exclusion_1"]["sha256"]
@@ -573,7 +574,9 @@ def test_bad_threshold_and_fields(utm_case):
     case = utm_case
     for bad in (-1, 90.5, float("nan")):
         _expect_input_error(
-            lambda: delineate(case["dem"], case["county"], options=SteepOptions(threshold=bad)), "threshold", "0–90"
+            lambda bad=bad: delineate(case["dem"], case["county"], options=SteepOptions(threshold=bad)),
+            "threshold",
+            "0–90",
         )
     missing = VectorInput(case["county"].path, code_field="adcode", label="县界")
     _expect_input_error(lambda: delineate(case["dem"], missing), "县界", "no field 'adcode'")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -80,10 +81,8 @@ def run_qgis_process(profile: Path, alg: str, params: dict, timeout: float = 300
 
 def outcome_of(returncode: int, stdout: str, stderr: str) -> Outcome:
     results = {}
-    try:
+    with contextlib.suppress(ValueError):
         results = json.loads(stdout[stdout.index("{") :]).get("results", {})
-    except ValueError:
-        pass
     return Outcome(returncode == 0, (stderr or "") + "\n" + (stdout or ""), results, returncode)
 
 
