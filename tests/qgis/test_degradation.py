@@ -60,7 +60,8 @@ from soil_conservation_plugin.core.common.dependencies import unavailable_messag
 out["message"] = unavailable_message(plugin.unavailable) if plugin.unavailable else ""
 for name, alg in algs.items():
     ok, msg = alg.checkParameterValues({}, QgsProcessingContext())
-    out["algs"][name] = {"display": alg.displayName(), "help": alg.shortHelpString(), "refused": msg if "unavailable" in msg else ""}
+    out["algs"][name] = {"display": alg.displayName(), "help": alg.shortHelpString(),
+                         "refused": msg if "unavailable" in msg else ""}
 plugin.unload()
 print("JSON" + json.dumps(out))
 app.exitQgis()

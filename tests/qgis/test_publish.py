@@ -233,7 +233,8 @@ except Exception as exc:
 
 
 def test_a_pdf_cut_short_never_takes_its_final_name(region, plugin, tmp_path):
-    """Publishing onto a 'full disk' (a file-size limit in a child process): an error, and no PDF/PNG under a final name."""
+    """Publishing onto a 'full disk' (a file-size limit in a child process): an error,
+    and no PDF/PNG under a final name."""
     import os
     import sys
 

@@ -1,4 +1,5 @@
-"""steep_slope outputs through Processing: user-chosen table paths, plain numbers under qgis_process --json, safe cells."""
+"""steep_slope outputs through Processing: user-chosen table paths, plain numbers under qgis_process --json,
+safe cells."""
 
 from __future__ import annotations
 
@@ -76,7 +77,8 @@ def test_two_outputs_on_one_file_are_refused_before_any_work(plugin, utm_case, t
 
 
 def test_qgis_process_json_prints_numbers_and_honours_table_paths(packaged_profile, utm_case, tmp_path):
-    """Through the packaged plugin: TOTAL_HA/PATCH_COUNT are JSON numbers, COUNTY_TABLE is used, a formula-like name is text."""
+    """Through the packaged plugin: TOTAL_HA/PATCH_COUNT are JSON numbers, COUNTY_TABLE is used,
+    a formula-like name is text."""
     case = utm_case
     county = write_layer(tmp_path / "county_f.gpkg", [case["county_geom"]], UTM, code=["220521"], name=[FORMULA])
     out = tmp_path / "qp" / "steep.gpkg"

@@ -1,4 +1,5 @@
-"""Indicators per unit against independent references: shapely polygon∩cell areas, gdaldem slope, equal-area overlaps."""
+"""Indicators per unit against independent references: shapely polygon∩cell areas, gdaldem slope,
+equal-area overlaps."""
 
 from __future__ import annotations
 
@@ -42,7 +43,8 @@ def write_raster(path, data, transform, epsg=EPSG, nodata=None, dtype=None):
 
 
 def make_units():
-    """Units not aligned to any grid: a rotated square, a polygon with a hole, a multipolygon, one crossing the raster edge."""
+    """Units not aligned to any grid: a rotated square, a polygon with a hole, a multipolygon,
+    one crossing the raster edge."""
     c = (X0 + 1500, Y0 - 1500)
     rot = Polygon([(c[0] + 700 * math.cos(a), c[1] + 700 * math.sin(a)) for a in np.radians([10, 100, 190, 280])])
     holed = Polygon(

@@ -150,7 +150,8 @@ def test_total_area_equals_reference_cells(utm_case):
 
 @pytest.fixture()
 def round_case(utm_case):
-    """The ramps with a circular county, 乡镇 and 小流域 split along oblique lines, and a circular exclusion: no edge on the grid."""
+    """The ramps with a circular county, 乡镇 and 小流域 split along oblique lines, and a circular exclusion:
+    no edge on the grid."""
     from shapely.affinity import rotate
 
     case = dict(utm_case)

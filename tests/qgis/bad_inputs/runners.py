@@ -51,7 +51,8 @@ def qgis_env(profile: Path) -> dict:
     env = dict(os.environ, QGIS_CUSTOM_CONFIG_PATH=str(profile), QT_QPA_PLATFORM="offscreen", GDAL_PAM_ENABLED="NO")
     env.pop("PYTHONHOME", None)
     if (profile / ".self_contained").read_text() != "1":
-        # qgis_process runs /usr/bin/python3; until the zip carries pyflwdir, give it the venv's as a user would install it
+        # qgis_process runs /usr/bin/python3; until the zip carries pyflwdir, give it the venv's
+        # as a user would install it
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [sysconfig.get_paths()["purelib"], env.get("PYTHONPATH")]))
     return env
 
@@ -121,7 +122,8 @@ def finish(proc: subprocess.Popen, box: dict, timeout: float = 300) -> Outcome:
 
 
 def collecting_feedback(cancel_at: float | None = None):
-    """A QgsProcessingFeedback that keeps every error and warning it reports (and optionally cancels itself at a progress)."""
+    """A QgsProcessingFeedback that keeps every error and warning it reports
+    (and optionally cancels itself at a progress)."""
     from qgis.core import QgsProcessingFeedback
 
     class Collect(QgsProcessingFeedback):
