@@ -53,7 +53,8 @@ d, repeat = sys.argv[1], int(sys.argv[2])
 meta = json.load(open(f"{d}/meta.json"))
 feats = json.load(open(f"{d}/units.geojson"))["features"]
 xmin, ymin, xmax, ymax = meta["bounds"]
-rasters = [NumPyRasterSource(np.load(f"{d}/{n}.npy"), xmin, ymin, xmax, ymax, nodata=meta["nodata"][n], name=n) for n in ("eros_cls", "landuse", "fvc")]
+rasters = [NumPyRasterSource(np.load(f"{d}/{n}.npy"), xmin, ymin, xmax, ymax, nodata=meta["nodata"][n], name=n)
+           for n in ("eros_cls", "landuse", "fvc")]
 vec = JSONFeatureSource(feats)
 walls, cpus = [], []
 for _ in range(repeat):
@@ -66,9 +67,12 @@ out = {"walls": walls, "cpus": cpus, "rss_mb": resource.getrusage(resource.RUSAG
 out["loss_frac"], out["fg_frac"] = {}, {}
 for feat in res_cls:
     p = feat["properties"]
-    out["loss_frac"][p["unit_code"]] = float(sum(fr for cc, fr in zip(p["eros_cls_unique"], p["eros_cls_frac"]) if cc >= 1))
-    out["fg_frac"][p["unit_code"]] = float(sum(fr for cc, fr in zip(p["landuse_unique"], p["landuse_frac"]) if cc in (3, 4)))
-out["fvc_mean"] = {f["properties"]["unit_code"]: float(f["properties"].get("mean", f["properties"].get("fvc_mean"))) for f in res_fvc}
+    out["loss_frac"][p["unit_code"]] = float(sum(fr for cc, fr in zip(p["eros_cls_unique"], p["eros_cls_frac"])
+                                                 if cc >= 1))
+    out["fg_frac"][p["unit_code"]] = float(sum(fr for cc, fr in zip(p["landuse_unique"], p["landuse_frac"])
+                                               if cc in (3, 4)))
+out["fvc_mean"] = {f["properties"]["unit_code"]: float(f["properties"].get("mean", f["properties"].get("fvc_mean")))
+                   for f in res_fvc}
 json.dump(out, open(f"{d}/ee_out.json", "w"))
 """
 
@@ -89,9 +93,11 @@ for _ in range(repeat + 1):  # the first call is the cold start
     gdf, info = ind.compute_indicators(units, **kw)
     walls.append(time.perf_counter() - t0); cpus.append(time.process_time() - c0)
 lu = gdf["forest_grass_pct"].astype(float)
-out = {"cold": walls[0], "cold_cpu": cpus[0], "walls": walls[1:], "cpus": cpus[1:], "read_units": t_read, "method": info["grids"][0]["method"],
+out = {"cold": walls[0], "cold_cpu": cpus[0], "walls": walls[1:], "cpus": cpus[1:], "read_units": t_read,
+       "method": info["grids"][0]["method"],
        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
-       "loss_pct": dict(zip(gdf["unit_code"], gdf["loss_pct"].astype(float))), "fvc_mean": dict(zip(gdf["unit_code"], gdf["fvc_mean"].astype(float))),
+       "loss_pct": dict(zip(gdf["unit_code"], gdf["loss_pct"].astype(float))),
+       "fvc_mean": dict(zip(gdf["unit_code"], gdf["fvc_mean"].astype(float))),
        "fg_pct": dict(zip(gdf["unit_code"], lu))}
 json.dump(out, open(f"{d}/ours_{method}.json", "w"))
 """
@@ -202,17 +208,20 @@ def main() -> None:
     )
     if not has_ee:
         print(
-            f"exactextract not found at {args.ee_python}: install it in a throwaway venv (see the docstring); comparing the methods of ours only"
+            f"exactextract not found at {args.ee_python}: install it in a throwaway venv (see the docstring); "
+            "comparing the methods of ours only"
         )
     print(
-        f"grid {args.size}×{args.size} = {args.size * args.size / 1e6:.1f} M cells, ~{args.units} units, {os.cpu_count()} cores, "
+        f"grid {args.size}×{args.size} = {args.size * args.size / 1e6:.1f} M cells, ~{args.units} units, "
+        f"{os.cpu_count()} cores, "
         f"{args.repeat} timed repeats each (best / median)"
     )
     for case, shift in (("same grid", 0.0), ("off grid (shift 1/3 cell)", 1.0 / 3.0)):
         with tempfile.TemporaryDirectory(prefix="bench_ind_") as tmp:
             d = Path(tmp)
             t0 = time.perf_counter()
-            # in a child, so that the children timed below do not inherit this process's peak RSS (kept across fork + exec)
+            # in a child, so that the children timed below do not inherit this process's peak RSS
+            # (kept across fork + exec)
             child(
                 [
                     sys.executable,
@@ -240,14 +249,16 @@ def main() -> None:
                     )
                     r = json.loads((d / "ours_labels.json").read_text())
                     print(
-                        f"ours cold, empty numba cache (compiles): {r['cold']:6.2f} s wall {r['cold_cpu']:6.2f} s CPU (label raster)"
+                        f"ours cold, empty numba cache (compiles): {r['cold']:6.2f} s wall "
+                        f"{r['cold_cpu']:6.2f} s CPU (label raster)"
                     )
             for m in methods:
                 child([py, "-c", OURS_CHILD, str(d), str(ROOT), m, str(args.repeat)])
                 ours[m] = r = json.loads((d / f"ours_{m}.json").read_text())
                 bw, mw, bc, mc = stats(r)
                 print(
-                    f"ours ({r['method']:12s}): {bw:6.2f} / {mw:6.2f} s wall {bc:6.2f} / {mc:6.2f} s CPU  cold start {r['cold']:5.2f} s"
+                    f"ours ({r['method']:12s}): {bw:6.2f} / {mw:6.2f} s wall {bc:6.2f} / {mc:6.2f} s CPU  "
+                    f"cold start {r['cold']:5.2f} s"
                     f"  peak RSS {r['rss_mb']:5.0f} MB  (reading the GPKG units: {r['read_units']:.2f} s more)"
                 )
             if has_ee:
@@ -255,22 +266,25 @@ def main() -> None:
                 ee = json.loads((d / "ee_out.json").read_text())
                 ebw, emw, ebc, emc = stats(ee)
                 print(
-                    f"exactextract          : {ebw:6.2f} / {emw:6.2f} s wall {ebc:6.2f} / {emc:6.2f} s CPU                    "
+                    f"exactextract          : {ebw:6.2f} / {emw:6.2f} s wall {ebc:6.2f} / {emc:6.2f} s CPU"
+                    "                    "
                     f"  peak RSS {ee['rss_mb']:5.0f} MB  (exact_extract calls on in-memory arrays only)"
                 )
-                for m, r in ours.items():
+                for r in ours.values():
                     bw, mw, bc, mc = stats(r)
                     print(
-                        f"ratio exactextract / ours ({r['method']}): best {ebw / bw:.1f}×, median {emw / mw:.1f}× wall; "
+                        f"ratio exactextract / ours ({r['method']}): best {ebw / bw:.1f}×, "
+                        f"median {emw / mw:.1f}× wall; "
                         f"best {ebc / bc:.1f}×, median {emc / mc:.1f}× CPU; vs our cold start {emw / r['cold']:.1f}×"
                     )
-                for m, r in ours.items():
+                for r in ours.values():
                     codes = list(ee["loss_frac"])
                     dl = max(abs(100 * ee["loss_frac"][c] - r["loss_pct"][c]) for c in codes)
                     dg = max(abs(100 * ee["fg_frac"][c] - r["fg_pct"][c]) for c in codes)
                     df = max(abs(ee["fvc_mean"][c] - r["fvc_mean"][c]) for c in codes)
                     print(
-                        f"agreement ({r['method']}): max |Δ| loss share {dl:.1e} %, forest+grass share {dg:.1e} % (of unit area), mean FVC {df:.1e}"
+                        f"agreement ({r['method']}): max |Δ| loss share {dl:.1e} %, "
+                        f"forest+grass share {dg:.1e} % (of unit area), mean FVC {df:.1e}"
                     )
 
 

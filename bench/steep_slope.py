@@ -188,14 +188,17 @@ def compare(n: int, work: Path) -> None:
         f"\n{n}×{n} = {n * n / 1e6:.0f} M cells ({info['patches']} patches, {info['total_ha']:.0f} ha ≥ {THRESHOLD:g}°)"
     )
     print(
-        f"  slope+threshold  ours {t_st:7.2f} s | gdaldem slope alone {g_slope:7.2f} s | ratio {t_st / g_slope:5.2f} (goal ≤ 0.5)"
+        f"  slope+threshold  ours {t_st:7.2f} s | gdaldem slope alone {g_slope:7.2f} s | "
+        f"ratio {t_st / g_slope:5.2f} (goal ≤ 0.5)"
     )
     t_layer = info["layer_seconds"]
     print(
-        f"  patch layer      ours {t_layer:7.2f} s | gdaldem+gdal_calc+gdal_polygonize {g_all:7.2f} s | ratio {t_layer / g_all:5.2f} (goal ≤ 1.0)"
+        f"  patch layer      ours {t_layer:7.2f} s | gdaldem+gdal_calc+gdal_polygonize {g_all:7.2f} s | "
+        f"ratio {t_layer / g_all:5.2f} (goal ≤ 1.0)"
     )
     print(
-        f"  whole algorithm  ours {t_all:7.2f} s (patch layer + CSV/XLSX tables + metadata) | ratio {t_all / g_all:5.2f} (goal ≤ 1.0)"
+        f"  whole algorithm  ours {t_all:7.2f} s (patch layer + CSV/XLSX tables + metadata) | "
+        f"ratio {t_all / g_all:5.2f} (goal ≤ 1.0)"
     )
     print("  (ours: minimum patch 0 and 8-connectivity like the GDAL chain)")
 
@@ -220,7 +223,8 @@ def big(n: int, work: Path) -> None:
     )
     info = json.loads(out.stdout.strip().splitlines()[-1])
     print(
-        f"  {n}×{n}: {info['seconds']:.0f} s, {info['patches']} patches ≥ 5 ha, peak RSS {info['peak_rss_mb']:.0f} MB (goal < 3072 MB)"
+        f"  {n}×{n}: {info['seconds']:.0f} s, {info['patches']} patches ≥ 5 ha, "
+        f"peak RSS {info['peak_rss_mb']:.0f} MB (goal < 3072 MB)"
     )
 
 

@@ -40,7 +40,8 @@ else:
     res, written = W.delineate_to_files(dem, out + "/u.gpkg", out + "/t.csv", out + "/u.tif")
     n = len(res.codes)
     # every region cell in a unit, and unit areas summing to the region's (a speed-up must not drop cells)
-    extra = {{"unassigned": int(res.stats["region_cells"] - (res.units > 0).sum()), "coverage_error": res.stats["coverage_error_rel"]}}
+    extra = {{"unassigned": int(res.stats["region_cells"] - (res.units > 0).sum()),
+              "coverage_error": res.stats["coverage_error_rel"]}}
 dt = time.perf_counter() - t0
 result = {{"seconds": dt, "units": n, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}
 if mode != "raw":
@@ -119,7 +120,8 @@ def main() -> None:
             if args.only_ours:
                 ours = child("ours", dem, tmp)
                 print(
-                    f"{n}×{n} ({n * n / 1e6:.0f} M cells): ours {ours['seconds']:.2f} s (peak RSS {ours['rss_mb']:.0f} MB, {ours['units']} units, "
+                    f"{n}×{n} ({n * n / 1e6:.0f} M cells): ours {ours['seconds']:.2f} s "
+                    f"(peak RSS {ours['rss_mb']:.0f} MB, {ours['units']} units, "
                     f"{ours['unassigned']} cells without a unit, coverage error {ours['coverage_error']:.1e})"
                 )
                 continue
@@ -131,8 +133,9 @@ def main() -> None:
             raw = min(raws, key=lambda r: r["seconds"])
             ours = min(ourss, key=lambda r: r["seconds"])
             print(
-                f"{n}×{n} ({n * n / 1e6:.0f} M cells): raw pyflwdir fill+d8+upstream area+subbasins {raw['seconds']:.2f} s "
-                f"(RSS {raw['rss_mb']:.0f} MB); ours (whole delineation, vectorising and writing) {ours['seconds']:.2f} s "
+                f"{n}×{n} ({n * n / 1e6:.0f} M cells): raw pyflwdir fill+d8+upstream area+subbasins "
+                f"{raw['seconds']:.2f} s (RSS {raw['rss_mb']:.0f} MB); "
+                f"ours (whole delineation, vectorising and writing) {ours['seconds']:.2f} s "
                 f"(RSS {ours['rss_mb']:.0f} MB, {ours['units']} units, {ours['unassigned']} cells without a unit, "
                 f"coverage error {ours['coverage_error']:.1e}); ratio {ours['seconds'] / raw['seconds']:.2f}"
             )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import http.server
 import platform
+import threading
 from pathlib import Path
 
 import pytest
@@ -55,3 +57,35 @@ def shared_file(shared_data: Path, *parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"real test data file not present: {path}")
     return path
+
+
+# --- fixtures shared by tests/unit and tests/qgis ----------------------------------------------
+# the steep-slope ramps (tests/unit/steep_cases.py): test_steep_slope.py here and in tests/qgis, test_steep_outputs.py
+@pytest.fixture()
+def utm_case(tmp_path):
+    """Projected ramps: 30°, 25° and a narrow 40° stripe, a NoData hole, a county, two 乡镇, one exclusion."""
+    from tests.unit.steep_cases import make_utm_case
+
+    return make_utm_case(tmp_path)
+
+
+# network sources never contacted: tests/unit/test_input_checks.py, tests/qgis/test_input_checks_algorithms.py
+@pytest.fixture()
+def http_server(tmp_path):
+    """A local HTTP server serving a real GeoTIFF, counting the requests it gets."""
+    from tests.unit.checks_layers import ramp
+
+    ramp(tmp_path / "remote.tif")
+    hits = []
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *a, **k):
+            super().__init__(*a, directory=str(tmp_path), **k)
+
+        def log_message(self, *args):
+            hits.append(args)
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/remote.tif", hits
+    server.shutdown()

@@ -9,7 +9,8 @@ from soil_conservation_plugin.translation import install_translator, remove_tran
 
 # Texts that read the same in both languages: numbers, units, format names, short codes.
 SAME = re.compile(
-    r"^[\d\s.,:;()/%°²·\-–+|*…]*$|^(ha|m²|km²|GeoPackage \(UTF-8\)|Shapefile \(\.cpg\)|File Geodatabase \(GDAL ≥ 3\.6\)|GBK|UTF-8|[A-Z]{1,4})$"
+    r"^[\d\s.,:;()/%°²·\-–+|*…]*$"
+    r"|^(ha|m²|km²|GeoPackage \(UTF-8\)|Shapefile \(\.cpg\)|File Geodatabase \(GDAL ≥ 3\.6\)|GBK|UTF-8|[A-Z]{1,4})$"
 )
 
 

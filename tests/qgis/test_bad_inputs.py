@@ -25,7 +25,8 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 ENGLISH = re.compile(r"[A-Za-z]{2,}(?:[ ,'’-]+[A-Za-z]+)+")  # two English words or more
 # qgis_process's own chatter, which is neither the refusal nor part of it
 NOISE = re.compile(
-    r"^(QGIS version|QGIS code revision|Qt version|Python version|GDAL version|GEOS version|PROJ version|PDAL version|Algorithm|Input parameters|Results|--|\{|\}|\s*$)"
+    r"^(QGIS version|QGIS code revision|Qt version|Python version|GDAL version|GEOS version|PROJ version|PDAL version"
+    r"|Algorithm|Input parameters|Results|--|\{|\}|\s*$)"
 )
 
 

@@ -119,7 +119,8 @@ def test_checks_algorithm_outputs_and_report(plugin, tmp_path):
         ("RL-002", "error"): 1,
     }
 
-    html = open(res["REPORT"], encoding="utf-8").read()
+    with open(res["REPORT"], encoding="utf-8") as fh:
+        html = fh.read()
     text = unescape(html)
     assert (
         "errors: 4" in text and "RL-002" in text and '"step": "checks"' in text and "红线内单元的分区与规则矛盾" in text

@@ -22,7 +22,7 @@ from qgis.core import (
 from qgis.PyQt.QtXml import QDomDocument
 
 from tests.qgis.conftest import run_alg
-from tests.qgis.test_publish import params, pdf_text, region  # noqa: F401 (fixture)
+from tests.qgis.test_publish import params, pdf_text
 
 gdal.UseExceptions()
 ogr.UseExceptions()
@@ -45,7 +45,8 @@ def partial_dem(region, tmp_path_factory):
 
 
 def county_share_reference(county_uri: str, code: str, dem: str) -> float:
-    """Independent: valid DEM cells whose centre falls in the county (OGR point-in-polygon) × cell area / county area."""
+    """Independent: valid DEM cells whose centre falls in the county (OGR point-in-polygon)
+    × cell area / county area."""
     path, layer = county_uri.split("|layername=")
     ds = ogr.Open(path)
     lyr = ds.GetLayerByName(layer)
@@ -148,7 +149,8 @@ def test_publish_refuses_a_partial_result_unless_allowed(region, partial_dem, pl
 
 @pytest.fixture(scope="module")
 def zones(region, tmp_path_factory):
-    """A zones layer as the zoning step writes it: per county, the west half 重点预防区, the east half 重点治理区, a corner 严重."""
+    """A zones layer as the zoning step writes it: per county, the west half 重点预防区,
+    the east half 重点治理区, a corner 严重."""
     root = tmp_path_factory.mktemp("zones")
     path, layer = region["counties"].split("|layername=")
     src_ds = ogr.Open(path)
@@ -293,7 +295,8 @@ def test_township_labels_have_a_halo_and_the_legend_dash_is_the_map_dash(plugin,
 
 
 def test_indicators_take_a_三调_地类图斑_layer(plugin, tmp_path):
-    """DLBM text codes burnt on the DEM grid give the same shares as a raster made independently (shapely cell centres)."""
+    """DLBM text codes burnt on the DEM grid give the same shares as a raster made independently
+    (shapely cell centres)."""
     import geopandas as gpd
     import rasterio
     from rasterio.transform import from_origin

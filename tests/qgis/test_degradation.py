@@ -60,7 +60,8 @@ from soil_conservation_plugin.core.common.dependencies import unavailable_messag
 out["message"] = unavailable_message(plugin.unavailable) if plugin.unavailable else ""
 for name, alg in algs.items():
     ok, msg = alg.checkParameterValues({}, QgsProcessingContext())
-    out["algs"][name] = {"display": alg.displayName(), "help": alg.shortHelpString(), "refused": msg if "unavailable" in msg else ""}
+    out["algs"][name] = {"display": alg.displayName(), "help": alg.shortHelpString(),
+                         "refused": msg if "unavailable" in msg else ""}
 plugin.unload()
 print("JSON" + json.dumps(out))
 app.exitQgis()
@@ -93,7 +94,7 @@ def test_hidden_package_makes_exactly_its_algorithms_unavailable(hidden):
         alg = result["algs"][name]
         assert alg["display"].endswith("(不可用 / unavailable)")
         assert alg["help"].startswith("缺少 Python 包") and hidden in alg["help"]
-        assert f"unavailable: missing Python package" in alg["refused"] and hidden in alg["refused"]
+        assert "unavailable: missing Python package" in alg["refused"] and hidden in alg["refused"]
         assert "apt install python3-" in alg["help"] or "ext_libs" in alg["help"]
     for name in ALL - EXPECTED[hidden]:
         assert "unavailable" not in result["algs"][name]["display"]

@@ -17,54 +17,10 @@ from qgis.core import Qgis, QgsApplication, QgsProject, QgsRasterLayer, QgsVecto
 from qgis.PyQt.QtCore import QTimer
 
 from soil_conservation_plugin.core.common.paths import resources_path
-from tests.qgis.conftest import wait_idle
+from tests.qgis.conftest import ROLES, wait_idle
 
 gdal.UseExceptions()
 ogr.UseExceptions()
-
-ROLES = ("dem", "county", "townships", "redline", "farmland", "construction", "water", "landuse", "fvc", "erosion")
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    from soil_conservation_plugin.demo.region import generate_demo_region
-
-    return {k: str(v) for k, v in generate_demo_region(tmp_path_factory.mktemp("demo"), scale=0.25).items()}
-
-
-@pytest.fixture()
-def bar(qgis_iface):
-    bar = qgis_iface.messageBar()
-    bar.clear_messages()
-    return bar
-
-
-@pytest.fixture()
-def layers(demo, plugin):
-    """The demo inputs as project layers (removed again after the test)."""
-    project = QgsProject.instance()
-    project.clear()
-    out = {}
-    for role in ROLES:
-        path = demo[role]
-        layer = QgsRasterLayer(path, role) if path.endswith(".tif") else QgsVectorLayer(path, role, "ogr")
-        assert layer.isValid(), path
-        project.addMapLayer(layer)
-        out[role] = layer
-    yield out
-    out.clear()
-    project.clear()
-
-
-@pytest.fixture()
-def dock(qgis_iface, plugin, tmp_path):
-    from soil_conservation_plugin.gui.dock import SoilConservationDock
-
-    d = SoilConservationDock(qgis_iface, qgis_iface.mainWindow())
-    d.outputDir.setFilePath(str(tmp_path / "results"))
-    yield d
-    d.shutdown()
-    d.deleteLater()
 
 
 def set_inputs(dock, layers):

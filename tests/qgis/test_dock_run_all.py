@@ -14,7 +14,7 @@ from qgis.core import Qgis, QgsProject, QgsWkbTypes
 
 from soil_conservation_plugin.core.common.paths import resources_path
 from tests.qgis.conftest import wait_idle
-from tests.qgis.test_dock import bar, demo, dock, layers, set_inputs  # noqa: F401 (fixtures)
+from tests.qgis.test_dock import set_inputs
 
 
 def step_layers(step: str) -> list:
@@ -46,7 +46,7 @@ def only(layers, field):
     return found[0]
 
 
-def test_run_all_runs_what_the_pages_run(dock, layers, bar, monkeypatch):  # noqa: F811
+def test_run_all_runs_what_the_pages_run(dock, layers, bar, monkeypatch):
     # KNOWN FAILURE on main (not the dock's): the publish step's PNG export fails here with "The PNG driver
     # does not support update access" (processing/alg_publish.py). Leave that step out of this run until it
     # is fixed; its parameters are still built by the page and checked below.

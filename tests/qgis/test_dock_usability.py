@@ -12,7 +12,7 @@ from qgis.PyQt.QtGui import QDesktopServices, QWheelEvent
 from qgis.PyQt.QtWidgets import QApplication
 
 from tests.qgis.conftest import wait_idle
-from tests.qgis.test_dock import bar, demo, dock, layers, set_inputs  # noqa: F401 (fixtures)
+from tests.qgis.test_dock import set_inputs
 
 
 def wheel(widget) -> None:
@@ -29,7 +29,7 @@ def wheel(widget) -> None:
     QApplication.sendEvent(widget, event)
 
 
-def test_wheel_over_an_unfocused_combo_changes_nothing(dock, layers):  # noqa: F811
+def test_wheel_over_an_unfocused_combo_changes_nothing(dock, layers):
     set_inputs(dock, layers)
     combo = dock.data.redlineCombo
     before = combo.currentLayer()
@@ -88,7 +88,7 @@ def test_dock_comes_back_after_a_restart(qgis_iface, qgis_app, processing_ready)
         settings.setValue("soil_conservation/dock/visible", False)
 
 
-def test_saved_project_reopens_without_duplicate_issue_layer(dock, layers, tmp_path, qgis_iface, bar):  # noqa: F811
+def test_saved_project_reopens_without_duplicate_issue_layer(dock, layers, tmp_path, qgis_iface, bar):
     set_inputs(dock, layers)
     dock.checks.targetCombo.setLayer(layers["townships"])
     dock.checks.runButton.click()
@@ -105,7 +105,7 @@ def test_saved_project_reopens_without_duplicate_issue_layer(dock, layers, tmp_p
     del same
 
 
-def test_result_layers_are_named_grouped_and_aliased(dock, layers, bar):  # noqa: F811
+def test_result_layers_are_named_grouped_and_aliased(dock, layers, bar):
     set_inputs(dock, layers)
     for _ in range(2):  # a re-run replaces the step's group
         dock.steep.runButton.click()
@@ -125,7 +125,7 @@ def test_result_layers_are_named_grouped_and_aliased(dock, layers, bar):  # noqa
     del layer, groups
 
 
-def test_user_text_only(dock, layers):  # noqa: F811
+def test_user_text_only(dock, layers):
     from qgis.core import QgsApplication
 
     set_inputs(dock, layers)
@@ -147,7 +147,7 @@ class _Opened(QObject):
         self.urls.append(url.toLocalFile())
 
 
-def test_help_button_opens_the_guide_in_the_users_language(dock):  # noqa: F811
+def test_help_button_opens_the_guide_in_the_users_language(dock):
     for name in ("guide_zh.html", "guide_en.html"):
         from soil_conservation_plugin.core.common.paths import resources_path
 

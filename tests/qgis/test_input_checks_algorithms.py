@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from qgis.core import QgsProcessingException
 
-from ..unit.checks_layers import gbox
-from ..unit.test_input_checks import counties, http_server, ramp, vrt_of  # noqa: F401 (fixture)
+from ..unit.checks_layers import gbox, ramp
+from ..unit.test_input_checks import counties, vrt_of
 from .conftest import run_alg
-from .test_slope_algorithm import packaged_profile, qgis_process  # noqa: F401 (fixture)
+from .test_slope_algorithm import qgis_process
 
 
-def test_slope_refuses_a_vrt_with_a_network_source_untouched(plugin, tmp_path, http_server):  # noqa: F811
+def test_slope_refuses_a_vrt_with_a_network_source_untouched(plugin, tmp_path, http_server):
     url, hits = http_server
     vrt = vrt_of(tmp_path / "dem.vrt", f"/vsicurl/{url}")
     out = tmp_path / "slope.tif"
@@ -45,7 +45,7 @@ def test_steep_slope_refuses_duplicate_county_codes(plugin, tmp_path):
 def test_slope_refuses_a_2x2_dem(plugin, tmp_path):
     import numpy as np
 
-    from ..unit.test_input_checks import T
+    from ..unit.checks_layers import T
     from ..util import write_raster
 
     dem = write_raster(tmp_path / "tiny.tif", np.ones((2, 2), np.float32), "EPSG:4530", T)
@@ -54,7 +54,7 @@ def test_slope_refuses_a_2x2_dem(plugin, tmp_path):
     assert "2×2" in str(err.value) and "3×3" in str(err.value)
 
 
-def test_qgis_process_refuses_a_vrt_with_a_network_source(packaged_profile, tmp_path, http_server):  # noqa: F811
+def test_qgis_process_refuses_a_vrt_with_a_network_source(packaged_profile, tmp_path, http_server):
     url, _ = http_server
     vrt = vrt_of(tmp_path / "dem.vrt", f"/vsicurl/{url}")
     out = tmp_path / "slope.tif"

@@ -25,58 +25,11 @@ from qgis.core import (
 )
 from qgis.PyQt.QtXml import QDomDocument
 
-from tests.qgis.conftest import provider_registered, run_alg
+from tests.qgis.conftest import run_alg
 
 gdal.UseExceptions()
 ogr.UseExceptions()
 A3_MM = (420.0, 297.0)
-
-
-@pytest.fixture(scope="module")
-def region(tmp_path_factory, qgis_app, processing_ready):
-    """The demo region split into two counties (west/east halves), and its steep-slope patches."""
-    from soil_conservation_plugin.demo.region import generate_demo_region
-
-    root = tmp_path_factory.mktemp("publish")
-    inputs = {k: str(v) for k, v in generate_demo_region(root / "demo", scale=0.25).items()}
-    src = ogr.Open(inputs["county"])
-    lyr = src.GetLayer(0)
-    feat = lyr.GetNextFeature()
-    geom = feat.GetGeometryRef().Clone()
-    xmin, xmax, ymin, ymax = geom.GetEnvelope()
-    mid = (xmin + xmax) / 2
-    two = root / "two_counties.gpkg"
-    ds = ogr.GetDriverByName("GPKG").CreateDataSource(str(two))
-    out = ds.CreateLayer("counties", lyr.GetSpatialRef(), ogr.wkbMultiPolygon)
-    for name in ("county_code", "county_name"):
-        out.CreateField(ogr.FieldDefn(name, ogr.OFTString))
-    for code, name, (x0, x1) in (("220521", "通化县", (xmin - 1, mid)), ("220581", "梅河口市", (mid, xmax + 1))):
-        box = ogr.CreateGeometryFromWkt(
-            f"POLYGON(({x0} {ymin - 1},{x1} {ymin - 1},{x1} {ymax + 1},{x0} {ymax + 1},{x0} {ymin - 1}))"
-        )
-        f = ogr.Feature(out.GetLayerDefn())
-        f.SetField("county_code", code)
-        f.SetField("county_name", name)
-        f.SetGeometry(ogr.ForceToMultiPolygon(geom.Intersection(box)))
-        out.CreateFeature(f)
-    ds = None
-    steep = root / "steep.gpkg"
-    with provider_registered():
-        run_alg(
-            "steep_slope",
-            {
-                "INPUT": inputs["dem"],
-                "COUNTY": f"{two}|layername=counties",
-                "COUNTY_CODE_FIELD": "county_code",
-                "COUNTY_NAME_FIELD": "county_name",
-                "TOWNSHIPS": inputs["townships"],
-                "TOWNSHIP_CODE_FIELD": "township_code",
-                "TOWNSHIP_NAME_FIELD": "township_name",
-                "MIN_PATCH": 1.0,
-                "OUTPUT": str(steep),
-            },
-        )
-    return {"root": root, "counties": f"{two}|layername=counties", "steep": str(steep), **inputs}
 
 
 def reference_table(steep: str, county: str) -> list[list[str]]:
@@ -280,7 +233,8 @@ except Exception as exc:
 
 
 def test_a_pdf_cut_short_never_takes_its_final_name(region, plugin, tmp_path):
-    """Publishing onto a 'full disk' (a file-size limit in a child process): an error, and no PDF/PNG under a final name."""
+    """Publishing onto a 'full disk' (a file-size limit in a child process): an error,
+    and no PDF/PNG under a final name."""
     import os
     import sys
 

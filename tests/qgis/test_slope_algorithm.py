@@ -7,7 +7,6 @@ import os
 import re
 import subprocess
 import time
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -83,34 +82,6 @@ def test_runs_from_the_toolbox_dialog(plugin, tmp_path, qgis_iface, monkeypatch)
     ours = read_raster(out)[0]
     valid = ref != -9999
     assert np.abs(ours[valid] - ref[valid]).max() < 0.01
-
-
-@pytest.fixture(scope="module")
-def packaged_profile(tmp_path_factory):
-    """`make package`, unzipped into a fresh QGIS profile with the plugin enabled."""
-    build = tmp_path_factory.mktemp("package")
-    subprocess.run(["make", "-s", "-C", str(REPO), "package", f"PACKAGE_DIR={build}"], check=True)
-    zip_path = build / "soil_conservation_plugin.zip"
-    with zipfile.ZipFile(zip_path) as zf:
-        names = zf.namelist()
-        for required in (
-            "metadata.txt",
-            "resources/icons/icon.svg",
-            "resources/styles/slope.qml",
-            "i18n/soil_conservation_zh_Hans.qm",
-            "__init__.py",
-            "processing/alg_slope.py",
-        ):
-            assert f"soil_conservation_plugin/{required}" in names, required
-        assert not any("__pycache__" in n or n.endswith(".tif") for n in names)
-        root = tmp_path_factory.mktemp("qgis_config")
-        plugins = root / "profiles" / "default" / "python" / "plugins"
-        plugins.mkdir(parents=True)
-        zf.extractall(plugins)
-    ini = root / "profiles" / "default" / "QGIS" / "QGIS3.ini"
-    ini.parent.mkdir(parents=True)
-    ini.write_text("[PythonPlugins]\nsoil_conservation_plugin=true\n")
-    return root
 
 
 def qgis_process(profile: Path, *args: str) -> subprocess.CompletedProcess:

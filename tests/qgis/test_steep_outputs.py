@@ -1,4 +1,5 @@
-"""steep_slope outputs through Processing: user-chosen table paths, plain numbers under qgis_process --json, safe cells."""
+"""steep_slope outputs through Processing: user-chosen table paths, plain numbers under qgis_process --json,
+safe cells."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ import openpyxl
 import pytest
 from qgis.core import QgsProcessingException
 
-from ..unit.test_steep_slope import UTM, exact_reference, utm_case, write_layer  # noqa: F401 (fixture)
+from ..unit.steep_cases import UTM, write_layer
+from ..unit.test_steep_slope import exact_reference
 from .conftest import run_alg
-from .test_slope_algorithm import packaged_profile, qgis_process  # noqa: F401 (fixture)
+from .test_slope_algorithm import qgis_process
 
 FORMULA = '=HYPERLINK("http://x","y")'
 
@@ -74,8 +76,9 @@ def test_two_outputs_on_one_file_are_refused_before_any_work(plugin, utm_case, t
     assert not (tmp_path / "res").exists()  # refused before anything was written
 
 
-def test_qgis_process_json_prints_numbers_and_honours_table_paths(packaged_profile, utm_case, tmp_path):  # noqa: F811
-    """Through the packaged plugin: TOTAL_HA/PATCH_COUNT are JSON numbers, COUNTY_TABLE is used, a formula-like name is text."""
+def test_qgis_process_json_prints_numbers_and_honours_table_paths(packaged_profile, utm_case, tmp_path):
+    """Through the packaged plugin: TOTAL_HA/PATCH_COUNT are JSON numbers, COUNTY_TABLE is used,
+    a formula-like name is text."""
     case = utm_case
     county = write_layer(tmp_path / "county_f.gpkg", [case["county_geom"]], UTM, code=["220521"], name=[FORMULA])
     out = tmp_path / "qp" / "steep.gpkg"

@@ -17,7 +17,7 @@ from rasterio.transform import from_origin
 from ..conftest import shared_file
 from ..util import write_raster
 from .conftest import run_alg
-from .test_slope_algorithm import packaged_profile, qgis_process  # noqa: F401 (fixture)
+from .test_slope_algorithm import qgis_process
 
 TONGHUA = "通化县"
 
@@ -128,7 +128,7 @@ def test_gbk_without_cpg_inside_qgis(plugin, shared_data, tmp_path):
 
 
 @pytest.mark.parametrize("which", ["jilin_utf8_cpg", "gbk_no_cpg"])
-def test_names_through_qgis_process(packaged_profile, shared_data, tmp_path, which):  # noqa: F811
+def test_names_through_qgis_process(packaged_profile, shared_data, tmp_path, which):
     shp = (
         shared_file(shared_data, "jilin_counties", "jilin_province.shp")
         if which == "jilin_utf8_cpg"

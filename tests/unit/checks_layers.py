@@ -2,16 +2,20 @@
 
 Coordinates are metres in EPSG:4530 (CGCS2000 3° Gauss-Krüger zone 42, CM 126°E) offset to the
 middle of 吉林; the reference areas are geodesic (pyproj Geod on CGCS2000) of the analytic shapes,
-computed here without the plugin's code.
+computed here without the plugin's code. ``ramp`` writes a 45° DEM over gbox(0, 0, 1000, 1000).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 from osgeo import gdal, ogr, osr
 from pyproj import CRS, Geod, Transformer
+from rasterio.transform import from_origin
 from shapely.geometry import MultiPolygon, Polygon, box
+
+from ..util import write_raster
 
 gdal.UseExceptions()
 ogr.UseExceptions()
@@ -20,11 +24,18 @@ X0, Y0 = 42_510_000.0, 4_620_000.0  # ≈126.1°E, 41.7°N
 GK = 4530
 _geod = Geod(ellps="GRS80")  # CGCS2000 ellipsoid differs from GRS80 by 1e-10 in flattening only
 _to_ll = Transformer.from_crs(CRS.from_epsg(GK), CRS.from_epsg(4490), always_xy=True)
+T = from_origin(X0, Y0 + 1000, 10, 10)  # 100×100 cells of 10 m over gbox(0, 0, 1000, 1000)
 
 
 def gbox(x0, y0, x1, y1):
     """A box in local metres (offset to X0, Y0)."""
     return box(X0 + x0, Y0 + y0, X0 + x1, Y0 + y1)
+
+
+def ramp(path, shape=(100, 100), nodata_cols=0):
+    z = np.tile(np.arange(shape[1], dtype=np.float32) * 10.0, (shape[0], 1))  # 45°
+    z[:, :nodata_cols] = -9999
+    return write_raster(path, z, "EPSG:4530", T)
 
 
 def geod_area(geom) -> float:

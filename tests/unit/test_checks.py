@@ -60,7 +60,7 @@ def county(tmp_path):
 def test_rules_file_is_versioned_and_complete():
     rules = load_rules()
     assert rules["version"]
-    for rid, rule in rules["rules"].items():
+    for rule in rules["rules"].values():
         assert rule["severity"] in ("error", "warning", "info")
         assert (
             rule["message_zh"]
@@ -68,7 +68,7 @@ def test_rules_file_is_versioned_and_complete():
             and "{layer}" in rule["message_en"]
             and "{layer}" in rule["message_zh"]
         )
-    for name, tol in rules["tolerances"].items():
+    for tol in rules["tolerances"].values():
         assert "source" in tol and "tag" in tol and tol["default"] is True
     assert rules["tolerances"]["overlap_sliver_m2"]["value"] == 1.0
     assert rules["tolerances"]["part_sliver_m2"]["value"] == 100.0
@@ -380,7 +380,8 @@ def test_unit_code_template_and_required_fields(tmp_path):
 
 
 def test_rules_json_is_valid_json_with_messages_for_every_emitted_rule():
-    rules = json.loads(open(load_rules()["_path"], encoding="utf-8").read())
+    with open(load_rules()["_path"], encoding="utf-8") as fh:
+        rules = json.loads(fh.read())
     for rid in (
         "RL-001",
         "RL-002",

@@ -379,7 +379,7 @@ def check_steep_layer(info, rows, geoms, epsg, *, aliases: bool):
         assert [i[4] for i in info] == [f.alias for f in spec.fields]
     assert len(rows) == len(STEEP)
     by_id = {r["TBBH"]: (r, g) for r, g in zip(rows, geoms)}
-    for geom_src, attrs in STEEP:
+    for _, attrs in STEEP:
         row, geom = by_id[str(attrs["patch_id"])]
         assert row["XZQMC"] == attrs["county_name"] and row["XZMC"] == attrs["township_name"]
         code = attrs["township_code"]

@@ -1,4 +1,5 @@
-"""Indicators per unit against independent references: shapely polygon∩cell areas, gdaldem slope, equal-area overlaps."""
+"""Indicators per unit against independent references: shapely polygon∩cell areas, gdaldem slope,
+equal-area overlaps."""
 
 from __future__ import annotations
 
@@ -42,7 +43,8 @@ def write_raster(path, data, transform, epsg=EPSG, nodata=None, dtype=None):
 
 
 def make_units():
-    """Units not aligned to any grid: a rotated square, a polygon with a hole, a multipolygon, one crossing the raster edge."""
+    """Units not aligned to any grid: a rotated square, a polygon with a hole, a multipolygon,
+    one crossing the raster edge."""
     c = (X0 + 1500, Y0 - 1500)
     rot = Polygon([(c[0] + 700 * math.cos(a), c[1] + 700 * math.sin(a)) for a in np.radians([10, 100, 190, 280])])
     holed = Polygon(
@@ -214,7 +216,7 @@ def test_label_counting_on_aligned_units_equals_coverage(scene, tmp_path):
     d = scene["dir"]
     t = scene["t30"]
     squares = []
-    for k, (r0, c0) in enumerate([(10, 10), (10, 60), (70, 30), (100, 120)]):
+    for r0, c0 in [(10, 10), (10, 60), (70, 30), (100, 120)]:
         squares.append(box(t.c + c0 * 30, t.f - (r0 + 40) * 30, t.c + (c0 + 45) * 30, t.f - r0 * 30))
     units = gpd.GeoDataFrame({"unit_code": [f"S{k}" for k in range(4)]}, geometry=squares, crs=f"EPSG:{EPSG}")
     a, info_a = ind.compute_indicators(units, dem=d / "dem.tif", landuse=d / "landuse.tif", steep_deg=20)

@@ -4,14 +4,11 @@ mislabelled geographic CRSs, truncated rasters, network sources (never contacted
 from __future__ import annotations
 
 import hashlib
-import http.server
-import threading
 
 import numpy as np
 import pytest
 import rasterio
 from osgeo import ogr
-from rasterio.transform import from_origin
 
 from soil_conservation_plugin.core.common.errors import InputError
 from soil_conservation_plugin.core.common.input_checks import raster_files
@@ -23,16 +20,9 @@ from soil_conservation_plugin.core.terrain.dem import open_dem
 from soil_conservation_plugin.core.watersheds.delineation import read_counties
 
 from ..util import write_raster
-from .checks_layers import X0, Y0, gbox, write_layer
+from .checks_layers import T, gbox, ramp, write_layer
 
-T = from_origin(X0, Y0 + 1000, 10, 10)  # 100×100 cells of 10 m over gbox(0, 0, 1000, 1000)
 FIELDS = [("code", ogr.OFTString), ("name", ogr.OFTString)]
-
-
-def ramp(path, shape=(100, 100), nodata_cols=0):
-    z = np.tile(np.arange(shape[1], dtype=np.float32) * 10.0, (shape[0], 1))  # 45°
-    z[:, :nodata_cols] = -9999
-    return write_raster(path, z, "EPSG:4530", T)
 
 
 def counties(tmp_path, rows, name="county.gpkg"):
@@ -141,25 +131,6 @@ def test_truncated_geotiff_is_refused_up_front(tmp_path):
     with pytest.raises(InputError) as err:
         open_dem(bad, "侵蚀 erosion")
     assert err.value.layer == "侵蚀 erosion" and "truncated or corrupt" in err.value.en
-
-
-@pytest.fixture()
-def http_server(tmp_path):
-    """A local HTTP server serving a real GeoTIFF, counting the requests it gets."""
-    ramp(tmp_path / "remote.tif")
-    hits = []
-
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *a, **k):
-            super().__init__(*a, directory=str(tmp_path), **k)
-
-        def log_message(self, *args):
-            hits.append(args)
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/remote.tif", hits
-    server.shutdown()
 
 
 def vrt_of(path, source, relative=False):

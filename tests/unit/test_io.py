@@ -109,9 +109,8 @@ def test_an_empty_folder_may_become_a_folder_output(tmp_path):
 def test_a_geopackage_output_adds_or_replaces_only_its_own_layers(tmp_path):
     user = tmp_path / "p.gpkg"
     make_gpkg(user, {"county": 1, "townships": 2, "steep_slope": 3})
-    with output_set(inputs=[(str(user), "county")]):
-        with atomic_path(user) as tmp:
-            make_gpkg(tmp, {"steep_slope": 30, "steep_extra": 40})
+    with output_set(inputs=[(str(user), "county")]), atomic_path(user) as tmp:
+        make_gpkg(tmp, {"steep_slope": 30, "steep_extra": 40})
     assert layer_values(user) == {"county": [1], "townships": [2], "steep_slope": [30], "steep_extra": [40]}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.gpkg"]
 
@@ -120,10 +119,9 @@ def test_a_geopackage_layer_that_is_an_input_is_never_replaced(tmp_path):
     user = tmp_path / "p.gpkg"
     make_gpkg(user, {"county": 1, "steep_slope": 3})
     before = digest(tmp_path)
-    with pytest.raises(InputError, match="input of this run"):
-        with output_set(inputs=[(str(user), "steep_slope")]):
-            with atomic_path(user) as tmp:
-                make_gpkg(tmp, {"steep_slope": 30})
+    inputs = [(str(user), "steep_slope")]
+    with pytest.raises(InputError, match="input of this run"), output_set(inputs=inputs), atomic_path(user) as tmp:
+        make_gpkg(tmp, {"steep_slope": 30})
     assert digest(tmp_path) == before
 
 
@@ -142,22 +140,20 @@ def test_an_output_that_is_an_input_file_is_refused(tmp_path):
     dem = tmp_path / "dem.tif"
     write_tif(dem)
     before = digest(tmp_path)
-    with pytest.raises(InputError, match="input of this run"):
-        with output_set(inputs=[(str(dem), None)]) as outputs:
-            outputs.claim(dem, "Slope")
+    with pytest.raises(InputError, match="input of this run"), output_set(inputs=[(str(dem), None)]) as outputs:
+        outputs.claim(dem, "Slope")
     assert digest(tmp_path) == before
 
 
 def test_all_or_nothing_when_the_run_fails_after_some_files(tmp_path):
     (tmp_path / "a.csv").write_text("old a", encoding="utf-8")
     before = digest(tmp_path)
-    with pytest.raises(RuntimeError):
-        with output_set():
-            write_json(tmp_path / "meta.json", {"x": 1})
-            with atomic_path(tmp_path / "a.csv") as tmp:
-                tmp.write_text("new a", encoding="utf-8")
-            assert not (tmp_path / "meta.json").exists()  # nothing moves before the whole run succeeds
-            raise RuntimeError("a later step failed")
+    with pytest.raises(RuntimeError), output_set():
+        write_json(tmp_path / "meta.json", {"x": 1})
+        with atomic_path(tmp_path / "a.csv") as tmp:
+            tmp.write_text("new a", encoding="utf-8")
+        assert not (tmp_path / "meta.json").exists()  # nothing moves before the whole run succeeds
+        raise RuntimeError("a later step failed")
     assert digest(tmp_path) == before
 
 
@@ -170,27 +166,24 @@ def test_staged_files_are_readable_before_the_commit(tmp_path):
 
 def test_cancel_before_the_commit_writes_nothing(tmp_path):
     flag = {"cancel": False}
-    with pytest.raises(CancelledError):
-        with output_set(cancelled=lambda: flag["cancel"]):
-            write_json(tmp_path / "m.json", {"x": 1})
-            flag["cancel"] = True  # e.g. SIGINT arrived after the last step
+    with pytest.raises(CancelledError), output_set(cancelled=lambda: flag["cancel"]):
+        write_json(tmp_path / "m.json", {"x": 1})
+        flag["cancel"] = True  # e.g. SIGINT arrived after the last step
     assert list(tmp_path.iterdir()) == []
 
 
 def test_checks_failed_keeps_the_report(tmp_path):
-    with pytest.raises(ChecksFailed):
-        with output_set():
-            write_json(tmp_path / "report.json", {"errors": 3})
-            raise ChecksFailed("layer", "发现 3 个错误", "3 errors found")
+    with pytest.raises(ChecksFailed), output_set():
+        write_json(tmp_path / "report.json", {"errors": 3})
+        raise ChecksFailed("layer", "发现 3 个错误", "3 errors found")
     assert (tmp_path / "report.json").is_file()
 
 
 def test_overwrite_off_is_checked_again_at_commit(tmp_path):
     target = tmp_path / "out.json"
-    with pytest.raises(InputError, match="not overwritten"):
-        with output_set(overwrite=False):
-            write_json(target, {"mine": 1})
-            target.write_text("someone else's", encoding="utf-8")  # appeared while the run worked
+    with pytest.raises(InputError, match="not overwritten"), output_set(overwrite=False):
+        write_json(target, {"mine": 1})
+        target.write_text("someone else's", encoding="utf-8")  # appeared while the run worked
     assert target.read_text(encoding="utf-8") == "someone else's"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]
 
@@ -210,9 +203,8 @@ def test_a_second_run_on_the_same_output_is_refused_while_the_first_works(tmp_pa
     worker.start()
     started.wait(10)
     try:
-        with pytest.raises(InputError, match="another run is writing this output") as err:
-            with output_set() as outputs:
-                outputs.claim(target, "second")
+        with pytest.raises(InputError, match="another run is writing this output") as err, output_set() as outputs:
+            outputs.claim(target, "second")
         errors.append(err)
     finally:
         release.set()
@@ -225,11 +217,10 @@ def test_a_truncated_raster_never_gets_its_final_name(tmp_path):
     final = tmp_path / "slope.tif"
     write_tif(final, 5.0)
     before = digest(tmp_path)
-    with pytest.raises(InputError, match="not written completely"):
-        with atomic_path(final) as tmp:
-            write_tif(tmp, 7.0)
-            data = tmp.read_bytes()
-            tmp.write_bytes(data[: len(data) // 2])  # what a full disk leaves behind
+    with pytest.raises(InputError, match="not written completely"), atomic_path(final) as tmp:
+        write_tif(tmp, 7.0)
+        data = tmp.read_bytes()
+        tmp.write_bytes(data[: len(data) // 2])  # what a full disk leaves behind
     assert digest(tmp_path) == before
 
 
@@ -242,20 +233,18 @@ def test_a_real_full_disk(tmp_path):
     try:
         write_tif(mnt / "old.tif", 1.0)
         before = digest(mnt)
-        with pytest.raises((InputError, OSError, rasterio.errors.RasterioError)):
-            with atomic_path(mnt / "old.tif") as tmp:
-                with rasterio.open(
-                    tmp,
-                    "w",
-                    driver="GTiff",
-                    width=2000,
-                    height=2000,
-                    count=1,
-                    dtype="float64",
-                    crs="EPSG:4530",
-                    transform=from_origin(0, 2000, 1, 1),
-                ) as dst:
-                    dst.write(np.random.default_rng(1).random((1, 2000, 2000)))
+        big = {
+            "driver": "GTiff",
+            "width": 2000,
+            "height": 2000,
+            "count": 1,
+            "dtype": "float64",
+            "crs": "EPSG:4530",
+            "transform": from_origin(0, 2000, 1, 1),
+        }
+        disk_full = (InputError, OSError, rasterio.errors.RasterioError)
+        with pytest.raises(disk_full), atomic_path(mnt / "old.tif") as tmp, rasterio.open(tmp, "w", **big) as dst:
+            dst.write(np.random.default_rng(1).random((1, 2000, 2000)))
         assert digest(mnt) == before
     finally:
         subprocess.run(["umount", str(mnt)], check=True)
@@ -267,9 +256,8 @@ def test_a_read_only_output_folder_is_refused_before_any_work(tmp_path):
     if subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(mnt)], capture_output=True).returncode:
         pytest.skip("mounting a read-only tmpfs is not permitted here")
     try:
-        with pytest.raises(InputError, match="not writable"):
-            with output_set() as outputs:
-                outputs.claim(mnt / "out.tif", "Slope")
+        with pytest.raises(InputError, match="not writable"), output_set() as outputs:
+            outputs.claim(mnt / "out.tif", "Slope")
     finally:
         subprocess.run(["umount", str(mnt)], check=True)
 
@@ -279,9 +267,8 @@ def test_a_folder_the_run_writes_into_must_be_new_empty_or_the_plugins(tmp_path)
     user.mkdir()
     (user / "notes.csv").write_text("用户的表", encoding="utf-8")
     before = digest(tmp_path)
-    with pytest.raises(InputError, match="not written by this plugin"):
-        with output_set() as outputs:
-            outputs.claim_folder(user, "Folder for tables")
+    with pytest.raises(InputError, match="not written by this plugin"), output_set() as outputs:
+        outputs.claim_folder(user, "Folder for tables")
     assert digest(tmp_path) == before
     fresh = tmp_path / "tables"
     with output_set() as outputs:

@@ -82,10 +82,15 @@ def member_uses(source: str) -> list[tuple[int, str, str, bool]]:
     parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
     uses = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and QT_NAME.match(node.value.id):
-            if node.attr[:1].isupper() and not CONSTANT.match(node.attr):
-                scoped = isinstance(parents.get(node), ast.Attribute)  # Class.Enum.Member
-                uses.append((node.lineno, node.value.id, node.attr, scoped))
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and QT_NAME.match(node.value.id)
+            and node.attr[:1].isupper()
+            and not CONSTANT.match(node.attr)
+        ):
+            scoped = isinstance(parents.get(node), ast.Attribute)  # Class.Enum.Member
+            uses.append((node.lineno, node.value.id, node.attr, scoped))
     return sorted(uses)
 
 

@@ -40,7 +40,7 @@ def test_matches_gdaldem_on_projected_dem_with_nodata(tmp_path):
     assert np.array_equal(ours == SLOPE_NODATA, ref_nodata)
     assert np.abs(ours[~ref_nodata] - ref[~ref_nodata]).max() < 0.01
     assert stats.valid_cells == int((~ref_nodata).sum())
-    assert 30 < ref[~ref_nodata].max()  # the surface is steep enough to be a real check
+    assert ref[~ref_nodata].max() > 30  # the surface is steep enough to be a real check
 
 
 def test_plane_of_known_slope_in_feet_crs(tmp_path):

@@ -1,4 +1,5 @@
-"""slope_block with skip_below_deg (the steep-slope step) keeps every value and the steep mask of the full computation."""
+"""slope_block with skip_below_deg (the steep-slope step) keeps every value and the steep mask
+of the full computation."""
 
 import numpy as np
 import pytest

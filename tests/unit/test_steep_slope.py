@@ -4,7 +4,8 @@ The DEMs are ramps whose elevation depends on one axis only, so Horn's slope of
 cell c is exactly atan((z[c+1] − z[c−1]) / (2·spacing)); the reference steep set,
 the exact reference region (shapely: union of the steep cell squares ∩ county −
 exclusions), the cell-centre membership and the areas (pyproj Geod) are all
-computed here independently of the plugin's code.
+computed here independently of the plugin's code. The ramps themselves are built in
+steep_cases.py (the ``utm_case`` fixture, tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import math
 import geopandas as gpd
 import numpy as np
 import pytest
-import rasterio
 from pyproj import CRS, Geod, Transformer
 from rasterio.transform import from_origin
 from shapely.geometry import MultiPolygon, Point, Polygon, box
@@ -29,17 +29,7 @@ from soil_conservation_plugin.core.common.rules import min_patch_rule, steep_slo
 from soil_conservation_plugin.core.steep.delineation import SteepOptions, delineate, run_steep_slope
 from soil_conservation_plugin.core.steep.inputs import VectorInput
 
-UTM = "EPSG:32651"
-X0, Y0, DX = 500000.0, 4800000.0, 30.0
-H, W = 90, 140
-STEEP_DEG = {(1, 50): 30.0, (80, 120): 25.0, (126, 129): 40.0}  # column ranges [a, b) of ramps
-
-
-def ramp_increments(width: int, spacing: float, segments: dict) -> np.ndarray:
-    inc = np.zeros(width)
-    for (a, b), deg in segments.items():
-        inc[a:b] = spacing * math.tan(math.radians(deg))
-    return inc
+from .steep_cases import DX, UTM, X0, Y0, W, ramp_increments, write_dem, write_layer
 
 
 def horn_slope_1d(z: np.ndarray, spacing) -> np.ndarray:
@@ -49,28 +39,6 @@ def horn_slope_1d(z: np.ndarray, spacing) -> np.ndarray:
         np.arctan(np.abs(z[2:] - z[:-2]) / (2.0 * np.asarray(spacing)[1:-1] if np.ndim(spacing) else 2.0 * spacing))
     )
     return out
-
-
-def write_dem(path, z, transform, crs, nodata=-9999.0):
-    with rasterio.open(
-        path,
-        "w",
-        driver="GTiff",
-        width=z.shape[1],
-        height=z.shape[0],
-        count=1,
-        dtype="float32",
-        crs=crs,
-        transform=transform,
-        nodata=nodata,
-    ) as dst:
-        dst.write(z.astype("float32"), 1)
-    return path
-
-
-def write_layer(path, geoms, crs, **fields):
-    gpd.GeoDataFrame(fields, geometry=list(geoms), crs=crs).to_file(path, driver="GPKG")
-    return str(path)
 
 
 def geod_cell_area(transform, crs, rows, cols) -> np.ndarray:
@@ -125,50 +93,6 @@ def geod_area_ha(geom, crs) -> float:
         geom = transform_xy(Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True).transform, geom)
     # Geod's area is signed: orient each part (shell counter-clockwise, holes clockwise)
     return sum(abs(geod.geometry_area_perimeter(orient(part, 1.0))[0]) for part in getattr(geom, "geoms", [geom])) / 1e4
-
-
-@pytest.fixture()
-def utm_case(tmp_path):
-    """Projected ramps: 30°, 25° and a narrow 40° stripe, a NoData hole, a county, two 乡镇, one exclusion."""
-    inc = ramp_increments(W, DX, STEEP_DEG)
-    z = np.tile(np.cumsum(inc) + 100.0, (H, 1))
-    z[40:44, 20:24] = -9999.0  # NoData hole inside the 30° ramp
-    t = from_origin(X0, Y0, DX, DX)
-    dem = write_dem(tmp_path / "dem.tif", z, t, UTM)
-    county_geom = Polygon([(X0 + 50, Y0 - 50), (X0 + 4100, Y0 - 200), (X0 + 4000, Y0 - 2600), (X0 + 80, Y0 - 2500)])
-    county = write_layer(tmp_path / "county.gpkg", [county_geom], UTM, code=["220521"], name=["通化县"])
-    towns = [box(X0, Y0 - 1300, X0 + 5000, Y0), box(X0, Y0 - 3000, X0 + 5000, Y0 - 1300)]
-    twn = write_layer(tmp_path / "twn.gpkg", towns, UTM, tcode=["220521100", "220521101"], tname=["快大茂镇", "二密镇"])
-    excl_geom = box(X0 + 2500, Y0 - 1000, X0 + 3000, Y0 - 400)
-    excl = write_layer(tmp_path / "excl.gpkg", [excl_geom], UTM, kind=["水域"])
-    # independent reference
-    zz = np.where(z == -9999.0, np.nan, z)
-    slope = np.full(z.shape, np.nan)
-    gx = (zz[:, 2:] - zz[:, :-2]) / (2 * DX)
-    ok = np.isfinite(
-        zz[:-2, :-2]
-        + zz[:-2, 1:-1]
-        + zz[:-2, 2:]
-        + zz[1:-1, :-2]
-        + zz[1:-1, 1:-1]
-        + zz[1:-1, 2:]
-        + zz[2:, :-2]
-        + zz[2:, 1:-1]
-        + zz[2:, 2:]
-    )
-    slope[1:-1, 1:-1] = np.where(ok, np.degrees(np.arctan(np.abs(gx[1:-1]))), np.nan)
-    return {
-        "dem": dem,
-        "county": VectorInput(county, code_field="code", name_field="name", label="县界"),
-        "twn": VectorInput(twn, code_field="tcode", name_field="tname", label="乡镇"),
-        "excl": VectorInput(excl, label="水域"),
-        "transform": t,
-        "slope": slope,
-        "county_geom": county_geom,
-        "towns": towns,
-        "excl_geom": excl_geom,
-        "tmp": tmp_path,
-    }
 
 
 def expected_cells(case, threshold, exclude=True):
@@ -226,7 +150,8 @@ def test_total_area_equals_reference_cells(utm_case):
 
 @pytest.fixture()
 def round_case(utm_case):
-    """The ramps with a circular county, 乡镇 and 小流域 split along oblique lines, and a circular exclusion: no edge on the grid."""
+    """The ramps with a circular county, 乡镇 and 小流域 split along oblique lines, and a circular exclusion:
+    no edge on the grid."""
     from shapely.affinity import rotate
 
     case = dict(utm_case)
@@ -456,7 +381,8 @@ def test_outputs_tables_and_metadata(utm_case):
         row[0] == "图斑清单 patch list" and "_patches.csv" in row[1]
         for row in wb["说明 notes"].iter_rows(values_only=True)
     )
-    meta = json.loads(open(paths["metadata"], encoding="utf-8").read())
+    with open(paths["metadata"], encoding="utf-8") as fh:
+        meta = json.loads(fh.read())
     assert meta["parameters"]["threshold_deg"] == 20 and meta["parameters"]["min_patch_ha"] == 0
     assert meta["rules"]["steep_slope_threshold"]["scope"].startswith("220000")
     assert meta["inputs"]["dem"]["sha256"] and meta["inputs"]["exclusion_1"]["sha256"]
@@ -649,7 +575,9 @@ def test_bad_threshold_and_fields(utm_case):
     case = utm_case
     for bad in (-1, 90.5, float("nan")):
         _expect_input_error(
-            lambda: delineate(case["dem"], case["county"], options=SteepOptions(threshold=bad)), "threshold", "0–90"
+            lambda bad=bad: delineate(case["dem"], case["county"], options=SteepOptions(threshold=bad)),
+            "threshold",
+            "0–90",
         )
     missing = VectorInput(case["county"].path, code_field="adcode", label="县界")
     _expect_input_error(lambda: delineate(case["dem"], missing), "县界", "no field 'adcode'")

@@ -89,13 +89,14 @@ def test_cancel_between_windows_writes_nothing(shared_data, tmp_path):
 
 
 def test_jilin_counties_split_patches_at_county_borders(shared_data, tmp_path):
-    """Real county polygons (60 counties, fields adcode/name, EPSG:4326) on a 3″ EPSG:4490 DEM across a border of 通化县."""
+    """Real county polygons (60 counties, fields adcode/name, EPSG:4326) on a 3″ EPSG:4490 DEM
+    across a border of 通化县."""
     import math
 
     from pyproj import Geod
     from rasterio.transform import from_origin
 
-    from .test_steep_slope import write_dem
+    from .steep_cases import write_dem
 
     shp = shared_file(shared_data, "jilin_counties", "jilin_province.shp")
     counties = gpd.read_file(shp)
@@ -133,7 +134,8 @@ def test_jilin_counties_split_patches_at_county_borders(shared_data, tmp_path):
     )  # cells with a full 3×3 window: all steep on the ramp
     for code, area in by_county.items():
         geom = unary_union(counties[counties.adcode.astype(str) == code].geometry.values)
-        # exact reference: steep cells ∩ county polygon (the polygon is labelled EPSG:4326, the DEM EPSG:4490: same axes here)
+        # exact reference: steep cells ∩ county polygon
+        # (the polygon is labelled EPSG:4326, the DEM EPSG:4490: same axes here)
         assert area == pytest.approx(geod_area_ha(valid.intersection(geom), "EPSG:4490"), rel=1e-3)
     for p in res.pieces:
         geom = unary_union(counties[counties.adcode.astype(str) == res.counties.codes[p.county - 1]].geometry.values)

@@ -118,7 +118,8 @@ def grass_version() -> tuple[int, int]:
 
 
 # GRASS regressions seen, by module: (first version, exit status). GRASS 8.5.0 (Debian sid)
-# r.fill.dir is killed by SIGSEGV on its third pass over the Texas copy; 8.2.1 (Debian 12) and 8.4.1 (Debian 13) fill it.
+# r.fill.dir is killed by SIGSEGV on its third pass over the Texas copy;
+# 8.2.1 (Debian 12) and 8.4.1 (Debian 13) fill it.
 GRASS_CRASHES = {"r.fill.dir": ((8, 5), 128 + signal.SIGSEGV)}
 
 

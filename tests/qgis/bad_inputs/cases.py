@@ -500,16 +500,18 @@ def formula_free(marker: str):
                         assert cell.data_type == "s"
         assert seen, "the name is missing from the workbook"
         for csv_path in Path(o["gpkg"]).parent.glob("*.csv"):
-            for row in csv.reader(open(csv_path, encoding="utf-8-sig", newline="")):
-                for cell in row:
-                    if marker in cell:
-                        assert not cell.startswith(("=", "+", "-", "@")), f"{csv_path.name}: unescaped {cell!r}"
+            with open(csv_path, encoding="utf-8-sig", newline="") as fh:
+                for row in csv.reader(fh):
+                    for cell in row:
+                        if marker in cell:
+                            assert not cell.startswith(("=", "+", "-", "@")), f"{csv_path.name}: unescaped {cell!r}"
 
     return check
 
 
 def check_zoning_csv_escaped(c: Ctx, params, out):
-    rows = list(csv.reader(open(params["SUMMARY"], encoding="utf-8-sig", newline="")))
+    with open(params["SUMMARY"], encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
     cells = [cell for row in rows for cell in row if "HYPERLINK" in cell]
     assert cells, rows[:3]
     assert all(not cell.startswith(("=", "+", "-", "@")) for cell in cells), cells
@@ -761,7 +763,7 @@ def concurrent_steep(c: Ctx, verify_unchanged, assert_refusal):
         outcome_b = finish(proc, box)
     outcomes = [(p_a, outcome_a), (p_b, outcome_b)]
     assert any(o.ok for _, o in outcomes), [o.message[-800:] for _, o in outcomes]
-    for p, o in outcomes:
+    for _, o in outcomes:
         assert "Traceback" not in o.message
         if not o.ok:
             assert_refusal(o.message, ("OUTPUT", "steep", "patches", "图斑", str(out_path.name)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -50,7 +51,8 @@ def qgis_env(profile: Path) -> dict:
     env = dict(os.environ, QGIS_CUSTOM_CONFIG_PATH=str(profile), QT_QPA_PLATFORM="offscreen", GDAL_PAM_ENABLED="NO")
     env.pop("PYTHONHOME", None)
     if (profile / ".self_contained").read_text() != "1":
-        # qgis_process runs /usr/bin/python3; until the zip carries pyflwdir, give it the venv's as a user would install it
+        # qgis_process runs /usr/bin/python3; until the zip carries pyflwdir, give it the venv's
+        # as a user would install it
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [sysconfig.get_paths()["purelib"], env.get("PYTHONPATH")]))
     return env
 
@@ -80,10 +82,8 @@ def run_qgis_process(profile: Path, alg: str, params: dict, timeout: float = 300
 
 def outcome_of(returncode: int, stdout: str, stderr: str) -> Outcome:
     results = {}
-    try:
+    with contextlib.suppress(ValueError):
         results = json.loads(stdout[stdout.index("{") :]).get("results", {})
-    except ValueError:
-        pass
     return Outcome(returncode == 0, (stderr or "") + "\n" + (stdout or ""), results, returncode)
 
 
@@ -122,7 +122,8 @@ def finish(proc: subprocess.Popen, box: dict, timeout: float = 300) -> Outcome:
 
 
 def collecting_feedback(cancel_at: float | None = None):
-    """A QgsProcessingFeedback that keeps every error and warning it reports (and optionally cancels itself at a progress)."""
+    """A QgsProcessingFeedback that keeps every error and warning it reports
+    (and optionally cancels itself at a progress)."""
     from qgis.core import QgsProcessingFeedback
 
     class Collect(QgsProcessingFeedback):

@@ -201,7 +201,8 @@ def corrupt_deflate(src, dst: Path) -> str:
 
 
 def vsicurl_vrt(src, dst: Path, url: str) -> str:
-    """A local VRT whose only source is /vsicurl/<url> (written by hand: building it must not touch the network either)."""
+    """A local VRT whose only source is /vsicurl/<url>
+    (written by hand: building it must not touch the network either)."""
     subprocess.run(["gdal_translate", "-q", "-of", "VRT", str(src), str(dst)], check=True)
     text = dst.read_text(encoding="utf-8")
     import re
