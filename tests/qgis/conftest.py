@@ -210,6 +210,10 @@ def packaged_profile(tmp_path_factory):
         ):
             assert f"soil_conservation_plugin/{required}" in names, required
         assert not any("__pycache__" in n or n.endswith(".tif") for n in names)
+        # the capability packages travel; development tools (screenshots, chroot runner, lint settings) do not
+        assert "soil_conservation_plugin/core/common/geo.py" in names
+        assert "soil_conservation_plugin/demo/region.py" in names
+        assert not any(n.endswith(("screenshots.py", "chroot-test.sh", "pyproject.toml")) for n in names)
         root = tmp_path_factory.mktemp("qgis_config")
         plugins = root / "profiles" / "default" / "python" / "plugins"
         plugins.mkdir(parents=True)
