@@ -25,14 +25,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from pyproj import CRS, Geod, Transformer
+from pyproj import CRS, Transformer
 from shapely import wkb as shapely_wkb
 from shapely.geometry import MultiPolygon, Polygon
-from shapely.geometry.polygon import orient
 
 from ..common.compat import transform_xy
 from ..common.errors import InputError
 from ..common.feedback import Feedback, SubFeedback
+from ..common.geo import AreaCalc, oriented_rings, polygon_parts
 from ..common.io import atomic_path, staged_path
 from ..common.tables import write_rows
 from .metadata_xml import build_metadata_xml
@@ -361,21 +361,6 @@ def _source_meta(src: SourceLayer) -> dict | None:
 # --- geometry ------------------------------------------------------------------
 
 
-def _polygons(geom) -> list:
-    if geom is None or geom.is_empty:
-        return []
-    if isinstance(geom, Polygon):
-        return [geom]
-    if isinstance(geom, MultiPolygon):
-        return list(geom.geoms)
-    if hasattr(geom, "geoms"):
-        out = []
-        for part in geom.geoms:
-            out.extend(_polygons(part))
-        return out
-    return []
-
-
 def _rounder(decimals: int):
     def fn(x, y, z=None):
         return np.round(np.asarray(x, dtype=float), decimals), np.round(np.asarray(y, dtype=float), decimals)
@@ -384,38 +369,20 @@ def _rounder(decimals: int):
 
 
 def _repair(geom):
-    if make_valid is not None:
-        fixed = make_valid(geom)
-    else:  # pragma: no cover
-        fixed = geom.buffer(0)
-    polys = [p for p in _polygons(fixed) if p.area > 0]
+    fixed = make_valid(geom) if make_valid is not None else geom.buffer(0)
+    polys = [p for p in polygon_parts(fixed) if p.area > 0]
     return MultiPolygon(polys) if polys else None
-
-
-def geodesic_area_m2(geom, geod: Geod) -> float:
-    """Ellipsoidal area of a (multi)polygon given in lon/lat degrees."""
-    total = 0.0
-    for poly in _polygons(geom):
-        area, _ = geod.geometry_area_perimeter(orient(poly, 1.0))
-        total += abs(area)
-    return total
 
 
 def _ring_arrays(geom) -> list:
     """[[exterior xy, hole xy, …] per polygon] as (n, 2) float arrays."""
     out = []
-    for poly in _polygons(geom):
+    for poly in polygon_parts(geom):
         out.append(
             [np.asarray(poly.exterior.coords, dtype=float)[:, :2]]
             + [np.asarray(r.coords, dtype=float)[:, :2] for r in poly.interiors]
         )
     return out
-
-
-def _signed_area(xy: np.ndarray) -> float:
-    """Shoelace area, positive for a counter-clockwise ring."""
-    x, y = xy[:, 0], xy[:, 1]
-    return 0.5 * float(np.dot(x[:-1], y[1:]) - np.dot(x[1:], y[:-1]))
 
 
 class _GeometryPipeline:
@@ -426,12 +393,7 @@ class _GeometryPipeline:
         self.decimals = decimals
         self.round = _rounder(decimals)
         self.dst_crs = dst_crs
-        geographic = dst_crs.geodetic_crs if dst_crs.is_projected else dst_crs
-        self.to_geographic = (
-            None if dst_crs.is_geographic else Transformer.from_crs(dst_crs, geographic, always_xy=True)
-        )
-        ell = dst_crs.ellipsoid
-        self.geod = Geod(a=ell.semi_major_metre, rf=ell.inverse_flattening)
+        self.area = AreaCalc(dst_crs)  # ellipsoidal m² in the target CRS, as every other table
 
     def project(self, geom):
         """Any geometry (points, lines, rare repaired shapes) through shapely."""
@@ -459,27 +421,12 @@ class _GeometryPipeline:
         rx, ry = self.round(px, py)
         return float(rx), float(ry)
 
-    def area_m2(self, geom) -> float:
-        """Ellipsoidal area of a (multi)polygon in the target CRS."""
-        total = 0.0
-        for poly in _ring_arrays(geom):
-            for k, ring in enumerate(poly):
-                x, y = ring[:, 0], ring[:, 1]
-                if self.to_geographic is not None:
-                    x, y = self.to_geographic.transform(x, y)
-                area = abs(self.geod.polygon_area_perimeter(x, y)[0])
-                total += area if k == 0 else -area
-        return total
-
 
 def _wound(rings: list):
     """MultiPolygon with exteriors counter-clockwise and holes clockwise (OGC / GeoPackage)."""
     polys = []
     for poly in rings:
-        fixed = []
-        for k, ring in enumerate(poly):
-            ccw = _signed_area(ring) > 0
-            fixed.append(ring if ccw == (k == 0) else ring[::-1])
+        fixed = oriented_rings(poly)
         polys.append(Polygon(fixed[0], fixed[1:]))
     return MultiPolygon(polys)
 
@@ -500,7 +447,7 @@ def _prepare_geometry(spec: LayerSpec, ogr_geom, pipe: _GeometryPipeline, repair
         if spec.geometry in ("Point", "MultiPoint") and geom.geom_type not in ("Point", "MultiPoint"):
             geom = geom.representative_point()  # polygon issues at a point on their surface
         return pipe.project(geom), None, None
-    polys = [p for p in _polygons(geom) if not p.is_empty]
+    polys = [p for p in polygon_parts(geom) if not p.is_empty]
     if not polys:
         return None, (f"几何类型 {geom.geom_type} 不是面", f"geometry type {geom.geom_type} is not polygonal"), None
     out = _wound(pipe.project_rings(_ring_arrays(MultiPolygon(polys))))
@@ -610,7 +557,7 @@ def _read_layer(key, src, specs, split, schema, options, encoding, dst_crs, deci
         geom, gproblem, note = _prepare_geometry(specs[0], feat.GetGeometryRef(), pipe, options.repair)
         if gproblem is None:
             geom, gproblem = _fit_geometry_type(specs[0], geom)
-        feature_area_m2 = pipe.area_m2(geom) if (geom is not None and specs[0].polygonal) else 0.0
+        feature_area_m2 = pipe.area(geom) if (geom is not None and specs[0].polygonal) else 0.0
         for spec in targets:
             if gproblem:
                 problems.append(Problem(spec.name, fid, "geometry", *gproblem))
@@ -1329,7 +1276,6 @@ __all__ = [
     "export_package",
     "manifest_summary",
     "filegdb_support",
-    "geodesic_area_m2",
     "read_manifest",
     "resolve_format",
 ]
