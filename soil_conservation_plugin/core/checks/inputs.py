@@ -13,7 +13,7 @@ from shapely.geometry import Polygon
 
 from ..common.errors import InputError
 from ..common.input_checks import check_geographic_extent
-from ..common.vector import layer_crs, open_layer, shapely_2d, split_source
+from ..common.vector import decode_text, layer_crs, open_layer, shapely_2d, split_source
 
 NUMBER_TYPES = {"Integer", "Integer64", "Real"}
 INTEGER_TYPES = {"Integer", "Integer64"}
@@ -75,12 +75,10 @@ def sniff_encoding(raw_values) -> str:
     raw = [r for r in raw_values if r and any(b >= 0x80 for b in r)]
     if not raw:
         return ""
-    for name, codec in (("UTF-8", "utf-8"), ("GBK", "gbk")):
-        try:
-            texts = [bytes(r).decode(codec) for r in raw]
-        except UnicodeDecodeError:
-            continue
-        if any(_CJK.search(t) for t in texts):
+    for name in ("UTF-8", "GBK"):
+        # the shapefile reader's decoding (a character cut off at the field width is no error)
+        texts = decode_text([bytes(r) for r in raw], name)
+        if texts and any(_CJK.search(t) for t in texts):
             return name
     return ""
 

@@ -14,8 +14,8 @@ target as it was.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
-import hashlib
 import json
 import shutil
 import uuid
@@ -33,8 +33,9 @@ from ..common.compat import transform_xy
 from ..common.errors import InputError
 from ..common.feedback import Feedback, SubFeedback
 from ..common.geo import AreaCalc, oriented_rings, polygon_parts
-from ..common.io import atomic_path, staged_path
+from ..common.io import atomic_path, file_sha256, staged_path
 from ..common.tables import write_rows
+from ..common.vector import normalise_encoding
 from .metadata_xml import build_metadata_xml
 from .schema import FieldSpec, LayerSpec, Schema, ValueProblem, coerce, load_schema, zone_codes
 
@@ -165,14 +166,6 @@ def manifest_summary(package, zip_path=None) -> str:
 
 
 # --- small helpers -------------------------------------------------------------
-
-
-def file_digest(path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def resolve_format(name: str) -> str:
@@ -620,7 +613,7 @@ def _read_layer(key, src, specs, split, schema, options, encoding, dst_crs, deci
         "truncated": truncated,
     }
     try:
-        facts["sha256"] = file_digest(src.path) if Path(src.path).is_file() else None
+        facts["sha256"] = file_sha256(src.path) if Path(src.path).is_file() else None  # as run metadata
     except OSError:
         facts["sha256"] = None
     meta = _source_meta(src)
@@ -983,7 +976,7 @@ def _manifest(
     listed = {}
     for path in sorted(p for p in package.rglob("*") if p.is_file() and p.name != "manifest.json"):
         rel = path.relative_to(package).as_posix()
-        listed[rel] = {"sha256": file_digest(path), "bytes": path.stat().st_size}
+        listed[rel] = {"sha256": file_sha256(path, sidecars=False), "bytes": path.stat().st_size}
     for code, rel in files.items():
         key = rel if rel in listed else None
         if key is None:  # FileGDB: a folder; counts go on the folder entry
@@ -1053,9 +1046,8 @@ def export_package(
                 f"当前 GDAL {version} 不能写 FileGDB(需要 GDAL ≥ 3.6 的 OpenFileGDB 写入); 请改用 GPKG 或 Shapefile",
                 f"GDAL {version} cannot write FileGDB (needs GDAL ≥ 3.6, OpenFileGDB writer); use GPKG or Shapefile",
             )
-    encoding = (options.encoding or schema.shapefile_encoding).upper() if fmt == "ESRI Shapefile" else "UTF-8"
-    if encoding == "UTF8":
-        encoding = "UTF-8"
+    # the shapefile reader's spellings: 'cp936' / '936' / 'gbk' → GBK, 'utf8' → UTF-8
+    encoding = normalise_encoding(options.encoding or schema.shapefile_encoding) if fmt == "ESRI Shapefile" else "UTF-8"
     if fmt == "ESRI Shapefile" and encoding not in schema.shapefile_encodings:
         raise InputError(
             "编码 / encoding",
@@ -1129,7 +1121,7 @@ def export_package(
         "zip": options.zip,
         **options.parameters,
     }
-    zip_ctx = atomic_path(zip_path) if zip_path else _null_ctx()
+    zip_ctx = atomic_path(zip_path) if zip_path else contextlib.nullcontext()
     with zip_ctx as tmp_zip, atomic_path(target, folder=True) as tmp:
         tmp.mkdir(parents=True)
         data_dir = tmp / "data"
@@ -1220,14 +1212,6 @@ def export_package(
     return ExportResult(target, manifest, zip_path, counts, areas, warnings, problems)
 
 
-class _null_ctx:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc):
-        return False
-
-
 def _write_zip(folder: Path, zip_file: Path, root: str) -> None:
     with zipfile.ZipFile(zip_file, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
@@ -1259,7 +1243,7 @@ def check_manifest(package) -> list:
         if entry.get("folder"):
             continue
         path = package / rel
-        if not path.is_file() or file_digest(path) != entry["sha256"]:
+        if not path.is_file() or file_sha256(path, sidecars=False) != entry["sha256"]:
             bad.append(rel)
     return bad
 
