@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from pyproj import CRS
 from shapely.geometry import Polygon
 
 from ..common.errors import InputError
@@ -40,7 +41,7 @@ class VectorData:
     label: str
     path: str
     layer_name: str
-    crs: object  # pyproj CRS or None
+    crs: CRS | None
     fields: dict  # name → OGR type name (String, Integer, Integer64, Real, Date, …)
     fids: list
     geoms: list
@@ -115,7 +116,9 @@ def read_vector(
         fd = defn.GetFieldDefn(i)
         fields[fd.GetName()] = ogr.GetFieldTypeName(fd.GetType())
     crs = layer_crs(lyr)
-    fids, geoms, attrs = [], [], []
+    fids: list[int] = []
+    geoms: list = []  # shapely geometry or None
+    attrs: list[dict] = []
     string_fields = [n for n, t in fields.items() if t == "String"]
     for feat in lyr:
         fids.append(feat.GetFID())
@@ -128,7 +131,7 @@ def read_vector(
             if ogr.GT_Flatten(g.GetGeometryType()) not in (ogr.wkbPolygon, ogr.wkbMultiPolygon):
                 g = ogr.ForceTo(g.Clone(), ogr.wkbMultiPolygon)
             geoms.append(shapely_2d(g, ogr))
-        row = {}
+        row: dict = {}
         for name, ftype in fields.items():
             if not feat.IsFieldSetAndNotNull(name):
                 row[name] = None

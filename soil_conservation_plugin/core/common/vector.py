@@ -269,7 +269,7 @@ def read_vector(path, label: str, layer: str | None = None, encoding: str | None
     defn = lyr.GetLayerDefn()
     fields = [(defn.GetFieldDefn(i).GetName(), defn.GetFieldDefn(i).GetType()) for i in range(defn.GetFieldCount())]
     ints = (ogr.OFTInteger, ogr.OFTInteger64)
-    columns = {name: [] for name, _ in fields}
+    columns: dict[str, list] = {name: [] for name, _ in fields}
     geoms = []
     lyr.ResetReading()
     for feat in lyr:

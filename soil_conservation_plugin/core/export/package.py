@@ -23,6 +23,7 @@ import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from pyproj import CRS, Transformer
@@ -121,7 +122,7 @@ class ExportValidationError(InputError):
 class Record:
     fid: object
     values: dict
-    geometry: object  # shapely, in the target CRS, rounded
+    geometry: Any  # shapely geometry (or None), in the target CRS, rounded
     area_ha: float
 
 
@@ -728,6 +729,7 @@ def _write_layers(
                         if fmt == "GPKG"
                         else [f"LAYER_ALIAS={spec.name}"]
                     )
+                assert ds is not None  # created and checked above
                 lyr = ds.CreateLayer(spec.code, srs, getattr(ogr, _OGR_GEOM[spec.geometry]), options=opts)
                 if lyr is None:
                     errs.check(f"create layer {spec.code}")
@@ -900,9 +902,11 @@ def area_tables(records: list) -> tuple[list, list]:
     A patch split at a township border counts once per group it touches and once in the
     total (pieces share the parent id FTBBH), as in the announcement tables of issue 3.
     """
-    county = defaultdict(lambda: [set(), 0.0])
-    town = defaultdict(lambda: [set(), 0.0])
-    names, parents = {}, set()
+    # group → [parent ids, area ha]
+    county: defaultdict[str, list[Any]] = defaultdict(lambda: [set(), 0.0])
+    town: defaultdict[tuple[str, str, str], list[Any]] = defaultdict(lambda: [set(), 0.0])
+    names: dict[str, str] = {}
+    parents: set = set()
     for rec in records:
         c, cn = rec.values.get("XZQDM") or "", rec.values.get("XZQMC") or ""
         t, tn = rec.values.get("XZDM") or "", rec.values.get("XZMC") or ""
@@ -973,7 +977,7 @@ def _manifest(
     specs: list,
     created: str,
 ) -> dict:
-    listed = {}
+    listed: dict[str, dict[str, Any]] = {}
     for path in sorted(p for p in package.rglob("*") if p.is_file() and p.name != "manifest.json"):
         rel = path.relative_to(package).as_posix()
         listed[rel] = {"sha256": file_sha256(path, sidecars=False), "bytes": path.stat().st_size}
@@ -1082,7 +1086,7 @@ def export_package(
     shp_encoding = encoding if fmt == "ESRI Shapefile" else None
 
     # --- read, reproject, validate (nothing written yet)
-    records = {}
+    records: dict[str, list[Record]] = {}
     problems, warnings, facts = [], [], []
     for i, (key, src, specs, split) in enumerate(plan):
         sub = SubFeedback(feedback, 60.0 * i / len(plan), 60.0 * (i + 1) / len(plan))

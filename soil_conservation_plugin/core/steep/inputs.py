@@ -39,7 +39,7 @@ class VectorInput:
     codes: tuple = ()  # only the features with these codes (the chosen counties); empty = all
 
     def describe(self) -> dict:
-        out = {
+        out: dict = {
             "path": str(self.path),
             "layer": self.layer,
             "code_field": self.code_field,
@@ -200,7 +200,7 @@ def load_zones(
             f"不是面图层（几何类型: {', '.join(sorted(geom_types))}）",
             f"is not a polygon layer (geometry types: {', '.join(sorted(geom_types))})",
         )
-    geoms = []
+    geoms: list = []  # shapely geometry or None
     for geom in gdf.geometry:
         if geom is None or geom.is_empty or geom.geom_type not in POLYGONAL:
             geoms.append(None)
