@@ -103,6 +103,9 @@ def test_mojibake_heuristics():
     assert sniff_encoding([gbk]) == "GBK"
     assert sniff_encoding([NAMES[1].encode("utf-8")]) == "UTF-8"
     assert sniff_encoding([b"plain"]) == ""
+    # a DBF field cut in the middle of a character: decoded as the shapefile reader does
+    assert sniff_encoding([gbk[:-1]]) == "GBK"
+    assert sniff_encoding([NAMES[1].encode("utf-8")[:-1]]) == "UTF-8"
 
 
 def test_mismatched_crs_boundary_is_reprojected(tmp_path):

@@ -518,6 +518,17 @@ def test_shapefile_round_trip(tmp_path, sources, encoding):
     assert manifest["encoding"] == encoding
 
 
+@pytest.mark.parametrize("given, written", [("cp936", "GBK"), ("936", "GBK"), ("gbk", "GBK"), ("utf8", "UTF-8")])
+def test_shapefile_encoding_in_any_cpg_spelling(tmp_path, sources, given, written):
+    """The encoding option is read as the shapefile reader reads a .cpg (common.vector.normalise_encoding)."""
+    out = tmp_path / "pkg"
+    ex.export_package(
+        out, {"steep_slope": sources["steep_slope"]}, options=ex.ExportOptions(format="shp", encoding=given)
+    )
+    assert (out / "data" / "JZKKDPTB.cpg").read_text() == written
+    assert check_manifest(out)["encoding"] == written
+
+
 def test_filegdb_round_trip(tmp_path, sources):
     ok, version = ex.filegdb_support()
     assert ok, f"GDAL {version} is expected to write FileGDB (Debian 12 ships 3.6.2)"

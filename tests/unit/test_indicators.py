@@ -17,6 +17,7 @@ from shapely.ops import unary_union
 
 from soil_conservation_plugin.core.common.compat import transform_xy
 from soil_conservation_plugin.core.common.errors import InputError
+from soil_conservation_plugin.core.common.geo import polygon_parts
 from soil_conservation_plugin.core.indicators import compute as ind
 
 EPSG = 4530
@@ -566,7 +567,7 @@ def test_ring_arrays_against_shapely_coords():
     geoms = [g3, gc, Polygon(), None, holed]
 
     def ref(g):
-        polys = [] if g is None else ind._polygons(g)
+        polys = [] if g is None else polygon_parts(g)
         return [
             (np.asarray(r.coords)[:, :2], k > 0)
             for p in polys

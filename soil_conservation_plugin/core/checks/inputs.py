@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from pyproj import CRS
 from shapely.geometry import Polygon
 
 from ..common.errors import InputError
 from ..common.input_checks import check_geographic_extent
-from ..common.vector import layer_crs, open_layer, shapely_2d, split_source
+from ..common.vector import decode_text, layer_crs, open_layer, shapely_2d, split_source
 
 NUMBER_TYPES = {"Integer", "Integer64", "Real"}
 INTEGER_TYPES = {"Integer", "Integer64"}
@@ -40,7 +41,7 @@ class VectorData:
     label: str
     path: str
     layer_name: str
-    crs: object  # pyproj CRS or None
+    crs: CRS | None
     fields: dict  # name → OGR type name (String, Integer, Integer64, Real, Date, …)
     fids: list
     geoms: list
@@ -75,12 +76,10 @@ def sniff_encoding(raw_values) -> str:
     raw = [r for r in raw_values if r and any(b >= 0x80 for b in r)]
     if not raw:
         return ""
-    for name, codec in (("UTF-8", "utf-8"), ("GBK", "gbk")):
-        try:
-            texts = [bytes(r).decode(codec) for r in raw]
-        except UnicodeDecodeError:
-            continue
-        if any(_CJK.search(t) for t in texts):
+    for name in ("UTF-8", "GBK"):
+        # the shapefile reader's decoding (a character cut off at the field width is no error)
+        texts = decode_text([bytes(r) for r in raw], name)
+        if texts and any(_CJK.search(t) for t in texts):
             return name
     return ""
 
@@ -117,7 +116,9 @@ def read_vector(
         fd = defn.GetFieldDefn(i)
         fields[fd.GetName()] = ogr.GetFieldTypeName(fd.GetType())
     crs = layer_crs(lyr)
-    fids, geoms, attrs = [], [], []
+    fids: list[int] = []
+    geoms: list = []  # shapely geometry or None
+    attrs: list[dict] = []
     string_fields = [n for n, t in fields.items() if t == "String"]
     for feat in lyr:
         fids.append(feat.GetFID())
@@ -130,7 +131,7 @@ def read_vector(
             if ogr.GT_Flatten(g.GetGeometryType()) not in (ogr.wkbPolygon, ogr.wkbMultiPolygon):
                 g = ogr.ForceTo(g.Clone(), ogr.wkbMultiPolygon)
             geoms.append(shapely_2d(g, ogr))
-        row = {}
+        row: dict = {}
         for name, ftype in fields.items():
             if not feat.IsFieldSetAndNotNull(name):
                 row[name] = None

@@ -251,6 +251,7 @@ class _Emitter:
 
 def _reproject(data: VectorData, target, emit: _Emitter) -> list:
     """Geometries of an auxiliary input in the result layer's CRS (CRS-002 when it differs)."""
+    assert data.crs is not None  # _require_crs ran first
     if data.crs == target or data.crs.equals(target, ignore_axis_order=True):
         return list(data.geoms)
     emit("CRS-002", text=crs_label(data.crs), layer=data.label)
@@ -292,6 +293,7 @@ def run_checks(
     """Run every applicable check of ``layer``; red line and county boundary are optional inputs."""
     fb = feedback or Feedback()
     o = (options or CheckOptions()).resolved()
+    assert o.part_sliver_m2 is not None and o.overlap_sliver_m2 is not None  # resolved() sets every tolerance
     # bad input first, before any heavy work
     _require_crs(layer)
     for aux in (redline, boundary):
@@ -401,6 +403,7 @@ def run_checks(
                 gap_ignored += 1
         stats["gap_slivers_ignored"] = gap_ignored
     if region is not None:
+        assert boundary is not None  # region is its union
         bname = boundary.label
         pregion = prep(region)
         for k in idx:
@@ -451,6 +454,7 @@ def _type_ok(ogr_type: str, want: str) -> bool:
 
 
 def _check_attributes(layer: VectorData, o: CheckOptions, emit: _Emitter, area: AreaCalc, fb: Feedback) -> None:
+    assert o.area_unit is not None and o.area_tolerance_ha is not None  # set by CheckOptions.resolved()
     rules = load_rules()
     fields = layer.fields
     present = {}

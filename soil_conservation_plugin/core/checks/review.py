@@ -12,6 +12,7 @@ import datetime as _dt
 import getpass
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pyproj import CRS
 from shapely import wkb
@@ -230,7 +231,9 @@ def load_issues(gpkg) -> tuple[list, object]:
     out = []
     for f in lyr:
         g = f.GetGeometryRef()
-        row = {name: (f.GetField(name) if f.IsFieldSetAndNotNull(name) else None) for name, _ in ISSUE_FIELDS}
+        row: dict[str, Any] = {
+            name: (f.GetField(name) if f.IsFieldSetAndNotNull(name) else None) for name, _ in ISSUE_FIELDS
+        }
         row.pop("issue_id")
         for name in ("unit", "status", "comment"):
             row[name] = row[name] or ("open" if name == "status" else "")

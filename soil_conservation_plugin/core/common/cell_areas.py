@@ -5,6 +5,7 @@ have the same area), from the authalic-latitude integral.
 Projected DEM: the map cell area divided by the projection's areal scale factor
 (pyproj get_factors), sampled on a coarse lattice and interpolated bilinearly;
 the factor is smooth (≤ 0.2 % over a UTM zone), so this is exact to ~1e-7.
+The ellipsoid is geo.geod_for's, the one every polygon area uses.
 """
 
 from __future__ import annotations
@@ -12,18 +13,15 @@ from __future__ import annotations
 import numpy as np
 
 from .crs import metres_per_unit
+from .geo import geod_for
 
 LATTICE_STEP = 256  # cells between lattice nodes of the areal scale factor
 
 
-def _quad_integral(crs, lat_deg: np.ndarray) -> np.ndarray:
+def _quad_integral(geod, lat_deg: np.ndarray) -> np.ndarray:
     """F(φ) with area of the quadrangle [φ1, φ2] × Δλ = Δλ·(F(φ2) − F(φ1)) (Δλ in radians)."""
-    ell = crs.ellipsoid
-    a = ell.semi_major_metre
-    inv_f = ell.inverse_flattening
-    f = 0.0 if not inv_f else 1.0 / inv_f
-    b = a * (1.0 - f)
-    e2 = f * (2.0 - f)
+    b = geod.b
+    e2 = geod.es
     s = np.sin(np.radians(lat_deg))
     if e2 < 1e-15:
         return b * b * s
@@ -36,7 +34,8 @@ class CellAreas:
 
     def __init__(self, crs, transform, width: int, height: int):
         self.crs, self.transform, self.width, self.height = crs, transform, width, height
-        self._lattice = None
+        self.geod = geod_for(crs)  # refuses a CRS without an ellipsoid
+        self._lattice: tuple | None = None
         if not crs.is_geographic:
             self._build_lattice()
 
@@ -63,7 +62,7 @@ class CellAreas:
         if self._lattice is None:
             t = self.transform
             top = t.f + np.arange(row0, row1 + 1) * t.e
-            integral = _quad_integral(self.crs, top)
+            integral = _quad_integral(self.geod, top)
             area = np.abs(np.diff(integral)) * np.radians(abs(t.a))
             return area[:, None]
         lrows, lcols, lat_area = self._lattice
@@ -76,4 +75,13 @@ class CellAreas:
         out = np.empty((rr.size, self.width))
         for i in range(rr.size):
             out[i] = np.interp(cols, lcols, along[i])
+        return out
+
+    def grid(self, dtype=np.float32, scale: float = 1.0, block: int = 1024) -> np.ndarray:
+        """Areas (m² × ``scale``) of the whole grid as a (height, width) array of ``dtype``, filled
+        block by block (a big projected DEM never holds a float64 copy of it)."""
+        out = np.empty((self.height, self.width), dtype=dtype)
+        for r0 in range(0, self.height, block):
+            r1 = min(self.height, r0 + block)
+            out[r0:r1] = self.rows(r0, r1) * scale
         return out

@@ -629,11 +629,15 @@ def remove(path) -> None:
             extra.unlink()
 
 
-def file_sha256(path) -> str:
-    """SHA-256 of a file; for a shapefile, of all its sidecars in a fixed order."""
+def file_sha256(path, sidecars: bool = True) -> str:
+    """SHA-256 of a file; for a shapefile, of all its sidecars in a fixed order.
+
+    ``sidecars=False``: of the one file only (a package manifest lists every sidecar itself, and
+    must match ``sha256sum`` of each file).
+    """
     path = Path(path)
     parts = [path]
-    if path.suffix.lower() == ".shp":
+    if sidecars and path.suffix.lower() == ".shp":
         parts = [path.with_suffix(s) for s in SHAPEFILE_SIDECARS if path.with_suffix(s).exists()]
     digest = hashlib.sha256()
     for part in parts:

@@ -97,14 +97,24 @@ def dbf_text_values(dbf: Path, limit_bytes: int = 64 << 20) -> tuple[int, list[b
     return ldid, values
 
 
-def _decodes(values: list[bytes], codec: str) -> bool:
-    """Every value decodes; a multi-byte character cut off at the field's width is allowed."""
+def decode_text(values: list[bytes], encoding: str) -> list[str] | None:
+    """The values decoded with ``encoding`` (any spelling normalise_encoding knows), or None when
+    one does not decode; a multi-byte character cut off at the field's width is allowed."""
+    codec = _python_codec(normalise_encoding(encoding))
+    if codec is None:
+        return None
+    out = []
     for raw in values:
         try:
-            codecs.getincrementaldecoder(codec)().decode(raw, final=False)
+            out.append(codecs.getincrementaldecoder(codec)().decode(raw, final=False))
         except UnicodeDecodeError:
-            return False
-    return True
+            return None
+    return out
+
+
+def _decodes(values: list[bytes], codec: str) -> bool:
+    """Every value decodes; a multi-byte character cut off at the field's width is allowed."""
+    return decode_text(values, codec) is not None
 
 
 def shapefile_encoding(path, label: str = "", given: str | None = None) -> tuple[str, str]:
@@ -259,7 +269,7 @@ def read_vector(path, label: str, layer: str | None = None, encoding: str | None
     defn = lyr.GetLayerDefn()
     fields = [(defn.GetFieldDefn(i).GetName(), defn.GetFieldDefn(i).GetType()) for i in range(defn.GetFieldCount())]
     ints = (ogr.OFTInteger, ogr.OFTInteger64)
-    columns = {name: [] for name, _ in fields}
+    columns: dict[str, list] = {name: [] for name, _ in fields}
     geoms = []
     lyr.ResetReading()
     for feat in lyr:

@@ -14,8 +14,8 @@ target as it was.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
-import hashlib
 import json
 import shutil
 import uuid
@@ -23,18 +23,20 @@ import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-from pyproj import CRS, Geod, Transformer
+from pyproj import CRS, Transformer
 from shapely import wkb as shapely_wkb
 from shapely.geometry import MultiPolygon, Polygon
-from shapely.geometry.polygon import orient
 
 from ..common.compat import transform_xy
 from ..common.errors import InputError
 from ..common.feedback import Feedback, SubFeedback
-from ..common.io import atomic_path, staged_path
+from ..common.geo import AreaCalc, oriented_rings, polygon_parts
+from ..common.io import atomic_path, file_sha256, staged_path
 from ..common.tables import write_rows
+from ..common.vector import normalise_encoding
 from .metadata_xml import build_metadata_xml
 from .schema import FieldSpec, LayerSpec, Schema, ValueProblem, coerce, load_schema, zone_codes
 
@@ -120,7 +122,7 @@ class ExportValidationError(InputError):
 class Record:
     fid: object
     values: dict
-    geometry: object  # shapely, in the target CRS, rounded
+    geometry: Any  # shapely geometry (or None), in the target CRS, rounded
     area_ha: float
 
 
@@ -165,14 +167,6 @@ def manifest_summary(package, zip_path=None) -> str:
 
 
 # --- small helpers -------------------------------------------------------------
-
-
-def file_digest(path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def resolve_format(name: str) -> str:
@@ -361,21 +355,6 @@ def _source_meta(src: SourceLayer) -> dict | None:
 # --- geometry ------------------------------------------------------------------
 
 
-def _polygons(geom) -> list:
-    if geom is None or geom.is_empty:
-        return []
-    if isinstance(geom, Polygon):
-        return [geom]
-    if isinstance(geom, MultiPolygon):
-        return list(geom.geoms)
-    if hasattr(geom, "geoms"):
-        out = []
-        for part in geom.geoms:
-            out.extend(_polygons(part))
-        return out
-    return []
-
-
 def _rounder(decimals: int):
     def fn(x, y, z=None):
         return np.round(np.asarray(x, dtype=float), decimals), np.round(np.asarray(y, dtype=float), decimals)
@@ -384,38 +363,20 @@ def _rounder(decimals: int):
 
 
 def _repair(geom):
-    if make_valid is not None:
-        fixed = make_valid(geom)
-    else:  # pragma: no cover
-        fixed = geom.buffer(0)
-    polys = [p for p in _polygons(fixed) if p.area > 0]
+    fixed = make_valid(geom) if make_valid is not None else geom.buffer(0)
+    polys = [p for p in polygon_parts(fixed) if p.area > 0]
     return MultiPolygon(polys) if polys else None
-
-
-def geodesic_area_m2(geom, geod: Geod) -> float:
-    """Ellipsoidal area of a (multi)polygon given in lon/lat degrees."""
-    total = 0.0
-    for poly in _polygons(geom):
-        area, _ = geod.geometry_area_perimeter(orient(poly, 1.0))
-        total += abs(area)
-    return total
 
 
 def _ring_arrays(geom) -> list:
     """[[exterior xy, hole xy, …] per polygon] as (n, 2) float arrays."""
     out = []
-    for poly in _polygons(geom):
+    for poly in polygon_parts(geom):
         out.append(
             [np.asarray(poly.exterior.coords, dtype=float)[:, :2]]
             + [np.asarray(r.coords, dtype=float)[:, :2] for r in poly.interiors]
         )
     return out
-
-
-def _signed_area(xy: np.ndarray) -> float:
-    """Shoelace area, positive for a counter-clockwise ring."""
-    x, y = xy[:, 0], xy[:, 1]
-    return 0.5 * float(np.dot(x[:-1], y[1:]) - np.dot(x[1:], y[:-1]))
 
 
 class _GeometryPipeline:
@@ -426,12 +387,7 @@ class _GeometryPipeline:
         self.decimals = decimals
         self.round = _rounder(decimals)
         self.dst_crs = dst_crs
-        geographic = dst_crs.geodetic_crs if dst_crs.is_projected else dst_crs
-        self.to_geographic = (
-            None if dst_crs.is_geographic else Transformer.from_crs(dst_crs, geographic, always_xy=True)
-        )
-        ell = dst_crs.ellipsoid
-        self.geod = Geod(a=ell.semi_major_metre, rf=ell.inverse_flattening)
+        self.area = AreaCalc(dst_crs)  # ellipsoidal m² in the target CRS, as every other table
 
     def project(self, geom):
         """Any geometry (points, lines, rare repaired shapes) through shapely."""
@@ -459,27 +415,12 @@ class _GeometryPipeline:
         rx, ry = self.round(px, py)
         return float(rx), float(ry)
 
-    def area_m2(self, geom) -> float:
-        """Ellipsoidal area of a (multi)polygon in the target CRS."""
-        total = 0.0
-        for poly in _ring_arrays(geom):
-            for k, ring in enumerate(poly):
-                x, y = ring[:, 0], ring[:, 1]
-                if self.to_geographic is not None:
-                    x, y = self.to_geographic.transform(x, y)
-                area = abs(self.geod.polygon_area_perimeter(x, y)[0])
-                total += area if k == 0 else -area
-        return total
-
 
 def _wound(rings: list):
     """MultiPolygon with exteriors counter-clockwise and holes clockwise (OGC / GeoPackage)."""
     polys = []
     for poly in rings:
-        fixed = []
-        for k, ring in enumerate(poly):
-            ccw = _signed_area(ring) > 0
-            fixed.append(ring if ccw == (k == 0) else ring[::-1])
+        fixed = oriented_rings(poly)
         polys.append(Polygon(fixed[0], fixed[1:]))
     return MultiPolygon(polys)
 
@@ -500,7 +441,7 @@ def _prepare_geometry(spec: LayerSpec, ogr_geom, pipe: _GeometryPipeline, repair
         if spec.geometry in ("Point", "MultiPoint") and geom.geom_type not in ("Point", "MultiPoint"):
             geom = geom.representative_point()  # polygon issues at a point on their surface
         return pipe.project(geom), None, None
-    polys = [p for p in _polygons(geom) if not p.is_empty]
+    polys = [p for p in polygon_parts(geom) if not p.is_empty]
     if not polys:
         return None, (f"几何类型 {geom.geom_type} 不是面", f"geometry type {geom.geom_type} is not polygonal"), None
     out = _wound(pipe.project_rings(_ring_arrays(MultiPolygon(polys))))
@@ -610,7 +551,7 @@ def _read_layer(key, src, specs, split, schema, options, encoding, dst_crs, deci
         geom, gproblem, note = _prepare_geometry(specs[0], feat.GetGeometryRef(), pipe, options.repair)
         if gproblem is None:
             geom, gproblem = _fit_geometry_type(specs[0], geom)
-        feature_area_m2 = pipe.area_m2(geom) if (geom is not None and specs[0].polygonal) else 0.0
+        feature_area_m2 = pipe.area(geom) if (geom is not None and specs[0].polygonal) else 0.0
         for spec in targets:
             if gproblem:
                 problems.append(Problem(spec.name, fid, "geometry", *gproblem))
@@ -673,7 +614,7 @@ def _read_layer(key, src, specs, split, schema, options, encoding, dst_crs, deci
         "truncated": truncated,
     }
     try:
-        facts["sha256"] = file_digest(src.path) if Path(src.path).is_file() else None
+        facts["sha256"] = file_sha256(src.path) if Path(src.path).is_file() else None  # as run metadata
     except OSError:
         facts["sha256"] = None
     meta = _source_meta(src)
@@ -788,6 +729,7 @@ def _write_layers(
                         if fmt == "GPKG"
                         else [f"LAYER_ALIAS={spec.name}"]
                     )
+                assert ds is not None  # created and checked above
                 lyr = ds.CreateLayer(spec.code, srs, getattr(ogr, _OGR_GEOM[spec.geometry]), options=opts)
                 if lyr is None:
                     errs.check(f"create layer {spec.code}")
@@ -960,9 +902,11 @@ def area_tables(records: list) -> tuple[list, list]:
     A patch split at a township border counts once per group it touches and once in the
     total (pieces share the parent id FTBBH), as in the announcement tables of issue 3.
     """
-    county = defaultdict(lambda: [set(), 0.0])
-    town = defaultdict(lambda: [set(), 0.0])
-    names, parents = {}, set()
+    # group → [parent ids, area ha]
+    county: defaultdict[str, list[Any]] = defaultdict(lambda: [set(), 0.0])
+    town: defaultdict[tuple[str, str, str], list[Any]] = defaultdict(lambda: [set(), 0.0])
+    names: dict[str, str] = {}
+    parents: set = set()
     for rec in records:
         c, cn = rec.values.get("XZQDM") or "", rec.values.get("XZQMC") or ""
         t, tn = rec.values.get("XZDM") or "", rec.values.get("XZMC") or ""
@@ -1033,10 +977,10 @@ def _manifest(
     specs: list,
     created: str,
 ) -> dict:
-    listed = {}
+    listed: dict[str, dict[str, Any]] = {}
     for path in sorted(p for p in package.rglob("*") if p.is_file() and p.name != "manifest.json"):
         rel = path.relative_to(package).as_posix()
-        listed[rel] = {"sha256": file_digest(path), "bytes": path.stat().st_size}
+        listed[rel] = {"sha256": file_sha256(path, sidecars=False), "bytes": path.stat().st_size}
     for code, rel in files.items():
         key = rel if rel in listed else None
         if key is None:  # FileGDB: a folder; counts go on the folder entry
@@ -1106,9 +1050,8 @@ def export_package(
                 f"当前 GDAL {version} 不能写 FileGDB(需要 GDAL ≥ 3.6 的 OpenFileGDB 写入); 请改用 GPKG 或 Shapefile",
                 f"GDAL {version} cannot write FileGDB (needs GDAL ≥ 3.6, OpenFileGDB writer); use GPKG or Shapefile",
             )
-    encoding = (options.encoding or schema.shapefile_encoding).upper() if fmt == "ESRI Shapefile" else "UTF-8"
-    if encoding == "UTF8":
-        encoding = "UTF-8"
+    # the shapefile reader's spellings: 'cp936' / '936' / 'gbk' → GBK, 'utf8' → UTF-8
+    encoding = normalise_encoding(options.encoding or schema.shapefile_encoding) if fmt == "ESRI Shapefile" else "UTF-8"
     if fmt == "ESRI Shapefile" and encoding not in schema.shapefile_encodings:
         raise InputError(
             "编码 / encoding",
@@ -1143,7 +1086,7 @@ def export_package(
     shp_encoding = encoding if fmt == "ESRI Shapefile" else None
 
     # --- read, reproject, validate (nothing written yet)
-    records = {}
+    records: dict[str, list[Record]] = {}
     problems, warnings, facts = [], [], []
     for i, (key, src, specs, split) in enumerate(plan):
         sub = SubFeedback(feedback, 60.0 * i / len(plan), 60.0 * (i + 1) / len(plan))
@@ -1182,7 +1125,7 @@ def export_package(
         "zip": options.zip,
         **options.parameters,
     }
-    zip_ctx = atomic_path(zip_path) if zip_path else _null_ctx()
+    zip_ctx = atomic_path(zip_path) if zip_path else contextlib.nullcontext()
     with zip_ctx as tmp_zip, atomic_path(target, folder=True) as tmp:
         tmp.mkdir(parents=True)
         data_dir = tmp / "data"
@@ -1273,14 +1216,6 @@ def export_package(
     return ExportResult(target, manifest, zip_path, counts, areas, warnings, problems)
 
 
-class _null_ctx:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc):
-        return False
-
-
 def _write_zip(folder: Path, zip_file: Path, root: str) -> None:
     with zipfile.ZipFile(zip_file, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
@@ -1312,7 +1247,7 @@ def check_manifest(package) -> list:
         if entry.get("folder"):
             continue
         path = package / rel
-        if not path.is_file() or file_digest(path) != entry["sha256"]:
+        if not path.is_file() or file_sha256(path, sidecars=False) != entry["sha256"]:
             bad.append(rel)
     return bad
 
@@ -1329,7 +1264,6 @@ __all__ = [
     "export_package",
     "manifest_summary",
     "filegdb_support",
-    "geodesic_area_m2",
     "read_manifest",
     "resolve_format",
 ]

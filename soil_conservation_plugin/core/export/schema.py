@@ -18,6 +18,7 @@ from pathlib import Path
 from ..common.errors import InputError
 from ..common.io import file_sha256
 from ..common.paths import resources_path
+from ..common.vector import normalise_encoding
 
 DEFAULT_SCHEMA = "onemap_v0.1.json"
 FIELD_TYPES = ("String", "Integer", "Real", "Date")
@@ -200,8 +201,8 @@ def _parse(data: dict, path: Path) -> Schema:
     if not (0 <= geo_dec <= 12 and 0 <= proj_dec <= 9):
         _fail(label, "坐标精度(小数位数)超出范围", "coordinate precision (decimals) out of range")
     enc = data.get("encoding", {})
-    encodings = tuple(e.upper() for e in enc.get("shapefile_allowed", ["GBK", "UTF-8"]))
-    shp_enc = str(enc.get("shapefile_default", "GBK")).upper()
+    encodings = tuple(normalise_encoding(e) for e in enc.get("shapefile_allowed", ["GBK", "UTF-8"]))
+    shp_enc = normalise_encoding(str(enc.get("shapefile_default", "GBK")))
     for e in (*encodings, shp_enc):
         try:
             "".encode(e)

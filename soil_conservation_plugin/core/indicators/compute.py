@@ -42,12 +42,13 @@ from pathlib import Path
 import numba
 import numpy as np
 import rasterio
-from pyproj import CRS, Proj, Transformer
+from pyproj import CRS, Transformer
 from rasterio.windows import Window
 
 from ..common.crs import check_ground_crs, row_spacing
 from ..common.errors import InputError
 from ..common.feedback import Feedback, SubFeedback
+from ..common.geo import AreaCalc, polygon_parts
 from ..common.input_checks import check_geographic_extent, check_raster
 from ..common.io import atomic_path
 from ..common.paths import resources_path
@@ -268,18 +269,6 @@ class UnitRings:
     unit_ring: np.ndarray  # (n_units + 1,) ring index range per unit
     bbox: np.ndarray  # (n_units, 4) row0, row1, col0, col1 (row1/col1 exclusive), may exceed the grid
     aligned: bool  # every vertex on a grid line: labels are exact
-
-
-def _polygons(geom):
-    if geom is None or geom.is_empty:
-        return []
-    if geom.geom_type == "Polygon":
-        return [geom]
-    if geom.geom_type == "MultiPolygon":
-        return list(geom.geoms)
-    if geom.geom_type == "GeometryCollection":
-        return [p for g in geom.geoms for p in _polygons(g)]
-    return []
 
 
 def _wkb_polygons(buf: bytes, pos: int, out: list) -> int:
@@ -1653,63 +1642,17 @@ def check_units(gdf, label: str = "小流域单元 units") -> None:
         )
 
 
-def equal_area_crs(crs: CRS, lon0: float, lat0: float) -> CRS:
-    """Lambert azimuthal equal-area on the CRS's own ellipsoid, centred on the data."""
-    ell = crs.ellipsoid
-    rf = ell.inverse_flattening
-    shape = f"+a={ell.semi_major_metre!r} +rf={rf!r}" if rf else f"+R={ell.semi_major_metre!r}"
-    return CRS.from_proj4(f"+proj=laea +lat_0={lat0:.6f} +lon_0={lon0:.6f} +x_0=0 +y_0=0 {shape} +units=m +no_defs")
-
-
 def geodesic_areas(gdf, rings_xy: list | None = None) -> np.ndarray:
-    """Area on the ellipsoid (m²) of each geometry: |exterior| − |holes| per part.
-
-    Projected CRS: planar shoelace divided by the projection's areal scale at the unit's
-    centre (pyproj factors; the scale varies by < 1e-4 across a unit, and linearly, so the
-    error is far below 0.01 %). Geographic CRS: vertices go to a Lambert azimuthal equal-area
-    projection on the CRS's ellipsoid centred on the data, then the shoelace.
-    """
-    crs = CRS.from_user_input(gdf.crs)
+    """Area on the ellipsoid (m²) of each geometry: |exterior| − |holes| per part (common.geo.AreaCalc,
+    the same geodesic areas as every other table; one reprojection of all vertices)."""
     rings_xy = ring_arrays(gdf.geometry.values) if rings_xy is None else rings_xy
     out = np.zeros(len(rings_xy))
     flat = [(i, xy, hole) for i, rings in enumerate(rings_xy) for xy, hole in rings if len(xy) >= 4]
     if not flat:
         return out
-    xy = np.concatenate([f[1] for f in flat])
-    geo = crs.geodetic_crs or CRS.from_epsg(4490)
-    if crs.is_geographic:
-        lo, hi = np.nanmin(xy, axis=0), np.nanmax(xy, axis=0)
-        lon0, lat0 = (lo + hi) / 2
-        x, y = Transformer.from_crs(crs, equal_area_crs(geo, float(lon0), float(lat0)), always_xy=True).transform(
-            xy[:, 0], xy[:, 1]
-        )
-        x, y = np.asarray(x), np.asarray(y)
-    else:
-        x, y = xy[:, 0], xy[:, 1]
-    lengths = np.array([len(f[1]) for f in flat])
-    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    # shoelace relative to each ring's first vertex: no loss of digits on large false eastings
-    x0 = np.repeat(x[starts], lengths)
-    y0 = np.repeat(y[starts], lengths)
-    dx, dy = x - x0, y - y0
-    cross = np.append(dx[:-1] * dy[1:] - dx[1:] * dy[:-1], 0.0)
-    cross[starts[1:] - 1] = 0.0  # no term across two rings
-    ring_area = np.abs(np.add.reduceat(cross, starts)) / 2.0
+    ring_area = AreaCalc(CRS.from_user_input(gdf.crs)).ring_areas([f[1] for f in flat])
     owner = np.array([f[0] for f in flat])
-    signed = np.where([f[2] for f in flat], -ring_area, ring_area)
-    np.add.at(out, owner, signed)
-    if not crs.is_geographic:
-        # areal scale of the projection at each unit's centre (mean of its exterior vertices)
-        cx = np.bincount(owner, weights=np.add.reduceat(x, starts), minlength=len(out)) / np.maximum(
-            np.bincount(owner, weights=lengths, minlength=len(out)), 1
-        )
-        cy = np.bincount(owner, weights=np.add.reduceat(y, starts), minlength=len(out)) / np.maximum(
-            np.bincount(owner, weights=lengths, minlength=len(out)), 1
-        )
-        has = out > 0
-        lon, lat = Transformer.from_crs(crs, geo, always_xy=True).transform(cx[has], cy[has])
-        factors = Proj(crs).get_factors(np.asarray(lon), np.asarray(lat))
-        out[has] = out[has] / np.asarray(factors.areal_scale)
+    np.add.at(out, owner, np.where([f[2] for f in flat], -ring_area, ring_area))
     return out
 
 
@@ -1730,7 +1673,7 @@ def overlay_overlap(units, overlay_path, overlay_layer, label: str) -> np.ndarra
     ov_geoms = [g if g.is_valid else g.buffer(0) for g in ov.geometry.values]
     import shapely.ops
 
-    parts = gpd.GeoSeries([p for p in _polygons(shapely.ops.unary_union(ov_geoms))], crs=units.crs)
+    parts = gpd.GeoSeries(polygon_parts(shapely.ops.unary_union(ov_geoms)), crs=units.crs)
     sidx = parts.sindex
     inter = []
     for i, geom in enumerate(units.geometry.values):

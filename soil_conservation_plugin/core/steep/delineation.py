@@ -50,6 +50,7 @@ from ..common.cell_areas import CellAreas
 from ..common.compat import affine_mul
 from ..common.errors import InputError
 from ..common.feedback import Feedback, SubFeedback
+from ..common.geo import AreaCalc, oriented_rings, polygon_parts
 from ..common.input_checks import check_data_inside
 from ..common.rules import RuleValue, min_patch_rule, steep_slope_threshold
 from ..terrain.dem import Dem, open_dem
@@ -348,47 +349,11 @@ def _within(prepared: _Prepared, bt: Affine, probe: np.ndarray) -> np.ndarray:
     return out
 
 
-class _GeodArea:
-    """Ellipsoidal area (m²) of polygons in the DEM CRS (pyproj Geod on geodetic coordinates)."""
-
-    def __init__(self, crs):
-        from pyproj import Geod, Transformer
-
-        ell = crs.ellipsoid
-        self.geod = Geod(ellps="WGS84") if ell is None else Geod(a=ell.semi_major_metre, b=ell.semi_minor_metre)
-        self.to_geo = None if crs.is_geographic else Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True)
-
-    def ring(self, coords) -> float:
-        xy = np.asarray(coords, dtype=np.float64)
-        x, y = xy[:, 0], xy[:, 1]
-        if self.to_geo is not None:
-            x, y = self.to_geo.transform(x, y)
-        return abs(self.geod.polygon_area_perimeter(x, y)[0])
-
-    def __call__(self, geom) -> float:
-        return sum(
-            self.ring(p.exterior.coords) - sum(self.ring(r.coords) for r in p.interiors) for p in _polygons(geom)
-        )
-
-
-def _polygons(geom) -> list:
-    if geom is None or geom.is_empty:
-        return []
-    if geom.geom_type == "Polygon":
-        return [geom]
-    if geom.geom_type in ("MultiPolygon", "GeometryCollection"):
-        out = []
-        for g in geom.geoms:
-            out.extend(_polygons(g))
-        return out
-    return []
-
-
 def _polygonal(geom, tol: float):
     """The polygon parts of an overlay result larger than ``tol`` (map units²), or None."""
     from shapely.geometry import MultiPolygon
 
-    parts = [p for p in _polygons(geom) if p.area > tol]
+    parts = [p for p in polygon_parts(geom) if p.area > tol]
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else MultiPolygon(parts)
@@ -660,7 +625,7 @@ def _run(res: SteepResult, excl: list[Zones], options: SteepOptions, feedback: F
     # clip the boundary strips exactly by the polygons
     t = dem.transform
     tol = abs(t.a * t.e) * 1e-9
-    geod_area = _GeodArea(dem.crs)
+    geod_area = AreaCalc(dem.crs)
     clipped = {}  # comp-level key → (geometry, m²)
     from shapely.geometry import MultiPolygon, Polygon
     from shapely.ops import unary_union
@@ -748,8 +713,8 @@ def _run(res: SteepResult, excl: list[Zones], options: SteepOptions, feedback: F
             g = unary_union([Polygon(q[0], q[1:]) for q in polys] + ([clip_g] if clip_g is not None else []))
             p.wkb = _multipolygon_wkb(
                 [
-                    _oriented([np.asarray(q.exterior.coords)] + [np.asarray(r.coords) for r in q.interiors])
-                    for q in _polygons(g)
+                    oriented_rings([np.asarray(q.exterior.coords)] + [np.asarray(r.coords) for r in q.interiors])
+                    for q in polygon_parts(g)
                 ]
             )
         if not p.cells:
@@ -903,15 +868,6 @@ def _empty(res: SteepResult, feedback) -> None:
     feedback.info(m)
 
 
-def _oriented(rings: list) -> list:
-    """Shell counter-clockwise, holes clockwise (the right-hand rule; pyproj Geod areas rely on it)."""
-    out = []
-    for k, xy in enumerate(rings):
-        area2 = np.dot(xy[:-1, 0], xy[1:, 1]) - np.dot(xy[1:, 0], xy[:-1, 1])
-        out.append(xy[::-1] if (area2 < 0) == (k == 0) else xy)
-    return out
-
-
 def _world_polygon(rings, t) -> list:
     """Rings of rasterio.features.shapes (cell indices) in world coordinates, oriented."""
     out = []
@@ -921,7 +877,7 @@ def _world_polygon(rings, t) -> list:
         xy[:, 0] = t.c + a[:, 0] * t.a
         xy[:, 1] = t.f + a[:, 1] * t.e
         out.append(xy)
-    return _oriented(out)
+    return oriented_rings(out)
 
 
 def _multipolygon_wkb(polys: list) -> bytes:

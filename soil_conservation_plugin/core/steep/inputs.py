@@ -17,9 +17,10 @@ import numpy as np
 from rasterio import features
 from rasterio.transform import Affine
 
-from ..common.compat import affine_mul, transform_xy
+from ..common.compat import affine_mul
 from ..common.crs import to_pyproj
 from ..common.errors import InputError
+from ..common.geo import AreaCalc
 from ..common.input_checks import check_unique_codes
 
 POLYGONAL = ("Polygon", "MultiPolygon")
@@ -38,7 +39,7 @@ class VectorInput:
     codes: tuple = ()  # only the features with these codes (the chosen counties); empty = all
 
     def describe(self) -> dict:
-        out = {
+        out: dict = {
             "path": str(self.path),
             "layer": self.layer,
             "code_field": self.code_field,
@@ -199,7 +200,7 @@ def load_zones(
             f"不是面图层（几何类型: {', '.join(sorted(geom_types))}）",
             f"is not a polygon layer (geometry types: {', '.join(sorted(geom_types))})",
         )
-    geoms = []
+    geoms: list = []  # shapely geometry or None
     for geom in gdf.geometry:
         if geom is None or geom.is_empty or geom.geom_type not in POLYGONAL:
             geoms.append(None)
@@ -242,21 +243,9 @@ def load_zones(
 
 
 def polygon_area_ha(zones: Zones, crs) -> np.ndarray:
-    """Ellipsoidal area (ha) of each zone's polygons, for coverage checks."""
-    from pyproj import Geod, Transformer
-
-    geod = (
-        Geod(ellps="WGS84")
-        if crs.ellipsoid is None
-        else Geod(a=crs.ellipsoid.semi_major_metre, b=crs.ellipsoid.semi_minor_metre)
-    )
-    to_geo = None if crs.is_geographic else Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True).transform
-    from shapely.geometry.polygon import orient
-
+    """Ellipsoidal area (ha) of each zone's polygons, for coverage checks (index 0: outside every zone)."""
+    area = AreaCalc(crs)
     out = np.zeros(zones.count + 1)
     for geom, idx in zones.geoms:
-        g = geom if to_geo is None else transform_xy(to_geo, geom)
-        # Geod's signed area needs holes oriented against their shell
-        for part in getattr(g, "geoms", [g]):
-            out[idx] += abs(geod.geometry_area_perimeter(orient(part, 1.0))[0]) / 1e4
+        out[idx] += area(geom) / 1e4
     return out

@@ -41,10 +41,11 @@ from pathlib import Path
 import numpy as np
 import rasterio
 import rasterio.features
-from pyproj import Geod, Proj, Transformer
 
+from ..common.cell_areas import CellAreas
 from ..common.errors import InputError
 from ..common.feedback import Feedback, SubFeedback
+from ..common.geo import AreaCalc
 from ..common.input_checks import check_unique_codes
 from ..common.io import atomic_path
 from ..common.tables import write_csv
@@ -182,86 +183,8 @@ class Delineation:
 
 
 def cell_areas_km2(dem) -> np.ndarray:
-    """(height, width) float32 ground area of every cell, km²."""
-    t = dem.transform
-    if dem.crs.is_geographic:
-        rows = np.arange(dem.height, dtype=np.float64)
-        top = t.f + rows * t.e
-        ell = dem.crs.ellipsoid
-        per_row = (
-            K.ellipsoid_cell_area_rows(ell.semi_major_metre, ell.inverse_flattening, top, top + t.e, abs(t.a)) / 1e6
-        )
-        return np.broadcast_to(per_row.astype(np.float32)[:, None], (dem.height, dem.width))
-    k = float(dem.crs.axis_info[0].unit_conversion_factor)
-    grid = abs(t.a * t.e) * k * k / 1e6
-    step = 256
-    rs = np.arange(0, dem.height, step) + min(step, dem.height) / 2.0
-    cs = np.arange(0, dem.width, step) + min(step, dem.width) / 2.0
-    cc, rr = np.meshgrid(cs, rs)
-    x = t.c + cc * t.a
-    y = t.f + rr * t.e
-    to_geo = Transformer.from_crs(dem.crs, dem.crs.geodetic_crs, always_xy=True)
-    lon, lat = to_geo.transform(x.ravel(), y.ravel())
-    try:
-        scale = np.asarray(Proj(dem.crs).get_factors(lon, lat).areal_scale, dtype=np.float64).reshape(cc.shape)
-    except Exception:  # a CRS without factors: grid area is the best we have
-        scale = np.ones(cc.shape)
-    scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
-    out = (grid / scale).astype(np.float32)
-    return out[np.arange(dem.height) // step][:, np.arange(dem.width) // step]
-
-
-def geod_for(crs) -> Geod:
-    ell = crs.ellipsoid
-    return (
-        Geod(a=ell.semi_major_metre, rf=ell.inverse_flattening or 0.0)
-        if ell.inverse_flattening
-        else Geod(a=ell.semi_major_metre, b=ell.semi_major_metre)
-    )
-
-
-def _densify(coords: np.ndarray, max_seg: float) -> np.ndarray:
-    d = np.diff(coords, axis=0)
-    seg = np.hypot(d[:, 0], d[:, 1])
-    nseg = np.maximum(1, np.ceil(seg / max_seg).astype(np.int64))
-    if nseg.max() == 1:
-        return coords
-    idx = np.repeat(np.arange(len(d)), nseg)
-    first = np.repeat(np.cumsum(nseg) - nseg, nseg)
-    frac = (np.arange(idx.size) - first) / nseg[idx]
-    pts = coords[:-1][idx] + d[idx] * frac[:, None]
-    return np.vstack([pts, coords[-1:]])
-
-
-class AreaCalculator:
-    """Ellipsoidal area (km²) of polygons in a given CRS; edges densified so grid edges follow the ellipsoid."""
-
-    def __init__(self, crs, max_seg: float | None = None):
-        self.crs = crs
-        self.geod = geod_for(crs)
-        self.geographic = crs.is_geographic
-        self.max_seg = max_seg or (0.005 if self.geographic else 500.0)
-        self.to_geo = None if self.geographic else Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True)
-
-    def _ring(self, ring) -> float:
-        xy = _densify(np.asarray(ring.coords, dtype=np.float64)[:, :2], self.max_seg)
-        if self.to_geo is not None:
-            lon, lat = self.to_geo.transform(xy[:, 0], xy[:, 1])
-        else:
-            lon, lat = xy[:, 0], xy[:, 1]
-        a, _ = self.geod.polygon_area_perimeter(lon, lat)
-        return abs(a)
-
-    def km2(self, geom) -> float:
-        if geom is None or geom.is_empty:
-            return 0.0
-        polys = getattr(geom, "geoms", [geom])
-        total = 0.0
-        for p in polys:
-            if p.geom_type != "Polygon":
-                continue
-            total += self._ring(p.exterior) - sum(self._ring(r) for r in p.interiors)
-        return total / 1e6
+    """(height, width) float32 ground area of every cell, km² (common.cell_areas, as the steep-slope tables)."""
+    return CellAreas(dem.crs, dem.transform, dem.width, dem.height).grid(np.float32, scale=1e-6)
 
 
 # --- inputs -----------------------------------------------------------------
@@ -682,7 +605,8 @@ def build_layers(res: Delineation, county_geoms, valid: np.ndarray, feedback: Fe
     # output validity: the ones valid already stay the same objects, so only repairs need a re-check
     res.stats["invalid_polygons"] = sum(1 for g, f in zip(geoms, fixed) if f and not g.is_valid)
     feedback.progress(80)
-    calc = AreaCalculator(dem.crs, max_seg=max(abs(t.a), abs(t.e)) * 8)
+    # densified: the units' edges are grid lines, so their area matches their cells' areas
+    calc = AreaCalc(dem.crs, max_seg=max(abs(t.a), abs(t.e)) * 8)
     area = np.array([calc.km2(g) for g in geoms])
     r, c = np.divmod(res.outlet_cell, ncol)
     ox = t.c + (c + 0.5) * t.a

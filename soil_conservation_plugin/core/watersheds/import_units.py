@@ -8,7 +8,7 @@ splits them into 亚单元 [S]), units outside the county, and – when a downst
 is mapped – topology: unknown downstream codes, self-loops, cycles, and downstream
 units that do not touch.
 
-Areas are on the ellipsoid (densified rings, pyproj Geod), whatever the layer's CRS.
+Areas are geodesic on the layer's ellipsoid (common.geo.AreaCalc, as in every other table), whatever its CRS.
 An imported layer has no DEM, so its outlet is the midpoint of the boundary shared with
 the downstream unit, and empty (NaN) where there is none.
 """
@@ -25,6 +25,7 @@ from pyproj import CRS
 
 from ..common.errors import InputError
 from ..common.feedback import Feedback
+from ..common.geo import AreaCalc
 from ..common.io import atomic_path
 from ..common.tables import write_csv
 from .coding import load_coding_rules, rule_value
@@ -33,7 +34,6 @@ from .delineation import (
     COUNTY_NAME_FIELDS,
     OUTLETS_LAYER,
     UNITS_LAYER,
-    AreaCalculator,
     UnitParams,
     check_topology,
     read_vector,
@@ -149,7 +149,7 @@ def import_units(
         for f in (county_code_field, county_name_field):
             _need(county_gdf, f, clabel)
         county_gdf = county_gdf.to_crs(crs.to_wkt())
-    calc = AreaCalculator(crs)
+    calc = AreaCalc(crs)
     issues: list[dict] = []
 
     def add(code, check, severity, detail, geom, area=None):

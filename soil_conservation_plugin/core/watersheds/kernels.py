@@ -271,28 +271,6 @@ def adjacent_pairs(lab2d, is_cand):  # pragma: no cover - compiled
     return out[:m]
 
 
-def ellipsoid_cell_area_rows(
-    a: float, inv_f: float, lat_top: np.ndarray, lat_bottom: np.ndarray, dlon_deg: float
-) -> np.ndarray:
-    """Exact area (m²) on the ellipsoid of lat/lon cells between two parallels, per row.
-
-    Integral of the ellipsoid's area element: Δλ · b²/2 · [q(φ)]_{φ1}^{φ2} with
-    q(φ) = sinφ/(1 − e² sin²φ) + 1/(2e) · ln((1 + e sinφ)/(1 − e sinφ)).
-    """
-    f = 0.0 if not inv_f else 1.0 / inv_f
-    b = a * (1.0 - f)
-    e2 = f * (2.0 - f)
-    e = math.sqrt(e2)
-
-    def q(lat):
-        s = np.sin(np.radians(lat))
-        if e == 0.0:
-            return 2.0 * s
-        return s / (1.0 - e2 * s * s) + np.log((1.0 + e * s) / (1.0 - e * s)) / (2.0 * e)
-
-    return np.abs(math.radians(dlon_deg) * b * b / 2.0 * (q(lat_top) - q(lat_bottom)))
-
-
 @numba.njit(parallel=True, cache=True)
 def steepest_d8(zf, d8, dx, dy, flat):  # pragma: no cover - compiled
     """D8 of steepest descent (drop / ground distance) on the filled DEM, in place.
