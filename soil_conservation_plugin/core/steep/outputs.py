@@ -353,10 +353,11 @@ def write_outputs(
     patch_cols = [(n, a) for n, _, a in layer_fields(res)]
     county_cols = COUNTY_COLUMNS + ([COVER_COLUMN] if coverage is not None else [])
     tables = [("县 county", county_table(res, coverage), county_cols, "county")]
-    if res.townships is not None:
-        tables.append(("乡镇 township", township_table(res), TOWNSHIP_COLUMNS, "township"))
-    if res.units is not None:
-        tables.append(("小流域 unit", unit_table(res), UNIT_COLUMNS, "unit"))
+    town_rows, unit_rows = township_table(res), unit_table(res)  # None without 乡镇 / 小流域
+    if town_rows is not None:
+        tables.append(("乡镇 township", town_rows, TOWNSHIP_COLUMNS, "township"))
+    if unit_rows is not None:
+        tables.append(("小流域 unit", unit_rows, UNIT_COLUMNS, "unit"))
     tables.append(("图斑清单 patches", piece_rows(res), patch_cols, "patches"))
     for _, rows, cols, key in tables:
         p = where[f"{key}_csv"]

@@ -200,11 +200,11 @@ def evaluate(units, rules: dict, restrict: dict | None = None):
                 f"指标图层的陡坡阈值为 {sorted(used)}°，而规则文件要求 {steep['value']}°；请用该阈值重新计算指标",
                 f"the indicator layer's steep-slope threshold is {sorted(used)}° but the rule file requires {steep['value']}°; recompute the indicators with it",
             )
-    audit = [dict() for _ in range(n)]
+    audit: list[dict[str, dict]] = [{} for _ in range(n)]
     qualified = {}
     for z in rules["zone_types"]:
         zid = z["id"]
-        hits = []
+        hits: list[tuple[np.ndarray, np.ndarray] | None] = []  # (fired, has a value) per condition; None: missing
         for role_i, cond in enumerate([z["base"]] + z["regional"]):
             name = cond["indicator"]
             if name not in df.columns:
