@@ -22,7 +22,8 @@ from qgis.PyQt.QtWidgets import QAbstractScrollArea, QAbstractSpinBox, QComboBox
 
 from ..core.common.paths import resources_path
 from ..processing.pipeline import chain_ref
-from .common import PROJECT_SCOPE, Persist, algorithm, build_parameters, localized, tr, translate, unavailable
+from ..translation import tr, translate
+from .common import PROJECT_SCOPE, Persist, algorithm, build_parameters, localized, unavailable
 from .pages import DataPage, PublishPage, SteepPage, UnitsPage, ZoningPage
 from .results import ResultGroup
 from .review_panel import ChecksPage

@@ -17,7 +17,8 @@ from qgis.PyQt.QtWidgets import QCheckBox, QComboBox, QTableWidgetItem, QWidget
 
 from ..core.common.paths import resources_path
 from ..core.common.rules import min_patch_rule, provinces, steep_slope_threshold
-from .common import Persist, algorithm, layer_source, tr, translate, unavailable, user_is_chinese
+from ..translation import tr, translate
+from .common import Persist, algorithm, layer_source, unavailable, user_is_chinese
 from .readiness import check_polygons, check_raster, county_codes
 from .results import now
 

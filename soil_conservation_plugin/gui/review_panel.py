@@ -24,7 +24,8 @@ from qgis.PyQt.QtGui import QColor
 from qgis.PyQt.QtWidgets import QFileDialog, QTableWidgetItem
 
 from ..core.checks.review import ISSUES_LAYER, STATUSES, load_issues, record_decision
-from .common import layer_source, localized, tr, translate, user_is_chinese
+from ..translation import tr, translate
+from .common import layer_source, localized, user_is_chinese
 from .pages import Page, _form
 from .results import now, style_path
 
