@@ -1780,8 +1780,8 @@ Template: resources/layouts/county_announcement.qpt (A3 landscape) or your own .
         <translation>生态保护红线（叠加显示）</translation>
     </message>
     <message>
-        <source>Jilin rules</source>
-        <translation>吉林省规则</translation>
+        <source>{province} rules</source>
+        <translation>{province}规则</translation>
     </message>
     <message>
         <source>national rules</source>
@@ -2000,7 +2000,7 @@ Template: resources/layouts/county_announcement.qpt (A3 landscape) or your own .
         <source>Delineates the steep-slope land where reclamation for crops is forbidden (禁止开垦陡坡地, 水土保持法 第二十条), per county, split by 乡镇 (and 小流域 where a unit layer is given), with announcement tables.
 DEM: projected in metres or geographic (EPSG:4490/4326); slope is Horn's method in true ground units. A DEM without CRS or in Web Mercator is refused. NoData rule: a cell has a slope only when its whole 3×3 window is valid; cells on the NoData boundary and the raster edge are never steep (no slope is invented).
 County boundary (required) and its code field; township polygons (optional) with code and name fields; small watersheds (optional, fields unit_code/unit_name/county_code). Layers in another CRS are reprojected to the DEM's; invalid polygons are repaired and counted in the log.
-Threshold: blank = the province rule (resources/rules/provinces.json): 吉林 {jl:g}° ({jls}); national {nat:g}° ({nats}). Range 0–90°.
+Threshold: blank = the province rule (resources/rules/provinces.json): {provinces}; national {nat:g}° ({nats}). Range 0–90°.
 Minimum contiguous patch: default {mp:g} ha — a default, not a national rule ({mps}); 0 = none. It applies to the whole patch's final ellipsoidal area: after clipping to the county and erasing the exclusions (before the 乡镇/小流域 split).
 Exclusions (耕地保护红线/永久基本农田, 建设用地, 水域, any polygon layers): each can be switched off; cells wholly inside an exclusion are erased before patches are formed, and the exclusion polygons are erased exactly from the rest.
 Boundary rule: inside the county, patch boundaries follow the cell edges of the slope raster. Along the county, 乡镇, 小流域 and exclusion boundaries, the steep cells a polygon touches are candidates, and the patch is clipped exactly by the polygons: intersected with the county, the exclusions erased, and split into pieces by exact intersection with the 乡镇 and 小流域 polygons — no piece sticks out of its county, 乡镇 or 小流域. A patch cut into parts by a boundary keeps one id.
@@ -2011,7 +2011,7 @@ Output files: the county, 乡镇 and 小流域 tables, the patch list, the workb
         <translation>按县划定禁止种植农作物的禁止开垦陡坡地（水土保持法 第二十条），按乡镇（给定小流域图层时还按小流域）分割，并输出公告统计表。
 DEM：以米为单位的投影坐标或地理坐标（EPSG:4490/4326）；坡度按 Horn 方法以真实地面单位计算。无坐标参考系或 Web 墨卡托的 DEM 将被拒绝。无数据规则：仅当 3×3 窗口全部有效时像元才有坡度；无数据边界和栅格边缘的像元不会被判为陡坡（不臆造坡度）。
 县界（必需）及其代码字段；乡镇面图层（可选）及代码、名称字段；小流域（可选，字段 unit_code/unit_name/county_code）。其他坐标系的图层会重投影到 DEM 的坐标系；无效多边形会被修复并在日志中计数。
-阈值：留空 = 省级规定（resources/rules/provinces.json）：吉林 {jl:g}°（{jls}）；全国 {nat:g}°（{nats}）。取值范围 0–90°。
+阈值：留空 = 省级规定（resources/rules/provinces.json）：{provinces}；全国 {nat:g}°（{nats}）。取值范围 0–90°。
 最小连片图斑面积：默认 {mp:g} ha——默认值，非国家规定（{mps}）；0 = 不设。适用于整个图斑的最终椭球面积：裁切到县界并扣除扣除图层之后（按乡镇/小流域分割之前）。
 扣除图层（耕地保护红线/永久基本农田、建设用地、水域及任意面图层）：均可单独关闭；完全位于扣除范围内的像元在形成图斑前扣除，其余部分再按扣除多边形精确擦除。
 边界规则：县内图斑边界沿坡度栅格的像元边线。沿县界、乡镇、小流域及扣除图层边界，多边形所触及的陡坡像元均为候选，图斑再按多边形精确裁切：与县界求交、擦除扣除图层，并与乡镇和小流域多边形精确求交分割成块——任何图斑块都不会超出其所在县、乡镇或小流域。被边界分割成多块的图斑保留同一编号。
@@ -2213,8 +2213,8 @@ DEM：坡度分级 ≤2、2–6、6–15、15–25、&gt;25°（国土调查分�
     </message>
     <message>
         <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="48"/>
-        <source>吉林 Jilin (defaults)</source>
-        <translation>吉林（默认值）</translation>
+        <source>{code} {name} (defaults)</source>
+        <translation>{code} {name}（默认值）</translation>
     </message>
     <message>
         <location filename="../soil_conservation_plugin/processing/alg_zoning.py" line="48"/>

@@ -11,14 +11,10 @@ from qgis.PyQt.QtWidgets import QAction
 
 from .core.common.dependencies import unavailable_message
 from .core.common.paths import resources_path
-from .translation import install_translator, remove_translator, translate
+from .translation import install_translator, remove_translator, tr
 
 LOG_TAG = "Soil conservation"
 SETTINGS = "soil_conservation/dock"  # QgsSettings: was the dock open, in which area
-
-
-def tr(text: str) -> str:
-    return translate(text)
 
 
 class SoilConservationPlugin:

@@ -15,17 +15,24 @@ ALIASES = {"zh": "zh_Hans", "zh_cn": "zh_Hans", "zh_hans": "zh_Hans", "zh_sg": "
 CONTEXT = "SoilConservation"
 
 
-def translate(text: str, *contexts: str) -> str:
+def tr(text: str, *contexts: str) -> str:
     """Translate ``text``, trying the given contexts, then the plugin's and pylupdate's default.
 
     pylupdate5 files ``self.tr()`` under the lexical class name and a bare ``tr()`` under
-    @default, so a lookup tries each of them instead of relying on one context.
+    @default, so a lookup tries each of them instead of relying on one context. The plugin's
+    one translation helper: every other tr/translate calls it.
     """
     for context in (*contexts, CONTEXT, "@default"):
         translated = QCoreApplication.translate(context, text)
         if translated != text:
             return translated
     return text
+
+
+def translate(context: str, text: str) -> str:
+    """tr() with QCoreApplication.translate's argument order: pylupdate5 files a literal
+    ``translate("SoilConservation", "…")`` under that context, where this looks first."""
+    return tr(text, context)
 
 
 def user_locale() -> str:

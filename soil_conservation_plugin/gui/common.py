@@ -7,24 +7,13 @@ import re
 
 from qgis.core import QgsApplication, QgsMapLayer, QgsProcessingDestinationParameter, QgsProject, QgsSettings
 from qgis.gui import QgsFieldComboBox, QgsFileWidget, QgsMapLayerComboBox
-from qgis.PyQt.QtCore import QCoreApplication, QLocale
+from qgis.PyQt.QtCore import QLocale
 from qgis.PyQt.QtWidgets import QAbstractButton, QComboBox, QDoubleSpinBox, QLineEdit, QSlider, QSpinBox
 
 from ..processing.provider import PROVIDER_ID
-from ..translation import translate as translate_any
 
 CONTEXT = "SoilConservation"
 PROJECT_SCOPE = "SoilConservation"
-
-
-# Source strings are written as translate("SoilConservation", "...") so that pylupdate5 files
-# them under the context used at run time (it files a bare tr() under @default or the class).
-translate = QCoreApplication.translate
-
-
-def tr(text: str) -> str:
-    """Translate a string held in a variable (declared with QT_TRANSLATE_NOOP("SoilConservation", ...))."""
-    return translate_any(text)
 
 
 class Connections:

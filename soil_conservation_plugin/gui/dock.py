@@ -22,18 +22,17 @@ from qgis.PyQt.QtGui import QDesktopServices
 from qgis.PyQt.QtWidgets import QAbstractScrollArea, QAbstractSpinBox, QComboBox, QFrame, QScrollArea, QToolButton
 
 from ..core.common.paths import resources_path
+from ..processing.alg_checks import ChecksAlgorithm as Checks
+from ..processing.alg_export import ExportAlgorithm as Export
+from ..processing.alg_import_units import ImportUnitsAlgorithm as ImportUnits
+from ..processing.alg_indicators import UnitIndicatorsAlgorithm as Indicators
+from ..processing.alg_publish import PublishAlgorithm as Publish
+from ..processing.alg_steep_slope import SteepSlopeAlgorithm as Steep
+from ..processing.alg_watersheds import DelineateWatershedsAlgorithm as Watersheds
+from ..processing.alg_zoning import ZoningAlgorithm as Zoning
 from ..processing.pipeline import chain_ref
-from .common import (
-    PROJECT_SCOPE,
-    Connections,
-    Persist,
-    algorithm,
-    build_parameters,
-    localized,
-    tr,
-    translate,
-    unavailable,
-)
+from ..translation import tr, translate
+from .common import PROJECT_SCOPE, Connections, Persist, algorithm, build_parameters, localized, unavailable
 from .pages import DataPage, PublishPage, SteepPage, UnitsPage, ZoningPage
 from .results import ResultGroup
 from .review_panel import ChecksPage
@@ -66,14 +65,14 @@ STEMS = {
 class ChainLinks:
     """What one step of "Run all" takes from an earlier one (resolved by the pipeline as the chain runs)."""
 
-    units = chain_ref("units", "OUTPUT", "units")
-    labels = chain_ref("watersheds", "RASTER")
-    indicators = chain_ref("unit_indicators", "UNITS_OUT")
-    steep = chain_ref("steep_slope", "OUTPUT")
-    zones = chain_ref("zoning", "UNITS_OUT")
-    zone_areas = chain_ref("zoning", "ZONES_OUT")  # dissolved per county: the 公告's zoning map
-    issues = chain_ref("checks", "OUTPUT", "issues")
-    tables = [chain_ref("steep_slope", k) for k in ("COUNTY_TABLE", "TOWNSHIP_TABLE", "UNIT_TABLE")]
+    units = chain_ref("units", Watersheds.OUTPUT, "units")  # 'units': whichever unit step ran
+    labels = chain_ref(Watersheds.NAME, Watersheds.RASTER)
+    indicators = chain_ref(Indicators.NAME, Indicators.UNITS_OUT)
+    steep = chain_ref(Steep.NAME, Steep.OUTPUT)
+    zones = chain_ref(Zoning.NAME, Zoning.UNITS_OUT)
+    zone_areas = chain_ref(Zoning.NAME, Zoning.ZONES_OUT)  # dissolved per county: the 公告's zoning map
+    issues = chain_ref("checks", Checks.OUTPUT, "issues")
+    tables = [chain_ref(Steep.NAME, k) for k in (Steep.COUNTY_TABLE, Steep.TOWNSHIP_TABLE, Steep.UNIT_TABLE)]
 
 
 _orphans: list = []
@@ -295,22 +294,9 @@ class SoilConservationDock(QgsDockWidget, FORM_CLASS):
     def chain_steps(self, out_dir: Path) -> tuple[list, list]:
         """[(step, algorithm, parameters)] built by the pages themselves (the pages are the one
         source of parameters: Run all and the Run buttons cannot differ), outputs in out_dir/<step>."""
-        links = ChainLinks()
         code = self.county_stem()
-        wanted = []
-        if self.units.importRadio.isChecked():
-            wanted.append(("import_units", "import_units", self.units.wanted_import()))
-        else:
-            wanted.append(("watersheds", "watersheds", self.units.wanted()))
-        wanted.append(("steep_slope", "steep_slope", self.steep.wanted(links)))
-        wanted.append(("unit_indicators", "unit_indicators", self.zoning.wanted_indicators(links)))
-        wanted.append(("zoning", "zoning", self.zoning.wanted(links)))
-        wanted.append(("checks", "checks", self.checks.wanted(links, target=links.zones, kind="zones")))
-        wanted.append(("checks_steep", "checks", self.checks.wanted(links, target=links.steep, kind="steep_slope")))
-        wanted.append(("export", "export", self.publish.wanted(links)))
-        wanted.append(("publish", "publish", self.publish.wanted_publish("", links)))
         steps, missing = [], []
-        for step, name, values in wanted:
+        for step, name, values in self.chain_wanted(ChainLinks()):
             if algorithm(name) is None:
                 continue
             folder = out_dir / step
@@ -318,6 +304,22 @@ class SoilConservationDock(QgsDockWidget, FORM_CLASS):
             missing += [f"{step}: {m}" for m in lacking]
             steps.append((step, name, params))
         return steps, missing
+
+    def chain_wanted(self, links: ChainLinks) -> list[tuple[str, str, dict]]:
+        """[(step, algorithm, the values its page wants)] of Run all, before build_parameters."""
+        if self.units.importRadio.isChecked():
+            wanted = [("import_units", ImportUnits.NAME, self.units.wanted_import())]
+        else:
+            wanted = [("watersheds", Watersheds.NAME, self.units.wanted())]
+        return wanted + [
+            ("steep_slope", Steep.NAME, self.steep.wanted(links)),
+            ("unit_indicators", Indicators.NAME, self.zoning.wanted_indicators(links)),
+            ("zoning", Zoning.NAME, self.zoning.wanted(links)),
+            ("checks", Checks.NAME, self.checks.wanted(links, target=links.zones, kind="zones")),
+            ("checks_steep", Checks.NAME, self.checks.wanted(links, target=links.steep, kind="steep_slope")),
+            ("export", Export.NAME, self.publish.wanted(links)),
+            ("publish", Publish.NAME, self.publish.wanted_publish("", links)),
+        ]
 
     def county_stem(self) -> str:
         """'_220521' when one county is chosen (for file names), else ''."""

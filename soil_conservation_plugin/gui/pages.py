@@ -16,8 +16,23 @@ from qgis.PyQt.QtGui import QColor, QDesktopServices
 from qgis.PyQt.QtWidgets import QCheckBox, QComboBox, QTableWidgetItem, QWidget
 
 from ..core.common.paths import resources_path
-from ..core.common.rules import min_patch_rule, provinces, steep_slope_threshold
-from .common import Persist, algorithm, layer_source, tr, translate, unavailable, user_is_chinese
+from ..core.common.rules import (
+    load_province_rules,
+    min_patch_rule,
+    provinces,
+    steep_slope_threshold,
+    zoning_rule_sets,
+    zoning_rules_file,
+)
+from ..processing.alg_export import ExportAlgorithm
+from ..processing.alg_import_units import ImportUnitsAlgorithm
+from ..processing.alg_indicators import UnitIndicatorsAlgorithm
+from ..processing.alg_publish import PublishAlgorithm
+from ..processing.alg_steep_slope import SteepSlopeAlgorithm
+from ..processing.alg_watersheds import DelineateWatershedsAlgorithm
+from ..processing.alg_zoning import ZoningAlgorithm
+from ..translation import tr, translate
+from .common import Connections, Persist, algorithm, layer_source, unavailable, user_is_chinese
 from .readiness import check_polygons, check_raster, county_codes
 from .results import now
 
@@ -25,10 +40,13 @@ HERE = Path(__file__).parent
 
 
 def province_name_en(code: str) -> str:
-    import json
+    return load_province_rules()["steep_slope"]["provinces"].get(code, {}).get("name_en", "")
 
-    data = json.loads(resources_path("rules", "provinces.json").read_text(encoding="utf-8"))
-    return data["steep_slope"]["provinces"].get(code, {}).get("name_en", "")
+
+def province_label(code: str) -> str:
+    """The province's name in the user's language (the code when it has none)."""
+    name = provinces().get(code, "") if user_is_chinese() else province_name_en(code)
+    return name or code
 
 
 def provenance(rule) -> str:
@@ -61,12 +79,11 @@ class Page(QWidget):
         self.setupUi(self)
         self.dock = dock
         self.persist = Persist(self.KEY)
-        self._connections: list = []
+        self._connections = Connections()
 
     def connect(self, signal, slot) -> None:
         """Connect and remember, so shutdown() can disconnect everything."""
-        signal.connect(slot)
-        self._connections.append((signal, slot))
+        self._connections.connect(signal, slot)
 
     def title(self) -> str:
         return tr(self.TITLE)
@@ -103,12 +120,7 @@ class Page(QWidget):
         pass
 
     def shutdown(self) -> None:
-        for signal, slot in self._connections:
-            try:
-                signal.disconnect(slot)
-            except (TypeError, RuntimeError):
-                pass
-        self._connections.clear()
+        self._connections.disconnect_all()
         self.persist.disconnect()
 
 
@@ -343,33 +355,34 @@ class UnitsPage(Page, _form("page_units.ui")):
         super().run()
 
     def wanted_import(self) -> dict:
-        d = self.dock.data
+        a, d = ImportUnitsAlgorithm, self.dock.data
         return {
-            "INPUT": layer_source(self.unitsCombo.currentLayer()),
-            "CODE_FIELD": self.unitCodeField.currentField(),
-            "NAME_FIELD": self.unitNameField.currentField(),
-            "COUNTIES": layer_source(d.layer("county")),
-            "COUNTY_CODE_FIELD": d.countyCodeField.currentField(),
-            "COUNTY_NAME_FIELD": d.countyNameField.currentField(),
-            "COUNTY_CODES": d.county_codes(),
-            "MIN_AREA": self.minArea.value(),
-            "MAX_AREA": self.maxArea.value(),
+            a.INPUT: layer_source(self.unitsCombo.currentLayer()),
+            a.CODE_FIELD: self.unitCodeField.currentField(),
+            a.NAME_FIELD: self.unitNameField.currentField(),
+            a.COUNTIES: layer_source(d.layer("county")),
+            a.COUNTY_CODE_FIELD: d.countyCodeField.currentField(),
+            a.COUNTY_NAME_FIELD: d.countyNameField.currentField(),
+            a.COUNTY_CODES: d.county_codes(),
+            a.MIN_AREA: self.minArea.value(),
+            a.MAX_AREA: self.maxArea.value(),
         }
 
     def wanted(self) -> dict:
-        d = self.dock.data
+        a, d = DelineateWatershedsAlgorithm, self.dock.data
         return {
-            "INPUT": layer_source(d.layer("dem")),
-            "COUNTIES": layer_source(d.layer("county")),
-            "COUNTY_CODE_FIELD": d.countyCodeField.currentField(),
-            "COUNTY_NAME_FIELD": d.countyNameField.currentField(),
-            "COUNTY_CODES": d.county_codes(),
-            "MIN_AREA": self.minArea.value(),
-            "MAX_AREA": self.maxArea.value(),
+            a.INPUT: layer_source(d.layer("dem")),
+            a.COUNTIES: layer_source(d.layer("county")),
+            a.COUNTY_CODE_FIELD: d.countyCodeField.currentField(),
+            a.COUNTY_NAME_FIELD: d.countyNameField.currentField(),
+            a.COUNTY_CODES: d.county_codes(),
+            a.MIN_AREA: self.minArea.value(),
+            a.MAX_AREA: self.maxArea.value(),
         }
 
     def done(self, results: dict, out_dir: Path, group) -> None:
-        units = results.get("UNITS") or (f"{results['OUTPUT']}|layername=units" if results.get("OUTPUT") else "")
+        w, i = DelineateWatershedsAlgorithm, ImportUnitsAlgorithm  # either ran: both write the unit layer
+        units = results.get(w.UNITS) or (f"{results[w.OUTPUT]}|layername=units" if results.get(w.OUTPUT) else "")
         name = translate("SoilConservation", "Small watersheds {min:g}–{max:g} km² {time}").format(
             min=self.minArea.value(), max=self.maxArea.value(), time=now()
         )
@@ -377,15 +390,15 @@ class UnitsPage(Page, _form("page_units.ui")):
         if not layer.isValid():
             return
         group.add(layer, "units.qml")
-        if results.get("RASTER"):
-            self.dock.unit_rasters[layer_source(layer)] = str(results["RASTER"])
-        outlets = results.get("OUTLETS")
+        if results.get(w.RASTER):
+            self.dock.unit_rasters[layer_source(layer)] = str(results[w.RASTER])
+        outlets = results.get(w.OUTLETS)
         if outlets:
             point = QgsVectorLayer(outlets, translate("SoilConservation", "Outlets") + " " + now(), "ogr")
             if point.isValid():
                 group.add(point)
-        issues = results.get("ISSUES")
-        if issues and (results.get("ERRORS") or results.get("WARNINGS")):
+        issues = results.get(i.ISSUES)
+        if issues and (results.get(i.ERRORS) or results.get(i.WARNINGS)):
             issue_layer = QgsVectorLayer(
                 str(issues), translate("SoilConservation", "Validation issues") + " " + now(), "ogr"
             )
@@ -394,9 +407,9 @@ class UnitsPage(Page, _form("page_units.ui")):
         self.dock.set_units_layer(layer)
         n = layer.featureCount()
         text = translate("SoilConservation", "{n} small watersheds in {path}").format(n=n, path=out_dir)
-        if "ERRORS" in results:
+        if i.ERRORS in results:
             text += " " + translate("SoilConservation", "Validation: {e} errors, {w} warnings.").format(
-                e=int(results.get("ERRORS") or 0), w=int(results.get("WARNINGS") or 0)
+                e=int(results.get(i.ERRORS) or 0), w=int(results.get(i.WARNINGS) or 0)
             )
         self.resultLabel.setText(text)
 
@@ -409,8 +422,9 @@ class SteepPage(Page, _form("page_steep.ui")):
 
     def __init__(self, dock):
         super().__init__(dock)
-        self.connectivity.addItem(translate("SoilConservation", "8 neighbours"), 8)
-        self.connectivity.addItem(translate("SoilConservation", "4 neighbours"), 4)
+        labels = {8: translate("SoilConservation", "8 neighbours"), 4: translate("SoilConservation", "4 neighbours")}
+        for n in SteepSlopeAlgorithm.CONNECTIVITIES:  # in the order of the algorithm's CONNECTIVITY enum
+            self.connectivity.addItem(labels[n], n)
         rule = min_patch_rule()
         self.minPatch.setValue(rule.value)
         self.minPatchNote.setText(
@@ -454,62 +468,56 @@ class SteepPage(Page, _form("page_steep.ui")):
         self.thresholdSource.setText(text)
 
     def wanted(self, links=None) -> dict:
-        d = self.dock.data
+        a, d = SteepSlopeAlgorithm, self.dock.data
         units = (links.units if links else self.dock.units_source()) if self.useUnits.isChecked() else ""
-        province = d.province()
         return {
-            "INPUT": layer_source(d.layer("dem")),
-            "COUNTY": layer_source(d.layer("county")),
-            "COUNTY_CODE_FIELD": d.countyCodeField.currentField(),
-            "COUNTY_NAME_FIELD": d.countyNameField.currentField(),
-            "COUNTY_CODES": d.county_codes(),
-            "TOWNSHIPS": layer_source(d.layer("townships")),
-            "TOWNSHIP_CODE_FIELD": d.townshipCodeField.currentField(),
-            "TOWNSHIP_NAME_FIELD": d.townshipNameField.currentField(),
-            "UNITS": units,
-            "PROVINCE": self._province_index(province),
-            "THRESHOLD": self.threshold.value(),
-            "MIN_PATCH": self.minPatch.value(),
-            "CONNECTIVITY": 0 if self.connectivity.currentData() == 8 else 1,
-            "FARMLAND": layer_source(d.layer("farmland")),
-            "USE_FARMLAND": self.excludeFarmland.isChecked(),
-            "CONSTRUCTION": layer_source(d.layer("construction")),
-            "USE_CONSTRUCTION": self.excludeConstruction.isChecked(),
-            "WATER": layer_source(d.layer("water")),
-            "USE_WATER": self.excludeWater.isChecked(),
+            a.INPUT: layer_source(d.layer("dem")),
+            a.COUNTY: layer_source(d.layer("county")),
+            a.COUNTY_CODE_FIELD: d.countyCodeField.currentField(),
+            a.COUNTY_NAME_FIELD: d.countyNameField.currentField(),
+            a.COUNTY_CODES: d.county_codes(),
+            a.TOWNSHIPS: layer_source(d.layer("townships")),
+            a.TOWNSHIP_CODE_FIELD: d.townshipCodeField.currentField(),
+            a.TOWNSHIP_NAME_FIELD: d.townshipNameField.currentField(),
+            a.UNITS: units,
+            a.PROVINCE: a.province_index(d.province()),
+            a.THRESHOLD: self.threshold.value(),
+            a.MIN_PATCH: self.minPatch.value(),
+            a.CONNECTIVITY: a.CONNECTIVITIES.index(self.connectivity.currentData()),
+            a.FARMLAND: layer_source(d.layer("farmland")),
+            a.USE_FARMLAND: self.excludeFarmland.isChecked(),
+            a.CONSTRUCTION: layer_source(d.layer("construction")),
+            a.USE_CONSTRUCTION: self.excludeConstruction.isChecked(),
+            a.WATER: layer_source(d.layer("water")),
+            a.USE_WATER: self.excludeWater.isChecked(),
         }
-
-    @staticmethod
-    def _province_index(province) -> int:
-        """Index of the algorithm's PROVINCE enum: 0 auto, then the provinces, then national."""
-        codes = list(provinces())
-        if province == "national":
-            return len(codes) + 1
-        return codes.index(province) + 1 if province in codes else 0
 
     def legend_name(self) -> str:
         """e.g. 禁止开垦陡坡地 ≥20°（吉林省）14:05: the step, its threshold and rule, the time."""
         province = self.dock.data.province() if self.dock.data else None
-        if province in provinces():
-            scope = provinces()[province] if user_is_chinese() else (province_name_en(province) or province)
-        else:
-            scope = translate("SoilConservation", "national rule")
+        scope = province_label(province) if province in provinces() else translate("SoilConservation", "national rule")
         return translate("SoilConservation", "No-reclamation steep slopes ≥{t:g}° ({scope}) {time}").format(
             t=self.threshold.value(), scope=scope, time=now()
         )
 
     def done(self, results: dict, out_dir: Path, group) -> None:
-        path = results.get("OUTPUT")
+        path = results.get(SteepSlopeAlgorithm.OUTPUT)
         layer = QgsVectorLayer(str(path), self.legend_name(), "ogr") if path else None
         if layer is None or not layer.isValid():
             return
         group.add(layer, "steep_slope.qml", layer.name())
         self.dock.steep_tables[layer_source(layer)] = [
-            str(results[k]) for k in ("COUNTY_TABLE", "TOWNSHIP_TABLE", "UNIT_TABLE") if results.get(k)
+            str(results[k])
+            for k in (
+                SteepSlopeAlgorithm.COUNTY_TABLE,
+                SteepSlopeAlgorithm.TOWNSHIP_TABLE,
+                SteepSlopeAlgorithm.UNIT_TABLE,
+            )
+            if results.get(k)
         ]
         self.dock.set_steep_layer(layer)
-        total = results.get("TOTAL_HA")
-        count = results.get("PATCH_COUNT")
+        total = results.get(SteepSlopeAlgorithm.TOTAL_HA)
+        count = results.get(SteepSlopeAlgorithm.PATCH_COUNT)
         self.resultLabel.setText(
             translate("SoilConservation", "{n} patches, {ha} ha; tables in {path}").format(
                 n=count if count is not None else layer.featureCount(),
@@ -538,20 +546,19 @@ class ZoningPage(Page, _form("page_zoning.ui")):
     def prefill(self, *_):
         """The shipped rule file of the chosen province, unless the user chose a file."""
         current = self.rulesFile.filePath()
-        shipped = {str(resources_path("rules", n)) for n in ("zoning_jilin.json", "zoning_national.json")}
+        shipped = {str(resources_path("rules", name)) for _, name in zoning_rule_sets()}
         if current and current not in shipped:
             return
         province = self.dock.data.province() if self.dock.data else None
-        name = "zoning_jilin.json" if province == "220000" else "zoning_national.json"
-        self.rulesFile.setFilePath(str(resources_path("rules", name)))
+        self.rulesFile.setFilePath(str(resources_path("rules", zoning_rules_file(province).value)))
         self.describe_rules()
 
     def describe_rules(self, *_):
         path = self.rulesFile.filePath()
         try:
-            from ..core.zoning.zones import load_rules
+            from ..core.zoning.zones import load_zoning_rules
 
-            rules = load_rules(path)
+            rules = load_zoning_rules(path)
         except Exception as exc:  # noqa: BLE001 - shown to the user, the file is theirs
             from .common import localized
 
@@ -565,8 +572,12 @@ class ZoningPage(Page, _form("page_zoning.ui")):
         """A short name of the rule file for layer names: the shipped ones by scope, a user's by its file name."""
         stem = Path(self.rulesFile.filePath()).stem
         shipped = {
-            "zoning_jilin": translate("SoilConservation", "Jilin rules"),
-            "zoning_national": translate("SoilConservation", "national rules"),
+            Path(name).stem: (
+                translate("SoilConservation", "national rules")
+                if key == "national"
+                else translate("SoilConservation", "{province} rules").format(province=province_label(key))
+            )
+            for key, name in zoning_rule_sets()
         }
         return shipped.get(stem, stem)
 
@@ -607,33 +618,32 @@ class ZoningPage(Page, _form("page_zoning.ui")):
             super().run()
 
     def wanted_indicators(self, links=None) -> dict:
-        d = self.dock.data
+        a, d = UnitIndicatorsAlgorithm, self.dock.data
         return {
-            "UNITS": links.units if links else self.dock.units_source(),
-            "LABELS": links.labels if links else self.dock.units_labels(),
-            "DEM": layer_source(d.layer("dem")),
-            "STEEP_DEG": self.dock.steep.threshold.value(),
-            "EROSION": layer_source(d.layer("erosion")),
-            "LANDUSE": layer_source(d.layer("landuse")),
-            "LANDUSE_VECTOR": d.landuse_vector()[0] if not d.layer("landuse") else "",
-            "LANDUSE_FIELD": d.landuse_vector()[1],
-            "FVC": layer_source(d.layer("fvc")),
-            "REDLINE": layer_source(d.layer("redline")),
+            a.UNITS: links.units if links else self.dock.units_source(),
+            a.LABELS: links.labels if links else self.dock.units_labels(),
+            a.DEM: layer_source(d.layer("dem")),
+            a.STEEP_DEG: self.dock.steep.threshold.value(),
+            a.EROSION: layer_source(d.layer("erosion")),
+            a.LANDUSE: layer_source(d.layer("landuse")),
+            a.LANDUSE_VECTOR: d.landuse_vector()[0] if not d.layer("landuse") else "",
+            a.LANDUSE_FIELD: d.landuse_vector()[1],
+            a.FVC: layer_source(d.layer("fvc")),
+            a.REDLINE: layer_source(d.layer("redline")),
         }
 
     def _indicators_done(self, results: dict, out_dir: Path, group) -> None:
-        self.indicators = results.get("UNITS_OUT") or results.get("OUTPUT") or ""
+        self.indicators = (
+            results.get(UnitIndicatorsAlgorithm.UNITS_OUT) or results.get(UnitIndicatorsAlgorithm.OUTPUT) or ""
+        )
         self.dock.run_algorithm(self.ALGORITHM, self.wanted, self.done, translate("SoilConservation", "Zoning"))
 
     def wanted(self, links=None) -> dict:
         units = links.indicators if links else (getattr(self, "indicators", "") or self.dock.units_source())
-        return {
-            "INPUT": units,
-            "RULES_FILE": self.rulesFile.filePath(),
-        }
+        return {ZoningAlgorithm.INPUT: units, ZoningAlgorithm.RULES_FILE: self.rulesFile.filePath()}
 
     def done(self, results: dict, out_dir: Path, group) -> None:
-        units = results.get("UNITS_OUT")
+        units = results.get(ZoningAlgorithm.UNITS_OUT)
         if not units:
             return
         rules = self.rules_label()
@@ -645,7 +655,7 @@ class ZoningPage(Page, _form("page_zoning.ui")):
         if not layer.isValid():
             return
         group.add(layer, "zones.qml")
-        zones = results.get("ZONES_OUT")
+        zones = results.get(ZoningAlgorithm.ZONES_OUT)
         self.zones_out = str(zones) if zones else ""  # the publish page's zoning map
         zones_layer = (
             QgsVectorLayer(str(zones), translate("SoilConservation", "Zones per county") + " " + now(), "ogr")
@@ -715,7 +725,7 @@ class PublishPage(Page, _form("page_publish.ui")):
         # the export's format and zip, on the page so that Run all exports as the page does
         self.formatCombo = QComboBox(self)
         self.formatCombo.setObjectName("formatCombo")
-        for label in ("GeoPackage (UTF-8)", "Shapefile (.cpg)", "File Geodatabase (GDAL ≥ 3.6)"):
+        for label in ExportAlgorithm.FORMAT_LABELS:  # item i is the algorithm's FORMAT option i
             self.formatCombo.addItem(label)
         self.zipCheck = QCheckBox(translate("SoilConservation", "Also write a zip of the package"), self)
         self.zipCheck.setObjectName("zipCheck")
@@ -780,41 +790,42 @@ class PublishPage(Page, _form("page_publish.ui")):
                 layer_source(issue_layer) if issue_layer is not None else "",
                 self.dock.steep_tables.get(steep, []),
             )
+        a = ExportAlgorithm
         return {
-            "STEEP_PATCHES": steep,
-            "UNITS": units,
-            "ZONES": zones,
-            "ISSUES": issues,
-            "AREA_TABLES": tables,
-            "FORMAT": self.formatCombo.currentIndex(),
-            "ZIP": self.zipCheck.isChecked(),
-            "OVERWRITE": True,  # the package goes into the run's own new folder
+            a.STEEP: steep,
+            a.UNITS: units,
+            a.ZONES: zones,
+            a.ISSUES: issues,
+            a.TABLES: tables,
+            a.FORMAT: self.formatCombo.currentIndex(),
+            a.ZIP: self.zipCheck.isChecked(),
+            a.OVERWRITE: True,  # the package goes into the run's own new folder
         }
 
     def done(self, results: dict, out_dir: Path, group) -> None:
-        package = results.get("OUTPUT") or str(out_dir)
+        package = results.get(ExportAlgorithm.OUTPUT) or str(out_dir)
         text = translate("SoilConservation", "Export package written to {path} ({n} features)").format(
-            path=package, n=int(results.get("FEATURES") or 0)
+            path=package, n=int(results.get(ExportAlgorithm.FEATURES) or 0)
         )
         self.resultLabel.setText(text)
         self.dock.info(text)
 
     # publication
     def wanted_publish(self, county: str, links=None) -> dict:
-        d = self.dock.data
+        a, d = PublishAlgorithm, self.dock.data
         return {
-            "COUNTIES": layer_source(d.layer("county")),
-            "COUNTY_CODE_FIELD": d.countyCodeField.currentField(),
-            "COUNTY_NAME_FIELD": d.countyNameField.currentField(),
-            "TOWNSHIPS": layer_source(d.layer("townships")),
-            "TOWNSHIP_NAME_FIELD": d.townshipNameField.currentField(),
-            "STEEP": links.steep if links else layer_source(self.publishSteepCombo.currentLayer()),
-            "COUNTY": county,
-            "COUNTY_CODES": "" if county else d.county_codes(),
-            "DEM": layer_source(d.layer("dem")),
-            "ALLOW_PARTIAL": self.allowPartial.isChecked(),
-            "ZONES": links.zone_areas if links else (getattr(self.dock.zoning, "zones_out", "") or ""),
-            "SOURCE": self.sourceEdit.text(),
+            a.COUNTIES: layer_source(d.layer("county")),
+            a.COUNTY_CODE_FIELD: d.countyCodeField.currentField(),
+            a.COUNTY_NAME_FIELD: d.countyNameField.currentField(),
+            a.TOWNSHIPS: layer_source(d.layer("townships")),
+            a.TOWNSHIP_NAME_FIELD: d.townshipNameField.currentField(),
+            a.STEEP: links.steep if links else layer_source(self.publishSteepCombo.currentLayer()),
+            a.COUNTY: county,
+            a.COUNTY_CODES: "" if county else d.county_codes(),
+            a.DEM: layer_source(d.layer("dem")),
+            a.ALLOW_PARTIAL: self.allowPartial.isChecked(),
+            a.ZONES: links.zone_areas if links else (getattr(self.dock.zoning, "zones_out", "") or ""),
+            a.SOURCE: self.sourceEdit.text(),
         }
 
     def publish_one(self):
@@ -832,12 +843,12 @@ class PublishPage(Page, _form("page_publish.ui")):
         )
 
     def published(self, results: dict, out_dir: Path, group) -> None:
-        n = results.get("COUNT", 0)
-        folder = results.get("OUTPUT_FOLDER") or str(out_dir)
+        n = results.get(PublishAlgorithm.COUNT, 0)
+        folder = results.get(PublishAlgorithm.OUTPUT_FOLDER) or str(out_dir)
         text = translate("SoilConservation", "{n} county maps (PDF and PNG) written to {path}").format(
             n=int(n or 0), path=folder
         )
-        index = results.get("INDEX")
+        index = results.get(PublishAlgorithm.INDEX)
         if index and Path(index).is_file():
             from .prefill import add_layouts
 

@@ -24,7 +24,8 @@ from qgis.PyQt.QtWidgets import (
     QVBoxLayout,
 )
 
-from .common import Connections, layer_source, translate
+from ..translation import translate
+from .common import Connections, layer_source
 
 ROLE_COMBOS = {  # field_names.json role → data page combo
     "dem": "demCombo",

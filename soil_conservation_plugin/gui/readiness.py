@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from qgis.core import QgsCoordinateTransform, QgsProject, QgsRasterLayer, QgsRectangle, QgsVectorLayer, QgsWkbTypes
 
-from .common import translate
+from ..translation import translate
 
 OK, WARN, BAD, EMPTY = "ok", "warn", "bad", "empty"
 MARKS = {OK: "✓", WARN: "⚠", BAD: "✗", EMPTY: "–"}

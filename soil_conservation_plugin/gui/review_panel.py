@@ -24,11 +24,13 @@ from qgis.PyQt.QtGui import QColor
 from qgis.PyQt.QtWidgets import QFileDialog, QTableWidgetItem
 
 from ..core.checks.review import ISSUES_LAYER, STATUSES, load_issues, record_decision
-from .common import layer_source, localized, tr, translate, user_is_chinese
+from ..processing.alg_checks import ChecksAlgorithm
+from ..translation import tr, translate
+from .common import layer_source, localized, user_is_chinese
 from .pages import Page, _form
 from .results import now, style_path
 
-KINDS = ("generic", "steep_slope", "units", "zones")  # the checks algorithm's KIND enum, in order
+KINDS = ChecksAlgorithm.KINDS  # the checks algorithm's KIND enum, in order
 KIND_LABELS = {
     "generic": QT_TRANSLATE_NOOP("SoilConservation", "Any polygon layer"),
     "steep_slope": QT_TRANSLATE_NOOP("SoilConservation", "Steep-slope patches"),
@@ -134,16 +136,17 @@ class ChecksPage(Page, _form("page_checks.ui")):
         the kind's review file, Run all into its own folder (the dock then takes the issues over)."""
         d = self.dock.data
         kind = kind or self.kindCombo.currentData() or "generic"
+        a = ChecksAlgorithm
         params = {
-            "INPUT": target if target is not None else layer_source(self.targetCombo.currentLayer()),
-            "KIND": KINDS.index(kind),
-            "REDLINE": layer_source(d.layer("redline")),
-            "BOUNDARY": layer_source(d.layer("county")),
+            a.INPUT: target if target is not None else layer_source(self.targetCombo.currentLayer()),
+            a.KIND: a.KINDS.index(kind),
+            a.REDLINE: layer_source(d.layer("redline")),
+            a.BOUNDARY: layer_source(d.layer("county")),
         }
         if links is None:
             review = self.issue_file_for(kind)
             review.parent.mkdir(parents=True, exist_ok=True)
-            params["OUTPUT"] = str(review)
+            params[a.OUTPUT] = str(review)
         return params
 
     def done(self, results: dict, out_dir: Path, group) -> None:

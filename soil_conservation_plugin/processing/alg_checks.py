@@ -34,7 +34,6 @@ from ..core.common.paths import resources_path
 from .base import AlgorithmBase, StylePostProcessor
 from .defaults import guess_layer
 
-KINDS = ["generic", "steep_slope", "units", "zones"]
 CODE_FORMATS = ["none", "county", "township", "template"]
 AREA_UNITS = [None, "ha", "km2", "m2"]  # None: the layer kind's default (checks.json)
 COVER_CHOICES = [None, True, False]
@@ -72,14 +71,18 @@ class ChecksAlgorithm(AlgorithmBase):
     REPORT = "REPORT"
     ERRORS, WARNINGS, INFOS = "ERRORS", "WARNINGS", "INFOS"
 
-    def initAlgorithm(self, config=None):  # noqa: N802
-        from ..core.checks.quality import load_rules
+    KINDS = ("generic", "steep_slope", "units", "zones")  # the KIND enum's options (checks.json layer_kinds)
 
-        rules = load_rules()
+    def initAlgorithm(self, config=None):  # noqa: N802
+        from ..core.checks.quality import load_check_rules
+
+        rules = load_check_rules()
         tol = rules["tolerances"]
         poly = [QgsProcessing.SourceType.TypeVectorPolygon]
         self.addParameter(QgsProcessingParameterVectorLayer(self.INPUT, self.tr("Result layer to check"), poly))
-        self.addParameter(QgsProcessingParameterEnum(self.KIND, self.tr("Kind of layer"), KINDS, defaultValue=0))
+        self.addParameter(
+            QgsProcessingParameterEnum(self.KIND, self.tr("Kind of layer"), list(self.KINDS), defaultValue=0)
+        )
         self.addParameter(
             QgsProcessingParameterVectorLayer(self.REDLINE, self.tr("生态保护红线 layer"), poly, optional=True)
         )
@@ -208,7 +211,7 @@ class ChecksAlgorithm(AlgorithmBase):
     def _source(self, parameters, name, context, feedback, label, encoding):
         """(path, layer name) of a vector input, read by OGR itself so invalid geometries are seen."""
         from ..core.checks.inputs import read_vector
-        from ..core.checks.quality import load_rules
+        from ..core.checks.quality import load_check_rules
 
         if parameters.get(name) in (None, ""):
             return None
@@ -225,7 +228,7 @@ class ChecksAlgorithm(AlgorithmBase):
                     label,
                     layer_name=layer_name,
                     encoding=encoding,
-                    preferred_layers=tuple(load_rules()["redline"]["layer_names"]),
+                    preferred_layers=tuple(load_check_rules()["redline"]["layer_names"]),
                 )
         path, layer_name = self.vector_file(parameters, name, context, feedback, label)
         return read_vector(path, label, layer_name=layer_name)
@@ -235,7 +238,7 @@ class ChecksAlgorithm(AlgorithmBase):
         return value or None
 
     def process(self, parameters, context, feedback):
-        from ..core.checks.quality import CheckOptions, load_rules, rules_citation, run_checks, write_summary_csv
+        from ..core.checks.quality import CheckOptions, load_check_rules, rules_citation, run_checks, write_summary_csv
         from ..core.checks.report import write_report
         from ..core.checks.review import ISSUES_LAYER, write_issue_gpkg
 
@@ -246,14 +249,14 @@ class ChecksAlgorithm(AlgorithmBase):
         layer = self._source(parameters, self.INPUT, context, qgs_feedback, label, encoding)
         redline = self._source(parameters, self.REDLINE, context, qgs_feedback, self.tr("生态保护红线"), encoding)
         boundary = self._source(parameters, self.BOUNDARY, context, qgs_feedback, self.tr("County boundary"), encoding)
-        rules = load_rules()
+        rules = load_check_rules()
         prevention = tuple(
             v.strip()
             for v in (self.parameterAsString(parameters, self.PREVENTION_VALUES, context) or "").split(",")
             if v.strip()
         )
         options = CheckOptions(
-            kind=KINDS[self.parameterAsEnum(parameters, self.KIND, context)],
+            kind=self.KINDS[self.parameterAsEnum(parameters, self.KIND, context)],
             code_field=self._field(parameters, self.CODE_FIELD, context),
             code_format=CODE_FORMATS[self.parameterAsEnum(parameters, self.CODE_FORMAT, context)],
             code_template=self.parameterAsString(parameters, self.CODE_TEMPLATE, context) or "",

@@ -51,7 +51,8 @@ class ExportAlgorithm(AlgorithmBase):
     ZIP_FILE = "ZIP_FILE"
     FEATURES = "FEATURES"
 
-    FORMATS = ["GPKG", "ESRI Shapefile", "OpenFileGDB"]
+    FORMATS = ("GPKG", "ESRI Shapefile", "OpenFileGDB")  # the FORMAT enum's options: OGR drivers …
+    FORMAT_LABELS = ("GeoPackage (UTF-8)", "Shapefile (.cpg)", "File Geodatabase (GDAL ≥ 3.6)")  # … and their labels
     ENCODINGS = ["GBK", "UTF-8"]
 
     def initAlgorithm(self, config=None):  # noqa: N802
@@ -91,7 +92,7 @@ class ExportAlgorithm(AlgorithmBase):
             QgsProcessingParameterEnum(
                 self.FORMAT,
                 self.tr("Format"),
-                ["GeoPackage (UTF-8)", "Shapefile (.cpg)", "File Geodatabase (GDAL ≥ 3.6)"],
+                list(self.FORMAT_LABELS),
                 defaultValue=0,
             )
         )

@@ -19,7 +19,8 @@ from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 from ..core.common.io import write_json
 from ..core.common.metadata import run_metadata
 from ..core.common.paths import resources_path
-from ..core.common.rules import steep_slope_threshold
+from ..core.common.rules import default_province, steep_slope_threshold
+from ..core.terrain.slope_classes import slope_classes
 from .base import AlgorithmBase, StylePostProcessor
 from .input_guard import LocalRasterInputs
 
@@ -65,7 +66,7 @@ class UnitIndicatorsAlgorithm(LocalRasterInputs, AlgorithmBase):
                 self.STEEP_DEG,
                 self.tr("Steep-slope threshold (°)"),
                 QgsProcessingParameterNumber.Type.Double,
-                steep_slope_threshold("220000").value,
+                steep_slope_threshold(default_province().value).value,
                 minValue=0.1,
                 maxValue=89.0,
             )
@@ -254,7 +255,8 @@ class UnitIndicatorsAlgorithm(LocalRasterInputs, AlgorithmBase):
             feedback=feedback,
         )
         ind.write_units(gdf, out)
-        default_steep = steep_slope_threshold("220000")
+        province = default_province()
+        default_steep = steep_slope_threshold(province.value)
         erosion_rules = ind.load_erosion_classes()
         landuse_rules = ind.load_landuse_mapping(mapping_path)
         meta = run_metadata(
@@ -291,6 +293,8 @@ class UnitIndicatorsAlgorithm(LocalRasterInputs, AlgorithmBase):
                     "source": landuse_rules["source"],
                     "default": landuse_rules.get("default"),
                 },
+                "slope_classes": slope_classes().citation(),
+                "default_province": province.as_dict(),
             },
         )
         write_json(meta_path, meta)

@@ -63,7 +63,7 @@ from qgis.core import (
     QgsVectorLayer,
     QgsVectorLayerSimpleLabeling,
 )
-from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSize
+from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP, QSize
 from qgis.PyQt.QtGui import QColor, QFont, QImage
 from qgis.PyQt.QtXml import QDomDocument
 
@@ -75,9 +75,9 @@ from ..core.common.metadata import run_metadata
 from ..core.common.paths import resources_path
 from ..core.export.publication import FILE_SUFFIX, check_layout_text, file_stems, fill_title, pdf_complete
 from ..qt_compat import font_families
+from ..translation import translate
 from .base import AlgorithmBase
 
-translate = QCoreApplication.translate  # translate("SoilConservation", ...): the context pylupdate5 and run time share
 TEMPLATE = ("layouts", "county_announcement.qpt")
 ITEM_IDS = ("title", "subtitle", "map", "legend", "scalebar", "north_arrow", "announcement_table", "date", "source")
 TABLE_HEADERS = ("乡镇代码", "乡镇名称", "图斑数(个)", "面积(公顷)")

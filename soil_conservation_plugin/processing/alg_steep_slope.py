@@ -78,17 +78,30 @@ class SteepSlopeAlgorithm(LocalRasterInputs, AlgorithmBase):
         METADATA: "metadata",
     }
 
-    def _province_options(self) -> list[tuple[str | None, str]]:
-        opts = [(None, self.tr("Auto: from the county codes (省 of the county)"))]
-        for code, name in provinces().items():
-            opts.append((code, f"{code} {name} ({steep_slope_threshold(code).value:g}°)"))
-        opts.append(
-            (
-                "national",
-                self.tr("National 全国 (水土保持法 第二十条, {v:g}°)").format(v=steep_slope_threshold(None).value),
-            )
-        )
-        return opts
+    @staticmethod
+    def province_choices() -> tuple[str | None, ...]:
+        """The PROVINCE enum's options in order: None (auto: from the county codes), each province
+        with its own rules (resources/rules/provinces.json), 'national'."""
+        return (None, *provinces(), "national")
+
+    @classmethod
+    def province_index(cls, province: str | None) -> int:
+        """Index of ``province`` ('220000', 'national'; None or a province without rules: auto) in PROVINCE."""
+        choices = cls.province_choices()
+        return choices.index(province) if province in choices else 0
+
+    def _province_labels(self) -> list[str]:
+        labels = []
+        for code in self.province_choices():
+            if code is None:
+                labels.append(self.tr("Auto: from the county codes (省 of the county)"))
+            elif code == "national":
+                labels.append(
+                    self.tr("National 全国 (水土保持法 第二十条, {v:g}°)").format(v=steep_slope_threshold(None).value)
+                )
+            else:
+                labels.append(f"{code} {provinces()[code]} ({steep_slope_threshold(code).value:g}°)")
+        return labels
 
     def initAlgorithm(self, config=None):  # noqa: N802
         poly = [QgsProcessing.SourceType.TypeVectorPolygon]
@@ -136,7 +149,7 @@ class SteepSlopeAlgorithm(LocalRasterInputs, AlgorithmBase):
             QgsProcessingParameterEnum(
                 self.PROVINCE,
                 self.tr("Province rule for the default threshold"),
-                [label for _, label in self._province_options()],
+                self._province_labels(),
                 defaultValue=0,
             )
         )
@@ -159,7 +172,10 @@ class SteepSlopeAlgorithm(LocalRasterInputs, AlgorithmBase):
         )
         self.addParameter(
             QgsProcessingParameterEnum(
-                self.CONNECTIVITY, self.tr("Pixel connectivity of patches"), ["8", "4"], defaultValue=0
+                self.CONNECTIVITY,
+                self.tr("Pixel connectivity of patches"),
+                [str(n) for n in self.CONNECTIVITIES],
+                defaultValue=0,
             )
         )
         for layer, use, label in (
@@ -215,7 +231,10 @@ class SteepSlopeAlgorithm(LocalRasterInputs, AlgorithmBase):
         self.addOutput(QgsProcessingOutputNumber(self.TOTAL_HA, self.tr("Total area (ha)")))
 
     def help(self) -> str:
-        jl = steep_slope_threshold("220000")
+        own = "; ".join(
+            f"{name} {steep_slope_threshold(code).value:g}° ({steep_slope_threshold(code).source})"
+            for code, name in provinces().items()
+        )
         nat = steep_slope_threshold(None)
         mp = min_patch_rule()
         return (
@@ -228,7 +247,7 @@ class SteepSlopeAlgorithm(LocalRasterInputs, AlgorithmBase):
                 "County boundary (required) and its code field; township polygons (optional) with code and name fields; "
                 "small watersheds (optional, fields unit_code/unit_name/county_code). Layers in another CRS are reprojected "
                 "to the DEM's; invalid polygons are repaired and counted in the log.\n"
-                "Threshold: blank = the province rule (resources/rules/provinces.json): 吉林 {jl:g}° ({jls}); national {nat:g}° ({nats}). "
+                "Threshold: blank = the province rule (resources/rules/provinces.json): {provinces}; national {nat:g}° ({nats}). "
                 "Range 0–90°.\n"
                 "Minimum contiguous patch: default {mp:g} ha — a default, not a national rule ({mps}); 0 = none. It applies to the "
                 "whole patch's final ellipsoidal area: after clipping to the county and erasing the exclusions (before the 乡镇/小流域 split).\n"
@@ -255,7 +274,7 @@ class SteepSlopeAlgorithm(LocalRasterInputs, AlgorithmBase):
                 "<layer>_township.csv, <layer>_unit.csv, <layer>_patches.csv, <layer>.xlsx and <layer>.meta.json. Two outputs on "
                 "one file are refused. A text cell beginning with = + - @ is written as text, never as a formula: in the CSVs with "
                 "a leading ' (the usual escape against formula injection), in the workbook as a text cell."
-            ).format(jl=jl.value, jls=jl.source, nat=nat.value, nats=nat.source, mp=mp.value, mps=mp.source)
+            ).format(provinces=own, nat=nat.value, nats=nat.source, mp=mp.value, mps=mp.source)
             + "\n"
             + self.tr(
                 "Counties: COUNTY_CODES takes the codes of the counties to delineate (comma-separated), e.g. two of the 60 counties of a province layer; blank = every county of the layer. Before the run the share of each county the DEM covers with valid cells is measured (cell centres in the county × cell area / county area); a partial cover is logged and written to the county table (dem_cover_pct), the workbook notes, the metadata and the patch layer's metadata (DEM_COVER_PCT), which the publication reads. 乡镇 whose code does not start with their county's code, or that lie mostly outside the counties, are listed in a warning."
@@ -317,7 +336,7 @@ class SteepSlopeAlgorithm(LocalRasterInputs, AlgorithmBase):
             exclusions.append(
                 VectorInput(src[0], layer_name, None, None, f"排除图层 exclusion {i + 1}: {lyr.name()}", use_other)
             )
-        province = self._province_options()[self.parameterAsEnum(parameters, self.PROVINCE, context)][0]
+        province = self.province_choices()[self.parameterAsEnum(parameters, self.PROVINCE, context)]
         threshold = (
             None
             if parameters.get(self.THRESHOLD) in (None, "")

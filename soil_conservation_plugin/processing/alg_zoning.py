@@ -18,6 +18,7 @@ from ..core.common.errors import InputError
 from ..core.common.io import atomic_path, write_json
 from ..core.common.metadata import run_metadata
 from ..core.common.paths import resources_path
+from ..core.common.rules import provinces, zoning_rule_sets, zoning_rules_file
 from .base import AlgorithmBase, StylePostProcessor
 
 
@@ -39,8 +40,28 @@ class ZoningAlgorithm(AlgorithmBase):
     UNITS_OUT = "UNITS_OUT"
     ZONES_OUT = "ZONES_OUT"
 
-    RULESETS = ["jilin", "national"]
     ZONES = ["", "key_prevention", "key_treatment", "severe", "fragile"]
+
+    @staticmethod
+    def rulesets() -> tuple[str, ...]:
+        """The RULESET enum's options in order: the provinces with their own shipped rule file, then 'national'
+        (resources/rules/provinces.json, zoning_rules)."""
+        return tuple(key for key, _ in zoning_rule_sets())
+
+    @classmethod
+    def ruleset_index(cls, province: str | None) -> int:
+        """Index in RULESET of the shipped rule file for ``province`` (a code, 'national' or None)."""
+        wanted = zoning_rules_file(province).value
+        return [name for _, name in zoning_rule_sets()].index(wanted)
+
+    def _ruleset_labels(self) -> list[str]:
+        labels = []
+        for key in self.rulesets():
+            if key == "national":
+                labels.append(self.tr("全国 national defaults"))
+            else:
+                labels.append(self.tr("{code} {name} (defaults)").format(code=key, name=provinces().get(key, "")))
+        return labels
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(
@@ -54,7 +75,7 @@ class ZoningAlgorithm(AlgorithmBase):
             QgsProcessingParameterEnum(
                 self.RULESET,
                 self.tr("Shipped rule file"),
-                [self.tr("吉林 Jilin (defaults)"), self.tr("全国 national defaults")],
+                self._ruleset_labels(),
                 defaultValue=0,
             )
         )
@@ -136,8 +157,8 @@ class ZoningAlgorithm(AlgorithmBase):
             parameters, self.INPUT, context, getattr(feedback, "qgs", None), self.tr("Unit indicators")
         )
         own = self.parameterAsFile(parameters, self.RULES_FILE, context)
-        rules_ref = own or self.RULESETS[self.parameterAsEnum(parameters, self.RULESET, context)]
-        rules = zoning.load_rules(rules_ref)  # fails before reading anything heavy
+        rules_ref = own or self.rulesets()[self.parameterAsEnum(parameters, self.RULESET, context)]
+        rules = zoning.load_zoning_rules(rules_ref)  # fails before reading anything heavy
         zone = self.ZONES[self.parameterAsEnum(parameters, self.RESTRICT_ZONE, context)]
         counties = [
             c.strip()

@@ -40,11 +40,7 @@ from ..core.common.input_checks import is_network, raster_files
 from ..core.common.io import output_set
 from ..core.common.paths import resources_path
 from ..core.common.vector import source_encoding
-from ..translation import translate
-
-
-def tr(text: str) -> str:
-    return translate(text)
+from ..translation import tr
 
 
 def _first_layer_name(path: str) -> str:
@@ -218,8 +214,8 @@ class AlgorithmBase(QgsProcessingAlgorithm):
     FOLDER_OUTPUTS: tuple = ()  # folder destinations written as a whole (replaced only if the plugin wrote them)
     REQUIRES: tuple[str, ...] = ()  # Python packages (core.common.dependencies.PACKAGES) it cannot run without
 
-    def tr(self, text: str) -> str:
-        return translate(text, *(cls.__name__ for cls in type(self).__mro__))
+    def tr(self, text: str) -> str:  # QgsProcessingAlgorithm's; pylupdate5 files self.tr() under the class name
+        return tr(text, *(cls.__name__ for cls in type(self).__mro__))
 
     def createInstance(self):  # noqa: N802
         return type(self)()

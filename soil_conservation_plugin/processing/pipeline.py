@@ -8,14 +8,27 @@ appears only when every step has succeeded.
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from qgis.core import QgsApplication, QgsProcessingContext, QgsProcessingFeedback
 
 from ..core.common.feedback import Feedback, SubFeedback
 from ..core.common.io import atomic_path, write_json
-from ..core.common.rules import provinces, steep_slope_threshold
+from ..core.common.paths import resources_path
+from ..core.common.rules import province_code, steep_slope_threshold
+from .alg_checks import ChecksAlgorithm as Checks
+from .alg_export import ExportAlgorithm as Export
+from .alg_import_units import ImportUnitsAlgorithm as ImportUnits
+from .alg_indicators import UnitIndicatorsAlgorithm as Indicators
+from .alg_publish import PublishAlgorithm as Publish
+from .alg_slope import SlopeAlgorithm as Slope
+from .alg_steep_slope import SteepSlopeAlgorithm as Steep
+from .alg_watersheds import DelineateWatershedsAlgorithm as Watersheds
+from .alg_zoning import ZoningAlgorithm as Zoning
 from .provider import PROVIDER_ID
 
 
@@ -53,172 +66,198 @@ def _layer(path, name: str) -> str:
     return f"{path}|layername={name}"
 
 
-def _steps(inputs: dict, out: Path, done: dict):
-    """(name, params) of each step, in order; params may use the results of earlier steps."""
-    county = inputs.get("county")
-    code_field = inputs.get("county_code_field", "county_code")
-    name_field = inputs.get("county_name_field", "county_name")
+@dataclass
+class _Chain:
+    """What the steps of run_chain share: the inputs by role, the results folder and the results so far."""
 
-    if inputs.get("units"):
-        yield (
-            "import_units",
-            lambda: {
-                "INPUT": inputs["units"],
-                "CODE_FIELD": inputs.get("unit_code_field", "unit_code"),
-                "NAME_FIELD": inputs.get("unit_name_field", ""),
-                "DOWN_FIELD": inputs.get("unit_down_field", ""),
-                "COUNTIES": county,
-                "COUNTY_CODE_FIELD": code_field,
-                "COUNTY_NAME_FIELD": name_field,
-                "OUTPUT": str(out / "units" / "units.gpkg"),
-                "REPORT": str(out / "units" / "validation.csv"),
-                "TOPOLOGY": str(out / "units" / "topology.csv"),
-                "METADATA": str(out / "units" / "units.meta.json"),
-            },
-        )
-    else:
-        yield (
-            "watersheds",
-            lambda: {
-                "INPUT": inputs["dem"],
-                "COUNTIES": county,
-                "COUNTY_CODE_FIELD": code_field,
-                "COUNTY_NAME_FIELD": name_field,
-                "OUTPUT": str(out / "units" / "units.gpkg"),
-                "TOPOLOGY": str(out / "units" / "topology.csv"),
-                "RASTER": str(out / "units" / "units.tif"),
-                "METADATA": str(out / "units" / "units.meta.json"),
-            },
-        )
+    inputs: dict
+    out: Path
+    done: dict
 
-    def units_layer():
-        result = done.get("watersheds") or done.get("import_units") or {}
-        return _layer(result["OUTPUT"], "units")
+    def path(self, *parts: str) -> str:
+        return str(self.out.joinpath(*parts))
 
-    yield "slope", lambda: {"INPUT": inputs["dem"], "OUTPUT": str(out / "slope" / "slope.tif")}
+    def get(self, role: str, default=None):
+        return self.inputs.get(role, default)
 
-    province = inputs.get("province") or None  # None: the steep-slope step takes it from the county code
-    province_index = _province_index(province)
+    @property
+    def county_fields(self) -> tuple[str, str]:
+        return self.get("county_code_field", "county_code"), self.get("county_name_field", "county_name")
 
-    def steep():
-        params = {
-            "INPUT": inputs["dem"],
-            "COUNTY": county,
-            "COUNTY_CODE_FIELD": code_field,
-            "COUNTY_NAME_FIELD": name_field,
-            "UNITS": units_layer(),
-            "PROVINCE": province_index,
-            "OUTPUT": str(out / "steep_slope" / "steep_slope.gpkg"),
-            "TABLES_FOLDER": str(out / "steep_slope"),
-        }
-        if inputs.get("townships"):
-            params.update(
-                TOWNSHIPS=inputs["townships"],
-                TOWNSHIP_CODE_FIELD=inputs.get("township_code_field", "township_code"),
-                TOWNSHIP_NAME_FIELD=inputs.get("township_name_field", "township_name"),
-            )
-        for key, role in (("FARMLAND", "farmland"), ("CONSTRUCTION", "construction"), ("WATER", "water")):
-            if inputs.get(role):
-                params[key] = inputs[role]
-        return params
+    @property
+    def province(self) -> str | None:
+        """'220000', 'national', or None: the steep-slope step takes it from the county codes."""
+        return self.get("province") or None
 
-    yield "steep_slope", steep
+    def units_layer(self) -> str:
+        result = self.done.get(Watersheds.NAME) or self.done.get(ImportUnits.NAME) or {}
+        return _layer(result[Watersheds.OUTPUT], "units")
 
-    def indicators():
-        params = {
-            "UNITS": units_layer(),
-            "DEM": inputs["dem"],
-            "STEEP_DEG": steep_slope_threshold(None if province in (None, "national") else province).value,
-            "OUTPUT": str(out / "zoning" / "indicators.gpkg"),
-            "METADATA": str(out / "zoning" / "indicators.meta.json"),
-        }
-        if done.get("watersheds", {}).get("RASTER"):
-            params["LABELS"] = done["watersheds"]["RASTER"]
-        for key, role in (("EROSION", "erosion"), ("LANDUSE", "landuse"), ("FVC", "fvc"), ("REDLINE", "redline")):
-            if inputs.get(role):
-                params[key] = inputs[role]
-        return params
+    def given(self, roles: dict[str, str]) -> dict:
+        """{parameter: input} for the optional inputs (role → parameter) the chain was given."""
+        return {param: self.inputs[role] for role, param in roles.items() if self.inputs.get(role)}
 
-    yield "unit_indicators", indicators
 
-    def zoning():
-        params = {
-            "INPUT": _layer(done["unit_indicators"]["OUTPUT"], "units"),
-            "RULESET": 1 if province == "national" else 0,
-            "OUTPUT": str(out / "zoning" / "zoning.gpkg"),
-            "SUMMARY": str(out / "zoning" / "zoning_summary.csv"),
-            "METADATA": str(out / "zoning" / "zoning.meta.json"),
-        }
-        if inputs.get("rules_file"):
-            params["RULES_FILE"] = inputs["rules_file"]
-        return params
+def _import_units(c: _Chain) -> dict:
+    a, (code_field, name_field) = ImportUnits, c.county_fields
+    return {
+        a.INPUT: c.get("units"),
+        a.CODE_FIELD: c.get("unit_code_field", "unit_code"),
+        a.NAME_FIELD: c.get("unit_name_field", ""),
+        a.DOWN_FIELD: c.get("unit_down_field", ""),
+        a.COUNTIES: c.get("county"),
+        a.COUNTY_CODE_FIELD: code_field,
+        a.COUNTY_NAME_FIELD: name_field,
+        a.OUTPUT: c.path("units", "units.gpkg"),
+        a.REPORT: c.path("units", "validation.csv"),
+        a.TOPOLOGY: c.path("units", "topology.csv"),
+        a.METADATA: c.path("units", "units.meta.json"),
+    }
 
-    yield "zoning", zoning
 
-    def checks(kind: str, layer_fn, folder: str):
-        def params():
-            p = {
-                "INPUT": layer_fn(),
-                "KIND": ["generic", "steep_slope", "units", "zones"].index(kind),
-                "BOUNDARY": county,
-                "OUTPUT": str(out / folder / "issues.gpkg"),
-                "SUMMARY": str(out / folder / "summary.csv"),
-                "REPORT": str(out / folder / "report.html"),
+def _watersheds(c: _Chain) -> dict:
+    a, (code_field, name_field) = Watersheds, c.county_fields
+    return {
+        a.INPUT: c.get("dem"),
+        a.COUNTIES: c.get("county"),
+        a.COUNTY_CODE_FIELD: code_field,
+        a.COUNTY_NAME_FIELD: name_field,
+        a.OUTPUT: c.path("units", "units.gpkg"),
+        a.TOPOLOGY: c.path("units", "topology.csv"),
+        a.RASTER: c.path("units", "units.tif"),
+        a.METADATA: c.path("units", "units.meta.json"),
+    }
+
+
+def _slope(c: _Chain) -> dict:
+    return {Slope.INPUT: c.get("dem"), Slope.OUTPUT: c.path("slope", "slope.tif")}
+
+
+def _steep_slope(c: _Chain) -> dict:
+    a, (code_field, name_field) = Steep, c.county_fields
+    params = {
+        a.INPUT: c.get("dem"),
+        a.COUNTY: c.get("county"),
+        a.COUNTY_CODE_FIELD: code_field,
+        a.COUNTY_NAME_FIELD: name_field,
+        a.UNITS: c.units_layer(),
+        a.PROVINCE: a.province_index(c.province),
+        a.OUTPUT: c.path("steep_slope", "steep_slope.gpkg"),
+        a.TABLES_FOLDER: c.path("steep_slope"),
+    }
+    if c.get("townships"):
+        params.update(
+            {
+                a.TOWNSHIPS: c.get("townships"),
+                a.TOWNSHIP_CODE_FIELD: c.get("township_code_field", "township_code"),
+                a.TOWNSHIP_NAME_FIELD: c.get("township_name_field", "township_name"),
             }
-            if inputs.get("redline"):
-                p["REDLINE"] = inputs["redline"]
-            return p
+        )
+    return params | c.given({"farmland": a.FARMLAND, "construction": a.CONSTRUCTION, "water": a.WATER})
 
-        return params
 
-    yield "checks", checks("zones", lambda: done["zoning"]["UNITS_OUT"], "checks")
-    yield "checks_steep", checks("steep_slope", lambda: done["steep_slope"]["OUTPUT"], "checks_steep")
+def _unit_indicators(c: _Chain) -> dict:
+    a = Indicators
+    province = c.province
+    params = {
+        a.UNITS: c.units_layer(),
+        a.DEM: c.get("dem"),
+        a.STEEP_DEG: steep_slope_threshold(None if province in (None, "national") else province).value,
+        a.OUTPUT: c.path("zoning", "indicators.gpkg"),
+        a.METADATA: c.path("zoning", "indicators.meta.json"),
+    }
+    raster = c.done.get(Watersheds.NAME, {}).get(Watersheds.RASTER)
+    if raster:
+        params[a.LABELS] = raster
+    return params | c.given({"erosion": a.EROSION, "landuse": a.LANDUSE, "fvc": a.FVC, "redline": a.REDLINE})
 
-    def export():
-        steep_result = done["steep_slope"]
-        tables = [steep_result[k] for k in ("COUNTY_TABLE", "TOWNSHIP_TABLE", "UNIT_TABLE") if steep_result.get(k)]
+
+def _zoning(c: _Chain) -> dict:
+    a = Zoning
+    return {
+        a.INPUT: _layer(c.done[Indicators.NAME][Indicators.OUTPUT], "units"),
+        a.RULESET: a.ruleset_index(c.province),
+        a.OUTPUT: c.path("zoning", "zoning.gpkg"),
+        a.SUMMARY: c.path("zoning", "zoning_summary.csv"),
+        a.METADATA: c.path("zoning", "zoning.meta.json"),
+    } | c.given({"rules_file": a.RULES_FILE})
+
+
+def _checks(kind: str, checked, folder: str):
+    """The checks of the layer ``checked(chain)`` as ``kind`` (ChecksAlgorithm.KINDS), into out/<folder>."""
+
+    def params(c: _Chain) -> dict:
+        a = Checks
         return {
-            "STEEP_PATCHES": steep_result["OUTPUT"],
-            "UNITS": units_layer(),
-            "ZONES": done["zoning"]["UNITS_OUT"],
-            "ISSUES": _layer(done["checks"]["OUTPUT"], "issues"),
-            "AREA_TABLES": tables,
-            "FORMAT": 0,
-            "ZIP": True,
-            "OVERWRITE": True,
-            "OUTPUT": str(out / "onemap_package"),
-        }
+            a.INPUT: checked(c),
+            a.KIND: a.KINDS.index(kind),
+            a.BOUNDARY: c.get("county"),
+            a.OUTPUT: c.path(folder, "issues.gpkg"),
+            a.SUMMARY: c.path(folder, "summary.csv"),
+            a.REPORT: c.path(folder, "report.html"),
+        } | c.given({"redline": a.REDLINE})
 
-    yield "export", export
-
-    def publish():
-        params = {
-            "COUNTIES": county,
-            "COUNTY_CODE_FIELD": code_field,
-            "COUNTY_NAME_FIELD": name_field,
-            "STEEP": done["steep_slope"]["OUTPUT"],
-            "ZONES": _layer(done["zoning"]["OUTPUT"], "zones") if done.get("zoning", {}).get("OUTPUT") else "",
-            "SOURCE": inputs.get("source", ""),
-            "OUTPUT_FOLDER": str(out / "publication"),
-        }
-        if inputs.get("townships"):
-            params.update(
-                TOWNSHIPS=inputs["townships"], TOWNSHIP_NAME_FIELD=inputs.get("township_name_field", "township_name")
-            )
-        return params
-
-    yield "publish", publish
+    return params
 
 
-def _province_index(province: str | None) -> int:
-    """Index of the steep-slope algorithm's PROVINCE choice: 0 auto, then provinces, then national."""
-    codes = list(provinces())
-    if province == "national":
-        return len(codes) + 1
-    return codes.index(province) + 1 if province in codes else 0
+def _export(c: _Chain) -> dict:
+    a, steep = Export, c.done[Steep.NAME]
+    tables = [steep[k] for k in (Steep.COUNTY_TABLE, Steep.TOWNSHIP_TABLE, Steep.UNIT_TABLE) if steep.get(k)]
+    return {
+        a.STEEP: steep[Steep.OUTPUT],
+        a.UNITS: c.units_layer(),
+        a.ZONES: c.done[Zoning.NAME][Zoning.UNITS_OUT],
+        a.ISSUES: _layer(c.done[Checks.NAME][Checks.OUTPUT], "issues"),
+        a.TABLES: tables,
+        a.FORMAT: a.FORMATS.index("GPKG"),
+        a.ZIP: True,
+        a.OVERWRITE: True,
+        a.OUTPUT: c.path("onemap_package"),
+    }
 
 
-ALGORITHM_OF = {"checks_steep": "checks"}  # chain step name → algorithm, where they differ
+def _publish(c: _Chain) -> dict:
+    a, (code_field, name_field) = Publish, c.county_fields
+    zoning = c.done.get(Zoning.NAME, {})
+    params = {
+        a.COUNTIES: c.get("county"),
+        a.COUNTY_CODE_FIELD: code_field,
+        a.COUNTY_NAME_FIELD: name_field,
+        a.STEEP: c.done[Steep.NAME][Steep.OUTPUT],
+        a.ZONES: _layer(zoning[Zoning.OUTPUT], "zones") if zoning.get(Zoning.OUTPUT) else "",
+        a.SOURCE: c.get("source", ""),
+        a.OUTPUT_FOLDER: c.path("publication"),
+    }
+    if c.get("townships"):
+        params.update(
+            {a.TOWNSHIPS: c.get("townships"), a.TOWNSHIP_NAME_FIELD: c.get("township_name_field", "township_name")}
+        )
+    return params
+
+
+def chain_steps(inputs: dict, out: Path, done: dict) -> list[tuple[str, str, Callable[[], dict]]]:
+    """(step, algorithm name, parameters) of each step, in order; the parameters are built when
+    called, from the results of the earlier steps in ``done``."""
+    chain = _Chain(inputs, Path(out), done)
+    official = inputs.get("units")  # an official unit layer is imported instead of delineating units
+    steps: list[tuple[str, str, Callable[[_Chain], dict]]] = [
+        (ImportUnits.NAME, ImportUnits.NAME, _import_units)
+        if official
+        else (Watersheds.NAME, Watersheds.NAME, _watersheds),
+        (Slope.NAME, Slope.NAME, _slope),
+        (Steep.NAME, Steep.NAME, _steep_slope),
+        (Indicators.NAME, Indicators.NAME, _unit_indicators),
+        (Zoning.NAME, Zoning.NAME, _zoning),
+        ("checks", Checks.NAME, _checks("zones", lambda c: c.done[Zoning.NAME][Zoning.UNITS_OUT], "checks")),
+        (
+            "checks_steep",
+            Checks.NAME,
+            _checks("steep_slope", lambda c: c.done[Steep.NAME][Steep.OUTPUT], "checks_steep"),
+        ),
+        (Export.NAME, Export.NAME, _export),
+        (Publish.NAME, Publish.NAME, _publish),
+    ]
+    return [(step, alg, functools.partial(make, chain)) for step, alg, make in steps]
 
 
 REF = "@@"  # a parameter value "@@step:KEY[|layername=x]": that output of an earlier step of the chain
@@ -290,9 +329,8 @@ def run_chain(inputs: dict, out_dir, feedback: Feedback | None = None) -> dict:
 
             raise InputError(role, "整套流程需要该输入", "the whole chain needs this input")
     done: dict = {}
-    steps = list(_steps(inputs, out, done))
-    for i, (name, make_params) in enumerate(steps):
-        algorithm = ALGORITHM_OF.get(name, name)
+    steps = chain_steps(inputs, out, done)
+    for i, (name, algorithm, make_params) in enumerate(steps):
         if not has_algorithm(algorithm):
             feedback.info(f"== {algorithm}: not available, skipped")
             continue
@@ -319,9 +357,14 @@ DEMO_FIELDS = {
     "county_name_field": "county_name",
     "township_code_field": "township_code",
     "township_name_field": "township_name",
-    "province": "220000",
     "source": "插件内置演示区域（合成数据，县界非真实县界）/ built-in synthetic demo region",
 }
+
+
+def demo_province() -> str | None:
+    """The province of the demo region's county (resources/demo/region.json): its rules apply to the demo."""
+    recipe = json.loads(resources_path("demo", "region.json").read_text(encoding="utf-8"))
+    return province_code(recipe["county"]["code"])
 
 
 def run_demo(out_dir, scale: float = 1.0, feedback: Feedback | None = None) -> Path:
@@ -334,7 +377,7 @@ def run_demo(out_dir, scale: float = 1.0, feedback: Feedback | None = None) -> P
     files = generate_demo_region(out_dir / "inputs", scale=scale, feedback=SubFeedback(feedback, 0, 10))
     inputs = {role: str(path) for role, path in files.items()}
     inputs["redline"] = _layer(files["redline"], "生态保护红线")
-    inputs.update(DEMO_FIELDS)
+    inputs.update(DEMO_FIELDS, province=demo_province() or "national")
     target = out_dir / "results"
     with atomic_path(target, folder=True) as tmp:
         done = run_chain(inputs, tmp, SubFeedback(feedback, 10, 100))

@@ -14,7 +14,7 @@ from qgis.PyQt.QtGui import QIcon
 from ..__about__ import __version__
 from ..core.common.dependencies import missing_packages, unavailable_reason
 from ..core.common.paths import resources_path
-from .base import tr
+from ..translation import tr
 
 PROVIDER_ID = "soil_conservation"
 

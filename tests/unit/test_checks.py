@@ -13,7 +13,7 @@ from shapely.geometry import MultiPolygon
 from soil_conservation_plugin.core.checks.inputs import read_vector
 from soil_conservation_plugin.core.checks.quality import (
     CheckOptions,
-    load_rules,
+    load_check_rules,
     run_checks,
     summary_rows,
     template_regex,
@@ -58,7 +58,7 @@ def county(tmp_path):
 
 
 def test_rules_file_is_versioned_and_complete():
-    rules = load_rules()
+    rules = load_check_rules()
     assert rules["version"]
     for rule in rules["rules"].values():
         assert rule["severity"] in ("error", "warning", "info")
@@ -380,7 +380,7 @@ def test_unit_code_template_and_required_fields(tmp_path):
 
 
 def test_rules_json_is_valid_json_with_messages_for_every_emitted_rule():
-    with open(load_rules()["_path"], encoding="utf-8") as fh:
+    with open(load_check_rules()["_path"], encoding="utf-8") as fh:
         rules = json.loads(fh.read())
     for rid in (
         "RL-001",

@@ -577,6 +577,7 @@ def test_tables_metadata_and_zip(tmp_path, sources):
     )
     with open(out / "tables" / "area_by_county.csv", encoding="utf-8-sig", newline="") as fh:
         county = list(csv.reader(fh))
+    assert county[0] == ["县级行政区代码", "县级行政区名称", "图斑数", "面积(公顷)"]
     body = {r[0]: (r[1], int(r[2]), float(r[3])) for r in county[1:]}
     ref = {"220521": sum(SOURCE_AREA[i] for i in (1, 2, 3)), "220523": SOURCE_AREA[4]}
     assert body["220521"][0] == "通化县" and body["220521"][1] == 3 and abs(body["220521"][2] - ref["220521"]) < 0.01

@@ -13,7 +13,7 @@ from shapely.geometry import box
 
 from soil_conservation_plugin.core.common.errors import InputError
 from soil_conservation_plugin.core.indicators import compute as ind
-from soil_conservation_plugin.core.zoning.zones import evaluate, load_rules
+from soil_conservation_plugin.core.zoning.zones import evaluate, load_zoning_rules
 
 from ..util import write_raster
 
@@ -56,7 +56,7 @@ def test_units_below_the_minimum_share_are_null(tmp_path):
 
 def test_zoning_does_not_fire_on_a_null_indicator(tmp_path):
     out, _ = ind.compute_indicators(units(), erosion=erosion(tmp_path, 50))
-    rules = load_rules("national")
+    rules = load_zoning_rules("national")
     for name in (
         "steep_pct",
         "cropland_pct",

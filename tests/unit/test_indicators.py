@@ -19,6 +19,7 @@ from soil_conservation_plugin.core.common.compat import transform_xy
 from soil_conservation_plugin.core.common.errors import InputError
 from soil_conservation_plugin.core.common.geo import polygon_parts
 from soil_conservation_plugin.core.indicators import compute as ind
+from soil_conservation_plugin.core.terrain.slope_classes import slope_classes
 
 EPSG = 4530
 X0, Y0 = 42500000.0, 4800000.0  # CGCS2000 3° GK zone 42 (EPSG:4530, CM 126°E), ~43°N
@@ -168,7 +169,7 @@ def test_indicators_against_shapely_and_gdaldem(scene):
                 per[max(k, 0)] += a
                 valid += a
                 steep += a if s >= 20 else 0
-        for k, key in enumerate(ind.SLOPE_KEYS):
+        for k, key in enumerate(slope_classes().ids):
             assert gdf.loc[i, key + "_pct"] == pytest.approx(
                 100 * per[k] / valid, abs=0.1 * max(1, 100 * per[k] / valid) / 100 + 1e-6
             )

@@ -7,10 +7,13 @@ import json
 import pytest
 
 from soil_conservation_plugin.core.common.errors import InputError
+from soil_conservation_plugin.core.common.headers import read_table_headers, table_columns
 from soil_conservation_plugin.core.common.paths import resources_path
+from soil_conservation_plugin.core.common.rules import default_province, read_province_rules, zoning_rules_file
 from soil_conservation_plugin.core.export.schema import load_schema
 from soil_conservation_plugin.core.indicators import compute as ind
-from soil_conservation_plugin.core.zoning.zones import load_rules
+from soil_conservation_plugin.core.terrain.slope_classes import read_slope_classes, slope_classes
+from soil_conservation_plugin.core.zoning.zones import load_zoning_rules
 
 
 def shipped(name):
@@ -21,7 +24,7 @@ def test_a_rule_file_not_in_utf8(tmp_path):
     path = tmp_path / "规则_gbk.json"
     path.write_bytes(shipped("zoning_jilin.json").encode("gbk"))
     with pytest.raises(InputError) as err:
-        load_rules(path)
+        load_zoning_rules(path)
     assert "规则_gbk.json" in err.value.layer and "UTF-8" in err.value.zh and "not UTF-8" in err.value.en
 
 
@@ -33,7 +36,7 @@ def test_a_threshold_of_1e400(tmp_path):
     path.write_text(text.replace(f'"threshold": {threshold}', '"threshold": 1e400', 1), encoding="utf-8")
     assert "1e400" in path.read_text(encoding="utf-8")
     with pytest.raises(InputError) as err:
-        load_rules(path)
+        load_zoning_rules(path)
     assert "rules.json" in err.value.layer and "1e400" in err.value.en
 
 
@@ -64,3 +67,90 @@ def test_a_bad_landuse_mapping(tmp_path, change, word):
     with pytest.raises(InputError) as err:
         ind.load_landuse_mapping(path)
     assert "mapping.json" in err.value.layer and word in err.value.en
+
+
+# --- policy data: default province, zoning rule files, slope classes, table headers -------------------------
+POLICY_FILES = {
+    "provinces.json": read_province_rules,
+    "slope_classes.json": read_slope_classes,
+    "table_headers.json": read_table_headers,
+}
+
+
+@pytest.mark.parametrize("name", sorted(POLICY_FILES))
+def test_a_policy_file_is_versioned_with_its_source(name):
+    data = json.loads(shipped(name))
+    assert data["version"] and data["source"]
+    POLICY_FILES[name](resources_path("rules", name))  # the shipped file passes its own checks
+
+
+@pytest.mark.parametrize("name", sorted(POLICY_FILES))
+def test_a_policy_file_not_in_utf8_or_with_nan(tmp_path, name):
+    gbk = tmp_path / f"gbk_{name}"
+    gbk.write_bytes(shipped(name).encode("gbk"))
+    with pytest.raises(InputError) as err:
+        POLICY_FILES[name](gbk)
+    assert gbk.name in err.value.layer and "not UTF-8" in err.value.en
+    nan = tmp_path / name
+    nan.write_text(shipped(name).replace('"version"', '"x": NaN, "version"', 1), encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        POLICY_FILES[name](nan)
+    assert "NaN" in err.value.en
+
+
+@pytest.mark.parametrize(
+    "name, change, word",
+    [
+        ("provinces.json", lambda d: d.pop("source"), "source"),
+        ("provinces.json", lambda d: d["default_province"].__setitem__("code", "990000"), "990000"),
+        ("provinces.json", lambda d: d["zoning_rules"]["provinces"].__setitem__("220000", "nope.json"), "nope.json"),
+        ("slope_classes.json", lambda d: d["classes"][1].__setitem__("lower_deg", 3), "without gaps"),
+        ("slope_classes.json", lambda d: d["classes"][-1].__setitem__("upper_deg", 80), "AssertionError"),
+        ("slope_classes.json", lambda d: d["classes"][0].__setitem__("id", "slope 0-2"), "AssertionError"),
+        ("table_headers.json", lambda d: d["tables"]["county"].append("nope"), "table county"),
+        ("table_headers.json", lambda d: d["columns"].__setitem__("area_ha", ""), "AssertionError"),
+    ],
+)
+def test_a_broken_policy_file_is_refused(tmp_path, name, change, word):
+    data = json.loads(shipped(name))
+    change(data)
+    path = tmp_path / name
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(RuntimeError) as err:
+        POLICY_FILES[name](path)
+    assert name in str(err.value) and word in str(err.value)
+
+
+def test_policy_values_come_from_the_files():
+    provinces_json = json.loads(shipped("provinces.json"))
+    code = provinces_json["default_province"]["code"]
+    assert default_province().value == code and default_province().rules_version == provinces_json["version"]
+    own = provinces_json["zoning_rules"]["provinces"]
+    assert zoning_rules_file(code[:2] + "0521").value == own[code]  # a county of the province
+    assert zoning_rules_file(None).value == zoning_rules_file("national").value == "zoning_national.json"
+    assert zoning_rules_file("130000").value == "zoning_national.json"  # a province without its own file
+    classes = json.loads(shipped("slope_classes.json"))["classes"]
+    assert slope_classes().breaks == tuple(float(c["upper_deg"]) for c in classes[:-1])
+    assert slope_classes().citation()["version"] == json.loads(shipped("slope_classes.json"))["version"]
+    headers = json.loads(shipped("table_headers.json"))
+    assert table_columns("county") == [(c, headers["columns"][c]) for c in headers["tables"]["county"]]
+
+
+def test_the_indicator_registry_follows_the_slope_classes():
+    registry = ind.indicator_registry()
+    for cid in slope_classes().ids:
+        assert registry[f"{cid}_pct"][2] == "%"
+    assert "slope_0_2_pct" in registry and registry["slope_gt25_pct"][0] == "坡度25–90°面积占比"
+
+
+def test_importing_the_indicators_changes_no_registry():
+    """The registry is built on first use, not by importing the module (nothing happens at import time)."""
+    import subprocess
+    import sys
+
+    code = (
+        "from soil_conservation_plugin.core.indicators import compute as ind; "
+        "print(ind.indicator_registry.cache_info().currsize, hasattr(ind, 'INDICATORS'))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["0", "False"]

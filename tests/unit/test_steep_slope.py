@@ -377,6 +377,9 @@ def test_outputs_tables_and_metadata(utm_case):
     assert {"县 county", "乡镇 township", "说明 notes"} <= set(wb.sheetnames)
     town_sheet = list(wb["乡镇 township"].iter_rows(values_only=True))
     assert [str(r[2] or "") for r in town_sheet[1:]] == [r["township_code"] for r in town]
+    # the county columns say what the One Map package's area tables say (resources/rules/table_headers.json)
+    assert town_sheet[0][:3] == ("县级行政区代码 county_code", "县级行政区名称 county_name", "乡镇代码 township_code")
+    assert next(wb["县 county"].iter_rows(values_only=True))[0] == "县级行政区代码 county_code"
     assert any(
         row[0] == "图斑清单 patch list" and "_patches.csv" in row[1]
         for row in wb["说明 notes"].iter_rows(values_only=True)
@@ -385,6 +388,7 @@ def test_outputs_tables_and_metadata(utm_case):
         meta = json.loads(fh.read())
     assert meta["parameters"]["threshold_deg"] == 20 and meta["parameters"]["min_patch_ha"] == 0
     assert meta["rules"]["steep_slope_threshold"]["scope"].startswith("220000")
+    assert meta["rules"]["table_headers"]["version"] and meta["rules"]["table_headers"]["source"]
     assert meta["inputs"]["dem"]["sha256"] and meta["inputs"]["exclusion_1"]["sha256"]
     assert meta["results"]["excluded_steep_ha"]["水域"] > 0
     assert "after clipping to the county and erasing the exclusions" in meta["parameters"]["min_patch_rule"]

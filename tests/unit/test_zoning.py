@@ -106,19 +106,19 @@ def units():
 
 
 def test_shipped_rule_files_load_and_mark_defaults():
-    for name in ("jilin", "national"):
-        r = zoning.load_rules(name)
+    for name in ("220000", "national"):
+        r = zoning.load_zoning_rules(name)
         assert {z["id"] for z in r["zone_types"]} == {"key_prevention", "key_treatment", "severe", "fragile"}
         assert r["redline"]["mode"] == "flag"
         for z in r["zone_types"]:
             for c in [z["base"]] + z["regional"]:
                 assert c["source"] and (c["tag"] == "V" or c["default"] is True)
-    assert zoning.load_rules("jilin")["steep_slope_deg"]["value"] == 20
-    assert zoning.load_rules("national")["steep_slope_deg"]["value"] == 25
+    assert zoning.load_zoning_rules("220000")["steep_slope_deg"]["value"] == 20
+    assert zoning.load_zoning_rules("national")["steep_slope_deg"]["value"] == 25
 
 
 def test_any_all_precedence_and_audit(tmp_path, units):
-    rules = zoning.load_rules(write_rules(tmp_path, rules_dict()))
+    rules = zoning.load_zoning_rules(write_rules(tmp_path, rules_dict()))
     z = zoning.evaluate(units, rules)
     # U0: loss 35 ≥ 30 (treatment) and forest 80 ≥ 60 (prevention) → treatment wins by precedence
     assert z.loc[0, "zone_key_treatment"] == 1 and z.loc[0, "zone_key_prevention"] == 0
@@ -157,7 +157,7 @@ def test_any_all_precedence_and_audit(tmp_path, units):
 def test_all_of_requires_every_condition(tmp_path, units):
     r = rules_dict()
     r["zone_types"][0]["combine"] = "all"
-    z = zoning.evaluate(units, zoning.load_rules(write_rules(tmp_path, r)))
+    z = zoning.evaluate(units, zoning.load_zoning_rules(write_rules(tmp_path, r)))
     expect = (units["loss_pct"] >= 30) & (units["moderate_plus_pct"] >= 10) & (units["steep_pct"] >= 15)
     assert z["zone_key_treatment"].tolist() == expect.astype(int).tolist()
 
@@ -168,7 +168,7 @@ def test_redline_include_and_county_restriction(tmp_path, units):
     r["redline"]["min_overlap_pct"] = 10
     r["precedence"]["exclusive"] = []
     units.loc[4, "forest_grass_pct"] = 20.0  # U4 qualifies by the red line only
-    z = zoning.evaluate(units, zoning.load_rules(write_rules(tmp_path, r)))
+    z = zoning.evaluate(units, zoning.load_zoning_rules(write_rules(tmp_path, r)))
     a4 = json.loads(z.loc[4, "zone_audit"])
     assert z.loc[4, "zone_key_prevention"] == 1 and z.loc[2, "zone_key_prevention"] == 0
     assert a4["key_prevention"]["fired"] == [
@@ -186,21 +186,23 @@ def test_redline_include_and_county_restriction(tmp_path, units):
     a1 = json.loads(z.loc[1, "zone_audit"])
     assert [f["indicator"] for f in a1["key_prevention"]["fired"]] == ["forest_grass_pct"]
     r["redline"]["mode"] = "flag"
-    zf = zoning.evaluate(units, zoning.load_rules(write_rules(tmp_path, r)))
+    zf = zoning.evaluate(units, zoning.load_zoning_rules(write_rules(tmp_path, r)))
     assert zf.loc[4, "zone_key_prevention"] == 0 and zf.loc[4, "redline_flag"] == 1
     r["redline"]["mode"] = "include"
     # restriction: prevention only in 抚松县 (220621), given at run time
-    z2 = zoning.evaluate(units, zoning.load_rules(write_rules(tmp_path, r)), restrict={"key_prevention": ["220621"]})
+    z2 = zoning.evaluate(
+        units, zoning.load_zoning_rules(write_rules(tmp_path, r)), restrict={"key_prevention": ["220621"]}
+    )
     assert z2["zone_key_prevention"].tolist() == [0, 0, 0, 1, 1, 0]
     assert json.loads(z2.loc[1, "zone_audit"])["key_prevention"]["excluded_by"] == "counties"
     # the same restriction in the rule file, by county name
     r["zone_types"][1]["counties"] = {"list": ["抚松县"], "source": "user", "tag": "NOT FOUND", "default": True}
-    z3 = zoning.evaluate(units, zoning.load_rules(write_rules(tmp_path, r)))
+    z3 = zoning.evaluate(units, zoning.load_zoning_rules(write_rules(tmp_path, r)))
     assert z3["zone_key_prevention"].tolist() == [0, 0, 0, 1, 1, 0]
 
 
 def test_yaml_rule_file(tmp_path, units):
-    rules = zoning.load_rules(write_rules(tmp_path, rules_dict(), "r.yaml"))
+    rules = zoning.load_zoning_rules(write_rules(tmp_path, rules_dict(), "r.yaml"))
     assert zoning.evaluate(units, rules)["zone_key_treatment"].sum() == 4
 
 
@@ -208,7 +210,7 @@ def test_unknown_indicator(tmp_path):
     r = rules_dict()
     r["zone_types"][0]["regional"].append(cond("erosoin_pct", ">=", 3))
     with pytest.raises(InputError) as exc:
-        zoning.load_rules(write_rules(tmp_path, r))
+        zoning.load_zoning_rules(write_rules(tmp_path, r))
     assert "未知指标" in exc.value.zh and "unknown indicator 'erosoin_pct'" in exc.value.en
     assert "key_treatment/regional/2" in exc.value.en
 
@@ -218,7 +220,7 @@ def test_bad_threshold(tmp_path, ind, thr):
     r = rules_dict()
     r["zone_types"][0]["base"] = cond(ind, ">=", thr)
     with pytest.raises(InputError) as exc:
-        zoning.load_rules(write_rules(tmp_path, r))
+        zoning.load_zoning_rules(write_rules(tmp_path, r))
     assert "超出取值范围" in exc.value.zh and "outside its range" in exc.value.en
 
 
@@ -226,33 +228,33 @@ def test_schema_errors(tmp_path):
     r = rules_dict()
     r["zone_types"][0]["base"]["threshold"] = "30"
     with pytest.raises(InputError, match="zone_types/0/base/threshold"):
-        zoning.load_rules(write_rules(tmp_path, r))
+        zoning.load_zoning_rules(write_rules(tmp_path, r))
     r = rules_dict()
     r["zone_types"][0]["base"]["default"] = False  # NOT FOUND yet not marked as a default
     with pytest.raises(InputError, match="does not match the rule schema"):
-        zoning.load_rules(write_rules(tmp_path, r))
+        zoning.load_zoning_rules(write_rules(tmp_path, r))
     r = rules_dict()
     r["zone_types"][0]["base"]["op"] = "=>"
     with pytest.raises(InputError, match="op"):
-        zoning.load_rules(write_rules(tmp_path, r))
+        zoning.load_zoning_rules(write_rules(tmp_path, r))
     r = rules_dict()
     del r["version"]
     with pytest.raises(InputError, match="version"):
-        zoning.load_rules(write_rules(tmp_path, r))
+        zoning.load_zoning_rules(write_rules(tmp_path, r))
     p = tmp_path / "broken.json"
     p.write_text("{", encoding="utf-8")
     with pytest.raises(InputError, match="not valid JSON"):
-        zoning.load_rules(p)
+        zoning.load_zoning_rules(p)
 
 
 def test_missing_required_indicator_and_steep_mismatch(tmp_path, units):
-    rules = zoning.load_rules(write_rules(tmp_path, rules_dict()))
+    rules = zoning.load_zoning_rules(write_rules(tmp_path, rules_dict()))
     with pytest.raises(InputError) as exc:
         zoning.evaluate(units.drop(columns=["steep_pct"]), rules)
     assert "steep_pct" in exc.value.en
     r = rules_dict(steep_slope_deg={"value": 25, "source": "law", "tag": "V", "default": False})
     with pytest.raises(InputError, match="steep-slope threshold"):
-        zoning.evaluate(units, zoning.load_rules(write_rules(tmp_path, r)))
+        zoning.evaluate(units, zoning.load_zoning_rules(write_rules(tmp_path, r)))
 
 
 def test_dissolve_and_county_summary(tmp_path, units):
@@ -281,7 +283,7 @@ def test_dissolve_and_county_summary(tmp_path, units):
 
 
 def test_restriction_needs_known_zone_and_county_field(tmp_path, units):
-    rules = zoning.load_rules(write_rules(tmp_path, rules_dict()))
+    rules = zoning.load_zoning_rules(write_rules(tmp_path, rules_dict()))
     with pytest.raises(InputError):
         zoning.evaluate(units, rules, restrict={"fragile": ["220621"]})
     with pytest.raises(InputError, match="county"):
@@ -297,7 +299,7 @@ def test_jilin_rules_on_indicator_values(units):
     u["slope_gt25_pct"] = [0, 0, 0, 0, 0, 25]
     u["fvc_mean"] = [0.7, 0.5, 0.2, 0.8, 0.65, 0.4]
     u["cropland_pct"] = [10, 10, 80, 0, 10, 50]
-    z = zoning.evaluate(u, zoning.load_rules("jilin"))
+    z = zoning.evaluate(u, zoning.load_zoning_rules("220000"))
     assert z.loc[2, "zone_fragile"] == 1 and z.loc[5, "zone_fragile"] == 1
     assert z.loc[2, "zone_severe"] == 1
     assert z.loc[3, "zone_key_prevention"] == 1

@@ -9,7 +9,6 @@ a polygon in the result layer's CRS. Areas are geodesic (check_geom.AreaCalc).
 from __future__ import annotations
 
 import functools
-import json
 import re
 from dataclasses import asdict, dataclass, field
 
@@ -29,9 +28,11 @@ SEVERITIES = ("error", "warning", "info")
 
 
 @functools.lru_cache(maxsize=1)
-def load_rules() -> dict:
+def load_check_rules() -> dict:
+    from ..common.rules import load_json_rules
+
     path = resources_path("rules", "checks.json")
-    rules = json.loads(path.read_text(encoding="utf-8"))
+    rules = load_json_rules(path)
     for rid, rule in rules["rules"].items():
         if not re.fullmatch(r"[A-Z]+-\d{3}", rid) or rule["severity"] not in SEVERITIES:
             raise ValueError(f"checks.json: bad rule {rid}")
@@ -40,7 +41,7 @@ def load_rules() -> dict:
 
 
 def rules_citation() -> dict:
-    r = load_rules()
+    r = load_check_rules()
     return {"checks": {"version": r["version"], "path": r["_path"]}}
 
 
@@ -53,12 +54,12 @@ def read_redline(path, layer_name: str | None = None, encoding: str | None = Non
         label,
         layer_name=layer_name,
         encoding=encoding,
-        preferred_layers=tuple(load_rules()["redline"]["layer_names"]),
+        preferred_layers=tuple(load_check_rules()["redline"]["layer_names"]),
     )
 
 
 def tolerance(name: str) -> float:
-    return float(load_rules()["tolerances"][name]["value"])
+    return float(load_check_rules()["tolerances"][name]["value"])
 
 
 @dataclass
@@ -112,7 +113,7 @@ class CheckOptions:
 
     def resolved(self) -> "CheckOptions":
         """Fill unset values from checks.json (kind defaults and tolerances)."""
-        rules = load_rules()
+        rules = load_check_rules()
         if self.kind not in rules["layer_kinds"]:
             raise InputError("checks", f"未知的图层类型: {self.kind}", f"unknown layer kind: {self.kind}")
         if self.redline_rule not in rules["redline"]["rules"]:
@@ -198,7 +199,7 @@ class CheckResult:
 
 class _Emitter:
     def __init__(self, layer_label: str):
-        self.rules = load_rules()["rules"]
+        self.rules = load_check_rules()["rules"]
         self.layer = layer_label
         self.issues: list[Issue] = []
         self.names: dict = {}  # feature id → how messages name it, e.g. "4 [U1]"
@@ -455,7 +456,7 @@ def _type_ok(ogr_type: str, want: str) -> bool:
 
 def _check_attributes(layer: VectorData, o: CheckOptions, emit: _Emitter, area: AreaCalc, fb: Feedback) -> None:
     assert o.area_unit is not None and o.area_tolerance_ha is not None  # set by CheckOptions.resolved()
-    rules = load_rules()
+    rules = load_check_rules()
     fields = layer.fields
     present = {}
     for name, want in (o.required_fields or {}).items():
@@ -562,7 +563,7 @@ def _check_attributes(layer: VectorData, o: CheckOptions, emit: _Emitter, area: 
 
 
 def _user_set_fields(o: CheckOptions) -> set:
-    kind = load_rules()["layer_kinds"][o.kind].get("fields", {})
+    kind = load_check_rules()["layer_kinds"][o.kind].get("fields", {})
     out = set()
     for attr, key in (
         ("code_field", "code"),
@@ -648,7 +649,7 @@ SUMMARY_COLUMNS = [
 
 def summary_rows(issues: list) -> list[dict]:
     """One row per rule and severity, in rule-file order; value_sum adds the measured values."""
-    rules = load_rules()["rules"]
+    rules = load_check_rules()["rules"]
     rows: dict = {}
     for i in issues:
         rule = rules[i.rule_id]

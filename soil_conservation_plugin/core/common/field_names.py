@@ -40,10 +40,10 @@ def _fold(text: str) -> str:
     return str(text or "").strip().casefold()
 
 
-def _name_score(info: LayerInfo, candidates: list) -> tuple[int, str]:
+def _name_score(info: LayerInfo, candidates: list) -> tuple[float, str]:
     """3 exact, 2 the name starts with or contains a candidate of ≥ 2 characters; earlier candidates first."""
     names = [_fold(n) for n in info.names if n]
-    best = (0, "")
+    best: tuple[float, str] = (0, "")
     for rank, cand in enumerate(candidates):
         c = _fold(cand)
         bonus = 1.0 - rank / (len(candidates) + 1)

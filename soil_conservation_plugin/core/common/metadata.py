@@ -31,7 +31,7 @@ def run_metadata(
     step: str, inputs: dict, parameters: dict, results: dict | None = None, rules: dict | None = None
 ) -> dict:
     """``inputs``: name → file path (hashed); ``rules``: name → {version, source, ...} of rule files used."""
-    hashed = {}
+    hashed: dict[str, dict[str, object]] = {}
     for name, path in inputs.items():
         if path:
             p = Path(str(path).split("|")[0])

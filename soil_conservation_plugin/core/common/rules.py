@@ -1,4 +1,5 @@
-"""Province rules (resources/rules/provinces.json): thresholds as versioned data with their sources.
+"""Province rules (resources/rules/provinces.json): thresholds, the default province and each
+province's zoning rule file, as versioned data with their sources.
 
 Loaded and checked once; every value used is cited in the run metadata with the
 file's version, the value's source and its confidence tag.
@@ -33,9 +34,29 @@ class RuleValue:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class RuleChoice:
+    """A rule whose value is a name (a province code, a rule file), cited like a RuleValue."""
+
+    value: str
+    scope: str
+    source: str
+    confidence: str
+    default: bool
+    note: str = ""
+    rules_version: str = ""
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
 @functools.lru_cache(maxsize=1)
-def load_rules() -> dict:
-    path = resources_path(*RULES_FILE)
+def load_province_rules() -> dict:
+    return read_province_rules(resources_path(*RULES_FILE))
+
+
+def read_province_rules(path) -> dict:
+    """The province rules in ``path``, checked (load_province_rules: the shipped file, read once)."""
     data = load_json_rules(path)
     _check(data, path)
     return data
@@ -44,7 +65,15 @@ def load_rules() -> dict:
 def _check(data: dict, path) -> None:
     """Fail loudly on a broken rules file (a packaging error, not a user error)."""
     try:
-        assert data["version"]
+        assert data["version"] and data["source"]
+        default = data["default_province"]
+        assert default["code"] in data["steep_slope"]["provinces"], f"default province {default['code']} has no rules"
+        assert default["source"] and default["confidence"]
+        zoning = data["zoning_rules"]
+        for name in [zoning["national"], *zoning["provinces"].values()]:
+            resources_path("rules", name)  # FileNotFoundError for a file not shipped
+        for code in zoning["provinces"]:
+            assert len(code) == 6 and code.isdigit() and code.endswith("0000")
         steep = data["steep_slope"]
         entries = [steep["national"], *steep["provinces"].values()]
         for entry in entries:
@@ -52,7 +81,7 @@ def _check(data: dict, path) -> None:
         for code in steep["provinces"]:
             assert len(code) == 6 and code.isdigit() and code.endswith("0000")
         assert float(steep["min_patch_ha"]["value"]) >= 0
-    except (KeyError, AssertionError, TypeError, ValueError) as exc:
+    except (KeyError, AssertionError, TypeError, ValueError, FileNotFoundError) as exc:
         raise RuntimeError(f"invalid rules file {path}: {exc!r}") from exc
 
 
@@ -70,7 +99,7 @@ def province_code(code) -> str | None:
 
 def steep_slope_threshold(code=None) -> RuleValue:
     """Threshold of the province holding ``code``; the national 25° when it has none (or code is None)."""
-    rules = load_rules()
+    rules = load_province_rules()
     steep = rules["steep_slope"]
     prov = province_code(code)
     entry = steep["provinces"].get(prov) if prov else None
@@ -89,7 +118,7 @@ def steep_slope_threshold(code=None) -> RuleValue:
 
 
 def min_patch_rule() -> RuleValue:
-    rules = load_rules()
+    rules = load_province_rules()
     entry = rules["steep_slope"]["min_patch_ha"]
     return RuleValue(
         value=float(entry["value"]),
@@ -105,7 +134,48 @@ def min_patch_rule() -> RuleValue:
 
 def provinces() -> dict[str, str]:
     """code → name of provinces with their own rules."""
-    return {code: e.get("name", code) for code, e in load_rules()["steep_slope"]["provinces"].items()}
+    return {code: e.get("name", code) for code, e in load_province_rules()["steep_slope"]["provinces"].items()}
+
+
+def default_province() -> RuleChoice:
+    """The province assumed where a step is given none (e.g. the indicators' steep-slope threshold)."""
+    rules = load_province_rules()
+    entry = rules["default_province"]
+    code = entry["code"]
+    return RuleChoice(
+        value=code,
+        scope=f"{code} {provinces().get(code, '')}".strip(),
+        source=entry["source"],
+        confidence=entry["confidence"],
+        default=bool(entry.get("default", True)),
+        note=entry.get("note", ""),
+        rules_version=rules["version"],
+    )
+
+
+def zoning_rule_sets() -> tuple[tuple[str, str], ...]:
+    """(province code or 'national', shipped zoning rule file): the provinces with their own file, then national."""
+    zoning = load_province_rules()["zoning_rules"]
+    return (*zoning["provinces"].items(), ("national", zoning["national"]))
+
+
+def zoning_rules_file(code=None) -> RuleChoice:
+    """The shipped zoning rule file of the province holding ``code``; the national file for any other
+    province, for 'national' and for None (no province known: the national rules, as for the threshold)."""
+    rules = load_province_rules()
+    zoning = rules["zoning_rules"]
+    prov = province_code(code)
+    name = zoning["provinces"].get(prov) if prov else None
+    scope = f"{prov} {provinces().get(prov or '', '')}".strip() if name else "national 全国"
+    return RuleChoice(
+        value=name or zoning["national"],
+        scope=scope,
+        source=zoning["source"],
+        confidence=zoning["confidence"],
+        default=True,
+        note=zoning.get("note", ""),
+        rules_version=rules["version"],
+    )
 
 
 def _refuse_constant(name: str):

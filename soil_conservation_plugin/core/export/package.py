@@ -34,6 +34,7 @@ from ..common.compat import transform_xy
 from ..common.errors import InputError
 from ..common.feedback import Feedback, SubFeedback
 from ..common.geo import AreaCalc, oriented_rings, polygon_parts
+from ..common.headers import headers_citation, table_columns
 from ..common.io import atomic_path, file_sha256, staged_path
 from ..common.tables import write_rows
 from ..common.vector import normalise_encoding
@@ -1148,16 +1149,8 @@ def export_package(
             steep = [s for s in specs if s.internal == "steep_slope"]
             if steep:
                 crows, trows = area_tables(records[steep[0].code])
-                _write_csv(
-                    tables_dir / "area_by_county.csv",
-                    ["县级行政区代码", "县级行政区名称", "图斑数", "面积(公顷)"],
-                    crows,
-                )
-                _write_csv(
-                    tables_dir / "area_by_township.csv",
-                    ["县级行政区代码", "县级行政区名称", "乡镇代码", "乡镇名称", "图斑数", "面积(公顷)"],
-                    trows,
-                )
+                _write_csv(tables_dir / "area_by_county.csv", [h for _, h in table_columns("county")], crows)
+                _write_csv(tables_dir / "area_by_township.csv", [h for _, h in table_columns("township")], trows)
                 table_files += ["area_by_county.csv", "area_by_township.csv"]
         _write_csv(tmp / "fields.csv", FIELD_CATALOGUE_HEADER, field_catalogue_rows(schema, specs))
         if problems:
@@ -1177,7 +1170,12 @@ def export_package(
             f"({'a plugin default, not the official standard' if default else 'official schema'}); areas on the ellipsoid."
         )
         steps = [
-            {"step": "export", "schema": schema.citation(), "parameters": run_parameters, "rules": options.rules},
+            {
+                "step": "export",
+                "schema": schema.citation(),
+                "parameters": run_parameters,
+                "rules": {**options.rules, "table_headers": headers_citation()},
+            },
             *facts,
         ]
         catalogue = "字段别名 / field aliases (Shapefile 无别名, 见 fields.csv): " + " | ".join(

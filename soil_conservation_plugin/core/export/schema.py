@@ -14,6 +14,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
 from ..common.errors import InputError
 from ..common.io import file_sha256
@@ -167,7 +168,7 @@ def load_schema(path=None) -> Schema:
     return _parse(data, path)
 
 
-def _fail(label, zh, en):
+def _fail(label, zh, en) -> NoReturn:
     raise SchemaError(label, zh, en)
 
 
@@ -342,7 +343,7 @@ def _parse_field(raw: dict, label: str, where_zh: str, where_en: str) -> FieldSp
     if not alias:
         _fail(label, f"{fz}: 缺少中文别名(alias)", f"{fe}: missing Chinese alias")
     ftype = raw.get("type")
-    if ftype not in FIELD_TYPES:
+    if not isinstance(ftype, str) or ftype not in FIELD_TYPES:
         _fail(
             label,
             f"{fz}: 未知字段类型 '{ftype}'(允许: {', '.join(FIELD_TYPES)})",
@@ -492,7 +493,7 @@ def coerce(
                     f"length {len(text)} exceeds {spec.length} characters (or {width} bytes)",
                 )
             text = text[: spec.length]
-            while width is not None and len(text.encode(shapefile_encoding)) > width:
+            while width is not None and shapefile_encoding and len(text.encode(shapefile_encoding)) > width:
                 text = text[:-1]
             warning = "truncated"
         return text, warning
@@ -510,13 +511,13 @@ def coerce(
             if not -(2**31) <= out < 2**31 or (spec.length and len(str(out)) > spec.length):
                 raise ValueProblem(f"整数 {out} 超出字段宽度", f"integer {out} does not fit the field")
             return out, None
-        out = round(number, spec.precision) if spec.precision else number
-        if spec.length and len(f"{out:.{spec.precision}f}") > spec.length:
+        real = round(number, spec.precision) if spec.precision else number
+        if spec.length and len(f"{real:.{spec.precision}f}") > spec.length:
             raise ValueProblem(
                 f"数值 {number} 超出字段宽度 {spec.length}.{spec.precision}",
                 f"number {number} does not fit width {spec.length}.{spec.precision}",
             )
-        return out, None
+        return real, None
     # Date
     if isinstance(value, (_dt.date, _dt.datetime)):
         return value if isinstance(value, _dt.date) else value.date(), None

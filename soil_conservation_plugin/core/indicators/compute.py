@@ -35,6 +35,7 @@ Unit areas and overlaps (生态保护红线 etc.) are measured on the ellipsoid.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,21 +56,9 @@ from ..common.paths import resources_path
 from ..common.tables import read_csv
 from ..terrain.dem import open_dem
 from ..terrain.slope import SLOPE_NODATA, slope_bands
+from ..terrain.slope_classes import slope_classes
 
 UNIT_CODE = "unit_code"
-UNIT_FIELDS = (
-    "unit_code",
-    "unit_name",
-    "down_code",
-    "up_codes",
-    "area_km2",
-    "county_code",
-    "county_name",
-    "outlet_x",
-    "outlet_y",
-)
-SLOPE_BREAKS = (2.0, 6.0, 15.0, 25.0)
-SLOPE_KEYS = ("slope_0_2", "slope_2_6", "slope_6_15", "slope_15_25", "slope_gt25")
 OVERLAY_KINDS = {
     "redline": ("生态保护红线", "ecological protection red line"),
     "water_source": ("水源保护区", "water-source protection zone"),
@@ -77,8 +66,8 @@ OVERLAY_KINDS = {
 }
 BAND_CELLS = 1 << 24
 
-# name → (zh, en, unit, lower, upper): the registry the rule engine validates against.
-INDICATORS: dict[str, tuple] = {
+# name → (zh, en, unit, lower, upper) of the indicators every run has; indicator_registry() adds the rest.
+BASE_INDICATORS: dict[str, tuple] = {
     "unit_area_km2": ("小流域面积(椭球)", "unit area (ellipsoidal)", "km²", 0, None),
     "slope_mean_deg": ("平均坡度", "mean slope", "°", 0, 90),
     "steep_pct": ("陡坡(≥省定阈值)面积占比", "share of steep slope (≥ province threshold)", "%", 0, 100),
@@ -94,11 +83,25 @@ INDICATORS: dict[str, tuple] = {
     "forest_grass_pct": ("林草覆盖面积占比", "forest and grass share", "%", 0, 100),
     "cropland_pct": ("耕地面积占比", "cropland share", "%", 0, 100),
 }
-for _k, (_lo, _hi) in zip(SLOPE_KEYS, [(0, 2), (2, 6), (6, 15), (15, 25), (25, 90)]):
-    INDICATORS[_k + "_pct"] = (f"坡度{_lo}–{_hi}°面积占比", f"share of slope {_lo}–{_hi}°", "%", 0, 100)
-for _k, (_zh, _en) in OVERLAY_KINDS.items():
-    INDICATORS[_k + "_km2"] = (f"与{_zh}重叠面积", f"overlap with {_en}", "km²", 0, None)
-    INDICATORS[_k + "_pct"] = (f"与{_zh}重叠面积占比", f"share overlapping {_en}", "%", 0, 100)
+
+
+@functools.lru_cache(maxsize=1)
+def indicator_registry() -> dict[str, tuple]:
+    """name → (zh, en, unit, lower, upper): the registry the rule engine validates against, built once
+    from the base indicators, the slope classes, the overlays and the shipped erosion classes and land-use groups."""
+    registry = dict(BASE_INDICATORS)
+    slope = slope_classes()
+    for key, (lo, hi) in zip(slope.ids, slope.bounds):
+        registry[key + "_pct"] = (f"坡度{lo:g}–{hi:g}°面积占比", f"share of slope {lo:g}–{hi:g}°", "%", 0, 100)
+    for key, (zh, en) in OVERLAY_KINDS.items():
+        registry[key + "_km2"] = (f"与{zh}重叠面积", f"overlap with {en}", "km²", 0, None)
+        registry[key + "_pct"] = (f"与{zh}重叠面积占比", f"share overlapping {en}", "%", 0, 100)
+    erosion = load_erosion_classes()
+    for c in erosion["classes"]:
+        registry.setdefault(f"eros_{c['id']}_km2", (f"{c['zh']}侵蚀面积", f"{c['id']} erosion area", "km²", 0, None))
+    for g in load_landuse_mapping()["groups"]:
+        registry.setdefault(f"lu_{g['id']}_pct", (f"{g['zh']}面积占比", f"{g['en']} share", "%", 0, 100))
+    return registry
 
 
 # the flag field: the input layers (slope, erosion, landuse, fvc) whose indicators are NULL for lack of data
@@ -125,16 +128,7 @@ def load_data_coverage(path=None) -> dict:
 def load_erosion_classes(path=None) -> dict:
     from ..common.rules import load_json_rules
 
-    data = load_json_rules(Path(path or resources_path("rules", "erosion_classes.json")))
-    for key in [c["id"] for c in data["classes"]]:
-        INDICATORS.setdefault(
-            f"eros_{key}_km2", (f"{_zh_of(data, key)}侵蚀面积", f"{key} erosion area", "km²", 0, None)
-        )
-    return data
-
-
-def _zh_of(data, key):
-    return next(c["zh"] for c in data["classes"] if c["id"] == key)
+    return load_json_rules(Path(path or resources_path("rules", "erosion_classes.json")))
 
 
 MAX_LANDUSE_CODE = 65535  # class codes index a lookup table
@@ -195,12 +189,10 @@ def load_landuse_mapping(path=None) -> dict:
 
 
 def _register_landuse(mapping: dict) -> None:
+    """Groups of a user's land-use mapping join the registry (as before: the rule engine then knows them)."""
+    registry = indicator_registry()
     for g in mapping["groups"]:
-        INDICATORS.setdefault(f"lu_{g['id']}_pct", (f"{g['zh']}面积占比", f"{g['en']} share", "%", 0, 100))
-
-
-load_erosion_classes()  # registers eros_<class>_km2
-_register_landuse(load_landuse_mapping())
+        registry.setdefault(f"lu_{g['id']}_pct", (f"{g['zh']}面积占比", f"{g['en']} share", "%", 0, 100))
 
 
 # --------------------------------------------------------------------------
@@ -869,7 +861,8 @@ class SlopeSource(Source):
         self.dem = open_dem(path, layer)
         self.grid = Grid(self.dem.transform, self.dem.width, self.dem.height, self.dem.crs, self.dem.rio_crs)
         self.steep = float(steep_deg)
-        self.n_classes = (len(SLOPE_KEYS), 2)
+        self.classes = slope_classes()
+        self.n_classes = (len(self.classes.ids), 2)
 
     def open(self):
         pass
@@ -880,12 +873,12 @@ class SlopeSource(Source):
     def block(self, row0, row1, slope, cls, val) -> None:
         _to_float(slope, SLOPE_NODATA, True, np.float32(1.0), val[0])
         _classify(
-            val[0], np.asarray(SLOPE_BREAKS, np.float32), True, cls[0]
+            val[0], np.asarray(self.classes.breaks, np.float32), True, cls[0]
         )  # land-survey classes: ≤2, 2–6 … (upper bound inclusive)
         _classify(val[0], np.asarray([self.steep], np.float32), False, cls[1])  # steep: ≥ threshold
 
     def spec(self, row0, row1, slope):
-        brk = _breaks_spec([(SLOPE_BREAKS, True), ((self.steep,), False)])
+        brk = _breaks_spec([(self.classes.breaks, True), ((self.steep,), False)])
         return slope, 1.0, 1, brk, _NO_CMAP, -1, True
 
     def finish(self, hist, vsum, vw, cover):
@@ -893,7 +886,7 @@ class SlopeSource(Source):
         valid = cl.sum(axis=1)
         out = {}
         with np.errstate(invalid="ignore", divide="ignore"):
-            for i, key in enumerate(SLOPE_KEYS):
+            for i, key in enumerate(self.classes.ids):
                 out[key + "_pct"] = 100.0 * cl[:, i] / valid
             out["steep_pct"] = 100.0 * st[:, 1] / valid
             out["steep_km2"] = st[:, 1] / 1e6
@@ -1726,9 +1719,9 @@ def compute_indicators(
         check_units(units)
     units = units.reset_index(drop=True).copy()
     if steep_deg is None:
-        from ..common.rules import steep_slope_threshold
+        from ..common.rules import default_province, steep_slope_threshold
 
-        steep_deg = steep_slope_threshold("220000").value
+        steep_deg = steep_slope_threshold(default_province().value).value
     # every input checked before the heavy pass
     sources = []
     crs_cache: dict = {}

@@ -59,8 +59,6 @@ from .inputs import VectorInput, Zones, load_zones, polygon_area_ha
 from .outputs import output_paths, write_outputs
 from .result import Piece, SteepOptions, SteepResult
 
-UNIT_FIELDS = ("unit_code", "unit_name", "county_code")
-
 
 def resolve_threshold(options: SteepOptions, counties: Zones) -> RuleValue:
     rule = steep_slope_threshold(options.province or _province_of(counties))

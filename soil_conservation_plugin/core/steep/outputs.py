@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 from ..common.errors import InputError
+from ..common.headers import header, headers_citation, table_columns
 from ..common.io import atomic_path, write_json
 from ..common.metadata import metadata_path, run_metadata
 from ..common.tables import save_workbook, xlsx_row
@@ -29,32 +30,11 @@ SLOPE_RULE = "slope_mean/slope_max over the cells whose centre lies in the piece
 XLSX_MAX_ROWS = 1_048_575
 TOTAL = ("合计", "total")
 
-COUNTY_COLUMNS = [
-    ("county_code", "县代码"),
-    ("county_name", "县名称"),
-    ("patch_count", "图斑数"),
-    ("area_ha", "面积(公顷)"),
-]
-TOWNSHIP_COLUMNS = [
-    ("county_code", "县代码"),
-    ("county_name", "县名称"),
-    ("township_code", "乡镇代码"),
-    ("township_name", "乡镇名称"),
-    ("patch_count", "图斑数"),
-    ("area_ha", "面积(公顷)"),
-]
-UNIT_COLUMNS = [
-    ("county_code", "县代码"),
-    ("county_name", "县名称"),
-    ("unit_code", "小流域代码"),
-    ("unit_name", "小流域名称"),
-    ("patch_count", "图斑数"),
-    ("area_ha", "面积(公顷)"),
-]
-
 
 def layer_fields(res: SteepResult) -> list[tuple[str, str, str]]:
-    """(field, OGR type, Chinese alias); names ≤ 10 ASCII characters (Shapefile-safe)."""
+    """(field, OGR type, Chinese alias); names ≤ 10 ASCII characters (Shapefile-safe).
+
+    The aliases are the layer's (as resources/styles/steep_slope.qml shows them), not table headers."""
     fields = [
         ("patch_id", "str", "图斑编号"),
         ("parent_id", "str", "原图斑编号"),
@@ -115,7 +95,7 @@ def _aggregate(pieces, key) -> dict:
     return out
 
 
-COVER_COLUMN = ("dem_cover_pct", "DEM覆盖率(%)")
+COVER_COLUMN = "dem_cover_pct"
 COVERAGE_KEY = "DEM_COVER_PCT"  # layer metadata: JSON {county code: percent}
 
 
@@ -134,7 +114,7 @@ def county_table(res: SteepResult, coverage: dict | None = None) -> list[dict]:
         }
         if coverage is not None:
             share = coverage.get(code)
-            row[COVER_COLUMN[0]] = "" if share is None else round(100.0 * share, 1)
+            row[COVER_COLUMN] = "" if share is None else round(100.0 * share, 1)
         rows.append(row)
     total = {
         "county_code": TOTAL[0],
@@ -143,7 +123,7 @@ def county_table(res: SteepResult, coverage: dict | None = None) -> list[dict]:
         "area_ha": _r2(sum(p.area_ha for p in res.pieces)),
     }
     if coverage is not None:
-        total[COVER_COLUMN[0]] = ""
+        total[COVER_COLUMN] = ""
     rows.append(total)
     return rows
 
@@ -351,12 +331,13 @@ def write_outputs(
     write_layer(res, out_layer, coverage)
     paths = {"layer": str(out_layer)}
     patch_cols = [(n, a) for n, _, a in layer_fields(res)]
-    county_cols = COUNTY_COLUMNS + ([COVER_COLUMN] if coverage is not None else [])
+    county_cols = table_columns("county") + ([(COVER_COLUMN, header(COVER_COLUMN))] if coverage is not None else [])
     tables = [("县 county", county_table(res, coverage), county_cols, "county")]
-    if res.townships is not None:
-        tables.append(("乡镇 township", township_table(res), TOWNSHIP_COLUMNS, "township"))
-    if res.units is not None:
-        tables.append(("小流域 unit", unit_table(res), UNIT_COLUMNS, "unit"))
+    town_rows, unit_rows = township_table(res), unit_table(res)  # None without 乡镇 / 小流域
+    if town_rows is not None:
+        tables.append(("乡镇 township", town_rows, table_columns("township"), "township"))
+    if unit_rows is not None:
+        tables.append(("小流域 unit", unit_rows, table_columns("unit"), "unit"))
     tables.append(("图斑清单 patches", piece_rows(res), patch_cols, "patches"))
     for _, rows, cols, key in tables:
         p = where[f"{key}_csv"]
@@ -430,7 +411,7 @@ def write_outputs(
             **res.stats,
             "outputs": dict(paths),
         },
-        rules={"steep_slope_threshold": thr.as_dict(), "min_patch": mp.as_dict()},
+        rules={"steep_slope_threshold": thr.as_dict(), "min_patch": mp.as_dict(), "table_headers": headers_citation()},
     )
     write_json(where["metadata"], meta)
     paths["metadata"] = str(where["metadata"])

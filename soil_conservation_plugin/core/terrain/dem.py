@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import rasterio
@@ -17,6 +18,9 @@ from rasterio.windows import Window
 from ..common.crs import check_ground_crs, row_spacing
 from ..common.errors import InputError
 from ..common.input_checks import check_dem_size, check_geographic_extent, check_raster
+
+if TYPE_CHECKING:
+    from pyproj import CRS
 
 # ~16 M cells per band keeps the float32 working set near 64 MB whatever the DEM size.
 DEFAULT_BAND_CELLS = 1 << 24

@@ -19,19 +19,20 @@ import numpy as np
 
 from ..common.errors import InputError
 from ..common.paths import resources_path
+from ..common.rules import zoning_rule_sets
 from ..common.tables import write_dict_csv
-from ..indicators.compute import INDICATORS, geodesic_areas
+from ..indicators.compute import geodesic_areas, indicator_registry
 
 OPS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le, "==": operator.eq, "!=": operator.ne}
-ZONE_IDS = ("key_prevention", "key_treatment", "severe", "fragile")
-BUILTIN = {"jilin": "zoning_jilin.json", "national": "zoning_national.json"}
 LABEL = "规则文件 rule file"
 
 
 def rule_file_path(name_or_path) -> Path:
-    """'jilin' / 'national' → the shipped file; anything else is a path."""
-    if str(name_or_path) in BUILTIN:
-        return resources_path("rules", BUILTIN[str(name_or_path)])
+    """A province code with its own rules ('220000') or 'national' → the shipped file
+    (resources/rules/provinces.json, zoning_rules); anything else is a path."""
+    shipped = dict(zoning_rule_sets())
+    if str(name_or_path) in shipped:
+        return resources_path("rules", shipped[str(name_or_path)])
     return Path(name_or_path)
 
 
@@ -62,7 +63,7 @@ def _load_text(path: Path) -> dict:
         ) from exc
 
 
-def load_rules(name_or_path) -> dict:
+def load_zoning_rules(name_or_path) -> dict:
     """Load, schema-validate and check a rule file. Raises InputError (zh/en) on any problem."""
     import jsonschema
 
@@ -106,18 +107,19 @@ def load_rules(name_or_path) -> dict:
 
 
 def _check_indicator(name: str, where: str, fname: str) -> None:
-    if name not in INDICATORS:
+    known = indicator_registry()
+    if name not in known:
         raise InputError(
             LABEL,
-            f"{fname} 位置 {where}: 未知指标 '{name}'。可用指标: {', '.join(sorted(INDICATORS))}",
-            f"{fname} at {where}: unknown indicator '{name}'. Known indicators: {', '.join(sorted(INDICATORS))}",
+            f"{fname} 位置 {where}: 未知指标 '{name}'。可用指标: {', '.join(sorted(known))}",
+            f"{fname} at {where}: unknown indicator '{name}'. Known indicators: {', '.join(sorted(known))}",
         )
 
 
 def _check_condition(cond: dict, where: str, fname: str) -> None:
     name = cond["indicator"]
     _check_indicator(name, where, fname)
-    zh, en, unit, lo, hi = INDICATORS[name]
+    zh, en, unit, lo, hi = indicator_registry()[name]
     thr = float(cond["threshold"])
     if not math.isfinite(thr) or (lo is not None and thr < lo) or (hi is not None and thr > hi):
         rng = f"[{lo if lo is not None else '-∞'}, {hi if hi is not None else '∞'}] {unit}"
@@ -183,10 +185,12 @@ def evaluate(units, rules: dict, restrict: dict | None = None):
     for z in rules["zone_types"]:
         for cond in [z["base"]] + z["regional"]:
             if cond["indicator"] not in df.columns and not cond.get("optional", False):
+                zh, en = indicator_registry()[cond["indicator"]][:2]
                 raise InputError(
                     "小流域指标 unit indicators",
-                    f"规则 {z['id']} 需要指标 {cond['indicator']}({INDICATORS[cond['indicator']][0]})，但指标图层中没有；请在指标计算中提供相应输入",
-                    f"rule {z['id']} needs indicator {cond['indicator']} ({INDICATORS[cond['indicator']][1]}), which the indicator layer lacks; give the matching input to the indicator step",
+                    f"规则 {z['id']} 需要指标 {cond['indicator']}({zh})，但指标图层中没有；请在指标计算中提供相应输入",
+                    f"rule {z['id']} needs indicator {cond['indicator']} ({en}), which the indicator layer lacks; "
+                    "give the matching input to the indicator step",
                 )
     steep = rules.get("steep_slope_deg")
     uses_steep = any(
@@ -200,11 +204,11 @@ def evaluate(units, rules: dict, restrict: dict | None = None):
                 f"指标图层的陡坡阈值为 {sorted(used)}°，而规则文件要求 {steep['value']}°；请用该阈值重新计算指标",
                 f"the indicator layer's steep-slope threshold is {sorted(used)}° but the rule file requires {steep['value']}°; recompute the indicators with it",
             )
-    audit = [dict() for _ in range(n)]
+    audit: list[dict[str, dict]] = [{} for _ in range(n)]
     qualified = {}
     for z in rules["zone_types"]:
         zid = z["id"]
-        hits = []
+        hits: list[tuple[np.ndarray, np.ndarray] | None] = []  # (fired, has a value) per condition; None: missing
         for role_i, cond in enumerate([z["base"]] + z["regional"]):
             name = cond["indicator"]
             if name not in df.columns:
@@ -420,6 +424,6 @@ def write_csv(rows: list[dict], path) -> None:
 
 def run_zoning(units, rules_name_or_path, restrict: dict | None = None):
     """units (GeoDataFrame with indicators) → (zoned units, dissolved zones, county summary rows, rules)."""
-    rules = load_rules(rules_name_or_path)
+    rules = load_zoning_rules(rules_name_or_path)
     zoned = evaluate(units, rules, restrict)
     return zoned, dissolve_zones(zoned, rules), county_summary(zoned, rules), rules

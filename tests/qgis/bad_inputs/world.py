@@ -133,10 +133,10 @@ def build_world(root: Path) -> World:
     with provider_registered():
         from soil_conservation_plugin.core.common.feedback import Feedback
 
-        for name, params in pipeline._steps(inputs, out, done):  # noqa: SLF001 - the chain's own parameters
+        for name, algorithm, params in pipeline.chain_steps(inputs, out, done):  # the chain's own parameters
             if name in ("checks", "checks_steep", "export", "publish"):
                 break
-            done[name] = pipeline.run_step(pipeline.ALGORITHM_OF.get(name, name), params(), Feedback())
+            done[name] = pipeline.run_step(algorithm, params(), Feedback())
     return World(root, demo, done)
 
 

@@ -1,0 +1,45 @@
+"""Headers of the area tables (resources/rules/table_headers.json): one header per column for the
+steep-slope tables, the patch layer's aliases and the export package's area tables. Loaded once."""
+
+from __future__ import annotations
+
+import functools
+
+from .paths import resources_path
+from .rules import load_json_rules
+
+HEADERS_FILE = ("rules", "table_headers.json")
+
+
+@functools.lru_cache(maxsize=1)
+def load_table_headers() -> dict:
+    return read_table_headers(resources_path(*HEADERS_FILE))
+
+
+def read_table_headers(path) -> dict:
+    """The headers in ``path``, checked (load_table_headers: the shipped file, read once)."""
+    data = load_json_rules(path)
+    try:
+        assert data["version"] and data["source"]
+        columns = data["columns"]
+        assert all(isinstance(k, str) and isinstance(v, str) and v for k, v in columns.items())
+        for name, cols in data["tables"].items():
+            assert cols and all(c in columns for c in cols), f"table {name} names a column without a header"
+    except (KeyError, AssertionError, TypeError, AttributeError) as exc:
+        raise RuntimeError(f"invalid table-header file {path}: {exc!r}") from exc  # a packaging error
+    return data
+
+
+def header(column: str) -> str:
+    """The Chinese header of ``column`` (KeyError for a column the file does not name)."""
+    return load_table_headers()["columns"][column]
+
+
+def table_columns(table: str) -> list[tuple[str, str]]:
+    """(column, header) of ``table`` ('county', 'township', 'unit'), in order."""
+    return [(c, header(c)) for c in load_table_headers()["tables"][table]]
+
+
+def headers_citation() -> dict:
+    data = load_table_headers()
+    return {"version": data["version"], "source": data["source"]}
