@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import rasterio
+from rasterio.transform import Affine
 from rasterio.windows import Window
 
 from ..common.crs import check_ground_crs, row_spacing
@@ -27,7 +28,7 @@ class Dem:
     layer: str
     crs: object  # pyproj.CRS
     rio_crs: object
-    transform: object
+    transform: Affine
     width: int
     height: int
     nodata: float | None
