@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import rasterio
+from pyproj import CRS
 from rasterio.transform import Affine
 from rasterio.windows import Window
 
@@ -26,8 +27,8 @@ DEFAULT_BAND_CELLS = 1 << 24
 class Dem:
     path: Path
     layer: str
-    crs: object  # pyproj.CRS
-    rio_crs: object
+    crs: CRS
+    rio_crs: rasterio.crs.CRS
     transform: Affine
     width: int
     height: int
