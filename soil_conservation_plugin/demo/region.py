@@ -25,6 +25,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numba
 import numpy as np
@@ -208,7 +209,7 @@ def _trace_down(idxs_ds: np.ndarray, idx: int, stop: np.ndarray) -> np.ndarray:
 class Terrain:
     z: np.ndarray  # float64, m
     upa: np.ndarray  # upstream area, km²
-    flw: object  # pyflwdir.FlwdirRaster of z
+    flw: pyflwdir.FlwdirRaster  # of z
     plain: np.ndarray  # 0 on the valley plain .. 1 in the mountains
     river_dist: np.ndarray  # m from the main-river centre line
     river_line: list  # [(x, y), …] main river centre line in map units
@@ -517,6 +518,55 @@ def _check_args(recipe, seed, scale):
     return int(seed), scale
 
 
+class _Streams(NamedTuple):
+    """One random stream per step, so a change in one step leaves the others' draws alone."""
+
+    terrain: np.random.Generator
+    county: np.random.Generator
+    town: np.random.Generator
+    landuse: np.random.Generator
+    vector: np.random.Generator
+    fvc: np.random.Generator
+    erosion: np.random.Generator
+
+
+def _streams(seed: int) -> _Streams:
+    streams = np.random.SeedSequence(seed).spawn(8)  # the eighth is spare
+    return _Streams(*(np.random.default_rng(s) for s in streams[:7]))
+
+
+@dataclass
+class _County:
+    geom: Polygon
+    mask: np.ndarray  # cells centred in the county
+    interior: np.ndarray  # m from the county edge (0 outside)
+    seat_xy: tuple[float, float]
+    townships: list  # recipe entries (code, name) of the townships drawn
+    town_geoms: list
+
+
+@dataclass
+class _Water:
+    river: np.ndarray
+    reservoir: np.ndarray
+    water: np.ndarray  # river or reservoir, less NoData
+
+
+@dataclass
+class _Settlements:
+    built_lab: np.ndarray  # 1 = the town, 2… = villages
+    built: np.ndarray
+    road: np.ndarray
+
+
+@dataclass
+class _Vectors:
+    construction: list[dict]
+    water: list[dict]
+    farmland: list[dict]
+    redline: list[dict]
+
+
 def generate_demo_region(out_dir, seed=None, scale=1.0, feedback: Feedback | None = None) -> dict[str, Path]:
     """Write the demo region into ``out_dir``; return {name: path} for the names in NAMES."""
     feedback = feedback or Feedback()
@@ -529,25 +579,64 @@ def generate_demo_region(out_dir, seed=None, scale=1.0, feedback: Feedback | Non
     files = recipe["files"]
     paths = {name: out_dir / files[name]["file"] for name in NAMES}
 
-    streams = np.random.SeedSequence(seed).spawn(8)
-    rng_terrain, rng_county, rng_town, rng_lu, rng_vec, rng_fvc, rng_ero, _ = (
-        np.random.default_rng(s) for s in streams
-    )
+    rng = _streams(seed)
     grid = make_grid(recipe, scale)
-    cell = grid.cell
     h, w = grid.shape
-    feedback.info(f"demo region: seed {seed}, scale {scale}, grid {w}×{h} cells of {cell:g} m, {grid.crs.name}")
+    feedback.info(f"demo region: seed {seed}, scale {scale}, grid {w}×{h} cells of {grid.cell:g} m, {grid.crs.name}")
     feedback.check()
 
     # 1. terrain
-    ter = make_terrain(grid, rng_terrain, recipe["terrain"], scale, SubFeedback(feedback, 0, 40))
-    z, upa = ter.z, ter.upa
-    slope = slope_full(z, cell)
-    feedback.progress(40)
+    ter = make_terrain(grid, rng.terrain, recipe["terrain"], scale, SubFeedback(feedback, 0, 40))
+    slope = slope_full(ter.z, grid.cell)
+    _step(feedback, 40)
+    # 2. county, seat, townships
+    county = _county(grid, recipe, ter, slope, rng, scale)
+    _step(feedback, 50)
+    # 3. NoData: a ragged south-east corner, kept 1 km away from the county
+    nodata = _nodata(grid, county.geom, scale)
+    # 4. water: main river (largest streams) and a reservoir (flattens ter.z, so the slope is redone)
+    water, slope = _water(grid, recipe["water"], ter, slope, county.interior, nodata, rng.vector, scale)
+    # 5. settlements (a town on the plain + villages in gentle valley bottoms) and roads
+    built = _settlements(grid, recipe["construction"], ter, slope, water.water, nodata, county, rng.vector, scale)
+    _step(feedback, 60)
+    # 6. land use from terrain
+    lu = _landuse(grid, recipe["landuse_rules"], ter, slope, built, water.water, nodata, rng.landuse)
+    _step(feedback, 65)
+    # 7. vector layers derived from the rasters (so they agree with them)
+    vectors = _vectors(grid, recipe, ter.z, lu, built, water, nodata, county.mask, scale)
+    _step(feedback, 75)
+    # 8. vegetation cover and erosion
+    fvc = _fvc(lu, rng.fvc, grid, recipe["fvc_ranges"])
+    ero = _erosion(lu, fvc, slope, ter.upa, grid, rng.erosion, recipe["erosion"])
+    fvc[nodata] = recipe["nodata"]["fvc"]
+    ero[nodata] = recipe["nodata"]["erosion"]
+    dem = np.round(ter.z, 2)
+    dem[nodata] = recipe["nodata"]["dem"]
+    _step(feedback, 85)
+    # 9. write everything, each file atomically
+    tags = {"SYNTHETIC": "yes", "RECIPE_VERSION": recipe["recipe_version"], "SEED": str(seed), "SCALE": repr(scale)}
+    _write_rasters(paths, grid, recipe["nodata"], tags, dem=dem, lu=lu, fvc=fvc, ero=ero)
+    _write_vectors(paths, grid.crs, recipe, county, vectors)
+    feedback.progress(97)
+    run = _run_info(grid, seed, scale, county, ter.z, slope, nodata)
+    out_recipe = {**recipe, "run": run}
+    with atomic_path(out_dir / "region.json") as tmp:
+        tmp.write_text(json.dumps(out_recipe, ensure_ascii=False, indent=2), encoding="utf-8")
+    with atomic_path(out_dir / "README.txt") as tmp:
+        tmp.write_text(_readme(recipe, run), encoding="utf-8")
+    feedback.progress(100)
+    return paths
+
+
+def _step(feedback: Feedback, percent: float) -> None:
+    feedback.progress(percent)
     feedback.check()
 
-    # 2. county, seat, townships
-    county = make_county(grid, rng_county, recipe["county"]["margin_m"] * scale)
+
+def _county(grid: Grid, recipe: dict, ter: Terrain, slope: np.ndarray, rng: _Streams, scale: float) -> _County:
+    """The county outline, its seat (a gentle plain cell near the river, closest to the centroid) and townships."""
+    cell = grid.cell
+    county = make_county(grid, rng.county, recipe["county"]["margin_m"] * scale)
     county_mask = burn([county], grid).astype(bool)
     interior = ndimage.distance_transform_edt(county_mask) * cell
     rows, cols = np.nonzero(
@@ -565,55 +654,82 @@ def generate_demo_region(out_dir, seed=None, scale=1.0, feedback: Feedback | Non
     seat_xy = (float(xs[pick]), float(ys[pick]))
     tcfg = recipe["townships"]
     n_town = int(max(tcfg["min_count"], min(tcfg["full_scale_count"], round(tcfg["full_scale_count"] * scale**2))))
-    units = tcfg["units"][:n_town]
-    _, town_geoms = make_townships(county, seat_xy, rng_town, n_town, scale)
-    feedback.progress(50)
-    feedback.check()
+    _, town_geoms = make_townships(county, seat_xy, rng.town, n_town, scale)
+    return _County(county, county_mask, interior, seat_xy, tcfg["units"][:n_town], town_geoms)
 
-    # 3. NoData: a ragged south-east corner, kept 1 km away from the county
+
+def _nodata(grid: Grid, county: Polygon, scale: float) -> np.ndarray:
+    """A ragged south-east corner without data, kept 1 km away from the county."""
+    h, w = grid.shape
     u = (np.arange(w) + 0.5)[None, :] / w
     v = 1.0 - (np.arange(h) + 0.5)[:, None] / h
     ragged = 0.04 * np.sin(2 * np.pi * 7 * u) * np.cos(2 * np.pi * 5 * v)
     near_county = burn([county.buffer(1000.0 * math.sqrt(scale))], grid).astype(bool)
-    nodata = ((u - 0.80) / 0.20 + (0.16 - v) / 0.16 > 1.0 + ragged) & ~near_county
+    return ((u - 0.80) / 0.20 + (0.16 - v) / 0.16 > 1.0 + ragged) & ~near_county
 
-    # 4. water: main river (largest streams) and a reservoir
-    lu = np.zeros(grid.shape, np.uint8)
+
+def _water(
+    grid: Grid,
+    wcfg: dict,
+    ter: Terrain,
+    slope: np.ndarray,
+    interior: np.ndarray,
+    nodata: np.ndarray,
+    rng,
+    scale: float,
+) -> tuple[_Water, np.ndarray]:
+    """The main river (largest streams) and a reservoir; a lake surface is flat, so ter.z changes under it.
+
+    Returns the water and the slope (redone when there is a reservoir).
+    """
+    cell, z, upa = grid.cell, ter.z, ter.upa
     amax = float(upa.max())
-    river = upa >= min(recipe["water"]["river_min_km2"] * scale**2, 0.3 * amax)
+    river = upa >= min(wcfg["river_min_km2"] * scale**2, 0.3 * amax)
     wide = ndimage.binary_dilation(river & (upa >= 0.4 * amax), structure=_CROSS)
     river = ndimage.binary_dilation(river, structure=np.ones((2, 2), bool)) | wide
     reservoir = np.zeros(grid.shape, bool)
-    r_lo, r_hi = (a * scale**2 for a in recipe["water"]["reservoir_upstream_km2"])
+    r_lo, r_hi = (a * scale**2 for a in wcfg["reservoir_upstream_km2"])
     cand = np.flatnonzero(
         ((upa >= r_lo) & (upa <= r_hi) & (ter.plain > 0.9) & (interior > 1500.0 * math.sqrt(scale))).ravel()
     )
     if cand.size:
-        dam = int(cand[rng_vec.integers(cand.size)])
+        dam = int(cand[rng.integers(cand.size)])
         basin = ter.flw.basins(idxs=np.array([dam], dtype=np.int64)) > 0
         for rise in (25.0, 35.0, 45.0):
             wl = z.flat[dam] + rise
             lab, _ = ndimage.label(basin & (z <= wl))
             reservoir = lab == lab.flat[dam]
-            if reservoir.sum() * cell * cell >= recipe["water"]["reservoir_min_km2"] * 1e6 * scale**2:
+            if reservoir.sum() * cell * cell >= wcfg["reservoir_min_km2"] * 1e6 * scale**2:
                 break
         z[reservoir] = wl  # a lake surface is flat
         slope = slope_full(z, cell)
-    water = (river | reservoir) & ~nodata
+    return _Water(river, reservoir, (river | reservoir) & ~nodata), slope
 
-    # 5. settlements (a town on the plain + villages in gentle valley bottoms) and roads
-    ccfg = recipe["construction"]
+
+def _settlements(
+    grid: Grid,
+    ccfg: dict,
+    ter: Terrain,
+    slope: np.ndarray,
+    water: np.ndarray,
+    nodata: np.ndarray,
+    county: _County,
+    rng,
+    scale: float,
+) -> _Settlements:
+    """A town on the plain at the seat, villages on gentle valley floors, and the roads joining them."""
     built_lab = np.zeros(grid.shape, np.int32)
+    seat_xy = county.seat_xy
     town_r = ccfg["town_radius_m"] * math.sqrt(scale)
-    built_lab[_disc_blob(grid, rng_vec, seat_xy[0], seat_xy[1], town_r) & (slope < 8.0) & ~water] = 1
+    built_lab[_disc_blob(grid, rng, seat_xy[0], seat_xy[1], town_r) & (slope < 8.0) & ~water] = 1
     # villages sit on the plain or on valley floors, never on flat crests
-    valley_floor = (ndimage.maximum_filter(upa, size=5) >= 0.5) & (slope < 6.0)
-    gentle = ((ter.plain < 0.5) | valley_floor) & (slope < 4.0) & ~water & ~nodata & county_mask
-    vr, vc = np.nonzero(gentle & (interior > 300.0))
+    valley_floor = (ndimage.maximum_filter(ter.upa, size=5) >= 0.5) & (slope < 6.0)
+    gentle = ((ter.plain < 0.5) | valley_floor) & (slope < 4.0) & ~water & ~nodata & county.mask
+    vr, vc = np.nonzero(gentle & (county.interior > 300.0))
     n_vil = int(max(3, round(ccfg["villages"] * scale**2)))
-    vill_xy = []
+    vill_xy: list[tuple[float, float]] = []
     if vr.size:
-        order = rng_vec.permutation(vr.size)
+        order = rng.permutation(vr.size)
         vx, vy = affine_mul(grid.transform, (vc[order] + 0.5, vr[order] + 0.5))
         for x, y in zip(vx, vy):
             if math.hypot(x - seat_xy[0], y - seat_xy[1]) < town_r + 1500.0 * math.sqrt(scale):
@@ -624,13 +740,18 @@ def generate_demo_region(out_dir, seed=None, scale=1.0, feedback: Feedback | Non
             if len(vill_xy) >= n_vil:
                 break
     for i, (x, y) in enumerate(vill_xy):
-        blob = (
-            _disc_blob(grid, rng_vec, x, y, rng_vec.uniform(110.0, 230.0)) & (slope < 10.0) & ~water & (built_lab == 0)
-        )
+        blob = _disc_blob(grid, rng, x, y, rng.uniform(110.0, 230.0)) & (slope < 10.0) & ~water & (built_lab == 0)
         built_lab[blob] = i + 2
     built_lab[nodata] = 0
     built = built_lab > 0
-    # roads: along the main river, and from each village down its valley to the river
+    road = _roads(grid, ter, vill_xy, scale, water)
+    road &= ~water & ~built & ~nodata
+    return _Settlements(built_lab, built, road)
+
+
+def _roads(grid: Grid, ter: Terrain, vill_xy: list, scale: float, water: np.ndarray) -> np.ndarray:
+    """Roads along the main river, and from each village down its valley to the river."""
+    h, w = grid.shape
     road = np.zeros(grid.shape, bool)
     off = 250.0 * math.sqrt(scale)
     # link consecutive centre-line cells so the road is continuous
@@ -646,15 +767,26 @@ def generate_demo_region(out_dir, seed=None, scale=1.0, feedback: Feedback | Non
         idxs_ds, stop = ter.flw.idxs_ds, water.ravel()
         for idx in vidx:
             road.flat[_trace_down(idxs_ds, idx, stop)] = True
-    road &= ~water & ~built & ~nodata
-    feedback.progress(60)
-    feedback.check()
+    return road
 
-    # 6. land use from terrain (priority: water > built-up > road > cropland > garden > rock > grass > forest)
-    lcfg = recipe["landuse_rules"]
-    n_agri = spectral_noise(rng_lu, grid.shape, cell, 3.0, 3000.0, 90.0)
-    n_grass = spectral_noise(rng_lu, grid.shape, cell, 3.0, 2500.0, 120.0)
-    n_garden = spectral_noise(rng_lu, grid.shape, cell, 3.0, 1500.0, 90.0)
+
+def _landuse(
+    grid: Grid,
+    lcfg: dict,
+    ter: Terrain,
+    slope: np.ndarray,
+    built: _Settlements,
+    water: np.ndarray,
+    nodata: np.ndarray,
+    rng,
+) -> np.ndarray:
+    """Land use (GB/T 21010 level 1) from terrain; priority water > built-up > road > cropland > garden > rock >
+    grass > forest."""
+    cell, z, upa = grid.cell, ter.z, ter.upa
+    lu = np.zeros(grid.shape, np.uint8)
+    n_agri = spectral_noise(rng, grid.shape, cell, 3.0, 3000.0, 90.0)
+    n_grass = spectral_noise(rng, grid.shape, cell, 3.0, 2500.0, 120.0)
+    n_garden = spectral_noise(rng, grid.shape, cell, 3.0, 1500.0, 90.0)
     zv = z[~nodata]
     z_hi = float(np.percentile(zv, 85)) if zv.size else float(z.max())
     flat_crop = (slope < lcfg["flat_crop_max_deg"]) & (ter.plain < 0.6) & (n_agri > -1.2)
@@ -669,22 +801,33 @@ def generate_demo_region(out_dir, seed=None, scale=1.0, feedback: Feedback | Non
     grass = (n_grass > 1.4) | ((upa < 0.003) & (z > z_hi) & (n_grass > 0.3))
     lu[grass] = 4
     lu[(slope > lcfg["rock_min_deg"]) & (z > z_hi) & (n_grass > -0.5)] = 12
-    vdist = ndimage.distance_transform_edt(~built) * cell
+    vdist = ndimage.distance_transform_edt(~built.built) * cell
     lu[(slope >= 2.0) & (slope < 15.0) & (vdist < 700.0) & (n_garden > 0.8)] = 2
     lu[flat_crop | valley_crop | slope_crop] = 1
-    lu[road] = 10
-    lu[built] = 7
+    lu[built.road] = 10
+    lu[built.built] = 7
     lu[water] = 11
     lu[nodata] = 0
-    feedback.progress(65)
-    feedback.check()
+    return lu
 
-    # 7. vector layers derived from the rasters (so they agree with them)
-    crs = grid.crs
+
+def _vectors(
+    grid: Grid,
+    recipe: dict,
+    z: np.ndarray,
+    lu: np.ndarray,
+    built: _Settlements,
+    water: _Water,
+    nodata: np.ndarray,
+    county_mask: np.ndarray,
+    scale: float,
+) -> _Vectors:
+    """Construction land, water, farmland and red-line polygons, drawn from the rasters."""
     t = grid.transform
+    ccfg = recipe["construction"]
     name_of = {1: ccfg["town_name"]}
     con_records = []
-    for val, g in polygonize(built, t, built_lab):
+    for val, g in polygonize(built.built, t, built.built_lab):
         is_town = val == 1
         con_records.append(
             {
@@ -695,7 +838,7 @@ def generate_demo_region(out_dir, seed=None, scale=1.0, feedback: Feedback | Non
         )
     con_records = sorted(_merge_by(con_records, "name"), key=lambda r: (r["name"] != ccfg["town_name"], r["name"]))
     wcfg = recipe["water"]
-    wlab = np.where(reservoir, 2, 1).astype(np.int32)
+    wlab = np.where(water.reservoir, 2, 1).astype(np.int32)
     water_records = _merge_by(
         [
             {
@@ -703,25 +846,46 @@ def generate_demo_region(out_dir, seed=None, scale=1.0, feedback: Feedback | Non
                 "name": wcfg["river_name"] if val == 1 else wcfg["reservoir_name"],
                 "DLMC": "河流水面" if val == 1 else "水库水面",
             }
-            for val, g in polygonize(water, t, wlab)
+            for val, g in polygonize(water.water, t, wlab)
         ],
         "name",
     )
-    # farmland: cropland smoothed a little (real 基本农田 outlines cut across a few steep cells)
-    fcfg = recipe["farmland"]
+    farm = _farmland(grid, recipe["farmland"], lu, built.built, water.water, nodata)
+    red = _redline(grid, recipe["redline"], z, lu, built.built, water.water, nodata, county_mask, scale)
+    return _Vectors(con_records, water_records, farm, red)
+
+
+def _farmland(
+    grid: Grid, fcfg: dict, lu: np.ndarray, built: np.ndarray, water: np.ndarray, nodata: np.ndarray
+) -> list[dict]:
+    """Cropland smoothed a little (real 基本农田 outlines cut across a few steep cells)."""
     crop = ndimage.gaussian_filter((lu == 1).astype(np.float32), 1.0) > 0.5
     crop &= ~water & ~built & ~nodata
     min_area = fcfg["min_area_ha"] * 1e4
     farm_geoms = []
-    for _, g in polygonize(crop, t):
-        g = g.simplify(cell / 2.0, preserve_topology=True)
+    for _, g in polygonize(crop, grid.transform):
+        g = g.simplify(grid.cell / 2.0, preserve_topology=True)
         if not g.is_valid:
             g = g.buffer(0)
         if g.area >= min_area:
             farm_geoms.append(g)
-    farm_records = [{"geometry": g, "DLMC": fcfg["DLMC"]} for g in farm_geoms]
-    # red line: the high, forested mountains
-    rcfg = recipe["redline"]
+    return [{"geometry": g, "DLMC": fcfg["DLMC"]} for g in farm_geoms]
+
+
+def _redline(
+    grid: Grid,
+    rcfg: dict,
+    z: np.ndarray,
+    lu: np.ndarray,
+    built: np.ndarray,
+    water: np.ndarray,
+    nodata: np.ndarray,
+    county_mask: np.ndarray,
+    scale: float,
+) -> list[dict]:
+    """The red line: the high, forested mountains; the biggest, one of them crossing the county edge."""
+    cell, t = grid.cell, grid.transform
+    zv = z[~nodata]
     high = np.isin(lu, (3, 4, 12)) & (z >= np.percentile(zv, rcfg["min_elevation_percentile"]))
     high = ndimage.gaussian_filter(high.astype(np.float32), 4.0) > 0.5
     high &= ~nodata & ~water & ~built
@@ -739,31 +903,24 @@ def generate_demo_region(out_dir, seed=None, scale=1.0, feedback: Feedback | Non
             g = g.buffer(0)
         kind = rcfg["types"][(n - 1) % len(rcfg["types"])]
         red_records.append({"geometry": g, "HXMC": rcfg["name_pattern"].format(type=kind, n=n), "HXLX": kind})
-    feedback.progress(75)
-    feedback.check()
+    return red_records
 
-    # 8. vegetation cover and erosion
-    fvc = _fvc(lu, rng_fvc, grid, recipe["fvc_ranges"])
-    ero = _erosion(lu, fvc, slope, upa, grid, rng_ero, recipe["erosion"])
-    fvc[nodata] = recipe["nodata"]["fvc"]
-    ero[nodata] = recipe["nodata"]["erosion"]
-    dem = np.round(z, 2)
-    dem[nodata] = recipe["nodata"]["dem"]
-    feedback.progress(85)
-    feedback.check()
 
-    # 9. write everything, each file atomically
-    nd = recipe["nodata"]
-    tags = {"SYNTHETIC": "yes", "RECIPE_VERSION": recipe["recipe_version"], "SEED": str(seed), "SCALE": repr(scale)}
+def _write_rasters(
+    paths: dict, grid: Grid, nd: dict, tags: dict, *, dem: np.ndarray, lu: np.ndarray, fvc: np.ndarray, ero: np.ndarray
+) -> None:
     write_tif(paths["dem"], grid, dem, "float32", nd["dem"], {**tags, "UNITS": "metre"})
     write_tif(paths["landuse"], grid, lu, "uint8", nd["landuse"], {**tags, "CLASSES": "GB/T 21010-2017 level 1"})
     write_tif(paths["fvc"], grid, fvc, "float32", nd["fvc"], {**tags, "UNITS": "fraction 0-1"})
     write_tif(paths["erosion"], grid, ero, "float32", nd["erosion"], {**tags, "UNITS": "t/(km2*a)"})
+
+
+def _write_vectors(paths: dict, crs: CRS, recipe: dict, county: _County, vectors: _Vectors) -> None:
     county_cfg = recipe["county"]
     write_gpkg(
         paths["county"],
         "county",
-        [{"geometry": county, "county_code": county_cfg["code"], "county_name": county_cfg["name"]}],
+        [{"geometry": county.geom, "county_code": county_cfg["code"], "county_name": county_cfg["name"]}],
         crs,
     )
     write_gpkg(
@@ -776,38 +933,37 @@ def generate_demo_region(out_dir, seed=None, scale=1.0, feedback: Feedback | Non
                 "township_name": unit["name"],
                 "county_code": county_cfg["code"],
             }
-            for unit, g in zip(units, town_geoms)
+            for unit, g in zip(county.townships, county.town_geoms)
         ],
         crs,
     )
-    write_gpkg(paths["redline"], rcfg["layer"], red_records, crs)
-    write_gpkg(paths["farmland"], fcfg["layer"], farm_records, crs)
-    write_gpkg(paths["construction"], ccfg["layer"], con_records, crs)
-    write_gpkg(paths["water"], wcfg["layer"], water_records, crs)
-    feedback.progress(97)
+    write_gpkg(paths["redline"], recipe["redline"]["layer"], vectors.redline, crs)
+    write_gpkg(paths["farmland"], recipe["farmland"]["layer"], vectors.farmland, crs)
+    write_gpkg(paths["construction"], recipe["construction"]["layer"], vectors.construction, crs)
+    write_gpkg(paths["water"], recipe["water"]["layer"], vectors.water, crs)
 
+
+def _run_info(
+    grid: Grid, seed: int, scale: float, county: _County, z: np.ndarray, slope: np.ndarray, nodata: np.ndarray
+) -> dict:
+    """The "run" block of the written region.json: what this seed and scale produced."""
+    h, w = grid.shape
     valid = ~nodata
-    run = {
+    zv = z[valid]
+    return {
         "seed": seed,
         "scale": scale,
         "width": w,
         "height": h,
-        "cell_size_m": cell,
+        "cell_size_m": grid.cell,
         "transform": list(grid.transform)[:6],
         "crs": grid.crs.to_string(),
-        "county_area_km2": round(county.area / 1e6, 3),
-        "townships": len(units),
+        "county_area_km2": round(county.geom.area / 1e6, 3),
+        "townships": len(county.townships),
         "elevation_m": [round(float(zv.min()), 1), round(float(zv.max()), 1)],
         "slope_share_ge20": round(float((slope[valid] >= 20).mean()), 4),
         "slope_share_ge25": round(float((slope[valid] >= 25).mean()), 4),
     }
-    out_recipe = {**recipe, "run": run}
-    with atomic_path(out_dir / "region.json") as tmp:
-        tmp.write_text(json.dumps(out_recipe, ensure_ascii=False, indent=2), encoding="utf-8")
-    with atomic_path(out_dir / "README.txt") as tmp:
-        tmp.write_text(_readme(recipe, run), encoding="utf-8")
-    feedback.progress(100)
-    return paths
 
 
 def _merge_by(records, key):

@@ -1036,7 +1036,6 @@ class PublishAlgorithm(AlgorithmBase):
         label.setFrameStrokeColor(QColor(200, 0, 0))
         label.setMarginX(2)
         label.setMarginY(1.5)
-        r = m.rect()
         pos = m.positionWithUnits()
         label.attemptMove(QgsLayoutPoint(pos.x() + 4, pos.y() + 4, QgsUnitTypes.LayoutUnit.LayoutMillimeters))
         label.adjustSizeToText()

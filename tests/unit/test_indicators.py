@@ -17,8 +17,14 @@ from shapely.ops import unary_union
 
 from soil_conservation_plugin.core.common.compat import transform_xy
 from soil_conservation_plugin.core.common.errors import InputError
+from soil_conservation_plugin.core.common.feedback import Feedback
 from soil_conservation_plugin.core.common.geo import polygon_parts
 from soil_conservation_plugin.core.indicators import compute as ind
+from soil_conservation_plugin.core.indicators.coverage import unit_coverage, unit_rings
+from soil_conservation_plugin.core.indicators.grid import Grid
+from soil_conservation_plugin.core.indicators.sources import native_nodata
+from soil_conservation_plugin.core.indicators.wkb import _wkb_scan, ring_arrays
+from soil_conservation_plugin.core.indicators.zonal import _NO_BREAKS, _NO_CMAP, _breaks_spec, _count_kernel, label_runs
 from soil_conservation_plugin.core.terrain.slope_classes import slope_classes
 
 EPSG = 4530
@@ -121,7 +127,7 @@ def scene(tmp_path_factory):
 
 def test_coverage_kernel_equals_shapely_on_random_polygons():
     t = from_origin(1000.0, 5000.0, 10.0, 10.0)
-    grid = ind.Grid(t, 40, 30, CRS.from_epsg(EPSG))
+    grid = Grid(t, 40, 30, CRS.from_epsg(EPSG))
     rng = np.random.default_rng(3)
     for trial in range(6):
         ang = np.sort(rng.uniform(0, 2 * np.pi, 25))
@@ -130,11 +136,9 @@ def test_coverage_kernel_equals_shapely_on_random_polygons():
         poly = Polygon([(cx + r * np.cos(a), cy + r * np.sin(a)) for a, r in zip(ang, rad)]).buffer(0)
         if trial % 2:
             poly = poly.difference(box(cx - 20, cy - 15, cx + 25, cy + 18))
-        rings = ind.unit_rings([poly], grid)
+        rings = unit_rings([poly], grid)
         assert not rings.aligned
-        cov = ind.unit_coverage(
-            rings.u, rings.v, rings.ring_start, rings.ring_sign, 0, rings.unit_ring[1], 0, 30, 0, 40
-        )
+        cov = unit_coverage(rings.u, rings.v, rings.ring_start, rings.ring_sign, 0, rings.unit_ring[1], 0, 30, 0, 40)
         ref = np.zeros((30, 40))
         for (r, c), a in cell_fractions(poly, t, (30, 40)).items():
             ref[r, c] = a / 100.0
@@ -270,7 +274,7 @@ def test_geographic_raster_reprojects_units_on_the_fly(scene, tmp_path):
     write_raster(tmp_path / "lu4490.tif", lu, t, epsg=4490)
     messages = []
 
-    class Rec(ind.Feedback):
+    class Rec(Feedback):
         def info(self, m):
             messages.append(m)
 
@@ -368,7 +372,7 @@ def test_web_mercator_raster_refused(scene, tmp_path):
 def test_cancel(scene):
     from soil_conservation_plugin.core.common.errors import CancelledError
 
-    class Stop(ind.Feedback):
+    class Stop(Feedback):
         def cancelled(self):
             return True
 
@@ -384,7 +388,7 @@ def test_label_runs_and_count_kernel_against_numpy():
     labels[5:20, 10:40] = 9  # long runs too; label 9 is unknown to the table below
     labels[0, :] = 2
     lut = np.array([0, 1, 2, 3, 0, 0, 0, 0, 0, 0], np.int32)  # label → unit + 1 (0: none)
-    runs = ind.label_runs(labels, lut, 2)
+    runs = label_runs(labels, lut, 2)
     unit = lut[labels] - 1
     area = rng.uniform(800, 900, size=37)  # per-row ground area
     cell_area = np.broadcast_to(area[:, None], labels.shape)
@@ -396,8 +400,8 @@ def test_label_runs_and_count_kernel_against_numpy():
     breaks = np.array([200, 2500, 5000, 8000, 15000], np.float32)
     ok = (unit >= 0) & (np.isfinite(raw) | np.isposinf(raw)) & (raw != -1)
     for upper in (False, True):
-        brk = ind._breaks_spec([(breaks, upper)])
-        hist, vsum, vw, cover = ind._count_kernel(
+        brk = _breaks_spec([(breaks, upper)])
+        hist, vsum, vw, cover = _count_kernel(
             *runs,
             area,
             raw,
@@ -406,7 +410,7 @@ def test_label_runs_and_count_kernel_against_numpy():
             np.float32(1),
             1,
             *brk,
-            ind._NO_CMAP,
+            _NO_CMAP,
             np.int16(-1),
             True,
             True,
@@ -423,7 +427,7 @@ def test_label_runs_and_count_kernel_against_numpy():
         )
         np.testing.assert_allclose(vw, np.bincount(unit[ok], weights=cell_area[ok], minlength=3), rtol=1e-12)
     fin = ok & np.isfinite(raw)
-    hist, vsum, vw, _ = ind._count_kernel(
+    hist, vsum, vw, _ = _count_kernel(
         *runs,
         area,
         np.where(np.isinf(raw), np.float32(7), raw),
@@ -431,8 +435,8 @@ def test_label_runs_and_count_kernel_against_numpy():
         True,
         np.float32(1),
         0,
-        *ind._NO_BREAKS,
-        ind._NO_CMAP,
+        *_NO_BREAKS,
+        _NO_CMAP,
         np.int16(-1),
         True,
         True,
@@ -445,8 +449,8 @@ def test_label_runs_and_count_kernel_against_numpy():
     assert fin.sum() < ok.sum()  # +inf cells were in play above
     # more breaks than the unrolled MAX_BREAKS: the general loop
     many = np.arange(1, 13, dtype=np.float32) * 1000
-    brk = ind._breaks_spec([(many, False)])
-    hist, *_ = ind._count_kernel(
+    brk = _breaks_spec([(many, False)])
+    hist, *_ = _count_kernel(
         *runs,
         area,
         raw,
@@ -455,7 +459,7 @@ def test_label_runs_and_count_kernel_against_numpy():
         np.float32(1),
         1,
         *brk,
-        ind._NO_CMAP,
+        _NO_CMAP,
         np.int16(-1),
         False,
         True,
@@ -469,7 +473,7 @@ def test_label_runs_and_count_kernel_against_numpy():
     # class lookup (land use): codes beyond the table → other, lut −1 = no data
     codes = rng.integers(0, 30, size=labels.shape).astype(np.uint8)
     cmap = np.array([-1, 0, 1, 2, 1, 0], np.int16)
-    hist, *_ = ind._count_kernel(
+    hist, *_ = _count_kernel(
         *runs,
         area,
         codes,
@@ -477,7 +481,7 @@ def test_label_runs_and_count_kernel_against_numpy():
         False,
         np.float32(1),
         2,
-        *ind._NO_BREAKS,
+        *_NO_BREAKS,
         cmap,
         np.int16(3),
         False,
@@ -494,12 +498,12 @@ def test_label_runs_and_count_kernel_against_numpy():
 
 
 def test_native_nodata():
-    assert ind.native_nodata(np.zeros(1, np.uint8), -1.0, True) == (0, False)  # uint8 cannot hold -1: matches nothing
-    assert ind.native_nodata(np.zeros(1, np.uint8), 255.0, True) == (255, True)
-    assert ind.native_nodata(np.zeros(1, np.float32), 0.1, True)[1] is False  # 0.1 is no float32: no cell equals it
-    nd, has = ind.native_nodata(np.zeros(1, np.float32), -9999.0, True)
+    assert native_nodata(np.zeros(1, np.uint8), -1.0, True) == (0, False)  # uint8 cannot hold -1: matches nothing
+    assert native_nodata(np.zeros(1, np.uint8), 255.0, True) == (255, True)
+    assert native_nodata(np.zeros(1, np.float32), 0.1, True)[1] is False  # 0.1 is no float32: no cell equals it
+    nd, has = native_nodata(np.zeros(1, np.float32), -9999.0, True)
     assert has and nd.dtype == np.float32 and nd == -9999
-    assert ind.native_nodata(np.zeros(1, np.float32), float("nan"), True)[1] is False
+    assert native_nodata(np.zeros(1, np.float32), float("nan"), True)[1] is False
 
 
 def test_grid_runs_overlaps_and_diagonals_fall_back_to_coverage(scene):
@@ -576,7 +580,7 @@ def test_ring_arrays_against_shapely_coords():
             if not p.is_empty
         ]
 
-    got = ind.ring_arrays(geoms)
+    got = ring_arrays(geoms)
     for g, rings in zip(geoms, got):
         exp = ref(g)
         assert len(rings) == len(exp)
@@ -586,12 +590,12 @@ def test_ring_arrays_against_shapely_coords():
     # big-endian WKB (the reader's other byte order)
     buf = np.frombuffer(shp_wkb.dumps(gc, big_endian=True), np.uint8)
     starts = np.array([0, buf.size], np.int64)
-    n_rings, n_pts = ind._wkb_scan(
+    n_rings, n_pts = _wkb_scan(
         buf, starts, False, np.zeros((0, 2)), np.zeros(0, np.int64), np.zeros(1, np.int64), np.zeros(0, np.bool_)
     )
     xy = np.empty((n_pts, 2))
     rs = np.empty(n_rings + 1, np.int64)
-    ind._wkb_scan(buf, starts, True, xy, np.empty(n_rings, np.int64), rs, np.empty(n_rings, np.bool_))
+    _wkb_scan(buf, starts, True, xy, np.empty(n_rings, np.int64), rs, np.empty(n_rings, np.bool_))
     exp = ref(gc)
     assert n_rings == len(exp)
     for r, (xy_ref, _) in enumerate(exp):

@@ -286,7 +286,7 @@ def read_vector(path, label: str, layer: str | None = None, encoding: str | None
             columns[name].append(value)
     crs = layer_crs(lyr)
     name = lyr.GetName()
-    ds = None
+    del ds  # closes the OGR dataset: the file is not held open while the frame is built
     frame = pd.DataFrame(columns, columns=[n for n, _ in fields])
     gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=crs.to_wkt() if crs is not None else None))
     gdf.attrs.update({"encoding": used, "layer": name, "path": split_source(path)[0]})

@@ -38,6 +38,8 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import rasterio
@@ -127,21 +129,29 @@ def _seam_pairs(prev: np.ndarray, cur: np.ndarray, connectivity: int) -> np.ndar
     return np.unique(np.concatenate(pairs).astype(np.int64), axis=0)
 
 
-def _group(keys: np.ndarray, *values) -> tuple:
+class _Groups(NamedTuple):
+    """A sort-based group-by: unique keys, entries per key, and one reduction per value array asked for."""
+
+    keys: np.ndarray
+    counts: np.ndarray
+    values: tuple
+
+
+def _group(keys: np.ndarray, *values) -> _Groups:
     """Sort-based group-by: unique keys, counts, and per-group (sum, max) of each value array."""
     order = np.argsort(keys, kind="stable")
     sk = keys[order]
     starts = np.r_[0, np.flatnonzero(sk[1:] != sk[:-1]) + 1] if sk.size else np.empty(0, np.int64)
     uniq = sk[starts]
     counts = np.diff(np.r_[starts, sk.size])
-    out = [uniq, counts]
+    out = []
     for v, how in values:
         vs = v[order]
         if not sk.size:
             out.append(np.empty(0, vs.dtype))
         else:
             out.append(np.add.reduceat(vs, starts) if how == "sum" else np.maximum.reduceat(vs, starts))
-    return tuple(out)
+    return _Groups(uniq, counts, tuple(out))
 
 
 # --------------------------------------------------------------------------- main
@@ -240,7 +250,7 @@ def _check_overlap(dem: Dem, counties: Zones) -> None:
     xs = sorted((t.c, t.c + dem.width * t.a))
     ys = sorted((t.f, t.f + dem.height * t.e))
     b = counties.bounds
-    if not ((b[:, 0] < xs[1]) & (b[:, 2] > xs[0]) & (b[:, 1] < ys[1]) & (b[:, 3] > ys[0])).any():
+    if b is None or not ((b[:, 0] < xs[1]) & (b[:, 2] > xs[0]) & (b[:, 1] < ys[1]) & (b[:, 3] > ys[0])).any():
         raise InputError(
             counties.label,
             "县界与 DEM 范围不重叠（请检查坐标系）",
@@ -289,8 +299,8 @@ class _Prepared:
 
     def __init__(self, zones: Zones):
         self.zones = zones
-        self._geom = {}
-        self._zone = {}
+        self._geom: dict[int, object] = {}
+        self._zone: dict[int, tuple] = {}
 
     def geom(self, i: int):
         from shapely.prepared import prep
@@ -361,7 +371,7 @@ def _split(zones: Zones | None, prepared: _Prepared | None, geom, tol: float):
     """(zone index, part) of geom cut exactly by the zones' polygons; index 0 = outside every zone."""
     from shapely.ops import unary_union
 
-    if zones is None:
+    if zones is None or prepared is None:
         yield 0, geom
         return
     hits = sorted({zones.geoms[i][1] for i in zones.query(*geom.bounds)})
@@ -387,353 +397,634 @@ def _split(zones: Zones | None, prepared: _Prepared | None, geom, tol: float):
         yield 0, rest
 
 
-def _clip(res: SteepResult, excl: list, prep: dict, strip, tol: float) -> dict:
-    """Cut a patch's boundary strip by the county, exclusion, 乡镇 and 小流域 polygons → {(county, twn, unit): geometry}."""
+def _clip(res: SteepResult, excl: list, prep: _PreparedZones, strip, tol: float) -> dict:
+    """Cut a patch's boundary strip by the county, exclusion, 乡镇 and 小流域 polygons.
+
+    Returns {(county, township, unit): geometry}.
+    """
     from shapely.ops import unary_union
 
     out = {}
-    for c, part in _split(res.counties, prep["county"], strip, tol):
+    for c, part in _split(res.counties, prep.county, strip, tol):
         if c == 0:
             continue  # outside every county
         if excl:
             gone = []
-            for ez in excl:
-                pz = prep[id(ez)]
+            for ez, pz in zip(excl, prep.excl):
                 gone += [ez.geoms[i][0] for i in ez.query(*part.bounds) if pz.geom(i).intersects(part)]
             if gone:
                 part = _polygonal(part.difference(gone[0] if len(gone) == 1 else unary_union(gone)), tol)
                 if part is None:
                     continue
-        for t, tp in _split(res.townships, prep.get("twn"), part, tol):
-            for u, up in _split(res.units, prep.get("unit"), tp, tol):
+        for t, tp in _split(res.townships, prep.twn, part, tol):
+            for u, up in _split(res.units, prep.unit, tp, tol):
                 out[(c, t, u)] = up
     return out
 
 
+class _CentreStats(NamedTuple):
+    """Per piece key: the cells whose centre lies in the piece (count, slope sum and max)."""
+
+    keys: np.ndarray
+    n_cells: np.ndarray
+    slope_sum: np.ndarray
+    slope_max: np.ndarray
+
+
+class _InnerStats(NamedTuple):
+    """Per piece key: the cells wholly inside the piece (count, m²)."""
+
+    keys: np.ndarray
+    n_cells: np.ndarray
+    area: np.ndarray
+
+
+class _BandMask(NamedTuple):
+    """A band's candidate cells and their boundary cells, bit-packed; band label i is global label offset + i."""
+
+    row0: int
+    row1: int
+    packed: np.ndarray
+    packed_boundary: np.ndarray
+    offset: int
+
+
+class _BandBoundaryCells(NamedTuple):
+    """A band's candidate boundary cells: global label, grid row and column, slope."""
+
+    label: np.ndarray
+    row: np.ndarray
+    col: np.ndarray
+    slope: np.ndarray
+
+
+@dataclass
+class _PreparedZones:
+    county: _Prepared
+    twn: _Prepared | None
+    unit: _Prepared | None
+    excl: list[_Prepared]  # in the order of the exclusion layers
+
+
+@dataclass
+class _Run:
+    """What every step of a run reads: the result being filled, the grid, zone counts, piece keys, prepared polygons."""
+
+    res: SteepResult
+    excl: list[Zones]
+    thr: np.float32
+    structure: np.ndarray
+    areas: CellAreas
+    n_c: int
+    n_t: int
+    n_u: int
+    keys: _Keys
+    edge_zones: list[Zones]
+    prep: _PreparedZones
+    min_m2: float
+
+    @classmethod
+    def make(cls, res: SteepResult, excl: list[Zones], options: SteepOptions) -> _Run:
+        dem = res.dem
+        n_t = res.townships.count if res.townships else 0
+        n_u = res.units.count if res.units else 0
+        n_c = res.counties.count
+        prep = _PreparedZones(
+            _Prepared(res.counties),
+            _Prepared(res.townships) if res.townships is not None else None,
+            _Prepared(res.units) if res.units is not None else None,
+            [_Prepared(ez) for ez in excl],
+        )
+        return cls(
+            res,
+            excl,
+            np.float32(res.threshold.value),
+            ndimage.generate_binary_structure(2, 2 if options.connectivity == 8 else 1),
+            CellAreas(dem.crs, dem.transform, dem.width, dem.height),
+            n_c,
+            n_t,
+            n_u,
+            _Keys(n_c, n_t, n_u),
+            [z for z in (res.counties, res.townships, res.units, *excl) if z is not None],
+            prep,
+            res.min_patch.value * 1e4 * (1 - 1e-12),
+        )
+
+    def zone_index(self, zones: Zones | None, n: int, bt: Affine, h: int) -> np.ndarray | None:
+        """The zone index raster of a band (None when the layer is absent or empty)."""
+        return zones.rasterize(bt, (h, self.res.dem.width)) if zones is not None and n else None
+
+
+@dataclass
+class _Band:
+    """One row band of the grid with its slope and the rasters the scan reads."""
+
+    row0: int
+    row1: int
+    bt: Affine  # the band's transform
+    slope: np.ndarray
+    cty: np.ndarray  # county index by cell centre
+    tw: np.ndarray | None  # 乡镇 index
+    un: np.ndarray | None  # 小流域 index
+    area: np.ndarray  # m² of each cell
+    inside: np.ndarray  # centre in a county
+    steep: np.ndarray
+    steep_in: np.ndarray
+    bnd: np.ndarray  # boundary cells
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        h, w = self.cty.shape
+        return h, w
+
+    @classmethod
+    def read(cls, run: _Run, row0: int, row1: int, slope: np.ndarray) -> _Band:
+        res = run.res
+        h, w = row1 - row0, res.dem.width
+        bt = affine_mul(res.dem.transform, Affine.translation(0, row0))
+        cty = res.counties.rasterize(bt, (h, w))
+        inside = cty > 0
+        steep = (slope != SLOPE_NODATA) & (slope >= run.thr)
+        return cls(
+            row0,
+            row1,
+            bt,
+            slope,
+            cty,
+            run.zone_index(res.townships, run.n_t, bt, h),
+            run.zone_index(res.units, run.n_u, bt, h),
+            np.broadcast_to(run.areas.rows(row0, row1), (h, w)),
+            inside,
+            steep,
+            steep & inside,
+            _boundary_cells(run.edge_zones, bt, h, w),
+        )
+
+
+@dataclass
+class _Scan:
+    """What the band scan gathers for the later steps (label ids are global: band offset + band label)."""
+
+    band_masks: list[_BandMask]
+    lab_area: list[np.ndarray]  # cell area of each label: an upper bound of its clipped area
+    lab_bnd: list[np.ndarray]  # label holds boundary cells
+    seams: list[np.ndarray]  # label pairs touching across a band seam
+    centre: list[_CentreStats]
+    inner: list[_InnerStats]
+    bcells: list[_BandBoundaryCells]
+    county_cells: np.ndarray  # m² of county on the grid (cell centres)
+    county_noslope: np.ndarray
+    excluded_area: np.ndarray  # steep m² inside each exclusion
+    ct_pairs: np.ndarray  # cells per (county, 乡镇)
+    cu_pairs: np.ndarray  # cells per (county, 小流域)
+    steep_area: float = 0.0  # before exclusions and minimum (cell centres)
+    n_labels: int = 0
+    prev_last: np.ndarray | None = None  # global labels of the previous band's last row
+    early_dropped: int = 0
+    early_dropped_m2: float = 0.0
+
+    @classmethod
+    def start(cls, run: _Run) -> _Scan:
+        n_c, n_t, n_u = run.n_c, run.n_t, run.n_u
+        return cls(
+            [],
+            [np.zeros(1)],
+            [np.zeros(1, bool)],
+            [],
+            [],
+            [],
+            [],
+            np.zeros(n_c + 1),
+            np.zeros(n_c + 1),
+            np.zeros(len(run.excl)),
+            np.zeros((n_c + 1) * (n_t + 1), np.int64),
+            np.zeros((n_c + 1) * (n_u + 1), np.int64),
+        )
+
+
+@dataclass
+class _Components:
+    """Labels joined across band seams: component of each global label and what is known of each component."""
+
+    comp: np.ndarray  # component of each global label
+    cand: np.ndarray  # component may reach the minimum patch
+    first: np.ndarray  # first (row-major) label of each component
+    bnd: np.ndarray  # component holds boundary cells
+
+
+class _Traced(NamedTuple):
+    """Cell-edge polygons: of each interior piece (by its index in the interior keys) and each boundary strip."""
+
+    inner_polys: dict
+    inner_bands: dict  # bands the polygons come from (one band: no dissolve needed)
+    strips: dict
+    strip_bands: dict
+
+
+class _PieceRow(NamedTuple):
+    key: int  # piece key (component-level, `_Keys`)
+    area_m2: float
+    centre_idx: int | None  # index in the centre stats
+    n_centres: int
+
+
 def _run(res: SteepResult, excl: list[Zones], options: SteepOptions, feedback: Feedback) -> None:
-    dem = res.dem
-    H, W = dem.height, dem.width
-    thr = np.float32(res.threshold.value)
-    structure = ndimage.generate_binary_structure(2, 2 if options.connectivity == 8 else 1)
-    areas = CellAreas(dem.crs, dem.transform, W, H)
-    n_t = res.townships.count if res.townships else 0
-    n_u = res.units.count if res.units else 0
-    n_c = res.counties.count
-    keys = _Keys(n_c, n_t, n_u)
-    edge_zones = [z for z in (res.counties, res.townships, res.units, *excl) if z is not None]
-    prep = {"county": _Prepared(res.counties)}
-    if res.townships is not None:
-        prep["twn"] = _Prepared(res.townships)
-    if res.units is not None:
-        prep["unit"] = _Prepared(res.units)
-    for ez in excl:
-        prep[id(ez)] = _Prepared(ez)
+    """Steps 1–7 of the module docstring: scan the bands, join components, trace, clip, build the pieces."""
+    run = _Run.make(res, excl, options)
+    scan = _scan_bands(run, options, feedback, SubFeedback(feedback, 0, 60))
+    _record_scan(run, scan, feedback)
+    if scan.n_labels == 0:
+        _empty(res, feedback)
+        return
 
-    band_masks = []  # (row0, row1, packed mask, packed boundary-cell mask, label offset)
-    lab_area_all = [np.zeros(1)]  # cell area of each band label: an upper bound of its clipped area
-    lab_bnd_all = [np.zeros(1, bool)]  # label holds boundary cells
-    seams = []
-    centre_parts = []  # per band: (keys, counts, slope sum, slope max) of cells whose centre is in the piece
-    inner_parts = []  # per band: (keys, counts, area) of cells wholly inside their piece
-    bcells = []  # boundary cells: (global label, row, col, slope)
-    county_cells = np.zeros(n_c + 1)  # m² of county on the grid (cell centres)
-    county_noslope = np.zeros(n_c + 1)
-    steep_area_all = 0.0  # before exclusions and minimum (cell centres)
-    excluded_area = np.zeros(len(excl))
-    ct_pairs = np.zeros((n_c + 1) * (n_t + 1), np.int64)
-    cu_pairs = np.zeros((n_c + 1) * (n_u + 1), np.int64)
-    offset = 0
-    prev_last = None
-    min_m2 = res.min_patch.value * 1e4 * (1 - 1e-12)
-    early_dropped, early_dropped_m2 = 0, 0.0
+    comps = _join_components(scan, run.min_m2)
+    scan.lab_area.clear()
+    scan.lab_bnd.clear()
+    inner = _InnerStats(*_regroup(scan.inner, comps, run.keys, "sum"))
+    centre = _CentreStats(*_regroup(scan.centre, comps, run.keys, "sum", "max"))
+    scan.inner.clear()
+    scan.centre.clear()
 
-    p1 = SubFeedback(feedback, 0, 60)
+    # trace interior pieces and boundary strips of the candidate components
+    bcomps = np.flatnonzero(comps.cand & comps.bnd)
+    traced = _trace(
+        res, scan.band_masks, comps.comp, comps.cand, run.keys, inner.keys, bcomps, SubFeedback(feedback, 60, 80)
+    )
+    scan.band_masks.clear()
+
+    clipped = _clip_strips(run, bcomps, traced, feedback, SubFeedback(feedback, 80, 95))
+    traced.strips.clear()
+    traced.strip_bands.clear()
+
+    rows = _piece_rows(inner, centre, clipped)
+    kept = _keep_patches(res, rows, run.keys, run.min_m2, scan)
+    if not kept:
+        _empty(res, feedback)
+        return
+    patch_id = _patch_ids(res, kept, comps.first)
+    bc = _BoundaryCells(scan.bcells, comps.comp, res.dem.transform)
+    scan.bcells.clear()
+    res.pieces = _build_pieces(run, rows, kept, patch_id, inner, centre, traced, clipped, bc)
+    res.stats["patch_count"] = res.patch_count
+    res.stats["piece_count"] = len(res.pieces)
+
+
+def _scan_bands(run: _Run, options: SteepOptions, feedback: Feedback, progress: Feedback) -> _Scan:
+    """Steps 1–3 per band: slope, candidate cells, band labels; keeps only packed masks and per-label sums."""
+    dem = run.res.dem
+    scan = _Scan.start(run)
     # each band is read once (plus two halo rows): a small block cache is enough, and GDAL's
     # default (5 % of RAM) would otherwise fill with the whole DEM and dominate the peak RSS
     with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_BYTES), rasterio.open(dem.path) as src:
         for row0, row1, z in dem.bands(src, options.band_cells):
             feedback.check()
-            h = row1 - row0
             dx, dy = dem.spacing(np.arange(row0 - 1, row1 + 1))
-            slope = slope_block(z, dx, dy, skip_below_deg=float(thr))  # exact slope where it can reach thr
+            slope = slope_block(z, dx, dy, skip_below_deg=float(run.thr))  # exact slope where it can reach thr
             del z
-            bt = affine_mul(dem.transform, Affine.translation(0, row0))
-            cty = res.counties.rasterize(bt, (h, W))
-            area_full = np.broadcast_to(areas.rows(row0, row1), (h, W))
-            inside = cty > 0
-            valid = slope != SLOPE_NODATA
-            county_cells += np.bincount(cty.ravel(), weights=area_full.ravel(), minlength=n_c + 1)
-            nos = inside & ~valid
-            if nos.any():
-                county_noslope += np.bincount(cty[nos], weights=area_full[nos], minlength=n_c + 1)
-            steep = valid & (slope >= thr)
-            steep_in = steep & inside
-            steep_area_all += float(area_full[steep_in].sum())
-            bnd = _boundary_cells(edge_zones, bt, h, W)
-            # candidates: steep cells the county covers with positive area (centre inside, or a boundary
-            # cell overlapping it), less cells wholly inside an exclusion; boundary cells are clipped later
-            mask = steep_in.copy()
-            probe = steep & bnd & ~inside
-            if probe.any():
-                probe &= res.counties.rasterize(bt, (h, W), all_touched=True) > 0
-                if probe.any():
-                    mask |= _overlapping(prep["county"], bt, probe)
-            exc_c = None
-            if excl:
-                exc_c = np.zeros((h, W), bool)
-                for i, ez in enumerate(excl):
-                    e = ez.rasterize(bt, (h, W)) > 0
-                    excluded_area[i] += float(area_full[steep_in & e].sum())
-                    exc_c |= e
-                mask &= ~(exc_c & ~bnd)
-                probe = mask & exc_c  # boundary cells centred in an exclusion: erased when one covers them wholly
-                if probe.any():
-                    for ez in excl:
-                        mask &= ~_within(prep[id(ez)], bt, probe & mask)
-            tw = res.townships.rasterize(bt, (h, W)) if n_t else None
-            un = res.units.rasterize(bt, (h, W)) if n_u else None
-            if n_t:
-                ct_pairs += np.bincount(
-                    (cty[inside].astype(np.int64) * (n_t + 1) + tw[inside]), minlength=ct_pairs.size
-                )
-            if n_u:
-                cu_pairs += np.bincount(
-                    (cty[inside].astype(np.int64) * (n_u + 1) + un[inside]), minlength=cu_pairs.size
-                )
+            band = _Band.read(run, row0, row1, slope)
+            _count_cells(run, scan, band)
+            mask, exc_c = _candidates(run, scan, band)
+            labels, n, lab_area, mask = _label_band(run, scan, band, mask)
+            _record_band(run, scan, band, labels, n, lab_area, mask, exc_c, options.connectivity)
+            progress.progress(100.0 * row1 / dem.height)
+    return scan
 
-            labels, n = ndimage.label(mask, structure=structure)
-            lab_area = np.bincount(labels.ravel(), weights=area_full.ravel(), minlength=n + 1)
-            if n and min_m2 > 0:
-                # a patch touching neither band edge is complete, and its cell area bounds its clipped
-                # area: drop it now if small, so memory holds only big or unfinished patches
-                small = lab_area < min_m2
-                small[0] = False
-                small[labels[0]] = False
-                small[labels[-1]] = False
-                if small.any():
-                    early_dropped += int(small.sum())
-                    early_dropped_m2 += float(lab_area[small].sum())
-                    mask &= ~small[labels]
-                    labels, n = ndimage.label(mask, structure=structure)
-                    lab_area = np.bincount(labels.ravel(), weights=area_full.ravel(), minlength=n + 1)
-            labels = labels.astype(np.int32, copy=False)
-            first = np.where(labels[0] > 0, labels[0].astype(np.int64) + offset, 0)
-            if prev_last is not None and n:
-                seams.append(_seam_pairs(prev_last, first, options.connectivity))
-            prev_last = np.where(labels[-1] > 0, labels[-1].astype(np.int64) + offset, 0)
-            lab_area_all.append(lab_area[1:])
-            sel = labels > 0
-            bsel = sel & bnd
-            lb = np.zeros(n + 1, bool)
-            lb[labels[bsel]] = True
-            lab_bnd_all.append(lb[1:])
-            if n:
-                # cells whose centre is in their piece; the interior cells (wholly in it) are a subset
-                cen = sel & inside
-                if exc_c is not None:
-                    cen &= ~exc_c
-                k = keys.make(labels[cen] + offset, cty[cen], tw[cen] if n_t else None, un[cen] if n_u else None)
-                s = slope[cen].astype(np.float64)
-                whole = ~bnd[cen]
-                g = _group(
-                    k,
-                    (s, "sum"),
-                    (s, "max"),
-                    (np.where(whole, area_full[cen], 0.0), "sum"),
-                    (whole.astype(np.int64), "sum"),
-                )
-                centre_parts.append(g[:4])
-                has_inner = g[5] > 0
-                inner_parts.append((g[0][has_inner], g[5][has_inner], g[4][has_inner]))
-                if bsel.any():
-                    r, c = np.nonzero(bsel)
-                    bcells.append(
-                        (
-                            labels[r, c].astype(np.int64) + offset,
-                            (r + row0).astype(np.int32),
-                            c.astype(np.int32),
-                            slope[r, c],
-                        )
-                    )
-            band_masks.append((row0, row1, np.packbits(mask, axis=None), np.packbits(bsel, axis=None), offset))
-            offset += n
-            p1.progress(100.0 * row1 / H)
 
-    n_labels = offset
+def _count_cells(run: _Run, scan: _Scan, band: _Band) -> None:
+    """County area on the grid, area without slope, steep area, and the (county, zone) pairs that have cells."""
+    cty, area, inside = band.cty, band.area, band.inside
+    scan.county_cells += np.bincount(cty.ravel(), weights=area.ravel(), minlength=run.n_c + 1)
+    nos = inside & (band.slope == SLOPE_NODATA)
+    if nos.any():
+        scan.county_noslope += np.bincount(cty[nos], weights=area[nos], minlength=run.n_c + 1)
+    scan.steep_area += float(area[band.steep_in].sum())
+    if band.tw is not None:
+        scan.ct_pairs += np.bincount(
+            (cty[inside].astype(np.int64) * (run.n_t + 1) + band.tw[inside]), minlength=scan.ct_pairs.size
+        )
+    if band.un is not None:
+        scan.cu_pairs += np.bincount(
+            (cty[inside].astype(np.int64) * (run.n_u + 1) + band.un[inside]), minlength=scan.cu_pairs.size
+        )
+
+
+def _candidates(run: _Run, scan: _Scan, band: _Band) -> tuple[np.ndarray, np.ndarray | None]:
+    """Candidate cells of a band, and the cells centred in an exclusion (None without exclusions).
+
+    Steep cells the county covers with positive area (centre inside, or a boundary cell overlapping it),
+    less cells wholly inside an exclusion; boundary cells are clipped later.
+    """
+    bt, shape = band.bt, band.shape
+    mask = band.steep_in.copy()
+    probe = band.steep & band.bnd & ~band.inside
+    if probe.any():
+        probe &= run.res.counties.rasterize(bt, shape, all_touched=True) > 0
+        if probe.any():
+            mask |= _overlapping(run.prep.county, bt, probe)
+    if not run.excl:
+        return mask, None
+    exc_c = np.zeros(shape, bool)
+    for i, ez in enumerate(run.excl):
+        e = ez.rasterize(bt, shape) > 0
+        scan.excluded_area[i] += float(band.area[band.steep_in & e].sum())
+        exc_c |= e
+    mask &= ~(exc_c & ~band.bnd)
+    probe = mask & exc_c  # boundary cells centred in an exclusion: erased when one covers them wholly
+    if probe.any():
+        for pz in run.prep.excl:
+            mask &= ~_within(pz, bt, probe & mask)
+    return mask, exc_c
+
+
+def _label_band(
+    run: _Run, scan: _Scan, band: _Band, mask: np.ndarray
+) -> tuple[np.ndarray, int, np.ndarray, np.ndarray]:
+    """(labels, count, cell area per label, mask) of a band, less the complete patches already too small."""
+    area = band.area
+    labels, n = ndimage.label(mask, structure=run.structure)
+    lab_area = np.bincount(labels.ravel(), weights=area.ravel(), minlength=n + 1)
+    if n and run.min_m2 > 0:
+        # a patch touching neither band edge is complete, and its cell area bounds its clipped
+        # area: drop it now if small, so memory holds only big or unfinished patches
+        small = lab_area < run.min_m2
+        small[0] = False
+        small[labels[0]] = False
+        small[labels[-1]] = False
+        if small.any():
+            scan.early_dropped += int(small.sum())
+            scan.early_dropped_m2 += float(lab_area[small].sum())
+            mask &= ~small[labels]
+            labels, n = ndimage.label(mask, structure=run.structure)
+            lab_area = np.bincount(labels.ravel(), weights=area.ravel(), minlength=n + 1)
+    return labels.astype(np.int32, copy=False), n, lab_area, mask
+
+
+def _record_band(
+    run: _Run,
+    scan: _Scan,
+    band: _Band,
+    labels: np.ndarray,
+    n: int,
+    lab_area: np.ndarray,
+    mask: np.ndarray,
+    exc_c: np.ndarray | None,
+    connectivity: int,
+) -> None:
+    """Keep what the later steps need of a band: seam pairs, per-label sums, per-piece stats, packed masks."""
+    offset = scan.n_labels
+    first = np.where(labels[0] > 0, labels[0].astype(np.int64) + offset, 0)
+    if scan.prev_last is not None and n:
+        scan.seams.append(_seam_pairs(scan.prev_last, first, connectivity))
+    scan.prev_last = np.where(labels[-1] > 0, labels[-1].astype(np.int64) + offset, 0)
+    scan.lab_area.append(lab_area[1:])
+    sel = labels > 0
+    bsel = sel & band.bnd
+    lb = np.zeros(n + 1, bool)
+    lb[labels[bsel]] = True
+    scan.lab_bnd.append(lb[1:])
+    if n:
+        _piece_stats(run, scan, band, labels, sel, exc_c)
+        if bsel.any():
+            r, c = np.nonzero(bsel)
+            scan.bcells.append(
+                _BandBoundaryCells(
+                    labels[r, c].astype(np.int64) + offset,
+                    (r + band.row0).astype(np.int32),
+                    c.astype(np.int32),
+                    band.slope[r, c],
+                )
+            )
+    scan.band_masks.append(
+        _BandMask(band.row0, band.row1, np.packbits(mask, axis=None), np.packbits(bsel, axis=None), offset)
+    )
+    scan.n_labels += n
+
+
+def _piece_stats(
+    run: _Run, scan: _Scan, band: _Band, labels: np.ndarray, sel: np.ndarray, exc_c: np.ndarray | None
+) -> None:
+    """Band-level stats by piece key: cells whose centre is in their piece, and its interior cells (wholly in it)."""
+    cen = sel & band.inside
+    if exc_c is not None:
+        cen &= ~exc_c
+    k = run.keys.make(
+        labels[cen] + scan.n_labels,
+        band.cty[cen],
+        band.tw[cen] if band.tw is not None else None,
+        band.un[cen] if band.un is not None else None,
+    )
+    s = band.slope[cen].astype(np.float64)
+    whole = ~band.bnd[cen]
+    g = _group(
+        k,
+        (s, "sum"),
+        (s, "max"),
+        (np.where(whole, band.area[cen], 0.0), "sum"),
+        (whole.astype(np.int64), "sum"),
+    )
+    s_sum, s_max, inner_area, inner_count = g.values
+    scan.centre.append(_CentreStats(g.keys, g.counts, s_sum, s_max))
+    has_inner = inner_count > 0
+    scan.inner.append(_InnerStats(g.keys[has_inner], inner_count[has_inner], inner_area[has_inner]))
+
+
+def _record_scan(run: _Run, scan: _Scan, feedback: Feedback) -> None:
+    """Grid coverage, steep and excluded areas, the zones of each county, and the patches dropped in their band."""
+    res, n_c = run.res, run.n_c
     res.stats.update(
-        county_grid_ha={res.counties.codes[i - 1]: county_cells[i] / 1e4 for i in range(1, n_c + 1)},
-        county_no_slope_ha={res.counties.codes[i - 1]: county_noslope[i] / 1e4 for i in range(1, n_c + 1)},
-        steep_before_exclusions_ha=steep_area_all / 1e4,
-        excluded_steep_ha={z.label: excluded_area[i] / 1e4 for i, z in enumerate(excl)},
+        county_grid_ha={res.counties.codes[i - 1]: scan.county_cells[i] / 1e4 for i in range(1, n_c + 1)},
+        county_no_slope_ha={res.counties.codes[i - 1]: scan.county_noslope[i] / 1e4 for i in range(1, n_c + 1)},
+        steep_before_exclusions_ha=scan.steep_area / 1e4,
+        excluded_steep_ha={z.label: scan.excluded_area[i] / 1e4 for i, z in enumerate(run.excl)},
         boundary_rule="exact polygon clip (see help)",
     )
-    res.county_township = _pairs_by_county(ct_pairs, n_c, n_t)
-    res.county_unit = _pairs_by_county(cu_pairs, n_c, n_u)
-    _coverage_messages(res, county_cells, county_noslope, feedback)
+    res.county_township = _pairs_by_county(scan.ct_pairs, n_c, run.n_t)
+    res.county_unit = _pairs_by_county(scan.cu_pairs, n_c, run.n_u)
+    _coverage_messages(res, scan.county_cells, scan.county_noslope, feedback)
     res.stats.update(
-        patches_before_minimum=early_dropped,
-        dropped_small_patches=early_dropped,
-        dropped_small_ha=early_dropped_m2 / 1e4,
+        patches_before_minimum=scan.early_dropped,
+        dropped_small_patches=scan.early_dropped,
+        dropped_small_ha=scan.early_dropped_m2 / 1e4,
     )
-    if n_labels == 0:
-        _empty(res, feedback)
-        return
 
-    # join labels across band seams → connected cell groups ("components")
-    edges = np.concatenate(seams) if seams else np.empty((0, 2), np.int64)
+
+def _join_components(scan: _Scan, min_m2: float) -> _Components:
+    """Join labels across band seams → connected cell groups ("components"); drop those whose cells fall short."""
+    n_labels = scan.n_labels
+    edges = np.concatenate(scan.seams) if scan.seams else np.empty((0, 2), np.int64)
     graph = coo_matrix((np.ones(len(edges), np.int8), (edges[:, 0], edges[:, 1])), shape=(n_labels + 1, n_labels + 1))
     _, comp = connected_components(graph, directed=False)
     comp = comp.astype(np.int64)
     n_comp = int(comp.max()) + 1
-    lab_area = np.concatenate(lab_area_all)
+    lab_area = np.concatenate(scan.lab_area)
     comp_ub = np.bincount(comp, weights=lab_area, minlength=n_comp)
     comp_first = np.full(n_comp, np.iinfo(np.int64).max)
     np.minimum.at(comp_first, comp[1:], np.arange(1, n_labels + 1, dtype=np.int64))
-    comp_bnd = np.bincount(comp, weights=np.concatenate(lab_bnd_all).astype(np.float64), minlength=n_comp) > 0
+    comp_bnd = np.bincount(comp, weights=np.concatenate(scan.lab_bnd).astype(np.float64), minlength=n_comp) > 0
     has = comp_first < np.iinfo(np.int64).max
     cand = has & (comp_ub >= min_m2)
     ub_small = has & ~cand
-    early_dropped += int(ub_small.sum())
-    early_dropped_m2 += float(comp_ub[ub_small].sum())
-    del lab_area, lab_area_all, lab_bnd_all
+    scan.early_dropped += int(ub_small.sum())
+    scan.early_dropped_m2 += float(comp_ub[ub_small].sum())
+    return _Components(comp, cand, comp_first, comp_bnd)
 
-    def regroup(parts, *how):
-        if not parts:
-            return (np.empty(0, np.int64), np.empty(0, np.int64)) + tuple(np.empty(0) for _ in how)
-        k = np.concatenate([p[0] for p in parts])
-        c = comp[k // keys.kl]
-        sel = cand[c]
-        ck = c[sel] * keys.kl + k[sel] % keys.kl
-        vals = [(np.concatenate([p[1] for p in parts])[sel].astype(np.float64), "sum")]
-        vals += [(np.concatenate([p[2 + i] for p in parts])[sel], h) for i, h in enumerate(how)]
-        g = _group(ck, *vals)
-        return (g[0], np.round(g[2]).astype(np.int64)) + tuple(g[3:])
 
-    ikeys, _, iarea = regroup(inner_parts, "sum")
-    ckeys, ccount, csum, cmax = regroup(centre_parts, "sum", "max")
-    del inner_parts, centre_parts
+def _regroup(parts: list, comps: _Components, keys: _Keys, *how: str) -> tuple:
+    """Band-level stats (keys, counts, values…) regrouped by component-level key, candidates only."""
+    if not parts:
+        return (np.empty(0, np.int64), np.empty(0, np.int64)) + tuple(np.empty(0) for _ in how)
+    k = np.concatenate([p[0] for p in parts])
+    c = comps.comp[k // keys.kl]
+    sel = comps.cand[c]
+    ck = c[sel] * keys.kl + k[sel] % keys.kl
+    vals = [(np.concatenate([p[1] for p in parts])[sel].astype(np.float64), "sum")]
+    vals += [(np.concatenate([p[2 + i] for p in parts])[sel], h) for i, h in enumerate(how)]
+    g = _group(ck, *vals)
+    return (g.keys, np.round(g.values[0]).astype(np.int64)) + g.values[1:]
 
-    # trace interior pieces and boundary strips of the candidate components
-    bcomps = np.flatnonzero(cand & comp_bnd)
-    inner_polys, inner_bands, strips, strip_bands = _trace(
-        res, band_masks, comp, cand, keys, ikeys, bcomps, SubFeedback(feedback, 60, 80)
-    )
-    del band_masks
 
-    # clip the boundary strips exactly by the polygons
-    t = dem.transform
-    tol = abs(t.a * t.e) * 1e-9
-    geod_area = AreaCalc(dem.crs)
-    clipped = {}  # comp-level key → (geometry, m²)
+def _clip_strips(run: _Run, bcomps: np.ndarray, traced: _Traced, feedback: Feedback, progress: Feedback) -> dict:
+    """Clip the boundary strips exactly by the polygons → {component-level piece key: (geometry, m²)}."""
     from shapely.geometry import MultiPolygon, Polygon
     from shapely.ops import unary_union
 
-    p3 = SubFeedback(feedback, 80, 95)
+    res, keys = run.res, run.keys
+    t = res.dem.transform
+    tol = abs(t.a * t.e) * 1e-9
+    geod_area = AreaCalc(res.dem.crs)
+    clipped = {}
     for j, cidx in enumerate(bcomps):
         feedback.check()
-        rings = strips.get(j)
+        rings = traced.strips.get(j)
         if not rings:
             continue
         polys = [Polygon(q[0], q[1:]) for q in rings]
-        if len(strip_bands.get(j, ())) <= 1:
+        if len(traced.strip_bands.get(j, ())) <= 1:
             # one band: the traced regions touch at most at corners, a valid MultiPolygon as they are
             strip = polys[0] if len(polys) == 1 else MultiPolygon(polys)
         else:
             strip = unary_union(polys)
-        for (c, tw_, un_), g in _clip(res, excl, prep, strip, tol).items():
+        for (c, tw_, un_), g in _clip(res, run.excl, run.prep, strip, tol).items():
             k = int(cidx) * int(keys.kl) + c * int(keys.kc) + tw_ * int(keys.kt) + un_
             clipped[k] = (g, geod_area(g))
-        p3.progress(100.0 * (j + 1) / max(1, len(bcomps)))
-    del strips, strip_bands
+        progress.progress(100.0 * (j + 1) / max(1, len(bcomps)))
+    return clipped
 
-    # pieces = interior cells ∪ clipped strip, per (component, county, 乡镇, 小流域)
-    all_keys = np.union1d(ikeys, np.fromiter(clipped.keys(), np.int64, len(clipped)))
-    ipos = {int(k): i for i, k in enumerate(ikeys)}
-    cpos = {int(k): i for i, k in enumerate(ckeys)}
+
+def _piece_rows(inner: _InnerStats, centre: _CentreStats, clipped: dict) -> list[_PieceRow]:
+    """Pieces = interior cells ∪ clipped strip, per (component, county, 乡镇, 小流域), less slivers."""
+    all_keys = np.union1d(inner.keys, np.fromiter(clipped.keys(), np.int64, len(clipped)))
+    ipos = {int(k): i for i, k in enumerate(inner.keys)}
+    cpos = {int(k): i for i, k in enumerate(centre.keys)}
     rows = []
-    for k in all_keys:
-        k = int(k)
+    for key in all_keys:
+        k = int(key)
         i = ipos.get(k)
-        a = (iarea[i] if i is not None else 0.0) + (clipped[k][1] if k in clipped else 0.0)
+        a = (inner.area[i] if i is not None else 0.0) + (clipped[k][1] if k in clipped else 0.0)
         ci = cpos.get(k)
-        ncen = int(ccount[ci]) if ci is not None else 0
+        ncen = int(centre.n_cells[ci]) if ci is not None else 0
         if a <= 0 or (ncen == 0 and a < SLIVER_M2):
             continue
-        rows.append((k, a, ci, ncen))
-    patch_area = defaultdict(float)
-    for k, a, _, _ in rows:
-        c_, county_, _, _ = keys.split(k)
-        patch_area[(c_, county_)] += a
+        rows.append(_PieceRow(k, a, ci, ncen))
+    return rows
+
+
+def _keep_patches(res: SteepResult, rows: list[_PieceRow], keys: _Keys, min_m2: float, scan: _Scan) -> set:
+    """The (component, county) patches whose final area reaches the minimum; counts the dropped ones."""
+    patch_area: defaultdict[tuple[int, int], float] = defaultdict(float)
+    for row in rows:
+        c_, county_, _, _ = keys.split(row.key)
+        patch_area[(c_, county_)] += row.area_m2
     kept = {pk for pk, a in patch_area.items() if a >= min_m2}
     dropped = [a for pk, a in patch_area.items() if pk not in kept]
-    res.stats["patches_before_minimum"] = len(patch_area) + early_dropped
-    res.stats["dropped_small_patches"] = len(dropped) + early_dropped
-    res.stats["dropped_small_ha"] = (sum(dropped) + early_dropped_m2) / 1e4
-    if not kept:
-        _empty(res, feedback)
-        return
+    res.stats["patches_before_minimum"] = len(patch_area) + scan.early_dropped
+    res.stats["dropped_small_patches"] = len(dropped) + scan.early_dropped
+    res.stats["dropped_small_ha"] = (sum(dropped) + scan.early_dropped_m2) / 1e4
+    return kept
 
-    # stable ids: per county, sequence by the component's first cell (labels follow row-major order)
+
+def _patch_ids(res: SteepResult, kept: set, comp_first: np.ndarray) -> dict:
+    """Stable ids: per county, sequence by the component's first cell (labels follow row-major order)."""
     patch_id = {}
-    seq = defaultdict(int)
+    seq: defaultdict[int, int] = defaultdict(int)
     width = max(6, len(str(len(kept))))
     for c_, county_ in sorted(kept, key=lambda pk: (pk[1], comp_first[pk[0]])):
         seq[county_] += 1
         patch_id[(c_, county_)] = f"{res.counties.codes[county_ - 1]}-{seq[county_]:0{width}d}"
+    return patch_id
 
-    bc = _BoundaryCells(bcells, comp, t)
-    del bcells
+
+def _zone_code(zones: Zones | None, idx: int) -> str:
+    return zones.codes[idx - 1] if zones is not None and idx else ""
+
+
+def _build_pieces(
+    run: _Run,
+    rows: list[_PieceRow],
+    kept: set,
+    patch_id: dict,
+    inner: _InnerStats,
+    centre: _CentreStats,
+    traced: _Traced,
+    clipped: dict,
+    bc: _BoundaryCells,
+) -> list[Piece]:
+    """The pieces of the kept patches with their ids, slope and geometry, in id order."""
+    res, keys = run.res, run.keys
     pieces = []
-    for k, a, ci, ncen in rows:
-        c_, county_, tw_, un_ = keys.split(k)
+    for row in rows:
+        c_, county_, tw_, un_ = keys.split(row.key)
         if (c_, county_) not in kept:
             continue
-        p = Piece("", patch_id[(c_, county_)], county_, tw_, un_, round(a / 1e4, 4), 0.0, 0.0, ncen)
-        p._key = k
-        if ncen:
-            p.slope_mean, p.slope_max = round(float(csum[ci]) / ncen, 2), round(float(cmax[ci]), 2)
+        area_ha = round(row.area_m2 / 1e4, 4)
+        p = Piece("", patch_id[(c_, county_)], county_, tw_, un_, area_ha, 0.0, 0.0, row.n_centres, key=row.key)
+        if row.n_centres and row.centre_idx is not None:
+            ci = row.centre_idx
+            p.slope_mean = round(float(centre.slope_sum[ci]) / row.n_centres, 2)
+            p.slope_max = round(float(centre.slope_max[ci]), 2)
         pieces.append(p)
-    tcode = (lambda t_: res.townships.codes[t_ - 1] if t_ else "") if n_t else (lambda t_: "")
-    ucode = (lambda u: res.units.codes[u - 1] if u else "") if n_u else (lambda u: "")
-    pieces.sort(key=lambda p: (p.parent_id, tcode(p.township), ucode(p.unit)))
-    idx_in_parent = defaultdict(int)
+    pieces.sort(key=lambda p: (p.parent_id, _zone_code(res.townships, p.township), _zone_code(res.units, p.unit)))
+    ipos = {int(k): i for i, k in enumerate(inner.keys)}
+    idx_in_parent: defaultdict[str, int] = defaultdict(int)
     for p in pieces:
         idx_in_parent[p.parent_id] += 1
         p.patch_id = f"{p.parent_id}-{idx_in_parent[p.parent_id]:02d}"
-        k = p._key
-        del p._key
-        i = ipos.get(k)
-        polys = inner_polys.get(i, []) if i is not None else []
-        clip_g = clipped[k][0] if k in clipped else None
-        if clip_g is None and len(inner_bands.get(i, ())) <= 1:
-            p.wkb = _multipolygon_wkb(polys)
-        else:
-            g = unary_union([Polygon(q[0], q[1:]) for q in polys] + ([clip_g] if clip_g is not None else []))
-            p.wkb = _multipolygon_wkb(
-                [
-                    oriented_rings([np.asarray(q.exterior.coords)] + [np.asarray(r.coords) for r in q.interiors])
-                    for q in polygon_parts(g)
-                ]
-            )
+        p.wkb = _piece_wkb(ipos.get(p.key), clipped.get(p.key), traced)
         if not p.cells:
             # a sliver holding no cell centre: the slope of the boundary cells it overlaps
-            p.slope_mean, p.slope_max = bc.slope(keys.split(k)[0], p.geometry)
-    res.pieces = pieces
-    res.stats["patch_count"] = res.patch_count
-    res.stats["piece_count"] = len(pieces)
+            p.slope_mean, p.slope_max = bc.slope(keys.split(p.key)[0], p.geometry)
+    return pieces
+
+
+def _piece_wkb(i: int | None, clip: tuple | None, traced: _Traced) -> bytes:
+    """WKB of a piece: its interior polygons (index i of the interior keys) ∪ its clipped strip."""
+    from shapely.geometry import Polygon
+    from shapely.ops import unary_union
+
+    polys = traced.inner_polys.get(i, []) if i is not None else []
+    clip_g = clip[0] if clip is not None else None
+    if clip_g is None and len(traced.inner_bands.get(i, ())) <= 1:
+        return _multipolygon_wkb(polys)
+    g = unary_union([Polygon(q[0], q[1:]) for q in polys] + ([clip_g] if clip_g is not None else []))
+    return _multipolygon_wkb(
+        [
+            oriented_rings([np.asarray(q.exterior.coords)] + [np.asarray(r.coords) for r in q.interiors])
+            for q in polygon_parts(g)
+        ]
+    )
 
 
 class _BoundaryCells:
     """Boundary cells by component, for the slope of pieces that hold no cell centre."""
 
-    def __init__(self, bcells: list, comp: np.ndarray, t: Affine):
+    def __init__(self, bcells: list[_BandBoundaryCells], comp: np.ndarray, t: Affine):
         self.t = t
         if bcells:
-            lab = np.concatenate([b[0] for b in bcells])
+            lab = np.concatenate([b.label for b in bcells])
             self.comp = comp[lab]
-            self.r = np.concatenate([b[1] for b in bcells])
-            self.c = np.concatenate([b[2] for b in bcells])
-            self.s = np.concatenate([b[3] for b in bcells]).astype(np.float64)
+            self.r = np.concatenate([b.row for b in bcells])
+            self.c = np.concatenate([b.col for b in bcells])
+            self.s = np.concatenate([b.slope for b in bcells]).astype(np.float64)
             order = np.argsort(self.comp, kind="stable")
             self.comp, self.r, self.c, self.s = self.comp[order], self.r[order], self.c[order], self.s[order]
         else:
@@ -755,8 +1046,9 @@ class _BoundaryCells:
         return round(float(np.mean(vals)), 2), round(float(np.max(vals)), 2)
 
 
-def _trace(res: SteepResult, band_masks, comp, cand, keys: _Keys, ikeys, bcomps, feedback):
-    """Rebuild each band's labels from its packed masks; trace cell-edge polygons of interior pieces and boundary strips."""
+def _trace(res: SteepResult, band_masks, comp, cand, keys: _Keys, ikeys, bcomps, feedback) -> _Traced:
+    """Rebuild each band's labels from its packed masks; trace the cell-edge polygons of the interior pieces and
+    the boundary strips."""
     from rasterio import features
 
     dem = res.dem
@@ -792,8 +1084,8 @@ def _trace(res: SteepResult, band_masks, comp, cand, keys: _Keys, ikeys, bcomps,
         if inn.any():
             bt = affine_mul(dem.transform, Affine.translation(0, row0))
             cty = res.counties.rasterize(bt, (h, W))[sel][inn]
-            tw = res.townships.rasterize(bt, (h, W))[sel][inn] if n_t else None
-            un = res.units.rasterize(bt, (h, W))[sel][inn] if n_u else None
+            tw = res.townships.rasterize(bt, (h, W))[sel][inn] if res.townships is not None and n_t else None
+            un = res.units.rasterize(bt, (h, W))[sel][inn] if res.units is not None and n_u else None
             k = keys.make(c[inn], cty, tw, un)
             pos = np.minimum(np.searchsorted(ikeys, k), n_i - 1)
             vals[inn] = np.where(ikeys[pos] == k, pos + 1, 0)
@@ -812,11 +1104,11 @@ def _trace(res: SteepResult, band_masks, comp, cand, keys: _Keys, ikeys, bcomps,
                 strips[v - n_i].append(rings)
                 strip_bands[v - n_i].add(bi)
         feedback.progress(100.0 * row1 / dem.height)
-    return inner_polys, inner_bands, strips, strip_bands
+    return _Traced(inner_polys, inner_bands, strips, strip_bands)
 
 
-def _pairs_by_county(counts: np.ndarray, n_c: int, n_z: int) -> dict:
-    out = {}
+def _pairs_by_county(counts: np.ndarray, n_c: int, n_z: int) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = {}
     if n_z == 0:
         return out
     grid = counts.reshape(n_c + 1, n_z + 1)

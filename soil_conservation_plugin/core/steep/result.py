@@ -38,6 +38,7 @@ class Piece:
     slope_max: float
     cells: int
     wkb: bytes = b""  # MultiPolygon, little-endian WKB, in the DEM CRS
+    key: int = field(default=-1, repr=False, compare=False)  # the delineation's piece key (component, zones)
 
     @property
     def geometry(self):

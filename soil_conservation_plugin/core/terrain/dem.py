@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import rasterio
 from pyproj import CRS
+from rasterio.transform import Affine
 from rasterio.windows import Window
 
 from ..common.crs import check_ground_crs, row_spacing
@@ -31,8 +32,8 @@ class Dem:
     path: Path
     layer: str
     crs: CRS
-    rio_crs: object
-    transform: object
+    rio_crs: rasterio.crs.CRS
+    transform: Affine
     width: int
     height: int
     nodata: float | None

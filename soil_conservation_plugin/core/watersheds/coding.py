@@ -16,7 +16,6 @@ A chain without tributaries is cut into at most nine consecutive pieces.
 from __future__ import annotations
 
 import json
-import re
 import string
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,7 +92,7 @@ def pfafstetter(down: np.ndarray, area: np.ndarray, key: np.ndarray) -> tuple[np
     tree = np.zeros(n, dtype=np.int64)
     code = [""] * n
     # a set: (root, excluded roots, digits so far); members = subtree(root) minus excluded subtrees
-    stack = []
+    stack: list[tuple[int, frozenset, str, int]] = []
     for t, r in enumerate(roots, start=1):
         stack.append((r, frozenset(), "", t))
     while stack:
@@ -200,7 +199,3 @@ def render_codes(down, area, key, county_code, county_name, code_template: str, 
             f"the code template gives duplicate codes, e.g. {dup}",
         )
     return Codes(codes, names, tree, pfaf, tot)
-
-
-def code_regex(rules: dict) -> re.Pattern:
-    return re.compile(rule_value(rules, "code_regex"))

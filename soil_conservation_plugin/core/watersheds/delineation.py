@@ -33,14 +33,16 @@ from __future__ import annotations
 
 import contextvars
 import math
-import os
+import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import rasterio
 import rasterio.features
+from rasterio.transform import Affine
 
 from ..common.cell_areas import CellAreas
 from ..common.errors import InputError
@@ -49,10 +51,13 @@ from ..common.geo import AreaCalc
 from ..common.input_checks import check_unique_codes
 from ..common.io import atomic_path
 from ..common.tables import write_csv
-from ..terrain.dem import open_dem
+from ..terrain.dem import Dem, open_dem
 from . import kernels as K
 from .coding import load_coding_rules, render_codes, rule_value
 from .fill import fill_and_d8
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 UNIT_FIELDS = (
     "unit_code",
@@ -79,7 +84,7 @@ BYTES_PER_CELL = 32
 def available_memory() -> int | None:
     """Bytes of memory available to a new allocation (Linux, Windows), None where unknown."""
     try:
-        if os.name == "nt":
+        if sys.platform == "win32":
             import ctypes
 
             class MemoryStatus(ctypes.Structure):
@@ -157,7 +162,7 @@ class UnitParams:
 class Delineation:
     """Everything the outputs and the checks need; arrays are on the DEM grid (flat, row-major)."""
 
-    dem: object
+    dem: Dem
     params: UnitParams
     shape: tuple
     ds: np.ndarray  # final D8 as next-downstream flat indices (-1 no data)
@@ -172,9 +177,9 @@ class Delineation:
     codes: list
     names: list
     upstream_km2: np.ndarray
-    zone: np.ndarray = None  # per unit: 1-based county index (1 without a county layer)
-    gdf: object = None  # GeoDataFrame of units (contract fields)
-    outlets: object = None  # GeoDataFrame of outlet points
+    zone: np.ndarray  # per unit: 1-based county index (1 without a county layer)
+    gdf: gpd.GeoDataFrame | None = None  # units (contract fields)
+    outlets: gpd.GeoDataFrame | None = None  # outlet points
     region_km2: float = 0.0
     stats: dict = field(default_factory=dict)
 
@@ -247,6 +252,26 @@ def read_counties(path, layer, code_field, name_field, dem, layer_label="countie
 # --- delineation -------------------------------------------------------------
 
 
+class _Region(NamedTuple):
+    """The county polygons (None without a county layer) and the code and name of each zone 1…n."""
+
+    geoms: list | None
+    codes: list[str]
+    names: list[str]
+
+
+class _Cut(NamedTuple):
+    """The D8 tree cut into units (step 3): per unit, its outlet cell, upstream and own area, downstream unit, zone."""
+
+    ocells: np.ndarray  # outlet cell of each unit (sorted)
+    upa: np.ndarray  # upstream area at the outlet, km²
+    uarea: np.ndarray  # unit area, km² (the merges add to it)
+    lab: np.ndarray  # unit index of each cell
+    down: np.ndarray  # downstream unit index or -1
+    uzone: np.ndarray  # zone (county) of each unit
+    valid_poly: object  # the DEM's valid area, when the polygons are wanted
+
+
 def delineate(
     dem_path,
     counties=None,
@@ -267,16 +292,7 @@ def delineate(
     t0 = time.perf_counter()
     dem = open_dem(dem_path, layer, require_data=False)  # "some data" is checked on the one full read below
     check_memory(dem, layer)
-    county_geoms = None
-    if counties:
-        # (path, layer) or (path, layer, codes of the chosen counties)
-        cpath, clayer, *chosen = counties if isinstance(counties, (tuple, list)) else (counties, None)
-        county_geoms, ccodes, cnames = read_counties(
-            cpath, clayer, county_code_field, county_name_field, dem, codes=chosen[0] if chosen else ()
-        )
-    else:
-        ccodes = [str(rule_value(rules, "region_without_county", "county_code"))]
-        cnames = [str(rule_value(rules, "region_without_county", "county_name"))]
+    region = _region(counties, county_code_field, county_name_field, dem, rules)
     feedback.info(f"DEM {dem.width}×{dem.height} ({dem.crs.name}); units {params.target_min_km2}–{params.max_km2} km²")
     feedback.check()
 
@@ -285,57 +301,135 @@ def delineate(
     if not valid.any():
         raise InputError(layer, "DEM 全部为无数据(NoData)值", "the DEM holds only NoData cells")
     nrow, ncol = z.shape
-    if county_geoms is not None:
-        zdtype = "int16" if len(county_geoms) < 32767 else "int32"
-        zone2d = rasterio.features.rasterize(
-            ((g, i + 1) for i, g in enumerate(county_geoms)),
-            out_shape=z.shape,
-            transform=dem.transform,
-            fill=0,
-            dtype=zdtype,
-        )
-        zone2d[~valid] = 0
-        if not zone2d.any():
-            raise InputError(
-                "counties", "县界与 DEM 有效范围不重叠", "the county polygons do not overlap the DEM's valid cells"
-            )
-        # a county (all its parts: one code) without a valid cell would get no units, silently
-        has_data = {ccodes[i - 1] for i in np.unique(zone2d).tolist() if i}
-        empty = sorted({(c, n) for c, n in zip(ccodes, cnames) if c not in has_data})
-        if empty:
-            shown = ", ".join(f"{c} {n}".strip() for c, n in empty[:10])
-            raise InputError(
-                layer, f"在县界范围内全部为无数据(NoData): {shown}", f"holds only NoData inside the county: {shown}"
-            )
-    else:
-        zone2d = valid.astype(np.int16)
+    zone = _zone_grid(dem, valid, region, layer).ravel()
     feedback.progress(5)
     feedback.check()
 
-    # 1. conditioning + D8: pyflwdir's fill tile by tile on worker threads (watershed_fill),
-    # which report progress and cancel through this thread; the cell areas the cuts need
-    # are computed meanwhile
+    # 1. conditioning + D8
+    t = time.perf_counter()
+    ds, cell = _condition(dem, z, feedback)
+    del z
+    timings["fill_d8_s"] = time.perf_counter() - t
+    feedback.progress(40)
+    feedback.check()
+
+    # 2./3. areas and cuts
+    t = time.perf_counter()
+    cut = _cut(ds, cell, zone, (nrow, ncol), params, valid, dem.transform, vectorise)
+    timings["partition_s"] = time.perf_counter() - t
+    feedback.progress(50)
+    feedback.check()
+
+    # 4. merges
+    t = time.perf_counter()
+    roots, n_down_merges, n_flip = _merge(ds, cut, params, (nrow, ncol), feedback)
+    timings["merge_s"] = time.perf_counter() - t
+    feedback.progress(60)
+    feedback.check()
+
+    # 5. final units: codes, topology
+    t = time.perf_counter()
+    res = _final_units(dem, params, rules, ds, cell, cut, roots, region, (nrow, ncol))
+    n0, valid_poly = int(cut.ocells.size), cut.valid_poly
+    del cut  # with it the unit index of each cell, a full-grid array the polygons do not need
+    res.stats.update(
+        units=len(res.codes),
+        units_before_merge=n0,
+        merged_downstream=n_down_merges,
+        merged_into_neighbour=n_flip,
+        region_cells=int((zone > 0).sum()),
+        region_raster_km2=float(cell[zone > 0].sum(dtype=np.float64)),
+    )
+    timings["coding_s"] = time.perf_counter() - t
+    feedback.progress(65)
+    if vectorise:
+        t = time.perf_counter()
+        build_layers(res, region.geoms, valid, SubFeedback(feedback, 65, 98), valid_poly)
+        timings["vectorise_s"] = time.perf_counter() - t
+    res.stats["area_distribution"] = area_distribution(
+        res.gdf["area_km2"].to_numpy() if res.gdf is not None else res.raster_km2, params
+    )
+    timings["total_s"] = time.perf_counter() - t0
+    res.stats["timings"] = timings
+    feedback.progress(100)
+    return res
+
+
+def _region(counties, code_field: str | None, name_field: str | None, dem: Dem, rules: dict) -> _Region:
+    """The county polygons and their codes, or the one region of the rules without a county layer."""
+    if not counties:
+        return _Region(
+            None,
+            [str(rule_value(rules, "region_without_county", "county_code"))],
+            [str(rule_value(rules, "region_without_county", "county_name"))],
+        )
+    # (path, layer) or (path, layer, codes of the chosen counties)
+    cpath, clayer, *chosen = counties if isinstance(counties, (tuple, list)) else (counties, None)
+    return _Region(*read_counties(cpath, clayer, code_field, name_field, dem, codes=chosen[0] if chosen else ()))
+
+
+def _zone_grid(dem: Dem, valid: np.ndarray, region: _Region, layer: str) -> np.ndarray:
+    """Zone (1-based county index) of each valid cell, 0 elsewhere; every county must hold valid cells."""
+    if region.geoms is None:
+        return valid.astype(np.int16)
+    zdtype = "int16" if len(region.geoms) < 32767 else "int32"
+    zone2d = rasterio.features.rasterize(
+        ((g, i + 1) for i, g in enumerate(region.geoms)),
+        out_shape=valid.shape,
+        transform=dem.transform,
+        fill=0,
+        dtype=zdtype,
+    )
+    zone2d[~valid] = 0
+    if not zone2d.any():
+        raise InputError(
+            "counties", "县界与 DEM 有效范围不重叠", "the county polygons do not overlap the DEM's valid cells"
+        )
+    # a county (all its parts: one code) without a valid cell would get no units, silently
+    has_data = {region.codes[i - 1] for i in np.unique(zone2d).tolist() if i}
+    empty = sorted({(c, n) for c, n in zip(region.codes, region.names) if c not in has_data})
+    if empty:
+        shown = ", ".join(f"{c} {n}".strip() for c, n in empty[:10])
+        raise InputError(
+            layer, f"在县界范围内全部为无数据(NoData): {shown}", f"holds only NoData inside the county: {shown}"
+        )
+    return zone2d
+
+
+def _condition(dem: Dem, z: np.ndarray, feedback: Feedback) -> tuple[np.ndarray, np.ndarray]:
+    """D8 (next-downstream flat indices) of the filled DEM, and the cell areas (km², flat float32).
+
+    pyflwdir's fill runs tile by tile on worker threads (watershed_fill), which report progress
+    and cancel through this thread; the cell areas the cuts need are computed meanwhile.
+    """
     from concurrent.futures import ThreadPoolExecutor
 
-    t = time.perf_counter()
-    dx, dy = dem.spacing(np.arange(nrow))
+    dx, dy = dem.spacing(np.arange(z.shape[0]))
     with ThreadPoolExecutor(1) as pool:
         areas = pool.submit(lambda: np.ascontiguousarray(cell_areas_km2(dem), dtype=np.float32).ravel())
         try:
             d8 = fill_and_d8(z, dx, dy, SubFeedback(feedback, 5, 40))
         finally:
             cell = areas.result()
-    del z
-    ds = K.d8_to_ds(d8)  # as pyflwdir's idxs_ds; the merges below re-route it in place
-    del d8
-    timings["fill_d8_s"] = time.perf_counter() - t
-    feedback.progress(40)
-    feedback.check()
+    ds = K.d8_to_ds(d8)  # as pyflwdir's idxs_ds; the merges re-route it in place
+    return ds, cell
 
-    # 2./3. areas and cuts, single-threaded kernels without the GIL: this thread meanwhile
-    # prepares what the polygons need (imports, the region polygon), so no core idles
-    t = time.perf_counter()
-    zone = zone2d.ravel()
+
+def _cut(
+    ds: np.ndarray,
+    cell: np.ndarray,
+    zone: np.ndarray,
+    shape: tuple[int, int],
+    params: UnitParams,
+    valid: np.ndarray,
+    transform: Affine,
+    vectorise: bool,
+) -> _Cut:
+    """Cut the D8 tree into units (single-threaded kernels without the GIL); this thread meanwhile
+    prepares what the polygons need (imports, the region polygon), so no core idles."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    nrow, ncol = shape
 
     def cut():
         outlet, upa, opn, ndone = K.partition(
@@ -355,21 +449,25 @@ def delineate(
             if vectorise:
                 import geopandas  # noqa: F401
 
-                valid_poly = _valid_polygon(valid, dem.transform)
+                valid_poly = _valid_polygon(valid, transform)
         finally:
             ocells, upa_o, uarea, ndone, lab = cutting.result()
     if ndone != int(np.count_nonzero(ds >= 0)):  # a cycle would leave cells without a unit
         raise RuntimeError(f"D8 has cycles: {int(np.count_nonzero(ds >= 0)) - ndone} cells do not reach an outlet")
-    n0 = ocells.size
     ods = ds[ocells]
     down0 = np.where((ods != ocells) & (zone[ods] > 0), lab[ods], -1).astype(np.int64)  # lab = unit index
-    uzone = zone[ocells]
-    timings["partition_s"] = time.perf_counter() - t
-    feedback.progress(50)
-    feedback.check()
+    return _Cut(ocells, upa_o, uarea, lab, down0, zone[ocells], valid_poly)
 
-    # 4. merges
-    t = time.perf_counter()
+
+def _merge(
+    ds: np.ndarray, cut: _Cut, params: UnitParams, shape: tuple[int, int], feedback: Feedback
+) -> tuple[np.ndarray, int, int]:
+    """Step 4: small units join their downstream unit, tiny ones a neighbour (``_merge_tiny``).
+
+    Returns the root unit of each unit, and the numbers of downstream and neighbour merges.
+    """
+    n0 = cut.ocells.size
+    uarea, down0, uzone = cut.uarea, cut.down, cut.uzone
     parent = np.arange(n0)
 
     def find(u):
@@ -378,7 +476,7 @@ def delineate(
             u = parent[u]
         return u
 
-    order = np.argsort(upa_o, kind="stable")  # upstream units first
+    order = np.argsort(cut.upa, kind="stable")  # upstream units first
     n_down_merges = 0
     for u in order:
         d = down0[u]
@@ -388,27 +486,37 @@ def delineate(
                 parent[u] = d
                 uarea[d] += uarea[u]
                 n_down_merges += 1
-    n_flip = _merge_tiny(ds, lab, ocells, down0, uarea, uzone, parent, find, params, (nrow, ncol), feedback)
+    n_flip = _merge_tiny(ds, cut.lab, cut.ocells, down0, uarea, uzone, parent, find, params, shape, feedback)
     roots = np.array([find(u) for u in range(n0)], dtype=np.int64)
-    timings["merge_s"] = time.perf_counter() - t
-    feedback.progress(60)
-    feedback.check()
+    return roots, n_down_merges, n_flip
 
-    # final units
-    t = time.perf_counter()
+
+def _final_units(
+    dem: Dem,
+    params: UnitParams,
+    rules: dict,
+    ds: np.ndarray,
+    cell: np.ndarray,
+    cut: _Cut,
+    roots: np.ndarray,
+    region: _Region,
+    shape: tuple[int, int],
+) -> Delineation:
+    """The merged units, coded, numbered in the codes' order (deterministic and readable)."""
+    n0 = cut.ocells.size
     keep = np.flatnonzero(roots == np.arange(n0))
     compact = np.full(n0, -1, dtype=np.int64)
     compact[keep] = np.arange(keep.size)
     fdown = np.full(keep.size, -1, dtype=np.int64)
     for i, u in enumerate(keep):
-        d = down0[u]
+        d = cut.down[u]
         if d >= 0:
-            fdown[i] = compact[find(d)]
-    farea = uarea[keep]
-    fout = ocells[keep]
-    fzone = uzone[keep]
-    county_code = [ccodes[zz - 1] for zz in fzone]
-    county_name = [cnames[zz - 1] for zz in fzone]
+            fdown[i] = compact[roots[d]]
+    farea = cut.uarea[keep]
+    fout = cut.ocells[keep]
+    fzone = cut.uzone[keep]
+    county_code = [region.codes[zz - 1] for zz in fzone]
+    county_name = [region.names[zz - 1] for zz in fzone]
     coded = render_codes(
         fdown,
         farea,
@@ -418,7 +526,6 @@ def delineate(
         str(rule_value(rules, "code_template")),
         str(rule_value(rules, "name_template")),
     )
-    # label numbering follows the codes' order: deterministic and readable
     order = sorted(range(keep.size), key=lambda i: coded.codes[i])
     perm = np.empty(keep.size, dtype=np.int64)
     perm[np.array(order, dtype=np.int64)] = np.arange(keep.size)
@@ -428,16 +535,15 @@ def delineate(
 
     final_id = np.zeros(n0, dtype=np.int32)
     final_id[:] = (perm[compact[roots]] + 1).astype(np.int32)
-    units = K.relabel(lab, final_id, 0).reshape(nrow, ncol)
-    del lab
+    units = K.relabel(cut.lab, final_id, 0).reshape(shape)
     inv = np.array(order, dtype=np.int64)
     fdown_new = np.where(fdown[inv] >= 0, perm[np.maximum(fdown[inv], 0)], -1)
-    res = Delineation(
+    return Delineation(
         dem=dem,
         params=params,
-        shape=(nrow, ncol),
+        shape=shape,
         ds=ds,
-        upa_km2=upa_o[keep][inv],
+        upa_km2=cut.upa[keep][inv],
         cell_km2=cell,
         units=units,
         outlet_cell=fout[inv],
@@ -450,27 +556,6 @@ def delineate(
         upstream_km2=coded.upstream_km2[inv],
         zone=fzone[inv],
     )
-    res.stats.update(
-        units=int(keep.size),
-        units_before_merge=int(n0),
-        merged_downstream=n_down_merges,
-        merged_into_neighbour=n_flip,
-        region_cells=int((zone > 0).sum()),
-        region_raster_km2=float(cell[zone > 0].sum(dtype=np.float64)),
-    )
-    timings["coding_s"] = time.perf_counter() - t
-    feedback.progress(65)
-    if vectorise:
-        t = time.perf_counter()
-        build_layers(res, county_geoms, valid, SubFeedback(feedback, 65, 98), valid_poly)
-        timings["vectorise_s"] = time.perf_counter() - t
-    res.stats["area_distribution"] = area_distribution(
-        res.gdf["area_km2"].to_numpy() if res.gdf is not None else res.raster_km2, params
-    )
-    timings["total_s"] = time.perf_counter() - t0
-    res.stats["timings"] = timings
-    feedback.progress(100)
-    return res
 
 
 def _merge_tiny(ds, lab, ocells, down0, uarea, uzone, parent, find, params, shape, feedback) -> int:
@@ -601,9 +686,9 @@ def build_layers(res: Delineation, county_geoms, valid: np.ndarray, feedback: Fe
     if county_geoms is not None:
         geoms = _clip_to_counties(geoms, res, county_geoms, valid_poly, feedback)
     fixed = [g is not None and not g.is_valid for g in geoms]
-    geoms = [g.buffer(0) if f else g for g, f in zip(geoms, fixed)]
+    geoms = [g.buffer(0) if f and g is not None else g for g, f in zip(geoms, fixed)]
     # output validity: the ones valid already stay the same objects, so only repairs need a re-check
-    res.stats["invalid_polygons"] = sum(1 for g, f in zip(geoms, fixed) if f and not g.is_valid)
+    res.stats["invalid_polygons"] = sum(1 for g, f in zip(geoms, fixed) if f and g is not None and not g.is_valid)
     feedback.progress(80)
     # densified: the units' edges are grid lines, so their area matches their cells' areas
     calc = AreaCalc(dem.crs, max_seg=max(abs(t.a), abs(t.e)) * 8)
@@ -714,7 +799,7 @@ def check_topology(codes, down_codes) -> list[dict]:
     A chain that never cycles ends at a unit with an empty downstream code (an outlet).
     """
     issues = []
-    index = {}
+    index: dict[str, int] = {}
     for i, c in enumerate(codes):
         index.setdefault(c, i)
     nxt = []
@@ -787,22 +872,30 @@ def write_outputs(res: Delineation, gpkg, topology_csv=None, raster=None, d8_ras
         rasters = pool.submit(contextvars.copy_context().run, _write_rasters, res, raster, d8_raster)
         try:
             gpkg = Path(gpkg)
+            units, outlets = _unit_layers(res)
             with atomic_path(gpkg) as tmp:
-                res.gdf.to_file(tmp, layer=UNITS_LAYER, driver="GPKG")
-                res.outlets.to_file(tmp, layer=OUTLETS_LAYER, driver="GPKG")
+                units.to_file(tmp, layer=UNITS_LAYER, driver="GPKG")
+                outlets.to_file(tmp, layer=OUTLETS_LAYER, driver="GPKG")
             written["units"] = f"{gpkg}|layername={UNITS_LAYER}"
             written["outlets"] = f"{gpkg}|layername={OUTLETS_LAYER}"
             if topology_csv:
                 write_csv(
                     topology_csv,
                     ["unit_code", "down_code"],
-                    zip(res.gdf.unit_code, res.gdf.down_code),
+                    zip(units.unit_code, units.down_code),
                     encoding="utf-8",
                 )
                 written["topology"] = str(topology_csv)
         finally:
             written.update(rasters.result())
     return written
+
+
+def _unit_layers(res: Delineation) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The unit and outlet layers of a delineation made with the polygons (vectorise=True)."""
+    if res.gdf is None or res.outlets is None:
+        raise ValueError("the delineation has no polygons (made with vectorise=False)")
+    return res.gdf, res.outlets
 
 
 def _write_rasters(res: Delineation, raster=None, d8_raster=None) -> dict:
@@ -820,12 +913,11 @@ def _write_rasters(res: Delineation, raster=None, d8_raster=None) -> dict:
         "NUM_THREADS": "ALL_CPUS",  # deflate on every core
     }
     if raster:
-        with atomic_path(raster) as tmp:
-            with rasterio.open(tmp, "w", dtype="int32", nodata=0, **profile) as dst:
-                dst.write(res.units, 1)
-                dst.update_tags(
-                    CONTENT="小流域 unit labels; see the .codes.csv beside this file", ZERO="outside the region"
-                )
+        with atomic_path(raster) as tmp, rasterio.open(tmp, "w", dtype="int32", nodata=0, **profile) as dst:
+            dst.write(res.units, 1)
+            dst.update_tags(
+                CONTENT="小流域 unit labels; see the .codes.csv beside this file", ZERO="outside the region"
+            )
         codes_csv = label_table_path(raster)
         write_csv(
             codes_csv,
@@ -882,7 +974,8 @@ def delineate_to_files(
         SubFeedback(feedback, 0, 90),
         layer=layer,
     )
-    issues = check_topology(list(res.gdf.unit_code), list(res.gdf.down_code)) + check_outlets(res)
+    units, _ = _unit_layers(res)
+    issues = check_topology(list(units.unit_code), list(units.down_code)) + check_outlets(res)
     res.stats["topology_issues"] = issues
     invalid = res.stats["invalid_polygons"]  # counted in build_layers
     if res.region_km2 > 0:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from pyproj import CRS
@@ -39,6 +39,9 @@ from .delineation import (
     read_vector,
 )
 
+if TYPE_CHECKING:
+    import geopandas as gpd
+
 ISSUES_LAYER = "issues"
 MIN_PIECE_KM2 = 1e-6  # 1 m²: smaller overlaps/gaps are coordinate noise
 ERROR, WARNING = "error", "warning"
@@ -46,8 +49,8 @@ ERROR, WARNING = "error", "warning"
 
 @dataclass
 class ImportResult:
-    units: object  # GeoDataFrame in the contract
-    outlets: object
+    units: gpd.GeoDataFrame  # in the contract
+    outlets: gpd.GeoDataFrame
     issues: list = field(default_factory=list)  # dicts: unit_code, check, severity, detail, area_km2, geometry
     stats: dict = field(default_factory=dict)
 
@@ -101,6 +104,43 @@ def _pairs(gdf):
     return zip(a[keep].tolist(), b[keep].tolist())
 
 
+class _Issues:
+    """The findings of an import, in the order found: one dict per finding, its area on the ellipsoid."""
+
+    def __init__(self, calc: AreaCalc):
+        self.calc = calc
+        self.rows: list[dict] = []
+
+    def add(self, code, check, severity, detail, geom, area=None) -> None:
+        self.rows.append(
+            {
+                "unit_code": code,
+                "check": check,
+                "severity": severity,
+                "detail": detail,
+                "area_km2": self.calc.km2(geom) if area is None and geom is not None else (area or 0.0),
+                "geometry": geom,
+            }
+        )
+
+
+@dataclass
+class _CountyLayer:
+    gdf: gpd.GeoDataFrame  # in the CRS of the units
+    code_field: str | None
+    name_field: str | None
+
+
+@dataclass
+class _CountyFit:
+    """How the units fit the region: its area, the share covered (None without a county layer), each unit's county."""
+
+    region_km2: float
+    coverage: float | None
+    county_code: list[str]
+    county_name: list[str]
+
+
 def import_units(
     path,
     layer=None,
@@ -116,10 +156,6 @@ def import_units(
     feedback: Feedback | None = None,
     label: str = "小流域图层 / watershed layer",
 ) -> ImportResult:
-    import geopandas as gpd
-    from shapely.geometry import Point
-    from shapely.ops import unary_union
-
     feedback = feedback or Feedback()
     rules = rules or load_coding_rules()
     params = params or UnitParams.from_rules(rules)
@@ -134,179 +170,206 @@ def import_units(
     except re.error as exc:
         raise InputError("code_regex", f"编码格式正则表达式无效: {exc}", f"invalid code pattern: {exc}") from exc
     crs = CRS.from_user_input(gdf.crs)
-    county_gdf = None
-    if counties:
-        # (path, layer) or (path, layer, codes of the chosen counties)
-        cpath, clayer, *chosen = counties if isinstance(counties, (tuple, list)) else (counties, None)
-        clabel = "县界 / counties"
-        county_gdf = _read(cpath, clayer, clabel)
-        county_code_field = county_code_field or next((f for f in COUNTY_CODE_FIELDS if f in county_gdf.columns), None)
-        if chosen and chosen[0]:
-            from ..common.counties import select
-
-            county_gdf = select(county_gdf, county_code_field, chosen[0], clabel)
-        county_name_field = county_name_field or next((f for f in COUNTY_NAME_FIELDS if f in county_gdf.columns), None)
-        for f in (county_code_field, county_name_field):
-            _need(county_gdf, f, clabel)
-        county_gdf = county_gdf.to_crs(crs.to_wkt())
+    county = _read_counties(counties, county_code_field, county_name_field, crs) if counties else None
     calc = AreaCalc(crs)
-    issues: list[dict] = []
+    issues = _Issues(calc)
 
-    def add(code, check, severity, detail, geom, area=None):
-        issues.append(
-            {
-                "unit_code": code,
-                "check": check,
-                "severity": severity,
-                "detail": detail,
-                "area_km2": calc.km2(geom) if area is None and geom is not None else (area or 0.0),
-                "geometry": geom,
-            }
-        )
-
-    # codes
     raw_codes = [_text(v) for v in gdf[code_field]]
+    geoms = list(gdf.geometry)
+    codes = _check_codes(raw_codes, geoms, pattern, issues)
+    feedback.progress(10)
+    fixed = _check_geometries(codes, geoms, issues)
+    feedback.check()
+    area = np.array([calc.km2(g) if g is not None else 0.0 for g in fixed])
+    _check_areas(codes, fixed, area, params, issues)
+    feedback.progress(30)
+    _check_overlaps(codes, fixed, crs, calc, issues)
+    feedback.progress(50)
+    feedback.check()
+    from shapely.ops import unary_union
+
+    union = unary_union([g for g in fixed if g is not None])
+    fit = (
+        _check_county(county, union, codes, fixed, area, calc, issues) if county else _check_holes(union, codes, issues)
+    )
+    feedback.progress(75)
+    feedback.check()
+    down = _downstream(gdf, down_field, raw_codes, codes, fixed, issues) if down_field else [""] * len(codes)
+    names = [_text(v) for v in gdf[name_field]] if name_field else [""] * len(codes)
+    units, outlets = _layers(codes, names, down, fixed, area, fit, crs)
+    stats = _stats(units, issues.rows, fit, params, pattern)
+    feedback.progress(100)
+    return ImportResult(units, outlets, issues.rows, stats)
+
+
+def _read_counties(counties, code_field: str | None, name_field: str | None, crs: CRS) -> _CountyLayer:
+    """The county layer, ``(path, layer)`` or ``(path, layer, codes of the chosen counties)``, in ``crs``."""
+    cpath, clayer, *chosen = counties if isinstance(counties, (tuple, list)) else (counties, None)
+    clabel = "县界 / counties"
+    county_gdf = _read(cpath, clayer, clabel)
+    code_field = code_field or next((f for f in COUNTY_CODE_FIELDS if f in county_gdf.columns), None)
+    if chosen and chosen[0]:
+        from ..common.counties import select
+
+        county_gdf = select(county_gdf, code_field, chosen[0], clabel)
+    name_field = name_field or next((f for f in COUNTY_NAME_FIELDS if f in county_gdf.columns), None)
+    for f in (code_field, name_field):
+        _need(county_gdf, f, clabel)
+    return _CountyLayer(county_gdf.to_crs(crs.to_wkt()), code_field, name_field)
+
+
+def _check_codes(raw_codes: list[str], geoms: list, pattern: re.Pattern, issues: _Issues) -> list[str]:
+    """Codes present, in the format, unique: a missing code becomes NOCODE_i, a repeated one gets a suffix."""
     codes = []
     seen: dict[str, int] = {}
-    geoms = list(gdf.geometry)
     for i, c in enumerate(raw_codes):
         g = geoms[i]
         if not c:
-            add("", "code_missing", ERROR, f"feature {i}", g)
+            issues.add("", "code_missing", ERROR, f"feature {i}", g)
             c = f"NOCODE_{i + 1}"
         elif not pattern.match(c):
-            add(c, "code_format", WARNING, f"does not match {pattern.pattern}", g)
+            issues.add(c, "code_format", WARNING, f"does not match {pattern.pattern}", g)
         if c in seen:
             seen[c] += 1
-            add(c, "code_duplicate", ERROR, f"feature {i}; renamed {c}_{seen[c]}", g)
+            issues.add(c, "code_duplicate", ERROR, f"feature {i}; renamed {c}_{seen[c]}", g)
             c = f"{c}_{seen[c]}"
         else:
             seen[c] = 1
         codes.append(c)
-    feedback.progress(10)
-    # geometry validity
-    fixed = []
+    return codes
+
+
+def _check_geometries(codes: list[str], geoms: list, issues: _Issues) -> list:
+    """Each unit's polygon, repaired when invalid; None when empty or not a polygon."""
+    fixed: list = []
     for c, g in zip(codes, geoms):
         if g is None or g.is_empty:
-            add(c, "geometry_empty", ERROR, "no geometry", None, 0.0)
+            issues.add(c, "geometry_empty", ERROR, "no geometry", None, 0.0)
             fixed.append(None)
             continue
         if g.geom_type not in ("Polygon", "MultiPolygon"):
-            add(c, "geometry_type", ERROR, g.geom_type, None, 0.0)
+            issues.add(c, "geometry_type", ERROR, g.geom_type, None, 0.0)
             fixed.append(None)
             continue
         if not g.is_valid:
             from shapely.validation import explain_validity
 
-            add(c, "geometry_invalid", ERROR, explain_validity(g), g, 0.0)
+            issues.add(c, "geometry_invalid", ERROR, explain_validity(g), g, 0.0)
             g = _repair(g)
         fixed.append(g)
-    feedback.check()
-    work = gpd.GeoDataFrame(
-        {"unit_code": codes}, geometry=[g if g is not None else Point() for g in fixed], crs=crs.to_wkt()
-    )
-    present = [i for i, g in enumerate(fixed) if g is not None]
-    work_p = work.iloc[present].reset_index(drop=True)
-    area = np.array([calc.km2(g) if g is not None else 0.0 for g in fixed])
+    return fixed
+
+
+def _check_areas(codes: list[str], fixed: list, area: np.ndarray, params: UnitParams, issues: _Issues) -> None:
     for c, g, a in zip(codes, fixed, area):
         if g is None:
             continue
         if a > params.max_km2:
-            add(c, "area_above_max", WARNING, f"{a:.3f} km² > {params.max_km2} km²", g, a)
+            issues.add(c, "area_above_max", WARNING, f"{a:.3f} km² > {params.max_km2} km²", g, a)
         elif a < params.target_min_km2:
-            add(c, "area_below_min", WARNING, f"{a:.3f} km² < {params.target_min_km2} km²", g, a)
-    feedback.progress(30)
-    # overlaps
-    for i, j in _pairs(work_p):
-        inter = work_p.geometry.iloc[i].intersection(work_p.geometry.iloc[j])
+            issues.add(c, "area_below_min", WARNING, f"{a:.3f} km² < {params.target_min_km2} km²", g, a)
+
+
+def _check_overlaps(codes: list[str], fixed: list, crs: CRS, calc: AreaCalc, issues: _Issues) -> None:
+    import geopandas as gpd
+
+    present = [i for i, g in enumerate(fixed) if g is not None]
+    work = gpd.GeoDataFrame(
+        {"unit_code": [codes[i] for i in present]}, geometry=[fixed[i] for i in present], crs=crs.to_wkt()
+    )
+    for i, j in _pairs(work):
+        inter = work.geometry.iloc[i].intersection(work.geometry.iloc[j])
         a = calc.km2(inter) if not inter.is_empty else 0.0
         if a > MIN_PIECE_KM2:
-            add(work_p.unit_code.iloc[i], "overlap", ERROR, f"with {work_p.unit_code.iloc[j]}", inter, a)
-    feedback.progress(50)
-    feedback.check()
-    union = unary_union([g for g in fixed if g is not None])
-    # gaps, coverage, county
+            issues.add(work.unit_code.iloc[i], "overlap", ERROR, f"with {work.unit_code.iloc[j]}", inter, a)
+
+
+def _check_county(
+    county: _CountyLayer, union, codes: list[str], fixed: list, area: np.ndarray, calc: AreaCalc, issues: _Issues
+) -> _CountyFit:
+    """Gaps, area outside, coverage of the county layer; each unit's county and the units crossing a county line."""
+    from shapely.ops import unary_union
+
+    county_gdf = county.gdf
+    cgeoms = [_repair(g) for g in county_gdf.geometry]
+    region = unary_union(cgeoms)
+    region_km2 = calc.km2(region)
+    gaps = region.difference(union)
+    outside = union.difference(region)
+    for piece in getattr(gaps, "geoms", [gaps]):
+        a = calc.km2(piece) if not piece.is_empty else 0.0
+        if a > MIN_PIECE_KM2:
+            issues.add("", "gap", ERROR, "county area not covered by any unit", piece, a)
+    for piece in getattr(outside, "geoms", [outside]):
+        a = calc.km2(piece) if not piece.is_empty else 0.0
+        if a > MIN_PIECE_KM2:
+            issues.add("", "outside_county", WARNING, "unit area outside the county layer", piece, a)
+    inside_km2 = calc.km2(union.intersection(region))
+    coverage = inside_km2 / region_km2 if region_km2 else 0.0
+    if abs(1.0 - coverage) > 1e-3:
+        detail = f"units cover {100 * coverage:.3f}% of the county area"
+        issues.add("", "coverage", ERROR, detail, None, region_km2 - inside_km2)
+    ccodes = [_text(v) for v in county_gdf[county.code_field]] if county.code_field else [""] * len(cgeoms)
+    cnames = [_text(v) for v in county_gdf[county.name_field]] if county.name_field else [""] * len(cgeoms)
     county_code = [""] * len(codes)
     county_name = [""] * len(codes)
-    if county_gdf is not None:
-        cgeoms = [_repair(g) for g in county_gdf.geometry]
-        region = unary_union(cgeoms)
-        region_km2 = calc.km2(region)
-        gaps = region.difference(union)
-        outside = union.difference(region)
-        for piece in getattr(gaps, "geoms", [gaps]):
-            a = calc.km2(piece) if not piece.is_empty else 0.0
-            if a > MIN_PIECE_KM2:
-                add("", "gap", ERROR, "county area not covered by any unit", piece, a)
-        for piece in getattr(outside, "geoms", [outside]):
-            a = calc.km2(piece) if not piece.is_empty else 0.0
-            if a > MIN_PIECE_KM2:
-                add("", "outside_county", WARNING, "unit area outside the county layer", piece, a)
-        inside_km2 = calc.km2(union.intersection(region))
-        coverage = inside_km2 / region_km2 if region_km2 else 0.0
-        if abs(1.0 - coverage) > 1e-3:
-            add(
-                "",
-                "coverage",
-                ERROR,
-                f"units cover {100 * coverage:.3f}% of the county area",
-                None,
-                region_km2 - inside_km2,
-            )
-        ccodes = [_text(v) for v in county_gdf[county_code_field]] if county_code_field else [""] * len(cgeoms)
-        cnames = [_text(v) for v in county_gdf[county_name_field]] if county_name_field else [""] * len(cgeoms)
-        for u, g in enumerate(fixed):
-            if g is None:
-                continue
-            shares = [(calc.km2(g.intersection(cg)) if g.intersects(cg) else 0.0, k) for k, cg in enumerate(cgeoms)]
-            best, k = max(shares)
-            if best > 0:
-                county_code[u], county_name[u] = ccodes[k], cnames[k]
-            if area[u] > 0 and best / area[u] < 0.999 and sum(1 for s, _ in shares if s > MIN_PIECE_KM2) > 1:
-                add(
-                    codes[u],
-                    "crosses_county",
-                    WARNING,
-                    f"{100 * best / area[u]:.2f}% in {ccodes[k]}; SL 653 splits it into 亚单元 [S]",
-                    g,
-                    area[u],
-                )
-    else:
-        region_km2 = calc.km2(union)
-        coverage = None
-        for poly in getattr(union, "geoms", [union]):
-            for ring in getattr(poly, "interiors", []):
-                from shapely.geometry import Polygon
+    for u, g in enumerate(fixed):
+        if g is None:
+            continue
+        shares = [(calc.km2(g.intersection(cg)) if g.intersects(cg) else 0.0, k) for k, cg in enumerate(cgeoms)]
+        best, k = max(shares)
+        if best > 0:
+            county_code[u], county_name[u] = ccodes[k], cnames[k]
+        if area[u] > 0 and best / area[u] < 0.999 and sum(1 for s, _ in shares if s > MIN_PIECE_KM2) > 1:
+            detail = f"{100 * best / area[u]:.2f}% in {ccodes[k]}; SL 653 splits it into 亚单元 [S]"
+            issues.add(codes[u], "crosses_county", WARNING, detail, g, area[u])
+    return _CountyFit(region_km2, coverage, county_code, county_name)
 
-                hole = Polygon(ring)
-                a = calc.km2(hole)
-                if a > MIN_PIECE_KM2:
-                    add("", "gap", ERROR, "hole inside the union of the units", hole, a)
-    feedback.progress(75)
-    feedback.check()
-    # topology
+
+def _check_holes(union, codes: list[str], issues: _Issues) -> _CountyFit:
+    """Without a county layer: the gaps are the holes in the union of the units."""
+    from shapely.geometry import Polygon
+
+    calc = issues.calc
+    region_km2 = calc.km2(union)
+    for poly in getattr(union, "geoms", [union]):
+        for ring in getattr(poly, "interiors", []):
+            hole = Polygon(ring)
+            a = calc.km2(hole)
+            if a > MIN_PIECE_KM2:
+                issues.add("", "gap", ERROR, "hole inside the union of the units", hole, a)
+    return _CountyFit(region_km2, None, [""] * len(codes), [""] * len(codes))
+
+
+def _downstream(
+    gdf, down_field: str, raw_codes: list[str], codes: list[str], fixed: list, issues: _Issues
+) -> list[str]:
+    """Each unit's downstream code (renamed codes followed), and the topology findings."""
     down = [""] * len(codes)
-    if down_field:
-        code_of_raw = {}
-        for rc, c in zip(raw_codes, codes):
-            code_of_raw.setdefault(rc, c)
-        for u, v in enumerate(gdf[down_field]):
-            d = _text(v)
-            down[u] = code_of_raw.get(d, d) if d else ""
-        for t in check_topology(codes, down):
-            u = codes.index(t["unit_code"]) if t["unit_code"] in codes else None
-            add(t["unit_code"], t["check"], ERROR, t["detail"], fixed[u] if u is not None else None)
-        index = {c: i for i, c in enumerate(codes)}
-        for u, d in enumerate(down):
-            if (
-                d
-                and d in index
-                and fixed[u] is not None
-                and fixed[index[d]] is not None
-                and not fixed[u].intersects(fixed[index[d]])
-            ):
-                add(codes[u], "down_not_adjacent", WARNING, f"downstream unit {d} does not touch it", fixed[u])
-    # outlets: midpoint of the edge shared with the downstream unit
+    code_of_raw: dict[str, str] = {}
+    for rc, c in zip(raw_codes, codes):
+        code_of_raw.setdefault(rc, c)
+    for u, v in enumerate(gdf[down_field]):
+        d = _text(v)
+        down[u] = code_of_raw.get(d, d) if d else ""
+    for t in check_topology(codes, down):
+        at = codes.index(t["unit_code"]) if t["unit_code"] in codes else None
+        issues.add(t["unit_code"], t["check"], ERROR, t["detail"], fixed[at] if at is not None else None)
+    index = {c: i for i, c in enumerate(codes)}
+    for u, d in enumerate(down):
+        if (
+            d
+            and d in index
+            and fixed[u] is not None
+            and fixed[index[d]] is not None
+            and not fixed[u].intersects(fixed[index[d]])
+        ):
+            issues.add(codes[u], "down_not_adjacent", WARNING, f"downstream unit {d} does not touch it", fixed[u])
+    return down
+
+
+def _outlets(codes: list[str], down: list[str], fixed: list) -> tuple[np.ndarray, np.ndarray]:
+    """Outlet x, y of each unit: midpoint of the edge shared with the downstream unit (NaN where none)."""
     index = {c: i for i, c in enumerate(codes)}
     ox = np.full(len(codes), np.nan)
     oy = np.full(len(codes), np.nan)
@@ -322,12 +385,29 @@ def import_units(
                     )
                 )
                 ox[u], oy[u] = p.x, p.y
+    return ox, oy
+
+
+def _layers(
+    codes: list[str],
+    names: list[str],
+    down: list[str],
+    fixed: list,
+    area: np.ndarray,
+    fit: _CountyFit,
+    crs: CRS,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The units and outlets layers of the contract (units without a geometry are left out)."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    ox, oy = _outlets(codes, down, fixed)
+    index = {c: i for i, c in enumerate(codes)}
     down_ok = [d if d in index and d != c else "" for c, d in zip(codes, down)]
     up: dict[str, list[str]] = {c: [] for c in codes}
     for c, d in zip(codes, down_ok):
         if d:
             up[d].append(c)
-    names = [_text(v) for v in gdf[name_field]] if name_field else [""] * len(codes)
     keep = [i for i, g in enumerate(fixed) if g is not None]
     units = gpd.GeoDataFrame(
         {
@@ -336,8 +416,8 @@ def import_units(
             "down_code": [down_ok[i] for i in keep],
             "up_codes": [",".join(sorted(up[codes[i]])) for i in keep],
             "area_km2": area[keep],
-            "county_code": [county_code[i] for i in keep],
-            "county_name": [county_name[i] for i in keep],
+            "county_code": [fit.county_code[i] for i in keep],
+            "county_name": [fit.county_name[i] for i in keep],
             "outlet_x": ox[keep],
             "outlet_y": oy[keep],
         },
@@ -355,16 +435,22 @@ def import_units(
         geometry=[Point(ox[i], oy[i]) for i in has],
         crs=crs.to_wkt(),
     )
+    return units, outlets
+
+
+def _stats(
+    units: gpd.GeoDataFrame, issues: list[dict], fit: _CountyFit, params: UnitParams, pattern: re.Pattern
+) -> dict:
     a = units.area_km2.to_numpy()
     inr = (a >= params.target_min_km2) & (a <= params.max_km2)
-    stats = {
+    return {
         "units": len(units),
         "errors": sum(1 for i in issues if i["severity"] == ERROR),
         "warnings": sum(1 for i in issues if i["severity"] == WARNING),
         "by_check": {k: sum(1 for i in issues if i["check"] == k) for k in sorted({i["check"] for i in issues})},
-        "region_km2": region_km2,
+        "region_km2": fit.region_km2,
         "units_sum_km2": float(a.sum()),
-        "coverage": coverage,
+        "coverage": fit.coverage,
         "area_distribution": {
             "n": int(a.size),
             "min_km2": float(a.min()) if a.size else None,
@@ -375,8 +461,6 @@ def import_units(
         },
         "code_pattern": pattern.pattern,
     }
-    feedback.progress(100)
-    return ImportResult(units, outlets, issues, stats)
 
 
 def write_import(res: ImportResult, gpkg, report_csv, topology_csv=None) -> dict:
@@ -391,7 +475,7 @@ def write_import(res: ImportResult, gpkg, report_csv, topology_csv=None) -> dict
         polys += [q for p in getattr(g, "geoms", [g]) if isinstance(p, MultiPolygon) for q in p.geoms]
         return MultiPolygon(polys) if polys else None
 
-    written = {}
+    written: dict[str, str | None] = {}
     with atomic_path(gpkg) as tmp:
         units = res.units.copy()
         units["geometry"] = [as_multi(g) for g in units.geometry]
@@ -420,8 +504,3 @@ def write_import(res: ImportResult, gpkg, report_csv, topology_csv=None) -> dict
         )
         written["topology"] = str(topology_csv)
     return written
-
-
-def report_path_for(gpkg) -> Path:
-    p = Path(gpkg)
-    return p.with_name(p.stem + ".validation.csv")
