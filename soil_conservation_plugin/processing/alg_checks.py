@@ -189,22 +189,23 @@ class ChecksAlgorithm(AlgorithmBase):
 
     def help(self) -> str:
         return self.tr(
-            "Checks any result layer (steep-slope patches, small-watershed units, zones) and writes a coded issue list. "
-            "Each issue has a stable rule id (resources/rules/checks.json), a severity and a zh/en message naming the layer, "
-            "the feature and the measured value.\n"
-            "Red line (optional layer, e.g. 陆域生态保护红线 from a 三区三线 FileGDB): overlap area and share per feature "
-            "(RL-001, info; RL-004 for steep-slope patches); with a zone field, features at least 50 % inside whose zone "
-            "contradicts the rule (RL-002: 'include' = must be 预防区, 'exclude' = must not be; 'flag', the default, only "
-            "reports) and red-line areas left unzoned (RL-003). The 衔接 rule is not known: a default, not the standard.\n"
-            "Geometry: invalid, empty, sliver parts (< 100 m²), parts under the minimum patch. Topology: overlaps and, for "
-            "a layer meant to cover, gaps, each as its own polygon (tolerance 1 m²). Boundary: parts outside the county, "
-            "sum of areas against the county area (0.1 %). Attributes: required fields and types, unique codes and their "
-            "format, county codes in the 吉林 NBS 2023 list (220381 accepted as the old 220184), stored areas to 0.01 ha. "
-            "CRS: not CGCS2000 gives a warning; inputs in other CRSs are reprojected and reported.\n"
+            "Checks any result layer (steep-slope patches, small-watershed units, zones) and writes a coded issue "
+            "list. Each issue has a stable rule id (resources/rules/checks.json), a severity and a zh/en message "
+            "naming the layer, the feature and the measured value.\n"
+            "Red line (optional layer, e.g. 陆域生态保护红线 from a 三区三线 FileGDB): overlap area and share per "
+            "feature (RL-001, info; RL-004 for steep-slope patches); with a zone field, features at least 50 % inside "
+            "whose zone contradicts the rule (RL-002: 'include' = must be 预防区, 'exclude' = must not be; 'flag', the "
+            "default, only reports) and red-line areas left unzoned (RL-003). The 衔接 rule is not known: a default, "
+            "not the standard.\n"
+            "Geometry: invalid, empty, sliver parts (< 100 m²), parts under the minimum patch. Topology: overlaps and, "
+            "for a layer meant to cover, gaps, each as its own polygon (tolerance 1 m²). Boundary: parts outside the "
+            "county, sum of areas against the county area (0.1 %). Attributes: required fields and types, unique codes "
+            "and their format, county codes in the 吉林 NBS 2023 list (220381 accepted as the old 220184), stored "
+            "areas to 0.01 ha. CRS: not CGCS2000 gives a warning; inputs in other CRSs are reprojected and reported.\n"
             "All areas are geodesic on the layer's ellipsoid. All tolerances are project defaults, not standards.\n"
             "Outputs: the issues GeoPackage (layer 'issues'; review decisions in table 'review_decisions' are kept "
-            "when the checks run again), a summary CSV, a self-contained HTML report with overview maps. "
-            "'Fail when errors are found' makes qgis_process exit non-zero for CI."
+            "when the checks run again), a summary CSV, a self-contained HTML report with overview maps. 'Fail when "
+            "errors are found' makes qgis_process exit non-zero for CI."
         )
 
     # --- parameters ----------------------------------------------------------------------------
@@ -381,7 +382,8 @@ class ChecksAlgorithm(AlgorithmBase):
         images = [
             (
                 self.tr(
-                    "Overview: result layer (grey), red line (green dashes), issues (red error / orange warning / blue info)"
+                    "Overview: result layer (grey), red line (green dashes), issues (red error / orange warning / blue "
+                    "info)"
                 ),
                 self._png(layers, crs, extent),
             )

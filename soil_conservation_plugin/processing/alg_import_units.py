@@ -171,13 +171,14 @@ class ImportUnitsAlgorithm(AlgorithmBase):
             "Checks: geometry validity (invalid ones are repaired and reported), empty geometries, missing, duplicate "
             "(renamed code_2, …) and badly formatted codes, area range, overlaps, gaps and coverage of the county "
             "polygons (or holes in the layer without them), units crossing a county line (SL 653 splits them into "
-            "小流域亚单元 [S]), and with a downstream field: unknown codes, self-loops, cycles, non-adjacent downstream units.\n"
-            "Areas are on the ellipsoid. Defaults (rules file unit_coding.json): maximum 50 km² ('一般不超过50 km²' [S]); "
-            "target minimum 30 km² and the code format are defaults, not SL 653 (NOT FOUND).\n"
+            "小流域亚单元 [S]), and with a downstream field: unknown codes, self-loops, cycles, non-adjacent "
+            "downstream units.\n"
+            "Areas are on the ellipsoid. Defaults (rules file unit_coding.json): maximum 50 km² ('一般不超过50 km²' "
+            "[S]); target minimum 30 km² and the code format are defaults, not SL 653 (NOT FOUND).\n"
             "Outlets: an imported layer has no DEM, so a unit's outlet is the midpoint of the edge it shares with its "
             "downstream unit, and empty where there is none.\n"
-            "Outputs: the report CSV and an 'issues' polygon layer; 'units' and 'outlets' layers; topology CSV; run metadata. "
-            "With 'Fail when errors are found' the run stops with an error after writing the report."
+            "Outputs: the report CSV and an 'issues' polygon layer; 'units' and 'outlets' layers; topology CSV; run "
+            "metadata. With 'Fail when errors are found' the run stops with an error after writing the report."
         )
 
     def process(self, parameters, context, feedback):

@@ -165,23 +165,27 @@ class UnitIndicatorsAlgorithm(LocalRasterInputs, AlgorithmBase):
         return self.tr(
             "Computes indicators for every small watershed (小流域) of a unit layer with a unique field unit_code.\n"
             "DEM: shares of slope classes ≤2, 2–6, 6–15, 15–25, >25° (land-survey classes) and of steep slope at the "
-            "threshold (default 20°: 吉林, 通化县 公告 2025 citing 《吉林省水土保持条例》 [V]; national 25°). Slope is Horn "
-            "in ground units; shares are of the valid slope area.\n"
-            "Erosion: a modulus raster t/(km²·a) is classed by SL 190-2007 (NE black-soil region: 微度 <200, 轻度 200–2 500, "
-            "中度 2 500–5 000, 强烈 5 000–8 000, 极强烈 8 000–15 000, 剧烈 >15 000; resources/rules/erosion_classes.json), "
-            "or a ready class raster with codes 1–6. Gives area per class, 水土流失面积 (轻度 and above) and its share, the "
-            "share of 中度 and above, and 水土保持率 = (unit area − 水土流失面积) / unit area. Negative moduli are refused.\n"
+            "threshold (default 20°: 吉林, 通化县 公告 2025 citing 《吉林省水土保持条例》 [V]; national 25°). Slope is "
+            "Horn in ground units; shares are of the valid slope area.\n"
+            "Erosion: a modulus raster t/(km²·a) is classed by SL 190-2007 (NE black-soil region: 微度 <200, 轻度 "
+            "200–2 500, 中度 2 500–5 000, 强烈 5 000–8 000, 极强烈 8 000–15 000, 剧烈 >15 000; "
+            "resources/rules/erosion_classes.json), or a ready class raster with codes 1–6. Gives area per class, "
+            "水土流失面积 (轻度 and above) and its share, the share of 中度 and above, and 水土保持率 = (unit area − "
+            "水土流失面积) / unit area. Negative moduli are refused.\n"
             "Land use: forest/grass and cropland shares with a configurable mapping (default: GB/T 21010 first-level "
-            "codes, resources/rules/landuse_mapping.json). A 三调 地类图斑 layer (DLTB, DLBM codes as text such as 0101, "
-            "0301, 1101) can be given instead of a raster: it is burnt onto the unit grid (the unit raster's when given, else "
-            "the DEM's) by the cell-centre rule and written beside the output as <output>_landuse_dltb.tif; codes that are "
-            "not digits go through the mapping's text_codes (0201K, 1104A, …), unknown ones count as 'other' and are listed. "
-            "The second-level and 三调 codes of the mapping are defaults from recollection [M], not the standard. FVC: area-weighted mean (a raster in percent is detected and "
-            "divided by 100).\n"
-            "Overlaps: area and share of each unit inside the red line, water-source zones or nature reserves, on the ellipsoid.\n"
-            "Method: when the units lie on the raster's grid (e.g. delineated from the same DEM) cells are counted by label "
-            "(exact); otherwise every cell is weighted by the exact area of polygon ∩ cell. Cell areas are true ground "
-            "areas. Rasters in another CRS: the units are reprojected on the fly to the raster's CRS (rasters are never resampled).\n"
+            "codes, resources/rules/landuse_mapping.json). A 三调 地类图斑 layer (DLTB, DLBM codes as text such as "
+            "0101, 0301, 1101) can be given instead of a raster: it is burnt onto the unit grid (the unit raster's "
+            "when given, else the DEM's) by the cell-centre rule and written beside the output as "
+            "<output>_landuse_dltb.tif; codes that are not digits go through the mapping's text_codes (0201K, 1104A, "
+            "…), unknown ones count as 'other' and are listed. The second-level and 三调 codes of the mapping are "
+            "defaults from recollection [M], not the standard. FVC: area-weighted mean (a raster in percent is "
+            "detected and divided by 100).\n"
+            "Overlaps: area and share of each unit inside the red line, water-source zones or nature reserves, on the "
+            "ellipsoid.\n"
+            "Method: when the units lie on the raster's grid (e.g. delineated from the same DEM) cells are counted by "
+            "label (exact); otherwise every cell is weighted by the exact area of polygon ∩ cell. Cell areas are true "
+            "ground areas. Rasters in another CRS: the units are reprojected on the fly to the raster's CRS (rasters "
+            "are never resampled).\n"
             "Unit raster (optional): the int32 label raster written by the watershed step, with its <name>.codes.csv "
             "(label,unit_code); rasters on its grid are then counted on those labels directly."
         )
@@ -229,7 +233,8 @@ class UnitIndicatorsAlgorithm(LocalRasterInputs, AlgorithmBase):
             landuse_vector.update(source=dltb[0], layer=dltb[1], code_field=field, grid=grid)
             rasters[self.LANDUSE] = landuse_vector.pop("read_path")
             feedback.info(
-                f"{label}: {landuse_vector['features']} 个图斑 → {target} / features burnt on the unit grid (cell centres)"
+                f"{label}: {landuse_vector['features']} 个图斑 → {target} / features burnt on the unit grid (cell "
+                "centres)"
             )
         steep = self.parameterAsDouble(parameters, self.STEEP_DEG, context)
         kind = self.KINDS[self.parameterAsEnum(parameters, self.EROSION_KIND, context)]
@@ -324,8 +329,8 @@ class UnitIndicatorsAlgorithm(LocalRasterInputs, AlgorithmBase):
             out[key.lower()] = c.pct
             if not c.full:
                 feedback.info(
-                    f"⚠ {key}: 只覆盖小流域范围的 {c.pct:.1f}%，覆盖不足的小流域指标为空 / covers only {c.pct:.1f}% of the units' area; "
-                    "units with too little data get NULL indicators"
+                    f"⚠ {key}: 只覆盖小流域范围的 {c.pct:.1f}%，覆盖不足的小流域指标为空 / covers only {c.pct:.1f}% "
+                    "of the units' area; units with too little data get NULL indicators"
                 )
         return out
 
@@ -390,12 +395,12 @@ class CsleAlgorithm(LocalRasterInputs, AlgorithmBase):
 
     def help(self) -> str:
         return self.tr(
-            "CSLE A = R·K·L·S·B·E·T (t·hm⁻²·a⁻¹), written ×100 as an erosion modulus in t/(km²·a) and optionally as SL 190-2007 "
-            "class codes. S from the DEM slope by McCool (θ < 5°: 10.8 sinθ + 0.03; 5–10°: 16.8 sinθ − 0.50) and Liu et al. "
-            "(θ ≥ 10°: 21.91 sinθ − 0.96); L = (λ/22.13)^m, m 0.2/0.3/0.4/0.5 by slope. These formulas are unverified [M]: "
-            "configurable defaults in resources/rules/erosion_classes.json, not the standard. The default slope length 20 m is "
-            "a default (NOT FOUND). CSLE uses T on cropland and B elsewhere: give B = 1 on cropland and T = 1 off it. Factor "
-            "rasters must lie on the DEM grid (no resampling is done)."
+            "CSLE A = R·K·L·S·B·E·T (t·hm⁻²·a⁻¹), written ×100 as an erosion modulus in t/(km²·a) and optionally as SL "
+            "190-2007 class codes. S from the DEM slope by McCool (θ < 5°: 10.8 sinθ + 0.03; 5–10°: 16.8 sinθ − 0.50) "
+            "and Liu et al. (θ ≥ 10°: 21.91 sinθ − 0.96); L = (λ/22.13)^m, m 0.2/0.3/0.4/0.5 by slope. These formulas "
+            "are unverified [M]: configurable defaults in resources/rules/erosion_classes.json, not the standard. The "
+            "default slope length 20 m is a default (NOT FOUND). CSLE uses T on cropland and B elsewhere: give B = 1 "
+            "on cropland and T = 1 off it. Factor rasters must lie on the DEM grid (no resampling is done)."
         )
 
     def process(self, parameters, context, feedback):

@@ -525,16 +525,25 @@ class PublishAlgorithm(AlgorithmBase):
             + "\n"
             + translate(
                 "SoilConservation",
-                "Title: literal text; only {county_name} and {county_code} are replaced, any other brace stays as it is. "
-                "Title, source and date must not hold the QGIS expression marker [% (a layout label would evaluate it). "
-                "Files are named <county code>_steep_slope_announcement.pdf/.png/.qpt; two county codes that would get the "
-                "same file name are refused before any work. Each PDF and PNG is checked (complete PDF, decodable PNG) "
-                "before it takes its final name.",
+                "Title: literal text; only {county_name} and {county_code} are replaced, any other brace stays as it "
+                "is. Title, source and date must not hold the QGIS expression marker [% (a layout label would evaluate "
+                "it). Files are named <county code>_steep_slope_announcement.pdf/.png/.qpt; two county codes that "
+                "would get the same file name are refused before any work. Each PDF and PNG is checked (complete PDF, "
+                "decodable PNG) before it takes its final name.",
             )
             + "\n"
             + translate(
                 "SoilConservation",
-                "Counties: COUNTY (one code) or COUNTY_CODES (several, comma-separated); blank = every county. Zoning map: with the zones layer of the zoning step (fields county_code, zone_id, zone, n_units, area_km2), each county also gets <code>_zoning_announcement.pdf/.png/.qpt: 重点预防区/重点治理区 as fills, 严重/脆弱 areas as hatching, and a table of the number of 小流域, the area (ha) and the share of the county per zone type. Coverage: the share of each county the DEM covers is measured on the DEM when one is given, else read from the steep-slope layer (DEM_COVER_PCT). A county covered only in part is refused with its share unless ALLOW_PARTIAL is on; then the share is printed on the map and in the index. Township labels have a white halo; the 乡镇 boundary dash pattern is in millimetres, so the legend shows the map's dashes; table columns take the width of their text and the font shrinks until the table fits its frame.",
+                "Counties: COUNTY (one code) or COUNTY_CODES (several, comma-separated); blank = every county. Zoning "
+                "map: with the zones layer of the zoning step (fields county_code, zone_id, zone, n_units, area_km2), "
+                "each county also gets <code>_zoning_announcement.pdf/.png/.qpt: 重点预防区/重点治理区 as fills, "
+                "严重/脆弱 areas as hatching, and a table of the number of 小流域, the area (ha) and the share of the "
+                "county per zone type. Coverage: the share of each county the DEM covers is measured on the DEM when "
+                "one is given, else read from the steep-slope layer (DEM_COVER_PCT). A county covered only in part is "
+                "refused with its share unless ALLOW_PARTIAL is on; then the share is printed on the map and in the "
+                "index. Township labels have a white halo; the 乡镇 boundary dash pattern is in millimetres, so the "
+                "legend shows the map's dashes; table columns take the width of their text and the font shrinks until "
+                "the table fits its frame.",
             )
         )
 
@@ -653,11 +662,14 @@ class PublishAlgorithm(AlgorithmBase):
             raise InputError(
                 translate("SoilConservation", "Publication"),
                 f"DEM 只覆盖部分县域（{listed}），结果不完整，默认不发布；确需发布部分成果时请勾选“允许发布部分覆盖的结果”(ALLOW_PARTIAL)，图上将注明覆盖率",
-                f"the DEM covers only part of the county ({listed}): the result is partial and is not published by default; tick 'Allow publishing a partial result' (ALLOW_PARTIAL) to publish it with the coverage printed on the map",
+                f"the DEM covers only part of the county ({listed}): the result is partial and is not published by "
+                "default; tick 'Allow publishing a partial result' (ALLOW_PARTIAL) to publish it with the coverage "
+                "printed on the map",
             )
         for code, name, share in partial:
             feedback.info(
-                f"⚠ {code} {name}: DEM 只覆盖县域的 {100.0 * share:.1f}%，按要求发布部分成果，图上注明 / the DEM covers only {100.0 * share:.1f}% of the county; published as a partial result, noted on the map"
+                f"⚠ {code} {name}: DEM 只覆盖县域的 {100.0 * share:.1f}%，按要求发布部分成果，图上注明 / the DEM "
+                f"covers only {100.0 * share:.1f}% of the county; published as a partial result, noted on the map"
             )
         chosen.sort(key=lambda c: c[0])
         for code, name, _ in chosen:
@@ -746,7 +758,8 @@ class PublishAlgorithm(AlgorithmBase):
         if text:
             return {code: float(pct) / 100.0 for code, pct in json.loads(text).items()}
         feedback.info(
-            "DEM 覆盖率未知（未给 DEM，陡坡图层也未记录）/ DEM coverage unknown (no DEM given, and the steep-slope layer does not record it)"
+            "DEM 覆盖率未知（未给 DEM，陡坡图层也未记录）/ DEM coverage unknown (no DEM given, and the steep-slope "
+            "layer does not record it)"
         )
         return {}
 

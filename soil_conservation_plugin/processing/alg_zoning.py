@@ -132,21 +132,22 @@ class ZoningAlgorithm(AlgorithmBase):
 
     def help(self) -> str:
         return self.tr(
-            "Assigns each small watershed to 水土流失重点预防区 / 重点治理区 (水土保持法 第十二条) and to 水土流失严重 / 生态脆弱区域 "
-            "(第十八条) by a rule file: per zone type one base indicator and N regional indicators (indicator, operator, "
-            "threshold, source), combined by any-one-hit or all-of ('1 + N', 长汀 practice [V]); a precedence settles units "
-            "meeting two exclusive types (default: 治理 before 预防).\n"
-            "The official thresholds were NOT FOUND: every threshold of the shipped files (resources/rules/zoning_jilin.json, "
-            "zoning_national.json) is a default, not the standard. Copy a file, edit it, and give it as 'Own rule file'; it is "
-            "checked against resources/rules/zoning_schema.json, and unknown indicators or thresholds out of range are refused.\n"
-            "County restriction: limit one zone type to the units of listed counties (e.g. the counties of 长白山 国家级重点预防区, "
-            "a list you supply: it was not found).\n"
-            "Red line (生态保护红线): by default units overlapping the red line are only flagged (redline_flag); a rule file may "
-            "include them in a zone type instead.\n"
-            "Outputs: GeoPackage layer 'units' with every indicator, zone_<type> 0/1, zones, zone_main, fired (readable "
-            "audit), zone_audit (JSON: fired indicators with values, thresholds and sources, missing values, exclusions) and "
-            "rules_version; layer 'zones' dissolved per county and zone type with ellipsoidal areas; a per-county CSV "
-            "(UTF-8 with BOM); run metadata JSON citing the rule file and its version."
+            "Assigns each small watershed to 水土流失重点预防区 / 重点治理区 (水土保持法 第十二条) and to 水土流失严重 "
+            "/ 生态脆弱区域 (第十八条) by a rule file: per zone type one base indicator and N regional indicators "
+            "(indicator, operator, threshold, source), combined by any-one-hit or all-of ('1 + N', 长汀 practice [V]); "
+            "a precedence settles units meeting two exclusive types (default: 治理 before 预防).\n"
+            "The official thresholds were NOT FOUND: every threshold of the shipped files "
+            "(resources/rules/zoning_jilin.json, zoning_national.json) is a default, not the standard. Copy a file, "
+            "edit it, and give it as 'Own rule file'; it is checked against resources/rules/zoning_schema.json, and "
+            "unknown indicators or thresholds out of range are refused.\n"
+            "County restriction: limit one zone type to the units of listed counties (e.g. the counties of 长白山 "
+            "国家级重点预防区, a list you supply: it was not found).\n"
+            "Red line (生态保护红线): by default units overlapping the red line are only flagged (redline_flag); a "
+            "rule file may include them in a zone type instead.\n"
+            "Outputs: GeoPackage layer 'units' with every indicator, zone_<type> 0/1, zones, zone_main, fired "
+            "(readable audit), zone_audit (JSON: fired indicators with values, thresholds and sources, missing values, "
+            "exclusions) and rules_version; layer 'zones' dissolved per county and zone type with ellipsoidal areas; a "
+            "per-county CSV (UTF-8 with BOM); run metadata JSON citing the rule file and its version."
         )
 
     def process(self, parameters, context, feedback):
@@ -196,7 +197,8 @@ class ZoningAlgorithm(AlgorithmBase):
         for z in rules["zone_types"]:
             feedback.info(f"{z['name']['zh']} {z['id']}: {counts[z['id']]} units")
         feedback.info(
-            f"rules {rules['id']} version {rules['version']}; red line mode {rules['redline']['mode']}: {int(zoned['redline_flag'].sum())} units flagged"
+            f"rules {rules['id']} version {rules['version']}; red line mode {rules['redline']['mode']}: "
+            f"{int(zoned['redline_flag'].sum())} units flagged"
         )
         meta = run_metadata(
             "zoning",

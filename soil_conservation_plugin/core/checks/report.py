@@ -53,7 +53,8 @@ def render_report(
         f"<span class='warning'>警告 warnings: {counts['warning']}</span>",
         f"<span class='info'>提示 infos: {counts['info']}</span></p>",
         "<h2>按规则汇总 / Summary by rule</h2>",
-        "<table><tr><th>规则 rule</th><th>级别 severity</th><th>说明 description</th><th>数量 count</th><th>未处理 open</th><th>合计 total</th></tr>",
+        "<table><tr><th>规则 rule</th><th>级别 severity</th><th>说明 description</th><th>数量 count</th><th>未处理 "
+        "open</th><th>合计 total</th></tr>",
     ]
     for row in summary_rows(issues):
         total = f"{row['value_sum']:,.2f} {_e(row['unit']).replace('m2', 'm²')}" if row["unit"] in ("m2", "ha") else ""
@@ -69,12 +70,14 @@ def render_report(
         for caption, png in images:
             data = base64.b64encode(png).decode("ascii")
             parts.append(
-                f"<figure><img alt='{_e(caption)}' src='data:image/png;base64,{data}'><figcaption>{_e(caption)}</figcaption></figure>"
+                f"<figure><img alt='{_e(caption)}' "
+                f"src='data:image/png;base64,{data}'><figcaption>{_e(caption)}</figcaption></figure>"
             )
     top = worst_issues(issues, worst)
     parts.append(f"<h2>最严重的问题 / Worst issues (top {len(top)})</h2>")
     parts.append(
-        "<table><tr><th>#</th><th>规则 rule</th><th>级别</th><th>要素 feature</th><th>量值 value</th><th>状态 status</th><th>说明 message</th></tr>"
+        "<table><tr><th>#</th><th>规则 rule</th><th>级别</th><th>要素 feature</th><th>量值 value</th><th>状态 "
+        "status</th><th>说明 message</th></tr>"
     )
     for n, i in enumerate(top, start=1):
         fid = _e(i.feature_id) + (f" / {_e(i.other_id)}" if i.other_id else "")

@@ -155,7 +155,8 @@ def manifest_summary(package, zip_path=None) -> str:
     ]
     for entry in manifest["layers"]:
         lines.append(
-            f"  {entry['code']} {entry['name']}: {entry['features']} features, {entry['area_ha']:.4f} ha → {entry['file']}"
+            f"  {entry['code']} {entry['name']}: {entry['features']} features, {entry['area_ha']:.4f} ha → "
+            f"{entry['file']}"
         )
     lines.append(
         f"  {len(manifest['files'])} files with SHA-256 in manifest.json; tables: {', '.join(manifest.get('tables') or []) or '-'}"
@@ -585,7 +586,8 @@ def _read_layer(key, src, specs, split, schema, options, encoding, dst_crs, deci
                         tol = max(0.01 if fspec.compute == "area_ha" else 1e-4, 1e-3 * computed)
                         if abs(float(raw) - computed) > tol:
                             warnings.append(
-                                f"{spec.name} #{fid} {fspec.name}: 源面积 {float(raw):.4f} 与椭球面积 {computed:.4f} 不同, 已用后者 / source area differs from the ellipsoidal area, the latter is exported"
+                                f"{spec.name} #{fid} {fspec.name}: 源面积 {float(raw):.4f} 与椭球面积 {computed:.4f} "
+                                "不同, 已用后者 / source area differs from the ellipsoidal area, the latter is exported"
                             )
                     raw = computed
                 try:
@@ -599,7 +601,9 @@ def _read_layer(key, src, specs, split, schema, options, encoding, dst_crs, deci
                     warnings.append(f"{spec.name} #{fid} {fspec.name}: 文本已截断 / text truncated to the field length")
                 elif note2 == "substituted":
                     warnings.append(
-                        f"{spec.name} #{fid} {fspec.name}: 编码中没有的字符已替换(如 ²→2) / characters missing from {encoding} replaced (e.g. ²→2)"
+                        f"{spec.name} #{fid} {fspec.name}: 编码中没有的字符已替换(如 ²→2) / characters missing from "
+                        f"{encoding} "
+                        "replaced (e.g. ²→2)"
                     )
                 values[fspec.name] = value
             if not bad:
@@ -807,17 +811,18 @@ def _gpkg_data_columns(ds, specs: list) -> None:
 
     sql(
         "CREATE TABLE IF NOT EXISTS gpkg_extensions (table_name TEXT, column_name TEXT, extension_name TEXT NOT NULL, "
-        "definition TEXT NOT NULL, scope TEXT NOT NULL, CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name))"
+        "definition TEXT NOT NULL, scope TEXT NOT NULL, CONSTRAINT ge_tce UNIQUE (table_name, column_name, "
+        "extension_name))"
     )
     sql(
-        "CREATE TABLE IF NOT EXISTS gpkg_data_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL, name TEXT, title TEXT, "
-        "description TEXT, mime_type TEXT, constraint_name TEXT, CONSTRAINT pk_gdc PRIMARY KEY (table_name, column_name), "
-        "CONSTRAINT gdc_tn UNIQUE (table_name, name))"
+        "CREATE TABLE IF NOT EXISTS gpkg_data_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL, name TEXT, "
+        "title TEXT, description TEXT, mime_type TEXT, constraint_name TEXT, CONSTRAINT pk_gdc PRIMARY KEY "
+        "(table_name, column_name), CONSTRAINT gdc_tn UNIQUE (table_name, name))"
     )
     sql(
-        "CREATE TABLE IF NOT EXISTS gpkg_data_column_constraints (constraint_name TEXT NOT NULL, constraint_type TEXT NOT NULL, "
-        "value TEXT, min NUMERIC, min_is_inclusive BOOLEAN, max NUMERIC, max_is_inclusive BOOLEAN, description TEXT, "
-        "CONSTRAINT gdcc_ntv UNIQUE (constraint_name, constraint_type, value))"
+        "CREATE TABLE IF NOT EXISTS gpkg_data_column_constraints (constraint_name TEXT NOT NULL, constraint_type TEXT "
+        "NOT NULL, value TEXT, min NUMERIC, min_is_inclusive BOOLEAN, max NUMERIC, max_is_inclusive BOOLEAN, "
+        "description TEXT, CONSTRAINT gdcc_ntv UNIQUE (constraint_name, constraint_type, value))"
     )
     for table in ("gpkg_data_columns", "gpkg_data_column_constraints"):
         res = ds.ExecuteSQL(
@@ -837,12 +842,15 @@ def _gpkg_data_columns(ds, specs: list) -> None:
                 constraint = f"{spec.code}_{fspec.name}_codes"
                 for code, label in fspec.codes.items():
                     sql(
-                        "INSERT OR REPLACE INTO gpkg_data_column_constraints (constraint_name, constraint_type, value, description) "
+                        "INSERT OR REPLACE INTO gpkg_data_column_constraints (constraint_name, constraint_type, value, "
+                        "description) "
                         f"VALUES ({_sql_text(constraint)}, 'enum', {_sql_text(code)}, {_sql_text(label)})"
                     )
             sql(
-                "INSERT OR REPLACE INTO gpkg_data_columns (table_name, column_name, name, title, description, constraint_name) VALUES "
-                f"({_sql_text(spec.code)}, {_sql_text(fspec.name)}, {_sql_text(fspec.alias)}, {_sql_text(fspec.alias)}, "
+                "INSERT OR REPLACE INTO gpkg_data_columns (table_name, column_name, name, title, description, "
+                "constraint_name) VALUES "
+                f"({_sql_text(spec.code)}, {_sql_text(fspec.name)}, {_sql_text(fspec.alias)}, "
+                f"{_sql_text(fspec.alias)}, "
                 f"{_sql_text(fspec.source or None)}, {_sql_text(constraint)})"
             )
 
@@ -883,7 +891,8 @@ def _check_shapefile_sizes(shp: Path, count: int) -> None:
     nrec, hlen, rlen = struct.unpack("<IHH", dhead[4:12])
     if nrec != count or dbf.stat().st_size < hlen + nrec * rlen:
         raise OSError(
-            f"verification failed: {dbf.name} holds {nrec} records / {dbf.stat().st_size} bytes, {count} records expected"
+            f"verification failed: {dbf.name} holds {nrec} records / {dbf.stat().st_size} bytes, {count} records "
+            "expected"
         )
 
 
@@ -1167,7 +1176,8 @@ def export_package(
             f"sha256 {schema.sha256[:16]}…; {'插件默认方案, 非官方标准' if default else '官方模式'}) 导出; "
             f"坐标系 EPSG:{epsg}; 格式 {FORMAT_LABELS[fmt]} ({encoding}); 面积按 CGCS2000 椭球计算. "
             f"Exported by soil_conservation_plugin with schema {schema.id} {schema.version} "
-            f"({'a plugin default, not the official standard' if default else 'official schema'}); areas on the ellipsoid."
+            f"({'a plugin default, not the official standard' if default else 'official schema'}); areas on the "
+            "ellipsoid."
         )
         steps = [
             {

@@ -229,7 +229,8 @@ def _parse(data: dict, path: Path) -> Schema:
             _fail(
                 label,
                 f"{where_zh}: 代码 '{code}' 必须是大写 ASCII 字母开头的 1-31 个字母/数字/下划线(用作文件名)",
-                f"{where_en}: code '{code}' must be 1-31 upper-case ASCII letters, digits or '_' starting with a letter (it names files)",
+                f"{where_en}: code '{code}' must be 1-31 upper-case ASCII letters, digits or '_' starting with a "
+                "letter (it names files)",
             )
         if lname in names or code in codes:
             _fail(label, f"{where_zh}: 图层名称或代码重复", f"{where_en}: duplicate layer name or code")

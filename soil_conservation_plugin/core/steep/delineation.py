@@ -221,7 +221,8 @@ def delineate(
             continue
         if z.repaired:
             messages.append(
-                f"{z.label}: 修复了 {z.repaired} 个无效/自相交面 / repaired {z.repaired} invalid or self-intersecting polygon(s)"
+                f"{z.label}: 修复了 {z.repaired} 个无效/自相交面 / repaired {z.repaired} invalid or self-intersecting "
+                "polygon(s)"
             )
         if z.dropped:
             messages.append(
@@ -229,7 +230,8 @@ def delineate(
             )
         if z.reprojected_from:
             messages.append(
-                f"{z.label}: 已从 {z.reprojected_from} 重投影到 DEM 坐标系 / reprojected from {z.reprojected_from} to the DEM CRS"
+                f"{z.label}: 已从 {z.reprojected_from} 重投影到 DEM 坐标系 / reprojected from {z.reprojected_from} to "
+                "the DEM CRS"
             )
     for m in messages:
         feedback.info(m)

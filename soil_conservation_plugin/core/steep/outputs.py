@@ -21,8 +21,8 @@ from .result import OUTSIDE_TOWNSHIP, OUTSIDE_UNIT, SteepResult
 LAYER_NAME = "steep_slope"
 BOUNDARY_RULE = (
     "inside the county, patch edges follow the slope raster's cell edges; along the county, 乡镇, 小流域 and exclusion "
-    "boundaries the steep cells a polygon touches are clipped exactly by the polygons (county ∩, exclusions −, split by 乡镇 and 小流域) "
-    "/ 县内图斑边界沿栅格边；县界、乡镇界、小流域界与排除图层边界处按多边形精确裁切"
+    "boundaries the steep cells a polygon touches are clipped exactly by the polygons (county ∩, exclusions −, split "
+    "by 乡镇 and 小流域) / 县内图斑边界沿栅格边；县界、乡镇界、小流域界与排除图层边界处按多边形精确裁切"
 )
 AREA_RULE = "ellipsoidal area of each final piece polygon (exact cell areas inside + pyproj Geod area of the clipped boundary parts), 公顷 ha"
 MIN_PATCH_RULE = "applies to the whole patch's final area: after clipping to the county and erasing the exclusions, before the 乡镇/小流域 split"
@@ -361,7 +361,8 @@ def write_outputs(
         ("坡度统计 slope statistics", SLOPE_RULE),
         (
             "图斑数 patch count",
-            "按原图斑计；跨乡镇/小流域的图斑在每个乡镇/小流域各计一次 / counts parent patches; a patch split by a border counts once on each side",
+            "按原图斑计；跨乡镇/小流域的图斑在每个乡镇/小流域各计一次 / counts parent patches; a patch split by a "
+            "border counts once on each side",
         ),
         ("规则版本 rules version", thr.rules_version),
         (

@@ -985,7 +985,8 @@ def delineate_to_files(
     feedback.progress(100)
     dist = res.stats["area_distribution"]
     feedback.info(
-        f"{dist['n']} units: min {dist['min_km2']:.2f}, median {dist['median_km2']:.2f}, max {dist['max_km2']:.2f} km²; "
+        f"{dist['n']} units: min {dist['min_km2']:.2f}, median {dist['median_km2']:.2f}, max {dist['max_km2']:.2f} "
+        "km²; "
         f"{100 * dist['share_in_range']:.1f}% in {dist['range_km2'][0]}–{dist['range_km2'][1]} km²; "
         f"topology issues {len(issues)}; invalid polygons {invalid}"
     )

@@ -102,7 +102,8 @@ def _factor_source(value, name: str, dem):
         raise InputError(
             f"CSLE {name}",
             f"因子 {name} 栅格与 DEM 网格不一致(不自动重采样)，请先重采样到 DEM 网格",
-            f"factor raster {name} is not on the DEM grid (no automatic resampling); resample it onto the DEM grid first",
+            f"factor raster {name} is not on the DEM grid (no automatic resampling); resample it onto the DEM grid "
+            "first",
         )
     return src
 

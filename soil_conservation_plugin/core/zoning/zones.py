@@ -202,7 +202,8 @@ def evaluate(units, rules: dict, restrict: dict | None = None):
             raise InputError(
                 "小流域指标 unit indicators",
                 f"指标图层的陡坡阈值为 {sorted(used)}°，而规则文件要求 {steep['value']}°；请用该阈值重新计算指标",
-                f"the indicator layer's steep-slope threshold is {sorted(used)}° but the rule file requires {steep['value']}°; recompute the indicators with it",
+                f"the indicator layer's steep-slope threshold is {sorted(used)}° but the rule file requires "
+                f"{steep['value']}°; recompute the indicators with it",
             )
     audit: list[dict[str, dict]] = [{} for _ in range(n)]
     qualified = {}
