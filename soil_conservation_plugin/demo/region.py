@@ -487,11 +487,10 @@ def write_tif(path: Path, grid: Grid, array, dtype, nodata, tags=None) -> Path:
         "compress": "deflate",
         "predictor": 3 if dtype.startswith("float") else 2,
     }
-    with atomic_path(path) as tmp:
-        with rasterio.open(tmp, "w", **profile) as dst:
-            dst.write(np.asarray(array, dtype=dtype), 1)
-            if tags:
-                dst.update_tags(**tags)
+    with atomic_path(path) as tmp, rasterio.open(tmp, "w", **profile) as dst:
+        dst.write(np.asarray(array, dtype=dtype), 1)
+        if tags:
+            dst.update_tags(**tags)
     return path
 
 

@@ -313,7 +313,8 @@ class UnitIndicatorsAlgorithm(LocalRasterInputs, AlgorithmBase):
         return {self.OUTPUT: out, self.METADATA: meta_path, self.UNITS_OUT: uri}
 
     def raster_cover(self, gdf, rasters: dict, feedback) -> dict:
-        """Before the work: the share of the units' area each input raster covers with valid cells (logged when partial)."""
+        """Before the work: the share of the units' area each input raster covers with valid cells
+        (logged when partial)."""
         from shapely.ops import (
             unary_union,
         )  # GeoSeries.unary_union is deprecated in geopandas 1.x, union_all() absent in 0.12

@@ -168,7 +168,8 @@ def steep_renderer():
 
 
 def township_symbol():
-    """乡镇界: a dashed line with its dash pattern in millimetres, so the legend patch shows the very dashes of the map."""
+    """乡镇界: a dashed line with its dash pattern in millimetres,
+    so the legend patch shows the very dashes of the map."""
     line = QgsSimpleLineSymbolLayer.create(
         {
             "line_color": "90,90,90",
@@ -279,7 +280,8 @@ def county_area_ha(feature, crs, project) -> float:
 
 
 def zoning_rows(zone_features, county_feature, county_crs, project) -> tuple[list[list[str]], float]:
-    """公告 rows of the zoning map: per zone type (ZONE_STYLES order) the number of 小流域, the area (ha) and the share of the county."""
+    """公告 rows of the zoning map: per zone type (ZONE_STYLES order) the number of 小流域, the area
+    (ha) and the share of the county."""
     county_ha = county_area_ha(county_feature, county_crs, project)
     by_id: dict = {}
     for f in zone_features:
@@ -661,7 +663,8 @@ class PublishAlgorithm(AlgorithmBase):
             listed = ", ".join(f"{code} {name} {100.0 * share:.1f}%" for code, name, share in partial)
             raise InputError(
                 translate("SoilConservation", "Publication"),
-                f"DEM 只覆盖部分县域（{listed}），结果不完整，默认不发布；确需发布部分成果时请勾选“允许发布部分覆盖的结果”(ALLOW_PARTIAL)，图上将注明覆盖率",
+                f"DEM 只覆盖部分县域（{listed}），结果不完整，默认不发布；"
+                "确需发布部分成果时请勾选“允许发布部分覆盖的结果”(ALLOW_PARTIAL)，图上将注明覆盖率",
                 f"the DEM covers only part of the county ({listed}): the result is partial and is not published by "
                 "default; tick 'Allow publishing a partial result' (ALLOW_PARTIAL) to publish it with the coverage "
                 "printed on the map",

@@ -333,7 +333,7 @@ def run_checks(
     labels = _feature_labels(layer, o)
     valid: list = []
     min_patch_m2 = (o.min_patch_ha or 0.0) * 1e4
-    for k, (fid, g) in enumerate(zip(layer.fids, layer.geoms)):
+    for k, g in enumerate(layer.geoms):
         if g is None or g.is_empty:
             emit("GEOM-002", fid=labels[k])
             valid.append(EMPTY)

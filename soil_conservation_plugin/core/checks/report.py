@@ -16,7 +16,8 @@ from .quality import SEVERITIES, summary_rows, worst_issues
 _CSS = """
 body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2em;color:#222}
 h1{font-size:1.5em}h2{font-size:1.2em;border-bottom:1px solid #ccc;margin-top:1.6em}
-table{border-collapse:collapse;font-size:.9em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}
+table{border-collapse:collapse;font-size:.9em}
+td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}
 th{background:#f0f0f0}.error{color:#b00020;font-weight:bold}.warning{color:#b36b00;font-weight:bold}.info{color:#1f5f99}
 .counts span{display:inline-block;margin-right:2em;font-size:1.3em}figure{display:inline-block;margin:0 1em 1em 0}
 figcaption{font-size:.85em;color:#555}pre{background:#f7f7f7;padding:1em;font-size:.8em;overflow:auto}

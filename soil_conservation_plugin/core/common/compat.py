@@ -15,7 +15,8 @@ _MATMUL = hasattr(Affine, "__matmul__")
 
 
 def affine_mul(a: Affine, b):
-    """``a @ b`` where affine has it, else ``a * b`` (the same product): ``b`` an Affine, or a point ``(x, y)`` of floats or arrays."""
+    """``a @ b`` where affine has it, else ``a * b`` (the same product): ``b`` an Affine,
+    or a point ``(x, y)`` of floats or arrays."""
     return a @ b if _MATMUL else a * b
 
 

@@ -90,7 +90,7 @@ def guess_inputs(layers: list, rules: dict | None = None) -> dict:
     scored.sort(key=lambda s: -s[0])
     out: dict = {}
     used: set = set()
-    for score, role, key, code, name, why in scored:
+    for _score, role, key, code, name, why in scored:
         if role in out or key in used:
             continue
         out[role] = Guess(role, key, code, name, why)

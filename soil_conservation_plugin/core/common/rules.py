@@ -190,7 +190,8 @@ def _finite_float(text: str) -> float:
 
 
 def load_json_rules(path, label: str | None = None) -> dict:
-    """A rule/schema/mapping file the user may have edited: UTF-8 JSON with finite numbers, else InputError naming the file."""
+    """A rule/schema/mapping file the user may have edited: UTF-8 JSON with finite numbers,
+    else InputError naming the file."""
     path = Path(path)
     label = label or path.name
     try:

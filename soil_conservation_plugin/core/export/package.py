@@ -150,7 +150,8 @@ def manifest_summary(package, zip_path=None) -> str:
     schema = manifest["schema"]
     lines = [
         f"package: {package}",
-        f"  schema {schema['id']} {schema['version']} ({'default, not the official standard' if schema.get('default') else 'official'}), "
+        f"  schema {schema['id']} {schema['version']} "
+        f"({'default, not the official standard' if schema.get('default') else 'official'}), "
         f"{manifest['format']} {manifest['encoding']}, {manifest['crs']}",
     ]
     for entry in manifest["layers"]:
@@ -159,7 +160,8 @@ def manifest_summary(package, zip_path=None) -> str:
             f"{entry['file']}"
         )
     lines.append(
-        f"  {len(manifest['files'])} files with SHA-256 in manifest.json; tables: {', '.join(manifest.get('tables') or []) or '-'}"
+        f"  {len(manifest['files'])} files with SHA-256 in manifest.json; "
+        f"tables: {', '.join(manifest.get('tables') or []) or '-'}"
     )
     if zip_path:
         lines.append(f"  zip: {zip_path}")

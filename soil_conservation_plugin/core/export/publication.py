@@ -19,7 +19,8 @@ FILE_SUFFIX = "_steep_slope_announcement"
 
 
 def fill_title(title: str, county_name: str, county_code: str) -> str:
-    """``title`` with {county_name} and {county_code} replaced, in one pass (a name holding "{county_code}" stays as it is)."""
+    """``title`` with {county_name} and {county_code} replaced, in one pass
+    (a name holding "{county_code}" stays as it is)."""
     values = {"{county_name}": county_name, "{county_code}": county_code}
     return re.sub("|".join(re.escape(p) for p in PLACEHOLDERS), lambda m: values[m.group(0)], title)
 
@@ -39,7 +40,8 @@ def safe_stem(code: str) -> str:
 
 
 def file_stems(codes: list[str], label: str) -> dict[str, str]:
-    """code → file stem; two codes that would share a file name (also on a case-insensitive disk) are refused, listed."""
+    """code → file stem; two codes that would share a file name
+    (also on a case-insensitive disk) are refused, listed."""
     by_name: dict[str, list[str]] = {}
     for code in codes:
         by_name.setdefault((safe_stem(code) + FILE_SUFFIX).casefold(), []).append(code)

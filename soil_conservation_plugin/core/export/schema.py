@@ -537,7 +537,8 @@ def _encodable(char: str, encoding: str) -> bool:
 
 
 def zone_codes(spec: FieldSpec, value) -> list:
-    """Zone codes named by an internal zone_type value ('重点预防区;严重' → ['YFQ', 'YZ']); unknown parts kept as given."""
+    """Zone codes named by an internal zone_type value ('重点预防区;严重' → ['YFQ', 'YZ']);
+    unknown parts kept as given."""
     if _is_empty(value):
         return []
     out = []

@@ -237,7 +237,8 @@ def delineate(
         feedback.info(m)
     feedback.info(
         f"阈值 threshold {threshold.value:g}° ({threshold.scope}; {threshold.source}); "
-        f"最小图斑 minimum patch {min_rule.value:g} ha{' (默认值，非国家规定 / a default, not a national rule)' if min_rule.default else ''}; "
+        f"最小图斑 minimum patch {min_rule.value:g} ha"
+        f"{' (默认值，非国家规定 / a default, not a national rule)' if min_rule.default else ''}; "
         f"{options.connectivity}-connectivity"
     )
     result = SteepResult(
@@ -284,7 +285,8 @@ class _Keys:
 
 
 def _boundary_cells(zones: list, bt: Affine, h: int, w: int) -> np.ndarray:
-    """Cells crossed by any polygon boundary, grown by one cell (so no crossed cell is missed at seams or by rounding)."""
+    """Cells crossed by any polygon boundary, grown by one cell
+    (so no crossed cell is missed at seams or by rounding)."""
     t = affine_mul(bt, Affine.translation(-1, -1))
     m = np.zeros((h + 2, w + 2), np.uint8)
     for z in zones:
@@ -1129,7 +1131,10 @@ def _coverage_messages(res: SteepResult, county_cells, county_noslope, feedback)
     off = [res.counties.codes[i - 1] for i in range(1, res.counties.count + 1) if county_cells[i] <= 0]
     if off:
         shown = ", ".join(off[:10]) + (" …" if len(off) > 10 else "")
-        m = f"{res.counties.label}: {len(off)} 个县不在 DEM 范围内，不列入表格 / {len(off)} count(y/ies) lie outside the DEM and are left out of the tables: {shown}"
+        m = (
+            f"{res.counties.label}: {len(off)} 个县不在 DEM 范围内，不列入表格 / "
+            f"{len(off)} count(y/ies) lie outside the DEM and are left out of the tables: {shown}"
+        )
         res.messages.append(m)
         feedback.info(m)
     for i, code in enumerate(res.counties.codes, start=1):
@@ -1140,11 +1145,16 @@ def _coverage_messages(res: SteepResult, county_cells, county_noslope, feedback)
             "no_slope_ha": round(county_noslope[i] / 1e4, 2),
         }
         if grid_ha > 0 and poly_ha[i] > 0 and grid_ha < 0.99 * poly_ha[i]:
-            m = f"{res.counties.label} {code}: DEM 只覆盖县域的 {100 * grid_ha / poly_ha[i]:.1f}% / the DEM covers only {100 * grid_ha / poly_ha[i]:.1f}% of the county"
+            share = 100 * grid_ha / poly_ha[i]
+            m = f"{res.counties.label} {code}: DEM 只覆盖县域的 {share:.1f}% / "
+            m += f"the DEM covers only {share:.1f}% of the county"
             res.messages.append(m)
             feedback.info(m)
         if grid_ha > 0 and county_noslope[i] / county_cells[i] > 0.01:
-            m = f"{res.counties.label} {code}: {county_noslope[i] / 1e4:.2f} ha 无坡度(DEM 无数据或边缘) / have no slope (DEM NoData or edge); not counted as steep"
+            m = (
+                f"{res.counties.label} {code}: {county_noslope[i] / 1e4:.2f} ha 无坡度(DEM 无数据或边缘) / "
+                "have no slope (DEM NoData or edge); not counted as steep"
+            )
             res.messages.append(m)
             feedback.info(m)
     res.stats["county_coverage"] = cover
@@ -1155,7 +1165,10 @@ def _empty(res: SteepResult, feedback) -> None:
     res.stats.setdefault("patch_count", 0)
     res.stats["patch_count"] = 0
     res.stats["piece_count"] = 0
-    m = f"没有达到阈值 {res.threshold.value:g}° 的陡坡图斑 / no steep-slope patch reaches the threshold of {res.threshold.value:g}° (after exclusions and the minimum patch)"
+    m = (
+        f"没有达到阈值 {res.threshold.value:g}° 的陡坡图斑 / no steep-slope patch reaches the threshold of "
+        f"{res.threshold.value:g}° (after exclusions and the minimum patch)"
+    )
     res.messages.append(m)
     feedback.info(m)
 

@@ -24,9 +24,18 @@ BOUNDARY_RULE = (
     "boundaries the steep cells a polygon touches are clipped exactly by the polygons (county ∩, exclusions −, split "
     "by 乡镇 and 小流域) / 县内图斑边界沿栅格边；县界、乡镇界、小流域界与排除图层边界处按多边形精确裁切"
 )
-AREA_RULE = "ellipsoidal area of each final piece polygon (exact cell areas inside + pyproj Geod area of the clipped boundary parts), 公顷 ha"
-MIN_PATCH_RULE = "applies to the whole patch's final area: after clipping to the county and erasing the exclusions, before the 乡镇/小流域 split"
-SLOPE_RULE = "slope_mean/slope_max over the cells whose centre lies in the piece (a sliver holding no cell centre: the cells it overlaps)"
+AREA_RULE = (
+    "ellipsoidal area of each final piece polygon "
+    "(exact cell areas inside + pyproj Geod area of the clipped boundary parts), 公顷 ha"
+)
+MIN_PATCH_RULE = (
+    "applies to the whole patch's final area: "
+    "after clipping to the county and erasing the exclusions, before the 乡镇/小流域 split"
+)
+SLOPE_RULE = (
+    "slope_mean/slope_max over the cells whose centre lies in the piece "
+    "(a sliver holding no cell centre: the cells it overlaps)"
+)
 XLSX_MAX_ROWS = 1_048_575
 TOTAL = ("合计", "total")
 

@@ -122,7 +122,8 @@ def check_memory(dem, layer: str) -> None:
         gb = 1 << 30
         raise InputError(
             layer,
-            f"DEM 有 {dem.width}×{dem.height} 个像元，划分小流域约需 {need / gb:.1f} GB 内存，本机可用 {have / gb:.1f} GB："
+            f"DEM 有 {dem.width}×{dem.height} 个像元，划分小流域约需 {need / gb:.1f} GB 内存，"
+            f"本机可用 {have / gb:.1f} GB："
             "请将 DEM 裁剪到县界范围或重采样到更粗的分辨率",
             f"the DEM has {dem.width}×{dem.height} cells; delineating needs about {need / gb:.1f} GB of memory and "
             f"{have / gb:.1f} GB are available: clip the DEM to the county or resample it to a coarser resolution",
@@ -803,7 +804,7 @@ def check_topology(codes, down_codes) -> list[dict]:
     for i, c in enumerate(codes):
         index.setdefault(c, i)
     nxt = []
-    for i, (c, d) in enumerate(zip(codes, down_codes)):
+    for c, d in zip(codes, down_codes):
         d = (d or "").strip()
         if not d:
             nxt.append(-1)
@@ -929,10 +930,10 @@ def _write_rasters(res: Delineation, raster=None, d8_raster=None) -> dict:
         written["label_table"] = str(codes_csv)
     if d8_raster:
         d8 = K.ds_to_d8(res.ds, res.shape[1]).reshape(res.shape)
-        with atomic_path(d8_raster) as tmp:
-            with rasterio.open(tmp, "w", dtype="uint8", nodata=K.D8_NODATA, **profile) as dst:
-                dst.write(d8, 1)
-                dst.update_tags(CONTENT="D8 flow directions used (pyflwdir/ESRI codes; 0 = outlet/pit)")
+        d8_profile = dict(profile, dtype="uint8", nodata=K.D8_NODATA)
+        with atomic_path(d8_raster) as tmp, rasterio.open(tmp, "w", **d8_profile) as dst:
+            dst.write(d8, 1)
+            dst.update_tags(CONTENT="D8 flow directions used (pyflwdir/ESRI codes; 0 = outlet/pit)")
         written["d8"] = str(d8_raster)
     return written
 

@@ -311,7 +311,8 @@ def evaluate(units, rules: dict, restrict: dict | None = None):
         for zid in got:
             for f in audit[i][zid]["fired"]:
                 parts.append(
-                    f"{names[zid]}: {f['indicator']}={f['value']:g}{f['op']}{f['threshold']}{'(默认值 default)' if f['default'] else ''}"
+                    f"{names[zid]}: {f['indicator']}={f['value']:g}{f['op']}{f['threshold']}"
+                    f"{'(默认值 default)' if f['default'] else ''}"
                 )
         fired_txt.append("; ".join(parts))
         for zid in order:
@@ -342,7 +343,7 @@ def dissolve_zones(zoned, rules: dict):
         if sub.empty:
             continue
         keys = sub["county_code"].astype(str) if has_code else (sub["county_name"].astype(str) if has_name else None)
-        for key, part in sub.groupby(keys.values) if keys is not None else [("", sub)]:
+        for _key, part in sub.groupby(keys.values) if keys is not None else [("", sub)]:
             geom = shapely.ops.unary_union([g if g.is_valid else g.buffer(0) for g in part.geometry.values])
             rows.append(
                 {
