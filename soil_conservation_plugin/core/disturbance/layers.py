@@ -19,7 +19,7 @@ from ..common.crs import check_ground_crs
 from ..common.errors import InputError
 from ..common.vector import read_vector
 from .fields import FieldMapping, find_field, resolve_patch_fields
-from .geodesy import polygonal, repaired
+from .geodesy import polygon_parts, polygonal, repaired
 
 SHOW = 10  # ids listed in an error message
 
@@ -75,7 +75,7 @@ def _check_geometries(gdf, ids: list[str], label: str) -> None:
             f"{len(missing)} 个图斑没有几何形状: {_listed(missing)}",
             f"{len(missing)} patches have no geometry: {_listed(missing)}",
         )
-    not_polygon = [f"{i} ({g.geom_type})" for i, g in zip(ids, gdf.geometry.values) if not polygonal(g).area > 0]
+    not_polygon = [f"{i} ({g.geom_type})" for i, g in zip(ids, gdf.geometry.values) if not polygon_parts(g)]
     if not_polygon:
         raise InputError(
             label,

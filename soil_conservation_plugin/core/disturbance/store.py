@@ -138,8 +138,8 @@ def _write_rows(lyr, fields, rows: list[dict], geoms=None) -> None:
         f = ogr.Feature(defn)
         for name, ftype, _ in fields:
             value = row.get(name)
-            if value is None or (ftype == "Real" and value != value) or (ftype == "String" and value == ""):
-                continue  # NULL: not given (NaN areas, empty texts)
+            if value is None or (ftype == "Real" and value != value):
+                continue  # NULL: not given (an area of a layer that was not given); texts stay '' when empty
             f.SetField(name, value)
         g = geoms[n] if geoms is not None else None
         if g is not None and not g.is_empty:
