@@ -21,7 +21,8 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 
 from ..core.common.errors import InputError
-from .base import AlgorithmBase
+from ..core.common.paths import resources_path
+from .base import AlgorithmBase, StylePostProcessor
 
 POLYGON = [QgsProcessing.SourceType.TypeVectorPolygon]
 
@@ -220,6 +221,8 @@ class DisturbanceCheckAlgorithm(AlgorithmBase):
         if context.project() is not None:
             name = self.tr("Checked patches")
             details = QgsProcessingContext.LayerDetails(name, context.project(), self.PATCHES_OUT)
+            qml = resources_path("styles", "disturbance_patches.qml")
+            details.setPostProcessor(StylePostProcessor.create(qml, name))
             context.addLayerToLoadOnCompletion(uri, details)
         return {
             self.OUTPUT: out,

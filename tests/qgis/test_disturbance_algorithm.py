@@ -11,7 +11,9 @@ import pytest
 from qgis.core import QgsProcessingException, QgsVectorLayer
 from rasterio.transform import from_origin
 
+from soil_conservation_plugin.core.common.paths import resources_path
 from soil_conservation_plugin.core.common.tables import read_csv
+from soil_conservation_plugin.core.disturbance.risk import load_risk_rules
 from soil_conservation_plugin.core.disturbance.status import record_status
 from soil_conservation_plugin.core.disturbance.store import PATCHES_LAYER
 
@@ -47,7 +49,13 @@ def test_disturbance_check_via_processing(plugin, tmp_path):
     res = run_alg("disturbance_check", params(inputs, out, folder))
     assert (res["PATCH_COUNT"], res["STEEP_RECLAMATION"], res["KEY_CHECK"]) == (5, 1, 2)
     assert res["PATCHES_OUT"] == f"{out}|layername={PATCHES_LAYER}"
-    assert QgsVectorLayer(res["PATCHES_OUT"], "patches", "ogr").featureCount() == 5
+    layer = QgsVectorLayer(res["PATCHES_OUT"], "patches", "ogr")
+    assert layer.featureCount() == 5
+    # the shipped style colours every risk class of the shipped rules
+    _, ok = layer.loadNamedStyle(str(resources_path("styles", "disturbance_patches.qml")))
+    assert ok and layer.renderer().classAttribute() == "risk"
+    assert {c.value() for c in layer.renderer().categories()} == set(load_risk_rules().classes)
+    del layer
     got = rows(out)
     assert {p: r["risk_zh"] for p, r in got.items()} == {
         "P1": "疑似陡坡开垦",

@@ -394,3 +394,12 @@ def test_an_own_field_mapping_reads_another_issuer(tmp_path):
         json.loads((tmp_path / "check.meta.json").read_text(encoding="utf-8"))["parameters"]["patch_fields"]["patch_id"]
         == "JCBH"
     )
+
+
+def test_statuses_follow_a_patch_layer_issued_in_another_crs(tmp_path):
+    out, folder = tmp_path / "check.gpkg", tmp_path / "清单"
+    run(scene(tmp_path, patch_crs="EPSG:4490"), out, folder)
+    record_status(out, "P3", "已核查", "违规", on="2026-04-01", comment="越界施工")
+    run(scene(tmp_path, patch_crs="EPSG:4530"), out, folder)  # the same patches, issued in GK metres
+    assert statuses(out)["P3"] == ("已核查", "违规")
+    assert layer(out)["P3"]["comment"] == "越界施工"

@@ -151,6 +151,18 @@ def prepare(inputs: DisturbanceInputs) -> Prepared:
     return Prepared(patches, mapping, rules, lu_mapping, zones, divisions, landuse, previous, notes)
 
 
+def in_crs(geoms: list, source: CRS | None, target: CRS) -> list:
+    """Geometries taken from ``source`` to ``target`` (as they are when either is unknown or both agree)."""
+    if source is None or source.equals(target):
+        return geoms
+    from pyproj import Transformer
+
+    from ..common.compat import transform_xy
+
+    to_target = Transformer.from_crs(source, target, always_xy=True)
+    return [transform_xy(to_target.transform, g) if g is not None else None for g in geoms]
+
+
 def _r2(x: float) -> float:
     return round(float(x), 2) if x == x else NAN
 
@@ -206,7 +218,8 @@ def run_check(inputs: DisturbanceInputs, existing_output=None, feedback: Feedbac
     matcher = YoyMatcher(prep.previous, area, prep.rules.min_overlap_pct) if prep.previous is not None else None
     groups = tuple(g["id"] for g in prep.landuse_mapping["groups"])
     tables = read_tables(existing_output) if existing_output else {}
-    old_rows, old_geoms, _ = tables.get(STATUS_TABLE, ([], [], None))
+    old_rows, old_geoms, old_crs = tables.get(STATUS_TABLE, ([], [], None))
+    old_geoms = in_crs(old_geoms, old_crs, crs)  # the patches may come in another CRS this year
     keys = list(zip(gdf["patch_id"], gdf["year"]))
     statuses, left = carry_over(keys, list(gdf.geometry.values), records_from_rows(old_rows, old_geoms), crs)
     rows = []
