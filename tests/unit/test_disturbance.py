@@ -403,3 +403,23 @@ def test_statuses_follow_a_patch_layer_issued_in_another_crs(tmp_path):
     run(scene(tmp_path, patch_crs="EPSG:4530"), out, folder)  # the same patches, issued in GK metres
     assert statuses(out)["P3"] == ("已核查", "违规")
     assert layer(out)["P3"]["comment"] == "越界施工"
+
+
+def test_a_gbk_shapefile_as_issued(tmp_path):
+    """Issued layers are often GBK shapefiles without a .cpg: names and field names must come through."""
+    inputs = scene(tmp_path)
+    shp = tmp_path / "下发图斑.shp"
+    gpd.GeoDataFrame(
+        {"图斑编号": ["吉T001"], "项目名称": ["通化县某采石场"], "批复情况": ["未批复"]},
+        geometry=[b(400, 100, 700, 300)],
+        crs=GK,
+    ).to_file(str(shp), driver="ESRI Shapefile", encoding="GBK")
+    shp.with_suffix(".cpg").unlink(missing_ok=True)
+    assert "通化县".encode("gbk") in shp.with_suffix(".dbf").read_bytes()
+    inputs.patches = str(shp)
+    out = tmp_path / "check.gpkg"
+    run(inputs, out, tmp_path / "清单")
+    row = layer(out)["吉T001"]
+    assert (row["project"], row["approval"], row["appr_state"]) == ("通化县某采石场", "未批复", "none")
+    meta = json.loads((tmp_path / "check.meta.json").read_text(encoding="utf-8"))
+    assert meta["parameters"]["patch_encoding"].startswith("GBK")

@@ -132,7 +132,7 @@ def prepare(inputs: DisturbanceInputs) -> Prepared:
                 f"{inputs.label('zones')}: zone values not recognised 未识别的区类型: {', '.join(unknown_values)}"
             )
     divisions: dict = {
-        "county": Index(read_divisions(inputs.counties, inputs.label("counties"), crs, "county", mapping))
+        "county": Index(read_divisions(inputs.counties, inputs.label("counties"), crs, "county", mapping, (), enc))
     }
     for key, attr, preferred in (("township", "townships", ("townships",)), ("unit", "units", ("units",))):
         path = getattr(inputs, attr)
