@@ -9,7 +9,9 @@ from qgis.core import (
     QgsProcessingContext,
     QgsProcessingOutputFile,
     QgsProcessingOutputNumber,
+    QgsProcessingOutputString,
     QgsProcessingOutputVectorLayer,
+    QgsProcessingParameterEnum,
     QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterFolderDestination,
@@ -236,3 +238,86 @@ class DisturbanceCheckAlgorithm(AlgorithmBase):
             self.CLOSED: yoy_total["closed"],
             self.METADATA: written["metadata"],
         }
+
+
+class DisturbanceStatusAlgorithm(AlgorithmBase):
+    """One step of the 销号 cycle for one patch, in the check's GeoPackage (for qgis_process and models;
+    the dock's reviewer page calls the same core function)."""
+
+    NAME = "disturbance_status"
+    REQUIRES = ("osgeo.gdal", "pyproj", "shapely")
+    DISPLAY = QT_TRANSLATE_NOOP("SoilConservation", "Set a disturbance patch's status (销号)")
+    GROUP = QT_TRANSLATE_NOOP("SoilConservation", "Supervision (监管)")
+    GROUP_ID = "supervision"
+
+    GEOPACKAGE = "GEOPACKAGE"
+    PATCH_ID = "PATCH_ID"
+    YEAR = "YEAR"
+    STATUS = "STATUS"
+    VERDICT = "VERDICT"
+    DATE = "DATE"
+    COMMENT = "COMMENT"
+    REVIEWER = "REVIEWER"
+    STATUS_OUT = "STATUS_OUT"
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        from ..core.disturbance.status import STATUS_EN, STATUSES, VERDICT_EN, VERDICTS
+
+        self.addParameter(
+            QgsProcessingParameterFile(
+                self.GEOPACKAGE, self.tr("Checked patches GeoPackage (statuses kept)"), fileFilter="GeoPackage (*.gpkg)"
+            )
+        )
+        self.addParameter(QgsProcessingParameterString(self.PATCH_ID, self.tr("图斑编号")))
+        self.addParameter(
+            QgsProcessingParameterString(self.YEAR, self.tr("下发年度 (when the id repeats)"), optional=True)
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.STATUS, self.tr("New status"), [f"{s} {STATUS_EN[s]}" for s in STATUSES], defaultValue=1
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.VERDICT,
+                self.tr("Verdict (with 已核查)"),
+                ["", *[f"{v} {VERDICT_EN[v]}" for v in VERDICTS]],
+                defaultValue=0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterString(self.DATE, self.tr("Date (YYYY-MM-DD, blank = today)"), optional=True)
+        )
+        self.addParameter(QgsProcessingParameterString(self.COMMENT, self.tr("Comment"), optional=True))
+        self.addParameter(QgsProcessingParameterString(self.REVIEWER, self.tr("Reviewer"), optional=True))
+        self.addOutput(QgsProcessingOutputString(self.STATUS_OUT, self.tr("Status now")))
+
+    def help(self) -> str:
+        return self.tr(
+            "Sets the 销号 status of one patch in the GeoPackage written by 'Disturbance patches against the "
+            "zones': 待核查 → 已核查 (合规 or 违规) → 整改中 → 已销号. A 合规 patch may be closed right after the "
+            "check, a 违规 one only after 整改中; going back to 待核查 needs a comment. The patch layer, the "
+            "status table and the log are rewritten together; the status stays when the check runs again into "
+            "the same file. The 核查清单 shows it from the next run of the check."
+        )
+
+    def input_files(self, parameters, context):
+        return []  # the GeoPackage is edited in place on purpose (record_status writes it atomically)
+
+    def process(self, parameters, context, feedback):
+        from ..core.disturbance.status import STATUSES, VERDICTS, record_status
+
+        verdict_index = self.parameterAsEnum(parameters, self.VERDICT, context)
+        after = record_status(
+            self.parameterAsFile(parameters, self.GEOPACKAGE, context),
+            self.parameterAsString(parameters, self.PATCH_ID, context).strip(),
+            STATUSES[self.parameterAsEnum(parameters, self.STATUS, context)],
+            VERDICTS[verdict_index - 1] if verdict_index > 0 else "",
+            on=self.parameterAsString(parameters, self.DATE, context).strip() or None,
+            comment=self.parameterAsString(parameters, self.COMMENT, context),
+            reviewer=self.parameterAsString(parameters, self.REVIEWER, context) or None,
+            year=self.parameterAsString(parameters, self.YEAR, context).strip() or None,
+        )
+        text = f"{after.patch_id}: {after.status} {after.verdict}".strip()
+        feedback.info(text)
+        return {self.STATUS_OUT: text}

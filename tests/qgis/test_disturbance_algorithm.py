@@ -181,3 +181,33 @@ def test_a_zones_layer_without_zone_kinds(plugin, tmp_path):
         )
     text = str(err.value)
     assert "缺少区类型字段" in text and "the zone kind field is missing (candidates: zone_id)" in text
+
+
+def test_the_status_algorithm_walks_the_cycle(plugin, tmp_path):
+    inputs = scene(tmp_path)
+    out, folder = tmp_path / "check.gpkg", tmp_path / "清单"
+    run_alg("disturbance_check", params(inputs, out, folder))
+
+    def status(patch, step, verdict=0, **extra):
+        p = {"GEOPACKAGE": str(out), "PATCH_ID": patch, "STATUS": step, "VERDICT": verdict, "REVIEWER": "甲"}
+        return run_alg("disturbance_status", p | extra)
+
+    assert status("P1", 1, 2, DATE="2026-03-01", COMMENT="陡坡开垦")["STATUS_OUT"] == "P1: 已核查 违规"
+    assert status("P1", 2, DATE="2026-03-09")["STATUS_OUT"] == "P1: 整改中 违规"
+    with pytest.raises(QgsProcessingException) as err:
+        status("P3", 3)  # 待核查 → 已销号 is not a step of the cycle
+    assert "图斑 P3: 不能从“待核查”改为“已销号”" in str(err.value) and "may be closed" in str(err.value)
+    with pytest.raises(QgsProcessingException) as err:
+        status("P9", 1, 1)
+    assert "图斑 P9: 没有该图斑" in str(err.value) and "no such patch" in str(err.value)
+    run_alg("disturbance_check", params(inputs, out, folder))  # again: the statuses stay
+    p1 = rows(out)["P1"]
+    assert (p1["status"], p1["verdict"], p1["checked_on"], p1["rectify_on"]) == (
+        "整改中",
+        "违规",
+        "2026-03-01",
+        "2026-03-09",
+    )
+    assert rows(out)["P3"]["status"] == "待核查"
+    listed = {r["图斑编号"]: r["核查状态"] for r in read_csv(folder / "核查清单_220521_通化县.csv")}
+    assert listed["P1"] == "整改中"
