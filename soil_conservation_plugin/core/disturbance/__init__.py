@@ -2,7 +2,7 @@
 
 fields     the field mapping of the issued patch layer (resources/rules/disturbance_fields.json)
 layers     reading the patch layer and the overlay layers, with strict bilingual errors
-geodesy    ellipsoidal areas (pyproj Geod on the layer's own ellipsoid)
+geodesy    spatial index (areas: core.common.geo.AreaCalc, pyproj Geod on the layer's own ellipsoid)
 overlay    each patch against each zone kind, the county/乡镇/小流域 it lies in, the land use under it
 risk       the declarative risk rules (resources/rules/disturbance_risk.json) with their audit
 yoy        year over year: new / same place / already closed

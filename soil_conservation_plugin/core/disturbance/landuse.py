@@ -18,8 +18,9 @@ from pyproj import CRS, Transformer
 from ..common.compat import affine_mul, transform_xy
 from ..common.crs import check_ground_crs
 from ..common.errors import InputError
+from ..common.geo import AreaCalc
 from .fields import FieldMapping
-from .geodesy import GeodesicArea, SpatialIndex
+from .geodesy import SpatialIndex
 from .layers import _column, _read_in
 
 RASTER_SUFFIXES = (".tif", ".tiff", ".img", ".vrt")
@@ -99,12 +100,12 @@ class VectorLandUse:
         self.geoms = list(gdf.geometry.values)
         self.tree = SpatialIndex(self.geoms)
 
-    def shares(self, patch, area: GeodesicArea) -> LandUseShares:
+    def shares(self, patch, area: AreaCalc) -> LandUseShares:
         weights: dict[str, float] = {}
         for i in self.tree.intersecting(patch):
-            a = area.m2(patch.intersection(self.geoms[i]))
+            a = area(patch.intersection(self.geoms[i]))
             weights[self.groups[i]] = weights.get(self.groups[i], 0.0) + a
-        return _result(weights, area.m2(patch))
+        return _result(weights, area(patch))
 
 
 class RasterLandUse:
@@ -149,7 +150,7 @@ class RasterLandUse:
             inside = features.geometry_mask([geom], data.shape, t, invert=True, all_touched=True)
         return data[inside]
 
-    def shares(self, patch, area: GeodesicArea) -> LandUseShares:
+    def shares(self, patch, area: AreaCalc) -> LandUseShares:
         cells = self._cells(transform_xy(self.to_raster.transform, patch))
         weights: dict[str, float] = {}
         codes, counts = np.unique(cells, return_counts=True)

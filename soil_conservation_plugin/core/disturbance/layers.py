@@ -17,9 +17,9 @@ from shapely.validation import explain_validity
 
 from ..common.crs import check_ground_crs
 from ..common.errors import InputError
+from ..common.geo import polygon_parts, polygonal, repaired
 from ..common.vector import read_vector
 from .fields import FieldMapping, find_field, resolve_patch_fields
-from .geodesy import polygon_parts, polygonal, repaired
 
 SHOW = 10  # ids listed in an error message
 

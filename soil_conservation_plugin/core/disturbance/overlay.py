@@ -13,7 +13,8 @@ from typing import Any
 
 from shapely.ops import unary_union
 
-from .geodesy import M2_PER_HA, GeodesicArea, SpatialIndex
+from ..common.geo import AreaCalc
+from .geodesy import M2_PER_HA, SpatialIndex
 from .layers import OverlayLayer
 
 ZONE_KINDS = ("steep", "key_prevention", "key_treatment", "severe", "fragile", "redline")
@@ -55,18 +56,18 @@ class Index:
     def pieces(self, patch) -> list[tuple[int, Any]]:
         return [(i, patch.intersection(self.layer.geoms[i])) for i in self.tree.intersecting(patch)]
 
-    def overlap(self, patch, patch_m2: float, area: GeodesicArea) -> Overlap:
+    def overlap(self, patch, patch_m2: float, area: AreaCalc) -> Overlap:
         pieces = [g for _, g in self.pieces(patch) if not g.is_empty]
         if not pieces:
             return Overlap(0.0, 0.0)
-        m2 = area.m2(pieces[0] if len(pieces) == 1 else unary_union(pieces))
+        m2 = area(pieces[0] if len(pieces) == 1 else unary_union(pieces))
         m2 = min(m2, patch_m2)  # the union of pieces of the patch cannot exceed it (rounding of the transform)
         return Overlap(m2 / M2_PER_HA, 100.0 * m2 / patch_m2 if patch_m2 > 0 else 0.0)
 
-    def division(self, patch, patch_m2: float, area: GeodesicArea) -> Division:
+    def division(self, patch, patch_m2: float, area: AreaCalc) -> Division:
         best, best_m2 = None, 0.0
         for i, piece in self.pieces(patch):
-            m2 = area.m2(piece)
+            m2 = area(piece)
             if m2 > best_m2:
                 best, best_m2 = i, m2
         if best is None:
@@ -87,9 +88,9 @@ class PatchOverlay:
     landuse: Any  # LandUseShares | None
 
 
-def overlay_patch(patch, area: GeodesicArea, zones: dict, divisions: dict, landuse) -> PatchOverlay:
+def overlay_patch(patch, area: AreaCalc, zones: dict, divisions: dict, landuse) -> PatchOverlay:
     """``zones``: kind → Index | None; ``divisions``: county / township / unit → Index | None."""
-    m2 = area.m2(patch)
+    m2 = area(patch)
     measured = {k: (idx.overlap(patch, m2, area) if idx is not None else None) for k, idx in zones.items()}
     found = {k: (idx.division(patch, m2, area) if idx is not None else None) for k, idx in divisions.items()}
     county = found.get("county") or Division(*OUTSIDE, 0.0)

@@ -12,10 +12,10 @@ from pyproj import CRS
 
 from ..common.errors import InputError
 from ..common.feedback import Feedback
+from ..common.geo import AreaCalc
 from ..common.metadata import run_metadata, write_run_metadata
 from .checklist import ChecklistFiles, write_checklists
 from .fields import FieldMapping, load_field_mapping
-from .geodesy import GeodesicArea
 from .landuse import group_names, load_landuse_mapping, open_landuse
 from .layers import PatchLayer, read_areas, read_divisions, read_patches, read_zones
 from .overlay import ZONE_KINDS, Index, PatchOverlay, measures, overlay_patch
@@ -214,7 +214,7 @@ def run_check(inputs: DisturbanceInputs, existing_output=None, feedback: Feedbac
     feedback.progress(10)
     gdf = prep.patches.gdf
     crs = prep.patches.crs
-    area = GeodesicArea(crs)
+    area = AreaCalc(crs)
     matcher = YoyMatcher(prep.previous, area, prep.rules.min_overlap_pct) if prep.previous is not None else None
     groups = tuple(g["id"] for g in prep.landuse_mapping["groups"])
     tables = read_tables(existing_output) if existing_output else {}

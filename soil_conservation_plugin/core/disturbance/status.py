@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from pyproj import CRS
 
 from ..common.errors import InputError
-from .geodesy import GeodesicArea, repaired
+from ..common.geo import AreaCalc, repaired
 
 PENDING, CHECKED, RECTIFYING, CLOSED = "待核查", "已核查", "整改中", "已销号"
 STATUSES = (PENDING, CHECKED, RECTIFYING, CLOSED)
@@ -165,13 +165,13 @@ def records_from_rows(rows: list[dict], geoms: list) -> list[StatusRecord]:
     return [StatusRecord(**{k: (str(row.get(k) or "")) for k in names}, geometry=g) for row, g in zip(rows, geoms)]
 
 
-def _same_place(a, b, area: GeodesicArea | None) -> bool:
+def _same_place(a, b, area: AreaCalc | None) -> bool:
     if a is None or b is None:
         return a is None and b is None
     a, b = repaired(a), repaired(b)
     if a.is_empty or b.is_empty or not a.intersects(b):
         return False
-    measure = area.m2 if area is not None else (lambda g: g.area)
+    measure = area if area is not None else (lambda g: g.area)
     smaller = min(measure(a), measure(b))
     return smaller > 0 and measure(a.intersection(b)) >= MIN_OVERLAP * smaller
 
@@ -182,7 +182,7 @@ def carry_over(
     """(the status of each new patch, the old records no patch took). A patch takes the old record
     with its key at the same place, else starts as 待核查. Old records not taken are kept in the
     table, so a patch missing from one run keeps its status for when it comes back."""
-    area = GeodesicArea(crs)
+    area = AreaCalc(crs)
     free = list(old)
     out = []
     for key, geom in zip(keys, geoms):

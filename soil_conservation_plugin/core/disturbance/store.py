@@ -12,8 +12,8 @@ from pyproj import CRS
 from shapely import wkb
 
 from ..common.errors import InputError
+from ..common.geo import polygonal
 from ..common.io import atomic_path
-from .geodesy import polygonal
 
 PATCHES_LAYER = "disturbance_patches"
 STATUS_TABLE = "disturbance_status"

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from pyproj import CRS
 
+from ..common.geo import AreaCalc
 from .fields import FieldMapping, find_field
-from .geodesy import GeodesicArea, SpatialIndex
+from .geodesy import SpatialIndex
 from .layers import _read_in, _text
 from .status import CLOSED
 
@@ -76,7 +77,7 @@ def read_previous(path, label: str, crs: CRS, mapping: FieldMapping, encoding: s
 
 
 class YoyMatcher:
-    def __init__(self, previous: PreviousLayer, area: GeodesicArea, min_overlap_pct: float):
+    def __init__(self, previous: PreviousLayer, area: AreaCalc, min_overlap_pct: float):
         self.previous = previous.patches
         self.area = area
         self.min_overlap_pct = min_overlap_pct
@@ -85,7 +86,7 @@ class YoyMatcher:
 
     def _m2(self, i: int) -> float:
         if i not in self._prev_m2:
-            self._prev_m2[i] = self.area.m2(self.previous[i].geometry)
+            self._prev_m2[i] = self.area(self.previous[i].geometry)
         return self._prev_m2[i]
 
     def match(self, patch, patch_m2: float) -> YoyMatch:
@@ -94,7 +95,7 @@ class YoyMatcher:
             smaller = min(patch_m2, self._m2(i))
             if smaller <= 0:
                 continue
-            pct = 100.0 * self.area.m2(patch.intersection(self.previous[i].geometry)) / smaller
+            pct = 100.0 * self.area(patch.intersection(self.previous[i].geometry)) / smaller
             if pct > best_pct:
                 best, best_pct = i, min(pct, 100.0)
         if best is None or best_pct < self.min_overlap_pct:
