@@ -15,7 +15,7 @@ from soil_conservation_plugin.processing import pipeline
 from soil_conservation_plugin.processing.alg_steep_slope import SteepSlopeAlgorithm
 from soil_conservation_plugin.processing.alg_zoning import ZoningAlgorithm
 from soil_conservation_plugin.processing.provider import PROVIDER_ID
-from tests.qgis.test_dock import demo, dock, layers, set_inputs  # noqa: F401 (fixtures)
+from tests.qgis.test_dock import set_inputs
 
 ROLES = ("dem", "county", "townships", "redline", "farmland", "construction", "water", "landuse", "fvc", "erosion")
 
