@@ -14,6 +14,10 @@ Two ways, chosen by the caller (and recorded in the run metadata):
   hold no finer information). The parts are rounded to 0.01 ha so that they add up exactly to the
   unit, so a unit crossing a line is counted once in total; what lies outside every division polygon
   is reported (``outside_ha``) and left out of every level.
+
+The erosion-class areas of a unit come from raster cells, its land area from its polygon on the
+ellipsoid; where the cells add up to more than the polygon the class areas are scaled to it, where
+to less the rest is 无侵蚀数据 (no data). So classes + no data = land area in every row, exactly.
 """
 
 from __future__ import annotations

@@ -359,7 +359,7 @@ def compute_change(
 
 
 def write_change_raster(result: ChangeResult, path) -> None:
-    """class after − class before (int8, −5 … 5), NoData −128, on the rasters' grid; atomically."""
+    """class after − class before (−5 … 5, Int16: GDAL 3.6 has no signed byte), NoData −128, on the rasters' grid."""
     from ..common.io import atomic_path
 
     gdal = _gdal()
@@ -371,13 +371,13 @@ def write_change_raster(result: ChangeResult, path) -> None:
             cols,
             rows,
             1,
-            gdal.GDT_Int8 if hasattr(gdal, "GDT_Int8") else gdal.GDT_Int16,
+            gdal.GDT_Int16,
             ["COMPRESS=DEFLATE"],
         )
         ds.SetGeoTransform((t.c, t.a, t.b, t.f, t.d, t.e))
         ds.SetProjection(result.grid.wkt)
         band = ds.GetRasterBand(1)
         band.SetNoDataValue(NODATA_CHANGE)
-        band.WriteArray(result.change_raster)
+        band.WriteArray(result.change_raster.astype(np.int16))  # numpy int8 would be written as unsigned bytes
         band.FlushCache()
         ds = None
