@@ -1989,6 +1989,21 @@ Template: resources/layouts/county_announcement.qpt (A3 landscape) or your own .
         <source>Set a disturbance patch&apos;s status (销号)</source>
         <translation>设置扰动图斑销号状态</translation>
     </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_rollup.py" line="1"/>
+        <source>Roll-up to 乡镇, 县, 市 and 省 with targets (水土保持率)</source>
+        <translation>汇总到乡镇、县、市和省及目标分解（水土保持率）</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_rollup.py" line="1"/>
+        <source>Roll-up and change (汇总与动态)</source>
+        <translation>汇总与动态</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_rollup.py" line="1"/>
+        <source>Change between two erosion years (水土流失动态)</source>
+        <translation>两期侵蚀变化（水土流失动态）</translation>
+    </message>
 </context>
 <context>
     <name>SoilConservationDock</name>
@@ -2519,6 +2534,196 @@ Outputs: GeoPackage layer 'units' with every indicator, zone_&lt;type&gt; 0/1, z
         <location filename="../soil_conservation_plugin/gui/page_zoning.ui" line="68"/>
         <source>Indicators that fired, per small watershed:</source>
         <translation>各小流域满足的指标：</translation>
+    </message>
+</context>
+<context>
+    <name>RollupAlgorithm</name>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_rollup.py" line="1"/>
+        <source>Sums the indicators of every small watershed (小流域) to 乡镇 (when known), 县, 市(州) and 省 of 吉林, with the codes and names of resources/divisions (NBS 2023): land area, 评价面积 (land of the units with erosion data), area per SL 190 erosion class, 水土流失面积 (轻度 and above), 水土保持率 = (评价面积 − 水土流失面积) / 评价面积, and the area of each zone type when the input is the zoning output. Areas are integers of 0.01 ha: every parent is the exact sum of its children.
+Units and counties: by default each feature lies wholly in the county of its county code field (and the 乡镇 of the township code field, if given): 小流域亚单元 already split along county lines are each counted once. With county or township polygons, every unit is instead split by the share of its area (on the ellipsoid) inside each polygon; class and zone areas follow that share; what lies outside every polygon is reported and left out.
+Targets: the province's 水土保持率 for each target year from the targets file (default resources/rules/targets_jilin.json: 80.21 % in 2025 and 83.66 % in 2035, quoted from the 吉林 work plan in issue 18, not verified against the original), decomposed to every county by the method the file names (default: each county closes the same share of its gap to a ceiling). The land-area-weighted sum of the county targets reproduces the province target exactly. The method is a default of this plugin, NOT an official allocation, and the tables say so.
+Outputs: GeoPackage with layers township, county, prefecture and province (dissolved by code, target rates per year); in the tables folder rollup.csv (every level), rollup_&lt;level&gt;.csv, targets.csv and rollup.xlsx, with Chinese headers; run metadata citing the targets file and its version.</source>
+        <translation>把每个小流域的指标按吉林省的区划代码和名称（resources/divisions，国家统计局 2023）汇总到乡镇（已知时）、县、市(州)和省：土地面积、评价面积（有侵蚀数据的小流域的土地面积）、各 SL 190 侵蚀强度级别面积、水土流失面积（轻度及以上）、水土保持率 = (评价面积 − 水土流失面积) / 评价面积；输入为区划结果时还有各类重点区域面积。面积以 0.01 公顷为整数单位计算：每个上级都精确等于其下级之和。
+小流域与县：默认每个要素整体属于其县代码字段（以及给出时的乡镇代码字段）所指的县（乡镇）：已沿县界拆分的小流域亚单元各计一次。给出县界或乡镇界面时，每个小流域按其落在各面内的面积比例（椭球面积）拆分，侵蚀级别和重点区域面积按同一比例分配；落在所有面之外的部分单独报告，不计入汇总。
+目标：目标文件给出各目标年份的全省水土保持率（默认 resources/rules/targets_jilin.json：2025 年 80.21 %、2035 年 83.66 %，引自第 18 号议题所引的吉林工作方案，未经原文核实），按文件指定的方法分解到每个县（默认：各县把与上限之间的差距缩小同一比例）。各县目标按土地面积加权之和精确等于省目标。该方法是本插件的默认方法，不是官方分配，表中注明。
+输出：GeoPackage，含 township、county、prefecture、province 图层（按代码融合，含各年目标）；表格文件夹中有 rollup.csv（所有级别）、rollup_&lt;级别&gt;.csv、targets.csv 和 rollup.xlsx，中文表头；运行元数据注明目标文件及其版本。</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_rollup.py" line="1"/>
+        <source>Unit indicators</source>
+        <translation>小流域指标</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_rollup.py" line="1"/>
+        <source>Division polygons</source>
+        <translation>区划面</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_rollup.py" line="1"/>
+        <source>Unit indicators (from 'Indicators per small watershed' or zoning)</source>
+        <translation>小流域指标（“小流域指标”或区划的结果）</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_rollup.py" line="1"/>
+        <source>County code field of the units</source>
+        <translation>小流域的县代码字段</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_rollup.py" line="1"/>
+        <source>Township code field of the units (optional)</source>
+        <translation>小流域的乡镇代码字段（可选）</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_rollup.py" line="1"/>
+        <source>County or township polygons (split units crossing their lines, optional)</source>
+        <translation>县界或乡镇界面（按界线拆分跨界小流域，可选）</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_rollup.py" line="1"/>
+        <source>Code field of the division polygons</source>
+        <translation>区划面的代码字段</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_rollup.py" line="1"/>
+        <source>Roll-up GeoPackage (a layer per level)</source>
+        <translation>汇总 GeoPackage（每个级别一个图层）</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_rollup.py" line="1"/>
+        <source>Counties (roll-up)</source>
+        <translation>县（汇总）</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_rollup.py" line="1"/>
+        <source>Run metadata</source>
+        <translation>运行元数据</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_rollup.py" line="1"/>
+        <source>Folder for the tables</source>
+        <translation>表格输出文件夹</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_rollup.py" line="1"/>
+        <source>Targets file (JSON; default: the shipped 吉林 targets)</source>
+        <translation>目标文件（JSON；默认：随插件提供的吉林目标）</translation>
+    </message>
+</context>
+<context>
+    <name>ChangeAlgorithm</name>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_change.py" line="1"/>
+        <source>Compares two years of erosion (水土流失动态监测): two rasters on the same grid (same CRS, origin, cell size and size; nothing is resampled), holding SL 190-2007 class codes 1–6 or erosion moduli in t/(km²·a) such as the CSLE step writes (classed by resources/rules/erosion_classes.json).
+Per small watershed and per county: 水土流失面积 of both years and its change, 水土保持率 of both years and its change (percentage points), areas whose class fell or rose. Both years are measured on the same cells, those with data in both; cells with data in one year only are reported apart. A cell belongs to the unit (and the county) holding its centre and counts with its true ground area. Counties: from the county polygons when given, else from the units' county_code field.
+Transition matrix: area from each class of the earlier year to each class of the later year, for all units and per county.
+Progress: with the targets file (default resources/rules/targets_jilin.json, 吉林 work plan as quoted in issue 18, not verified), the province target of the target year is decomposed to the counties from the earlier year (a default method, not an official allocation) and each county's change is compared with its target.
+Outputs: GeoPackage layers unit_change and county_change (the map of change), CSV and XLSX tables with Chinese headers, an HTML report with bar charts per county and a transition chart (inline SVG), optionally a raster of the class change, and run metadata citing the rule files and their versions.</source>
+        <translation>比较两期土壤侵蚀（水土流失动态监测）：两个位于同一网格（坐标系、原点、像元大小和行列数相同，不做重采样）的栅格，内容为 SL 190-2007 强度级别代码 1–6，或侵蚀模数 t/(km²·a)（如 CSLE 步骤的结果，按 resources/rules/erosion_classes.json 分级）。
+按小流域和按县：两期的水土流失面积及其变化、两期的水土保持率及其变化（百分点）、侵蚀强度降低和升高的面积。两期在同一批像元上比较，即两期都有数据的像元；只有一期有数据的像元单独报告。像元按中心点归属小流域（和县），按真实地面面积计。县：给出县界面时按县界，否则按小流域的 county_code 字段。
+转移矩阵：前一期每个级别到后一期每个级别的面积，全部小流域合计及按县。
+进度：给出目标文件时（默认 resources/rules/targets_jilin.json，第 18 号议题所引吉林工作方案，未经核实），以前一期为基础把目标年份的省目标分解到各县（默认方法，非官方分配），并把各县的变化与其目标比较。
+输出：GeoPackage 图层 unit_change 和 county_change（变化图）、中文表头的 CSV 和 XLSX 表格、含按县柱状图和转移图（内嵌 SVG）的 HTML 报告、可选的级别变化栅格，以及注明规则文件及其版本的运行元数据。</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_change.py" line="1"/>
+        <source>Small watersheds</source>
+        <translation>小流域</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_change.py" line="1"/>
+        <source>County polygons</source>
+        <translation>县界面</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_change.py" line="1"/>
+        <source>Small watersheds (小流域, field unit_code)</source>
+        <translation>小流域（字段 unit_code）</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_change.py" line="1"/>
+        <source>Erosion, earlier year</source>
+        <translation>前一期土壤侵蚀</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_change.py" line="1"/>
+        <source>Earlier year</source>
+        <translation>前一期年份</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_change.py" line="1"/>
+        <source>Erosion, later year</source>
+        <translation>后一期土壤侵蚀</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_change.py" line="1"/>
+        <source>Later year</source>
+        <translation>后一期年份</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_change.py" line="1"/>
+        <source>Erosion rasters hold</source>
+        <translation>侵蚀栅格内容</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_change.py" line="1"/>
+        <source>SL 190 class codes 1–6 (微度…剧烈)</source>
+        <translation>SL 190 强度级别代码 1–6（微度…剧烈）</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_change.py" line="1"/>
+        <source>erosion modulus t/(km²·a), e.g. from CSLE</source>
+        <translation>侵蚀模数 t/(km²·a)，如 CSLE 的结果</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_change.py" line="1"/>
+        <source>County polygons (optional; else the units' county code)</source>
+        <translation>县界面（可选；否则用小流域的县代码）</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_change.py" line="1"/>
+        <source>County code field of the county polygons</source>
+        <translation>县界面的县代码字段</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_change.py" line="1"/>
+        <source>Target year for the progress (0: none)</source>
+        <translation>进度的目标年份（0：不计算）</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_change.py" line="1"/>
+        <source>Change GeoPackage (layers unit_change, county_change)</source>
+        <translation>变化 GeoPackage（图层 unit_change、county_change）</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_change.py" line="1"/>
+        <source>HTML report with charts</source>
+        <translation>含图表的 HTML 报告</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_change.py" line="1"/>
+        <source>Class change raster (later − earlier class)</source>
+        <translation>级别变化栅格（后期级别 − 前期级别）</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_change.py" line="1"/>
+        <source>Change per small watershed</source>
+        <translation>小流域变化</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_change.py" line="1"/>
+        <source>Run metadata</source>
+        <translation>运行元数据</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_change.py" line="1"/>
+        <source>Folder for the tables</source>
+        <translation>表格输出文件夹</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_change.py" line="1"/>
+        <source>Targets file (JSON; default: the shipped 吉林 targets)</source>
+        <translation>目标文件（JSON；默认：随插件提供的吉林目标）</translation>
     </message>
 </context>
 </TS>

@@ -16,12 +16,14 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 ALL = {
+    "change",
     "checks",
     "export",
     "import_units",
     "unit_indicators",
     "csle",
     "publish",
+    "rollup",
     "slope",
     "steep_slope",
     "watersheds",
@@ -33,8 +35,8 @@ EXPECTED = {
     "rasterio": RASTER,
     "scipy": {"steep_slope", "watersheds", "import_units"},
     "pyflwdir": {"watersheds", "import_units"},
-    "shapely": {"checks", "export", "watersheds", "import_units", "unit_indicators", "zoning"},
-    "geopandas": {"watersheds", "import_units", "unit_indicators", "zoning"},
+    "shapely": {"checks", "export", "watersheds", "import_units", "unit_indicators", "zoning", "rollup", "change"},
+    "geopandas": {"watersheds", "import_units", "unit_indicators", "zoning", "rollup", "change"},
     "pyproj": ALL - {"publish"},
     "jsonschema": {"zoning"},
 }

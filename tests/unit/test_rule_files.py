@@ -236,3 +236,27 @@ def test_a_bad_disturbance_field_mapping(tmp_path, change, word):
     with pytest.raises(InputError) as err:
         load_field_mapping(path)
     assert "fields.json" in err.value.layer and word in err.value.en and err.value.zh
+
+
+def test_the_shipped_targets_file_is_versioned_and_cites_its_source():
+    from soil_conservation_plugin.core.rollup.targets import load_targets
+
+    data = json.loads(shipped("targets_jilin.json"))
+    assert data["version"] and data["source"] and data["tag"] and data["verified"] is False
+    assert data["method"]["official"] is False and data["method"]["default"] is True and data["method"]["tag"] == "M"
+    for entry in data["targets"]:
+        assert entry["tag"] == "S" and entry["verified"] is False and "issue 18" in entry["source"]
+    for key in ("reduce_loss_km2", "new_treatment_km2"):
+        assert data["period_goals"][key]["tag"] and "issue 18" in data["period_goals"][key]["source"]
+    targets = load_targets()
+    assert targets.version == data["version"] and targets.citation()["version"] == data["version"]
+
+
+def test_a_targets_file_not_in_utf8(tmp_path):
+    from soil_conservation_plugin.core.rollup.targets import load_targets
+
+    path = tmp_path / "目标_gbk.json"
+    path.write_bytes(shipped("targets_jilin.json").encode("gbk", errors="replace"))  # ² Σ · are not in GBK
+    with pytest.raises(InputError) as err:
+        load_targets(path)
+    assert "目标_gbk.json" in err.value.layer and "UTF-8" in err.value.zh and "not UTF-8" in err.value.en
