@@ -485,13 +485,13 @@ Outputs: GeoPackage with layers 'units' (unit_code, unit_name, down_code, up_cod
     <name>DisturbanceCheckAlgorithm</name>
     <message>
         <location filename="../soil_conservation_plugin/processing/alg_disturbance.py" line="74"/>
-        <source>Land use: 三调 地类图斑 or a land-use raster (optional)</source>
-        <translation>土地利用：三调地类图斑或土地利用栅格（可选）</translation>
+        <source>Land use: 三调 地类图斑 or a land-use raster</source>
+        <translation>土地利用：三调地类图斑或土地利用栅格</translation>
     </message>
     <message>
         <location filename="../soil_conservation_plugin/processing/alg_disturbance.py" line="187"/>
-        <source>Last year&apos;s checked patches (optional)</source>
-        <translation>上年已核查图斑（可选）</translation>
+        <source>Last year&apos;s checked patches</source>
+        <translation>上年已核查图斑</translation>
     </message>
     <message>
         <location filename="../soil_conservation_plugin/processing/alg_disturbance.py" line="91"/>
@@ -2571,8 +2571,8 @@ Outputs: GeoPackage with layers township, county, prefecture and province (disso
     </message>
     <message>
         <location filename="../soil_conservation_plugin/processing/alg_rollup.py" line="1"/>
-        <source>Township code field of the units (optional)</source>
-        <translation>小流域的乡镇代码字段（可选）</translation>
+        <source>Township code field of the units</source>
+        <translation>小流域的乡镇代码字段</translation>
     </message>
     <message>
         <location filename="../soil_conservation_plugin/processing/alg_rollup.py" line="1"/>

@@ -73,12 +73,12 @@ class DisturbanceCheckAlgorithm(AlgorithmBase):
             self.addParameter(QgsProcessingParameterVectorLayer(name, self.tr(label), POLYGON))
         self.addParameter(
             QgsProcessingParameterMapLayer(
-                self.LANDUSE, self.tr("Land use: 三调 地类图斑 or a land-use raster (optional)"), optional=True
+                self.LANDUSE, self.tr("Land use: 三调 地类图斑 or a land-use raster"), optional=True
             )
         )
         self.addParameter(
             QgsProcessingParameterVectorLayer(
-                self.PREVIOUS, self.tr("Last year's checked patches (optional)"), POLYGON, optional=True
+                self.PREVIOUS, self.tr("Last year's checked patches"), POLYGON, optional=True
             )
         )
         for name, label in (
@@ -180,12 +180,12 @@ class DisturbanceCheckAlgorithm(AlgorithmBase):
             )
         given = {key: self._vector(parameters, name, label, context, qgs) for name, label, key in self.VECTORS}
         given["previous"] = self._vector(
-            parameters, self.PREVIOUS, "Last year's checked patches (optional)", context, qgs
+            parameters, self.PREVIOUS, "Last year's checked patches", context, qgs
         )
         previous = given["previous"][0]
         if previous and os.path.abspath(previous.split("|")[0]) == os.path.abspath(out):
             raise InputError(
-                self.tr("Last year's checked patches (optional)"),
+                self.tr("Last year's checked patches"),
                 f"上年图斑与本次输出是同一个文件，会被覆盖：{out}；请为今年另选输出文件",
                 f"last year's patches are in this run's output file and would be replaced: {out}; "
                 "choose another output file for this year",

@@ -54,7 +54,7 @@ class RollupAlgorithm(AlgorithmBase):
         self.addParameter(
             QgsProcessingParameterField(
                 self.TOWNSHIP_FIELD,
-                self.tr("Township code field of the units (optional)"),
+                self.tr("Township code field of the units"),
                 None,
                 self.INPUT,
                 optional=True,

@@ -46,7 +46,6 @@ from pyproj import CRS, Transformer
 from ..common.crs import check_ground_crs
 from ..common.errors import InputError
 from ..common.feedback import Feedback, SubFeedback
-from ..common.geo import AreaCalc, polygon_parts
 from ..common.io import atomic_path
 from ..common.paths import resources_path
 from ..terrain.slope_classes import slope_classes
@@ -235,6 +234,9 @@ def geodesic_areas(gdf, rings_xy: list | None = None) -> np.ndarray:
     flat = [(i, xy, hole) for i, rings in enumerate(rings_xy) for xy, hole in rings if len(xy) >= 4]
     if not flat:
         return out
+    # imported here: the CSLE algorithm reads its parameters through this module and runs without shapely
+    from ..common.geo import AreaCalc
+
     ring_area = AreaCalc(CRS.from_user_input(gdf.crs)).ring_areas([f[1] for f in flat])
     owner = np.array([f[0] for f in flat])
     np.add.at(out, owner, np.where([f[2] for f in flat], -ring_area, ring_area))
@@ -257,6 +259,8 @@ def overlay_overlap(units, overlay_path, overlay_layer, label: str) -> np.ndarra
     ov = ov.to_crs(units.crs)
     ov_geoms = [g if g.is_valid else g.buffer(0) for g in ov.geometry.values]
     import shapely.ops
+
+    from ..common.geo import polygon_parts
 
     parts = gpd.GeoSeries(polygon_parts(shapely.ops.unary_union(ov_geoms)), crs=units.crs)
     sidx = parts.sindex
