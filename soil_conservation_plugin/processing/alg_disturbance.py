@@ -179,9 +179,7 @@ class DisturbanceCheckAlgorithm(AlgorithmBase):
                 f"the output must be a GeoPackage (.gpkg): {out}",
             )
         given = {key: self._vector(parameters, name, label, context, qgs) for name, label, key in self.VECTORS}
-        given["previous"] = self._vector(
-            parameters, self.PREVIOUS, "Last year's checked patches", context, qgs
-        )
+        given["previous"] = self._vector(parameters, self.PREVIOUS, "Last year's checked patches", context, qgs)
         previous = given["previous"][0]
         if previous and os.path.abspath(previous.split("|")[0]) == os.path.abspath(out):
             raise InputError(
