@@ -102,69 +102,98 @@ def read_vector(
     gdal, ogr = _ogr()
     path, layer_name = split_source(path, layer_name)
     ds, lyr, used = open_layer(path, label, layer_name, encoding, preferred_layers)
-    defn = lyr.GetLayerDefn()
     if polygons:
-        gtype = ogr.GT_Flatten(lyr.GetGeomType())
-        if gtype not in (ogr.wkbPolygon, ogr.wkbMultiPolygon, ogr.wkbUnknown, ogr.wkbCurvePolygon, ogr.wkbMultiSurface):
-            raise InputError(
-                label,
-                f"需要面图层，实际为 {ogr.GeometryTypeToName(gtype)}",
-                f"a polygon layer is needed, got {ogr.GeometryTypeToName(gtype)}",
-            )
-    fields = {}
-    for i in range(defn.GetFieldCount()):
-        fd = defn.GetFieldDefn(i)
-        fields[fd.GetName()] = ogr.GetFieldTypeName(fd.GetType())
+        _require_polygons(lyr, ogr, label)
+    fields = _field_types(lyr.GetLayerDefn(), ogr)
     crs = layer_crs(lyr)
     fids: list[int] = []
     geoms: list = []  # shapely geometry or None
     attrs: list[dict] = []
-    string_fields = [n for n, t in fields.items() if t == "String"]
     for feat in lyr:
         fids.append(feat.GetFID())
-        g = feat.GetGeometryRef()
-        if g is None:
-            geoms.append(None)
-        elif g.IsEmpty():
-            geoms.append(Polygon())
+        geoms.append(_feature_geometry(feat, ogr))
+        attrs.append(_feature_row(feat, fields))
+    _check_extent(crs, geoms, label)
+    data = VectorData(label, path, lyr.GetName(), crs, fields, fids, geoms, attrs, encoding=used)
+    # mojibake: look at the strings as decoded; suggest an encoding from the raw bytes
+    string_fields = [n for n, t in fields.items() if t == "String"]
+    data.garbled_sample = _garbled_sample(attrs, string_fields)
+    if data.garbled_sample and path.lower().endswith(".shp"):
+        data.suggested_encoding = sniff_encoding(_raw_strings(gdal, path, string_fields))
+    return data
+
+
+def _require_polygons(lyr, ogr, label: str) -> None:
+    gtype = ogr.GT_Flatten(lyr.GetGeomType())
+    if gtype not in (ogr.wkbPolygon, ogr.wkbMultiPolygon, ogr.wkbUnknown, ogr.wkbCurvePolygon, ogr.wkbMultiSurface):
+        raise InputError(
+            label,
+            f"需要面图层，实际为 {ogr.GeometryTypeToName(gtype)}",
+            f"a polygon layer is needed, got {ogr.GeometryTypeToName(gtype)}",
+        )
+
+
+def _field_types(defn, ogr) -> dict:
+    """Field name → OGR type name, in layer order."""
+    fields = {}
+    for i in range(defn.GetFieldCount()):
+        fd = defn.GetFieldDefn(i)
+        fields[fd.GetName()] = ogr.GetFieldTypeName(fd.GetType())
+    return fields
+
+
+def _feature_geometry(feat, ogr):
+    """The feature's shapely geometry: None when null, an empty Polygon when empty, 2D (multi)polygons else."""
+    g = feat.GetGeometryRef()
+    if g is None:
+        return None
+    if g.IsEmpty():
+        return Polygon()
+    if ogr.GT_Flatten(g.GetGeometryType()) not in (ogr.wkbPolygon, ogr.wkbMultiPolygon):
+        g = ogr.ForceTo(g.Clone(), ogr.wkbMultiPolygon)
+    return shapely_2d(g, ogr)
+
+
+def _feature_row(feat, fields: dict) -> dict:
+    row: dict = {}
+    for name, ftype in fields.items():
+        if not feat.IsFieldSetAndNotNull(name):
+            row[name] = None
+        elif ftype in INTEGER_TYPES:
+            row[name] = feat.GetFieldAsInteger64(name)
+        elif ftype == "Real":
+            row[name] = feat.GetFieldAsDouble(name)
         else:
-            if ogr.GT_Flatten(g.GetGeometryType()) not in (ogr.wkbPolygon, ogr.wkbMultiPolygon):
-                g = ogr.ForceTo(g.Clone(), ogr.wkbMultiPolygon)
-            geoms.append(shapely_2d(g, ogr))
-        row: dict = {}
-        for name, ftype in fields.items():
-            if not feat.IsFieldSetAndNotNull(name):
-                row[name] = None
-            elif ftype in INTEGER_TYPES:
-                row[name] = feat.GetFieldAsInteger64(name)
-            elif ftype == "Real":
-                row[name] = feat.GetFieldAsDouble(name)
-            else:
-                row[name] = feat.GetFieldAsString(name)
-        attrs.append(row)
+            row[name] = feat.GetFieldAsString(name)
+    return row
+
+
+def _check_extent(crs, geoms: list, label: str) -> None:
     bounds = [g.bounds for g in geoms if g is not None and not g.is_empty]
     if crs is not None and bounds:
         b = list(zip(*bounds))
         check_geographic_extent(crs, (min(b[0]), min(b[1]), max(b[2]), max(b[3])), label)
-    data = VectorData(label, path, lyr.GetName(), crs, fields, fids, geoms, attrs, encoding=used)
-    # mojibake: look at the strings as decoded; suggest an encoding from the raw bytes
+
+
+def _garbled_sample(attrs: list, string_fields: list) -> str:
+    """The first string value that looks garbled (UTF-8 safe, 40 characters), or ''."""
     for row in attrs:
         for name in string_fields:
             text = row.get(name)
             if text and looks_garbled(text):
-                data.garbled_sample = text.encode("utf-8", "replace").decode("utf-8")[:40]
-                break
-        if data.garbled_sample:
+                return text.encode("utf-8", "replace").decode("utf-8")[:40]
+    return ""
+
+
+def _raw_strings(gdal, path: str, string_fields: list) -> list:
+    """Raw bytes of the string fields of a shapefile (no decoding), from its first features."""
+    raw_ds = gdal.OpenEx(path, gdal.OF_VECTOR, open_options=["ENCODING="])
+    raw_lyr = raw_ds.GetLayer(0)
+    raw = []
+    for feat in raw_lyr:
+        for name in string_fields:
+            if feat.IsFieldSetAndNotNull(name):
+                raw.append(bytes(feat.GetFieldAsBinary(name)))
+        if len(raw) > 200:
             break
-    if data.garbled_sample and path.lower().endswith(".shp"):
-        raw_ds = gdal.OpenEx(path, gdal.OF_VECTOR, open_options=["ENCODING="])
-        raw_lyr = raw_ds.GetLayer(0)
-        raw = []
-        for feat in raw_lyr:
-            for name in string_fields:
-                if feat.IsFieldSetAndNotNull(name):
-                    raw.append(bytes(feat.GetFieldAsBinary(name)))
-            if len(raw) > 200:
-                break
-        data.suggested_encoding = sniff_encoding(raw)
-    return data
+    return raw
