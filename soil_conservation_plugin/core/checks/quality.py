@@ -294,32 +294,16 @@ def run_checks(
     """Run every applicable check of ``layer``; red line and county boundary are optional inputs."""
     fb = feedback or Feedback()
     o = (options or CheckOptions()).resolved()
-    assert o.part_sliver_m2 is not None and o.overlap_sliver_m2 is not None  # resolved() sets every tolerance
     # bad input first, before any heavy work
-    _require_crs(layer)
-    for aux in (redline, boundary):
-        if aux is not None:
-            _require_crs(aux)
-            _require_features(aux)
+    _require_inputs(layer, redline, boundary)
     emit = _Emitter(layer.label)
-    if o.code_field and o.code_field in layer.fields:
-        emit.names = {
-            str(f): f"{f} [{row.get(o.code_field)}]"
-            for f, row in zip(layer.fids, layer.attrs)
-            if row.get(o.code_field) not in (None, "")
-        }
+    emit.names = _feature_names(layer, o)
     crs = layer.crs
     area = AreaCalc(crs)
     stats: dict = {"features": len(layer), "layer": layer.label, "crs": crs_label(crs)}
 
     # --- CRS and encoding --------------------------------------------------------------------
-    for data in (layer, redline, boundary):
-        if data is None:
-            continue
-        if not is_cgcs2000(data.crs):
-            emit("CRS-001", text=crs_label(data.crs), layer=data.label)
-        if data.garbled_sample:
-            emit("ENC-001", text=data.garbled_sample, layer=data.label, extra=data.suggested_encoding or "GBK / UTF-8")
+    _check_crs_and_encoding(emit, (layer, redline, boundary))
     red_geoms = _reproject(redline, crs, emit) if redline is not None else None
     bnd_geoms = _reproject(boundary, crs, emit) if boundary is not None else None
     fb.progress(5)
@@ -330,10 +314,93 @@ def run_checks(
     fb.progress(15)
 
     # --- geometry per feature -------------------------------------------------------------------
-    labels = _feature_labels(layer, o)
+    run = _Run(layer, o, emit, area, _feature_labels(layer, o), fb)
+    valid = _check_geometries(run)
+    fb.progress(30)
+
+    feat_areas = [area(g) for g in valid]
+    stats["area_m2"] = float(sum(feat_areas))
+
+    # --- overlaps within the layer ------------------------------------------------------------------
+    idx = [k for k, g in enumerate(valid) if not g.is_empty]
+    stats["overlap_slivers_ignored"] = _check_overlaps(run, valid, idx)
+    fb.progress(55)
+
+    # --- gaps, boundary -----------------------------------------------------------------------------
+    need_union = o.covers or redline is not None
+    layer_union = union(valid) if need_union else EMPTY
+    region = union([repaired(g) for g in bnd_geoms if g is not None]) if bnd_geoms is not None else None
+    fb.check()
+    if o.covers:
+        stats["gap_slivers_ignored"] = _check_gaps(run, layer_union, region)
+    if region is not None:
+        assert boundary is not None  # region is its union
+        _check_boundary(run, valid, idx, region, boundary.label, stats)
+    fb.progress(70)
+
+    # --- 生态保护红线 -------------------------------------------------------------------------------
+    if red_geoms is not None:
+        red = union([repaired(g) for g in red_geoms if g is not None])
+        fb.check()
+        stats["redline_area_m2"] = area(red)
+        _check_redline(layer, o, emit, area, valid, feat_areas, run.labels, red, region, layer_union, fb)
+    fb.progress(100)
+    emit.number_repeats()
+    stats["counts"] = {s: sum(1 for i in emit.issues if i.severity == s) for s in SEVERITIES}
+    return CheckResult(emit.issues, crs, o, stats)
+
+
+@dataclass
+class _Run:
+    """What the checks of one run share: the layer, the resolved options, the emitter, the geodesic
+    area, the feature ids messages use, and the feedback."""
+
+    layer: VectorData
+    o: CheckOptions
+    emit: _Emitter
+    area: AreaCalc
+    labels: list
+    fb: Feedback
+
+
+def _require_inputs(layer: VectorData, redline: VectorData | None, boundary: VectorData | None) -> None:
+    _require_crs(layer)
+    for aux in (redline, boundary):
+        if aux is not None:
+            _require_crs(aux)
+            _require_features(aux)
+
+
+def _feature_names(layer: VectorData, o: CheckOptions) -> dict:
+    """Feature id → how messages name it ("4 [U1]"), when the layer has the code field."""
+    if not (o.code_field and o.code_field in layer.fields):
+        return {}
+    return {
+        str(f): f"{f} [{row.get(o.code_field)}]"
+        for f, row in zip(layer.fids, layer.attrs)
+        if row.get(o.code_field) not in (None, "")
+    }
+
+
+def _check_crs_and_encoding(emit: _Emitter, inputs: tuple) -> None:
+    """CRS-001 (not CGCS2000) and ENC-001 (garbled text) per input, the result layer first."""
+    for data in inputs:
+        if data is None:
+            continue
+        if not is_cgcs2000(data.crs):
+            emit("CRS-001", text=crs_label(data.crs), layer=data.label)
+        if data.garbled_sample:
+            emit("ENC-001", text=data.garbled_sample, layer=data.label, extra=data.suggested_encoding or "GBK / UTF-8")
+
+
+def _check_geometries(run: _Run) -> list:
+    """GEOM-001..004 per feature; returns the geometries the later checks use (repaired, polygonal,
+    EMPTY for a null or empty one)."""
+    o, emit, labels = run.o, run.emit, run.labels
+    assert o.part_sliver_m2 is not None  # resolved() sets every tolerance
     valid: list = []
     min_patch_m2 = (o.min_patch_ha or 0.0) * 1e4
-    for k, g in enumerate(layer.geoms):
+    for k, g in enumerate(run.layer.geoms):
         if g is None or g.is_empty:
             emit("GEOM-002", fid=labels[k])
             valid.append(EMPTY)
@@ -346,20 +413,19 @@ def run_checks(
         g = polygonal(g)
         valid.append(g)
         for part in polygon_parts(g):
-            a = area(part)
+            a = run.area(part)
             if a < o.part_sliver_m2:
                 emit("GEOM-003", fid=labels[k], value=a, geometry=part, limit=o.part_sliver_m2)
             elif min_patch_m2 > 0 and a < min_patch_m2:
                 emit("GEOM-004", fid=labels[k], value=a, geometry=part, limit=o.min_patch_ha)
         if k % 200 == 0:
-            fb.check()
-    fb.progress(30)
+            run.fb.check()
+    return valid
 
-    feat_areas = [area(g) for g in valid]
-    stats["area_m2"] = float(sum(feat_areas))
 
-    # --- overlaps within the layer ------------------------------------------------------------------
-    idx = [k for k, g in enumerate(valid) if not g.is_empty]
+def _check_overlaps(run: _Run, valid: list, idx: list) -> int:
+    """TOPO-001 per overlap piece between two features; returns how many slivers were ignored."""
+    assert run.o.overlap_sliver_m2 is not None  # resolved() sets every tolerance
     bounds = np.array([valid[k].bounds for k in idx], dtype=np.float64).reshape(-1, 4)
     ignored = 0
     for n, k in enumerate(idx):
@@ -371,70 +437,60 @@ def run_checks(
             if not pk.intersects(gj):
                 continue
             for piece in polygon_parts(gk.intersection(gj)):
-                a = area(piece)
-                if a >= o.overlap_sliver_m2:
-                    emit("TOPO-001", fid=labels[k], other=labels[j], value=a, geometry=piece)
+                a = run.area(piece)
+                if a >= run.o.overlap_sliver_m2:
+                    run.emit("TOPO-001", fid=run.labels[k], other=run.labels[j], value=a, geometry=piece)
                 else:
                     ignored += 1
         if n % 50 == 0:
-            fb.check()
-            fb.progress(30 + 25 * n / max(1, len(idx)))
-    stats["overlap_slivers_ignored"] = ignored
-    fb.progress(55)
+            run.fb.check()
+            run.fb.progress(30 + 25 * n / max(1, len(idx)))
+    return ignored
 
-    # --- gaps, boundary -----------------------------------------------------------------------------
-    need_union = o.covers or redline is not None
-    layer_union = union(valid) if need_union else EMPTY
-    region = union([repaired(g) for g in bnd_geoms if g is not None]) if bnd_geoms is not None else None
-    fb.check()
-    if o.covers:
-        if region is not None:
-            holes = polygon_parts(region.difference(layer_union))
-        else:
-            holes = []
-            for poly in polygon_parts(layer_union):
-                for ring in poly.interiors:
-                    holes.extend(polygon_parts(polygonal(type(poly)(ring).difference(layer_union))))
-        gap_ignored = 0
-        for piece in holes:
-            a = area(piece)
-            if a >= o.overlap_sliver_m2:
-                emit("TOPO-002", value=a, geometry=piece)
-            else:
-                gap_ignored += 1
-        stats["gap_slivers_ignored"] = gap_ignored
+
+def _check_gaps(run: _Run, layer_union, region) -> int:
+    """TOPO-002 per gap: within the boundary when there is one, else the holes of the layer's outline.
+    Returns how many gap slivers were ignored."""
+    assert run.o.overlap_sliver_m2 is not None  # resolved() sets every tolerance
     if region is not None:
-        assert boundary is not None  # region is its union
-        bname = boundary.label
-        pregion = prep(region)
-        for k in idx:
-            g = valid[k]
-            if pregion.contains(g):
-                continue
-            outside = polygonal(g.difference(region))
-            parts = [p for p in polygon_parts(outside) if area(p) >= o.overlap_sliver_m2]
-            if parts:
-                geom = polygonal(union(parts))
-                emit("BND-001", fid=labels[k], value=area(geom), geometry=geom, extra=bname)
-        region_area = area(region)
-        stats["boundary_area_m2"] = region_area
-        if o.covers and region_area > 0:
-            pct = (stats["area_m2"] - region_area) / region_area * 100.0
-            stats["coverage_diff_pct"] = pct
-            if abs(pct) > o.coverage_tolerance_pct:
-                emit("BND-002", value=pct, extra=bname, limit=o.coverage_tolerance_pct)
-    fb.progress(70)
+        holes = polygon_parts(region.difference(layer_union))
+    else:
+        holes = []
+        for poly in polygon_parts(layer_union):
+            for ring in poly.interiors:
+                holes.extend(polygon_parts(polygonal(type(poly)(ring).difference(layer_union))))
+    gap_ignored = 0
+    for piece in holes:
+        a = run.area(piece)
+        if a >= run.o.overlap_sliver_m2:
+            run.emit("TOPO-002", value=a, geometry=piece)
+        else:
+            gap_ignored += 1
+    return gap_ignored
 
-    # --- 生态保护红线 -------------------------------------------------------------------------------
-    if red_geoms is not None:
-        red = union([repaired(g) for g in red_geoms if g is not None])
-        fb.check()
-        stats["redline_area_m2"] = area(red)
-        _check_redline(layer, o, emit, area, valid, feat_areas, labels, red, region, layer_union, fb)
-    fb.progress(100)
-    emit.number_repeats()
-    stats["counts"] = {s: sum(1 for i in emit.issues if i.severity == s) for s in SEVERITIES}
-    return CheckResult(emit.issues, crs, o, stats)
+
+def _check_boundary(run: _Run, valid: list, idx: list, region, bname: str, stats: dict) -> None:
+    """BND-001 per feature reaching outside the boundary; BND-002 when a covering layer's area differs
+    from the boundary's by more than the tolerance. Adds boundary_area_m2 (and coverage_diff_pct) to ``stats``."""
+    o, area = run.o, run.area
+    assert o.overlap_sliver_m2 is not None and o.coverage_tolerance_pct is not None  # set by resolved()
+    pregion = prep(region)
+    for k in idx:
+        g = valid[k]
+        if pregion.contains(g):
+            continue
+        outside = polygonal(g.difference(region))
+        parts = [p for p in polygon_parts(outside) if area(p) >= o.overlap_sliver_m2]
+        if parts:
+            geom = polygonal(union(parts))
+            run.emit("BND-001", fid=run.labels[k], value=area(geom), geometry=geom, extra=bname)
+    region_area = area(region)
+    stats["boundary_area_m2"] = region_area
+    if o.covers and region_area > 0:
+        pct = (stats["area_m2"] - region_area) / region_area * 100.0
+        stats["coverage_diff_pct"] = pct
+        if abs(pct) > o.coverage_tolerance_pct:
+            run.emit("BND-002", value=pct, extra=bname, limit=o.coverage_tolerance_pct)
 
 
 def _feature_labels(layer: VectorData, o: CheckOptions) -> list:
@@ -455,15 +511,38 @@ def _type_ok(ogr_type: str, want: str) -> bool:
 
 
 def _check_attributes(layer: VectorData, o: CheckOptions, emit: _Emitter, area: AreaCalc, fb: Feedback) -> None:
-    assert o.area_unit is not None and o.area_tolerance_ha is not None  # set by CheckOptions.resolved()
-    rules = load_check_rules()
+    formats = load_check_rules()["code_formats"]
     fields = layer.fields
-    present = {}
+    _check_required_fields(fields, o, emit)
+    present = _present_fields(fields, o, emit)
+    run = _Run(layer, o, emit, area, [str(f) for f in layer.fids], fb)
+    code = present.get("code_field")
+    if code:
+        _check_code(run, code, formats)
+    divisions = jilin_divisions()
+    county = present.get("county_field")
+    if county:
+        _check_county(run, county, code, formats, divisions)
+    township = present.get("township_field")
+    if township:
+        _check_township(run, township, code, formats, divisions)
+    area_field = present.get("area_field")
+    if area_field:
+        _check_area_field(run, area_field)
+
+
+def _check_required_fields(fields: dict, o: CheckOptions, emit: _Emitter) -> None:
+    """ATTR-001 for a missing required field, ATTR-002 for one of the wrong type."""
     for name, want in (o.required_fields or {}).items():
         if name not in fields:
             emit("ATTR-001", text=name)
         elif not _type_ok(fields[name], want):
             emit("ATTR-002", text=name, extra=fields[name], limit=want)
+
+
+def _present_fields(fields: dict, o: CheckOptions, emit: _Emitter) -> dict:
+    """Option attribute → field name, for the named fields the layer has (and an area field that is numeric)."""
+    present = {}
     # the fields the user named must exist; a missing one is reported once and its check skipped
     reported = set(o.required_fields or {})
     for attr in ("code_field", "county_field", "township_field", "area_field", "zone_field"):
@@ -485,81 +564,101 @@ def _check_attributes(layer: VectorData, o: CheckOptions, emit: _Emitter, area: 
     ):
         emit("ATTR-002", text=o.area_field, extra=fields[o.area_field], limit="number")
         present.pop("area_field", None)
-    labels = [str(f) for f in layer.fids]
-    formats = rules["code_formats"]
+    return present
 
-    def fmt_check(field_name: str, regex: str, label: str):
-        pattern = re.compile(regex)
-        for k, row in enumerate(layer.attrs):
-            v = row.get(field_name)
-            text = "" if v is None else str(v).strip()
-            if not pattern.fullmatch(text):
-                emit("ATTR-004", fid=labels[k], text=text, extra=field_name, limit=label, geometry=_geom(layer, k))
 
-    code = present.get("code_field")
-    if code:
-        seen: dict = {}
-        for k, row in enumerate(layer.attrs):
-            v = row.get(code)
-            if v is not None and str(v).strip() != "":
-                seen.setdefault(str(v).strip(), []).append(k)
-        for value, ks in seen.items():
-            if len(ks) > 1:
-                for k in ks:
-                    emit("ATTR-003", fid=labels[k], text=value, extra=code, geometry=_geom(layer, k))
-        if o.code_format not in formats and not (o.code_format == "template" and o.code_template):
-            fmt_check(code, r".*\S.*", "non-empty / 非空")
-        if o.code_format in formats:
-            f = formats[o.code_format]
-            fmt_check(code, f["regex"], f"{f['label_en']} / {f['label_zh']}")
-        elif o.code_format == "template" and o.code_template:
-            fmt_check(code, template_regex(o.code_template), o.code_template)
-    divisions = jilin_divisions()
-    county = present.get("county_field")
-    if county:
-        if not (code == county and o.code_format == "county"):
-            f = formats["county"]
-            fmt_check(county, f["regex"], f"{f['label_en']} / {f['label_zh']}")
-        for k, row in enumerate(layer.attrs):
-            text = "" if row.get(county) is None else str(row.get(county)).strip()
-            if not re.fullmatch(formats["county"]["regex"], text):
-                continue  # already reported as a format error
-            status, current = divisions.county_status(text)
-            if status == "old":
-                emit("ATTR-006", fid=labels[k], text=text, extra=current, geometry=_geom(layer, k))
-            elif status == "unknown":
-                emit("ATTR-005", fid=labels[k], text=text, geometry=_geom(layer, k))
-    township = present.get("township_field")
-    if township:
-        f = formats["township"]
-        if not (code == township and o.code_format == "township"):
-            # an empty township code is allowed: patches outside every township (steep_outputs)
-            fmt_check(township, f"({f['regex'][1:-1]})?", f"{f['label_en']} / {f['label_zh']}")
-        for k, row in enumerate(layer.attrs):
-            text = "" if row.get(township) is None else str(row.get(township)).strip()
-            if text and re.fullmatch(f["regex"], text) and not divisions.township_known(text):
-                emit("ATTR-007", fid=labels[k], text=text, geometry=_geom(layer, k))
-    area_field = present.get("area_field")
-    if area_field:
-        factor = AREA_UNITS[o.area_unit] / 1e4  # stored unit → ha
-        for k, row in enumerate(layer.attrs):
-            g = layer.geoms[k]
-            if g is None or g.is_empty:
-                continue
-            stored = row.get(area_field)
-            computed_ha = area(repaired(g)) / 1e4
-            diff = abs((stored or 0.0) * factor - computed_ha) if stored is not None else computed_ha
-            if stored is None or diff > o.area_tolerance_ha + 1e-9:
-                emit(
-                    "ATTR-008",
-                    fid=labels[k],
-                    value=diff,
-                    extra=area_field,
-                    limit=o.area_tolerance_ha,
-                    geometry=_geom(layer, k),
-                )
-            if k % 500 == 0:
-                fb.check()
+def _format_label(f: dict) -> str:
+    return f"{f['label_en']} / {f['label_zh']}"
+
+
+def _fmt_check(run: _Run, field_name: str, regex: str, label: str) -> None:
+    """ATTR-004 for each value of ``field_name`` that does not match ``regex`` (stripped; None as '')."""
+    pattern = re.compile(regex)
+    for k, row in enumerate(run.layer.attrs):
+        v = row.get(field_name)
+        text = "" if v is None else str(v).strip()
+        if not pattern.fullmatch(text):
+            run.emit(
+                "ATTR-004", fid=run.labels[k], text=text, extra=field_name, limit=label, geometry=_geom(run.layer, k)
+            )
+
+
+def _stripped(row: dict, name: str) -> str:
+    return "" if row.get(name) is None else str(row.get(name)).strip()
+
+
+def _check_code(run: _Run, code: str, formats: dict) -> None:
+    """ATTR-003 for each feature sharing a code with another; ATTR-004 for codes of the wrong format."""
+    o = run.o
+    seen: dict = {}
+    for k, row in enumerate(run.layer.attrs):
+        v = row.get(code)
+        if v is not None and str(v).strip() != "":
+            seen.setdefault(str(v).strip(), []).append(k)
+    for value, ks in seen.items():
+        if len(ks) > 1:
+            for k in ks:
+                run.emit("ATTR-003", fid=run.labels[k], text=value, extra=code, geometry=_geom(run.layer, k))
+    if o.code_format not in formats and not (o.code_format == "template" and o.code_template):
+        _fmt_check(run, code, r".*\S.*", "non-empty / 非空")
+    if o.code_format in formats:
+        f = formats[o.code_format]
+        _fmt_check(run, code, f["regex"], _format_label(f))
+    elif o.code_format == "template" and o.code_template:
+        _fmt_check(run, code, template_regex(o.code_template), o.code_template)
+
+
+def _check_county(run: _Run, county: str, code: str | None, formats: dict, divisions) -> None:
+    """ATTR-004 for county codes of the wrong format (unless the code check did it); ATTR-006 for an
+    old code, ATTR-005 for an unknown one."""
+    if not (code == county and run.o.code_format == "county"):
+        _fmt_check(run, county, formats["county"]["regex"], _format_label(formats["county"]))
+    for k, row in enumerate(run.layer.attrs):
+        text = _stripped(row, county)
+        if not re.fullmatch(formats["county"]["regex"], text):
+            continue  # already reported as a format error
+        status, current = divisions.county_status(text)
+        if status == "old":
+            run.emit("ATTR-006", fid=run.labels[k], text=text, extra=current, geometry=_geom(run.layer, k))
+        elif status == "unknown":
+            run.emit("ATTR-005", fid=run.labels[k], text=text, geometry=_geom(run.layer, k))
+
+
+def _check_township(run: _Run, township: str, code: str | None, formats: dict, divisions) -> None:
+    """ATTR-004 for township codes of the wrong format (empty allowed); ATTR-007 for an unknown one."""
+    f = formats["township"]
+    if not (code == township and run.o.code_format == "township"):
+        # an empty township code is allowed: patches outside every township (steep_outputs)
+        _fmt_check(run, township, f"({f['regex'][1:-1]})?", _format_label(f))
+    for k, row in enumerate(run.layer.attrs):
+        text = _stripped(row, township)
+        if text and re.fullmatch(f["regex"], text) and not divisions.township_known(text):
+            run.emit("ATTR-007", fid=run.labels[k], text=text, geometry=_geom(run.layer, k))
+
+
+def _check_area_field(run: _Run, area_field: str) -> None:
+    """ATTR-008 where the stored area differs from the geodesic one by more than the tolerance (or is empty)."""
+    o, layer = run.o, run.layer
+    assert o.area_unit is not None and o.area_tolerance_ha is not None  # set by CheckOptions.resolved()
+    factor = AREA_UNITS[o.area_unit] / 1e4  # stored unit → ha
+    for k, row in enumerate(layer.attrs):
+        g = layer.geoms[k]
+        if g is None or g.is_empty:
+            continue
+        stored = row.get(area_field)
+        computed_ha = run.area(repaired(g)) / 1e4
+        diff = abs((stored or 0.0) * factor - computed_ha) if stored is not None else computed_ha
+        if stored is None or diff > o.area_tolerance_ha + 1e-9:
+            run.emit(
+                "ATTR-008",
+                fid=run.labels[k],
+                value=diff,
+                extra=area_field,
+                limit=o.area_tolerance_ha,
+                geometry=_geom(layer, k),
+            )
+        if k % 500 == 0:
+            run.fb.check()
 
 
 def _user_set_fields(o: CheckOptions) -> set:
