@@ -173,6 +173,48 @@ def evaluate(units, rules: dict, restrict: dict | None = None):
     """
     df = units.copy()
     n = len(df)
+    restrict = _checked_restrict(restrict, rules)
+    # indicators needed but not computed → clear error before anything else
+    _require_indicators(df, rules)
+    _require_steep_threshold(df, rules)
+    audit: list[dict[str, dict]] = [{} for _ in range(n)]
+    qualified = {z["id"]: _qualify(df, z, audit) for z in rules["zone_types"]}
+    # red line
+    df["redline_flag"] = _redline(df, rules["redline"], qualified, audit).astype(int)
+    # county restriction
+    assigned = _restrict_counties(df, rules, restrict, qualified, audit)
+    # precedence among exclusive sets
+    _apply_precedence(rules["precedence"]["exclusive"], assigned, audit, n)
+    _zone_columns(df, rules, qualified, assigned, audit)
+    df["rules_id"] = rules["id"]
+    df["rules_version"] = rules["version"]
+    return df
+
+
+def _conditions(zone: dict) -> list:
+    """The base condition, then the regional ones."""
+    return [zone["base"]] + zone["regional"]
+
+
+def _audit_entry(unit_audit: dict, zid: str) -> dict:
+    return unit_audit.setdefault(zid, {"fired": [], "missing": []})
+
+
+def _fired_record(indicator: str, role: str, value: float, op: str, cond: dict, threshold) -> dict:
+    """One fired condition as the audit records it."""
+    return {
+        "indicator": indicator,
+        "role": role,
+        "value": round(float(value), 6),
+        "op": op,
+        "threshold": threshold,
+        "default": cond["default"],
+        "source": cond["source"],
+    }
+
+
+def _checked_restrict(restrict: dict | None, rules: dict) -> dict:
+    """The non-empty county restrictions, each naming a zone type of the rule file."""
     restrict = {k: v for k, v in (restrict or {}).items() if v}
     for zid in restrict:
         if zid not in [z["id"] for z in rules["zone_types"]]:
@@ -181,9 +223,12 @@ def evaluate(units, rules: dict, restrict: dict | None = None):
                 f"县域限制指定的区类型 {zid} 不在规则文件中",
                 f"county restriction names zone type {zid}, which the rule file does not define",
             )
-    # indicators needed but not computed → clear error before anything else
+    return restrict
+
+
+def _require_indicators(df, rules: dict) -> None:
     for z in rules["zone_types"]:
-        for cond in [z["base"]] + z["regional"]:
+        for cond in _conditions(z):
             if cond["indicator"] not in df.columns and not cond.get("optional", False):
                 zh, en = indicator_registry()[cond["indicator"]][:2]
                 raise InputError(
@@ -192,10 +237,12 @@ def evaluate(units, rules: dict, restrict: dict | None = None):
                     f"rule {z['id']} needs indicator {cond['indicator']} ({en}), which the indicator layer lacks; "
                     "give the matching input to the indicator step",
                 )
+
+
+def _require_steep_threshold(df, rules: dict) -> None:
+    """Steep-slope indicators computed with another threshold than the rule file's are refused."""
     steep = rules.get("steep_slope_deg")
-    uses_steep = any(
-        c["indicator"] in ("steep_pct", "steep_km2") for z in rules["zone_types"] for c in [z["base"]] + z["regional"]
-    )
+    uses_steep = any(c["indicator"] in ("steep_pct", "steep_km2") for z in rules["zone_types"] for c in _conditions(z))
     if steep and uses_steep and "steep_deg" in df.columns:
         used = set(np.round(df["steep_deg"].astype(float).dropna().unique(), 6))
         if used and used != {round(float(steep["value"]), 6)}:
@@ -205,72 +252,60 @@ def evaluate(units, rules: dict, restrict: dict | None = None):
                 f"the indicator layer's steep-slope threshold is {sorted(used)}° but the rule file requires "
                 f"{steep['value']}°; recompute the indicators with it",
             )
-    audit: list[dict[str, dict]] = [{} for _ in range(n)]
-    qualified = {}
-    for z in rules["zone_types"]:
-        zid = z["id"]
-        hits: list[tuple[np.ndarray, np.ndarray] | None] = []  # (fired, has a value) per condition; None: missing
-        for role_i, cond in enumerate([z["base"]] + z["regional"]):
-            name = cond["indicator"]
-            if name not in df.columns:
-                hits.append(None)
-                for a in audit:
-                    a.setdefault(zid, {"fired": [], "missing": []})["missing"].append(name)
-                continue
-            vals = df[name].astype(float).values
-            ok = np.isfinite(vals)
-            fired = np.zeros(n, bool)
-            fired[ok] = OPS[cond["op"]](vals[ok], float(cond["threshold"]))
-            hits.append((fired, ok))
-            for i in range(n):
-                entry = audit[i].setdefault(zid, {"fired": [], "missing": []})
-                if not ok[i]:
-                    entry["missing"].append(name)
-                elif fired[i]:
-                    entry["fired"].append(
-                        {
-                            "indicator": name,
-                            "role": "base" if role_i == 0 else "regional",
-                            "value": round(float(vals[i]), 6),
-                            "op": cond["op"],
-                            "threshold": cond["threshold"],
-                            "default": cond["default"],
-                            "source": cond["source"],
-                        }
-                    )
-        present = [h for h in hits if h is not None]
-        if not present:
-            q = np.zeros(n, bool)
-        elif z["combine"] == "any":
-            q = np.logical_or.reduce([f for f, _ in present])
-        else:
-            # all-of: every available condition fires, and none is missing for the unit
-            q = np.logical_and.reduce([f & ok for f, ok in present])
-        qualified[zid] = q
-    # red line
-    red = rules["redline"]
-    if red["indicator"] in df.columns:
-        rv = df[red["indicator"]].astype(float).values
-        flag = np.isfinite(rv) & (rv > float(red["min_overlap_pct"]))
-    else:
-        flag = np.zeros(n, bool)
-    df["redline_flag"] = flag.astype(int)
-    if red["mode"] == "include" and red["indicator"] in df.columns:
+
+
+def _qualify(df, z: dict, audit: list) -> np.ndarray:
+    """Which units meet zone type ``z`` (its conditions combined by any/all); fired and missing
+    conditions go into ``audit``."""
+    zid = z["id"]
+    n = len(df)
+    hits: list[tuple[np.ndarray, np.ndarray] | None] = []  # (fired, has a value) per condition; None: missing
+    for role_i, cond in enumerate(_conditions(z)):
+        name = cond["indicator"]
+        if name not in df.columns:
+            hits.append(None)
+            for a in audit:
+                _audit_entry(a, zid)["missing"].append(name)
+            continue
+        vals = df[name].astype(float).values
+        ok = np.isfinite(vals)
+        fired = np.zeros(n, bool)
+        fired[ok] = OPS[cond["op"]](vals[ok], float(cond["threshold"]))
+        hits.append((fired, ok))
+        role = "base" if role_i == 0 else "regional"
+        for i in range(n):
+            entry = _audit_entry(audit[i], zid)
+            if not ok[i]:
+                entry["missing"].append(name)
+            elif fired[i]:
+                entry["fired"].append(_fired_record(name, role, vals[i], cond["op"], cond, cond["threshold"]))
+    present = [h for h in hits if h is not None]
+    if not present:
+        return np.zeros(n, bool)
+    if z["combine"] == "any":
+        return np.logical_or.reduce([f for f, _ in present])
+    # all-of: every available condition fires, and none is missing for the unit
+    return np.logical_and.reduce([f & ok for f, ok in present])
+
+
+def _redline(df, red: dict, qualified: dict, audit: list) -> np.ndarray:
+    """The red-line flag per unit; in "include" mode the flagged units also qualify for the red line's zone."""
+    if red["indicator"] not in df.columns:
+        return np.zeros(len(df), bool)
+    rv = df[red["indicator"]].astype(float).values
+    flag = np.isfinite(rv) & (rv > float(red["min_overlap_pct"]))
+    if red["mode"] == "include":
         zid = red["zone"]
         for i in np.nonzero(flag & ~qualified[zid])[0]:
             audit[i][zid]["fired"].append(
-                {
-                    "indicator": red["indicator"],
-                    "role": "redline",
-                    "value": round(float(rv[i]), 6),
-                    "op": ">",
-                    "threshold": red["min_overlap_pct"],
-                    "default": red["default"],
-                    "source": red["source"],
-                }
+                _fired_record(red["indicator"], "redline", rv[i], ">", red, red["min_overlap_pct"])
             )
         qualified[zid] = qualified[zid] | flag
-    # county restriction
+    return flag
+
+
+def _restrict_counties(df, rules: dict, restrict: dict, qualified: dict, audit: list) -> dict:
+    """Zone id → assigned units: the qualified ones inside the zone type's counties (if it has a list)."""
     assigned = {k: v.copy() for k, v in qualified.items()}
     for z in rules["zone_types"]:
         zid = z["id"]
@@ -287,8 +322,12 @@ def evaluate(units, rules: dict, restrict: dict | None = None):
         for i in np.nonzero(assigned[zid] & ~inside)[0]:
             audit[i][zid]["excluded_by"] = "counties"
         assigned[zid] &= inside
-    # precedence among exclusive sets
-    for group in rules["precedence"]["exclusive"]:
+    return assigned
+
+
+def _apply_precedence(exclusive: list, assigned: dict, audit: list, n: int) -> None:
+    """Within each exclusive set a unit keeps only its first zone type (in the set's order)."""
+    for group in exclusive:
         taken = np.zeros(n, bool)
         for zid in group:
             lost = assigned[zid] & taken
@@ -297,26 +336,23 @@ def evaluate(units, rules: dict, restrict: dict | None = None):
                 audit[i][zid]["excluded_by"] = f"precedence:{winner}"
             assigned[zid] = assigned[zid] & ~taken
             taken |= assigned[zid]
+
+
+def _zone_columns(df, rules: dict, qualified: dict, assigned: dict, audit: list) -> None:
+    """zone_<id>, zone_ids, zones, zone_main, fired and zone_audit of each unit."""
     names = {z["id"]: z["name"]["zh"] for z in rules["zone_types"]}
     order = [z["id"] for z in rules["zone_types"]]
     for zid in order:
         df[f"zone_{zid}"] = assigned[zid].astype(int)
     zone_ids, zones, main, fired_txt, audit_txt = [], [], [], [], []
-    for i in range(n):
+    for i in range(len(df)):
         got = [zid for zid in order if assigned[zid][i]]
         zone_ids.append(";".join(got))
         zones.append("、".join(names[z] for z in got))
         main.append(names[got[0]] if got else "")
-        parts = []
-        for zid in got:
-            for f in audit[i][zid]["fired"]:
-                parts.append(
-                    f"{names[zid]}: {f['indicator']}={f['value']:g}{f['op']}{f['threshold']}"
-                    f"{'(默认值 default)' if f['default'] else ''}"
-                )
-        fired_txt.append("; ".join(parts))
+        fired_txt.append("; ".join(_fired_text(names[zid], f) for zid in got for f in audit[i][zid]["fired"]))
         for zid in order:
-            audit[i].setdefault(zid, {"fired": [], "missing": []})["qualified"] = bool(qualified[zid][i])
+            _audit_entry(audit[i], zid)["qualified"] = bool(qualified[zid][i])
             audit[i][zid]["assigned"] = bool(assigned[zid][i])
         audit_txt.append(json.dumps(audit[i], ensure_ascii=False))
     df["zone_ids"] = zone_ids
@@ -324,9 +360,13 @@ def evaluate(units, rules: dict, restrict: dict | None = None):
     df["zone_main"] = main
     df["fired"] = fired_txt
     df["zone_audit"] = audit_txt
-    df["rules_id"] = rules["id"]
-    df["rules_version"] = rules["version"]
-    return df
+
+
+def _fired_text(zone_name: str, f: dict) -> str:
+    return (
+        f"{zone_name}: {f['indicator']}={f['value']:g}{f['op']}{f['threshold']}"
+        f"{'(默认值 default)' if f['default'] else ''}"
+    )
 
 
 def dissolve_zones(zoned, rules: dict):
