@@ -14,7 +14,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NoReturn
+from typing import NamedTuple, NoReturn
 
 from ..common.errors import InputError
 from ..common.io import file_sha256
@@ -172,8 +172,58 @@ def _fail(label, zh, en) -> NoReturn:
     raise SchemaError(label, zh, en)
 
 
+class _Crs(NamedTuple):
+    target: int
+    allowed: tuple
+
+
+class _Precision(NamedTuple):
+    geographic: int
+    projected: int
+
+
+class _Encodings(NamedTuple):
+    default: str  # of Shapefiles
+    allowed: tuple
+
+
+class _Formats(NamedTuple):
+    allowed: tuple
+    default: str
+
+
 def _parse(data: dict, path: Path) -> Schema:
     label = path.name
+    _check_header(data, label)
+    crs = _parse_crs(data["crs"], label)
+    prec = _parse_precision(data.get("coordinate_precision", {}), label)
+    enc = data.get("encoding", {})
+    encodings = _parse_encodings(enc, label)
+    formats = _parse_formats(data.get("formats", {}))
+    layers = _parse_layers(data, label)
+    return Schema(
+        id=str(data["id"]),
+        version=str(data["version"]),
+        date=str(data["date"]),
+        title=str(data.get("title", data["id"])),
+        crs_target=crs.target,
+        crs_allowed=crs.allowed,
+        geographic_decimals=prec.geographic,
+        projected_decimals=prec.projected,
+        shapefile_encoding=encodings.default,
+        shapefile_encodings=encodings.allowed,
+        formats=formats.allowed,
+        default_format=formats.default,
+        layers=layers,
+        substitutions=dict(enc.get("substitutions", {})),
+        path=path,
+        sha256=file_sha256(path),
+        raw=data,
+    )
+
+
+def _check_header(data: dict, label: str) -> None:
+    """The required top-level keys, and a YYYY-MM-DD date."""
     for key in ("id", "version", "date", "crs", "layers"):
         if key not in data:
             _fail(label, f"缺少必需的键 '{key}'", f"missing required key '{key}'")
@@ -181,7 +231,9 @@ def _parse(data: dict, path: Path) -> Schema:
         _dt.date.fromisoformat(str(data["date"]))
     except ValueError:
         _fail(label, f"日期 '{data['date']}' 不是 YYYY-MM-DD", f"date '{data['date']}' is not YYYY-MM-DD")
-    crs = data["crs"]
+
+
+def _parse_crs(crs, label: str) -> _Crs:
     try:
         target = int(crs["target"])
         allowed = tuple(int(c) for c in crs.get("allowed", [target]))
@@ -197,11 +249,17 @@ def _parse(data: dict, path: Path) -> Schema:
             f"目标坐标系 EPSG:{target} 不在允许列表 {list(allowed)} 中",
             f"target CRS EPSG:{target} is not in the allowed list {list(allowed)}",
         )
-    prec = data.get("coordinate_precision", {})
+    return _Crs(target, allowed)
+
+
+def _parse_precision(prec: dict, label: str) -> _Precision:
     geo_dec, proj_dec = int(prec.get("geographic_decimals", 8)), int(prec.get("projected_decimals", 3))
     if not (0 <= geo_dec <= 12 and 0 <= proj_dec <= 9):
         _fail(label, "坐标精度(小数位数)超出范围", "coordinate precision (decimals) out of range")
-    enc = data.get("encoding", {})
+    return _Precision(geo_dec, proj_dec)
+
+
+def _parse_encodings(enc: dict, label: str) -> _Encodings:
     encodings = tuple(normalise_encoding(e) for e in enc.get("shapefile_allowed", ["GBK", "UTF-8"]))
     shp_enc = normalise_encoding(str(enc.get("shapefile_default", "GBK")))
     for e in (*encodings, shp_enc):
@@ -211,113 +269,109 @@ def _parse(data: dict, path: Path) -> Schema:
             _fail(label, f"未知编码 '{e}'", f"unknown encoding '{e}'")
     if shp_enc not in encodings:
         _fail(label, f"默认编码 {shp_enc} 不在允许列表中", f"default encoding {shp_enc} is not in the allowed list")
-    fmts = data.get("formats", {})
-    formats = tuple(fmts.get("allowed", ["GPKG", "ESRI Shapefile", "OpenFileGDB"]))
-    default_format = fmts.get("default_format", formats[0] if formats else "GPKG")
+    return _Encodings(shp_enc, encodings)
 
+
+def _parse_formats(fmts: dict) -> _Formats:
+    formats = tuple(fmts.get("allowed", ["GPKG", "ESRI Shapefile", "OpenFileGDB"]))
+    return _Formats(formats, fmts.get("default_format", formats[0] if formats else "GPKG"))
+
+
+def _parse_layers(data: dict, label: str) -> tuple:
     field_sets = data.get("field_sets", {})
     if not isinstance(data["layers"], list) or not data["layers"]:
         _fail(label, "layers 必须是非空列表", "layers must be a non-empty list")
-    layers, names, codes = [], set(), set()
+    layers: list = []
+    names: set = set()
+    codes: set = set()
     for raw in data["layers"]:
-        lname = str(raw.get("name", "")).strip()
-        if not lname:
-            _fail(label, "有图层缺少名称(name)", "a layer has no name")
-        where_zh, where_en = f"图层 '{lname}'", f"layer '{lname}'"
-        code = str(raw.get("code", ""))
-        if not _CODE_RE.match(code):
-            _fail(
-                label,
-                f"{where_zh}: 代码 '{code}' 必须是大写 ASCII 字母开头的 1-31 个字母/数字/下划线(用作文件名)",
-                f"{where_en}: code '{code}' must be 1-31 upper-case ASCII letters, digits or '_' starting with a "
-                "letter (it names files)",
-            )
-        if lname in names or code in codes:
-            _fail(label, f"{where_zh}: 图层名称或代码重复", f"{where_en}: duplicate layer name or code")
-        names.add(lname)
-        codes.add(code)
-        geometry = raw.get("geometry")
-        if geometry not in GEOMETRY_TYPES:
-            _fail(
-                label,
-                f"{where_zh}: 未知几何类型 '{geometry}'(允许: {', '.join(GEOMETRY_TYPES)})",
-                f"{where_en}: unknown geometry type '{geometry}' (allowed: {', '.join(GEOMETRY_TYPES)})",
-            )
-        internal = raw.get("internal")
-        if internal not in INTERNAL_KINDS:
-            _fail(
-                label,
-                f"{where_zh}: 未知的内部图层类型 '{internal}'(允许: {', '.join(INTERNAL_KINDS)})",
-                f"{where_en}: unknown internal layer kind '{internal}' (allowed: {', '.join(INTERNAL_KINDS)})",
-            )
-        raw_fields = raw.get("fields")
-        if isinstance(raw_fields, str) and raw_fields.startswith("@"):
-            if raw_fields[1:] not in field_sets:
-                _fail(
-                    label, f"{where_zh}: 找不到字段集 '{raw_fields}'", f"{where_en}: field set '{raw_fields}' not found"
-                )
-            raw_fields = field_sets[raw_fields[1:]]
-        if not isinstance(raw_fields, list) or not raw_fields:
-            _fail(label, f"{where_zh}: fields 必须是非空列表", f"{where_en}: fields must be a non-empty list")
-        fields = tuple(_parse_field(f, label, where_zh, where_en) for f in raw_fields)
-        seen, aliases = set(), set()
-        for spec in fields:
-            key = spec.name.upper()  # DBF names are case-insensitive
-            if key in seen:
-                _fail(
-                    label,
-                    f"{where_zh}: 字段名 '{spec.name}' 重复(不区分大小写)",
-                    f"{where_en}: duplicate field name '{spec.name}' (case-insensitive)",
-                )
-            if spec.alias in aliases:
-                _fail(
-                    label,
-                    f"{where_zh}: 字段别名 '{spec.alias}' 重复",
-                    f"{where_en}: duplicate field alias '{spec.alias}'",
-                )
-            seen.add(key)
-            aliases.add(spec.alias)
-        zone_type = raw.get("zone_type")
-        if internal == "zones":
-            qylx = [s for s in fields if s.codes and zone_type in s.codes]
-            if not zone_type or not qylx:
-                _fail(
-                    label,
-                    f"{where_zh}: 区域图层需要 zone_type, 且它必须在某个字段的代码表中",
-                    f"{where_en}: a zone layer needs a zone_type that is a code of one of its fields",
-                )
-        layers.append(
-            LayerSpec(
-                name=lname,
-                code=code,
-                internal=internal,
-                geometry=geometry,
-                fields=fields,
-                zone_type=zone_type,
-                geometry_from_polygon=raw.get("geometry_from_polygon"),
-                default=bool(raw.get("default", True)),
-                source=str(raw.get("source", "")),
-            )
+        spec = _parse_layer(raw, field_sets, label, names, codes)
+        names.add(spec.name)
+        codes.add(spec.code)
+        layers.append(spec)
+    return tuple(layers)
+
+
+def _parse_layer(raw: dict, field_sets: dict, label: str, names: set, codes: set) -> LayerSpec:
+    """One layer; ``names`` and ``codes`` are those of the layers before it (no duplicates)."""
+    lname = str(raw.get("name", "")).strip()
+    if not lname:
+        _fail(label, "有图层缺少名称(name)", "a layer has no name")
+    where_zh, where_en = f"图层 '{lname}'", f"layer '{lname}'"
+    code = str(raw.get("code", ""))
+    if not _CODE_RE.match(code):
+        _fail(
+            label,
+            f"{where_zh}: 代码 '{code}' 必须是大写 ASCII 字母开头的 1-31 个字母/数字/下划线(用作文件名)",
+            f"{where_en}: code '{code}' must be 1-31 upper-case ASCII letters, digits or '_' starting with a "
+            "letter (it names files)",
         )
-    return Schema(
-        id=str(data["id"]),
-        version=str(data["version"]),
-        date=str(data["date"]),
-        title=str(data.get("title", data["id"])),
-        crs_target=target,
-        crs_allowed=allowed,
-        geographic_decimals=geo_dec,
-        projected_decimals=proj_dec,
-        shapefile_encoding=shp_enc,
-        shapefile_encodings=encodings,
-        formats=formats,
-        default_format=default_format,
-        layers=tuple(layers),
-        substitutions=dict(enc.get("substitutions", {})),
-        path=path,
-        sha256=file_sha256(path),
-        raw=data,
+    if lname in names or code in codes:
+        _fail(label, f"{where_zh}: 图层名称或代码重复", f"{where_en}: duplicate layer name or code")
+    geometry = raw.get("geometry")
+    if geometry not in GEOMETRY_TYPES:
+        _fail(
+            label,
+            f"{where_zh}: 未知几何类型 '{geometry}'(允许: {', '.join(GEOMETRY_TYPES)})",
+            f"{where_en}: unknown geometry type '{geometry}' (allowed: {', '.join(GEOMETRY_TYPES)})",
+        )
+    internal = raw.get("internal")
+    if internal not in INTERNAL_KINDS:
+        _fail(
+            label,
+            f"{where_zh}: 未知的内部图层类型 '{internal}'(允许: {', '.join(INTERNAL_KINDS)})",
+            f"{where_en}: unknown internal layer kind '{internal}' (allowed: {', '.join(INTERNAL_KINDS)})",
+        )
+    fields = _layer_fields(raw.get("fields"), field_sets, label, where_zh, where_en)
+    zone_type = raw.get("zone_type")
+    if internal == "zones":
+        qylx = [s for s in fields if s.codes and zone_type in s.codes]
+        if not zone_type or not qylx:
+            _fail(
+                label,
+                f"{where_zh}: 区域图层需要 zone_type, 且它必须在某个字段的代码表中",
+                f"{where_en}: a zone layer needs a zone_type that is a code of one of its fields",
+            )
+    return LayerSpec(
+        name=lname,
+        code=code,
+        internal=internal,
+        geometry=geometry,
+        fields=fields,
+        zone_type=zone_type,
+        geometry_from_polygon=raw.get("geometry_from_polygon"),
+        default=bool(raw.get("default", True)),
+        source=str(raw.get("source", "")),
     )
+
+
+def _layer_fields(raw_fields, field_sets: dict, label: str, where_zh: str, where_en: str) -> tuple:
+    """The fields of a layer (a list, or '@name' of a field set), each checked, names and aliases unique."""
+    if isinstance(raw_fields, str) and raw_fields.startswith("@"):
+        if raw_fields[1:] not in field_sets:
+            _fail(label, f"{where_zh}: 找不到字段集 '{raw_fields}'", f"{where_en}: field set '{raw_fields}' not found")
+        raw_fields = field_sets[raw_fields[1:]]
+    if not isinstance(raw_fields, list) or not raw_fields:
+        _fail(label, f"{where_zh}: fields 必须是非空列表", f"{where_en}: fields must be a non-empty list")
+    fields = tuple(_parse_field(f, label, where_zh, where_en) for f in raw_fields)
+    seen, aliases = set(), set()
+    for spec in fields:
+        key = spec.name.upper()  # DBF names are case-insensitive
+        if key in seen:
+            _fail(
+                label,
+                f"{where_zh}: 字段名 '{spec.name}' 重复(不区分大小写)",
+                f"{where_en}: duplicate field name '{spec.name}' (case-insensitive)",
+            )
+        if spec.alias in aliases:
+            _fail(
+                label,
+                f"{where_zh}: 字段别名 '{spec.alias}' 重复",
+                f"{where_en}: duplicate field alias '{spec.alias}'",
+            )
+        seen.add(key)
+        aliases.add(spec.alias)
+    return fields
 
 
 def _parse_field(raw: dict, label: str, where_zh: str, where_en: str) -> FieldSpec:
@@ -450,7 +504,6 @@ def coerce(
 
     ``substitutions`` (e.g. '²' → '2') apply to Shapefile text only, for characters the encoding lacks.
     """
-    warning = None
     if _is_empty(value):
         value = spec.missing
     if _is_empty(value) and spec.value_map and "" in spec.value_map:
@@ -460,70 +513,99 @@ def coerce(
             raise ValueProblem("必填字段为空", "required field is empty")
         return None, None
     if spec.type == "String":
-        text = _as_text(value)
-        if spec.value_map or spec.codes:
-            norm = text.replace(" ", "_").replace("-", "_").lower() if text.isascii() else text
-            text = spec.value_map.get(text, spec.value_map.get(norm, text if text in spec.codes else norm))
-            if text not in spec.codes:
-                raise ValueProblem(
-                    f"值 '{value}' 不在代码表 {list(spec.codes)} 中",
-                    f"value '{value}' is not in the code list {list(spec.codes)}",
-                )
-        if spec.pattern and not re.fullmatch(spec.pattern, text):
-            raise ValueProblem(
-                f"值 '{text}' 不符合格式 {spec.pattern}", f"value '{text}' does not match the pattern {spec.pattern}"
-            )
-        if shapefile_encoding:
-            for char, repl in (substitutions or {}).items():
-                if char in text and not _encodable(char, shapefile_encoding):
-                    text, warning = text.replace(char, repl), "substituted"
-            try:
-                encoded = text.encode(shapefile_encoding)
-            except UnicodeEncodeError as exc:
-                bad = text[exc.start : exc.end]
-                raise ValueProblem(
-                    f"字符 '{bad}' 无法用 {shapefile_encoding} 编码",
-                    f"character '{bad}' cannot be encoded in {shapefile_encoding}",
-                ) from exc
-        width = spec.dbf_width(shapefile_encoding) if shapefile_encoding else None
-        too_long = len(text) > spec.length or (width is not None and len(encoded) > width)
-        if too_long:
-            if not spec.truncate:
-                raise ValueProblem(
-                    f"长度 {len(text)} 超过 {spec.length} 个字符(或 {width} 字节)",
-                    f"length {len(text)} exceeds {spec.length} characters (or {width} bytes)",
-                )
-            text = text[: spec.length]
-            while width is not None and shapefile_encoding and len(text.encode(shapefile_encoding)) > width:
-                text = text[:-1]
-            warning = "truncated"
-        return text, warning
+        return _coerce_string(spec, value, shapefile_encoding, substitutions)
     if spec.type in ("Real", "Integer"):
-        try:
-            number = float(value)
-        except (TypeError, ValueError) as exc:
-            raise ValueProblem(f"值 '{value}' 不是数字", f"value '{value}' is not a number") from exc
-        if not math.isfinite(number):
-            raise ValueProblem(f"值 {value} 不是有限数", f"value {value} is not finite")
-        if spec.type == "Integer":
-            if not number.is_integer():
-                raise ValueProblem(f"值 {value} 不是整数", f"value {value} is not an integer")
-            out = int(number)
-            if not -(2**31) <= out < 2**31 or (spec.length and len(str(out)) > spec.length):
-                raise ValueProblem(f"整数 {out} 超出字段宽度", f"integer {out} does not fit the field")
-            return out, None
-        real = round(number, spec.precision) if spec.precision else number
-        if spec.length and len(f"{real:.{spec.precision}f}") > spec.length:
+        return _coerce_number(spec, value), None
+    return _coerce_date(value), None
+
+
+def _mapped_code(spec: FieldSpec, text: str) -> str:
+    """The exported code of an internal value: value_map (as given, then normalised ASCII: '_' for ' '/'-',
+    lower case), else the value itself when it is a code, else its normalised form."""
+    norm = text.replace(" ", "_").replace("-", "_").lower() if text.isascii() else text
+    return spec.value_map.get(text, spec.value_map.get(norm, text if text in spec.codes else norm))
+
+
+def _coerce_string(
+    spec: FieldSpec, value, shapefile_encoding: str | None, substitutions: dict | None
+) -> tuple[str, str | None]:
+    warning = None
+    text = _as_text(value)
+    if spec.value_map or spec.codes:
+        text = _mapped_code(spec, text)
+        if text not in spec.codes:
             raise ValueProblem(
-                f"数值 {number} 超出字段宽度 {spec.length}.{spec.precision}",
-                f"number {number} does not fit width {spec.length}.{spec.precision}",
+                f"值 '{value}' 不在代码表 {list(spec.codes)} 中",
+                f"value '{value}' is not in the code list {list(spec.codes)}",
             )
-        return real, None
-    # Date
-    if isinstance(value, (_dt.date, _dt.datetime)):
-        return value if isinstance(value, _dt.date) else value.date(), None
+    if spec.pattern and not re.fullmatch(spec.pattern, text):
+        raise ValueProblem(
+            f"值 '{text}' 不符合格式 {spec.pattern}", f"value '{text}' does not match the pattern {spec.pattern}"
+        )
+    encoded = b""
+    if shapefile_encoding:
+        text, warning, encoded = _shapefile_text(text, shapefile_encoding, substitutions)
+    width = spec.dbf_width(shapefile_encoding) if shapefile_encoding else None
+    too_long = len(text) > spec.length or (width is not None and len(encoded) > width)
+    if too_long:
+        if not spec.truncate:
+            raise ValueProblem(
+                f"长度 {len(text)} 超过 {spec.length} 个字符(或 {width} 字节)",
+                f"length {len(text)} exceeds {spec.length} characters (or {width} bytes)",
+            )
+        text = text[: spec.length]
+        while width is not None and shapefile_encoding and len(text.encode(shapefile_encoding)) > width:
+            text = text[:-1]
+        warning = "truncated"
+    return text, warning
+
+
+def _shapefile_text(text: str, encoding: str, substitutions: dict | None) -> tuple[str, str | None, bytes]:
+    """``text`` with the substitutions for characters ``encoding`` lacks, the note ('substituted' or None)
+    and the encoded bytes; raises ValueProblem for a character that still cannot be encoded."""
+    warning = None
+    for char, repl in (substitutions or {}).items():
+        if char in text and not _encodable(char, encoding):
+            text, warning = text.replace(char, repl), "substituted"
     try:
-        return _dt.date.fromisoformat(_as_text(value)[:10]), None
+        encoded = text.encode(encoding)
+    except UnicodeEncodeError as exc:
+        bad = text[exc.start : exc.end]
+        raise ValueProblem(
+            f"字符 '{bad}' 无法用 {encoding} 编码",
+            f"character '{bad}' cannot be encoded in {encoding}",
+        ) from exc
+    return text, warning, encoded
+
+
+def _coerce_number(spec: FieldSpec, value) -> int | float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueProblem(f"值 '{value}' 不是数字", f"value '{value}' is not a number") from exc
+    if not math.isfinite(number):
+        raise ValueProblem(f"值 {value} 不是有限数", f"value {value} is not finite")
+    if spec.type == "Integer":
+        if not number.is_integer():
+            raise ValueProblem(f"值 {value} 不是整数", f"value {value} is not an integer")
+        out = int(number)
+        if not -(2**31) <= out < 2**31 or (spec.length and len(str(out)) > spec.length):
+            raise ValueProblem(f"整数 {out} 超出字段宽度", f"integer {out} does not fit the field")
+        return out
+    real = round(number, spec.precision) if spec.precision else number
+    if spec.length and len(f"{real:.{spec.precision}f}") > spec.length:
+        raise ValueProblem(
+            f"数值 {number} 超出字段宽度 {spec.length}.{spec.precision}",
+            f"number {number} does not fit width {spec.length}.{spec.precision}",
+        )
+    return real
+
+
+def _coerce_date(value):
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value if isinstance(value, _dt.date) else value.date()
+    try:
+        return _dt.date.fromisoformat(_as_text(value)[:10])
     except ValueError as exc:
         raise ValueProblem(f"值 '{value}' 不是日期 YYYY-MM-DD", f"value '{value}' is not a date YYYY-MM-DD") from exc
 
@@ -546,8 +628,7 @@ def zone_codes(spec: FieldSpec, value) -> list:
         part = part.strip()
         if not part:
             continue
-        norm = part.replace(" ", "_").replace("-", "_").lower() if part.isascii() else part
-        code = spec.value_map.get(part, spec.value_map.get(norm, part if part in spec.codes else norm))
+        code = _mapped_code(spec, part)
         if code not in out:
             out.append(code)
     return out
