@@ -70,6 +70,7 @@ from qgis.PyQt.QtXml import QDomDocument
 from ..core.common.coverage import FULL as FULL_COVER
 from ..core.common.coverage import cover_note
 from ..core.common.errors import InputError
+from ..core.common.headers import table_columns
 from ..core.common.io import atomic_path, write_json
 from ..core.common.metadata import run_metadata
 from ..core.common.paths import resources_path
@@ -80,7 +81,6 @@ from .base import AlgorithmBase
 
 TEMPLATE = ("layouts", "county_announcement.qpt")
 ITEM_IDS = ("title", "subtitle", "map", "legend", "scalebar", "north_arrow", "announcement_table", "date", "source")
-TABLE_HEADERS = ("乡镇代码", "乡镇名称", "图斑数(个)", "面积(公顷)")
 COLUMN_SHARES = (0.27, 0.29, 0.2, 0.24)
 TOTAL = "合计"
 OUTSIDE = "乡镇以外"
@@ -94,7 +94,6 @@ CJK_FONTS = (
     "PingFang SC",
 )
 STEEP_FIELDS = ("cnty_code", "area_ha")
-ZONING_HEADERS = ("区类型", "小流域数(个)", "面积(公顷)", "占县域(%)")
 ZONE_FIELDS = ("county_code", "zone_id", "n_units", "area_km2")
 ZONING_SUFFIX = "_zoning_announcement"
 LEGEND_SYMBOL_MM = (10.0, 5.0)
@@ -106,6 +105,12 @@ ZONE_STYLES = (
     ("severe", "水土流失严重区域", {"kind": "hatch", "color": "200,0,0", "angle": "45"}),
     ("fragile", "生态脆弱区域", {"kind": "hatch", "color": "110,40,160", "angle": "135"}),
 )
+
+
+def table_headers(table: str) -> tuple:
+    """Headers of a 公告 table ('announcement': per 乡镇; 'zoning_announcement': per zone type), from
+    resources/rules/table_headers.json (read once)."""
+    return tuple(heading for _, heading in table_columns(table))
 
 
 def cjk_font() -> str:
@@ -843,7 +848,7 @@ class PublishAlgorithm(AlgorithmBase):
             f"{code} {name}　{rule}　图斑 {n_patches} 个，合计 {total:.2f} 公顷{cover_text}",
             date,
             source,
-            TABLE_HEADERS,
+            table_headers("announcement"),
             rows,
             note_zh,
             f"{code} {name}",
@@ -888,7 +893,7 @@ class PublishAlgorithm(AlgorithmBase):
                 f"{code} {name}　县域面积 {county_ha:.2f} 公顷　以小流域为单元划定{cover_text}",
                 date,
                 source,
-                ZONING_HEADERS,
+                table_headers("zoning_announcement"),
                 zrows,
                 note_zh,
                 f"{code} {name} 重点区域",

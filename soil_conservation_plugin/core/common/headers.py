@@ -1,5 +1,5 @@
 """Headers of the area tables (resources/rules/table_headers.json): one header per column for the
-steep-slope tables, the patch layer's aliases and the export package's area tables. Loaded once."""
+steep-slope tables, the export package's area tables and the 公告 tables of the county maps. Loaded once."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def header(column: str) -> str:
 
 
 def table_columns(table: str) -> list[tuple[str, str]]:
-    """(column, header) of ``table`` ('county', 'township', 'unit'), in order."""
+    """(column, header) of ``table`` ('county', 'township', 'unit', 'announcement', 'zoning_announcement'), in order."""
     return [(c, header(c)) for c in load_table_headers()["tables"][table]]
 
 
