@@ -41,20 +41,6 @@
     <rotation/>
     <sizescale/>
   </renderer-v2>
-  <aliases>
-    <alias field="patch_id" index="0" name="图斑编号"/>
-    <alias field="parent_id" index="1" name="原图斑编号"/>
-    <alias field="cnty_code" index="2" name="县代码"/>
-    <alias field="cnty_name" index="3" name="县名称"/>
-    <alias field="twn_code" index="4" name="乡镇代码"/>
-    <alias field="twn_name" index="5" name="乡镇名称"/>
-    <alias field="unit_code" index="6" name="小流域代码"/>
-    <alias field="unit_name" index="7" name="小流域名称"/>
-    <alias field="area_ha" index="8" name="面积(公顷)"/>
-    <alias field="slope_mean" index="9" name="平均坡度(°)"/>
-    <alias field="slope_max" index="10" name="最大坡度(°)"/>
-    <alias field="thresh_deg" index="11" name="坡度阈值(°)"/>
-  </aliases>
   <mapTip>[% "patch_id" %] [% "twn_name" %] [% round("area_ha", 2) %] ha</mapTip>
   <layerGeometryType>2</layerGeometryType>
 </qgis>

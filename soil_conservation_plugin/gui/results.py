@@ -68,11 +68,12 @@ def now() -> str:
 
 
 def _aliases() -> dict:
-    import json
+    from ..core.common.errors import InputError
+    from ..core.common.headers import load_field_aliases
 
     try:
-        return json.loads(resources_path("styles", "field_aliases.json").read_text(encoding="utf-8"))["fields"]
-    except (FileNotFoundError, KeyError, ValueError):
+        return load_field_aliases()
+    except (InputError, RuntimeError):
         return {}
 
 

@@ -373,7 +373,7 @@ class SteepSlopeAlgorithm(LocalRasterInputs, AlgorithmBase):
             key: self.parameterAsFileOutput(parameters, name, context) or None
             for name, key in self.DESTINATIONS.items()
         }
-        from ..core.steep.outputs import output_paths
+        from ..core.steep.outputs import layer_fields, output_paths
 
         output_paths(out, tables, destinations)  # refuses two outputs on one file before any work
         coverage = self.dem_coverage(dem, county, townships, feedback)
@@ -391,7 +391,13 @@ class SteepSlopeAlgorithm(LocalRasterInputs, AlgorithmBase):
             destinations=destinations,
             coverage=coverage,
         )
-        self.style_output(context, out, "steep_slope.qml", f"禁止开垦陡坡地 ≥{res.threshold.value:g}° (steep slopes)")
+        self.style_output(
+            context,
+            out,
+            "steep_slope.qml",
+            f"禁止开垦陡坡地 ≥{res.threshold.value:g}° (steep slopes)",
+            aliases={name: alias for name, _, alias in layer_fields(res)},
+        )
         return {
             self.OUTPUT: out,
             self.COUNTY_TABLE: paths.get("county_csv"),

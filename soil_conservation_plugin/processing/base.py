@@ -178,24 +178,28 @@ class QgisFeedback(Feedback):
 
 
 class StylePostProcessor(QgsProcessingLayerPostProcessorInterface):
-    """Applies a QML style (and optionally a legend name) to an output layer when QGIS loads it."""
+    """Applies a QML style (and optionally a legend name and field aliases) to an output layer when QGIS loads it."""
 
     _keep = []  # QGIS does not own post-processors; keep them alive until used
 
-    def __init__(self, qml: Path, name: str | None = None):
+    def __init__(self, qml: Path, name: str | None = None, aliases: dict | None = None):
         super().__init__()
-        self.qml, self.name = qml, name
+        self.qml, self.name, self.aliases = qml, name, dict(aliases or {})
 
     def postProcessLayer(self, layer, context, feedback):  # noqa: N802 (QGIS API)
         if layer is not None and layer.isValid():
             layer.loadNamedStyle(str(self.qml))
             if self.name:
                 layer.setName(self.name)
+            fields = layer.fields()
+            for field, alias in self.aliases.items():
+                if fields.indexOf(field) >= 0:
+                    layer.setFieldAlias(fields.indexOf(field), alias)
             layer.triggerRepaint()
 
     @classmethod
-    def create(cls, qml: Path, name: str | None = None):
-        processor = cls(qml, name)
+    def create(cls, qml: Path, name: str | None = None, aliases: dict | None = None):
+        processor = cls(qml, name, aliases)
         cls._keep.append(processor)
         del cls._keep[:-50]
         return processor
@@ -408,8 +412,9 @@ class AlgorithmBase(QgsProcessingAlgorithm):
             qgs_feedback.pushInfo(f"{label}: 文本编码 / text encoding {source_encoding(path, label)}")
         return path, layer_name or _first_layer_name(path)
 
-    def style_output(self, context, path: str, qml: str, name: str | None = None) -> None:
-        """Style an output when QGIS loads it on completion (toolbox runs and the dock's tasks)."""
+    def style_output(self, context, path: str, qml: str, name: str | None = None, aliases: dict | None = None) -> None:
+        """Style an output when QGIS loads it on completion (toolbox runs and the dock's tasks);
+        ``aliases``: field → alias (QGIS 3.22 does not read a GeoPackage's own field aliases)."""
         if context.willLoadLayerOnCompletion(path):
             details = context.layerToLoadOnCompletionDetails(path)
-            details.setPostProcessor(StylePostProcessor.create(resources_path("styles", qml), name))
+            details.setPostProcessor(StylePostProcessor.create(resources_path("styles", qml), name, aliases))

@@ -260,3 +260,32 @@ def test_a_targets_file_not_in_utf8(tmp_path):
     with pytest.raises(InputError) as err:
         load_targets(path)
     assert "目标_gbk.json" in err.value.layer and "UTF-8" in err.value.zh and "not UTF-8" in err.value.en
+
+
+def test_the_patch_layer_aliases_and_the_announcement_headers_have_one_place():
+    """The steep-slope layer's aliases come from resources/styles/field_aliases.json (its QML holds none);
+    the 公告 table headers from table_headers.json."""
+    from types import SimpleNamespace
+
+    from soil_conservation_plugin.core.common.headers import read_field_aliases
+    from soil_conservation_plugin.core.steep.outputs import layer_fields
+
+    aliases = json.loads(resources_path("styles", "field_aliases.json").read_text(encoding="utf-8"))["fields"]
+    assert read_field_aliases(resources_path("styles", "field_aliases.json")) == aliases
+    fields = layer_fields(SimpleNamespace(units=object()))
+    assert [(name, alias) for name, _, alias in fields] == [(name, aliases[name]["zh"]) for name, _, _ in fields]
+    assert "<aliases>" not in resources_path("styles", "steep_slope.qml").read_text(encoding="utf-8")
+    assert [h for _, h in table_columns("announcement")] == ["乡镇代码", "乡镇名称", "图斑数(个)", "面积(公顷)"]
+    assert [h for _, h in table_columns("zoning_announcement")] == ["区类型", "小流域数(个)", "面积(公顷)", "占县域(%)"]
+
+
+def test_a_broken_field_alias_file_is_refused(tmp_path):
+    from soil_conservation_plugin.core.common.headers import read_field_aliases
+
+    data = json.loads(resources_path("styles", "field_aliases.json").read_text(encoding="utf-8"))
+    data["fields"]["cnty_code"]["zh"] = ""
+    path = tmp_path / "field_aliases.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(RuntimeError) as err:
+        read_field_aliases(path)
+    assert "field_aliases.json" in str(err.value) and "cnty_code" in str(err.value)

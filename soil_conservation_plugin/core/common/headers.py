@@ -1,5 +1,6 @@
 """Headers of the area tables (resources/rules/table_headers.json): one header per column for the
-steep-slope tables, the export package's area tables and the 公告 tables of the county maps. Loaded once."""
+steep-slope tables, the export package's area tables and the 公告 tables of the county maps; and the aliases
+of the result layers' fields (resources/styles/field_aliases.json). Each loaded once."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from .paths import resources_path
 from .rules import load_json_rules
 
 HEADERS_FILE = ("rules", "table_headers.json")
+ALIASES_FILE = ("styles", "field_aliases.json")
 
 
 @functools.lru_cache(maxsize=1)
@@ -43,3 +45,27 @@ def table_columns(table: str) -> list[tuple[str, str]]:
 def headers_citation() -> dict:
     data = load_table_headers()
     return {"version": data["version"], "source": data["source"]}
+
+
+@functools.lru_cache(maxsize=1)
+def load_field_aliases() -> dict:
+    """Field → {"zh", "en"[, "decimals"]} of the result layers (resources/styles/field_aliases.json), read once."""
+    return read_field_aliases(resources_path(*ALIASES_FILE))
+
+
+def read_field_aliases(path) -> dict:
+    """The aliases in ``path``, checked (load_field_aliases: the shipped file, read once)."""
+    data = load_json_rules(path)
+    try:
+        fields = data["fields"]
+        for name, spec in fields.items():
+            assert isinstance(spec.get("zh"), str) and spec["zh"], f"field {name} has no zh alias"
+            assert isinstance(spec.get("en"), str) and spec["en"], f"field {name} has no en alias"
+    except (KeyError, AssertionError, TypeError, AttributeError) as exc:
+        raise RuntimeError(f"invalid field-alias file {path}: {exc!r}") from exc  # a packaging error
+    return fields
+
+
+def field_alias(name: str, lang: str = "zh") -> str:
+    """The alias of a result-layer field (KeyError for a field the file does not name)."""
+    return load_field_aliases()[name][lang]

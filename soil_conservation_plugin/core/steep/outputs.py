@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 from ..common.errors import InputError
-from ..common.headers import header, headers_citation, table_columns
+from ..common.headers import field_alias, header, headers_citation, table_columns
 from ..common.io import atomic_path, write_json
 from ..common.metadata import metadata_path, run_metadata
 from ..common.tables import save_workbook, xlsx_row
@@ -43,24 +43,13 @@ TOTAL = ("合计", "total")
 def layer_fields(res: SteepResult) -> list[tuple[str, str, str]]:
     """(field, OGR type, Chinese alias); names ≤ 10 ASCII characters (Shapefile-safe).
 
-    The aliases are the layer's (as resources/styles/steep_slope.qml shows them), not table headers."""
-    fields = [
-        ("patch_id", "str", "图斑编号"),
-        ("parent_id", "str", "原图斑编号"),
-        ("cnty_code", "str", "县代码"),
-        ("cnty_name", "str", "县名称"),
-        ("twn_code", "str", "乡镇代码"),
-        ("twn_name", "str", "乡镇名称"),
-    ]
+    The aliases are the layer's (resources/styles/field_aliases.json, as the plugin shows them), not table
+    headers."""
+    fields = [(name, "str") for name in ("patch_id", "parent_id", "cnty_code", "cnty_name", "twn_code", "twn_name")]
     if res.units is not None:
-        fields += [("unit_code", "str", "小流域代码"), ("unit_name", "str", "小流域名称")]
-    fields += [
-        ("area_ha", "real", "面积(公顷)"),
-        ("slope_mean", "real", "平均坡度(°)"),
-        ("slope_max", "real", "最大坡度(°)"),
-        ("thresh_deg", "real", "坡度阈值(°)"),
-    ]
-    return fields
+        fields += [("unit_code", "str"), ("unit_name", "str")]
+    fields += [(name, "real") for name in ("area_ha", "slope_mean", "slope_max", "thresh_deg")]
+    return [(name, kind, field_alias(name)) for name, kind in fields]
 
 
 def piece_rows(res: SteepResult) -> list[dict]:
