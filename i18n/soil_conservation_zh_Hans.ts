@@ -617,6 +617,16 @@ Outputs: the GeoPackage (layer disturbance_patches; table disturbance_status wit
         <translation>红线校核问题</translation>
     </message>
     <message>
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="62"/>
+        <source>Checked disturbance patches (扰动图斑核查, layer disturbance_patches)</source>
+        <translation>已核查的扰动图斑（扰动图斑核查，图层 disturbance_patches）</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="63"/>
+        <source>County roll-up (县级统计, rollup layer county)</source>
+        <translation>县级汇总（县级统计，汇总输出的 county 图层）</translation>
+    </message>
+    <message>
         <location filename="../soil_conservation_plugin/processing/alg_export.py" line="61"/>
         <source>Area tables to include (CSV; computed from the patches when empty)</source>
         <translation>要包含的面积统计表（CSV；留空时由图斑计算）</translation>
@@ -695,13 +705,13 @@ Outputs: the GeoPackage (layer disturbance_patches; table disturbance_status wit
         <location filename="../soil_conservation_plugin/processing/alg_export.py" line="78"/>
         <source>Writes one package folder for 上图入库: the data layers, the per-county/township area tables, fields.csv (field names and Chinese aliases), metadata.xml (GB/T 19710 core elements, with the schema and rule versions and the run parameters in the lineage) and manifest.json (SHA-256 and feature counts per file).
 Layers and fields come from the versioned schema file resources/schemas/onemap_v*.json. The official One-Map schema was NOT FOUND: every name, type and code list there is a plugin default, not the standard, and is cited as such in the metadata.
-Inputs: the plugin's steep-slope patches, small-watershed units, zones (one layer; each feature goes to the layer(s) named by its zone_type) and red-line check issues. Give any subset.
+Inputs: the plugin's steep-slope patches, small-watershed units, zones (one layer; each feature goes to the layer(s) named by its zone_type) and red-line check issues; from schema 0.2 (the default) also the checked disturbance patches (the GeoPackage of 'Disturbance patches against the zones', layer disturbance_patches: areas to 0.01 ha as in the 核查清单, risk class and 销号 status and dates) and the county layer of the roll-up (layer county of its GeoPackage, exported with the county geometry: land, erosion-class, 水土流失 and zone areas, 水土保持率). Give any subset; without the last two the package is as before. Schema 0.1 (resources/schemas/onemap_v0.1.json) can still be chosen as the schema file; it has neither of the two new layers.
 Format: GeoPackage (UTF-8; aliases in gpkg_data_columns), Shapefile with a .cpg (GBK by default, UTF-8 on request; every text is checked to be encodable, aliases in fields.csv) or File Geodatabase (GDAL ≥ 3.6).
 Target CRS: EPSG:4490 (default); the CGCS2000 Gauss-Krüger zones of 吉林 (EPSG:4529-4532, 4550-4553) on request. Coordinates are rounded to the schema's precision, rings wound counter-clockwise, areas recomputed on the ellipsoid.
 Every record is validated first; if any fails, nothing is written (all problems are listed), unless Partial export is on. The package is written to a temporary folder and renamed into place at the end: a cancel or a failure leaves the target as it was.</source>
         <translation>为上图入库写出一个成果包文件夹：数据图层、分县/分乡镇面积统计表、fields.csv（字段名及中文别名）、metadata.xml（GB/T 19710 核心元素，数据志中记录结构定义和规则版本以及运行参数）和 manifest.json（每个文件的 SHA-256 和要素数）。
 图层和字段取自带版本号的结构定义文件 resources/schemas/onemap_v*.json。官方全国水利一张图数据结构未找到(NOT FOUND)：其中所有名称、类型和代码表均为插件默认值，非标准规定，并在元数据中如实注明。
-输入：插件生成的陡坡地图斑、小流域单元、分区（一个图层；每个要素按其 zone_type 写入对应的图层）和红线校核问题。可提供其中任意子集。
+输入：插件生成的陡坡地图斑、小流域单元、分区（一个图层；每个要素按其 zone_type 写入对应的图层）和红线校核问题；自结构定义 0.2（默认）起还可输入已核查的扰动图斑（“扰动图斑核查”输出的 GeoPackage，图层 disturbance_patches：面积精确到 0.01 公顷，与核查清单一致，以及风险等级、销号状态和日期）和汇总的县级图层（汇总输出 GeoPackage 的 county 图层，连同县域几何导出：土地、各侵蚀强度、水土流失和各分区面积及水土保持率）。可提供其中任意子集；不提供后两者时成果包与以前相同。仍可选择结构定义 0.1（resources/schemas/onemap_v0.1.json）作为结构定义文件，其中没有这两个新图层。
 格式：GeoPackage（UTF-8；别名写入 gpkg_data_columns）、带 .cpg 的 Shapefile（默认 GBK，可选 UTF-8；检查所有文本均可编码，别名写入 fields.csv）或 File Geodatabase（GDAL ≥ 3.6）。
 目标坐标参考系：EPSG:4490（默认）；可选吉林所在的 CGCS2000 高斯-克吕格投影带（EPSG:4529-4532、4550-4553）。坐标按结构定义的精度取舍，多边形环按逆时针方向排列，面积在椭球面上重新计算。
 所有记录先经校验；只要有一条未通过，就不写出任何内容（列出全部问题），除非开启部分导出。成果包先写入临时文件夹，最后重命名到目标位置：取消或失败时目标保持原样。</translation>
@@ -725,6 +735,16 @@ Every record is validated first; if any fails, nothing is written (all problems 
         <location filename="../soil_conservation_plugin/processing/alg_export.py" line="101"/>
         <source>Issues</source>
         <translation>问题</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="101"/>
+        <source>Checked disturbance patches</source>
+        <translation>已核查的扰动图斑</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="101"/>
+        <source>County roll-up</source>
+        <translation>县级汇总</translation>
     </message>
 </context>
 <context>
