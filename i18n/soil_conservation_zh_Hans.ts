@@ -519,6 +519,11 @@ Outputs: GeoPackage with layers 'units' (unit_code, unit_name, down_code, up_cod
         <translation>运行元数据</translation>
     </message>
     <message>
+        <location filename="../soil_conservation_plugin/processing/alg_disturbance.py" line="113"/>
+        <source>HTML report</source>
+        <translation>HTML 报告</translation>
+    </message>
+    <message>
         <location filename="../soil_conservation_plugin/processing/alg_disturbance.py" line="115"/>
         <source>For each 疑似违法违规扰动图斑 issued by the ministry or the province: its county, 乡镇 and 小流域 (the one holding the largest part, with that share); the area and share of the patch inside 禁止开垦陡坡地 (the steep-slope output), 重点预防区, 重点治理区, 水土流失严重 and 生态脆弱区域 (the zoning output's layer 'zones', field zone_id) and the 生态保护红线; the land use under it (三调 地类图斑 with DLBM, or a raster of GB/T 21010 codes: cells whose centre lies in the patch); a risk class from the rule file, with the rule that fired and an audit of every rule (values, thresholds, conditions that could not be evaluated).
 All areas are ellipsoidal (pyproj Geod on the patch layer's ellipsoid), in 公顷 to 0.01.
@@ -526,14 +531,14 @@ Field mapping: field names vary by year and issuer; resources/rules/disturbance_
 Risk rules: resources/rules/disturbance_risk.json (e.g. in 禁止开垦陡坡地 and cultivated → 疑似陡坡开垦; in the 生态保护红线 → 重点核查; in a 重点预防区 without approval → 重点核查). Every rule and threshold is a default, not the standard.
 Last year's patches (optional, e.g. last year's output): each patch is marked new, same place (overlap of at least half of the smaller patch, a default) or closed last year (已销号); the counts per county are reported.
 Refused before any work: a missing 图斑编号 field, empty or repeated 图斑编号, empty, non-polygon or invalid geometries, no CRS or Web Mercator.
-Outputs: the GeoPackage (layer disturbance_patches; table disturbance_status with each patch's 销号 status 待核查 → 已核查 (合规/违规) → 整改中 → 已销号, dates and comments, kept when the check runs again into the same file; table disturbance_status_log); the 核查清单 folder: per county an XLSX and a CSV (Chinese headers, ordered by risk, 合计 row equal to the layer's sums), a summary per county; run metadata JSON citing the rule files and their versions.</source>
+Outputs: the GeoPackage (layer disturbance_patches; table disturbance_status with each patch's 销号 status 待核查 → 已核查 (合规/违规) → 整改中 → 已销号, dates and comments, kept when the check runs again into the same file; table disturbance_status_log); the 核查清单 folder: per county an XLSX and a CSV (Chinese headers, ordered by risk, 合计 row equal to the layer's sums), a summary per county, and 核查报告.html (output REPORT: per county a figure of patches and area by risk class and by zone kind, inline SVG, with the 核查清单's numbers); run metadata JSON citing the rule files and their versions.</source>
         <translation>对部或省下发的每个疑似违法违规扰动图斑：所在县、乡镇和小流域（取占图斑面积最大者，并给出该占比）；图斑位于禁止开垦陡坡地（陡坡地成果）、重点预防区、重点治理区、水土流失严重区域和生态脆弱区域（区划成果的 &apos;zones&apos; 图层，字段 zone_id）以及生态保护红线内的面积和占比；图斑下的土地利用（带 DLBM 的三调地类图斑，或 GB/T 21010 代码栅格：像元中心落在图斑内的像元）；按规则文件判定的风险等级，记录触发的规则及每条规则的判定依据（数值、阈值、无法判定的条件）。
 所有面积均为椭球面积（pyproj Geod，图斑图层自身的椭球），单位公顷，保留两位小数。
 字段映射：字段名随年度和下发单位而变；resources/rules/disturbance_fields.json 列出图斑编号（必需）、扰动面积、扰动类型、项目名称、建设单位、批复情况和下发年度的候选字段名。未找到官方字段结构：这些名称均为默认值。复制该文件，加入你的字段名，作为“自定义字段映射文件”给出。
 风险规则：resources/rules/disturbance_risk.json（例如：位于禁止开垦陡坡地且为耕地 → 疑似陡坡开垦；位于生态保护红线内 → 重点核查；位于重点预防区且无批复 → 重点核查）。所有规则和阈值均为默认值，不是标准。
 上年图斑（可选，例如上年的输出）：每个图斑标为新增、同位置（重叠至少为较小图斑的一半，默认值）或上年已销号；按县统计数量。
 开始计算前即拒绝：缺少图斑编号字段、图斑编号为空或重复、几何为空、不是面或无效、没有坐标系或为 Web 墨卡托。
-输出：GeoPackage（图层 disturbance_patches；表 disturbance_status 记录每个图斑的销号状态 待核查 → 已核查（合规/违规）→ 整改中 → 已销号、日期和备注，再次运行写入同一文件时保留；表 disturbance_status_log）；核查清单文件夹：每县一个 XLSX 和一个 CSV（中文表头，按风险排序，合计行等于图层之和）、按县汇总表；运行元数据 JSON，注明所用规则文件及其版本。</translation>
+输出：GeoPackage（图层 disturbance_patches；表 disturbance_status 记录每个图斑的销号状态 待核查 → 已核查（合规/违规）→ 整改中 → 已销号、日期和备注，再次运行写入同一文件时保留；表 disturbance_status_log）；核查清单文件夹：每县一个 XLSX 和一个 CSV（中文表头，按风险排序，合计行等于图层之和）、按县汇总表，以及 核查报告.html（输出 REPORT：每县一幅按风险等级和按区域类型统计图斑数与面积的图，内嵌 SVG，数值与核查清单一致）；运行元数据 JSON，注明所用规则文件及其版本。</translation>
     </message>
     <message>
         <location filename="../soil_conservation_plugin/processing/alg_disturbance.py" line="193"/>
@@ -617,6 +622,16 @@ Outputs: the GeoPackage (layer disturbance_patches; table disturbance_status wit
         <translation>红线校核问题</translation>
     </message>
     <message>
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="62"/>
+        <source>Checked disturbance patches (扰动图斑核查, layer disturbance_patches)</source>
+        <translation>已核查的扰动图斑（扰动图斑核查，图层 disturbance_patches）</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="63"/>
+        <source>County roll-up (县级统计, rollup layer county)</source>
+        <translation>县级汇总（县级统计，汇总输出的 county 图层）</translation>
+    </message>
+    <message>
         <location filename="../soil_conservation_plugin/processing/alg_export.py" line="61"/>
         <source>Area tables to include (CSV; computed from the patches when empty)</source>
         <translation>要包含的面积统计表（CSV；留空时由图斑计算）</translation>
@@ -695,13 +710,13 @@ Outputs: the GeoPackage (layer disturbance_patches; table disturbance_status wit
         <location filename="../soil_conservation_plugin/processing/alg_export.py" line="78"/>
         <source>Writes one package folder for 上图入库: the data layers, the per-county/township area tables, fields.csv (field names and Chinese aliases), metadata.xml (GB/T 19710 core elements, with the schema and rule versions and the run parameters in the lineage) and manifest.json (SHA-256 and feature counts per file).
 Layers and fields come from the versioned schema file resources/schemas/onemap_v*.json. The official One-Map schema was NOT FOUND: every name, type and code list there is a plugin default, not the standard, and is cited as such in the metadata.
-Inputs: the plugin's steep-slope patches, small-watershed units, zones (one layer; each feature goes to the layer(s) named by its zone_type) and red-line check issues. Give any subset.
+Inputs: the plugin's steep-slope patches, small-watershed units, zones (one layer; each feature goes to the layer(s) named by its zone_type) and red-line check issues; from schema 0.2 (the default) also the checked disturbance patches (the GeoPackage of 'Disturbance patches against the zones', layer disturbance_patches: areas to 0.01 ha as in the 核查清单, risk class and 销号 status and dates) and the county layer of the roll-up (layer county of its GeoPackage, exported with the county geometry: land, erosion-class, 水土流失 and zone areas, 水土保持率). Give any subset; without the last two the package is as before. Schema 0.1 (resources/schemas/onemap_v0.1.json) can still be chosen as the schema file; it has neither of the two new layers.
 Format: GeoPackage (UTF-8; aliases in gpkg_data_columns), Shapefile with a .cpg (GBK by default, UTF-8 on request; every text is checked to be encodable, aliases in fields.csv) or File Geodatabase (GDAL ≥ 3.6).
 Target CRS: EPSG:4490 (default); the CGCS2000 Gauss-Krüger zones of 吉林 (EPSG:4529-4532, 4550-4553) on request. Coordinates are rounded to the schema's precision, rings wound counter-clockwise, areas recomputed on the ellipsoid.
 Every record is validated first; if any fails, nothing is written (all problems are listed), unless Partial export is on. The package is written to a temporary folder and renamed into place at the end: a cancel or a failure leaves the target as it was.</source>
         <translation>为上图入库写出一个成果包文件夹：数据图层、分县/分乡镇面积统计表、fields.csv（字段名及中文别名）、metadata.xml（GB/T 19710 核心元素，数据志中记录结构定义和规则版本以及运行参数）和 manifest.json（每个文件的 SHA-256 和要素数）。
 图层和字段取自带版本号的结构定义文件 resources/schemas/onemap_v*.json。官方全国水利一张图数据结构未找到(NOT FOUND)：其中所有名称、类型和代码表均为插件默认值，非标准规定，并在元数据中如实注明。
-输入：插件生成的陡坡地图斑、小流域单元、分区（一个图层；每个要素按其 zone_type 写入对应的图层）和红线校核问题。可提供其中任意子集。
+输入：插件生成的陡坡地图斑、小流域单元、分区（一个图层；每个要素按其 zone_type 写入对应的图层）和红线校核问题；自结构定义 0.2（默认）起还可输入已核查的扰动图斑（“扰动图斑核查”输出的 GeoPackage，图层 disturbance_patches：面积精确到 0.01 公顷，与核查清单一致，以及风险等级、销号状态和日期）和汇总的县级图层（汇总输出 GeoPackage 的 county 图层，连同县域几何导出：土地、各侵蚀强度、水土流失和各分区面积及水土保持率）。可提供其中任意子集；不提供后两者时成果包与以前相同。仍可选择结构定义 0.1（resources/schemas/onemap_v0.1.json）作为结构定义文件，其中没有这两个新图层。
 格式：GeoPackage（UTF-8；别名写入 gpkg_data_columns）、带 .cpg 的 Shapefile（默认 GBK，可选 UTF-8；检查所有文本均可编码，别名写入 fields.csv）或 File Geodatabase（GDAL ≥ 3.6）。
 目标坐标参考系：EPSG:4490（默认）；可选吉林所在的 CGCS2000 高斯-克吕格投影带（EPSG:4529-4532、4550-4553）。坐标按结构定义的精度取舍，多边形环按逆时针方向排列，面积在椭球面上重新计算。
 所有记录先经校验；只要有一条未通过，就不写出任何内容（列出全部问题），除非开启部分导出。成果包先写入临时文件夹，最后重命名到目标位置：取消或失败时目标保持原样。</translation>
@@ -725,6 +740,16 @@ Every record is validated first; if any fails, nothing is written (all problems 
         <location filename="../soil_conservation_plugin/processing/alg_export.py" line="101"/>
         <source>Issues</source>
         <translation>问题</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="101"/>
+        <source>Checked disturbance patches</source>
+        <translation>已核查的扰动图斑</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_export.py" line="101"/>
+        <source>County roll-up</source>
+        <translation>县级汇总</translation>
     </message>
 </context>
 <context>

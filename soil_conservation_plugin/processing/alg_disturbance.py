@@ -56,6 +56,7 @@ class DisturbanceCheckAlgorithm(AlgorithmBase):
     KEY_CHECK = "KEY_CHECK"
     NEW, SAME, CLOSED = "NEW", "SAME", "CLOSED"
     METADATA = "METADATA"
+    REPORT = "REPORT"
 
     # (parameter, description, the core's input name)
     VECTORS = (
@@ -110,6 +111,7 @@ class DisturbanceCheckAlgorithm(AlgorithmBase):
         ):
             self.addOutput(QgsProcessingOutputNumber(name, self.tr(label)))
         self.addOutput(QgsProcessingOutputFile(self.METADATA, self.tr("Run metadata")))
+        self.addOutput(QgsProcessingOutputFile(self.REPORT, self.tr("HTML report")))
 
     def help(self) -> str:
         return self.tr(
@@ -137,7 +139,9 @@ class DisturbanceCheckAlgorithm(AlgorithmBase):
             "status 待核查 → 已核查 (合规/违规) → 整改中 → 已销号, dates and comments, kept when the check runs "
             "again into the same file; table disturbance_status_log); the 核查清单 folder: per county an XLSX "
             "and a CSV (Chinese headers, ordered by risk, 合计 row equal to the layer's sums), a summary per "
-            "county; run metadata JSON citing the rule files and their versions."
+            "county, and 核查报告.html (output REPORT: per county a figure of patches and area by risk class and "
+            "by zone kind, inline SVG, with the 核查清单's numbers); run metadata JSON citing the rule files and "
+            "their versions."
         )
 
     def _vector(self, parameters, name: str, description: str, context, feedback) -> tuple[str | None, str]:
@@ -235,6 +239,7 @@ class DisturbanceCheckAlgorithm(AlgorithmBase):
             self.SAME: yoy_total["same"],
             self.CLOSED: yoy_total["closed"],
             self.METADATA: written["metadata"],
+            self.REPORT: written["report"],
         }
 
 

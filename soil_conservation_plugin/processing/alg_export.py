@@ -35,6 +35,8 @@ class ExportAlgorithm(AlgorithmBase):
     UNITS = "UNITS"
     ZONES = "ZONES"
     ISSUES = "ISSUES"
+    DISTURBANCE = "DISTURBANCE"
+    ROLLUP = "ROLLUP"
     TABLES = "AREA_TABLES"
     FORMAT = "FORMAT"
     ENCODING = "ENCODING"
@@ -78,6 +80,19 @@ class ExportAlgorithm(AlgorithmBase):
                 self.tr("Red-line check issues (红线校核问题)"),
                 [QgsProcessing.SourceType.TypeVectorAnyGeometry],
                 optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterVectorLayer(
+                self.DISTURBANCE,
+                self.tr("Checked disturbance patches (扰动图斑核查, layer disturbance_patches)"),
+                polygon,
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterVectorLayer(
+                self.ROLLUP, self.tr("County roll-up (县级统计, rollup layer county)"), polygon, optional=True
             )
         )
         self.addParameter(
@@ -154,7 +169,13 @@ class ExportAlgorithm(AlgorithmBase):
             "One-Map schema was NOT FOUND: every name, type and code list there is a plugin default, not the "
             "standard, and is cited as such in the metadata.\n"
             "Inputs: the plugin's steep-slope patches, small-watershed units, zones (one layer; each feature goes "
-            "to the layer(s) named by its zone_type) and red-line check issues. Give any subset.\n"
+            "to the layer(s) named by its zone_type) and red-line check issues; from schema 0.2 (the default) also "
+            "the checked disturbance patches (the GeoPackage of 'Disturbance patches against the zones', layer "
+            "disturbance_patches: areas to 0.01 ha as in the 核查清单, risk class and 销号 status and dates) and "
+            "the county layer of the roll-up (layer county of its GeoPackage, exported with the county geometry: "
+            "land, erosion-class, 水土流失 and zone areas, 水土保持率). Give any subset; without the last two the "
+            "package is as before. Schema 0.1 (resources/schemas/onemap_v0.1.json) can still be chosen as the "
+            "schema file; it has neither of the two new layers.\n"
             "Format: GeoPackage (UTF-8; aliases in gpkg_data_columns), Shapefile with a .cpg (GBK by default, "
             "UTF-8 on request; every text is checked to be encodable, aliases in fields.csv) or File Geodatabase "
             "(GDAL ≥ 3.6).\n"
@@ -175,6 +196,8 @@ class ExportAlgorithm(AlgorithmBase):
             ("units", self.UNITS, self.tr("Small-watershed units")),
             ("zones", self.ZONES, self.tr("Zones")),
             ("issues", self.ISSUES, self.tr("Issues")),
+            ("disturbance", self.DISTURBANCE, self.tr("Checked disturbance patches")),
+            ("rollup", self.ROLLUP, self.tr("County roll-up")),
         ):
             found = self.vector_file(parameters, name, context, feedback.qgs, label)
             if found:

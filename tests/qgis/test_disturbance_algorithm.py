@@ -75,9 +75,14 @@ def test_disturbance_check_via_processing(plugin, tmp_path):
         assert table[-1]["序号"] == "合计"
         assert abs(float(table[-1]["图斑面积(公顷)"]) - sum(r["area_ha"] for r in part)) <= 0.01
         assert (folder / f"核查清单_{code}_{name}.xlsx").is_file()
+    # the HTML report beside the 核查清单: one figure per county, numbers as in the summary
+    report = (folder / "核查报告.html").read_text(encoding="utf-8")
+    assert res["REPORT"] == str(folder / "核查报告.html")
+    assert 'data-code="220521"' in report and 'data-code="220502"' in report and "<svg" in report
     with open(res["METADATA"], encoding="utf-8") as fh:
         meta = json.load(fh)
     assert meta["step"] == "disturbance_check"
+    assert meta["outputs"]["report"] == res["REPORT"]
     assert meta["rules"]["disturbance_risk"]["version"] == "2026.1"
     assert meta["rules"]["disturbance_fields"]["tag"] == "NOT FOUND"
     assert meta["inputs"]["patches"]["sha256"]

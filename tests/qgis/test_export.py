@@ -136,3 +136,41 @@ def test_export_refuses_bad_records_and_existing_package(plugin, tmp_path):
         run_alg(
             "export", {"STEEP_PATCHES": f"{good}|layername=steep", "CRS": "EPSG:3857", "OUTPUT": str(tmp_path / "x")}
         )
+
+
+def test_export_disturbance_patches_and_county_rollup_via_processing(plugin, tmp_path):
+    """Schema 0.2 through Processing: DISTURBANCE and ROLLUP layers, values equal to the inputs."""
+    from tests.unit.test_export_v02 import disturbance_gpkg, ogr_rows, rollup_gpkg
+
+    gpkg, rollup = disturbance_gpkg(tmp_path), rollup_gpkg(tmp_path)
+    out = tmp_path / "pkg"
+    res = run_alg(
+        "export",
+        {
+            "DISTURBANCE": f"{gpkg}|layername=disturbance_patches",
+            "ROLLUP": f"{rollup}|layername=county",
+            "FORMAT": 1,
+            "OUTPUT": str(out),
+        },
+    )
+    counties = {r["code"]: r for r in ogr_rows(rollup, "county")}
+    patches = {r["patch_id"]: r for r in ogr_rows(gpkg, "disturbance_patches")}
+    assert res["FEATURES"] == len(patches) + len(counties)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["schema"]["version"] == "0.2.0"
+    assert [e["code"] for e in manifest["layers"]] == ["RDTBHC", "XJSTBC"]
+    layer = QgsVectorLayer(str(out / "data" / "RDTBHC.shp"), "patches", "ogr")
+    assert layer.isValid() and layer.crs().authid() == "EPSG:4490"
+    got = {f["TBBH"]: f for f in layer.getFeatures()}
+    assert set(got) == set(patches)
+    for pid, p in patches.items():
+        assert abs(got[pid]["MJ"] - p["area_ha"]) < 0.005 and got[pid]["HCZT"] == p["status"]
+        assert got[pid]["FXDJ"] == p["risk_zh"]  # Chinese read back through the GBK .cpg
+    assert got["P2"]["HCZT"] == "已销号" and got["P2"]["XHRQ"].toString("yyyy-MM-dd") == "2026-03-05"
+    table = QgsVectorLayer(str(out / "data" / "XJSTBC.shp"), "counties", "ogr")
+    rows = {f["XZQDM"]: f for f in table.getFeatures()}
+    assert sorted(rows) == sorted(counties)
+    for code, c in counties.items():
+        assert abs(rows[code]["TDMJ"] - c["land_ha"]) < 0.005 and abs(rows[code]["STLSMJ"] - c["loss_ha"]) < 0.005
+        assert rows[code]["XZQMC"] == c["name"]
+    del layer, table

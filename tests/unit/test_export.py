@@ -446,7 +446,7 @@ def test_gpkg_round_trip(tmp_path, sources):
     manifest = check_manifest(out)
     assert manifest["files"]["data/onemap.gpkg"]["features"]["JZKKDPTB"] == 4
     assert {e["code"]: e["features"] for e in manifest["layers"]} == result.counts
-    assert manifest["schema"]["version"] == "0.1.0" and manifest["crs"] == "EPSG:4490"
+    assert manifest["schema"]["version"] == "0.2.0" and manifest["crs"] == "EPSG:4490"
     summary = result.summary()
     assert "JZKKDPTB 禁止开垦陡坡地图斑: 4 features" in summary and "EPSG:4490" in summary and str(out) in summary
     # no temporary sibling left
@@ -592,10 +592,10 @@ def test_tables_metadata_and_zip(tmp_path, sources):
     assert (
         meta["title"] == "通化县水土保持划定成果" and meta["producer"] == "通化县水利局" and meta["crs"] == "EPSG:4490"
     )
-    assert "onemap 0.1.0" in meta["lineage"]
+    assert "onemap 0.2.0" in meta["lineage"]
     export_step = json.loads(meta["steps"][0])
     assert export_step["parameters"]["threshold_deg"] == 20 and export_step["parameters"]["format"] == "GPKG"
-    assert export_step["schema"]["version"] == "0.1.0"
+    assert export_step["schema"]["version"] == "0.2.0"
     west, south, east, north = meta["bbox"]
     lons, lats = zip(
         *[TO_4490.transform(x, y) for g, _ in STEEP + UNITS + ZONES[:3] for p in parts(g) for x, y in p.exterior.coords]

@@ -24,6 +24,8 @@ LAYERS = [
     "水土流失重点治理区",
     "水土流失严重区域",
     "生态脆弱区域",
+    "扰动图斑核查",
+    "县级水土保持统计",
     "红线校核问题",
 ]
 INTERNAL = {
@@ -53,6 +55,19 @@ INTERNAL = {
     },
     "zones": {"unit_code", "zone_type", "county_code", "county_name", "area_km2", "fired", "rule_version"},
     "issues": {"rule_id", "severity", "message_zh", "message_en", "layer", "feature_id", "value", "status"},
+    # schema v0.2: the disturbance check's patch layer (store.PATCH_FIELDS) and the roll-up's county layer
+    "disturbance": {
+        "patch_id",
+        "year",
+        "area_ha",
+        "cnty_code",
+        "twn_code",
+        "risk_zh",
+        "status",
+        "verdict",
+        "closed_on",
+    },
+    "rollup": {"code", "name", "parent", "n_units", "land_ha", "assess_ha", "loss_ha", "rate_pct"},
 }
 
 
@@ -86,7 +101,7 @@ def test_bundled_schema_layers_crs_and_sources():
             if not f.default:
                 assert f.tag in ("[V]", "[S]"), (layer.name, f.name)
     polygon_layers = [layer.name for layer in schema.layers if layer.geometry == "MultiPolygon"]
-    assert polygon_layers == LAYERS[:6]
+    assert polygon_layers == LAYERS[:8]
     assert schema.layer("红线校核问题").geometry == "Point"
 
 

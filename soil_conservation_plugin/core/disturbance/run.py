@@ -1,5 +1,6 @@
 """The disturbance check as one call: read and check every input, overlay, rate, match last year,
-carry the 销号 statuses over, then write the GeoPackage, the 核查清单 and the run metadata."""
+carry the 销号 statuses over, then write the GeoPackage, the 核查清单, the HTML report and the run
+metadata."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from .fields import FieldMapping, load_field_mapping
 from .landuse import group_names, load_landuse_mapping, open_landuse
 from .layers import PatchLayer, read_areas, read_divisions, read_patches, read_zones
 from .overlay import ZONE_KINDS, Index, PatchOverlay, measures, overlay_patch
+from .report import REPORT_NAME, write_report
 from .risk import RiskResult, RiskRules, evaluate, load_risk_rules
 from .status import StatusRecord, carry_over, records_from_rows, stored_table
 from .store import LOG_TABLE, STATUS_TABLE, read_tables, write_result
@@ -259,16 +261,14 @@ def _notes(result: DisturbanceResult) -> list[list]:
 
 
 def write_outputs(result: DisturbanceResult, gpkg, checklist_dir, inputs: DisturbanceInputs) -> dict:
-    """GeoPackage, 核查清单 and run metadata, each through atomic_path (committed with the run's set)."""
+    """GeoPackage, 核查清单, HTML report (in the 核查清单 folder) and run metadata, each through
+    atomic_path (committed with the run's set)."""
     write_result(gpkg, result.crs, result.rows, result.geoms, result.status, result.log)
     prep = result.prepared
-    files: ChecklistFiles = write_checklists(
-        checklist_dir,
-        result.rows,
-        sorted(prep.rules.classes.values(), key=lambda c: c.rank),
-        prep.previous is not None,
-        _notes(result),
-    )
+    classes = sorted(prep.rules.classes.values(), key=lambda c: c.rank)
+    notes = _notes(result)
+    files: ChecklistFiles = write_checklists(checklist_dir, result.rows, classes, prep.previous is not None, notes)
+    report = write_report(Path(checklist_dir) / REPORT_NAME, result.rows, classes, notes)
     meta = run_metadata(
         "disturbance_check",
         {k: str(v).split("|")[0] for k, v in inputs.paths().items()}
@@ -290,6 +290,11 @@ def write_outputs(result: DisturbanceResult, gpkg, checklist_dir, inputs: Distur
             },
         },
     )
-    meta["outputs"] = {"gpkg": str(gpkg), "checklists": files.counties, "summary": files.summary_csv}
+    meta["outputs"] = {
+        "gpkg": str(gpkg),
+        "checklists": files.counties,
+        "summary": files.summary_csv,
+        "report": report,
+    }
     meta_path = write_run_metadata(gpkg, meta)
-    return {"gpkg": str(gpkg), "checklists": files, "metadata": str(meta_path)}
+    return {"gpkg": str(gpkg), "checklists": files, "report": report, "metadata": str(meta_path)}

@@ -511,114 +511,115 @@ def _raw_value(spec: FieldSpec, attrs: dict, pipe: _GeometryPipeline):
     return value
 
 
-def _read_layer(key, src, specs, split, schema, options, encoding, dst_crs, decimals, feedback):
-    """Records per layer code, problems, warnings, and facts for the lineage."""
-    spec_for_code = {s.zone_type: s for s in specs} if split else {}
-    ds, lyr, src_crs = _open_source(key, src, specs[0].polygonal)
-    pipe = _GeometryPipeline(src_crs, dst_crs, decimals)
-    records = {s.code: [] for s in specs}
-    problems, warnings = [], []
-    total = max(1, lyr.GetFeatureCount())
-    defn = lyr.GetLayerDefn()
-    names = [defn.GetFieldDefn(i).GetName() for i in range(defn.GetFieldCount())]
-    skipped = repaired = truncated = 0
-    lyr.ResetReading()
-    for n, feat in enumerate(lyr):
-        if n % 200 == 0:
-            feedback.check()
-            feedback.progress(100.0 * n / total)
-        fid = feat.GetFID()
-        attrs = {}
-        for i, name in enumerate(names):
-            attrs[name.lower()] = None if not feat.IsFieldSetAndNotNull(i) else feat.GetField(i)
-        if split:
-            zspec = _zone_field(specs[0])
-            codes = zone_codes(zspec, _lookup(attrs, zspec.sources))
-            if not codes:
-                skipped += 1
+@dataclass
+class _ReadState:
+    """What reading one source collects besides the records."""
+
+    problems: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+    skipped: int = 0
+    repaired: int = 0
+    truncated: int = 0
+
+
+def _feature_attrs(feat, names: list) -> dict:
+    """Attributes by lower-case field name, None for unset or NULL fields."""
+    return {name.lower(): (feat.GetField(i) if feat.IsFieldSetAndNotNull(i) else None) for i, name in enumerate(names)}
+
+
+def _split_targets(key, specs: list, spec_for_code: dict, attrs: dict, fid, state: _ReadState):
+    """The zone layers a zones feature goes to (by its zone_type), or None when it goes nowhere."""
+    zspec = _zone_field(specs[0])
+    codes = zone_codes(zspec, _lookup(attrs, zspec.sources))
+    if not codes:
+        state.skipped += 1
+        return None
+    unknown = [c for c in codes if c not in spec_for_code]
+    if unknown:
+        state.problems.append(
+            Problem(
+                key,
+                fid,
+                zspec.name,
+                f"未知区域类型 {unknown}(可用: {list(zspec.codes)})",
+                f"unknown zone type {unknown} (use: {list(zspec.codes)})",
+            )
+        )
+        return None
+    return [spec_for_code[c] for c in codes]
+
+
+def _zone_value(spec: LayerSpec, fspec: FieldSpec, raw, fid, state: _ReadState):
+    """(the layer's own zone code, True) for its zone field, or (None, False) when the record names another."""
+    given = zone_codes(fspec, raw)
+    if given and spec.zone_type not in given:
+        state.problems.append(
+            Problem(
+                spec.name,
+                fid,
+                fspec.name,
+                f"区域类型 {given} 与图层 {spec.zone_type} 不符",
+                f"zone type {given} does not match layer {spec.zone_type}",
+            )
+        )
+        return None, False
+    return spec.zone_type, True
+
+
+def _computed_area(spec: LayerSpec, fspec: FieldSpec, raw, area_m2: float, fid, state: _ReadState) -> float:
+    """The ellipsoidal area in the field's unit; a producer's value that differs is reported."""
+    computed = area_m2 / (1e4 if fspec.compute == "area_ha" else 1e6)
+    if raw not in (None, "") and _is_number(raw):
+        tol = max(0.01 if fspec.compute == "area_ha" else 1e-4, 1e-3 * computed)
+        if abs(float(raw) - computed) > tol:
+            state.warnings.append(
+                f"{spec.name} #{fid} {fspec.name}: 源面积 {float(raw):.4f} 与椭球面积 {computed:.4f} "
+                "不同, 已用后者 / source area differs from the ellipsoidal area, the latter is exported"
+            )
+    return computed
+
+
+def _record_values(spec: LayerSpec, attrs: dict, pipe, area_m2: float, fid, schema: Schema, encoding, state):
+    """The exported values of one record, or None when any field fails (the problems are in ``state``)."""
+    values, bad = {}, False
+    for fspec in spec.fields:
+        raw = _raw_value(fspec, attrs, pipe)
+        if spec.internal == "zones" and fspec is _zone_field(spec):
+            raw, ok = _zone_value(spec, fspec, raw, fid, state)
+            if not ok:
+                bad = True
                 continue
-            unknown = [c for c in codes if c not in spec_for_code]
-            if unknown:
-                problems.append(
-                    Problem(
-                        key,
-                        fid,
-                        zspec.name,
-                        f"未知区域类型 {unknown}(可用: {list(zspec.codes)})",
-                        f"unknown zone type {unknown} (use: {list(zspec.codes)})",
-                    )
-                )
-                continue
-            targets = [spec_for_code[c] for c in codes]
-        else:
-            targets = specs
-        geom, gproblem, note = _prepare_geometry(specs[0], feat.GetGeometryRef(), pipe, options.repair)
-        if gproblem is None:
-            geom, gproblem = _fit_geometry_type(specs[0], geom)
-        feature_area_m2 = pipe.area(geom) if (geom is not None and specs[0].polygonal) else 0.0
-        for spec in targets:
-            if gproblem:
-                problems.append(Problem(spec.name, fid, "geometry", *gproblem))
-                continue
-            if note:
-                repaired += 1
-                warnings.append(f"{spec.name} #{fid}: 几何已修复 / geometry repaired: {note}")
-            area_m2 = feature_area_m2
-            values, bad = {}, False
-            for fspec in spec.fields:
-                raw = _raw_value(fspec, attrs, pipe)
-                if spec.internal == "zones" and fspec is _zone_field(spec):
-                    given = zone_codes(fspec, raw)
-                    if given and spec.zone_type not in given:
-                        problems.append(
-                            Problem(
-                                spec.name,
-                                fid,
-                                fspec.name,
-                                f"区域类型 {given} 与图层 {spec.zone_type} 不符",
-                                f"zone type {given} does not match layer {spec.zone_type}",
-                            )
-                        )
-                        bad = True
-                        continue
-                    raw = spec.zone_type
-                if fspec.compute:
-                    computed = area_m2 / (1e4 if fspec.compute == "area_ha" else 1e6)
-                    if raw not in (None, "") and _is_number(raw):
-                        tol = max(0.01 if fspec.compute == "area_ha" else 1e-4, 1e-3 * computed)
-                        if abs(float(raw) - computed) > tol:
-                            warnings.append(
-                                f"{spec.name} #{fid} {fspec.name}: 源面积 {float(raw):.4f} 与椭球面积 {computed:.4f} "
-                                "不同, 已用后者 / source area differs from the ellipsoidal area, the latter is exported"
-                            )
-                    raw = computed
-                try:
-                    value, note2 = coerce(fspec, raw, encoding, schema.substitutions)
-                except ValueProblem as exc:
-                    problems.append(Problem(spec.name, fid, fspec.name, exc.zh, exc.en))
-                    bad = True
-                    continue
-                if note2 == "truncated":
-                    truncated += 1
-                    warnings.append(f"{spec.name} #{fid} {fspec.name}: 文本已截断 / text truncated to the field length")
-                elif note2 == "substituted":
-                    warnings.append(
-                        f"{spec.name} #{fid} {fspec.name}: 编码中没有的字符已替换(如 ²→2) / characters missing from "
-                        f"{encoding} "
-                        "replaced (e.g. ²→2)"
-                    )
-                values[fspec.name] = value
-            if not bad:
-                records[spec.code].append(Record(fid, values, geom, area_m2 / 1e4))
-    feedback.progress(100.0)
+        if fspec.compute:
+            raw = _computed_area(spec, fspec, raw, area_m2, fid, state)
+        try:
+            value, note = coerce(fspec, raw, encoding, schema.substitutions)
+        except ValueProblem as exc:
+            state.problems.append(Problem(spec.name, fid, fspec.name, exc.zh, exc.en))
+            bad = True
+            continue
+        if note == "truncated":
+            state.truncated += 1
+            state.warnings.append(f"{spec.name} #{fid} {fspec.name}: 文本已截断 / text truncated to the field length")
+        elif note == "substituted":
+            state.warnings.append(
+                f"{spec.name} #{fid} {fspec.name}: 编码中没有的字符已替换(如 ²→2) / characters missing from "
+                f"{encoding} "
+                "replaced (e.g. ²→2)"
+            )
+        values[fspec.name] = value
+    return None if bad else values
+
+
+def _source_facts(src: SourceLayer, lyr, src_crs: CRS, state: _ReadState) -> dict:
+    """What the lineage records of one source: file, layer, CRS, counts, SHA-256, its run metadata."""
     facts = {
         "source": src.path,
         "layer": src.layer or lyr.GetName(),
         "source_crs": src_crs.to_string(),
         "features_read": lyr.GetFeatureCount(),
-        "skipped_without_zone": skipped,
-        "repaired": repaired,
-        "truncated": truncated,
+        "skipped_without_zone": state.skipped,
+        "repaired": state.repaired,
+        "truncated": state.truncated,
     }
     try:
         facts["sha256"] = file_sha256(src.path) if Path(src.path).is_file() else None  # as run metadata
@@ -627,8 +628,47 @@ def _read_layer(key, src, specs, split, schema, options, encoding, dst_crs, deci
     meta = _source_meta(src)
     if meta:
         facts["run_metadata"] = meta
+    return facts
+
+
+def _read_layer(key, src, specs, split, schema, options, encoding, dst_crs, decimals, feedback):
+    """Records per layer code, problems, warnings, and facts for the lineage."""
+    spec_for_code = {s.zone_type: s for s in specs} if split else {}
+    ds, lyr, src_crs = _open_source(key, src, specs[0].polygonal)
+    pipe = _GeometryPipeline(src_crs, dst_crs, decimals)
+    records: dict[str, list[Record]] = {s.code: [] for s in specs}
+    state = _ReadState()
+    total = max(1, lyr.GetFeatureCount())
+    defn = lyr.GetLayerDefn()
+    names = [defn.GetFieldDefn(i).GetName() for i in range(defn.GetFieldCount())]
+    lyr.ResetReading()
+    for n, feat in enumerate(lyr):
+        if n % 200 == 0:
+            feedback.check()
+            feedback.progress(100.0 * n / total)
+        fid = feat.GetFID()
+        attrs = _feature_attrs(feat, names)
+        targets = _split_targets(key, specs, spec_for_code, attrs, fid, state) if split else specs
+        if targets is None:
+            continue
+        geom, gproblem, note = _prepare_geometry(specs[0], feat.GetGeometryRef(), pipe, options.repair)
+        if gproblem is None:
+            geom, gproblem = _fit_geometry_type(specs[0], geom)
+        area_m2 = pipe.area(geom) if (geom is not None and specs[0].polygonal) else 0.0
+        for spec in targets:
+            if gproblem:
+                state.problems.append(Problem(spec.name, fid, "geometry", *gproblem))
+                continue
+            if note:
+                state.repaired += 1
+                state.warnings.append(f"{spec.name} #{fid}: 几何已修复 / geometry repaired: {note}")
+            values = _record_values(spec, attrs, pipe, area_m2, fid, schema, encoding, state)
+            if values is not None:
+                records[spec.code].append(Record(fid, values, geom, area_m2 / 1e4))
+    feedback.progress(100.0)
+    facts = _source_facts(src, lyr, src_crs, state)
     ds = None  # noqa: F841 (close the source)
-    return records, problems, warnings, facts
+    return records, state.problems, state.warnings, facts
 
 
 def _zone_field(spec: LayerSpec) -> FieldSpec:
@@ -1024,29 +1064,25 @@ def _manifest(
 # --- the export ----------------------------------------------------------------
 
 
-def export_package(
-    target,
-    sources: dict,
-    *,
-    options: ExportOptions | None = None,
-    schema=None,
-    area_table_files=(),
-    feedback: Feedback | None = None,
-) -> ExportResult:
-    """Write the One-Map package folder ``target`` (and ``target``.zip if asked).
+@dataclass
+class _Settings:
+    """The checked run settings: format, encoding, CRS, precision, zip and upstream tables."""
 
-    ``sources`` maps a schema layer (Chinese name or code), an internal kind
-    ('steep_slope', 'units', 'issues') or 'zones' (split by zone_type into the
-    four zone layers) to a vector file ('path' or 'path|layername=x').
-    ``area_table_files`` are upstream area tables copied as they are; without
-    them the tables are computed from the steep-slope layer.
-    """
-    feedback = feedback or Feedback()
-    options = options or ExportOptions()
-    schema = schema if isinstance(schema, Schema) else load_schema(schema)
-    target = Path(target)
+    fmt: str
+    encoding: str
+    epsg: int
+    dst_crs: CRS
+    decimals: int
+    zip_path: Path | None
+    tables_in: list
 
-    # --- checks before any work
+    @property
+    def shp_encoding(self) -> str | None:
+        return self.encoding if self.fmt == "ESRI Shapefile" else None
+
+
+def _check_format(schema: Schema, options: ExportOptions) -> tuple[str, str]:
+    """(OGR driver, encoding) allowed by the schema and by this GDAL."""
     fmt = resolve_format(options.format)
     if fmt not in schema.formats:
         raise InputError(
@@ -1070,6 +1106,26 @@ def export_package(
             f"Shapefile 编码 {encoding} 不在允许列表 {list(schema.shapefile_encodings)} 中",
             f"Shapefile encoding {encoding} is not allowed ({list(schema.shapefile_encodings)})",
         )
+    return fmt, encoding
+
+
+def _check_targets(target: Path, zip_path: Path | None, overwrite: bool) -> None:
+    """Refuse an existing, non-empty package folder or zip unless overwriting was asked for."""
+    for path in (target, zip_path):
+        if path is None or not path.exists():
+            continue
+        occupied = path.is_file() or any(path.iterdir())
+        if occupied and not overwrite:
+            raise InputError(
+                str(path),
+                "目标已存在且不为空; 未覆盖(如需替换请选择覆盖)",
+                "the target exists and is not empty; not overwritten (choose overwrite to replace it)",
+            )
+
+
+def _check_settings(schema: Schema, options: ExportOptions, target: Path, area_table_files) -> _Settings:
+    """Every check that needs no data: format, encoding, CRS, the target and the upstream tables."""
+    fmt, encoding = _check_format(schema, options)
     epsg = int(options.crs or schema.crs_target)
     if epsg not in schema.crs_allowed:
         raise InputError(
@@ -1080,31 +1136,23 @@ def export_package(
     dst_crs = CRS.from_epsg(epsg)
     decimals = schema.geographic_decimals if dst_crs.is_geographic else schema.projected_decimals
     zip_path = target.with_name(target.name + ".zip") if options.zip else None
-    for path in (target, zip_path):
-        if path is None or not path.exists():
-            continue
-        occupied = path.is_file() or any(path.iterdir())
-        if occupied and not options.overwrite:
-            raise InputError(
-                str(path),
-                "目标已存在且不为空; 未覆盖(如需替换请选择覆盖)",
-                "the target exists and is not empty; not overwritten (choose overwrite to replace it)",
-            )
+    _check_targets(target, zip_path, options.overwrite)
     tables_in = [Path(p) for p in area_table_files or () if p]
     for p in tables_in:
         if not p.is_file():
             raise InputError(str(p), "找不到面积统计表文件", "area table file not found")
-    plan = _plan(schema, sources)
-    shp_encoding = encoding if fmt == "ESRI Shapefile" else None
+    return _Settings(fmt, encoding, epsg, dst_crs, decimals, zip_path, tables_in)
 
-    # --- read, reproject, validate (nothing written yet)
+
+def _read_sources(plan: list, schema: Schema, options: ExportOptions, settings: _Settings, feedback: Feedback):
+    """Read, reproject and validate every source (nothing written): records per code, problems, warnings, facts."""
     records: dict[str, list[Record]] = {}
     problems, warnings, facts = [], [], []
     for i, (key, src, specs, split) in enumerate(plan):
         sub = SubFeedback(feedback, 60.0 * i / len(plan), 60.0 * (i + 1) / len(plan))
         feedback.info(f"读取 / reading {key}: {src.label()}")
         recs, probs, warns, fact = _read_layer(
-            key, src, specs, split, schema, options, shp_encoding, dst_crs, decimals, sub
+            key, src, specs, split, schema, options, settings.shp_encoding, settings.dst_crs, settings.decimals, sub
         )
         for code, lst in recs.items():
             if code in records and lst and records[code]:
@@ -1114,6 +1162,112 @@ def export_package(
         problems += probs
         warnings += warns
         facts.append({"key": key, **fact})
+    return records, problems, warnings, facts
+
+
+def _write_tables(tables_dir: Path, tables_in: list, specs: list, records: dict) -> list:
+    """The upstream area tables as they are, or the county/township tables of the steep-slope layer."""
+    tables_dir.mkdir()
+    table_files = []
+    if tables_in:
+        for p in tables_in:
+            shutil.copyfile(p, tables_dir / p.name)
+            _run_hooks("file", tables_dir / p.name)
+            table_files.append(p.name)
+        return table_files
+    steep = [s for s in specs if s.internal == "steep_slope"]
+    if steep:
+        crows, trows = area_tables(records[steep[0].code])
+        _write_csv(tables_dir / "area_by_county.csv", [h for _, h in table_columns("county")], crows)
+        _write_csv(tables_dir / "area_by_township.csv", [h for _, h in table_columns("township")], trows)
+        table_files += ["area_by_county.csv", "area_by_township.csv"]
+    return table_files
+
+
+def _write_metadata(
+    tmp: Path,
+    schema: Schema,
+    options: ExportOptions,
+    settings: _Settings,
+    specs: list,
+    records: dict,
+    facts: list,
+    created: str,
+    run_parameters: dict,
+) -> None:
+    """metadata.xml (GB/T 19710 core elements) with the schema, the rule files and the run in the lineage."""
+    epsg, fmt, encoding = settings.epsg, settings.fmt, settings.encoding
+    geoms = [r.geometry for s in specs for r in records[s.code] if r.geometry is not None]
+    bbox = _bbox_degrees(geoms, settings.dst_crs)
+    default = schema.citation()["default"]
+    lineage = (
+        f"由 soil_conservation_plugin 按导出模式 {schema.id} {schema.version} ({schema.date}, {schema.path.name}, "
+        f"sha256 {schema.sha256[:16]}…; {'插件默认方案, 非官方标准' if default else '官方模式'}) 导出; "
+        f"坐标系 EPSG:{epsg}; 格式 {FORMAT_LABELS[fmt]} ({encoding}); 面积按 CGCS2000 椭球计算. "
+        f"Exported by soil_conservation_plugin with schema {schema.id} {schema.version} "
+        f"({'a plugin default, not the official standard' if default else 'official schema'}); areas on the "
+        "ellipsoid."
+    )
+    steps = [
+        {
+            "step": "export",
+            "schema": schema.citation(),
+            "parameters": run_parameters,
+            "rules": {**options.rules, "table_headers": headers_citation()},
+        },
+        *facts,
+    ]
+    catalogue = "字段别名 / field aliases (Shapefile 无别名, 见 fields.csv): " + " | ".join(
+        f"{s.code}({s.name}): " + ", ".join(f"{f.name}={f.alias}" for f in s.fields) for s in specs
+    )
+    xml = build_metadata_xml(
+        file_identifier=str(uuid.uuid4()),
+        title=options.title,
+        abstract=options.abstract or "、".join(s.name for s in specs),
+        producer=options.producer,
+        created=created,
+        bbox=bbox,
+        epsg=epsg,
+        data_format=FORMAT_LABELS[fmt],
+        encoding=encoding,
+        lineage=lineage,
+        process_steps=steps,
+        field_catalogue=catalogue,
+    )
+    (tmp / "metadata.xml").write_bytes(xml)
+    _run_hooks("file", tmp / "metadata.xml")
+
+
+def export_package(
+    target,
+    sources: dict,
+    *,
+    options: ExportOptions | None = None,
+    schema=None,
+    area_table_files=(),
+    feedback: Feedback | None = None,
+) -> ExportResult:
+    """Write the One-Map package folder ``target`` (and ``target``.zip if asked).
+
+    ``sources`` maps a schema layer (Chinese name or code), an internal kind
+    ('steep_slope', 'units', 'issues', and from schema v0.2 'disturbance' and
+    'rollup') or 'zones' (split by zone_type into the four zone layers) to a
+    vector file ('path' or 'path|layername=x').
+    ``area_table_files`` are upstream area tables copied as they are; without
+    them the tables are computed from the steep-slope layer.
+    """
+    feedback = feedback or Feedback()
+    options = options or ExportOptions()
+    schema = schema if isinstance(schema, Schema) else load_schema(schema)
+    target = Path(target)
+
+    # --- checks before any work
+    settings = _check_settings(schema, options, target, area_table_files)
+    fmt, encoding, epsg = settings.fmt, settings.encoding, settings.epsg
+    plan = _plan(schema, sources)
+
+    # --- read, reproject, validate (nothing written yet)
+    records, problems, warnings, facts = _read_sources(plan, schema, options, settings, feedback)
     for warning in warnings[:50]:
         feedback.info(warning)
     if problems and not options.partial:
@@ -1131,12 +1285,13 @@ def export_package(
         "format": fmt,
         "encoding": encoding,
         "crs": f"EPSG:{epsg}",
-        "coordinate_decimals": decimals,
+        "coordinate_decimals": settings.decimals,
         "repair": options.repair,
         "partial": options.partial,
         "zip": options.zip,
         **options.parameters,
     }
+    zip_path = settings.zip_path
     zip_ctx = atomic_path(zip_path) if zip_path else contextlib.nullcontext()
     with zip_ctx as tmp_zip, atomic_path(target, folder=True) as tmp:
         tmp.mkdir(parents=True)
@@ -1148,21 +1303,7 @@ def export_package(
         _verify_counts(tmp, fmt, files, counts)
         feedback.check()
 
-        tables_dir = tmp / "tables"
-        tables_dir.mkdir()
-        table_files = []
-        if tables_in:
-            for p in tables_in:
-                shutil.copyfile(p, tables_dir / p.name)
-                _run_hooks("file", tables_dir / p.name)
-                table_files.append(p.name)
-        else:
-            steep = [s for s in specs if s.internal == "steep_slope"]
-            if steep:
-                crows, trows = area_tables(records[steep[0].code])
-                _write_csv(tables_dir / "area_by_county.csv", [h for _, h in table_columns("county")], crows)
-                _write_csv(tables_dir / "area_by_township.csv", [h for _, h in table_columns("township")], trows)
-                table_files += ["area_by_county.csv", "area_by_township.csv"]
+        table_files = _write_tables(tmp / "tables", settings.tables_in, specs, records)
         _write_csv(tmp / "fields.csv", FIELD_CATALOGUE_HEADER, field_catalogue_rows(schema, specs))
         if problems:
             _write_csv(
@@ -1170,45 +1311,7 @@ def export_package(
                 ["layer", "fid", "field", "message_zh", "message_en"],
                 [list(p.as_row().values()) for p in problems],
             )
-
-        bbox = _bbox_degrees([r.geometry for s in specs for r in records[s.code] if r.geometry is not None], dst_crs)
-        default = schema.citation()["default"]
-        lineage = (
-            f"由 soil_conservation_plugin 按导出模式 {schema.id} {schema.version} ({schema.date}, {schema.path.name}, "
-            f"sha256 {schema.sha256[:16]}…; {'插件默认方案, 非官方标准' if default else '官方模式'}) 导出; "
-            f"坐标系 EPSG:{epsg}; 格式 {FORMAT_LABELS[fmt]} ({encoding}); 面积按 CGCS2000 椭球计算. "
-            f"Exported by soil_conservation_plugin with schema {schema.id} {schema.version} "
-            f"({'a plugin default, not the official standard' if default else 'official schema'}); areas on the "
-            "ellipsoid."
-        )
-        steps = [
-            {
-                "step": "export",
-                "schema": schema.citation(),
-                "parameters": run_parameters,
-                "rules": {**options.rules, "table_headers": headers_citation()},
-            },
-            *facts,
-        ]
-        catalogue = "字段别名 / field aliases (Shapefile 无别名, 见 fields.csv): " + " | ".join(
-            f"{s.code}({s.name}): " + ", ".join(f"{f.name}={f.alias}" for f in s.fields) for s in specs
-        )
-        xml = build_metadata_xml(
-            file_identifier=str(uuid.uuid4()),
-            title=options.title,
-            abstract=options.abstract or "、".join(s.name for s in specs),
-            producer=options.producer,
-            created=created,
-            bbox=bbox,
-            epsg=epsg,
-            data_format=FORMAT_LABELS[fmt],
-            encoding=encoding,
-            lineage=lineage,
-            process_steps=steps,
-            field_catalogue=catalogue,
-        )
-        (tmp / "metadata.xml").write_bytes(xml)
-        _run_hooks("file", tmp / "metadata.xml")
+        _write_metadata(tmp, schema, options, settings, specs, records, facts, created, run_parameters)
         feedback.check()
 
         manifest = _manifest(tmp, schema, fmt, encoding, epsg, files, counts, areas, specs, created)

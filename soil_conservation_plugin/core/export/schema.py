@@ -21,7 +21,7 @@ from ..common.io import file_sha256
 from ..common.paths import resources_path
 from ..common.vector import normalise_encoding
 
-DEFAULT_SCHEMA = "onemap_v0.1.json"
+DEFAULT_SCHEMA = "onemap_v0.2.json"  # v0.1 stays loadable by path (packages written before)
 FIELD_TYPES = ("String", "Integer", "Real", "Date")
 GEOMETRY_TYPES = ("Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon")
 TRANSFORMS = ("township12", "join", "outlet_x", "outlet_y")
@@ -50,7 +50,7 @@ _FIELD_KEYS = {
 _NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _CODE_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,30}$")
 ZONE_SPLIT_RE = re.compile(r"[;,|，；、]")
-INTERNAL_KINDS = ("steep_slope", "units", "zones", "issues")
+INTERNAL_KINDS = ("steep_slope", "units", "zones", "issues", "disturbance", "rollup")
 
 
 class SchemaError(InputError):
