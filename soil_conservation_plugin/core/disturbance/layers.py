@@ -207,7 +207,7 @@ def read_divisions(
             f"{len(empty)} 个要素的代码（{code}）为空，第 {_listed(empty)} 个",
             f"{len(empty)} features have an empty code ({code}): feature no. {_listed(empty)}",
         )
-    _check_codes(codes, key, code, label)
+    _check_codes(codes, key, code or "", label)
     names = [_text(v) for v in gdf[name].values] if name else [""] * len(gdf)
     return OverlayLayer(label, str(path), list(gdf.geometry.values), codes, names, fixed, enc)
 
