@@ -384,7 +384,9 @@ def run_chain(inputs: dict, out_dir, feedback: Feedback | None = None) -> dict:
 
     ``inputs``: file paths (optionally 'path|layername=x') by role – dem, county, townships,
     redline, farmland, construction, water, landuse, fvc, erosion, units (an official unit
-    layer, imported instead of delineated) – plus county/township code and name fields,
+    layer, imported instead of delineated), disturbance and disturbance_previous (the issued
+    扰动图斑 of this year and last year's), erosion_later (a second erosion year; erosion_year and
+    erosion_later_year, default 2024 and 2025) – plus county/township code and name fields,
     province ('220000', 'national'), rules_file and source (the data-source note of the published map).
     """
     feedback = feedback or Feedback()
