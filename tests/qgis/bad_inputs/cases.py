@@ -491,6 +491,17 @@ def _shifted(src):
     return Affine(t.a, t.b, t.c + t.a / 2, t.d, t.e, t.f)
 
 
+def user_file_as(alg, key, name):
+    """An output path where a file of the user's (not a GeoPackage, not written by the plugin) already is."""
+
+    def build(c):
+        p = c.d / name
+        p.write_text("我的笔记，不是 GeoPackage / my notes, not a GeoPackage\n", encoding="utf-8")
+        return BASE[alg](c, **{key: str(p)})
+
+    return build
+
+
 def check_layers_kept(gpkg_name: str, written: set):
     return check_other_layers_survive(gpkg_name, {}, written)
 
@@ -1501,6 +1512,16 @@ CASES: list[Case] = [
             ("rollup", {"county", "province"}),
             ("change", {"unit_change", "county_change"}),
         )
+    ],
+    *[
+        Case(
+            "user-file-as-output",
+            "output",
+            alg,
+            user_file_as(alg, "OUTPUT", "mine.gpkg"),
+            names=("OUTPUT", "GeoPackage", "mine.gpkg"),
+        )
+        for alg in ("disturbance_check", "rollup", "change")
     ],
     Case(
         "previous-year-is-the-output",
