@@ -46,7 +46,21 @@ from ..core.common.io import atomic_path
 from ..core.common.paths import resources_path
 from ..core.terrain.slope import slope_block
 
-NAMES = ("dem", "county", "townships", "redline", "farmland", "construction", "water", "landuse", "fvc", "erosion")
+NAMES = (
+    "dem",
+    "county",
+    "townships",
+    "redline",
+    "farmland",
+    "construction",
+    "water",
+    "landuse",
+    "fvc",
+    "erosion",
+    "erosion_later",
+    "disturbance",
+    "disturbance_previous",
+)
 # GPKG stamps the write time into gpkg_contents; a fixed date keeps reruns identical.
 FIXED_OGR_DATE = "2000-01-01T00:00:00.000Z"
 
@@ -530,8 +544,15 @@ class _Streams(NamedTuple):
 
 
 def _streams(seed: int) -> _Streams:
-    streams = np.random.SeedSequence(seed).spawn(8)  # the eighth is spare
+    streams = np.random.SeedSequence(seed).spawn(8)  # the eighth is for the supervision data (_later_streams)
     return _Streams(*(np.random.default_rng(s) for s in streams[:7]))
+
+
+def _later_streams(seed: int) -> tuple[np.random.Generator, np.random.Generator]:
+    """(disturbance patches, second erosion year): children of the eighth stream, so the data of the
+    first seven steps (and every file they write) stay as they were before these were added."""
+    spare = np.random.SeedSequence(seed).spawn(8)[7]
+    return tuple(np.random.default_rng(s) for s in spare.spawn(2))  # type: ignore[return-value]
 
 
 @dataclass
@@ -611,13 +632,24 @@ def generate_demo_region(out_dir, seed=None, scale=1.0, feedback: Feedback | Non
     ero[nodata] = recipe["nodata"]["erosion"]
     dem = np.round(ter.z, 2)
     dem[nodata] = recipe["nodata"]["dem"]
+    # 9. supervision data: a second erosion year and two years of disturbance patches
+    rng_dist, rng_ero = _later_streams(seed)
+    ero_later = _erosion_later(ero, lu, nodata, grid, rng_ero, recipe["erosion_later"])
+    ero_later[nodata] = recipe["nodata"]["erosion"]
+    masks = _Masks(lu, slope, ero, ter.plain, nodata, county, vectors, built.built, water.water)
+    patches, previous, kinds = _disturbance(grid, recipe, masks, rng_dist, scale)
     _step(feedback, 85)
     # 9. write everything, each file atomically
     tags = {"SYNTHETIC": "yes", "RECIPE_VERSION": recipe["recipe_version"], "SEED": str(seed), "SCALE": repr(scale)}
     _write_rasters(paths, grid, recipe["nodata"], tags, dem=dem, lu=lu, fvc=fvc, ero=ero)
+    later_tags = {**tags, "UNITS": "t/(km2*a)", "YEAR": str(recipe["erosion_later"]["year"])}
+    write_tif(paths["erosion_later"], grid, ero_later, "float32", recipe["nodata"]["erosion"], later_tags)
     _write_vectors(paths, grid.crs, recipe, county, vectors)
+    write_gpkg(paths["disturbance"], recipe["files"]["disturbance"]["layer"], patches, grid.crs)
+    write_gpkg(paths["disturbance_previous"], recipe["files"]["disturbance_previous"]["layer"], previous, grid.crs)
     feedback.progress(97)
     run = _run_info(grid, seed, scale, county, ter.z, slope, nodata)
+    run["disturbance_kinds"] = kinds
     out_recipe = {**recipe, "run": run}
     with atomic_path(out_dir / "region.json") as tmp:
         tmp.write_text(json.dumps(out_recipe, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -1018,6 +1050,156 @@ def _erosion(lu, fvc, slope, upa_km2, grid, rng, cfg) -> np.ndarray:
     a = R * K * L * S * Bx * E * T * 100.0
     a[np.isin(lu, (7, 10, 11))] = 0.0
     return np.round(np.maximum(a, 0.0), 1).astype(np.float32)
+
+
+# ---------------------------------------------------------------- supervision data
+
+
+def _erosion_later(ero, lu, nodata, grid: Grid, rng, cfg) -> np.ndarray:
+    """The second erosion year: the first times exp(trend + amplitude·noise), smooth over several km, so
+    whole small watersheds get better or worse; land without erosion (built-up, roads, water) stays 0."""
+    lo, hi = cfg["wavelength_m"]
+    n = spectral_noise(rng, ero.shape, grid.cell, 3.0, float(hi), float(lo))
+    factor = np.exp(cfg["trend"] + cfg["amplitude"] * n)
+    out = np.round(np.asarray(ero, np.float64) * factor, 1).astype(np.float32)
+    out[np.isin(lu, (7, 10, 11))] = 0.0
+    out[nodata] = 0.0
+    return out
+
+
+@dataclass
+class _Masks:
+    lu: np.ndarray
+    slope: np.ndarray
+    ero: np.ndarray
+    plain: np.ndarray
+    nodata: np.ndarray
+    county: _County
+    vectors: _Vectors
+    built: np.ndarray
+    water: np.ndarray
+
+
+def _patch_polygon(rng, cx: float, cy: float, radius: float) -> Polygon:
+    """An irregular, valid patch of about ``radius`` around (cx, cy): a jittered ellipse."""
+    n = 12
+    ang = np.sort(rng.uniform(0.0, 2 * np.pi, n))
+    ratio, tilt = rng.uniform(0.55, 1.0), rng.uniform(0.0, np.pi)
+    rad = radius * rng.uniform(0.8, 1.15, n)
+    x, y = rad * np.cos(ang), rad * ratio * np.sin(ang)
+    xs = cx + x * math.cos(tilt) - y * math.sin(tilt)
+    ys = cy + x * math.sin(tilt) + y * math.cos(tilt)
+    poly = Polygon(zip(np.round(xs, 2), np.round(ys, 2)))
+    return poly if poly.is_valid else poly.convex_hull
+
+
+def _pick(grid: Grid, cand: np.ndarray, rng, n: int, spacing: float, taken: list) -> list[tuple[float, float]]:
+    """Up to ``n`` cell centres of ``cand``, at least ``spacing`` m from each other and from ``taken``."""
+    rows, cols = np.nonzero(cand)
+    picked: list[tuple[float, float]] = []
+    if rows.size == 0 or n <= 0:
+        return picked
+    order = rng.permutation(rows.size)
+    xs, ys = affine_mul(grid.transform, (cols[order] + 0.5, rows[order] + 0.5))
+    for x, y in zip(xs, ys):
+        if any(math.hypot(x - a, y - b) < spacing for a, b in taken + picked):
+            continue
+        picked.append((float(x), float(y)))
+        if len(picked) >= n:
+            break
+    return picked
+
+
+def _candidates(grid: Grid, m: _Masks, scale: float) -> dict[str, np.ndarray]:
+    """Where each kind of patch may go (cell centres)."""
+    cell, lu, slope = grid.cell, m.lu, m.slope
+    k = max(3, round(240.0 / cell))  # about a patch across
+
+    def share(mask, size=k):
+        return ndimage.uniform_filter(mask.astype(np.float32), size=size, mode="nearest")
+
+    farm = burn([r["geometry"] for r in m.vectors.farmland], grid).astype(bool)
+    red = burn([r["geometry"] for r in m.vectors.redline], grid).astype(bool)
+    inside = (m.county.interior > 400.0) & ~m.nodata & ~m.water & ~m.built
+    steep_land = (slope >= 21.0) & ~farm & ~m.built & ~m.water  # what the steep-slope step keeps, with margin
+    red_in = ndimage.distance_transform_edt(red) * cell > 250.0
+    red_far = ndimage.distance_transform_edt(~red) * cell > 800.0
+    big = max(5, round(3000.0 * math.sqrt(scale) / cell))
+    forest = np.isin(lu, (3, 4))
+    quiet = (share(forest, big) > 0.8) & (share(slope >= 20.0, big) < 0.1) & (share(m.ero >= 2500.0, big) < 0.05)
+    outside_d = ndimage.distance_transform_edt(~m.county.mask) * cell
+    return {
+        "steep": inside & (share(lu == 1) >= 0.3) & (share(steep_land) >= 0.3) & (lu == 1),
+        "redline": inside & red_in,
+        "prevention": inside & red_far & quiet & (share(lu == 3) > 0.95) & (share(slope >= 15.0) < 0.05),
+        "plain": inside & (m.plain < 0.3) & (slope < 5.0) & np.isin(lu, (1, 7, 10)) & ~red,
+        "outside": ~m.county.mask & (outside_d > 400.0) & (outside_d < 1500.0) & ~m.nodata & ~m.water & ~red,
+    }
+
+
+def _disturbance(grid: Grid, recipe: dict, m: _Masks, rng, scale: float) -> tuple[list, list, dict]:
+    """This year's and last year's 扰动图斑 (records for write_gpkg), and the patch ids of each kind."""
+    cfg = recipe["disturbance"]
+    code = recipe["county"]["code"]
+    cand = _candidates(grid, m, scale)
+    spacing = 600.0 * math.sqrt(scale)
+    taken: list[tuple[float, float]] = []
+    placed = []  # (kind, x, y)
+    for kind, n_full in cfg["counts_full_scale"].items():
+        n = int(max(1, round(n_full * math.sqrt(scale))))
+        for x, y in _pick(grid, cand[kind], rng, n, spacing, taken):
+            taken.append((x, y))
+            placed.append((kind, x, y))
+    r_lo, r_hi = cfg["radius_m"]
+    year, prev_year = cfg["year"], cfg["previous_year"]
+    patches: list[dict] = []
+    previous: list[dict] = []
+    kinds: dict[str, list[str]] = {kind: [] for kind in [*cfg["counts_full_scale"], "closed_last_year"]}
+    for i, (kind, x, y) in enumerate(placed, 1):
+        spec = cfg["kinds"][kind]
+        geom = _patch_polygon(rng, x, y, rng.uniform(r_lo, r_hi))
+        pid = cfg["id_pattern"].format(county=code, year=year, n=i)
+        kinds[kind].append(pid)
+        record = {
+            "geometry": geom,
+            "图斑编号": pid,
+            "扰动面积": round(geom.area / 1e4 * rng.uniform(0.95, 1.05), 2),
+            "扰动类型": spec["type"],
+            "项目名称": f"演示项目{i:02d}（合成）",
+            "建设单位": f"演示建设单位{'ABCDEFGH'[i % 8]}（合成）",
+            "批复情况": spec["approval"][i % len(spec["approval"])],
+            "下发年度": year,
+        }
+        patches.append(record)
+        if i % 2 == 1:  # issued last year at the same place (slightly shifted outline)
+            dx, dy = rng.uniform(-15.0, 15.0, 2)
+            prev_geom = Polygon([(px + dx, py + dy) for px, py in geom.exterior.coords])
+            status = "已销号" if kind == "plain" and not kinds["closed_last_year"] else "已核查"
+            if status == "已销号":
+                kinds["closed_last_year"].append(pid)
+            pid_prev = cfg["id_pattern"].format(county=code, year=prev_year, n=len(previous) + 1)
+            previous.append(
+                {**record, "geometry": prev_geom, "图斑编号": pid_prev, "下发年度": prev_year, "status": status}
+            )
+    n_old = int(max(1, round(cfg["previous_only_full_scale"] * math.sqrt(scale))))
+    for x, y in _pick(grid, cand["plain"] | cand["prevention"], rng, n_old, spacing, taken):
+        geom = _patch_polygon(rng, x, y, rng.uniform(r_lo, r_hi))
+        pid_prev = cfg["id_pattern"].format(county=code, year=prev_year, n=len(previous) + 1)
+        previous.append(
+            {
+                "geometry": geom,
+                "图斑编号": pid_prev,
+                "扰动面积": round(geom.area / 1e4, 2),
+                "扰动类型": "房建",
+                "项目名称": f"演示上年项目{len(previous) + 1:02d}（合成）",
+                "建设单位": "演示建设单位Z（合成）",
+                "批复情况": "已批复",
+                "下发年度": prev_year,
+                "status": "已销号",
+            }
+        )
+    kinds["previous_same_place"] = [p["图斑编号"] for p in patches[::2]]
+    return patches, previous, kinds
 
 
 def _readme(recipe, run) -> str:

@@ -1,4 +1,5 @@
-"""The whole chain, units → slope → steep slopes → indicators → zoning → checks → export → publication.
+"""The whole chain, units → slope → steep slopes → indicators → zoning → checks → disturbance patches →
+roll-up → change between erosion years → export → publication.
 
 `make demo` and the dock's "run all" both call run_chain, so the headless pipeline
 and the panels run exactly the same Processing algorithms with the same parameters.
@@ -20,11 +21,14 @@ from ..core.common.feedback import Feedback, SubFeedback
 from ..core.common.io import atomic_path, write_json
 from ..core.common.paths import resources_path
 from ..core.common.rules import province_code, steep_slope_threshold
+from .alg_change import ChangeAlgorithm as Change
 from .alg_checks import ChecksAlgorithm as Checks
+from .alg_disturbance import DisturbanceCheckAlgorithm as Disturbance
 from .alg_export import ExportAlgorithm as Export
 from .alg_import_units import ImportUnitsAlgorithm as ImportUnits
 from .alg_indicators import UnitIndicatorsAlgorithm as Indicators
 from .alg_publish import PublishAlgorithm as Publish
+from .alg_rollup import RollupAlgorithm as Rollup
 from .alg_slope import SlopeAlgorithm as Slope
 from .alg_steep_slope import SteepSlopeAlgorithm as Steep
 from .alg_watersheds import DelineateWatershedsAlgorithm as Watersheds
@@ -200,6 +204,61 @@ def _checks(kind: str, checked, folder: str):
     return params
 
 
+def _disturbance_check(c: _Chain) -> dict:
+    """The issued 扰动图斑 against the steep-slope result, the zones and the red line (earlier outputs by chain_ref)."""
+    a = Disturbance
+    return {
+        a.PATCHES: c.get("disturbance"),
+        a.STEEP: chain_ref(Steep.NAME, Steep.OUTPUT),
+        a.ZONES: chain_ref(Zoning.NAME, Zoning.OUTPUT, "zones"),
+        a.REDLINE: c.get("redline"),
+        a.UNITS: chain_ref("units", Watersheds.OUTPUT, "units"),
+        a.TOWNSHIPS: c.get("townships"),
+        a.COUNTIES: c.get("county"),
+        a.OUTPUT: c.path("disturbance", "disturbance.gpkg"),
+        a.CHECKLIST: c.path("disturbance", "checklist"),
+    } | c.given({"landuse": a.LANDUSE, "disturbance_previous": a.PREVIOUS})
+
+
+def _rollup(c: _Chain) -> dict:
+    """The zoning's unit layer summed to 乡镇 (split along the township polygons), 县, 市 and 省, with targets."""
+    a = Rollup
+    params = {
+        a.INPUT: chain_ref(Zoning.NAME, Zoning.UNITS_OUT),
+        a.COUNTY_FIELD: c.county_fields[0],
+        a.TARGETS: str(resources_path("rules", "targets_jilin.json")),
+        a.OUTPUT: c.path("rollup", "rollup.gpkg"),
+        a.TABLES: c.path("rollup", "tables"),
+        a.METADATA: c.path("rollup", "rollup.meta.json"),
+    }
+    if c.get("townships"):
+        params.update(
+            {a.DIVISIONS: c.get("townships"), a.DIVISION_FIELD: c.get("township_code_field", "township_code")}
+        )
+    return params
+
+
+def _change(c: _Chain) -> dict:
+    """水土流失 change between the two erosion years, per small watershed and county."""
+    a = Change
+    return {
+        a.UNITS: chain_ref("units", Watersheds.OUTPUT, "units"),
+        a.EROSION_BEFORE: c.get("erosion"),
+        a.YEAR_BEFORE: int(c.get("erosion_year", 2024)),
+        a.EROSION_AFTER: c.get("erosion_later"),
+        a.YEAR_AFTER: int(c.get("erosion_later_year", 2025)),
+        a.KIND: a.KINDS.index("modulus"),
+        a.COUNTIES: c.get("county"),
+        a.COUNTY_FIELD: c.county_fields[0],
+        a.TARGETS: str(resources_path("rules", "targets_jilin.json")),
+        a.TARGET_YEAR: int(c.get("erosion_later_year", 2025)),
+        a.OUTPUT: c.path("change", "change.gpkg"),
+        a.TABLES: c.path("change", "tables"),
+        a.REPORT: c.path("change", "report.html"),
+        a.METADATA: c.path("change", "change.meta.json"),
+    }
+
+
 def _export(c: _Chain) -> dict:
     a, steep = Export, c.done[Steep.NAME]
     tables = [steep[k] for k in (Steep.COUNTY_TABLE, Steep.TOWNSHIP_TABLE, Steep.UNIT_TABLE) if steep.get(k)]
@@ -240,6 +299,7 @@ def chain_steps(inputs: dict, out: Path, done: dict) -> list[tuple[str, str, Cal
     called, from the results of the earlier steps in ``done``."""
     chain = _Chain(inputs, Path(out), done)
     official = inputs.get("units")  # an official unit layer is imported instead of delineating units
+    jilin = inputs.get("province") == "220000"  # the targets (resources/rules/targets_jilin.json) are 吉林's
     steps: list[tuple[str, str, Callable[[_Chain], dict]]] = [
         (ImportUnits.NAME, ImportUnits.NAME, _import_units)
         if official
@@ -253,6 +313,13 @@ def chain_steps(inputs: dict, out: Path, done: dict) -> list[tuple[str, str, Cal
             "checks_steep",
             Checks.NAME,
             _checks("steep_slope", lambda c: c.done[Steep.NAME][Steep.OUTPUT], "checks_steep"),
+        ),
+        *([(Disturbance.NAME, Disturbance.NAME, _disturbance_check)] if inputs.get("disturbance") else []),
+        *([(Rollup.NAME, Rollup.NAME, _rollup)] if jilin else []),
+        *(
+            [(Change.NAME, Change.NAME, _change)]
+            if jilin and inputs.get("erosion") and inputs.get("erosion_later")
+            else []
         ),
         (Export.NAME, Export.NAME, _export),
         (Publish.NAME, Publish.NAME, _publish),
@@ -317,7 +384,9 @@ def run_chain(inputs: dict, out_dir, feedback: Feedback | None = None) -> dict:
 
     ``inputs``: file paths (optionally 'path|layername=x') by role – dem, county, townships,
     redline, farmland, construction, water, landuse, fvc, erosion, units (an official unit
-    layer, imported instead of delineated) – plus county/township code and name fields,
+    layer, imported instead of delineated), disturbance and disturbance_previous (the issued
+    扰动图斑 of this year and last year's), erosion_later (a second erosion year; erosion_year and
+    erosion_later_year, default 2024 and 2025) – plus county/township code and name fields,
     province ('220000', 'national'), rules_file and source (the data-source note of the published map).
     """
     feedback = feedback or Feedback()
@@ -335,7 +404,7 @@ def run_chain(inputs: dict, out_dir, feedback: Feedback | None = None) -> dict:
             feedback.info(f"== {algorithm}: not available, skipped")
             continue
         sub = SubFeedback(feedback, 100.0 * i / len(steps), 100.0 * (i + 1) / len(steps))
-        params = make_params()
+        params = {k: resolve(v, done) for k, v in make_params().items()}
         for value in params.values():
             if isinstance(value, str) and value.startswith(str(out)):
                 Path(value.split("|")[0]).parent.mkdir(parents=True, exist_ok=True)
@@ -376,7 +445,12 @@ def run_demo(out_dir, scale: float = 1.0, feedback: Feedback | None = None) -> P
     feedback.info(f"Generating the demo region (scale {scale}) …")
     files = generate_demo_region(out_dir / "inputs", scale=scale, feedback=SubFeedback(feedback, 0, 10))
     inputs = {role: str(path) for role, path in files.items()}
+    recipe = json.loads(resources_path("demo", "region.json").read_text(encoding="utf-8"))
     inputs["redline"] = _layer(files["redline"], "生态保护红线")
+    for role in ("disturbance", "disturbance_previous"):
+        inputs[role] = _layer(files[role], recipe["files"][role]["layer"])
+    years = recipe["erosion_later"]
+    inputs.update(erosion_year=str(years["earlier_year"]), erosion_later_year=str(years["year"]))
     inputs.update(DEMO_FIELDS, province=demo_province() or "national")
     target = out_dir / "results"
     with atomic_path(target, folder=True) as tmp:
@@ -389,6 +463,54 @@ def run_demo(out_dir, scale: float = 1.0, feedback: Feedback | None = None) -> P
     return target
 
 
+def _csv_rows(path) -> list[dict]:
+    import csv
+
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _describe_disturbance(res: dict) -> list[str]:
+    """Patches per risk class, most serious first, from the checked patch layer."""
+    import sqlite3
+
+    con = sqlite3.connect(f"file:{res[Disturbance.OUTPUT]}?mode=ro", uri=True)
+    try:
+        rows = con.execute(
+            "SELECT risk_zh, risk, count(*) FROM disturbance_patches GROUP BY risk, risk_zh ORDER BY min(risk_rank)"
+        ).fetchall()
+    finally:
+        con.close()
+    return ["    " + ", ".join(f"{zh} {key}: {n}" for zh, key, n in rows)]
+
+
+def _describe_rollup(res: dict) -> list[str]:
+    """Each county's 水土保持率 now and its targets."""
+    tables = Path(res[Rollup.TABLES])
+    targets: dict = {}
+    for r in _csv_rows(tables / "targets.csv"):
+        if r["级别"] == "县":
+            targets.setdefault(r["代码"], []).append(f"{r['目标年份']} {float(r['目标水土保持率(%)']):.2f}%")
+    return [
+        f"    {r['名称']} {r['代码']}: 水土保持率 conservation rate {float(r['水土保持率(%)']):.2f}%, "
+        f"水土流失面积 {r['水土流失面积(公顷)']} ha; 目标 targets {', '.join(targets.get(r['代码'], []))}"
+        for r in _csv_rows(tables / "rollup_county.csv")
+    ]
+
+
+def _describe_change(res: dict) -> list[str]:
+    """Each county's 水土流失面积 in both years."""
+    return [
+        f"    {r['县名称']} {r['县代码']}: 水土流失面积 soil-loss area {r['前期水土流失面积(公顷)']} → "
+        f"{r['后期水土流失面积(公顷)']} ha ({float(r['水土流失面积变化(公顷)']):+.2f}), 水土保持率 "
+        f"{float(r['前期水土保持率(%)']):.2f}% → {float(r['后期水土保持率(%)']):.2f}%"
+        for r in _csv_rows(Path(res[Change.TABLES]) / "county_change.csv")
+    ]
+
+
+_DESCRIBE = {Disturbance.NAME: _describe_disturbance, Rollup.NAME: _describe_rollup, Change.NAME: _describe_change}
+
+
 def describe(results: Path) -> str:
     """A short text of what the demo wrote, for the console."""
     lines = []
@@ -396,6 +518,8 @@ def describe(results: Path) -> str:
     for step, res in chain["steps"].items():
         numbers = {k: v for k, v in res.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
         lines.append(f"  {step}: {numbers}" if numbers else f"  {step}")
+        if step in _DESCRIBE:
+            lines += _DESCRIBE[step](res)
     manifest = results / "onemap_package" / "manifest.json"
     if manifest.exists():
         from ..core.export.package import manifest_summary

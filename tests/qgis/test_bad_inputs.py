@@ -94,6 +94,9 @@ def test_case_table_covers_every_algorithm_and_category():
         "checks",
         "export",
         "publish",
+        "disturbance_check",
+        "rollup",
+        "change",
     } <= algs
     assert len(CASES) >= 60
     print(dict(Counter(c.category for c in CASES)))

@@ -58,11 +58,16 @@ def add(project, path, name=None):
 
 
 def test_demo_names_pre_fill_every_input_and_its_fields(demo, project, make_dock):
+    from soil_conservation_plugin.gui.prefill import ROLE_COMBOS
+
+    # every demo layer is in the project (also the supervision ones the data page has no combo for:
+    # erosion_2025, the 扰动图斑 of two years), and each combo still gets its own layer
     layers = {role: add(project, path) for role, path in demo.items()}
+    assert set(ROLE_COMBOS) < set(layers)
     dock = make_dock()
     data = dock.data
-    for role, layer in layers.items():
-        assert data.combo(role).currentLayer() is layer, role
+    for role in ROLE_COMBOS:
+        assert data.combo(role).currentLayer() is layers[role], role
     assert (data.countyCodeField.currentField(), data.countyNameField.currentField()) == ("county_code", "county_name")
     assert (data.townshipCodeField.currentField(), data.townshipNameField.currentField()) == (
         "township_code",

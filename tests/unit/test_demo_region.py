@@ -295,6 +295,77 @@ def test_redline_farmland_and_other_layers(region, tmp_path):
         assert len(g) > 0 and g.geometry.is_valid.all()
 
 
+# ---------------------------------------------------------------- supervision data
+
+
+def _kinds(region) -> dict:
+    return json.loads((region["dem"].parent / "region.json").read_text(encoding="utf-8"))["run"]["disturbance_kinds"]
+
+
+def test_disturbance_patches_carry_the_mapped_fields_and_lie_where_their_kind_says(region, tmp_path):
+    from soil_conservation_plugin.core.common.paths import resources_path
+
+    mapping = json.loads(resources_path("rules", "disturbance_fields.json").read_text(encoding="utf-8"))
+    names = [
+        f["zh"] for f in mapping["fields"].values()
+    ]  # 图斑编号, 扰动面积, 扰动类型, 项目名称, 建设单位, 批复情况, 下发年度
+    now = gpd.read_file(region["disturbance"], layer="扰动图斑")
+    before = gpd.read_file(region["disturbance_previous"], layer="扰动图斑")
+    for g, year in ((now, 2025), (before, 2024)):
+        assert set(names) <= set(g.columns)
+        assert g["图斑编号"].is_unique and g.geometry.is_valid.all() and (g.geometry.area > 0).all()
+        assert (g["下发年度"] == year).all()
+        assert g.crs == CRS.from_epsg(4530)
+    assert set(now["批复情况"]) <= {"已批复", "未批复"} and "status" in before.columns
+    assert ((now["扰动面积"] - now.geometry.area / 1e4).abs() <= 0.06 * now["扰动面积"] + 0.01).all()
+    kinds = _kinds(region)
+    placed = [p for k in ("steep", "redline", "prevention", "plain", "outside") for p in kinds[k]]
+    assert sorted(placed) == sorted(now["图斑编号"])
+    by_id = now.set_index("图斑编号").geometry
+    county = gdf(region, "county").geometry[0]
+    red = gdf(region, "redline").geometry.unary_union
+    for pid in kinds["outside"]:
+        assert not by_id[pid].intersects(county)
+    for pid in kinds["redline"]:
+        assert red.contains(by_id[pid].centroid)
+    for pid in kinds["steep"] + kinds["prevention"] + kinds["plain"]:
+        assert county.contains(by_id[pid])
+    lu = read(region["landuse"])
+    slope = slope_of(region["dem"], tmp_path)
+    with rasterio.open(region["dem"]) as src:
+        for pid in kinds["steep"]:  # cultivated, with ground of 20° and more
+            cells = rasterio.features.rasterize([(by_id[pid], 1)], out_shape=src.shape, transform=src.transform) == 1
+            assert (lu[cells] == 1).mean() >= 0.1 and (slope[cells] >= 20).sum() > 0, pid
+    # last year: about half at the same place (one 已销号), plus some not issued again
+    same, closed = kinds["previous_same_place"], kinds["closed_last_year"]
+    assert 0 < len(same) < len(now) and len(closed) == 1 and set(closed) <= set(same)
+    assert len(before) > len(same) and (before["status"] == "已销号").sum() >= 1
+    for pid in same:
+        overlap = max(by_id[pid].intersection(g).area for g in before.geometry) / by_id[pid].area
+        assert overlap >= 0.5, pid
+
+
+def test_second_erosion_year_is_a_plausible_change_of_the_first(region):
+    a, b, lu = read(region["erosion"]), read(region["erosion_later"]), read(region["landuse"])
+    with rasterio.open(region["erosion"]) as s1, rasterio.open(region["erosion_later"]) as s2:
+        assert (s1.transform, s1.shape, s1.crs, s1.nodata) == (s2.transform, s2.shape, s2.crs, s2.nodata)
+        assert s2.tags()["YEAR"] == "2025"
+    assert np.array_equal(a.mask, b.mask)
+    assert b.compressed().min() >= 0.0
+    assert (b[np.isin(lu.filled(0), (7, 10, 11))] == 0).all()
+    ratio = (b / np.ma.masked_less(a, 10.0)).compressed()
+    assert ratio.min() > 0.1 and ratio.max() < 10.0  # a change, not a new map
+    loss_a, loss_b = a.filled(0) >= 200, b.filled(0) >= 200
+    assert (loss_a & ~loss_b).sum() > 100 and (loss_b & ~loss_a).sum() > 100  # some land improves, some worsens
+    h, w = a.shape  # and whole blocks (about the size of a small watershed) do so
+    blocks = [
+        int(loss_b[r : r + 60, c : c + 60].sum()) - int(loss_a[r : r + 60, c : c + 60].sum())
+        for r in range(0, h - 59, 60)
+        for c in range(0, w - 59, 60)
+    ]
+    assert min(blocks) < 0 < max(blocks)
+
+
 # ---------------------------------------------------------------- arguments and CLI
 
 

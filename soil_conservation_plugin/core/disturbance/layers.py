@@ -207,8 +207,30 @@ def read_divisions(
             f"{len(empty)} 个要素的代码（{code}）为空，第 {_listed(empty)} 个",
             f"{len(empty)} features have an empty code ({code}): feature no. {_listed(empty)}",
         )
+    _check_codes(codes, key, code or "", label)
     names = [_text(v) for v in gdf[name].values] if name else [""] * len(gdf)
     return OverlayLayer(label, str(path), list(gdf.geometry.values), codes, names, fixed, enc)
+
+
+# digits of a 统计用区划代码 (NBS): 县 6, 乡镇 9 (12 with the trailing zeros of the full code)
+CODE_DIGITS = {"county": (6,), "township": (9, 12)}
+
+
+def _check_codes(codes: list[str], key: str, field: str, label: str) -> None:
+    """County and township codes must be division codes: a name or a short number in the code field
+    would put every patch in a county no table knows."""
+    digits = CODE_DIGITS.get(key)
+    if not digits:
+        return
+    bad = sorted({c for c in codes if not (c.isascii() and c.isdigit() and len(c) in digits)})
+    if bad:
+        want = " 或 ".join(str(d) for d in digits)
+        raise InputError(
+            label,
+            f"代码字段 {field} 不是 {want} 位数字的区划代码: {_listed(bad)}",
+            f"the code field {field} does not hold {' or '.join(str(d) for d in digits)}-digit division codes: "
+            f"{_listed(bad)}",
+        )
 
 
 def read_zones(

@@ -118,15 +118,32 @@ def _required_columns(gdf, classes: ErosionClasses, label: str) -> None:
             label, f"字段 {UNIT_CODE} 有重复值: {list(dup[:5])}", f"field {UNIT_CODE} has duplicates: {list(dup[:5])}"
         )
     check_ground_crs(gdf.crs, label)
+    check_unit_polygons(gdf, list(codes), label)
+    for col in wanted[1:] + [c for c in ("unit_area_km2",) if c in gdf.columns]:
+        values = pd.to_numeric(gdf[col], errors="coerce")
+        if (values < 0).any() or np.isinf(values).any():
+            raise InputError(label, f"字段 {col} 有负值或无穷值", f"field {col} holds negative or infinite values")
+
+
+def check_unit_polygons(gdf, codes: list[str], label: str) -> None:
+    """Every unit a non-empty, valid polygon; else refused, naming the units (nothing is repaired silently:
+    a repaired self-intersecting outline has another area than the one drawn)."""
+    from shapely.validation import explain_validity
+
     types = set(gdf.geom_type.dropna())
     if gdf.geometry.isna().any() or not types <= {"Polygon", "MultiPolygon"}:
         raise InputError(
             label, f"小流域必须都是面要素(实际: {sorted(types)})", f"every unit must be a polygon (got {sorted(types)})"
         )
-    for col in wanted[1:] + [c for c in ("unit_area_km2",) if c in gdf.columns]:
-        values = pd.to_numeric(gdf[col], errors="coerce")
-        if (values < 0).any() or np.isinf(values).any():
-            raise InputError(label, f"字段 {col} 有负值或无穷值", f"field {col} holds negative or infinite values")
+    bad = [f"{c} ({explain_validity(g)})" for c, g in zip(codes, gdf.geometry.values) if g.is_empty or not g.is_valid]
+    if bad:
+        shown = "; ".join(bad[:5]) + (f" … (+{len(bad) - 5})" if len(bad) > 5 else "")
+        raise InputError(
+            label,
+            f"{len(bad)} 个小流域几何无效或为空: {shown}；请先修复（如 QGIS“修复几何”）",
+            f"{len(bad)} units have invalid or empty geometries: {shown}; "
+            "repair them first (e.g. QGIS 'Fix geometries')",
+        )
 
 
 def _zone_columns(gdf) -> list[str]:

@@ -23,7 +23,7 @@ from pyproj import CRS
 from ..common.crs import check_ground_crs, row_spacing, to_pyproj
 from ..common.errors import InputError
 from ..common.feedback import Feedback
-from .assign import UNIT_CODE, ErosionClasses, load_erosion_classes
+from .assign import UNIT_CODE, ErosionClasses, check_unit_polygons, load_erosion_classes
 from .levels import clean_code, county_code, jilin_hierarchy
 from .targets import CountyBase, TargetsFile, decompose
 
@@ -308,6 +308,7 @@ def compute_change(
             units_label, f"字段 {UNIT_CODE} 有空值或重复值", f"field {UNIT_CODE} has empty or duplicate values"
         )
     check_ground_crs(units.crs, units_label)
+    check_unit_polygons(units, codes, units_label)
     if targets is not None:
         targets.target(target_year if target_year is not None else -1, "targets")
     before = read_classes(before_path, before_label, kind, classes)

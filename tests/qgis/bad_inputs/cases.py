@@ -171,6 +171,48 @@ def publish(c: Ctx, **kw) -> dict:
     } | kw
 
 
+def disturbance(c: Ctx, **kw) -> dict:
+    d = c.w.demo
+    return {
+        "PATCHES": layer(d["disturbance"], "扰动图斑"),
+        "STEEP": c.w.steep,
+        "ZONES": layer(c.w.chain["zoning"]["OUTPUT"], "zones"),
+        "REDLINE": layer(d["redline"], "生态保护红线"),
+        "UNITS": c.w.units,
+        "TOWNSHIPS": c.w.townships,
+        "COUNTIES": c.w.county,
+        "LANDUSE": str(d["landuse"]),
+        "OUTPUT": str(c.d / "disturbance.gpkg"),
+        "CHECKLIST": str(c.d / "checklist"),
+    } | kw
+
+
+def rollup(c: Ctx, **kw) -> dict:
+    return {
+        "INPUT": c.w.zoned,
+        "OUTPUT": str(c.d / "rollup.gpkg"),
+        "TABLES": str(c.d / "tables"),
+        "METADATA": str(c.d / "rollup.meta.json"),
+    } | kw
+
+
+def change(c: Ctx, **kw) -> dict:
+    d = c.w.demo
+    return {
+        "UNITS": c.w.units,
+        "EROSION_BEFORE": str(d["erosion"]),
+        "YEAR_BEFORE": 2024,
+        "EROSION_AFTER": str(d["erosion_later"]),
+        "YEAR_AFTER": 2025,
+        "KIND": 1,
+        "COUNTIES": c.w.county,
+        "OUTPUT": str(c.d / "change.gpkg"),
+        "TABLES": str(c.d / "tables"),
+        "REPORT": str(c.d / "report.html"),
+        "METADATA": str(c.d / "change.meta.json"),
+    } | kw
+
+
 BASE = {
     "slope": slope,
     "steep_slope": steep,
@@ -182,6 +224,9 @@ BASE = {
     "checks": checks,
     "export": export,
     "publish": publish,
+    "disturbance_check": disturbance,
+    "rollup": rollup,
+    "change": change,
 }
 
 
@@ -375,6 +420,90 @@ def steep_with_bowtie(c: Ctx) -> str:
     x0, y0, x1, y1 = g.total_bounds
     g.loc[g.index[0], "geometry"] = Polygon([(x0, y0), (x1, y1), (x1, y0), (x0, y1), (x0, y0)])
     return write_gdf(g, c.d / "steep_invalid.gpkg", "steep_slope")
+
+
+def edited(c: Ctx, value: str, name: str, fn) -> str:
+    """The layer ``value`` read, passed through fn(gdf) and written into the case folder as ``name``."""
+    path, _, lyr = value.partition("|layername=")
+    g = gpd.read_file(path, layer=lyr or None)
+    g = fn(g)
+    return write_gdf(g, c.d / name, lyr or Path(name).stem)
+
+
+def _bowtie_first(g):
+    x0, y0, x1, y1 = g.geometry.iloc[0].bounds
+    g.loc[g.index[0], "geometry"] = Polygon([(x0, y0), (x1, y1), (x1, y0), (x0, y1), (x0, y0)])
+    return g
+
+
+def _no_crs(g):
+    return gpd.GeoDataFrame(g.drop(columns="geometry"), geometry=list(g.geometry))  # no CRS at all
+
+
+def _set(column: str, value):
+    def fn(g):
+        g[column] = value
+        return g
+
+    return fn
+
+
+def _drop(*columns):
+    return lambda g: g.drop(columns=list(columns))
+
+
+def patches(fn, name="patches.gpkg"):
+    return lambda c: edited(c, layer(c.w.demo["disturbance"], "扰动图斑"), name, fn)
+
+
+def zoned_units(fn, name="zoned.gpkg"):
+    return lambda c: edited(c, c.w.zoned, name, fn)
+
+
+def units(fn, name="units.gpkg"):
+    return lambda c: edited(c, c.w.units, name, fn)
+
+
+def raster_without_crs(src, name):
+    return lambda c: raster_of(c, src, name, crs=None)
+
+
+def disturbance_previous_is_output(c):
+    p = c.d / "checked.gpkg"
+    setup_run("disturbance_check", disturbance(c, OUTPUT=str(p), CHECKLIST=str(c.d / "list1")))
+    c.allow(p)
+    return disturbance(c, PREVIOUS=layer(p, "disturbance_patches"), OUTPUT=str(p))
+
+
+def resources_file(*parts) -> Path:
+    from soil_conservation_plugin.core.common.paths import resources_path
+
+    return resources_path(*parts)
+
+
+def _shifted(src):
+    """The transform of ``src`` moved by half a cell (another grid)."""
+    import rasterio
+    from affine import Affine
+
+    with rasterio.open(src) as s:
+        t = s.transform
+    return Affine(t.a, t.b, t.c + t.a / 2, t.d, t.e, t.f)
+
+
+def user_file_as(alg, key, name):
+    """An output path where a file of the user's (not a GeoPackage, not written by the plugin) already is."""
+
+    def build(c):
+        p = c.d / name
+        p.write_text("我的笔记，不是 GeoPackage / my notes, not a GeoPackage\n", encoding="utf-8")
+        return BASE[alg](c, **{key: str(p)})
+
+    return build
+
+
+def check_layers_kept(gpkg_name: str, written: set):
+    return check_other_layers_survive(gpkg_name, {}, written)
 
 
 # --- checks of runs that succeeded ---------------------------------------------------
@@ -1343,6 +1472,190 @@ CASES: list[Case] = [
         "steep_slope",
         full_disk("steep_slope", "OUTPUT", "steep.gpkg"),
         names=("OUTPUT", "steep.gpkg", "disk", "磁盘"),
+    ),
+    # supervision, roll-up and change (issue 17 item 5, issue 18 item 4)
+    *[
+        Case(
+            "existing-folder-as-output",
+            "output",
+            alg,
+            existing_folder_as(alg, "OUTPUT"),
+            names=("OUTPUT", "GeoPackage", "user_folder"),
+        )
+        for alg in ("disturbance_check", "rollup", "change")
+    ],
+    Case(
+        "existing-folder-as-report",
+        "output",
+        "change",
+        existing_folder_as("change", "REPORT"),
+        names=("REPORT", "HTML report", "user_folder"),
+    ),
+    Case(
+        "existing-folder-as-metadata",
+        "output",
+        "rollup",
+        existing_folder_as("rollup", "METADATA"),
+        names=("METADATA", "metadata", "user_folder"),
+    ),
+    *[
+        Case(
+            "gpkg-with-user-layer-as-output",
+            "output",
+            alg,
+            into_user_gpkg(alg),
+            expect="ok",
+            check=check_layers_kept("mine.gpkg", written),
+        )
+        for alg, written in (
+            ("disturbance_check", {"disturbance_patches"}),
+            ("rollup", {"county", "province"}),
+            ("change", {"unit_change", "county_change"}),
+        )
+    ],
+    *[
+        Case(
+            "user-file-as-output",
+            "output",
+            alg,
+            user_file_as(alg, "OUTPUT", "mine.gpkg"),
+            names=("OUTPUT", "GeoPackage", "mine.gpkg"),
+        )
+        for alg in ("disturbance_check", "rollup", "change")
+    ],
+    Case(
+        "previous-year-is-the-output",
+        "output",
+        "disturbance_check",
+        disturbance_previous_is_output,
+        names=("Last year", "PREVIOUS", "checked.gpkg"),
+    ),
+    Case(
+        "patches-invalid-geometry",
+        "vector",
+        "disturbance_check",
+        b("disturbance_check", PATCHES=patches(_bowtie_first)),
+        names=("PATCHES", "扰动图斑", "Disturbance patches", "patches"),
+    ),
+    Case(
+        "patches-without-id-field",
+        "vector",
+        "disturbance_check",
+        b("disturbance_check", PATCHES=patches(_drop("图斑编号"))),
+        names=("PATCHES", "扰动图斑", "Disturbance patches", "patches"),
+    ),
+    Case(
+        "patches-repeated-ids",
+        "vector",
+        "disturbance_check",
+        b("disturbance_check", PATCHES=patches(_set("图斑编号", "220521-2025-001"))),
+        names=("PATCHES", "扰动图斑", "Disturbance patches", "patches"),
+    ),
+    Case(
+        "patches-without-crs",
+        "vector",
+        "disturbance_check",
+        b("disturbance_check", PATCHES=patches(_no_crs)),
+        names=("PATCHES", "扰动图斑", "Disturbance patches", "patches"),
+    ),
+    Case(
+        "zones-without-zone-id",
+        "vector",
+        "disturbance_check",
+        b(
+            "disturbance_check",
+            ZONES=lambda c: edited(c, layer(c.w.chain["zoning"]["OUTPUT"], "zones"), "zones.gpkg", _drop("zone_id")),
+        ),
+        names=("ZONES", "Zones", "zones"),
+    ),
+    Case(
+        "counties-wrong-codes",
+        "vector",
+        "disturbance_check",
+        b("disturbance_check", COUNTIES=lambda c: edited(c, c.w.county, "county.gpkg", _set("county_code", "通化"))),
+        names=("COUNTIES", "Counties", "county"),
+    ),
+    Case(
+        "units-invalid-geometry",
+        "vector",
+        "rollup",
+        b("rollup", INPUT=zoned_units(_bowtie_first)),
+        names=("INPUT", "Unit indicators", "zoned"),
+    ),
+    Case(
+        "units-without-county-code",
+        "vector",
+        "rollup",
+        b("rollup", INPUT=zoned_units(_drop("county_code"))),
+        names=("INPUT", "Unit indicators", "zoned", "county_code"),
+    ),
+    Case(
+        "units-unknown-county-code",
+        "vector",
+        "rollup",
+        b("rollup", INPUT=zoned_units(_set("county_code", "229999"))),
+        names=("INPUT", "Unit indicators", "zoned", "229999"),
+    ),
+    Case(
+        "units-without-crs",
+        "vector",
+        "rollup",
+        b("rollup", INPUT=zoned_units(_no_crs)),
+        names=("INPUT", "Unit indicators", "zoned"),
+    ),
+    Case(
+        "targets-broken-json",
+        "files",
+        "rollup",
+        b("rollup", TARGETS=lambda c: str(truncated(resources_file("rules", "targets_jilin.json"), c.d / "t.json"))),
+        names=("TARGETS", "targets", "目标", "t.json"),
+    ),
+    Case(
+        "units-invalid-geometry",
+        "vector",
+        "change",
+        b("change", UNITS=units(_bowtie_first)),
+        names=("UNITS", "Small watersheds", "units"),
+    ),
+    Case(
+        "units-without-unit-code",
+        "vector",
+        "change",
+        b("change", UNITS=units(_drop("unit_code"))),
+        names=("UNITS", "Small watersheds", "units", "unit_code"),
+    ),
+    Case(
+        "units-without-crs",
+        "vector",
+        "change",
+        b("change", UNITS=units(_no_crs)),
+        names=("UNITS", "Small watersheds", "units"),
+    ),
+    Case(
+        "counties-wrong-codes",
+        "vector",
+        "change",
+        b("change", COUNTIES=lambda c: edited(c, c.w.county, "county.gpkg", _set("county_code", "通化"))),
+        names=("COUNTIES", "County polygons", "county"),
+    ),
+    Case(
+        "later-erosion-without-crs",
+        "raster",
+        "change",
+        b("change", EROSION_AFTER=lambda c: raster_without_crs(c.w.demo["erosion_later"], "ero_nocrs.tif")(c)),
+        names=("EROSION_AFTER", "Erosion, later year", "ero_nocrs"),
+    ),
+    Case(
+        "later-erosion-other-grid",
+        "raster",
+        "change",
+        b(
+            "change",
+            EROSION_AFTER=lambda c: raster_of(
+                c, c.w.demo["erosion_later"], "ero_shifted.tif", transform=_shifted(c.w.demo["erosion_later"])
+            ),
+        ),
+        names=("EROSION_AFTER", "Erosion, later year", "ero_shifted"),
     ),
     Case("sigint-while-working", "signals", "steep_slope", driver=signal_driver(signal.SIGINT)),
     Case("sigterm-while-working", "signals", "steep_slope", driver=signal_driver(signal.SIGTERM)),
