@@ -167,6 +167,12 @@ class DelineateWatershedsAlgorithm(LocalRasterInputs, AlgorithmBase):
             "not simplified, so neighbours share their edges exactly."
         )
 
+    def check_raster_header(self, name: str, path: str, label: str) -> None:
+        if name == self.INPUT:
+            from ..core.watersheds.delineation import check_memory_of
+
+            check_memory_of(path, label)
+
     def process(self, parameters, context, feedback):
         from ..core.watersheds.delineation import UnitParams, delineate_to_files, summary
 

@@ -120,6 +120,21 @@ def available_memory() -> int | None:
     return None
 
 
+class _Size(NamedTuple):
+    width: int
+    height: int
+
+
+def check_memory_of(path, layer: str) -> None:
+    """``check_memory`` from the file's header alone (a file it cannot open is open_dem's to report)."""
+    try:
+        with rasterio.open(path) as src:
+            size = _Size(src.width, src.height)
+    except Exception:  # rasterio raises RasterioIOError and friends; open_dem reports them in zh/en
+        return
+    check_memory(size, layer)
+
+
 def check_memory(dem, layer: str) -> None:
     """Refuse a DEM whose delineation would not fit in the memory available (zh/en, before any work)."""
     need = dem.width * dem.height * BYTES_PER_CELL
@@ -299,8 +314,8 @@ def delineate(
     params.check()
     timings = {}
     t0 = time.perf_counter()
+    check_memory_of(dem_path, layer)  # before open_dem reads every block to prove the file complete
     dem = open_dem(dem_path, layer, require_data=False)  # "some data" is checked on the one full read below
-    check_memory(dem, layer)
     region = _region(counties, county_code_field, county_name_field, dem, rules)
     feedback.info(f"DEM {dem.width}×{dem.height} ({dem.crs.name}); units {params.target_min_km2}–{params.max_km2} km²")
     feedback.check()
