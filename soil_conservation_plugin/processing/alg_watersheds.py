@@ -149,9 +149,10 @@ class DelineateWatershedsAlgorithm(LocalRasterInputs, AlgorithmBase):
             "drain at least the target minimum; a unit that would exceed the maximum is closed at its largest inflow; "
             "flow crossing a county line always starts a new unit (小流域亚单元). Units below the minimum join their "
             "downstream unit when the sum stays within the maximum. Units smaller than the merge threshold that drain "
-            "out of the region or into another county join a neighbour in their county: their flow path is reversed "
-            "into it, and that changed D8 is the one written. A small unit stays as it is where every such join would "
-            "exceed the maximum (the area distribution in the log shows it).\n"
+            "out of the region or into another county join a neighbour in their county and keep their own outlet as a "
+            "further outlet of it: flow directions are never rewritten, the D8 written is the true one. A small unit "
+            "stays as it is where every such join would exceed the maximum (the area distribution in the log shows "
+            "it).\n"
             "Defaults (from resources/rules/unit_coding.json): maximum 50 km² ('一般不超过50 km²' [S]); target minimum "
             "30 km², merge threshold 10 km², stream initiation 1 km² are defaults, not SL 653 (NOT FOUND).\n"
             "Codes: county code + drainage tree number + Pfafstetter-like basin number, from a template in the rules "
@@ -159,10 +160,18 @@ class DelineateWatershedsAlgorithm(LocalRasterInputs, AlgorithmBase):
             "County polygons (optional): units are split along county lines and clipped to them; without a county "
             "layer the region is the DEM's valid area.\n"
             "Outputs: GeoPackage with layers 'units' (unit_code, unit_name, down_code, up_codes, area_km2 on the "
-            "ellipsoid, county_code, county_name, outlet_x, outlet_y) and 'outlets'; topology CSV; int32 unit raster "
+            "ellipsoid, county_code, county_name, outlet_x, outlet_y of the main outlet, unit_kind: complete / "
+            "interbasin / boundary, outlet_count) and 'outlets' (every outlet, outlet_rank 1 = main, its D8 upstream "
+            "area); topology CSV; int32 unit raster "
             "with a .codes.csv label table; optional D8 raster; run metadata JSON. Polygons follow cell edges and are "
             "not simplified, so neighbours share their edges exactly."
         )
+
+    def check_raster_header(self, name: str, path: str, label: str) -> None:
+        if name == self.INPUT:
+            from ..core.watersheds.delineation import check_memory_of
+
+            check_memory_of(path, label)
 
     def process(self, parameters, context, feedback):
         from ..core.watersheds.delineation import UnitParams, delineate_to_files, summary

@@ -27,7 +27,11 @@ class LocalRasterInputs:
                 try:
                     raster_files(value, definition.description())
                     if Path(value.split("|")[0]).is_file():
+                        self.check_raster_header(definition.name(), value.split("|")[0], definition.description())
                         check_raster(value.split("|")[0], definition.description())
                 except InputError as exc:
                     return False, str(exc)
         return super().checkParameterValues(parameters, context)
+
+    def check_raster_header(self, name: str, path: str, label: str) -> None:
+        """What the file's header alone can refuse (e.g. a size that cannot fit), before the complete read."""

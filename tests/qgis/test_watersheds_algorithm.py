@@ -82,7 +82,14 @@ def test_processing_run_writes_the_unit_contract(plugin, tmp_path):
     total = sum(f["area_km2"] for f in feats)
     assert total == pytest.approx(225.0, rel=2e-3)
     outlets = QgsVectorLayer(out["OUTLETS"], "outlets", "ogr")
-    assert outlets.isValid() and outlets.featureCount() == len(feats)
+    # one main outlet a unit, plus the outlets of the tiny catchments that joined it (flow not rewritten)
+    ranks = {}
+    for o in outlets.getFeatures():
+        ranks.setdefault(o["unit_code"], []).append(o["outlet_rank"])
+    assert outlets.isValid() and sorted(ranks) == sorted(codes)
+    assert all(sorted(r) == list(range(1, f["outlet_count"] + 1)) for f in feats for r in [ranks[f["unit_code"]]])
+    assert {f["unit_kind"] for f in feats} <= {"complete", "interbasin", "boundary"}
+    assert all((f["unit_kind"] == "boundary") == (f["outlet_count"] > 1) for f in feats)
     with open(tmp_path / "topology.csv", encoding="utf-8") as fh:
         topo = {r["unit_code"]: r["down_code"] for r in csv.DictReader(fh)}
     assert topo == {f["unit_code"]: f["down_code"] for f in feats}

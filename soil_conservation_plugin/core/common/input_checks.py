@@ -129,10 +129,18 @@ def check_raster_readable(path, label: str) -> None:
         raise InputError(label, f"栅格文件不完整或已损坏: {msg}", f"the raster is truncated or corrupt: {msg}")
 
 
+# Files proven complete in this process, by (path, size, mtime) of every file behind the raster:
+# Processing checks a raster parameter, then the algorithm opens it again; one complete read is enough.
+_READ_COMPLETE: set[tuple] = set()
+
+
 def check_raster(path, label: str) -> list[Path]:
     """Local, complete and readable; returns the files behind it (for the hashes)."""
     files = raster_files(path, label)
-    check_raster_readable(path, label)
+    key = tuple((str(f.resolve()), f.stat().st_size, f.stat().st_mtime_ns) for f in files)
+    if key not in _READ_COMPLETE:
+        check_raster_readable(path, label)
+        _READ_COMPLETE.add(key)
     return files
 
 

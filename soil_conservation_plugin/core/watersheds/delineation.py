@@ -14,9 +14,12 @@ Pipeline (one in-memory pass over the DEM grid):
    crosses a county line (so units are 小流域亚单元 inside one county).
 4. Units below the target minimum join their downstream unit when the sum stays
    within the maximum; tiny units with no downstream unit in their county join a
-   neighbour of the same county by reversing their flow path into it (the D8 used
-   is changed accordingly and written out, so every cell still drains to its unit's
-   outlet or to an upstream unit's outlet).
+   neighbour of the same county and stay a separate outlet of it. Flow directions are
+   never rewritten (SL 653: follow the terrain): the D8 written out is the true D8 of
+   the filled DEM, and every cell drains, inside its unit, to one of its unit's
+   recorded outlets or into a unit upstream of it. Each unit says what kind it is
+   (``UNIT_KINDS``): a complete catchment, an interbasin (区间, upstream units drain
+   into it) or boundary-draining (沿边出境, parts leaving the region separately).
 5. Codes (template, Pfafstetter-like), topology, polygons vectorised from the unit
    raster (clipped to the counties, gaps at county edges given to the adjacent unit),
    areas on the ellipsoid.
@@ -74,6 +77,9 @@ UNITS_LAYER = "units"
 COUNTY_CODE_FIELDS = ("adcode", "county_code", "XZQDM", "xzqdm", "ADCODE")
 COUNTY_NAME_FIELDS = ("name", "county_name", "XZQMC", "xzqmc", "NAME")
 OUTLETS_LAYER = "outlets"
+# unit_kind: one outlet and no unit upstream / one outlet with upstream units draining into it /
+# several outlets (tiny catchments leaving the county or the DEM's valid data on their own)
+UNIT_KINDS = ("complete", "interbasin", "boundary")
 
 
 # Peak memory of a delineation per DEM cell: bench/watersheds.py --big measured 3.26 GB for
@@ -112,6 +118,21 @@ def available_memory() -> int | None:
     except (OSError, AttributeError, ValueError):
         pass
     return None
+
+
+class _Size(NamedTuple):
+    width: int
+    height: int
+
+
+def check_memory_of(path, layer: str) -> None:
+    """``check_memory`` from the file's header alone (a file it cannot open is open_dem's to report)."""
+    try:
+        with rasterio.open(path) as src:
+            size = _Size(src.width, src.height)
+    except Exception:  # rasterio raises RasterioIOError and friends; open_dem reports them in zh/en
+        return
+    check_memory(size, layer)
 
 
 def check_memory(dem, layer: str) -> None:
@@ -166,8 +187,8 @@ class Delineation:
     dem: Dem
     params: UnitParams
     shape: tuple
-    ds: np.ndarray  # final D8 as next-downstream flat indices (-1 no data)
-    upa_km2: np.ndarray  # per unit: upstream area (km²) of the original D8 at its outlet cell
+    ds: np.ndarray  # true D8 of the filled DEM, as next-downstream flat indices (-1 no data)
+    upa_km2: np.ndarray  # per unit: upstream area (km²) of the D8 at its main outlet cell
     cell_km2: np.ndarray  # per-cell ground area, km² (float32, flat)
     units: np.ndarray  # int32 labels 1..n on the grid (0 = outside)
     outlet_cell: np.ndarray  # per unit (index label-1)
@@ -177,8 +198,10 @@ class Delineation:
     county_name: list
     codes: list
     names: list
-    upstream_km2: np.ndarray
+    upstream_km2: np.ndarray  # per unit: area of it and the units upstream of it (the codes' order)
     zone: np.ndarray  # per unit: 1-based county index (1 without a county layer)
+    # per unit: its further outlets (cell, upstream km²), tiny catchments that leave on their own
+    extra_outlets: list = field(default_factory=list)
     gdf: gpd.GeoDataFrame | None = None  # units (contract fields)
     outlets: gpd.GeoDataFrame | None = None  # outlet points
     region_km2: float = 0.0
@@ -291,8 +314,8 @@ def delineate(
     params.check()
     timings = {}
     t0 = time.perf_counter()
+    check_memory_of(dem_path, layer)  # before open_dem reads every block to prove the file complete
     dem = open_dem(dem_path, layer, require_data=False)  # "some data" is checked on the one full read below
-    check_memory(dem, layer)
     region = _region(counties, county_code_field, county_name_field, dem, rules)
     feedback.info(f"DEM {dem.width}×{dem.height} ({dem.crs.name}); units {params.target_min_km2}–{params.max_km2} km²")
     feedback.check()
@@ -323,21 +346,22 @@ def delineate(
 
     # 4. merges
     t = time.perf_counter()
-    roots, n_down_merges, n_flip = _merge(ds, cut, params, (nrow, ncol), feedback)
+    roots, n_down_merges, joined = _merge(cut, params, (nrow, ncol), feedback)
     timings["merge_s"] = time.perf_counter() - t
     feedback.progress(60)
     feedback.check()
 
     # 5. final units: codes, topology
     t = time.perf_counter()
-    res = _final_units(dem, params, rules, ds, cell, cut, roots, region, (nrow, ncol))
+    res = _final_units(dem, params, rules, ds, cell, cut, roots, joined, region, (nrow, ncol))
     n0, valid_poly = int(cut.ocells.size), cut.valid_poly
     del cut  # with it the unit index of each cell, a full-grid array the polygons do not need
     res.stats.update(
         units=len(res.codes),
         units_before_merge=n0,
         merged_downstream=n_down_merges,
-        merged_into_neighbour=n_flip,
+        merged_into_neighbour=int(joined.sum()),
+        outlets=len(res.codes) + sum(len(x) for x in res.extra_outlets),
         region_cells=int((zone > 0).sum()),
         region_raster_km2=float(cell[zone > 0].sum(dtype=np.float64)),
     )
@@ -412,7 +436,7 @@ def _condition(dem: Dem, z: np.ndarray, feedback: Feedback) -> tuple[np.ndarray,
             d8 = fill_and_d8(z, dx, dy, SubFeedback(feedback, 5, 40))
         finally:
             cell = areas.result()
-    ds = K.d8_to_ds(d8)  # as pyflwdir's idxs_ds; the merges re-route it in place
+    ds = K.d8_to_ds(d8)  # as pyflwdir's idxs_ds; never changed afterwards
     return ds, cell
 
 
@@ -461,11 +485,12 @@ def _cut(
 
 
 def _merge(
-    ds: np.ndarray, cut: _Cut, params: UnitParams, shape: tuple[int, int], feedback: Feedback
-) -> tuple[np.ndarray, int, int]:
+    cut: _Cut, params: UnitParams, shape: tuple[int, int], feedback: Feedback
+) -> tuple[np.ndarray, int, np.ndarray]:
     """Step 4: small units join their downstream unit, tiny ones a neighbour (``_merge_tiny``).
 
-    Returns the root unit of each unit, and the numbers of downstream and neighbour merges.
+    Returns the root unit of each unit, the number of downstream merges, and which units
+    joined a neighbour (their outlets stay outlets of the merged unit).
     """
     n0 = cut.ocells.size
     uarea, down0, uzone = cut.uarea, cut.down, cut.uzone
@@ -487,9 +512,9 @@ def _merge(
                 parent[u] = d
                 uarea[d] += uarea[u]
                 n_down_merges += 1
-    n_flip = _merge_tiny(ds, cut.lab, cut.ocells, down0, uarea, uzone, parent, find, params, shape, feedback)
+    joined = _merge_tiny(cut.lab, cut.ocells, down0, uarea, uzone, parent, find, params, shape, feedback)
     roots = np.array([find(u) for u in range(n0)], dtype=np.int64)
-    return roots, n_down_merges, n_flip
+    return roots, n_down_merges, joined
 
 
 def _final_units(
@@ -500,6 +525,7 @@ def _final_units(
     cell: np.ndarray,
     cut: _Cut,
     roots: np.ndarray,
+    joined: np.ndarray,
     region: _Region,
     shape: tuple[int, int],
 ) -> Delineation:
@@ -539,6 +565,9 @@ def _final_units(
     units = K.relabel(cut.lab, final_id, 0).reshape(shape)
     inv = np.array(order, dtype=np.int64)
     fdown_new = np.where(fdown[inv] >= 0, perm[np.maximum(fdown[inv], 0)], -1)
+    extra: list[list[tuple[int, float]]] = [[] for _ in range(keep.size)]
+    for u in np.flatnonzero(joined).tolist():  # raster order of the outlet cells: deterministic
+        extra[perm[compact[roots[u]]]].append((int(cut.ocells[u]), float(cut.upa[u])))
     return Delineation(
         dem=dem,
         params=params,
@@ -556,35 +585,37 @@ def _final_units(
         names=reorder(coded.names),
         upstream_km2=coded.upstream_km2[inv],
         zone=fzone[inv],
+        extra_outlets=extra,
     )
 
 
-def _merge_tiny(ds, lab, ocells, down0, uarea, uzone, parent, find, params, shape, feedback) -> int:
+def _merge_tiny(lab, ocells, down0, uarea, uzone, parent, find, params, shape, feedback) -> np.ndarray:
     """Join tiny units without a downstream unit in their county to a same-county neighbour.
 
-    The tiny unit's flow path from the shared edge to its outlet is reversed so its
-    cells drain into the neighbour (the D8 used changes; no cycle is possible because
-    the neighbour must not drain into the tiny unit).
+    The flow is not touched: the tiny unit's outlet stays an outlet of the merged unit.
+    A neighbour that drains into the tiny unit is not taken (the unit topology would cycle).
+    Returns which units joined a neighbour.
     """
     import heapq
 
     n0 = ocells.size
+    joined = np.zeros(n0, dtype=bool)
     has_down = np.array([down0[u] >= 0 and uzone[down0[u]] == uzone[u] for u in range(n0)], dtype=bool)
     roots_now = np.array([find(u) for u in range(n0)])
     is_root = roots_now == np.arange(n0)
     cand = is_root & ~has_down & (uarea < params.merge_below_km2)
     if not cand.any():
-        return 0
+        return joined
     nrow, ncol = shape
     lab_c = K.relabel(lab, roots_now.astype(np.int32), -1)  # root unit of each cell, -1 outside
     pairs = K.adjacent_pairs(lab_c.reshape(nrow, ncol), cand)
     del lab_c
-    adj: dict[int, dict[int, list]] = {}
-    for u, v, cu, cv in pairs.tolist():
+    adj: dict[int, dict[int, int]] = {}  # shared cell edges
+    for u, v, _cu, _cv in pairs.tolist():
         if uzone[u] != uzone[v]:
             continue
-        e = adj.setdefault(u, {}).setdefault(v, [0, cu, cv])
-        e[0] += 1
+        e = adj.setdefault(u, {})
+        e[v] = e.get(v, 0) + 1
     heap = [(float(uarea[u]), int(u)) for u in np.flatnonzero(cand)]
     heapq.heapify(heap)
     merged = 0
@@ -605,18 +636,17 @@ def _merge_tiny(ds, lab, ocells, down0, uarea, uzone, parent, find, params, shap
         if find(u) != u or a != uarea[u] or uarea[u] >= params.merge_below_km2:
             continue
         best = None
-        for v0, (cnt, cu, cv) in adj.get(u, {}).items():
+        for v0, cnt in adj.get(u, {}).items():
             v = find(v0)
             if v == u or uarea[u] + uarea[v] > params.max_km2 or drains_into(v, u):
                 continue
             k = (-cnt, uarea[v], int(ocells[v]))
             if best is None or k < best[0]:
-                best = (k, v, cu, cv)
+                best = (k, v)
         if best is None:
             continue
-        _, v, cu, cv = best
-        if not K.flip_path(ds, cu, cv, ocells[u]):
-            continue
+        _, v = best
+        joined[u] = True
         parent[u] = v
         uarea[v] += uarea[u]
         merged += 1
@@ -624,15 +654,14 @@ def _merge_tiny(ds, lab, ocells, down0, uarea, uzone, parent, find, params, shap
         mine = adj.pop(u, {})
         if mine:
             target = adj.setdefault(v, {})
-            for w, e in mine.items():
+            for w, cnt in mine.items():
                 if find(w) != v:
-                    t = target.setdefault(w, [0, e[1], e[2]])
-                    t[0] += e[0]
+                    target[w] = target.get(w, 0) + cnt
         if v in adj and not has_down[v] and uarea[v] < params.merge_below_km2:
             heapq.heappush(heap, (float(uarea[v]), int(v)))
         if merged % 256 == 0:
             feedback.check()
-    return merged
+    return joined
 
 
 def area_distribution(areas, params: UnitParams) -> dict:
@@ -671,7 +700,6 @@ def _vectorise(raster: np.ndarray, transform, mask=None) -> dict:
 def build_layers(res: Delineation, county_geoms, valid: np.ndarray, feedback: Feedback, valid_poly=None) -> None:
     """Unit polygons (contract fields) and outlet points as GeoDataFrames on ``res``."""
     import geopandas as gpd
-    from shapely.geometry import Point
     from shapely.ops import unary_union
 
     dem = res.dem
@@ -694,14 +722,13 @@ def build_layers(res: Delineation, county_geoms, valid: np.ndarray, feedback: Fe
     # densified: the units' edges are grid lines, so their area matches their cells' areas
     calc = AreaCalc(dem.crs, max_seg=max(abs(t.a), abs(t.e)) * 8)
     area = np.array([calc.km2(g) for g in geoms])
-    r, c = np.divmod(res.outlet_cell, ncol)
-    ox = t.c + (c + 0.5) * t.a
-    oy = t.f + (r + 0.5) * t.e
+    ox, oy = cell_centres(res.outlet_cell, t, ncol)
     up: list[list[str]] = [[] for _ in range(n)]
     for u in range(n):
         if res.down[u] >= 0:
             up[res.down[u]].append(res.codes[u])
     down_code = [res.codes[d] if d >= 0 else "" for d in res.down]
+    kinds = unit_kinds(res)
     crs_wkt = dem.crs.to_wkt()
     res.gdf = gpd.GeoDataFrame(
         {
@@ -714,21 +741,13 @@ def build_layers(res: Delineation, county_geoms, valid: np.ndarray, feedback: Fe
             "county_name": res.county_name,
             "outlet_x": ox,
             "outlet_y": oy,
+            "unit_kind": kinds,
+            "outlet_count": [1 + len(x) for x in res.extra_outlets],
         },
         geometry=geoms,
         crs=crs_wkt,
     )
-    res.outlets = gpd.GeoDataFrame(
-        {
-            "unit_code": res.codes,
-            "down_code": down_code,
-            "upstream_km2": res.upstream_km2,
-            "outlet_x": ox,
-            "outlet_y": oy,
-        },
-        geometry=[Point(x, y) for x, y in zip(ox, oy)],
-        crs=crs_wkt,
-    )
+    res.outlets = _outlet_points(res, down_code, ox, oy, crs_wkt)
     if county_geoms is not None:
         region = unary_union([g.intersection(valid_poly) for g in county_geoms])
         res.region_km2 = calc.km2(region)
@@ -737,6 +756,59 @@ def build_layers(res: Delineation, county_geoms, valid: np.ndarray, feedback: Fe
     res.stats["region_km2"] = res.region_km2
     res.stats["units_sum_km2"] = float(area.sum())
     feedback.progress(100)
+
+
+def cell_centres(cells, t: Affine, ncol: int) -> tuple[np.ndarray, np.ndarray]:
+    r, c = np.divmod(np.asarray(cells, dtype=np.int64), ncol)
+    return t.c + (c + 0.5) * t.a, t.f + (r + 0.5) * t.e
+
+
+def unit_kinds(res: Delineation) -> list[str]:
+    """``UNIT_KINDS`` of each unit: several outlets → boundary; upstream units → interbasin; else complete."""
+    has_up = np.zeros(len(res.codes), dtype=bool)
+    has_up[res.down[res.down >= 0]] = True
+    return [
+        UNIT_KINDS[2] if extra else UNIT_KINDS[1] if up else UNIT_KINDS[0]
+        for extra, up in zip(res.extra_outlets, has_up.tolist())
+    ]
+
+
+def _outlet_points(res: Delineation, down_code: list, ox, oy, crs_wkt):
+    """Every outlet of every unit: rank 1 is the main one (where the unit's downstream unit
+    is reached); the further ones leave the region on their own (no downstream unit).
+    ``upstream_km2`` is the area draining through that cell along the D8."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    code, down, rank, upa, xs, ys = [], [], [], [], [], []
+    t, ncol = res.dem.transform, res.shape[1]
+    for u, extra in enumerate(res.extra_outlets):
+        code.append(res.codes[u])
+        down.append(down_code[u])
+        rank.append(1)
+        upa.append(float(res.upa_km2[u]))  # the water's, at that cell
+        xs.append(float(ox[u]))
+        ys.append(float(oy[u]))
+        ex, ey = cell_centres([c for c, _ in extra], t, ncol)
+        for k, ((_, a), x, y) in enumerate(zip(extra, ex.tolist(), ey.tolist()), start=2):
+            code.append(res.codes[u])
+            down.append("")
+            rank.append(k)
+            upa.append(a)
+            xs.append(x)
+            ys.append(y)
+    return gpd.GeoDataFrame(
+        {
+            "unit_code": code,
+            "down_code": down,
+            "outlet_rank": rank,
+            "upstream_km2": upa,
+            "outlet_x": xs,
+            "outlet_y": ys,
+        },
+        geometry=[Point(x, y) for x, y in zip(xs, ys)],
+        crs=crs_wkt,
+    )
 
 
 def _valid_polygon(valid: np.ndarray, transform):
@@ -833,19 +905,20 @@ def check_topology(codes, down_codes) -> list[dict]:
 
 
 def check_outlets(res: Delineation) -> list[dict]:
-    """Each outlet cell lies in its unit, its D8 successor does not (flow leaves there), and
-    the outlet point lies within one cell diagonal of its polygon's boundary."""
+    """Each outlet cell (main and further ones) lies in its unit and its D8 successor does not
+    (flow leaves there); the main outlet point lies within one cell diagonal of its polygon's boundary."""
     issues = []
     flat = res.units.ravel()
     t = res.dem.transform
     diag = math.hypot(t.a, t.e)
     for u, o in enumerate(res.outlet_cell.tolist()):
         code = res.codes[u]
-        if flat[o] != u + 1:
-            issues.append({"unit_code": code, "check": "outlet_not_in_unit", "detail": str(o)})
-        d = res.ds[o]
-        if d != o and flat[d] == u + 1:
-            issues.append({"unit_code": code, "check": "flow_does_not_leave_at_outlet", "detail": str(o)})
+        for cell in [o] + [c for c, _ in res.extra_outlets[u]]:
+            if flat[cell] != u + 1:
+                issues.append({"unit_code": code, "check": "outlet_not_in_unit", "detail": str(cell)})
+            d = res.ds[cell]
+            if d != cell and flat[d] == u + 1:
+                issues.append({"unit_code": code, "check": "flow_does_not_leave_at_outlet", "detail": str(cell)})
         if res.gdf is not None:
             from shapely.geometry import Point
 

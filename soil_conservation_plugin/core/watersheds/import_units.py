@@ -429,6 +429,7 @@ def _layers(
         {
             "unit_code": [codes[i] for i in has],
             "down_code": [down_ok[i] for i in has],
+            "outlet_rank": [1] * len(has),  # one (estimated) outlet a unit, as the delineation's main one
             "outlet_x": ox[has],
             "outlet_y": oy[has],
         },

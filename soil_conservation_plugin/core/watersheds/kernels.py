@@ -162,21 +162,6 @@ def label_cells(ds, zone, outlet):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True)
-def flip_path(ds, b, n, outlet_cell):  # pragma: no cover - compiled
-    """Re-route a unit into a neighbour: b → n, and reverse the flow path b … outlet_cell."""
-    prev = n
-    x = b
-    for _ in range(ds.size):
-        nxt = ds[x]
-        ds[x] = prev
-        if x == outlet_cell:
-            return True
-        prev = x
-        x = nxt
-    return False
-
-
-@numba.njit(cache=True)
 def relabel(lab, table, fill):  # pragma: no cover - compiled
     """int32 raster (flat): table[label] for each labelled cell, ``fill`` elsewhere."""
     out = np.empty(lab.size, dtype=np.int32)
