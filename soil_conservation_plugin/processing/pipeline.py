@@ -272,6 +272,9 @@ def _export(c: _Chain) -> dict:
         a.ZIP: True,
         a.OVERWRITE: True,
         a.OUTPUT: c.path("onemap_package"),
+        # schema 0.2 layers, where the chain checked patches and rolled up
+        a.DISTURBANCE: c.done.get(Disturbance.NAME, {}).get(Disturbance.PATCHES_OUT),
+        a.ROLLUP: c.done.get(Rollup.NAME, {}).get(Rollup.COUNTY_OUT),
     }
 
 
