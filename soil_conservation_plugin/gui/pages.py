@@ -1199,9 +1199,9 @@ class RollupPage(Page, _form("page_rollup.ui")):
     def fill_table(self, layer) -> None:
         """One row per county: areas, the 水土保持率 and the decomposed target of every target year."""
         names = layer.fields().names()
-        targets = sorted(n for n in names if n.startswith("t") and n[1:].isdigit())
+        targets = sorted(n for n in names if n.startswith("target_") and n[7:].isdigit())  # target_2025 …
         columns = [(f, tr(label)) for f, label in self.COUNTY_COLUMNS if f in names]
-        columns += [(t, translate("SoilConservation", "Target {year} (%)").format(year=t[1:])) for t in targets]
+        columns += [(t, translate("SoilConservation", "Target {year} (%)").format(year=t[7:])) for t in targets]
         table = self.countyTable
         table.setSortingEnabled(False)
         table.clear()
