@@ -929,9 +929,10 @@ class DisturbancePage(Page, _form("page_disturbance.ui")):
         }
         given = [name for name, value in have.items() if value is not None]
         missing = [name for name in list(have)[:3] if have[name] is None]
-        text = translate("SoilConservation", "From pages 1 and 2: {names}.").format(names=", ".join(given) or "–")
+        sep = "、" if user_is_chinese() else ", "
+        text = translate("SoilConservation", "From pages 1 and 2: {names}.").format(names=sep.join(given) or "–")
         if missing:
-            text += " " + translate("SoilConservation", "Still missing: {names}.").format(names=", ".join(missing))
+            text += " " + translate("SoilConservation", "Still missing: {names}.").format(names=sep.join(missing))
         self.inputsStatus.setText(text)
 
     def result_file(self) -> Path:

@@ -651,6 +651,7 @@ class ChecksPage(Page, _form("page_checks.ui")):
             return
         self.patches = sorted(rows, key=lambda r: (int(r.get("risk_rank") or 0), str(r["patch_id"])))
         zh = user_is_chinese()
+        english = self.risk_names_en()
         table = self.patchTable
         table.blockSignals(True)
         table.setRowCount(len(self.patches))
@@ -658,7 +659,7 @@ class ChecksPage(Page, _form("page_checks.ui")):
         for n, p in enumerate(self.patches):
             day = p.get("closed_on") or p.get("rectify_on") or p.get("checked_on") or ""
             county = p.get("cnty_name") or p.get("cnty_code") or ""
-            risk = p.get("risk_zh") if zh else str(p.get("risk") or "").replace("_", " ")
+            risk = p.get("risk_zh") if zh else english.get(str(p.get("risk") or ""), p.get("risk") or "")
             cells = [
                 p["patch_id"],
                 p.get("year") or "",
@@ -679,6 +680,16 @@ class ChecksPage(Page, _form("page_checks.ui")):
         if selected >= 0:
             table.selectRow(selected)
         self._patch_selected()
+
+    @staticmethod
+    def risk_names_en() -> dict:
+        """The risk classes' English names, from the shipped risk rules (resources/rules/disturbance_risk.json)."""
+        try:
+            from ..core.disturbance.risk import load_risk_rules
+
+            return {key: c.en for key, c in load_risk_rules().classes.items()}
+        except Exception:  # noqa: BLE001 - a name for display only: the class code will do
+            return {}
 
     def current_patch(self) -> dict | None:
         items = self.patchTable.selectedItems()
