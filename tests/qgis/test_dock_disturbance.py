@@ -160,11 +160,52 @@ def test_missing_patch_layer_warns_and_runs_nothing(setup, qgis_iface):
     assert qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Warning)
 
 
-def test_cancel_writes_nothing(setup):
+def test_cancel_writes_nothing(setup, qgis_iface):
+    """Cancel right after Run (as the other pages): no result file, no layer, no error, the page usable again."""
     dock, _ = setup
     page = dock.disturbance
+    layers_before = set(QgsProject.instance().mapLayers())
     page.runButton.click()
+    assert dock.busy() and dock.cancelButton.isEnabled() and not page.runButton.isEnabled()
     dock.cancelButton.click()
     wait_idle(dock)
-    assert not dock.busy()
-    assert dock.cancelButton.isEnabled() is False
+    assert qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Critical) == []
+    assert dock.runStatus.text() == "Cancelled; nothing was written."
+    assert not page.result_file().exists()
+    assert set(QgsProject.instance().mapLayers()) == layers_before
+    assert page.runButton.isEnabled() and not dock.cancelButton.isEnabled()
+
+
+def test_a_refused_step_is_reported_and_the_project_reopens_the_patches(setup, qgis_iface, plugin):
+    from soil_conservation_plugin.gui.dock import SoilConservationDock
+
+    dock, _ = setup
+    panel, bar = dock.checks, qgis_iface.messageBar()
+    dock.disturbance.runButton.click()
+    wait_idle(dock)
+    gpkg = dock.disturbance.gpkg
+    select_patch(panel, "P2")
+    choose(panel, "已核查", "合规")
+    panel.saveStatus.click()
+    wait_idle(dock)
+    assert stored(gpkg)["P2"]["status"] == "已核查"
+    # back to 待核查 needs a comment: the algorithm refuses, the reviewer reads why, nothing changes
+    choose(panel, "待核查")
+    panel.statusComment.setText("")
+    panel.saveStatus.click()
+    wait_idle(dock)
+    errors = bar.get_messages(Qgis.MessageLevel.Critical)
+    assert errors and "comment" in " ".join(errors)
+    assert (stored(gpkg)["P2"]["status"], stored(gpkg)["P2"]["verdict"]) == ("已核查", "合规")
+    # a compliant patch may be closed right away
+    select_patch(panel, "P2")
+    assert ("已销号", "") in [panel.nextStatus.itemData(i) for i in range(panel.nextStatus.count())]
+    # another dock on the same project (e.g. after reopening it) shows the same file and statuses
+    other = SoilConservationDock(qgis_iface, qgis_iface.mainWindow())
+    try:
+        assert other.checks.patch_file == gpkg
+        select_patch(other.checks, "P2")
+        assert other.checks.current_patch()["status"] == "已核查"
+    finally:
+        other.shutdown()
+        other.deleteLater()
