@@ -785,6 +785,11 @@ class ChecksPage(Page, _form("page_checks.ui")):
 
         with contextlib.suppress(OSError):
             out_dir.rmdir()  # the run writes into the GeoPackage only: no folder of its own
+        self.dock.runStatus.setText(
+            translate("SoilConservation", "Done: {title} → {path}").format(
+                title=translate("SoilConservation", "Patch status"), path=self.patch_file
+            )
+        )
         layer = self.patch_layer
         try:
             if layer is not None:
