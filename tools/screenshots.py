@@ -220,6 +220,7 @@ def main(argv=None) -> int:
             dock.rollup.beforeCombo.setLayer(layers["erosion"])
             dock.rollup.afterCombo.setLayer(later)
             _wait(dock.rollup.runButton.click() or True, dock, app)
+            canvas.setExtent(layers["county"].extent())  # selecting a patch zoomed to it
         target = out / locale
         target.mkdir(parents=True, exist_ok=True)
         for i, name in enumerate(PAGE_NAMES):
