@@ -2029,6 +2029,286 @@ Template: resources/layouts/county_announcement.qpt (A3 landscape) or your own .
         <source>Change between two erosion years (水土流失动态)</source>
         <translation>两期侵蚀变化（水土流失动态）</translation>
     </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="1"/>
+        <source>7 Disturbance check</source>
+        <translation>7 扰动图斑核查</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="1"/>
+        <source>8 Roll-up and targets</source>
+        <translation>8 汇总与目标</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="1"/>
+        <source>Area (ha)</source>
+        <translation>面积（公顷）</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="1"/>
+        <source>Assessed area (ha)</source>
+        <translation>评价面积（公顷）</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="1"/>
+        <source>Change</source>
+        <translation>水土流失动态</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="1"/>
+        <source>Change per county</source>
+        <translation>县级变化</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="1"/>
+        <source>Change per small watershed</source>
+        <translation>小流域变化</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="1"/>
+        <source>Change report: {link}</source>
+        <translation>动态变化报告：{link}</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="1"/>
+        <source>Checked disturbance patches</source>
+        <translation>扰动图斑核查结果</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="1"/>
+        <source>Choose a patch in the list first.</source>
+        <translation>请先在列表中选择一个图斑。</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="1"/>
+        <source>Choose the disturbance patch layer.</source>
+        <translation>请选择扰动图斑图层。</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="1"/>
+        <source>Choose the erosion rasters of both years.</source>
+        <translation>请选择前后两期的土壤侵蚀栅格。</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="1"/>
+        <source>Closed</source>
+        <translation>已销号</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="1"/>
+        <source>Comment</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="1"/>
+        <source>Conservation rate (%)</source>
+        <translation>水土保持率（%）</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="1"/>
+        <source>Counties (roll-up)</source>
+        <translation>县级汇总</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="1"/>
+        <source>County</source>
+        <translation>县</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="1"/>
+        <source>County code</source>
+        <translation>县代码</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="1"/>
+        <source>County name</source>
+        <translation>县名称</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="1"/>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="1"/>
+        <source>Disturbance patches: status (销号)</source>
+        <translation>扰动图斑核查状态（销号）</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="1"/>
+        <source>From pages 1 and 2: {names}.</source>
+        <translation>取自第 1、2 页：{names}。</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="1"/>
+        <source>Land area (ha)</source>
+        <translation>土地面积（公顷）</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="1"/>
+        <source>New status</source>
+        <translation>新状态</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="1"/>
+        <source>Not a disturbance check result: {path}</source>
+        <translation>不是扰动图斑核查结果：{path}</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="1"/>
+        <source>Open checked patches</source>
+        <translation>打开扰动图斑核查结果</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="1"/>
+        <source>Open checked patches…</source>
+        <translation>打开核查结果…</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="1"/>
+        <source>Patch</source>
+        <translation>图斑编号</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="1"/>
+        <source>Patch status</source>
+        <translation>图斑核查状态</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="1"/>
+        <source>Patch {id}: {status}</source>
+        <translation>图斑 {id}：{status}</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="1"/>
+        <source>Patches</source>
+        <translation>图斑数</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="1"/>
+        <source>Reviewer</source>
+        <translation>核查人</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="1"/>
+        <source>Risk</source>
+        <translation>风险等级</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="1"/>
+        <source>Roll-up tables in {path}</source>
+        <translation>汇总表已写入 {path}</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="1"/>
+        <source>Run the check first.</source>
+        <translation>请先运行核查。</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="1"/>
+        <source>Run the zoning first (page 4) or choose the unit layer.</source>
+        <translation>请先运行区划（第 4 页）或选择小流域图层。</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="1"/>
+        <source>SL 190 class codes 1–6</source>
+        <translation>SL 190 侵蚀强度等级代码 1–6</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="1"/>
+        <source>Save status</source>
+        <translation>保存状态</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="1"/>
+        <source>Soil loss area (ha)</source>
+        <translation>水土流失面积（公顷）</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="1"/>
+        <source>Status saved: {s}.</source>
+        <translation>状态已保存：{s}。</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="1"/>
+        <source>Still missing: {names}.</source>
+        <translation>尚缺：{names}。</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="1"/>
+        <source>Target {year} (%)</source>
+        <translation>{year}年目标（%）</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="1"/>
+        <source>Targets files (*.json)</source>
+        <translation>目标文件 (*.json)</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="1"/>
+        <source>To check</source>
+        <translation>待核查</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="1"/>
+        <source>Year</source>
+        <translation>下发年度</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="1"/>
+        <source>counties</source>
+        <translation>县界</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="1"/>
+        <source>erosion modulus t/(km²·a)</source>
+        <translation>土壤侵蚀模数 t/(km²·a)</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="1"/>
+        <source>land use</source>
+        <translation>土地利用</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="1"/>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="1"/>
+        <source>outside the counties</source>
+        <translation>县界之外</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="1"/>
+        <source>required when reopening a patch</source>
+        <translation>退回待核查时必填</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="1"/>
+        <source>small watersheds</source>
+        <translation>小流域</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="1"/>
+        <source>townships</source>
+        <translation>乡镇</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/review_panel.py" line="1"/>
+        <source>{n} patches; {counts}</source>
+        <translation>共 {n} 个图斑；{counts}</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="1"/>
+        <source>✓ version {v}; province targets {years}; a default decomposition</source>
+        <translation>✓ 版本 {v}；省级目标 {years}；分解方法为默认方法（非官方分解）</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="1"/>
+        <source>{n} patches: {steep} suspected steep-slope reclamation, {key} priority checks; checklists per county in {path}</source>
+        <translation>共 {n} 个图斑：疑似陡坡开垦 {steep} 个，重点核查 {key} 个；各县核查清单已写入 {path}</translation>
+    </message>
 </context>
 <context>
     <name>SoilConservationDock</name>
@@ -2749,6 +3029,132 @@ Outputs: GeoPackage layers unit_change and county_change (the map of change), CS
         <location filename="../soil_conservation_plugin/processing/alg_change.py" line="1"/>
         <source>Targets file (JSON; default: the shipped 吉林 targets)</source>
         <translation>目标文件（JSON；默认：随插件提供的吉林目标）</translation>
+    </message>
+</context>
+<context>
+    <name>DisturbancePage</name>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/page_disturbance.ui" line="1"/>
+        <source>Disturbance patches against the zones and the red line</source>
+        <translation>扰动图斑与区划、生态保护红线叠加核查</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/page_disturbance.ui" line="1"/>
+        <source>Disturbance patches</source>
+        <translation>扰动图斑</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/page_disturbance.ui" line="1"/>
+        <source>Last year's checked patches</source>
+        <translation>上年核查图斑</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/page_disturbance.ui" line="1"/>
+        <source>Ecological red line</source>
+        <translation>生态保护红线</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/page_disturbance.ui" line="1"/>
+        <source>Steep-slope patches</source>
+        <translation>禁止开垦陡坡地</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/page_disturbance.ui" line="1"/>
+        <source>Zones</source>
+        <translation>分区</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/page_disturbance.ui" line="1"/>
+        <source>Review statuses</source>
+        <translation>核查销号</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/page_disturbance.ui" line="1"/>
+        <source>Opens the checked patches in the reviewer panel (page 5), where each patch's status is set.</source>
+        <translation>在校核面板（第 5 页）中打开核查结果，逐个设置图斑的核查状态。</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/page_disturbance.ui" line="1"/>
+        <source>Run check</source>
+        <translation>运行核查</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/page_disturbance.ui" line="1"/>
+        <source>Per county:</source>
+        <translation>按县汇总：</translation>
+    </message>
+</context>
+<context>
+    <name>RollupPage</name>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/page_rollup.ui" line="1"/>
+        <source>Roll-up to township, county, city and province, with the targets</source>
+        <translation>按乡镇、县、市、省汇总，并分解目标</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/page_rollup.ui" line="1"/>
+        <source>Unit indicators</source>
+        <translation>小流域指标</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/page_rollup.ui" line="1"/>
+        <source>Targets file</source>
+        <translation>目标文件</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/page_rollup.ui" line="1"/>
+        <source>Change between two erosion years</source>
+        <translation>两期水土流失动态变化</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/page_rollup.ui" line="1"/>
+        <source>Also compare two erosion years</source>
+        <translation>同时对比两期土壤侵蚀</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/page_rollup.ui" line="1"/>
+        <source>Erosion, earlier year</source>
+        <translation>前期土壤侵蚀</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/page_rollup.ui" line="1"/>
+        <source>Earlier year</source>
+        <translation>前期年份</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/page_rollup.ui" line="1"/>
+        <source>Erosion, later year</source>
+        <translation>后期土壤侵蚀</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/page_rollup.ui" line="1"/>
+        <source>Later year</source>
+        <translation>后期年份</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/page_rollup.ui" line="1"/>
+        <source>Erosion rasters hold</source>
+        <translation>侵蚀栅格内容</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/page_rollup.ui" line="1"/>
+        <source>Target year for the progress</source>
+        <translation>目标进度年份</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/page_rollup.ui" line="1"/>
+        <source>Open the report</source>
+        <translation>打开报告</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/page_rollup.ui" line="1"/>
+        <source>Run</source>
+        <translation>运行</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/page_rollup.ui" line="1"/>
+        <source>Counties:</source>
+        <translation>各县：</translation>
     </message>
 </context>
 </TS>

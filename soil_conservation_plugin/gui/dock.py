@@ -33,7 +33,7 @@ from ..processing.alg_zoning import ZoningAlgorithm as Zoning
 from ..processing.pipeline import chain_ref
 from ..translation import tr, translate
 from .common import PROJECT_SCOPE, Connections, Persist, algorithm, build_parameters, localized, unavailable
-from .pages import DataPage, PublishPage, SteepPage, UnitsPage, ZoningPage
+from .pages import DataPage, DisturbancePage, PublishPage, RollupPage, SteepPage, UnitsPage, ZoningPage
 from .results import ResultGroup
 from .review_panel import ChecksPage
 from .tasks import AlgorithmRun, FunctionRun
@@ -49,6 +49,9 @@ STEP_OF = {
     "unit_indicators": "indicators",
     "export": "export",
     "publish": "publish",
+    "disturbance_check": "disturbance",
+    "disturbance_status": "disturbance_status",
+    "change": "rollup_change",
 }
 
 # file names of the steps' outputs (steep_slope_220521.gpkg, not output.gpkg)
@@ -59,6 +62,9 @@ STEMS = {
     "checks": "checks_zones",
     "export": "onemap_package",
     "publish": "announcement",
+    "disturbance_check": "disturbance_check",
+    "rollup": "rollup",
+    "change": "change",
 }
 
 
@@ -116,7 +122,18 @@ class SoilConservationDock(QgsDockWidget, FORM_CLASS):
         self.zoning = ZoningPage(self)
         self.checks = ChecksPage(self)
         self.publish = PublishPage(self)
-        self.page_list = [self.data, self.units, self.steep, self.zoning, self.checks, self.publish]
+        self.disturbance = DisturbancePage(self)
+        self.rollup = RollupPage(self)
+        self.page_list = [
+            self.data,
+            self.units,
+            self.steep,
+            self.zoning,
+            self.checks,
+            self.publish,
+            self.disturbance,
+            self.rollup,
+        ]
         for page in self.page_list:
             scroll = QScrollArea()
             scroll.setWidgetResizable(True)
@@ -129,6 +146,7 @@ class SoilConservationDock(QgsDockWidget, FORM_CLASS):
         self._connections.connect(self.data.changed, self.publish.update_counties)
         self._connections.connect(self.data.changed, self.units.check)
         self._connections.connect(self.data.changed, self.refresh)
+        self._connections.connect(self.data.changed, self.disturbance.prefill)
         self._connections.connect(self.cancelButton.clicked, self.cancel)
         self._connections.connect(self.runAllButton.clicked, self.run_all)
         self._connections.connect(QgsProject.instance().readProject, self.restore)
@@ -231,12 +249,25 @@ class SoilConservationDock(QgsDockWidget, FORM_CLASS):
 
     def set_steep_layer(self, layer) -> None:
         self.publish.steepCombo.setLayer(layer)
+        self.disturbance.steepCombo.setLayer(layer)
         self.publish.publishSteepCombo.setLayer(layer)
         self.checks.targetCombo.setLayer(layer)
 
     def set_zones_layer(self, layer) -> None:
         self.publish.zonesCombo.setLayer(layer)
         self.checks.targetCombo.setLayer(layer)
+        self.rollup.unitsCombo.setLayer(layer)  # the zoned units carry the indicators the roll-up sums
+
+    def set_zone_areas_layer(self, layer) -> None:
+        """The zones per county (layer 'zones' of the zoning output): what the disturbance check overlays."""
+        self.disturbance.zonesCombo.setLayer(layer)
+
+    def show_page(self, page) -> None:
+        for i in range(self.pages.count()):
+            scroll = self.pages.widget(i)
+            if isinstance(scroll, QScrollArea) and scroll.widget() is page:
+                self.pages.setCurrentIndex(i)
+                return
 
     # --- running ----------------------------------------------------------------------------
     def run_algorithm(self, name: str, wanted, on_done, title: str, step: str | None = None) -> bool:
@@ -448,6 +479,8 @@ class SoilConservationDock(QgsDockWidget, FORM_CLASS):
         self.data.check()
         self.steep._threshold_edited()
         self.checks.restore_issue_file()
+        self.checks.restore_patch_file()
+        self.disturbance.prefill()
         self.refresh()
 
     # --- unload -----------------------------------------------------------------------------

@@ -664,6 +664,7 @@ class ZoningPage(Page, _form("page_zoning.ui")):
         )
         if zones_layer is not None and zones_layer.isValid():
             group.add(zones_layer, "zones.qml")
+            self.dock.set_zone_areas_layer(zones_layer)
         self.dock.set_zones_layer(layer)
         self.fill_table(layer)
 
@@ -864,3 +865,355 @@ class PublishPage(Page, _form("page_publish.ui")):
                 ).format(names=", ".join(names))
         self.resultLabel.setText(text)
         self.dock.info(text)
+
+
+# --- 7. disturbance patches (supervision) ---------------------------------------------------
+class DisturbancePage(Page, _form("page_disturbance.ui")):
+    """疑似违法违规扰动图斑 against the zones, the steep slopes and the red line; one GeoPackage per county
+    choice that every run writes into again, so the 销号 statuses set on page 5 carry over."""
+
+    KEY = "disturbance"
+    TITLE = QT_TRANSLATE_NOOP("SoilConservation", "7 Disturbance check")
+    ALGORITHM = "disturbance_check"
+
+    SUMMARY_COLUMNS = (
+        QT_TRANSLATE_NOOP("SoilConservation", "County code"),
+        QT_TRANSLATE_NOOP("SoilConservation", "County name"),
+        QT_TRANSLATE_NOOP("SoilConservation", "Patches"),
+        QT_TRANSLATE_NOOP("SoilConservation", "Area (ha)"),
+        QT_TRANSLATE_NOOP("SoilConservation", "Suspected steep-slope reclamation"),
+        QT_TRANSLATE_NOOP("SoilConservation", "Priority checks"),
+        QT_TRANSLATE_NOOP("SoilConservation", "To check"),
+        QT_TRANSLATE_NOOP("SoilConservation", "Closed"),
+    )
+
+    def __init__(self, dock):
+        super().__init__(dock)
+        self.gpkg = ""
+        for combo in (self.patchesCombo, self.previousCombo, self.redlineCombo, self.steepCombo, self.zonesCombo):
+            combo.setFilters(QgsMapLayerProxyModel.Filter.PolygonLayer)
+            combo.setAllowEmptyLayer(True)
+            combo.setLayer(None)
+        for key, w in (
+            ("patches", self.patchesCombo),
+            ("previous", self.previousCombo),
+            ("redline", self.redlineCombo),
+            ("steep", self.steepCombo),
+            ("zones", self.zonesCombo),
+        ):
+            self.persist.add(key, w)
+        self.summaryTable.setMinimumHeight(120)
+        self.connect(self.runButton.clicked, self.run)
+        self.connect(self.reviewButton.clicked, self.review)
+        for combo in (self.patchesCombo, self.redlineCombo, self.steepCombo, self.zonesCombo):
+            self.connect(combo.layerChanged, self.describe_inputs)
+        self.prefill()
+
+    def prefill(self, *_):
+        """The red line of page 1 until the user chooses another one here."""
+        data = self.dock.data
+        if data is not None and self.redlineCombo.currentLayer() is None and data.layer("redline") is not None:
+            self.redlineCombo.setLayer(data.layer("redline"))
+        self.describe_inputs()
+
+    def describe_inputs(self, *_):
+        """Which inputs come from the other pages, and which are still missing."""
+        data = self.dock.data
+        if data is None or not hasattr(self.dock, "units"):
+            return
+        have = {
+            translate("SoilConservation", "counties"): data.layer("county"),
+            translate("SoilConservation", "townships"): data.layer("townships"),
+            translate("SoilConservation", "small watersheds"): self.dock.units_source() or None,
+            translate("SoilConservation", "land use"): data.layer("landuse") or (data.landuse_vector()[0] or None),
+        }
+        given = [name for name, value in have.items() if value is not None]
+        missing = [name for name in list(have)[:3] if have[name] is None]
+        sep = "、" if user_is_chinese() else ", "
+        text = translate("SoilConservation", "From pages 1 and 2: {names}.").format(names=sep.join(given) or "–")
+        if missing:
+            text += " " + translate("SoilConservation", "Still missing: {names}.").format(names=sep.join(missing))
+        self.inputsStatus.setText(text)
+
+    def result_file(self) -> Path:
+        """The check's GeoPackage, the same for every run (the 销号 statuses are kept in it)."""
+        return self.dock.results_dir() / "disturbance" / f"disturbance_check{self.dock.county_stem()}.gpkg"
+
+    def wanted(self, links=None) -> dict:
+        from ..processing.alg_disturbance import DisturbanceCheckAlgorithm as a
+
+        d = self.dock.data
+        out = self.result_file()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        landuse = layer_source(d.layer("landuse")) or d.landuse_vector()[0]
+        return {
+            a.PATCHES: layer_source(self.patchesCombo.currentLayer()),
+            a.PREVIOUS: layer_source(self.previousCombo.currentLayer()),
+            a.REDLINE: layer_source(self.redlineCombo.currentLayer()) or layer_source(d.layer("redline")),
+            a.STEEP: links.steep if links else layer_source(self.steepCombo.currentLayer()),
+            a.ZONES: links.zone_areas
+            if links
+            else (layer_source(self.zonesCombo.currentLayer()) or getattr(self.dock.zoning, "zones_out", "")),
+            a.UNITS: links.units if links else self.dock.units_source(),
+            a.TOWNSHIPS: layer_source(d.layer("townships")),
+            a.COUNTIES: layer_source(d.layer("county")),
+            a.LANDUSE: landuse,
+            a.OUTPUT: str(out),
+        }
+
+    def run(self) -> None:
+        if self.patchesCombo.currentLayer() is None:
+            self.dock.warn(translate("SoilConservation", "Choose the disturbance patch layer."))
+            return
+        super().run()
+
+    def done(self, results: dict, out_dir: Path, group) -> None:
+        from ..processing.alg_disturbance import DisturbanceCheckAlgorithm as a
+
+        uri = results.get(a.PATCHES_OUT)
+        if not uri:
+            return
+        layer = QgsVectorLayer(
+            str(uri), translate("SoilConservation", "Checked disturbance patches") + " " + now(), "ogr"
+        )
+        if not layer.isValid():
+            return
+        group.add(layer, "disturbance_patches.qml")
+        self.gpkg = str(results.get(a.OUTPUT) or str(uri).split("|")[0])
+        self.fill_summary(layer)
+        self.resultLabel.setText(
+            translate(
+                "SoilConservation",
+                "{n} patches: {steep} suspected steep-slope reclamation, {key} priority checks; "
+                "checklists per county in {path}",
+            ).format(
+                n=int(results.get(a.PATCH_COUNT) or 0),
+                steep=int(results.get(a.STEEP_RECLAMATION) or 0),
+                key=int(results.get(a.KEY_CHECK) or 0),
+                path=results.get(a.CHECKLIST) or out_dir,
+            )
+        )
+        self.dock.checks.open_patches(self.gpkg, layer)
+
+    def review(self, *_):
+        """The checked patches in the reviewer panel (page 5)."""
+        if not self.gpkg and self.result_file().is_file():
+            self.gpkg = str(self.result_file())
+        if not self.gpkg:
+            self.dock.warn(translate("SoilConservation", "Run the check first."))
+            return
+        checks = self.dock.checks
+        if checks.patch_file != self.gpkg:
+            checks.open_patches(self.gpkg, None)
+        self.dock.show_page(checks)
+
+    def fill_summary(self, layer) -> None:
+        """Per county: patches, area, the two risk classes that matter most, and where the 销号 stands."""
+        from ..core.disturbance.status import CLOSED, PENDING
+
+        counties: dict = {}
+        for f in layer.getFeatures():
+            key = (str(f["cnty_code"] or ""), str(f["cnty_name"] or ""))
+            row = counties.setdefault(key, [0, 0.0, 0, 0, 0, 0])
+            row[0] += 1
+            row[1] += float(f["area_ha"] or 0.0)
+            row[2] += f["risk"] == "steep_reclamation"
+            row[3] += f["risk"] == "key_check"
+            row[4] += f["status"] == PENDING
+            row[5] += f["status"] == CLOSED
+        table = self.summaryTable
+        table.setSortingEnabled(False)
+        table.clear()
+        table.setColumnCount(len(self.SUMMARY_COLUMNS))
+        table.setHorizontalHeaderLabels([tr(c) for c in self.SUMMARY_COLUMNS])
+        table.setRowCount(len(counties))
+        for r, ((code, name), values) in enumerate(sorted(counties.items())):
+            cells = [code, name or translate("SoilConservation", "outside the counties")]
+            cells += [str(values[0]), f"{values[1]:.2f}", *(str(v) for v in values[2:])]
+            for c, text in enumerate(cells):
+                table.setItem(r, c, QTableWidgetItem(text))
+        table.resizeColumnsToContents()
+        table.setSortingEnabled(True)
+
+
+# --- 8. roll-up and targets -----------------------------------------------------------------
+class RollupPage(Page, _form("page_rollup.ui")):
+    """The zoning's per-unit indicators summed to 乡镇/县/市/省 with the 水土保持率 targets, and optionally
+    the change between two erosion years with its HTML report."""
+
+    KEY = "rollup"
+    TITLE = QT_TRANSLATE_NOOP("SoilConservation", "8 Roll-up and targets")
+    ALGORITHM = "rollup"
+
+    KIND_LABELS = {
+        "classes": QT_TRANSLATE_NOOP("SoilConservation", "SL 190 class codes 1–6"),
+        "modulus": QT_TRANSLATE_NOOP("SoilConservation", "erosion modulus t/(km²·a)"),
+    }
+    COUNTY_COLUMNS = (
+        ("code", QT_TRANSLATE_NOOP("SoilConservation", "County code")),
+        ("name", QT_TRANSLATE_NOOP("SoilConservation", "County name")),
+        ("land_ha", QT_TRANSLATE_NOOP("SoilConservation", "Land area (ha)")),
+        ("assess_ha", QT_TRANSLATE_NOOP("SoilConservation", "Assessed area (ha)")),
+        ("loss_ha", QT_TRANSLATE_NOOP("SoilConservation", "Soil loss area (ha)")),
+        ("rate_pct", QT_TRANSLATE_NOOP("SoilConservation", "Conservation rate (%)")),
+    )
+
+    def __init__(self, dock):
+        from ..processing.alg_change import ChangeAlgorithm
+
+        super().__init__(dock)
+        self.report = ""
+        self.unitsCombo.setFilters(QgsMapLayerProxyModel.Filter.PolygonLayer)
+        for combo in (self.beforeCombo, self.afterCombo):
+            combo.setFilters(QgsMapLayerProxyModel.Filter.RasterLayer)
+        for combo in (self.unitsCombo, self.beforeCombo, self.afterCombo):
+            combo.setAllowEmptyLayer(True)
+            combo.setLayer(None)
+        for kind in ChangeAlgorithm.KINDS:  # in the order of the algorithm's KIND enum
+            self.kindCombo.addItem(tr(self.KIND_LABELS[kind]), kind)
+        self.kindCombo.setCurrentIndex(1)  # the CSLE step writes moduli
+        self.targetsFile.setFilter(translate("SoilConservation", "Targets files (*.json)"))
+        self.targetsFile.setStorageMode(QgsFileWidget.StorageMode.GetFile)
+        self.targetsFile.setFilePath(str(resources_path("rules", "targets_jilin.json")))
+        self.targetYear.setSpecialValueText(translate("SoilConservation", "none"))
+        self.countyTable.setMinimumHeight(120)
+        self.reportButton.setEnabled(False)
+        for key, w in (
+            ("units", self.unitsCombo),
+            ("targets", self.targetsFile),
+            ("change", self.changeCheck),
+            ("before", self.beforeCombo),
+            ("after", self.afterCombo),
+            ("year_before", self.yearBefore),
+            ("year_after", self.yearAfter),
+            ("kind", self.kindCombo),
+            ("target_year", self.targetYear),
+        ):
+            self.persist.add(key, w)
+        self.connect(self.runButton.clicked, self.run)
+        self.connect(self.reportButton.clicked, self.open_report)
+        self.connect(self.changeCheck.toggled, self.enable_change)
+        self.connect(self.targetsFile.fileChanged, self.describe_targets)
+        self.enable_change()
+        self.describe_targets()
+
+    def enable_change(self, *_):
+        on = self.changeCheck.isChecked()
+        for w in (self.beforeCombo, self.afterCombo, self.yearBefore, self.yearAfter, self.kindCombo, self.targetYear):
+            w.setEnabled(on)
+
+    def describe_targets(self, *_):
+        from ..core.rollup.targets import load_targets
+        from .common import localized
+
+        try:
+            targets = load_targets(self.targetsFile.filePath() or None)
+        except Exception as exc:  # noqa: BLE001 - the user's file: say what is wrong with it
+            self.targetsStatus.setText(f'<span style="color:#cf222e">✗ {localized(str(exc))}</span>')
+            return
+        years = ", ".join(f"{t.year}: {t.rate_pct:g} %" for t in targets.targets)
+        self.targetsStatus.setText(
+            translate("SoilConservation", "✓ version {v}; province targets {years}; a default decomposition").format(
+                v=targets.version, years=years
+            )
+        )
+
+    def units(self) -> str:
+        """The zoning's units with their indicators: the layer chosen here, else the zoning page's output."""
+        return layer_source(self.unitsCombo.currentLayer()) or getattr(self.dock.zoning, "indicators", "")
+
+    def wanted(self, links=None) -> dict:
+        from ..processing.alg_rollup import RollupAlgorithm as a
+
+        return {a.INPUT: links.zones if links else self.units(), a.TARGETS: self.targetsFile.filePath()}
+
+    def wanted_change(self, links=None) -> dict:
+        from ..processing.alg_change import ChangeAlgorithm as a
+
+        return {
+            a.UNITS: links.zones if links else self.units(),
+            a.EROSION_BEFORE: layer_source(self.beforeCombo.currentLayer()),
+            a.YEAR_BEFORE: self.yearBefore.value(),
+            a.EROSION_AFTER: layer_source(self.afterCombo.currentLayer()),
+            a.YEAR_AFTER: self.yearAfter.value(),
+            a.KIND: a.KINDS.index(self.kindCombo.currentData()),
+            a.TARGETS: self.targetsFile.filePath(),
+            a.TARGET_YEAR: self.targetYear.value(),
+        }
+
+    def run(self) -> None:
+        if not self.units():
+            self.dock.warn(translate("SoilConservation", "Run the zoning first (page 4) or choose the unit layer."))
+            return
+        if self.changeCheck.isChecked() and (
+            self.beforeCombo.currentLayer() is None or self.afterCombo.currentLayer() is None
+        ):
+            self.dock.warn(translate("SoilConservation", "Choose the erosion rasters of both years."))
+            return
+        super().run()
+
+    def done(self, results: dict, out_dir: Path, group) -> None:
+        from ..processing.alg_rollup import RollupAlgorithm as a
+
+        uri = results.get(a.COUNTY_OUT)
+        layer = QgsVectorLayer(str(uri), translate("SoilConservation", "Counties (roll-up)") + " " + now(), "ogr")
+        if uri and layer.isValid():
+            group.add(layer, "rollup.qml")
+            self.fill_table(layer)
+        self.resultLabel.setText(
+            translate("SoilConservation", "Roll-up tables in {path}").format(path=results.get(a.TABLES) or out_dir)
+        )
+        if self.changeCheck.isChecked():
+            self.dock.run_algorithm(
+                "change", self.wanted_change, self.change_done, translate("SoilConservation", "Change")
+            )
+
+    def change_done(self, results: dict, out_dir: Path, group) -> None:
+        from ..processing.alg_change import ChangeAlgorithm as a
+
+        uri = str(results.get(a.UNITS_OUT) or "")
+        if uri:
+            gpkg = uri.split("|")[0]
+            for name, sub in (
+                (translate("SoilConservation", "Change per small watershed"), "unit_change"),
+                (translate("SoilConservation", "Change per county"), "county_change"),
+            ):
+                layer = QgsVectorLayer(f"{gpkg}|layername={sub}", f"{name} {now()}", "ogr")
+                if layer.isValid():
+                    group.add(layer, "change.qml")
+        self.report = str(results.get(a.REPORT) or "")
+        self.reportButton.setEnabled(bool(self.report))
+        if self.report:
+            link = QUrl.fromLocalFile(self.report).toString()
+            self.resultLabel.setText(
+                self.resultLabel.text()
+                + "<br>"
+                + translate("SoilConservation", "Change report: {link}").format(
+                    link=f'<a href="{link}">{Path(self.report).name}</a>'
+                )
+            )
+
+    def open_report(self, *_):
+        if self.report:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(self.report))
+
+    def fill_table(self, layer) -> None:
+        """One row per county: areas, the 水土保持率 and the decomposed target of every target year."""
+        names = layer.fields().names()
+        targets = sorted(n for n in names if n.startswith("target_") and n[7:].isdigit())  # target_2025 …
+        columns = [(f, tr(label)) for f, label in self.COUNTY_COLUMNS if f in names]
+        columns += [(t, translate("SoilConservation", "Target {year} (%)").format(year=t[7:])) for t in targets]
+        table = self.countyTable
+        table.setSortingEnabled(False)
+        table.clear()
+        table.setColumnCount(len(columns))
+        table.setHorizontalHeaderLabels([label for _, label in columns])
+        features = list(layer.getFeatures())
+        table.setRowCount(len(features))
+        for r, f in enumerate(features):
+            for c, (field, _) in enumerate(columns):
+                value = f[field]
+                text = "" if value is None else (f"{value:.2f}" if isinstance(value, float) else str(value))
+                table.setItem(r, c, QTableWidgetItem(text))
+        table.resizeColumnsToContents()
+        table.setSortingEnabled(True)

@@ -1,12 +1,17 @@
-"""Page 5, 红线校核: run the checks, walk through the issues, record decisions, overlay view.
+"""Page 5, 红线校核: run the checks, walk through the issues, record decisions, overlay view;
+and the 销号 status of the checked disturbance patches (page 7).
 
 Decisions go to the ``review_decisions`` table of the issue GeoPackage through
 core/checks/review.py, so another reviewer opening the same file sees them, and a re-run
 of the checks (which writes to the same file) keeps the decisions that still apply.
+A patch's status is set by running ``soil_conservation:disturbance_status`` (the same
+algorithm as in Processing) as a background task; it is kept in the check's GeoPackage,
+and a re-run of the check keeps it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 
@@ -19,9 +24,22 @@ from qgis.core import (
     QgsVectorLayer,
 )
 from qgis.gui import QgsHighlight
-from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP, Qt
+from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP, QDate, Qt
 from qgis.PyQt.QtGui import QColor
-from qgis.PyQt.QtWidgets import QFileDialog, QTableWidgetItem
+from qgis.PyQt.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+)
 
 from ..core.checks.review import ISSUES_LAYER, STATUSES, load_issues, record_decision
 from ..processing.alg_checks import ChecksAlgorithm
@@ -107,9 +125,15 @@ class ChecksPage(Page, _form("page_checks.ui")):
         self.connect(self.overlayButton.clicked, self.show_overlay)
         self.connect(self.opacitySlider.valueChanged, self.apply_opacity)
         self.connect(self.targetCombo.layerChanged, self._guess_kind)
+        self._build_patch_review()
 
     def run_buttons(self) -> list:
-        return [self.runButton]
+        return [self.runButton, self.saveStatus]
+
+    def refresh(self) -> None:
+        super().refresh()
+        if self.current_patch() is None or self.nextStatus.count() == 0:
+            self.saveStatus.setEnabled(False)
 
     # --- running the checks ----------------------------------------------------------------
     def issue_file_for(self, kind: str) -> Path:
@@ -477,6 +501,311 @@ class ChecksPage(Page, _form("page_checks.ui")):
         path, ok = QgsProject.instance().readEntry("SoilConservation", "checks/issue_file", "")
         if ok and path and Path(path).exists():
             self.open_issues(path, None)
+
+    # --- disturbance patches: the 销号 cycle ------------------------------------------------------
+    PATCH_COLUMNS = (
+        QT_TRANSLATE_NOOP("SoilConservation", "Patch"),
+        QT_TRANSLATE_NOOP("SoilConservation", "Year"),
+        QT_TRANSLATE_NOOP("SoilConservation", "County"),
+        QT_TRANSLATE_NOOP("SoilConservation", "Risk"),
+        QT_TRANSLATE_NOOP("SoilConservation", "Status"),
+        QT_TRANSLATE_NOOP("SoilConservation", "Date"),
+        QT_TRANSLATE_NOOP("SoilConservation", "Comment"),
+    )
+
+    def _build_patch_review(self) -> None:
+        """A group under the issues: the checked patches, and the next step of the selected one."""
+        self.patch_file = ""
+        self.patches: list[dict] = []
+        self.patch_layer = None
+        box = QGroupBox(translate("SoilConservation", "Disturbance patches: status (销号)"), self)
+        box.setObjectName("groupPatches")
+        form = QFormLayout(box)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.openPatches = QPushButton(translate("SoilConservation", "Open checked patches…"), box)
+        self.openPatches.setObjectName("openPatches")
+        form.addRow(self.openPatches)
+        self.patchTable = QTableWidget(box)
+        self.patchTable.setObjectName("patchTable")
+        self.patchTable.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.patchTable.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.patchTable.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.patchTable.setAlternatingRowColors(True)
+        self.patchTable.setMinimumHeight(140)
+        self.patchTable.setColumnCount(len(self.PATCH_COLUMNS))
+        self.patchTable.setHorizontalHeaderLabels([tr(c) for c in self.PATCH_COLUMNS])
+        self.patchTable.horizontalHeader().setStretchLastSection(True)
+        form.addRow(self.patchTable)
+        self.nextStatus = QComboBox(box)
+        self.nextStatus.setObjectName("nextStatus")
+        self.statusDate = QDateEdit(QDate.currentDate(), box)
+        self.statusDate.setObjectName("statusDate")
+        self.statusDate.setCalendarPopup(True)
+        self.statusDate.setDisplayFormat("yyyy-MM-dd")
+        self.statusComment = QLineEdit(box)
+        self.statusComment.setObjectName("statusComment")
+        self.statusComment.setPlaceholderText(translate("SoilConservation", "required when reopening a patch"))
+        self.reviewerEdit = QLineEdit(box)
+        self.reviewerEdit.setObjectName("reviewerEdit")
+        self.saveStatus = QPushButton(translate("SoilConservation", "Save status"), box)
+        self.saveStatus.setObjectName("saveStatus")
+        for text, widget in (
+            (translate("SoilConservation", "New status"), self.nextStatus),
+            (translate("SoilConservation", "Date"), self.statusDate),
+            (translate("SoilConservation", "Comment"), self.statusComment),
+            (translate("SoilConservation", "Reviewer"), self.reviewerEdit),
+        ):
+            label = QLabel(text, box)
+            label.setObjectName(f"{widget.objectName()}Caption")
+            label.setWordWrap(True)
+            form.addRow(label, widget)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.saveStatus)
+        form.addRow(row)
+        self.patchStatus = QLabel(box)
+        self.patchStatus.setObjectName("patchStatus")
+        self.patchStatus.setWordWrap(True)
+        form.addRow(self.patchStatus)
+        self.layout().addWidget(box)
+        self.persist.add("reviewer", self.reviewerEdit)
+        self.connect(self.openPatches.clicked, self.choose_patch_file)
+        self.connect(self.patchTable.itemSelectionChanged, self._patch_selected)
+        self.connect(self.saveStatus.clicked, self.save_status)
+        self._patch_selected()
+
+    @staticmethod
+    def status_text(status: str, verdict: str = "") -> str:
+        """e.g. 已核查（违规） in Chinese, 'checked (violation)' in English."""
+        from ..core.disturbance.status import STATUS_EN, VERDICT_EN
+
+        if user_is_chinese():
+            return f"{status}（{verdict}）" if verdict else status
+        text = translate("SoilConservation", STATUS_EN.get(status, status))
+        return f"{text} ({translate('SoilConservation', VERDICT_EN.get(verdict, verdict))})" if verdict else text
+
+    @staticmethod
+    def allowed_steps(patch: dict) -> list[tuple[str, str]]:
+        """(status, verdict) the 销号 cycle allows from the patch's state, as the core judges them."""
+        from ..core.common.errors import InputError
+        from ..core.disturbance.status import STATUSES, VERDICTS, StatusRecord, step
+
+        current = StatusRecord(
+            str(patch.get("patch_id") or ""),
+            str(patch.get("year") or ""),
+            status=str(patch.get("status") or STATUSES[0]),
+            verdict=str(patch.get("verdict") or ""),
+        )
+        candidates = [(STATUSES[0], "")] + [(STATUSES[1], v) for v in VERDICTS] + [(s, "") for s in STATUSES[2:]]
+        allowed = []
+        for status, verdict in candidates:
+            if status == current.status and status != STATUSES[1]:
+                continue  # no step at all
+            try:
+                step(current, status, verdict, comment="-", reviewer="")
+            except InputError:
+                continue
+            allowed.append((status, verdict))
+        return allowed
+
+    def choose_patch_file(self):
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            translate("SoilConservation", "Open checked patches"),
+            str(self.dock.results_dir()),
+            "GeoPackage (*.gpkg)",
+        )
+        if path:
+            self.open_patches(path, None)
+
+    def open_patches(self, gpkg: str, layer=None) -> None:
+        """Show the patches of a disturbance check's GeoPackage (``layer``: already on the map)."""
+        from ..core.disturbance.store import PATCHES_LAYER
+
+        uri = f"{gpkg}|layername={PATCHES_LAYER}"
+        if layer is None:
+            layer = next((lyr for lyr in QgsProject.instance().mapLayers().values() if lyr.source() == uri), None)
+        if layer is None:
+            layer = QgsVectorLayer(uri, translate("SoilConservation", "Checked disturbance patches"), "ogr")
+            if not layer.isValid():
+                self.dock.error(
+                    translate("SoilConservation", "Not a disturbance check result: {path}").format(path=gpkg)
+                )
+                return
+            qml = style_path("disturbance_patches.qml")
+            if qml is not None:
+                layer.loadNamedStyle(str(qml))
+            QgsProject.instance().addMapLayer(layer)
+        self.patch_file = gpkg
+        self.patch_layer = layer
+        self.dock.project_entry("checks/patch_file", gpkg)
+        self.load_patches()
+
+    def load_patches(self, keep: tuple | None = None) -> None:
+        from ..core.disturbance.store import PATCHES_LAYER, read_tables
+
+        try:
+            rows = read_tables(self.patch_file).get(PATCHES_LAYER, ([], [], None))[0]
+        except Exception as exc:  # noqa: BLE001 - a wrong file is the user's, say so
+            self.dock.error(localized(str(exc)))
+            return
+        self.patches = sorted(rows, key=lambda r: (int(r.get("risk_rank") or 0), str(r["patch_id"])))
+        zh = user_is_chinese()
+        english = self.risk_names_en()
+        table = self.patchTable
+        table.blockSignals(True)
+        table.setRowCount(len(self.patches))
+        selected = -1
+        for n, p in enumerate(self.patches):
+            day = p.get("closed_on") or p.get("rectify_on") or p.get("checked_on") or ""
+            county = p.get("cnty_name") or p.get("cnty_code") or ""
+            risk = p.get("risk_zh") if zh else english.get(str(p.get("risk") or ""), p.get("risk") or "")
+            cells = [
+                p["patch_id"],
+                p.get("year") or "",
+                county,
+                risk,
+                self.status_text(str(p.get("status") or ""), str(p.get("verdict") or "")),
+                day,
+                p.get("comment") or "",
+            ]
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(str(text or ""))
+                item.setData(Qt.ItemDataRole.UserRole, n)
+                table.setItem(n, col, item)
+            if keep is not None and (str(p["patch_id"]), str(p.get("year") or "")) == keep:
+                selected = n
+        table.blockSignals(False)
+        table.resizeColumnsToContents()
+        if selected >= 0:
+            table.selectRow(selected)
+        self._patch_selected()
+
+    @staticmethod
+    def risk_names_en() -> dict:
+        """The risk classes' English names, from the shipped risk rules (resources/rules/disturbance_risk.json)."""
+        try:
+            from ..core.disturbance.risk import load_risk_rules
+
+            return {key: c.en for key, c in load_risk_rules().classes.items()}
+        except Exception:  # noqa: BLE001 - a name for display only: the class code will do
+            return {}
+
+    def current_patch(self) -> dict | None:
+        items = self.patchTable.selectedItems()
+        return self.patches[items[0].data(Qt.ItemDataRole.UserRole)] if items and self.patches else None
+
+    def _patch_selected(self, *_):
+        patch = self.current_patch()
+        self.nextStatus.clear()
+        if patch is None:
+            self.saveStatus.setEnabled(False)
+            counts: dict = {}
+            for p in self.patches:
+                counts[p.get("status") or ""] = counts.get(p.get("status") or "", 0) + 1
+            self.patchStatus.setText(
+                translate("SoilConservation", "{n} patches; {counts}").format(
+                    n=len(self.patches),
+                    counts=", ".join(f"{self.status_text(s)} {k}" for s, k in sorted(counts.items())),
+                )
+                if self.patches
+                else ""
+            )
+            return
+        for status, verdict in self.allowed_steps(patch):
+            self.nextStatus.addItem(self.status_text(status, verdict), (status, verdict))
+        self.saveStatus.setEnabled(self.nextStatus.count() > 0 and not self.dock.busy())
+        self.statusComment.setText(str(patch.get("comment") or ""))
+        self.patchStatus.setText(
+            translate("SoilConservation", "Patch {id}: {status}").format(
+                id=patch["patch_id"],
+                status=self.status_text(str(patch.get("status") or ""), str(patch.get("verdict") or "")),
+            )
+        )
+        self.zoom_to_patch(patch)
+
+    def zoom_to_patch(self, patch: dict) -> None:
+        layer = self.patch_layer
+        try:
+            if layer is None or not layer.isValid():
+                return
+        except RuntimeError:  # removed with its group
+            self.patch_layer = None
+            return
+        from qgis.core import QgsFeatureRequest
+
+        pid = str(patch["patch_id"]).replace("'", "''")
+        request = QgsFeatureRequest().setFilterExpression(f"\"patch_id\" = '{pid}'")
+        feature = next(layer.getFeatures(request), None)
+        if feature is None or not feature.hasGeometry():
+            return
+        canvas = self.dock.iface.mapCanvas()
+        box = feature.geometry().boundingBox()
+        target = canvas.mapSettings().destinationCrs()
+        if target.isValid() and layer.crs().isValid() and layer.crs() != target:
+            box = QgsCoordinateTransform(layer.crs(), target, QgsProject.instance()).transformBoundingBox(box)
+        box.scale(3.0)
+        canvas.setExtent(box)
+        canvas.refresh()
+
+    def wanted_status(self) -> dict:
+        """The disturbance_status algorithm's parameters for the selected patch and the chosen step."""
+        from ..core.disturbance.status import STATUSES, VERDICTS
+        from ..processing.alg_disturbance import DisturbanceStatusAlgorithm as a
+
+        patch = self.current_patch() or {}
+        status, verdict = self.nextStatus.currentData() or (STATUSES[0], "")
+        return {
+            a.GEOPACKAGE: self.patch_file,
+            a.PATCH_ID: str(patch.get("patch_id") or ""),
+            a.YEAR: str(patch.get("year") or ""),
+            a.STATUS: STATUSES.index(status),
+            a.VERDICT: VERDICTS.index(verdict) + 1 if verdict else 0,  # option 0 is 'no verdict'
+            a.DATE: self.statusDate.date().toString("yyyy-MM-dd"),
+            a.COMMENT: self.statusComment.text().strip(),
+            a.REVIEWER: self.reviewerEdit.text().strip(),
+        }
+
+    def save_status(self):
+        patch = self.current_patch()
+        if patch is None or not self.patch_file or self.nextStatus.currentData() is None:
+            self.dock.warn(translate("SoilConservation", "Choose a patch in the list first."))
+            return
+        self._saving = (str(patch["patch_id"]), str(patch.get("year") or ""))
+        self.dock.run_algorithm(
+            "disturbance_status",
+            self.wanted_status,
+            self.status_saved,
+            translate("SoilConservation", "Patch status"),
+            step="disturbance_status",
+        )
+
+    def status_saved(self, results: dict, out_dir: Path, group) -> None:
+        from ..processing.alg_disturbance import DisturbanceStatusAlgorithm as a
+
+        with contextlib.suppress(OSError):
+            out_dir.rmdir()  # the run writes into the GeoPackage only: no folder of its own
+        self.dock.runStatus.setText(
+            translate("SoilConservation", "Done: {title} → {path}").format(
+                title=translate("SoilConservation", "Patch status"), path=self.patch_file
+            )
+        )
+        layer = self.patch_layer
+        try:
+            if layer is not None:
+                layer.dataProvider().reloadData()
+                layer.triggerRepaint()
+        except RuntimeError:
+            self.patch_layer = None
+        self.load_patches(keep=getattr(self, "_saving", None))
+        self.dock.info(
+            translate("SoilConservation", "Status saved: {s}.").format(s=str(results.get(a.STATUS_OUT) or ""))
+        )
+
+    def restore_patch_file(self):
+        path, ok = QgsProject.instance().readEntry("SoilConservation", "checks/patch_file", "")
+        if ok and path and Path(path).exists():
+            self.open_patches(path, None)
 
     def shutdown(self) -> None:
         self._clear_highlight()

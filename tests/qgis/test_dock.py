@@ -61,7 +61,7 @@ def ellipsoidal_area_ha(layer) -> float:
 # --- pages build, readiness ------------------------------------------------------------------
 def test_pages_in_workflow_order_and_readiness(dock, layers, tmp_path):
     assert dock.objectName() == "SoilConservationDock"
-    assert dock.pages.count() == 6
+    assert dock.pages.count() == 8  # six workflow steps, then supervision (issue 17) and roll-up (issue 18)
     data = dock.data
     data.demCombo.setLayer(None)  # the demo layers were pre-filled from their names as they were added
     assert "✗" in data.demStatus.text()  # nothing chosen

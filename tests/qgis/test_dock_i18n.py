@@ -50,3 +50,48 @@ def test_dock_labels_are_chinese(chinese, qgis_iface):
     finally:
         dock.shutdown()
         dock.deleteLater()
+
+
+def test_the_supervision_and_rollup_pages_in_both_languages(plugin, qgis_iface):
+    from soil_conservation_plugin.gui.dock import SoilConservationDock
+    from soil_conservation_plugin.translation import install_translator, remove_translator
+
+    def titles_and_headers(dock):
+        tabs = [dock.pages.tabText(i) for i in range(dock.pages.count())]
+        dock.disturbance.fill_summary(_EmptyLayer())
+        headers = [
+            dock.disturbance.summaryTable.horizontalHeaderItem(c).text()
+            for c in range(dock.disturbance.summaryTable.columnCount())
+        ]
+        headers += [
+            dock.checks.patchTable.horizontalHeaderItem(c).text() for c in range(dock.checks.patchTable.columnCount())
+        ]
+        return tabs, headers, [dock.rollup.kindCombo.itemText(i) for i in range(dock.rollup.kindCombo.count())]
+
+    dock = SoilConservationDock(qgis_iface, qgis_iface.mainWindow())
+    try:
+        tabs, headers, kinds = titles_and_headers(dock)
+        assert tabs[6:] == ["7 Disturbance check", "8 Roll-up and targets"]
+        assert not any(CJK.search(h) for h in headers + kinds), headers + kinds
+    finally:
+        dock.shutdown()
+        dock.deleteLater()
+    translator = install_translator("zh_CN")
+    assert translator is not None
+    dock = SoilConservationDock(qgis_iface, qgis_iface.mainWindow())
+    try:
+        tabs, headers, kinds = titles_and_headers(dock)
+        assert tabs[6:] == ["7 扰动图斑核查", "8 汇总与目标"]
+        assert all(CJK.search(h) for h in headers + kinds), headers + kinds
+        from qgis.PyQt.QtWidgets import QGroupBox
+
+        assert CJK.search(dock.checks.findChild(QGroupBox, "groupPatches").title())
+    finally:
+        dock.shutdown()
+        dock.deleteLater()
+        remove_translator(translator)
+
+
+class _EmptyLayer:
+    def getFeatures(self):
+        return iter(())

@@ -155,3 +155,37 @@ def test_the_pages_pass_what_the_algorithms_declare(dock, layers):  # noqa: F811
     for i in range(dock.publish.formatCombo.count()):
         dock.publish.formatCombo.setCurrentIndex(i)
         check_parameters("export", dock.publish.wanted())
+
+
+def test_the_supervision_and_rollup_pages_pass_what_the_algorithms_declare(dock, layers):  # noqa: F811
+    from soil_conservation_plugin.core.disturbance.status import STATUSES, VERDICTS
+    from soil_conservation_plugin.gui.dock import ChainLinks
+    from soil_conservation_plugin.processing.alg_change import ChangeAlgorithm
+    from soil_conservation_plugin.processing.alg_disturbance import DisturbanceStatusAlgorithm
+
+    set_inputs(dock, layers)
+    check_parameters("disturbance_check", dock.disturbance.wanted())
+    check_parameters("disturbance_check", dock.disturbance.wanted(ChainLinks()))
+    check_parameters("rollup", dock.rollup.wanted())
+    for i in range(dock.rollup.kindCombo.count()):  # in the order of the change algorithm's KIND enum
+        dock.rollup.kindCombo.setCurrentIndex(i)
+        values = dock.rollup.wanted_change()
+        check_parameters("change", values)
+        assert ChangeAlgorithm.KINDS[values[ChangeAlgorithm.KIND]] == dock.rollup.kindCombo.currentData()
+    # every step of the 销号 cycle the reviewer panel may offer, as the status algorithm's enums
+    panel = dock.checks
+    panel.patches = [{"patch_id": "P1", "year": "2025", "status": s, "verdict": ""} for s in STATUSES]
+    panel.patches += [{"patch_id": "P1", "year": "2025", "status": STATUSES[1], "verdict": v} for v in VERDICTS]
+    panel.patch_file = "/data/check.gpkg"
+    panel.patchTable.setRowCount(0)
+    for patch in panel.patches:
+        steps = panel.allowed_steps(patch)
+        assert steps, patch  # no state is a dead end (已销号 may be reopened)
+        for status, verdict in steps:
+            panel.nextStatus.clear()
+            panel.nextStatus.addItem("", (status, verdict))
+            values = panel.wanted_status()
+            check_parameters("disturbance_status", values)
+            a = DisturbanceStatusAlgorithm
+            assert STATUSES[values[a.STATUS]] == status
+            assert (VERDICTS[values[a.VERDICT] - 1] if values[a.VERDICT] else "") == verdict
