@@ -11,27 +11,15 @@ import pytest
 from qgis.core import QgsApplication, QgsProcessingParameterEnum
 
 from soil_conservation_plugin.core.common.rules import zoning_rules_file
+from soil_conservation_plugin.demo.region import NAMES
 from soil_conservation_plugin.processing import pipeline
 from soil_conservation_plugin.processing.alg_steep_slope import SteepSlopeAlgorithm
 from soil_conservation_plugin.processing.alg_zoning import ZoningAlgorithm
 from soil_conservation_plugin.processing.provider import PROVIDER_ID
 from tests.qgis.test_dock import set_inputs
 
-ROLES = (
-    "dem",
-    "county",
-    "townships",
-    "redline",
-    "farmland",
-    "construction",
-    "water",
-    "landuse",
-    "fvc",
-    "erosion",
-    "erosion_later",
-    "disturbance",
-    "disturbance_previous",
-)
+# every input role the chain knows: the demo region makes one file for each
+ROLES = NAMES
 
 
 def registered(name: str):
