@@ -20,6 +20,7 @@ SCOPED_CLASSES = frozenset(
     {
         "Qt",
         "QFrame",
+        "QFormLayout",
         "QIODevice",
         "QImage",
         "QEvent",
