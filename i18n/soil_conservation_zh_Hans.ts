@@ -418,8 +418,8 @@ Outputs: the issues GeoPackage (layer 'issues'; review decisions in table 'revie
     </message>
     <message>
         <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="66"/>
-        <source>Units GeoPackage (layers units, outlets)</source>
-        <translation>小流域 GeoPackage（图层 units、outlets）</translation>
+        <source>Units GeoPackage (layers units, watersheds, outlets)</source>
+        <translation>小流域 GeoPackage（图层 units、watersheds、outlets）</translation>
     </message>
     <message>
         <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="67"/>
@@ -454,7 +454,22 @@ Outputs: the issues GeoPackage (layer 'issues'; review decisions in table 'revie
     <message>
         <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="75"/>
         <source>Number of units</source>
+        <translation>单元数量（有县界图层时为小流域亚单元数）</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="137"/>
+        <source>Number of 小流域</source>
         <translation>小流域数量</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="126"/>
+        <source>Small watersheds as the water defines them (小流域, with a county layer)</source>
+        <translation>按水流划分的小流域（有县界图层时）</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="259"/>
+        <source>Small watershed sub-units (小流域亚单元)</source>
+        <translation>小流域亚单元</translation>
     </message>
     <message>
         <location filename="../soil_conservation_plugin/processing/alg_watersheds.py" line="113"/>
@@ -466,19 +481,19 @@ Outputs: the issues GeoPackage (layer 'issues'; review decisions in table 'revie
         <source>Delineates small watersheds (小流域) on a DEM and writes the unit layer the zoning steps use.
 Conditioning: pyflwdir fills every depression (priority flood, Wang &amp; Liu 2006) with outlets on the edge of the valid data, tile by tile (256 × 256 cells) on all cores; the tiles are joined exactly (Barnes 2016), so the filled levels equal a whole-DEM fill and a large DEM needs only a tile's working memory for it. D8 is the steepest descent over ground distances on the filled DEM. Upstream areas are true ground km²: on a geographic DEM each cell's area is its exact area on the ellipsoid.
 Flat areas: a flat (or a filled depression) has no slope, so each flat cell drains along the shortest cell path across the flat to where it leaves it (its spill point or a lower edge), straight steps before diagonal ones, as GRASS r.watershed does; a flat stretch of the DEM's edge drains out at its first cell. Divides drawn inside plains are therefore not hydrological facts: treat units in flat land as areal divisions. Isolated hills (孤丘) in plains get no divide of their own; they stay inside a unit.
-Units: cut at confluences where two streams (upstream area ≥ the stream initiation area) each already drain at least the target minimum; a unit that would exceed the maximum is closed at its largest inflow; flow crossing a county line always starts a new unit (小流域亚单元). Units below the minimum join their downstream unit when the sum stays within the maximum. Units smaller than the merge threshold that drain out of the region or into another county join a neighbour in their county and keep their own outlet as a further outlet of it: flow directions are never rewritten, the D8 written is the true one. A small unit stays as it is where every such join would exceed the maximum (the area distribution in the log shows it).
+Units: cut at confluences where two streams (upstream area ≥ the stream initiation area) each already drain at least the target minimum; a unit that would exceed the maximum is closed at its largest inflow; county lines play no part (the 小流域 follow the water alone). Units below the minimum join their downstream unit when the sum stays within the maximum. Units smaller than the merge threshold that drain out of the region join a neighbour and keep their own outlet as a further outlet of it: flow directions are never rewritten, the D8 written is the true one. A small unit stays as it is where every such join would exceed the maximum (the area distribution in the log shows it).
 Defaults (from resources/rules/unit_coding.json): maximum 50 km² ('一般不超过50 km²' [S]); target minimum 30 km², merge threshold 10 km², stream initiation 1 km² are defaults, not SL 653 (NOT FOUND).
 Codes: county code + drainage tree number + Pfafstetter-like basin number, from a template in the rules file: a default, not the SL 653 structure (unknown).
-County polygons (optional): units are split along county lines and clipped to them; without a county layer the region is the DEM's valid area.
-Outputs: GeoPackage with layers 'units' (unit_code, unit_name, down_code, up_codes, area_km2 on the ellipsoid, county_code, county_name, outlet_x, outlet_y of the main outlet, unit_kind: complete / interbasin / boundary, outlet_count) and 'outlets' (every outlet, outlet_rank 1 = main, its D8 upstream area); topology CSV; int32 unit raster with a .codes.csv label table; optional D8 raster; run metadata JSON. Polygons follow cell edges and are not simplified, so neighbours share their edges exactly.</source>
+County polygons (optional): the region is the counties' union within the DEM's valid area (without a county layer, the DEM's valid area); the 小流域 are the same as without counties on that region. Each 小流域 is then split along the county lines into 小流域亚单元 (SL 653 [S]): one per county it has cells in, however small, never merged into another 小流域; one 亚单元 for a 小流域 inside one county. A 小流域's county (code prefix) is that of its main outlet. 亚单元 code: the parent's code + part number (1 = the largest), from a template in the rules file: a default, not SL 653 (NOT FOUND).
+Outputs: GeoPackage with layers 'units' – the layer the later steps use (indicators, zoning, steep-slope tables, export, all per county): with a county layer the 小流域亚单元, each in ONE county (unit_code, unit_name, down_code, up_codes, area_km2 on the ellipsoid, county_code, county_name, outlet_x, outlet_y at its cell of the largest upstream area, down_code the 亚单元 that cell drains into; parent_code, parent_name, subunit_part); without one the 小流域 themselves; 'watersheds' (with a county layer only) – the 小流域 as the water defines them (the same fields, outlet of the main outlet, unit_kind: complete / interbasin / boundary, outlet_count, county_codes and county_names it touches, subunit_count; area = the sum of its 亚单元); 'outlets' (every outlet of the 小流域, outlet_rank 1 = main, its D8 upstream area). Topology CSV and int32 unit raster with a .codes.csv label table: of the 'units' layer (the 小流域's raster is written beside it as &lt;name&gt;.watersheds.tif); optional D8 raster; run metadata JSON. Polygons follow cell edges (and county lines) and are not simplified, so neighbours share their edges exactly.</source>
         <translation>基于 DEM 划分小流域，并写出分区各步骤使用的小流域图层。
-地形预处理：pyflwdir 填平所有洼地（优先淹没法，Wang &amp; Liu 2006），出口位于有效数据边缘；按 256 × 256 像元分块在所有 CPU 核上并行计算，各块按 Barnes 2016 的方法精确拼接，因此填洼高程与整幅 DEM 一次填洼完全相同，大范围 DEM 填洼只需一个分块的工作内存。D8 流向为填洼后 DEM 上按地面距离计算的最陡下降方向。上游汇水面积为真实地面面积（km²）：地理坐标 DEM 上每个像元的面积取其在椭球面上的精确面积。
+地形预处理：pyflwdir 填平所有洼地（优先淹没法，Wang &amp;amp; Liu 2006），出口位于有效数据边缘；按 256 × 256 像元分块在所有 CPU 核上并行计算，各块按 Barnes 2016 的方法精确拼接，因此填洼高程与整幅 DEM 一次填洼完全相同，大范围 DEM 填洼只需一个分块的工作内存。D8 流向为填洼后 DEM 上按地面距离计算的最陡下降方向。上游汇水面积为真实地面面积（km²）：地理坐标 DEM 上每个像元的面积取其在椭球面上的精确面积。
 平坦区域：平地（或填平的洼地）没有坡度，因此每个平地像元沿穿越该平地的最短像元路径流向其流出处（溢出点或更低的边缘），与 GRASS r.watershed 相同，先走正向步、后走对角步；DEM 边缘上的一段平地从其第一个像元流出。因此在平原内划出的分水线并非水文事实：平地中的小流域应视为面积划分单元。平原中的孤丘不单独形成分水线，仍位于某个小流域内。
-小流域：在两条河道（上游汇水面积 ≥ 河道起始汇水面积）各自已至少达到目标最小面积的汇流点处切分；将超过最大面积的小流域在其最大入流处截断；跨越县界的水流总是开始一个新单元（小流域亚单元）。小于最小面积的小流域在合计面积不超过最大面积时并入其下游小流域。小于合并阈值、且流出区域或流入其他县的小流域并入本县相邻的小流域，其自身出口保留为合并后小流域的另一个出口：流向从不改写，写出的 D8 即为真实流向。若每种合并都会超过最大面积，该小流域保持不变（日志中的面积分布会显示它）。
+小流域：在两条河道（上游汇水面积 ≥ 河道起始汇水面积）各自已至少达到目标最小面积的汇流点处切分；将超过最大面积的小流域在其最大入流处截断；县界不参与切分（小流域只依水流划分）。小于最小面积的小流域在合计面积不超过最大面积时并入其下游小流域。小于合并阈值且流出区域的小流域并入相邻的小流域，其自身出口保留为合并后小流域的另一个出口：流向从不改写，写出的 D8 即为真实流向。若每种合并都会超过最大面积，该小流域保持不变（日志中的面积分布会显示它）。
 默认值（取自 resources/rules/unit_coding.json）：最大 50 km²（'一般不超过50 km²' [S]）；目标最小面积 30 km²、合并阈值 10 km²、河道起始汇水面积 1 km² 为默认值，非 SL 653 规定（未找到(NOT FOUND)）。
 编码：县代码 + 水系树编号 + 类 Pfafstetter 流域编号，按规则文件中的模板生成：为默认值，非 SL 653 规定的编码结构（未知）。
-县界面图层（可选）：小流域沿县界分割并裁剪到县界内；无县界图层时，区域为 DEM 的有效数据范围。
-输出：GeoPackage，含图层 'units'（unit_code、unit_name、down_code、up_codes、按椭球计算的 area_km2、county_code、county_name、主出口的 outlet_x、outlet_y，unit_kind：complete 完整小流域 / interbasin 区间小流域 / boundary 沿边出境，outlet_count 出口数）和 'outlets'（全部出口，outlet_rank 1 为主出口，及其 D8 上游汇水面积）；拓扑关系 CSV；int32 小流域栅格及 .codes.csv 标签表；可选的 D8 栅格；运行元数据 JSON。面沿像元边界生成且不做简化，因此相邻小流域的公共边完全一致。</translation>
+县界面图层（可选）：区域为各县并集与 DEM 有效数据范围的交集（无县界图层时为 DEM 的有效数据范围）；小流域与该区域上不用县界划分的结果相同。随后每个小流域沿县界分割为小流域亚单元（SL 653 [S]）：所涉及的每个县一个，无论多小，从不并入其他小流域；位于一个县内的小流域只有一个亚单元。小流域的县（编码前缀）取其主出口所在的县。亚单元编码：上级小流域编码 + 部分序号（1 为面积最大者），按规则文件中的模板生成：为默认值，非 SL 653 规定（未找到(NOT FOUND)）。
+输出：GeoPackage，含图层 'units'——后续各步骤（指标、分区、陡坡地表、导出，均按县）使用的图层：有县界图层时为小流域亚单元，每个要素只属于一个县（unit_code、unit_name、down_code、up_codes、按椭球计算的 area_km2、county_code、county_name、位于上游汇水面积最大像元处的 outlet_x、outlet_y，down_code 为该像元流入的亚单元；parent_code、parent_name、subunit_part）；无县界图层时即为小流域本身；'watersheds'（仅有县界图层时）——按水流划分的小流域（相同字段，主出口，unit_kind：complete 完整小流域 / interbasin 区间小流域 / boundary 沿边出境，outlet_count 出口数，所涉及县的 county_codes 与 county_names，subunit_count 亚单元数；面积为其各亚单元之和）；'outlets'（小流域的全部出口，outlet_rank 1 为主出口，及其 D8 上游汇水面积）。拓扑关系 CSV 与 int32 单元栅格及 .codes.csv 标签表：均对应 'units' 图层（小流域栅格另写在其旁，名为 &lt;名称&gt;.watersheds.tif）；可选的 D8 栅格；运行元数据 JSON。面沿像元边界（及县界）生成且不做简化，因此相邻单元的公共边完全一致。</translation>
     </message>
 </context>
 <context>

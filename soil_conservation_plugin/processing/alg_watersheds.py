@@ -48,7 +48,9 @@ class DelineateWatershedsAlgorithm(LocalRasterInputs, AlgorithmBase):
     METADATA = "METADATA"
     UNITS = "UNITS"
     OUTLETS = "OUTLETS"
-    UNIT_COUNT = "UNIT_COUNT"
+    UNIT_COUNT = "UNIT_COUNT"  # features of the 'units' layer (亚单元 with a county layer)
+    WATERSHEDS = "WATERSHEDS"
+    WATERSHED_COUNT = "WATERSHED_COUNT"
 
     def initAlgorithm(self, config=None):  # noqa: N802
         rules = load_coding_rules()
@@ -105,7 +107,7 @@ class DelineateWatershedsAlgorithm(LocalRasterInputs, AlgorithmBase):
             )
         self.addParameter(
             QgsProcessingParameterFileDestination(
-                self.OUTPUT, self.tr("Units GeoPackage (layers units, outlets)"), "GeoPackage (*.gpkg)"
+                self.OUTPUT, self.tr("Units GeoPackage (layers units, watersheds, outlets)"), "GeoPackage (*.gpkg)"
             )
         )
         self.addParameter(
@@ -128,9 +130,17 @@ class DelineateWatershedsAlgorithm(LocalRasterInputs, AlgorithmBase):
             )
         )
         self.addOutput(
+            QgsProcessingOutputVectorLayer(
+                self.WATERSHEDS,
+                self.tr("Small watersheds as the water defines them (小流域, with a county layer)"),
+                QgsProcessing.SourceType.TypeVectorPolygon,
+            )
+        )
+        self.addOutput(
             QgsProcessingOutputVectorLayer(self.OUTLETS, self.tr("Outlets"), QgsProcessing.SourceType.TypeVectorPoint)
         )
         self.addOutput(QgsProcessingOutputNumber(self.UNIT_COUNT, self.tr("Number of units")))
+        self.addOutput(QgsProcessingOutputNumber(self.WATERSHED_COUNT, self.tr("Number of 小流域")))
 
     def help(self) -> str:
         return self.tr(
@@ -147,24 +157,32 @@ class DelineateWatershedsAlgorithm(LocalRasterInputs, AlgorithmBase):
             "divisions. Isolated hills (孤丘) in plains get no divide of their own; they stay inside a unit.\n"
             "Units: cut at confluences where two streams (upstream area ≥ the stream initiation area) each already "
             "drain at least the target minimum; a unit that would exceed the maximum is closed at its largest inflow; "
-            "flow crossing a county line always starts a new unit (小流域亚单元). Units below the minimum join their "
+            "county lines play no part (the 小流域 follow the water alone). Units below the minimum join their "
             "downstream unit when the sum stays within the maximum. Units smaller than the merge threshold that drain "
-            "out of the region or into another county join a neighbour in their county and keep their own outlet as a "
-            "further outlet of it: flow directions are never rewritten, the D8 written is the true one. A small unit "
-            "stays as it is where every such join would exceed the maximum (the area distribution in the log shows "
-            "it).\n"
+            "out of the region join a neighbour and keep their own outlet as a further outlet of it: flow directions "
+            "are never rewritten, the D8 written is the true one. A small unit stays as it is where every such join "
+            "would exceed the maximum (the area distribution in the log shows it).\n"
             "Defaults (from resources/rules/unit_coding.json): maximum 50 km² ('一般不超过50 km²' [S]); target minimum "
             "30 km², merge threshold 10 km², stream initiation 1 km² are defaults, not SL 653 (NOT FOUND).\n"
             "Codes: county code + drainage tree number + Pfafstetter-like basin number, from a template in the rules "
             "file: a default, not the SL 653 structure (unknown).\n"
-            "County polygons (optional): units are split along county lines and clipped to them; without a county "
-            "layer the region is the DEM's valid area.\n"
-            "Outputs: GeoPackage with layers 'units' (unit_code, unit_name, down_code, up_codes, area_km2 on the "
-            "ellipsoid, county_code, county_name, outlet_x, outlet_y of the main outlet, unit_kind: complete / "
-            "interbasin / boundary, outlet_count) and 'outlets' (every outlet, outlet_rank 1 = main, its D8 upstream "
-            "area); topology CSV; int32 unit raster "
-            "with a .codes.csv label table; optional D8 raster; run metadata JSON. Polygons follow cell edges and are "
-            "not simplified, so neighbours share their edges exactly."
+            "County polygons (optional): the region is the counties' union within the DEM's valid area (without a "
+            "county layer, the DEM's valid area); the 小流域 are the same as without counties on that region. Each "
+            "小流域 is then split along the county lines into 小流域亚单元 (SL 653 [S]): one per county it has cells "
+            "in, however small, never merged into another 小流域; one 亚单元 for a 小流域 inside one county. "
+            "A 小流域's county (code prefix) is that of its main outlet. 亚单元 code: the parent's code + part "
+            "number (1 = the largest), from a template in the rules file: a default, not SL 653 (NOT FOUND).\n"
+            "Outputs: GeoPackage with layers 'units' – the layer the later steps use (indicators, zoning, steep-slope "
+            "tables, export, all per county): with a county layer the 小流域亚单元, each in ONE county (unit_code, "
+            "unit_name, down_code, up_codes, area_km2 on the ellipsoid, county_code, county_name, outlet_x, outlet_y "
+            "at its cell of the largest upstream area, down_code the 亚单元 that cell drains into; parent_code, "
+            "parent_name, subunit_part); without one the 小流域 themselves; 'watersheds' (with a county layer only) – "
+            "the 小流域 as the water defines them (the same fields, outlet of the main outlet, unit_kind: complete / "
+            "interbasin / boundary, outlet_count, county_codes and county_names it touches, subunit_count; area = the "
+            "sum of its 亚单元); 'outlets' (every outlet of the 小流域, outlet_rank 1 = main, its D8 upstream area). "
+            "Topology CSV and int32 unit raster with a .codes.csv label table: of the 'units' layer (the 小流域's "
+            "raster is written beside it as <name>.watersheds.tif); optional D8 raster; run metadata JSON. Polygons "
+            "follow cell edges (and county lines) and are not simplified, so neighbours share their edges exactly."
         )
 
     def check_raster_header(self, name: str, path: str, label: str) -> None:
@@ -251,17 +269,25 @@ class DelineateWatershedsAlgorithm(LocalRasterInputs, AlgorithmBase):
         meta["outputs"] = written
         write_json(meta_path, meta)
 
-        self._load(context, written["units"], self.tr("Small watersheds (小流域)"), self.UNITS, "units.qml")
+        sheds = written.get("watersheds")
+        if sheds:
+            self._load(context, sheds, self.tr("Small watersheds (小流域)"), self.WATERSHEDS, "units.qml")
+        units_name = (
+            self.tr("Small watershed sub-units (小流域亚单元)") if sheds else self.tr("Small watersheds (小流域)")
+        )
+        self._load(context, written["units"], units_name, self.UNITS, "units.qml")
         self._load(context, written["outlets"], self.tr("Outlets"), self.OUTLETS, None)
         return {
             self.OUTPUT: gpkg,
             self.UNITS: written["units"],
+            self.WATERSHEDS: sheds,
+            self.WATERSHED_COUNT: len(res.codes),
             self.OUTLETS: written["outlets"],
             self.TOPOLOGY: topo,
             self.RASTER: raster,
             self.FLOW_DIRECTIONS: d8,
             self.METADATA: meta_path,
-            self.UNIT_COUNT: len(res.codes),
+            self.UNIT_COUNT: res.stats["units"],
         }
 
     def _load(self, context, uri, name, output_name, qml):

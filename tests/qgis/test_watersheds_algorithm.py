@@ -81,15 +81,28 @@ def test_processing_run_writes_the_unit_contract(plugin, tmp_path):
     # total area: 150×150 cells of 100 m in CGCS2000 GK zone 42 (on its central meridian the areal scale is 1)
     total = sum(f["area_km2"] for f in feats)
     assert total == pytest.approx(225.0, rel=2e-3)
+    # the 小流域 as the water defines them; the 'units' are their 亚单元 along the county line
+    sheds = QgsVectorLayer(out["WATERSHEDS"], "watersheds", "ogr")
+    assert sheds.isValid() and sheds.featureCount() == out["WATERSHED_COUNT"]
+    wfeats = list(sheds.getFeatures())
+    parent = {f["unit_code"]: f["parent_code"] for f in feats}
+    assert set(parent.values()) == {w["unit_code"] for w in wfeats}
+    assert all(f["unit_code"].startswith(f["parent_code"]) for f in feats)
+    for w in wfeats:
+        parts = [f for f in feats if f["parent_code"] == w["unit_code"]]
+        assert w["subunit_count"] == len(parts)
+        assert w["county_codes"] == ",".join(sorted({f["county_code"] for f in parts}))
+        assert sum(f["area_km2"] for f in parts) == pytest.approx(w["area_km2"], rel=1e-12)
+    assert any(w["subunit_count"] > 1 for w in wfeats) and len(feats) > len(wfeats)
     outlets = QgsVectorLayer(out["OUTLETS"], "outlets", "ogr")
-    # one main outlet a unit, plus the outlets of the tiny catchments that joined it (flow not rewritten)
+    # one main outlet a 小流域, plus the outlets of the tiny catchments that joined it (flow not rewritten)
     ranks = {}
     for o in outlets.getFeatures():
         ranks.setdefault(o["unit_code"], []).append(o["outlet_rank"])
-    assert outlets.isValid() and sorted(ranks) == sorted(codes)
-    assert all(sorted(r) == list(range(1, f["outlet_count"] + 1)) for f in feats for r in [ranks[f["unit_code"]]])
-    assert {f["unit_kind"] for f in feats} <= {"complete", "interbasin", "boundary"}
-    assert all((f["unit_kind"] == "boundary") == (f["outlet_count"] > 1) for f in feats)
+    assert outlets.isValid() and sorted(ranks) == sorted(w["unit_code"] for w in wfeats)
+    assert all(sorted(r) == list(range(1, w["outlet_count"] + 1)) for w in wfeats for r in [ranks[w["unit_code"]]])
+    assert {w["unit_kind"] for w in wfeats} <= {"complete", "interbasin", "boundary"}
+    assert all((w["unit_kind"] == "boundary") == (w["outlet_count"] > 1) for w in wfeats)
     with open(tmp_path / "topology.csv", encoding="utf-8") as fh:
         topo = {r["unit_code"]: r["down_code"] for r in csv.DictReader(fh)}
     assert topo == {f["unit_code"]: f["down_code"] for f in feats}
@@ -97,13 +110,16 @@ def test_processing_run_writes_the_unit_contract(plugin, tmp_path):
         lab = src.read(1)
         assert src.dtypes[0] == "int32"
     assert set(np.unique(lab)) == set(range(1, len(feats) + 1))
+    with rasterio.open(tmp_path / "units.watersheds.tif") as src:
+        assert set(np.unique(src.read(1))) == set(range(1, len(wfeats) + 1))
     meta = json.loads((tmp_path / "units.meta.json").read_text(encoding="utf-8"))
     assert meta["step"] == "watersheds" and meta["results"]["units"] == len(feats)
+    assert meta["results"]["watersheds"] == len(wfeats)
     assert meta["results"]["topology_issues"] == [] and meta["results"]["invalid_polygons"] == 0
     assert meta["rules"]["unit_coding"]["version"]
     assert meta["parameters"]["is_default"]["max_km2"] is False
     assert 0 < meta["results"]["area_distribution"]["share_in_range"] <= 1
-    del layer, outlets
+    del layer, outlets, sheds
 
 
 def test_cancel_stops_without_outputs(plugin, tmp_path):

@@ -295,6 +295,84 @@ def test_cones_split_when_oversized(tmp_path):
 # --- counties: 亚单元 ---------------------------------------------------------------------
 
 
+def read_layer(out, layer):
+    return gpd.read_file(out["gpkg"], layer=layer)
+
+
+def watershed_out(out):
+    """The files of the 小流域 level of a run with counties: its label raster, the same D8 and outlets."""
+    return dict(out, raster=W.watershed_raster_path(out["raster"]))
+
+
+def raster_labels(path):
+    with rasterio.open(path) as src:
+        lab = src.read(1).ravel()
+    with open(W.label_table_path(path), encoding="utf-8") as fh:
+        codes = {int(r["label"]): r["unit_code"] for r in csv.DictReader(fh)}
+    return lab, codes
+
+
+def assert_same_watersheds(res, res0):
+    """The 小流域 of a run with counties equal those of the county-free run: cell for cell (labels up
+    to renumbering), the same outlets, the same topology and the same codes after the county prefix."""
+    a, b = res.units.ravel(), res0.units.ravel()
+    assert np.array_equal(a > 0, b > 0)
+    pairs = np.unique(np.stack([a[a > 0], b[a > 0]]), axis=1)
+    assert pairs.shape[1] == len(res.codes) == len(res0.codes)  # a bijection
+    to0 = dict(zip((pairs[0] - 1).tolist(), (pairs[1] - 1).tolist()))
+    for u, v in to0.items():
+        assert res.outlet_cell[u] == res0.outlet_cell[v]
+        assert sorted(c for c, _ in res.extra_outlets[u]) == sorted(c for c, _ in res0.extra_outlets[v])
+        assert (res.down[u] < 0 and res0.down[v] < 0) or to0.get(int(res.down[u])) == res0.down[v]
+        assert res.codes[u][6:] == res0.codes[v][6:]  # tree and basin numbers: from the water only
+
+
+def assert_subunits_sum(res, out, county_geoms=None):
+    """亚单元 ↔ 小流域: each 亚单元 holds only cells of its parent, together exactly the parent's cells;
+    the areas (cell sums and polygons) add up; each 亚单元 lies in one county."""
+    subs, sheds = read_layer(out, "units"), read_layer(out, "watersheds")
+    assert_contract(subs)
+    assert_contract(sheds)
+    assert W.check_subunits(res) == []
+    lab, codes = raster_labels(out["raster"])
+    plab, pcodes = raster_labels(W.watershed_raster_path(out["raster"]))
+    assert np.array_equal(lab > 0, plab > 0)
+    parent_of = dict(zip(subs.unit_code, subs.parent_code))
+    pairs = np.unique(np.stack([lab[lab > 0], plab[lab > 0]]), axis=1)
+    assert pairs.shape[1] == len(codes) == len(subs)  # a 亚单元 is in one 小流域
+    assert all(parent_of[codes[s]] == pcodes[p] for s, p in pairs.T.tolist())
+    assert set(subs.parent_code) == set(sheds.unit_code)
+    # areas: cell sums of the raster and the polygons on the ellipsoid
+    cell = res.cell_km2
+    sub_cells = np.bincount(lab, weights=cell, minlength=len(codes) + 1)
+    shed_cells = np.bincount(plab, weights=cell, minlength=len(pcodes) + 1)
+    by_parent: dict = {}
+    for k, c in codes.items():
+        by_parent.setdefault(parent_of[c], []).append(sub_cells[k])
+    for k, c in pcodes.items():
+        assert math.isclose(math.fsum(by_parent[c]), shed_cells[k], rel_tol=1e-12)
+    total = subs.groupby("parent_code").area_km2.sum()
+    with rasterio.open(out["raster"]) as src:  # densified as the plugin does: 8 cells
+        calc = AreaCalc(CRS.from_user_input(subs.crs), max_seg=8 * max(src.res))
+    for _, r in sheds.iterrows():
+        assert math.isclose(total[r.unit_code], r.area_km2, rel_tol=1e-12)
+        assert math.isclose(calc.km2(r.geometry), r.area_km2, rel_tol=1e-8)  # the densification: ~1e-9
+        members = subs[subs.parent_code == r.unit_code]
+        assert r.subunit_count == len(members)
+        assert r.county_codes == ",".join(sorted(set(members.county_code)))
+        assert members.unit_code.str.startswith(r.unit_code).all()
+        assert sorted(members.subunit_part) == list(range(1, len(members) + 1))
+    if county_geoms is not None:  # every 亚单元 within its county
+        for _, r in subs.iterrows():
+            assert r.geometry.difference(county_geoms[r.county_code]).area < 1.0
+    # the 亚单元 topology: down within the parent or into the parent's downstream 小流域
+    shed_down = dict(zip(sheds.unit_code, sheds.down_code))
+    for c, d in zip(subs.unit_code, subs.down_code):
+        if d:
+            assert parent_of[d] in (parent_of[c], shed_down[parent_of[c]])
+    return subs, sheds
+
+
 def test_county_split_subunits(tmp_path):
     n = 200
     dem, t = write_dem(tmp_path / "v.tif", v_valley(n))
@@ -305,33 +383,64 @@ def test_county_split_subunits(tmp_path):
         {"adcode": ["220101", "220102"], "name": ["西县", "东县"]}, geometry=[west, east], crs="EPSG:32651"
     )
     counties.to_crs("EPSG:4326").to_file(tmp_path / "counties.gpkg", layer="c", driver="GPKG")
+    params = W.UnitParams(target_min_km2=10, max_km2=20, merge_below_km2=2)
     res, out = run(
         tmp_path,
         dem,
         counties=(tmp_path / "counties.gpkg", "c"),
         county_code_field="adcode",
         county_name_field="name",
-        params=W.UnitParams(target_min_km2=10, max_km2=20, merge_below_km2=2),
+        params=params,
     )
-    units = read_units(out)
-    assert_contract(units)
+    res0, out0 = run(tmp_path, dem, name="free", params=params)
+    # the 小流域 are the county-free ones; the county line splits some into 亚单元
+    assert_same_watersheds(res, res0)
+    units, sheds = assert_subunits_sum(res, out, counties.set_index("adcode").geometry)
     assert set(units.county_code) == {"220101", "220102"}
     assert set(units.county_name) == {"西县", "东县"}
-    assert all(c.startswith(cc) for c, cc in zip(units.unit_code, units.county_code))
-    # every unit lies within its county (projected back, the county polygons went through EPSG:4326)
-    cty = counties.set_index("adcode").geometry
-    for _, r in units.iterrows():
-        assert r.geometry.difference(cty[r.county_code]).area < 1.0
+    assert (sheds.subunit_count > 1).any() and (sheds.subunit_count == 1).any()
+    assert len(units) == len(sheds) + int((sheds.subunit_count - 1).sum())
+    # the 小流域 level: the coverage, the outlets and the hydrological invariant
     dem_box = box(t.c, t.f - n * 100, t.c + n * 100, t.f)
     assert_coverage(units, dem_box, "EPSG:32651")
-    # flow crosses the county line along the valley: the western units drain into eastern ones or vice versa
-    crosses = [
-        (a, b)
-        for a, b in zip(units.county_code, units.down_code)
-        if b and units.set_index("unit_code").loc[b, "county_code"] != a
-    ]
-    assert crosses
-    assert_hydrological_invariant(out, units)
+    assert_coverage(sheds, dem_box, "EPSG:32651")
+    assert res.stats["topology_issues"] == []
+    assert_hydrological_invariant(watershed_out(out), sheds)
+    # flow crosses the county line along the valley: 亚单元 drain into 亚单元 of the other county
+    county_of = dict(zip(units.unit_code, units.county_code))
+    assert any(d and county_of[d] != county_of[c] for c, d in zip(units.unit_code, units.down_code))
+    # the chain's files: the topology CSV and the unit raster are the 亚单元's
+    with open(out["topology_csv"], encoding="utf-8") as fh:
+        assert [r["unit_code"] for r in csv.DictReader(fh)] == list(units.unit_code)
+    assert len(raster_labels(out["raster"])[1]) == len(units)
+    # without a county layer nothing changes: no 亚单元, no watersheds layer
+    assert res0.sub is None
+    from osgeo import ogr
+
+    ds = ogr.Open(str(out0["gpkg"]))
+    assert sorted(ds.GetLayer(i).GetName() for i in range(ds.GetLayerCount())) == ["outlets", "units"]
+
+
+def test_demo_dem_with_the_jilin_counties(tmp_path, shared_data):
+    """On the demo DEM with the real Jilin county lines: the 小流域 are the county-free ones cell for
+    cell, and the 亚单元 add up to them exactly."""
+    from soil_conservation_plugin.demo.region import generate_demo_region
+
+    shp = shared_file(shared_data, "jilin_counties", "jilin_province.shp")
+    demo = generate_demo_region(tmp_path / "demo")
+    with rasterio.open(demo["dem"]) as src:
+        frame, crs = box(*src.bounds), src.crs
+    jilin = gpd.read_file(shp)[["adcode", "name", "geometry"]].to_crs(crs)
+    jilin = jilin[jilin.intersection(frame).area > 1e6]  # the counties the demo DEM has cells of
+    jilin.to_file(tmp_path / "jilin.gpkg", layer="c", driver="GPKG")
+    res, out = run(tmp_path, demo["dem"], counties=(tmp_path / "jilin.gpkg", "c"))
+    res0, _ = run(tmp_path, demo["dem"], name="free")
+    assert len(jilin) >= 2
+    assert_same_watersheds(res, res0)
+    units, sheds = assert_subunits_sum(res, out, jilin.set_index("adcode").geometry)
+    assert (sheds.subunit_count > 1).sum() == res.stats["watersheds_split"] > 0
+    assert res.stats["topology_issues"] == []
+    assert_hydrological_invariant(watershed_out(out), sheds)
 
 
 def test_county_layer_errors(tmp_path):

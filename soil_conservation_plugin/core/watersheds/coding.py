@@ -140,17 +140,20 @@ def pfafstetter(down: np.ndarray, area: np.ndarray, key: np.ndarray) -> tuple[np
 _FIELDS = ("county_code", "county_name", "tree", "tree_width", "pfaf", "pfaf_width", "seq", "seq_width")
 
 
-def check_template(template: str, what: str) -> None:
+SUBUNIT_FIELDS = ("parent_code", "parent_name", "county_code", "county_name", "part", "part_width")
+
+
+def check_template(template: str, what: str, fields: tuple[str, ...] = _FIELDS) -> None:
     try:
         names = {f for _, f, _, _ in string.Formatter().parse(template) if f}
     except ValueError as exc:
         raise InputError(what, f"模板格式错误: {exc}", f"bad template: {exc}") from exc
-    unknown = {n.split(".")[0].split("[")[0] for n in names} - set(_FIELDS)
+    unknown = {n.split(".")[0].split("[")[0] for n in names} - set(fields)
     if unknown:
         raise InputError(
             what,
-            f"模板含未知字段 {sorted(unknown)}；可用 {list(_FIELDS)}",
-            f"template uses unknown fields {sorted(unknown)}; available {list(_FIELDS)}",
+            f"模板含未知字段 {sorted(unknown)}；可用 {list(fields)}",
+            f"template uses unknown fields {sorted(unknown)}; available {list(fields)}",
         )
 
 
@@ -199,3 +202,27 @@ def render_codes(down, area, key, county_code, county_name, code_template: str, 
             f"the code template gives duplicate codes, e.g. {dup}",
         )
     return Codes(codes, names, tree, pfaf, tot)
+
+
+def render_subunit_codes(
+    parent_code: list, parent_name: list, part: list, county_code: list, county_name: list, rules: dict
+) -> tuple[list, list]:
+    """Codes and names of 小流域亚单元 from the rules' subunit templates (a default, NOT FOUND); unique codes."""
+    code_t = str(rule_value(rules, "subunit_code_template"))
+    name_t = str(rule_value(rules, "subunit_name_template"))
+    check_template(code_t, "subunit_code_template", SUBUNIT_FIELDS)
+    check_template(name_t, "subunit_name_template", SUBUNIT_FIELDS)
+    width = max(2, len(str(max(part, default=1))))
+    codes, names = [], []
+    for pc, pn, k, cc, cn in zip(parent_code, parent_name, part, county_code, county_name):
+        values = dict(parent_code=pc, parent_name=pn, county_code=cc, county_name=cn, part=int(k), part_width=width)
+        codes.append(code_t.format(**values))
+        names.append(name_t.format(**values))
+    if len(set(codes)) != len(codes):
+        dup = sorted({c for c in codes if codes.count(c) > 1})[:5]
+        raise InputError(
+            "subunit_code_template",
+            f"亚单元编码模板生成了重复编码，例如 {dup}",
+            f"the subunit code template gives duplicate codes, e.g. {dup}",
+        )
+    return codes, names

@@ -9,20 +9,27 @@ Pipeline (one in-memory pass over the DEM grid):
    across the flat to where it leaves it (``route_flats``).
 2. Every cell gets its true ground area (geographic DEM: exact ellipsoidal cell area
    between two parallels; projected DEM: grid area ÷ the projection's areal scale).
-3. The D8 tree is cut into units (``watershed_kernels.partition``): at stream
-   confluences, wherever a unit would exceed the maximum area, and wherever flow
-   crosses a county line (so units are 小流域亚单元 inside one county).
+3. The D8 tree is cut into 小流域 (``watershed_kernels.partition``): at stream
+   confluences and wherever a unit would exceed the maximum area. County lines play
+   no part: with a county layer the region is the counties' union ∩ the DEM's valid
+   cells, and the 小流域 are those of a county-free run on that region.
 4. Units below the target minimum join their downstream unit when the sum stays
-   within the maximum; tiny units with no downstream unit in their county join a
-   neighbour of the same county and stay a separate outlet of it. Flow directions are
+   within the maximum; tiny units with no downstream unit join a neighbour and stay a
+   separate outlet of it. Flow directions are
    never rewritten (SL 653: follow the terrain): the D8 written out is the true D8 of
    the filled DEM, and every cell drains, inside its unit, to one of its unit's
    recorded outlets or into a unit upstream of it. Each unit says what kind it is
    (``UNIT_KINDS``): a complete catchment, an interbasin (区间, upstream units drain
    into it) or boundary-draining (沿边出境, parts leaving the region separately).
-5. Codes (template, Pfafstetter-like), topology, polygons vectorised from the unit
-   raster (clipped to the counties, gaps at county edges given to the adjacent unit),
-   areas on the ellipsoid.
+5. Codes (template, Pfafstetter-like; the county is that of the main outlet), topology.
+6. With a county layer, each 小流域 is split along the county lines into 小流域亚单元
+   (SL 653 [S]): one per 小流域 and county it has cells in, however small, never merged
+   across 小流域, coded from the parent's code (``subunit_code_template``, a default).
+   The 亚单元 are the chain's unit layer (one county each); a 亚单元's outlet is its cell
+   of the largest upstream area and its downstream unit the 亚单元 that cell drains into.
+7. Polygons vectorised from the label raster (亚单元 clipped to their counties, gaps at
+   county edges given to the adjacent one; a 小流域 is the union of its 亚单元 and its
+   area their sum), areas on the ellipsoid.
 
 No simplification is done: polygons follow the cell edges exactly, so neighbours
 share their edges and the coverage has no gaps or overlaps.
@@ -56,7 +63,7 @@ from ..common.io import atomic_path
 from ..common.tables import write_csv
 from ..terrain.dem import Dem, open_dem
 from . import kernels as K
-from .coding import load_coding_rules, render_codes, rule_value
+from .coding import load_coding_rules, render_codes, render_subunit_codes, rule_value
 from .fill import fill_and_d8
 
 if TYPE_CHECKING:
@@ -73,7 +80,8 @@ UNIT_FIELDS = (
     "outlet_x",
     "outlet_y",
 )
-UNITS_LAYER = "units"
+UNITS_LAYER = "units"  # the layer the chain uses: one county per feature (亚单元 with a county layer)
+WATERSHEDS_LAYER = "watersheds"  # the 小流域 as the water defines them (written with a county layer)
 COUNTY_CODE_FIELDS = ("adcode", "county_code", "XZQDM", "xzqdm", "ADCODE")
 COUNTY_NAME_FIELDS = ("name", "county_name", "XZQMC", "xzqmc", "NAME")
 OUTLETS_LAYER = "outlets"
@@ -181,6 +189,24 @@ class UnitParams:
 
 
 @dataclass
+class SubUnits:
+    """小流域亚单元: each 小流域 split along the county lines (one per 小流域 and county it touches)."""
+
+    labels: np.ndarray  # int32 labels 1..m on the grid (0 = outside), numbered in the codes' order
+    parent: np.ndarray  # per 亚单元: index of its 小流域
+    zone: np.ndarray  # per 亚单元: 1-based county index
+    part: np.ndarray  # per 亚单元: 1 = the largest part of its 小流域, then by area
+    outlet_cell: np.ndarray  # per 亚单元: its cell of the largest D8 upstream area (where most water leaves it)
+    down: np.ndarray  # per 亚单元: the 亚单元 its outlet cell drains into, or -1 (out of the region)
+    raster_km2: np.ndarray  # per 亚单元: sum of cell areas
+    county_code: list
+    county_name: list
+    codes: list
+    names: list
+    gdf: gpd.GeoDataFrame | None = None  # 亚单元 (contract fields + parent_code …)
+
+
+@dataclass
 class Delineation:
     """Everything the outputs and the checks need; arrays are on the DEM grid (flat, row-major)."""
 
@@ -199,10 +225,11 @@ class Delineation:
     codes: list
     names: list
     upstream_km2: np.ndarray  # per unit: area of it and the units upstream of it (the codes' order)
-    zone: np.ndarray  # per unit: 1-based county index (1 without a county layer)
+    zone: np.ndarray  # per unit: 1-based county index of its main outlet cell (1 without a county layer)
     # per unit: its further outlets (cell, upstream km²), tiny catchments that leave on their own
     extra_outlets: list = field(default_factory=list)
-    gdf: gpd.GeoDataFrame | None = None  # units (contract fields)
+    gdf: gpd.GeoDataFrame | None = None  # 小流域 (contract fields)
+    sub: SubUnits | None = None  # 小流域亚单元, with a county layer only
     outlets: gpd.GeoDataFrame | None = None  # outlet points
     region_km2: float = 0.0
     stats: dict = field(default_factory=dict)
@@ -294,6 +321,7 @@ class _Cut(NamedTuple):
     down: np.ndarray  # downstream unit index or -1
     uzone: np.ndarray  # zone (county) of each unit
     valid_poly: object  # the DEM's valid area, when the polygons are wanted
+    cell_upa: np.ndarray | None  # upstream area of every cell, km² (kept for the 亚单元 only)
 
 
 def delineate(
@@ -325,7 +353,9 @@ def delineate(
     if not valid.any():
         raise InputError(layer, "DEM 全部为无数据(NoData)值", "the DEM holds only NoData cells")
     nrow, ncol = z.shape
-    zone = _zone_grid(dem, valid, region, layer).ravel()
+    czone = _zone_grid(dem, valid, region, layer).ravel()  # county (1-based) of each cell, 0 outside
+    # the 小流域 follow the water alone: the cuts and merges see the region, never a county line
+    zone = czone if region.geoms is None else (czone > 0).astype(np.int16)
     feedback.progress(5)
     feedback.check()
 
@@ -339,7 +369,7 @@ def delineate(
 
     # 2./3. areas and cuts
     t = time.perf_counter()
-    cut = _cut(ds, cell, zone, (nrow, ncol), params, valid, dem.transform, vectorise)
+    cut = _cut(ds, cell, zone, (nrow, ncol), params, valid, dem.transform, vectorise, region.geoms is not None)
     timings["partition_s"] = time.perf_counter() - t
     feedback.progress(50)
     feedback.check()
@@ -353,11 +383,17 @@ def delineate(
 
     # 5. final units: codes, topology
     t = time.perf_counter()
-    res = _final_units(dem, params, rules, ds, cell, cut, roots, joined, region, (nrow, ncol))
-    n0, valid_poly = int(cut.ocells.size), cut.valid_poly
+    res = _final_units(dem, params, rules, ds, cell, cut, roots, joined, region, czone, (nrow, ncol))
+    n0, valid_poly, cell_upa = int(cut.ocells.size), cut.valid_poly, cut.cell_upa
     del cut  # with it the unit index of each cell, a full-grid array the polygons do not need
+    if region.geoms is not None and cell_upa is not None:
+        res.sub = _subunits(res, czone, cell_upa, region, rules)
+    del cell_upa
     res.stats.update(
-        units=len(res.codes),
+        units=len(res.sub.codes) if res.sub is not None else len(res.codes),
+        watersheds=len(res.codes),
+        subunits=len(res.sub.codes) if res.sub is not None else 0,
+        watersheds_split=int(np.count_nonzero(np.bincount(res.sub.parent) > 1)) if res.sub is not None else 0,
         units_before_merge=n0,
         merged_downstream=n_down_merges,
         merged_into_neighbour=int(joined.sum()),
@@ -449,6 +485,7 @@ def _cut(
     valid: np.ndarray,
     transform: Affine,
     vectorise: bool,
+    keep_upa: bool = False,
 ) -> _Cut:
     """Cut the D8 tree into units (single-threaded kernels without the GIL); this thread meanwhile
     prepares what the polygons need (imports, the region polygon), so no core idles."""
@@ -464,8 +501,8 @@ def _cut(
         # only the outlets' values live on: the full-grid float64 arrays are the largest of the run
         upa_o = upa[ocells]
         uarea = opn[ocells].astype(np.float64)  # a unit's area is its open area where it was closed
-        del upa, opn
-        return ocells, upa_o, uarea, ndone, K.label_cells(ds, zone, outlet)
+        del opn
+        return ocells, upa_o, uarea, ndone, K.label_cells(ds, zone, outlet), upa if keep_upa else None
 
     with ThreadPoolExecutor(1) as pool:
         cutting = pool.submit(cut)
@@ -476,12 +513,12 @@ def _cut(
 
                 valid_poly = _valid_polygon(valid, transform)
         finally:
-            ocells, upa_o, uarea, ndone, lab = cutting.result()
+            ocells, upa_o, uarea, ndone, lab, cell_upa = cutting.result()
     if ndone != int(np.count_nonzero(ds >= 0)):  # a cycle would leave cells without a unit
         raise RuntimeError(f"D8 has cycles: {int(np.count_nonzero(ds >= 0)) - ndone} cells do not reach an outlet")
     ods = ds[ocells]
     down0 = np.where((ods != ocells) & (zone[ods] > 0), lab[ods], -1).astype(np.int64)  # lab = unit index
-    return _Cut(ocells, upa_o, uarea, lab, down0, zone[ocells], valid_poly)
+    return _Cut(ocells, upa_o, uarea, lab, down0, zone[ocells], valid_poly, cell_upa)
 
 
 def _merge(
@@ -527,9 +564,12 @@ def _final_units(
     roots: np.ndarray,
     joined: np.ndarray,
     region: _Region,
+    czone: np.ndarray,
     shape: tuple[int, int],
 ) -> Delineation:
-    """The merged units, coded, numbered in the codes' order (deterministic and readable)."""
+    """The merged units, coded, numbered in the codes' order (deterministic and readable).
+
+    A unit's county (code prefix, county_code) is the county of its main outlet cell."""
     n0 = cut.ocells.size
     keep = np.flatnonzero(roots == np.arange(n0))
     compact = np.full(n0, -1, dtype=np.int64)
@@ -541,7 +581,7 @@ def _final_units(
             fdown[i] = compact[roots[d]]
     farea = cut.uarea[keep]
     fout = cut.ocells[keep]
-    fzone = cut.uzone[keep]
+    fzone = czone[fout].astype(np.int64)
     county_code = [region.codes[zz - 1] for zz in fzone]
     county_name = [region.names[zz - 1] for zz in fzone]
     coded = render_codes(
@@ -586,6 +626,70 @@ def _final_units(
         upstream_km2=coded.upstream_km2[inv],
         zone=fzone[inv],
         extra_outlets=extra,
+    )
+
+
+def _subunits(res: Delineation, czone: np.ndarray, cell_upa: np.ndarray, region: _Region, rules: dict) -> SubUnits:
+    """Each 小流域 split along the county lines: one 亚单元 per 小流域 and county it has cells in.
+
+    The cells of a 小流域 are exactly the cells of its 亚单元 (every region cell is in a county);
+    nothing is merged across 小流域. Numbered by parent (codes' order), then by area (largest first)."""
+    units = res.units.ravel()
+    n, nz = len(res.codes), len(region.codes)
+    npair = n * nz
+    if npair <= 50_000_000:  # a dense (unit, county) table
+        present = np.flatnonzero(K.pair_counts(units, czone, nz, npair))
+        table = np.full(npair, -1, dtype=np.int32)
+        table[present] = np.arange(present.size, dtype=np.int32)
+        lab = K.subunit_labels(units, czone, nz, table)
+        del table
+    else:
+        inside = (units > 0) & (czone > 0)
+        pair = (units.astype(np.int64) - 1) * nz + czone.astype(np.int64) - 1
+        present, inv = np.unique(pair[inside], return_inverse=True)
+        lab = np.full(units.size, -1, dtype=np.int32)
+        lab[inside] = inv.astype(np.int32)
+        del pair, inv, inside
+    m = present.size
+    pu, pz = np.divmod(present, nz)
+    km2 = np.bincount(lab + 1, weights=res.cell_km2, minlength=m + 1)[1:]
+    order = sorted(range(m), key=lambda k: (int(pu[k]), -float(km2[k]), region.codes[pz[k]]))
+    inv_order = np.array(order, dtype=np.int64)
+    perm = np.empty(m, dtype=np.int64)
+    perm[inv_order] = np.arange(m)
+    part = np.zeros(m, dtype=np.int64)
+    for i, k in enumerate(order):
+        part[i] = 1 if i == 0 or pu[order[i - 1]] != pu[k] else part[i - 1] + 1
+    ocell = K.max_cell(lab, cell_upa, m)[inv_order]
+    labels = K.relabel(lab, (perm + 1).astype(np.int32), 0)
+    del lab
+    d = res.ds[ocell]
+    leaves = (d < 0) | (d == ocell)
+    down = np.where(leaves, -1, labels[np.maximum(d, 0)].astype(np.int64) - 1)
+    parent = pu[inv_order]
+    zone = pz[inv_order] + 1
+    county_code = [region.codes[z - 1] for z in zone.tolist()]
+    county_name = [region.names[z - 1] for z in zone.tolist()]
+    codes, names = render_subunit_codes(
+        [res.codes[p] for p in parent.tolist()],
+        [res.names[p] for p in parent.tolist()],
+        part.tolist(),
+        county_code,
+        county_name,
+        rules,
+    )
+    return SubUnits(
+        labels=labels.reshape(res.shape),
+        parent=parent,
+        zone=zone,
+        part=part,
+        outlet_cell=ocell,
+        down=down,
+        raster_km2=km2[inv_order],
+        county_code=county_code,
+        county_name=county_name,
+        codes=codes,
+        names=names,
     )
 
 
@@ -697,45 +801,100 @@ def _vectorise(raster: np.ndarray, transform, mask=None) -> dict:
     return {k: (v[0] if len(v) == 1 else unary_union(v)) for k, v in pieces.items()}
 
 
+def _repaired(geoms: list, res: Delineation) -> list:
+    fixed = [g is not None and not g.is_valid for g in geoms]
+    geoms = [g.buffer(0) if f and g is not None else g for g, f in zip(geoms, fixed)]
+    # output validity: the ones valid already stay the same objects, so only repairs need a re-check
+    res.stats["invalid_polygons"] = res.stats.get("invalid_polygons", 0) + sum(
+        1 for g, f in zip(geoms, fixed) if f and g is not None and not g.is_valid
+    )
+    return geoms
+
+
+def _links(codes: list, down: np.ndarray) -> tuple[list[str], list[str]]:
+    """down_code and up_codes (sorted, comma-separated) of each unit."""
+    up: list[list[str]] = [[] for _ in codes]
+    for u, d in enumerate(down.tolist()):
+        if d >= 0:
+            up[d].append(codes[u])
+    return [codes[d] if d >= 0 else "" for d in down.tolist()], [",".join(sorted(x)) for x in up]
+
+
 def build_layers(res: Delineation, county_geoms, valid: np.ndarray, feedback: Feedback, valid_poly=None) -> None:
-    """Unit polygons (contract fields) and outlet points as GeoDataFrames on ``res``."""
+    """Unit polygons (contract fields) and outlet points as GeoDataFrames on ``res``.
+
+    With counties, the 亚单元 polygons are traced and clipped to their counties, and each
+    小流域 is the union of its 亚单元 (its area the sum of theirs)."""
     import geopandas as gpd
     from shapely.ops import unary_union
 
     dem = res.dem
     nrow, ncol = res.shape
     t = dem.transform
-    polys = _vectorise(res.units, t)
+    sub = res.sub
+    polys = _vectorise(res.units if sub is None else sub.labels, t)
     feedback.progress(40)
     feedback.check()
     n = len(res.codes)
-    geoms = [polys.get(i + 1) for i in range(n)]
     if valid_poly is None:
         valid_poly = _valid_polygon(valid, t)
-    if county_geoms is not None:
-        geoms = _clip_to_counties(geoms, res, county_geoms, valid_poly, feedback)
-    fixed = [g is not None and not g.is_valid for g in geoms]
-    geoms = [g.buffer(0) if f and g is not None else g for g, f in zip(geoms, fixed)]
-    # output validity: the ones valid already stay the same objects, so only repairs need a re-check
-    res.stats["invalid_polygons"] = sum(1 for g, f in zip(geoms, fixed) if f and g is not None and not g.is_valid)
-    feedback.progress(80)
     # densified: the units' edges are grid lines, so their area matches their cells' areas
     calc = AreaCalc(dem.crs, max_seg=max(abs(t.a), abs(t.e)) * 8)
-    area = np.array([calc.km2(g) for g in geoms])
-    ox, oy = cell_centres(res.outlet_cell, t, ncol)
-    up: list[list[str]] = [[] for _ in range(n)]
-    for u in range(n):
-        if res.down[u] >= 0:
-            up[res.down[u]].append(res.codes[u])
-    down_code = [res.codes[d] if d >= 0 else "" for d in res.down]
-    kinds = unit_kinds(res)
     crs_wkt = dem.crs.to_wkt()
+    res.stats["invalid_polygons"] = 0
+    if sub is None:
+        geoms = _repaired([polys.get(i + 1) for i in range(n)], res)
+        area = np.array([calc.km2(g) for g in geoms])
+        extra: dict = {}
+    else:
+        m = len(sub.codes)
+        sgeoms = [polys.get(i + 1) for i in range(m)]
+        sgeoms = _repaired(_clip_to_counties(sgeoms, sub.zone, county_geoms, valid_poly, feedback), res)
+        sarea = np.array([calc.km2(g) for g in sgeoms])
+        members: list[list[int]] = [[] for _ in range(n)]
+        for k, p in enumerate(sub.parent.tolist()):
+            members[p].append(k)
+        geoms = _repaired(
+            [sgeoms[ks[0]] if len(ks) == 1 else unary_union([sgeoms[k] for k in ks]) for ks in members], res
+        )
+        # the 小流域's area is the sum of its 亚单元's, exactly (the union's own area agrees to rounding)
+        area = np.array([math.fsum(sarea[k] for k in ks) for ks in members])
+        extra = {
+            "county_codes": [",".join(sorted({sub.county_code[k] for k in ks})) for ks in members],
+            "county_names": [",".join(sorted({sub.county_name[k] for k in ks})) for ks in members],
+            "subunit_count": [len(ks) for ks in members],
+        }
+        sdown, sup = _links(sub.codes, sub.down)
+        sx, sy = cell_centres(sub.outlet_cell, t, ncol)
+        sub.gdf = gpd.GeoDataFrame(
+            {
+                "unit_code": sub.codes,
+                "unit_name": sub.names,
+                "down_code": sdown,
+                "up_codes": sup,
+                "area_km2": sarea,
+                "county_code": sub.county_code,
+                "county_name": sub.county_name,
+                "outlet_x": sx,
+                "outlet_y": sy,
+                "unit_level": "亚单元",
+                "parent_code": [res.codes[p] for p in sub.parent.tolist()],
+                "parent_name": [res.names[p] for p in sub.parent.tolist()],
+                "subunit_part": sub.part,
+            },
+            geometry=sgeoms,
+            crs=crs_wkt,
+        )
+    feedback.progress(80)
+    ox, oy = cell_centres(res.outlet_cell, t, ncol)
+    down_code, up_codes = _links(res.codes, res.down)
+    kinds = unit_kinds(res)
     res.gdf = gpd.GeoDataFrame(
         {
             "unit_code": res.codes,
             "unit_name": res.names,
             "down_code": down_code,
-            "up_codes": [",".join(sorted(x)) for x in up],
+            "up_codes": up_codes,
             "area_km2": area,
             "county_code": res.county_code,
             "county_name": res.county_name,
@@ -743,7 +902,8 @@ def build_layers(res: Delineation, county_geoms, valid: np.ndarray, feedback: Fe
             "outlet_y": oy,
             "unit_kind": kinds,
             "outlet_count": [1 + len(x) for x in res.extra_outlets],
-        },
+        }
+        | extra,
         geometry=geoms,
         crs=crs_wkt,
     )
@@ -823,13 +983,14 @@ def _valid_polygon(valid: np.ndarray, transform):
     return _vectorise(valid.astype(np.uint8), transform).get(1)
 
 
-def _clip_to_counties(geoms, res: Delineation, county_geoms, valid_poly, feedback):
-    """Cut cell-edge polygons to the county lines; the slivers left at a county's edge join the touching unit."""
+def _clip_to_counties(geoms, zones: np.ndarray, county_geoms, valid_poly, feedback):
+    """Cut cell-edge polygons (each in the county ``zones[i]``) to the county lines; the slivers
+    left at a county's edge join the touching polygon of that county."""
     from shapely.ops import unary_union
 
     out = list(geoms)
     by_zone: dict[int, list[int]] = {}
-    for u, zz in enumerate(res.zone.tolist()):
+    for u, zz in enumerate(zones.tolist()):
         by_zone.setdefault(zz, []).append(u)
     for k, (zz, members) in enumerate(sorted(by_zone.items())):
         feedback.check()
@@ -929,6 +1090,30 @@ def check_outlets(res: Delineation) -> list[dict]:
     return issues
 
 
+def check_subunits(res: Delineation) -> list[dict]:
+    """The 亚单元 of each 小流域 hold exactly its cells, each 亚单元 lies in one county, and
+    the 小流域's area is the sum of its 亚单元's."""
+    sub = res.sub
+    if sub is None:
+        return []
+    issues = []
+    lab, units = sub.labels.ravel(), res.units.ravel()
+    inside = lab > 0
+    if not np.array_equal(inside, units > 0):
+        issues.append({"unit_code": "", "check": "subunits_do_not_cover_watersheds", "detail": ""})
+    wrong = np.flatnonzero(np.bincount(lab[inside] - 1, weights=(sub.parent[lab[inside] - 1] + 1 != units[inside])))
+    for k in wrong.tolist():
+        issues.append(
+            {"unit_code": sub.codes[k], "check": "subunit_outside_parent", "detail": res.codes[sub.parent[k]]}
+        )
+    if res.gdf is not None and sub.gdf is not None:
+        total = sub.gdf.groupby("parent_code").area_km2.sum()
+        for code, a in zip(res.gdf.unit_code, res.gdf.area_km2):
+            if abs(total.get(code, 0.0) - a) > 1e-9 * max(a, 1.0):
+                issues.append({"unit_code": code, "check": "subunit_areas_do_not_sum", "detail": f"{a}"})
+    return issues
+
+
 # --- outputs -------------------------------------------------------------------
 
 
@@ -949,8 +1134,12 @@ def write_outputs(res: Delineation, gpkg, topology_csv=None, raster=None, d8_ras
             units, outlets = _unit_layers(res)
             with atomic_path(gpkg) as tmp:
                 units.to_file(tmp, layer=UNITS_LAYER, driver="GPKG")
+                if res.sub is not None and res.gdf is not None:
+                    res.gdf.to_file(tmp, layer=WATERSHEDS_LAYER, driver="GPKG")
                 outlets.to_file(tmp, layer=OUTLETS_LAYER, driver="GPKG")
             written["units"] = f"{gpkg}|layername={UNITS_LAYER}"
+            if res.sub is not None:
+                written["watersheds"] = f"{gpkg}|layername={WATERSHEDS_LAYER}"
             written["outlets"] = f"{gpkg}|layername={OUTLETS_LAYER}"
             if topology_csv:
                 write_csv(
@@ -966,10 +1155,11 @@ def write_outputs(res: Delineation, gpkg, topology_csv=None, raster=None, d8_ras
 
 
 def _unit_layers(res: Delineation) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """The unit and outlet layers of a delineation made with the polygons (vectorise=True)."""
-    if res.gdf is None or res.outlets is None:
+    """The chain's unit layer (the 亚单元 with a county layer, else the 小流域) and the 小流域's
+    outlets, of a delineation made with the polygons (vectorise=True)."""
+    if res.gdf is None or res.outlets is None or (res.sub is not None and res.sub.gdf is None):
         raise ValueError("the delineation has no polygons (made with vectorise=False)")
-    return res.gdf, res.outlets
+    return (res.gdf if res.sub is None else res.sub.gdf), res.outlets
 
 
 def _write_rasters(res: Delineation, raster=None, d8_raster=None) -> dict:
@@ -987,20 +1177,29 @@ def _write_rasters(res: Delineation, raster=None, d8_raster=None) -> dict:
         "NUM_THREADS": "ALL_CPUS",  # deflate on every core
     }
     if raster:
-        with atomic_path(raster) as tmp, rasterio.open(tmp, "w", dtype="int32", nodata=0, **profile) as dst:
-            dst.write(res.units, 1)
-            dst.update_tags(
-                CONTENT="小流域 unit labels; see the .codes.csv beside this file", ZERO="outside the region"
+        sub = res.sub
+        # the labels of the unit layer (亚单元 with a county layer); the 小流域's beside it
+        rasters = [("raster", raster, res.units, res.codes, res.names, "小流域")]
+        if sub is not None:
+            rasters = [
+                ("raster", raster, sub.labels, sub.codes, sub.names, "小流域亚单元"),
+                ("watershed_raster", watershed_raster_path(raster), res.units, res.codes, res.names, "小流域"),
+            ]
+        for key, path, labels, codes, names, what in rasters:
+            with atomic_path(path) as tmp, rasterio.open(tmp, "w", dtype="int32", nodata=0, **profile) as dst:
+                dst.write(labels, 1)
+                dst.update_tags(
+                    CONTENT=f"{what} unit labels; see the .codes.csv beside this file", ZERO="outside the region"
+                )
+            codes_csv = label_table_path(path)
+            write_csv(
+                codes_csv,
+                ["label", "unit_code", "unit_name"],
+                ((i, c, nm) for i, (c, nm) in enumerate(zip(codes, names), start=1)),
+                encoding="utf-8",
             )
-        codes_csv = label_table_path(raster)
-        write_csv(
-            codes_csv,
-            ["label", "unit_code", "unit_name"],
-            ((i, c, nm) for i, (c, nm) in enumerate(zip(res.codes, res.names), start=1)),
-            encoding="utf-8",
-        )
-        written["raster"] = str(raster)
-        written["label_table"] = str(codes_csv)
+            written[key] = str(path)
+            written["label_table" if key == "raster" else "watershed_label_table"] = str(codes_csv)
     if d8_raster:
         d8 = K.ds_to_d8(res.ds, res.shape[1]).reshape(res.shape)
         d8_profile = dict(profile, dtype="uint8", nodata=K.D8_NODATA)
@@ -1014,6 +1213,12 @@ def _write_rasters(res: Delineation, raster=None, d8_raster=None) -> dict:
 def label_table_path(raster) -> Path:
     p = Path(raster)
     return p.with_name(p.stem + ".codes.csv")
+
+
+def watershed_raster_path(raster) -> Path:
+    """The 小流域 label raster written beside the 亚单元 one (with a county layer)."""
+    p = Path(raster)
+    return p.with_name(p.stem + ".watersheds" + (p.suffix or ".tif"))
 
 
 def summary(res: Delineation) -> dict:
@@ -1050,6 +1255,8 @@ def delineate_to_files(
     )
     units, _ = _unit_layers(res)
     issues = check_topology(list(units.unit_code), list(units.down_code)) + check_outlets(res)
+    if res.sub is not None and res.gdf is not None:
+        issues += check_topology(list(res.gdf.unit_code), list(res.gdf.down_code)) + check_subunits(res)
     res.stats["topology_issues"] = issues
     invalid = res.stats["invalid_polygons"]  # counted in build_layers
     if res.region_km2 > 0:
@@ -1063,5 +1270,10 @@ def delineate_to_files(
         "km²; "
         f"{100 * dist['share_in_range']:.1f}% in {dist['range_km2'][0]}–{dist['range_km2'][1]} km²; "
         f"topology issues {len(issues)}; invalid polygons {invalid}"
+        + (
+            f"; {len(res.sub.codes)} 亚单元 (county parts), {res.stats['watersheds_split']} 小流域 split"
+            if res.sub
+            else ""
+        )
     )
     return res, written

@@ -161,6 +161,43 @@ def label_cells(ds, zone, outlet):  # pragma: no cover - compiled
     return lab
 
 
+@numba.njit(nogil=True, cache=True)
+def subunit_labels(units, czone, nzone, table):  # pragma: no cover - compiled
+    """亚单元 index of each cell: ``table[(unit - 1) * nzone + czone - 1]`` where unit > 0 and czone > 0, else -1."""
+    out = np.full(units.size, -1, dtype=np.int32)
+    for i in range(units.size):
+        u = units[i]
+        z = czone[i]
+        if u > 0 and z > 0:
+            out[i] = table[(np.int64(u) - 1) * nzone + z - 1]
+    return out
+
+
+@numba.njit(cache=True)
+def pair_counts(units, czone, nzone, npair):  # pragma: no cover - compiled
+    """Cells of each (unit, county) pair, flat index ``(unit - 1) * nzone + czone - 1``."""
+    cnt = np.zeros(npair, dtype=np.int64)
+    for i in range(units.size):
+        u = units[i]
+        z = czone[i]
+        if u > 0 and z > 0:
+            cnt[(np.int64(u) - 1) * nzone + z - 1] += 1
+    return cnt
+
+
+@numba.njit(cache=True)
+def max_cell(lab, value, n):  # pragma: no cover - compiled
+    """Per label 0..n-1 the first cell (flat order) holding its largest ``value``; -1 for an empty label."""
+    best = np.full(n, -np.inf)
+    cell = np.full(n, -1, dtype=np.int64)
+    for i in range(lab.size):
+        k = lab[i]
+        if k >= 0 and value[i] > best[k]:
+            best[k] = value[i]
+            cell[k] = i
+    return cell
+
+
 @numba.njit(cache=True)
 def relabel(lab, table, fill):  # pragma: no cover - compiled
     """int32 raster (flat): table[label] for each labelled cell, ``fill`` elsewhere."""
