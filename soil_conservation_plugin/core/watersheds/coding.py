@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import string
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -210,14 +211,20 @@ def render_subunit_codes(
     """Codes and names of 小流域亚单元 from the rules' subunit templates (a default, NOT FOUND); unique codes."""
     code_t = str(rule_value(rules, "subunit_code_template"))
     name_t = str(rule_value(rules, "subunit_name_template"))
-    check_template(code_t, "subunit_code_template", SUBUNIT_FIELDS)
-    check_template(name_t, "subunit_name_template", SUBUNIT_FIELDS)
+    whole_t = str(rule_value(rules, "whole_subunit_name_template"))
+    for key, template in (
+        ("subunit_code_template", code_t),
+        ("subunit_name_template", name_t),
+        ("whole_subunit_name_template", whole_t),
+    ):
+        check_template(template, key, SUBUNIT_FIELDS)
     width = max(2, len(str(max(part, default=1))))
+    parts = Counter(parent_code)
     codes, names = [], []
     for pc, pn, k, cc, cn in zip(parent_code, parent_name, part, county_code, county_name):
         values = dict(parent_code=pc, parent_name=pn, county_code=cc, county_name=cn, part=int(k), part_width=width)
         codes.append(code_t.format(**values))
-        names.append(name_t.format(**values))
+        names.append((whole_t if parts[pc] == 1 else name_t).format(**values))
     if len(set(codes)) != len(codes):
         dup = sorted({c for c in codes if codes.count(c) > 1})[:5]
         raise InputError(
