@@ -1226,7 +1226,16 @@ class RollupPage(Page, _form("page_rollup.ui")):
         ):
             self.dock.warn(translate("SoilConservation", "Choose the erosion rasters of both years."))
             return
-        super().run()
+        self.dock.run_algorithm(self.ALGORITHM, self.wanted, self._then_change, tr(self.RUN_TITLE or self.TITLE))
+
+    def _then_change(self, results: dict, out_dir: Path, group) -> None:
+        """The page's own Run: the roll-up's results, then the change when its box is ticked
+        (Run all runs the change as a step of its own and loads it with change_done)."""
+        self.done(results, out_dir, group)
+        if self.changeCheck.isChecked():
+            self.dock.run_algorithm(
+                "change", self.wanted_change, self.change_done, translate("SoilConservation", "Change")
+            )
 
     def done(self, results: dict, out_dir: Path, group) -> None:
         from ..processing.alg_rollup import RollupAlgorithm as a
@@ -1239,10 +1248,6 @@ class RollupPage(Page, _form("page_rollup.ui")):
         self.resultLabel.setText(
             translate("SoilConservation", "Roll-up tables in {path}").format(path=results.get(a.TABLES) or out_dir)
         )
-        if self.changeCheck.isChecked():
-            self.dock.run_algorithm(
-                "change", self.wanted_change, self.change_done, translate("SoilConservation", "Change")
-            )
 
     def change_done(self, results: dict, out_dir: Path, group) -> None:
         from ..processing.alg_change import ChangeAlgorithm as a
