@@ -963,28 +963,30 @@ class DisturbancePage(Page, _form("page_disturbance.ui")):
             (self.fieldsFile, self.fieldsStatus, load_field_mapping),
             (self.rulesFile, self.rulesStatus, load_risk_rules),
         ):
-            status.setText(self.file_line(widget.filePath(), load))
+            text, tip = self.file_line(widget.filePath(), load)
+            status.setText(text)
+            status.setToolTip(tip)
 
     @staticmethod
-    def file_line(path: str, load) -> str:
+    def file_line(path: str, load) -> tuple[str, str]:
+        """(✓ the file's name and version, and whether it holds defaults; its title and source as the
+        tooltip) or (✗ what is wrong with it, "")."""
         from ..core.common.rules import load_json_rules
         from .common import localized
 
         if not path:
-            return translate("SoilConservation", "✗ choose a file")
+            return translate("SoilConservation", "✗ choose a file"), ""
         try:
             checked = load(path)
             data = load_json_rules(path)
         except Exception as exc:  # noqa: BLE001 - the user's file: say what is wrong with it
-            return f'<span style="color:#cf222e">✗ {localized(str(exc))}</span>'
-        title = data.get("title", "")
-        title = title.get("zh" if user_is_chinese() else "en", "") if isinstance(title, dict) else str(title)
-        text = translate("SoilConservation", "✓ {name}, version {v}: {title}").format(
-            name=Path(path).name, v=checked.version, title=title
-        )
+            return f'<span style="color:#cf222e">✗ {localized(str(exc))}</span>', ""
+        text = translate("SoilConservation", "✓ {name}, version {v}").format(name=Path(path).name, v=checked.version)
         if data.get("default"):
             text += translate("SoilConservation", " (defaults, not an official schema or standard)")
-        return text
+        title = data.get("title", "")
+        title = title.get("zh" if user_is_chinese() else "en", "") if isinstance(title, dict) else str(title)
+        return text, "\n".join(t for t in (title, checked.source) if t)
 
     def result_file(self) -> Path:
         """The check's GeoPackage, the same for every run (the 销号 statuses are kept in it)."""
