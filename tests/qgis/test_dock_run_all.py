@@ -220,3 +220,13 @@ def test_run_all_includes_the_supervision_and_rollup_pages(dock, layers, demo, b
     }
     assert page8.reportButton.isEnabled() and Path(page8.report).is_file()
     assert not dock.busy()  # the roll-up's loader started no second change run
+
+
+def test_run_all_refuses_a_patch_layer_without_its_mapped_fields_before_the_first_step(dock, layers, bar):
+    set_inputs(dock, layers)
+    dock.disturbance.patchesCombo.setLayer(layers["county"])  # a polygon layer without any 图斑编号 field
+    assert dock.run_all() is False
+    assert not dock.busy()
+    errors = " ".join(bar.get_messages(Qgis.MessageLevel.Critical))
+    assert "county" in errors and "required field missing" in errors
+    assert not list(Path(dock.results_dir()).glob("chain_*"))  # nothing ran, nothing was written
