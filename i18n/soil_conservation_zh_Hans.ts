@@ -2261,6 +2261,31 @@ Template: resources/layouts/county_announcement.qpt (A3 landscape) or your own .
     </message>
     <message>
         <location filename="../soil_conservation_plugin/gui/pages.py" line="1"/>
+        <source>Rule files (*.json)</source>
+        <translation>规则文件 (*.json)</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="1"/>
+        <source>from the .cpg file (else UTF-8)</source>
+        <translation>按 .cpg 文件（没有则 UTF-8）</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="1"/>
+        <source>✗ choose a file</source>
+        <translation>✗ 请选择文件</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="1"/>
+        <source>✓ {name}, version {v}</source>
+        <translation>✓ {name}，版本 {v}</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="1"/>
+        <source> (defaults, not an official schema or standard)</source>
+        <translation>（默认值，不是官方字段规范或标准）</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/pages.py" line="1"/>
         <source>To check</source>
         <translation>待核查</translation>
     </message>
@@ -3097,6 +3122,31 @@ Outputs: GeoPackage layers unit_change and county_change (the map of change), CS
         <location filename="../soil_conservation_plugin/gui/page_disturbance.ui" line="1"/>
         <source>Per county:</source>
         <translation>按县汇总：</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/page_disturbance.ui" line="1"/>
+        <source>Field mapping</source>
+        <translation>字段映射</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/page_disturbance.ui" line="1"/>
+        <source>Which field of the patch layer holds the patch id, the area, the approval …: issued layers name their fields differently by year and issuer. Copy the file, add your layer's field names and choose the copy.</source>
+        <translation>图斑图层中哪个字段是图斑编号、扰动面积、批复情况等：不同年度、不同下发单位的图层字段名不同。请复制该文件，加入本图层的字段名，再选择复制后的文件。</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/page_disturbance.ui" line="1"/>
+        <source>Risk rules</source>
+        <translation>风险规则</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/page_disturbance.ui" line="1"/>
+        <source>Text encoding</source>
+        <translation>文本编码</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/gui/page_disturbance.ui" line="1"/>
+        <source>For shapefiles without a .cpg file, e.g. GBK for older 扰动图斑 issued by the ministry.</source>
+        <translation>用于没有 .cpg 文件的 Shapefile，例如较早下发的扰动图斑常为 GBK 编码。</translation>
     </message>
 </context>
 <context>

@@ -188,7 +188,8 @@ def main(argv=None) -> int:
         window.show()  # the dock at its own minimum width (the narrowest a user can make it)
         d = dock.data
         for role, layer in layers.items():
-            d.combo(role).setLayer(layer)
+            if hasattr(d, f"{role}Combo"):  # the demo also writes pages 7 and 8's inputs (chosen there below)
+                d.combo(role).setLayer(layer)
         d.countyCodeField.setField("county_code")
         d.countyNameField.setField("county_name")
         d.townshipCodeField.setField("township_code")

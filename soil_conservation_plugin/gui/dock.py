@@ -22,11 +22,14 @@ from qgis.PyQt.QtGui import QDesktopServices
 from qgis.PyQt.QtWidgets import QAbstractScrollArea, QAbstractSpinBox, QComboBox, QFrame, QScrollArea, QToolButton
 
 from ..core.common.paths import resources_path
+from ..processing.alg_change import ChangeAlgorithm as Change
 from ..processing.alg_checks import ChecksAlgorithm as Checks
+from ..processing.alg_disturbance import DisturbanceCheckAlgorithm as Disturbance
 from ..processing.alg_export import ExportAlgorithm as Export
 from ..processing.alg_import_units import ImportUnitsAlgorithm as ImportUnits
 from ..processing.alg_indicators import UnitIndicatorsAlgorithm as Indicators
 from ..processing.alg_publish import PublishAlgorithm as Publish
+from ..processing.alg_rollup import RollupAlgorithm as Rollup
 from ..processing.alg_steep_slope import SteepSlopeAlgorithm as Steep
 from ..processing.alg_watersheds import DelineateWatershedsAlgorithm as Watersheds
 from ..processing.alg_zoning import ZoningAlgorithm as Zoning
@@ -311,6 +314,11 @@ class SoilConservationDock(QgsDockWidget, FORM_CLASS):
                 shutil.rmtree(out_dir, ignore_errors=True)
                 self.warn(translate("SoilConservation", "Missing input: {names}").format(names=", ".join(missing)))
                 return False
+            problem = self.disturbance.field_problem() if any(s[0] == Disturbance.NAME for s in steps) else ""
+            if problem:  # refused before the first step, not after the zoning
+                shutil.rmtree(out_dir, ignore_errors=True)
+                self.error(problem)
+                return False
             inputs = self.chain_inputs()
             run = FunctionRun(
                 translate("SoilConservation", "Run all steps"),
@@ -348,9 +356,21 @@ class SoilConservationDock(QgsDockWidget, FORM_CLASS):
             ("zoning", Zoning.NAME, self.zoning.wanted(links)),
             ("checks", Checks.NAME, self.checks.wanted(links, target=links.zones, kind="zones")),
             ("checks_steep", Checks.NAME, self.checks.wanted(links, target=links.steep, kind="steep_slope")),
+            *self.supervision_wanted(links),
             ("export", Export.NAME, self.publish.wanted(links)),
             ("publish", Publish.NAME, self.publish.wanted_publish("", links)),
         ]
+
+    def supervision_wanted(self, links: ChainLinks) -> list[tuple[str, str, dict]]:
+        """Pages 7 and 8 in Run all, as `make demo` runs them: the disturbance check when a patch layer is
+        chosen on page 7, the roll-up always, the change between erosion years when its box is ticked."""
+        wanted = []
+        if self.disturbance.patchesCombo.currentLayer() is not None:
+            wanted.append((Disturbance.NAME, Disturbance.NAME, self.disturbance.wanted(links)))
+        wanted.append((Rollup.NAME, Rollup.NAME, self.rollup.wanted(links)))
+        if self.rollup.changeCheck.isChecked():
+            wanted.append((Change.NAME, Change.NAME, self.rollup.wanted_change(links)))
+        return wanted
 
     def county_stem(self) -> str:
         """'_220521' when one county is chosen (for file names), else ''."""
@@ -428,6 +448,9 @@ class SoilConservationDock(QgsDockWidget, FORM_CLASS):
             ("zoning", "zoning", self.zoning.done, self.zoning.title()),
             ("checks_steep", "checks_steep_slope", self._chain_checks("steep_slope"), self.checks.title()),
             ("checks", "checks_zones", self._chain_checks("zones"), self.checks.title()),
+            (Disturbance.NAME, STEP_OF[Disturbance.NAME], self.disturbance.done, self.disturbance.title()),
+            (Rollup.NAME, Rollup.NAME, self.rollup.done, self.rollup.title()),
+            (Change.NAME, STEP_OF[Change.NAME], self.rollup.change_done, self.rollup.title()),
             ("export", None, self.publish.done, ""),
             ("publish", None, self.publish.published, ""),
         )

@@ -886,6 +886,7 @@ class DisturbancePage(Page, _form("page_disturbance.ui")):
         QT_TRANSLATE_NOOP("SoilConservation", "To check"),
         QT_TRANSLATE_NOOP("SoilConservation", "Closed"),
     )
+    ENCODINGS = ("", "GBK", "GB18030", "UTF-8")
 
     def __init__(self, dock):
         super().__init__(dock)
@@ -902,12 +903,30 @@ class DisturbancePage(Page, _form("page_disturbance.ui")):
             ("zones", self.zonesCombo),
         ):
             self.persist.add(key, w)
+        # the field mapping and the risk rules: the shipped defaults until the user chooses a copy of their own
+        for widget, name in ((self.fieldsFile, "disturbance_fields.json"), (self.rulesFile, "disturbance_risk.json")):
+            widget.setFilter(translate("SoilConservation", "Rule files (*.json)"))
+            widget.setStorageMode(QgsFileWidget.StorageMode.GetFile)
+            widget.setFilePath(str(resources_path("rules", name)))
+        for encoding in self.ENCODINGS:  # "" = the .cpg file, else UTF-8 (the algorithm's default)
+            self.encodingCombo.addItem(
+                encoding or translate("SoilConservation", "from the .cpg file (else UTF-8)"), encoding
+            )
+        for key, w in (
+            ("fields_file", self.fieldsFile),
+            ("rules_file", self.rulesFile),
+            ("encoding", self.encodingCombo),
+        ):
+            self.persist.add(key, w)
         self.summaryTable.setMinimumHeight(120)
         self.connect(self.runButton.clicked, self.run)
         self.connect(self.reviewButton.clicked, self.review)
         for combo in (self.patchesCombo, self.redlineCombo, self.steepCombo, self.zonesCombo):
             self.connect(combo.layerChanged, self.describe_inputs)
+        for widget in (self.fieldsFile, self.rulesFile):
+            self.connect(widget.lineEdit().textChanged, self.describe_files)  # also on restore (setFilePath)
         self.prefill()
+        self.describe_files()
 
     def prefill(self, *_):
         """The red line of page 1 until the user chooses another one here."""
@@ -935,6 +954,40 @@ class DisturbancePage(Page, _form("page_disturbance.ui")):
             text += " " + translate("SoilConservation", "Still missing: {names}.").format(names=sep.join(missing))
         self.inputsStatus.setText(text)
 
+    def describe_files(self, *_):
+        """One line per rule file: its name, version and title (or what is wrong with it)."""
+        from ..core.disturbance.fields import load_field_mapping
+        from ..core.disturbance.risk import load_risk_rules
+
+        for widget, status, load in (
+            (self.fieldsFile, self.fieldsStatus, load_field_mapping),
+            (self.rulesFile, self.rulesStatus, load_risk_rules),
+        ):
+            text, tip = self.file_line(widget.filePath(), load)
+            status.setText(text)
+            status.setToolTip(tip)
+
+    @staticmethod
+    def file_line(path: str, load) -> tuple[str, str]:
+        """(✓ the file's name and version, and whether it holds defaults; its title and source as the
+        tooltip) or (✗ what is wrong with it, "")."""
+        from ..core.common.rules import load_json_rules
+        from .common import localized
+
+        if not path:
+            return translate("SoilConservation", "✗ choose a file"), ""
+        try:
+            checked = load(path)
+            data = load_json_rules(path)
+        except Exception as exc:  # noqa: BLE001 - the user's file: say what is wrong with it
+            return f'<span style="color:#cf222e">✗ {localized(str(exc))}</span>', ""
+        text = translate("SoilConservation", "✓ {name}, version {v}").format(name=Path(path).name, v=checked.version)
+        if data.get("default"):
+            text += translate("SoilConservation", " (defaults, not an official schema or standard)")
+        title = data.get("title", "")
+        title = title.get("zh" if user_is_chinese() else "en", "") if isinstance(title, dict) else str(title)
+        return text, "\n".join(t for t in (title, checked.source) if t)
+
     def result_file(self) -> Path:
         """The check's GeoPackage, the same for every run (the 销号 statuses are kept in it)."""
         return self.dock.results_dir() / "disturbance" / f"disturbance_check{self.dock.county_stem()}.gpkg"
@@ -958,12 +1011,37 @@ class DisturbancePage(Page, _form("page_disturbance.ui")):
             a.TOWNSHIPS: layer_source(d.layer("townships")),
             a.COUNTIES: layer_source(d.layer("county")),
             a.LANDUSE: landuse,
+            a.FIELDS_FILE: self.fieldsFile.filePath(),
+            a.RULES_FILE: self.rulesFile.filePath(),
+            a.ENCODING: self.encodingCombo.currentData() or "",
             a.OUTPUT: str(out),
         }
+
+    def field_problem(self) -> str:
+        """Why the chosen patch layer cannot be read with the chosen field mapping, naming the layer as the
+        project shows it (the algorithm, on another thread, knows only the file); "" when it can."""
+        from ..core.common.errors import InputError
+        from ..core.disturbance.fields import load_field_mapping, resolve_patch_fields
+        from ..processing.alg_disturbance import DisturbanceCheckAlgorithm as a
+        from .common import localized
+
+        layer = self.patchesCombo.currentLayer()
+        if layer is None:
+            return ""
+        label = f"{translate('SoilConservation', a.VECTORS[0][1])}: {layer.name()}"
+        try:
+            resolve_patch_fields(layer.fields().names(), load_field_mapping(self.fieldsFile.filePath() or None), label)
+        except InputError as exc:
+            return localized(str(exc))
+        return ""
 
     def run(self) -> None:
         if self.patchesCombo.currentLayer() is None:
             self.dock.warn(translate("SoilConservation", "Choose the disturbance patch layer."))
+            return
+        problem = self.field_problem()
+        if problem:
+            self.dock.error(problem)
             return
         super().run()
 
@@ -1150,7 +1228,16 @@ class RollupPage(Page, _form("page_rollup.ui")):
         ):
             self.dock.warn(translate("SoilConservation", "Choose the erosion rasters of both years."))
             return
-        super().run()
+        self.dock.run_algorithm(self.ALGORITHM, self.wanted, self._then_change, tr(self.RUN_TITLE or self.TITLE))
+
+    def _then_change(self, results: dict, out_dir: Path, group) -> None:
+        """The page's own Run: the roll-up's results, then the change when its box is ticked
+        (Run all runs the change as a step of its own and loads it with change_done)."""
+        self.done(results, out_dir, group)
+        if self.changeCheck.isChecked():
+            self.dock.run_algorithm(
+                "change", self.wanted_change, self.change_done, translate("SoilConservation", "Change")
+            )
 
     def done(self, results: dict, out_dir: Path, group) -> None:
         from ..processing.alg_rollup import RollupAlgorithm as a
@@ -1163,10 +1250,6 @@ class RollupPage(Page, _form("page_rollup.ui")):
         self.resultLabel.setText(
             translate("SoilConservation", "Roll-up tables in {path}").format(path=results.get(a.TABLES) or out_dir)
         )
-        if self.changeCheck.isChecked():
-            self.dock.run_algorithm(
-                "change", self.wanted_change, self.change_done, translate("SoilConservation", "Change")
-            )
 
     def change_done(self, results: dict, out_dir: Path, group) -> None:
         from ..processing.alg_change import ChangeAlgorithm as a

@@ -282,7 +282,8 @@ def test_run_all_uses_the_pipeline_chain(dock, layers, bar):
         for g in root.children()
         if g.customProperty("soil_conservation/step")
     ]
-    assert steps == ["checks_zones", "checks_steep_slope", "steep_slope", "zoning", "units"], steps
+    # the roll-up (page 8) always; no disturbance check without a patch layer on page 7, no change unticked
+    assert steps == ["rollup", "checks_zones", "checks_steep_slope", "steep_slope", "zoning", "units"], steps
     loaded = [n.layer() for g in root.children() if g.customProperty("soil_conservation/step") for n in g.findLayers()]
     assert loaded and not any(lyr.name() in ("units", "issues") for lyr in loaded), [lyr.name() for lyr in loaded]
     groups = [g for g in root.children() if g.customProperty("soil_conservation/step")]

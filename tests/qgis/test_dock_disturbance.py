@@ -3,6 +3,8 @@ patch through soil_conservation:disturbance_status, and the status survives a re
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from qgis.core import Qgis, QgsProject, QgsVectorLayer
 
@@ -209,3 +211,76 @@ def test_a_refused_step_is_reported_and_the_project_reopens_the_patches(setup, q
     finally:
         other.shutdown()
         other.deleteLater()
+
+
+def renamed_patches(tmp_path, layers) -> QgsVectorLayer:
+    """The patches as another issuer names their fields (图斑编号 → JCTB_ID, 批复情况 → SP_STATE)."""
+    import geopandas as gpd
+
+    gdf = gpd.read_file(layers["patches"].source().split("|")[0])
+    gdf = gdf.rename(columns={"图斑编号": "JCTB_ID", "批复情况": "SP_STATE"})
+    path = tmp_path / "patches_other_issuer.gpkg"
+    gdf.to_file(str(path), layer="issued", driver="GPKG")
+    layer = QgsVectorLayer(f"{path}|layername=issued", "另一下发单位的图斑", "ogr")
+    assert layer.isValid()
+    QgsProject.instance().addMapLayer(layer)
+    return layer
+
+
+def test_a_layer_with_other_field_names_is_refused_then_checked_with_its_own_mapping(setup, qgis_iface, tmp_path):
+    import json
+
+    from soil_conservation_plugin.core.common.paths import resources_path
+
+    dock, layers = setup
+    page, bar = dock.disturbance, qgis_iface.messageBar()
+    # the shipped files, described on the page
+    assert Path(page.fieldsFile.filePath()).name == "disturbance_fields.json"
+    assert Path(page.rulesFile.filePath()).name == "disturbance_risk.json"
+    assert page.fieldsStatus.text().startswith("✓ disturbance_fields.json, version 2026.1")
+    assert page.rulesStatus.text().startswith("✓ disturbance_risk.json, version 2026.1")
+    page.patchesCombo.setLayer(renamed_patches(tmp_path, layers))
+    page.runButton.click()
+    wait_idle(dock)
+    errors = " ".join(bar.get_messages(Qgis.MessageLevel.Critical))
+    assert "另一下发单位的图斑" in errors  # names the layer
+    assert "required field missing" in errors and "JCTB_ID" in errors  # what is missing, what the layer has
+    assert not page.result_file().exists()
+    # the user's copy of the mapping with this issuer's names
+    mapping = json.loads(resources_path("rules", "disturbance_fields.json").read_text(encoding="utf-8"))
+    mapping["version"] = "2026.1-县局"
+    mapping["fields"]["patch_id"]["candidates"].append("JCTB_ID")
+    mapping["fields"]["approval"]["candidates"].append("SP_STATE")
+    own = tmp_path / "fields_other_issuer.json"
+    own.write_text(json.dumps(mapping, ensure_ascii=False), encoding="utf-8")
+    page.fieldsFile.setFilePath(str(own))
+    assert page.fieldsStatus.text().startswith("✓ fields_other_issuer.json, version 2026.1-县局")
+    bar.clear_messages()
+    page.runButton.click()
+    wait_idle(dock)
+    assert bar.get_messages(Qgis.MessageLevel.Critical) == []
+    ids = set(stored(page.gpkg))
+    assert ids == {"P1", "P2", "P3", "P4", "P5"}
+    assert sum(int(page.summaryTable.item(r, 4).text()) for r in range(2)) == 1  # P1 as before
+    # the run cites the file it used, and the choice is kept in the project
+    cited = [m for m in dock.results_dir().rglob("*.json") if "2026.1-县局" in m.read_text(encoding="utf-8")]
+    assert cited, "no run metadata cites the mapping file's version"
+    from soil_conservation_plugin.gui.common import PROJECT_SCOPE
+
+    value, ok = QgsProject.instance().readEntry(PROJECT_SCOPE, "disturbance/fields_file", "")
+    assert ok and value == str(own)
+
+
+def test_a_broken_mapping_file_is_described_and_the_encoding_reaches_the_check(setup, tmp_path):
+    from soil_conservation_plugin.processing.alg_disturbance import DisturbanceCheckAlgorithm as a
+
+    dock, _ = setup
+    page = dock.disturbance
+    bad = tmp_path / "broken.json"
+    bad.write_text('{"format": "soil-conservation-disturbance-fields/1"}', encoding="utf-8")
+    page.fieldsFile.setFilePath(str(bad))
+    assert page.fieldsStatus.text().count("✗") == 1 and "version is missing" in page.fieldsStatus.text()
+    assert page.wanted()[a.FIELDS_FILE] == str(bad)
+    assert page.wanted()[a.ENCODING] == ""  # the .cpg file, else UTF-8
+    page.encodingCombo.setCurrentIndex(page.encodingCombo.findData("GBK"))
+    assert page.wanted()[a.ENCODING] == "GBK"

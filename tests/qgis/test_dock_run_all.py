@@ -142,3 +142,91 @@ def test_run_all_runs_what_the_pages_run(dock, layers, bar, monkeypatch):
     assert default_steep[:2] != chain_steep[:2]
     assert len(step_layers("steep_slope")) == 1  # replaced, not added
     del steep_layer
+
+
+def test_run_all_includes_the_supervision_and_rollup_pages(dock, layers, demo, bar, monkeypatch):
+    """Pages 7 and 8 in Run all, as in `make demo`: the disturbance check when page 7 has a patch layer,
+    the roll-up always, the change when page 8's box is ticked; with the pages' own parameters, and
+    their results loaded as after the pages' own runs."""
+    from qgis.core import QgsRasterLayer, QgsVectorLayer
+
+    from soil_conservation_plugin.gui.common import build_parameters
+    from soil_conservation_plugin.gui.dock import ChainLinks
+
+    chain_steps = dock.chain_steps
+
+    def without_publish(out_dir):  # the publish step's PNG export fails here, see above
+        steps, missing = chain_steps(out_dir)
+        return [s for s in steps if s[0] != "publish"], missing
+
+    monkeypatch.setattr(dock, "chain_steps", without_publish)
+    set_inputs(dock, layers)
+    # nothing chosen on pages 7 and 8: the roll-up only
+    steps = [s for s, _, _ in dock.chain_wanted(ChainLinks())]
+    assert "rollup" in steps and "disturbance_check" not in steps and "change" not in steps
+    recipe = json.loads(resources_path("demo", "region.json").read_text(encoding="utf-8"))
+    patches = QgsVectorLayer(
+        f"{demo['disturbance']}|layername={recipe['files']['disturbance']['layer']}", "扰动图斑", "ogr"
+    )
+    later = QgsRasterLayer(demo["erosion_later"], "erosion 2025")
+    assert patches.isValid() and later.isValid()
+    QgsProject.instance().addMapLayers([patches, later])
+    page7, page8 = dock.disturbance, dock.rollup
+    page7.patchesCombo.setLayer(patches)
+    page7.encodingCombo.setCurrentIndex(page7.encodingCombo.findData("GBK"))
+    page8.changeCheck.setChecked(True)
+    page8.beforeCombo.setLayer(layers["erosion"])
+    page8.afterCombo.setLayer(later)
+    page8.yearBefore.setValue(int(recipe["erosion_later"]["earlier_year"]))
+    page8.yearAfter.setValue(int(recipe["erosion_later"]["year"]))
+    steps = [s for s, _, _ in dock.chain_wanted(ChainLinks())]
+    assert steps[steps.index("checks_steep") + 1 :] == ["disturbance_check", "rollup", "change", "export", "publish"]
+
+    dock.runAllButton.click()
+    wait_idle(dock)
+    assert bar.get_messages(Qgis.MessageLevel.Critical) == []
+    chain_dir = next(Path(dock.results_dir()).glob("chain_*"))
+    used = json.loads((chain_dir / "chain.json").read_text(encoding="utf-8"))["parameters"]
+    assert {"disturbance_check", "rollup", "change"} <= set(used)
+    # the pages' own parameters (the links between steps and the run's own output folder aside)
+    for step, wanted in (
+        ("disturbance_check", page7.wanted),
+        ("rollup", page8.wanted),
+        ("change", page8.wanted_change),
+    ):
+        own, _ = build_parameters(step, wanted(), chain_dir)
+        for key, value in own.items():
+            if key in ("UNITS", "STEEP", "ZONES", "INPUT", "CHECKLIST") or str(value).startswith(str(chain_dir)):
+                continue
+            assert used[step][key] == value, (step, key)
+    assert used["disturbance_check"]["ENCODING"] == "GBK"
+    assert Path(used["disturbance_check"]["FIELDS_FILE"]).name == "disturbance_fields.json"
+    assert used["disturbance_check"]["OUTPUT"] == str(page7.result_file())  # the file that keeps the 销号 statuses
+    # the earlier steps' outputs, by chain_ref
+    assert used["disturbance_check"]["STEEP"].startswith(str(chain_dir / "steep_slope"))
+    assert used["disturbance_check"]["ZONES"].startswith(str(chain_dir / "zoning"))
+    assert used["rollup"]["INPUT"].startswith(str(chain_dir / "zoning"))
+    assert used["change"]["UNITS"].startswith(str(chain_dir / "zoning"))
+    # the results load as after the pages' runs
+    checked = step_layers("disturbance")
+    assert len(checked) == 1 and checked[0].featureCount() > 0
+    assert page7.gpkg == str(page7.result_file()) and dock.checks.patch_file == page7.gpkg
+    assert page7.summaryTable.rowCount() >= 1
+    assert [lyr.source().split("layername=")[-1] for lyr in step_layers("rollup")] == ["county"]
+    assert page8.countyTable.rowCount() == 1 and page8.countyTable.item(0, 0).text() == "220521"
+    assert {lyr.source().split("layername=")[-1] for lyr in step_layers("rollup_change")} == {
+        "unit_change",
+        "county_change",
+    }
+    assert page8.reportButton.isEnabled() and Path(page8.report).is_file()
+    assert not dock.busy()  # the roll-up's loader started no second change run
+
+
+def test_run_all_refuses_a_patch_layer_without_its_mapped_fields_before_the_first_step(dock, layers, bar):
+    set_inputs(dock, layers)
+    dock.disturbance.patchesCombo.setLayer(layers["county"])  # a polygon layer without any 图斑编号 field
+    assert dock.run_all() is False
+    assert not dock.busy()
+    errors = " ".join(bar.get_messages(Qgis.MessageLevel.Critical))
+    assert "county" in errors and "required field missing" in errors
+    assert not list(Path(dock.results_dir()).glob("chain_*"))  # nothing ran, nothing was written

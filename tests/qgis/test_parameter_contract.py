@@ -155,6 +155,15 @@ def test_the_supervision_and_rollup_pages_pass_what_the_algorithms_declare(dock,
     check_parameters("disturbance_check", dock.disturbance.wanted())
     check_parameters("disturbance_check", dock.disturbance.wanted(ChainLinks()))
     check_parameters("rollup", dock.rollup.wanted())
+    # Run all with pages 7 and 8 set: the check, the roll-up and the change, as the pages pass them
+    dock.disturbance.patchesCombo.setLayer(layers["county"])
+    dock.rollup.changeCheck.setChecked(True)
+    for i in range(dock.disturbance.encodingCombo.count()):
+        dock.disturbance.encodingCombo.setCurrentIndex(i)
+        steps = {step: (name, values) for step, name, values in dock.chain_wanted(ChainLinks())}
+        assert {"disturbance_check", "rollup", "change"} <= set(steps)
+        for name, values in steps.values():
+            check_parameters(name, values)
     for i in range(dock.rollup.kindCombo.count()):  # in the order of the change algorithm's KIND enum
         dock.rollup.kindCombo.setCurrentIndex(i)
         values = dock.rollup.wanted_change()
