@@ -82,6 +82,8 @@ class ChainLinks:
     zone_areas = chain_ref(Zoning.NAME, Zoning.ZONES_OUT)  # dissolved per county: the 公告's zoning map
     issues = chain_ref("checks", Checks.OUTPUT, "issues")
     tables = [chain_ref(Steep.NAME, k) for k in (Steep.COUNTY_TABLE, Steep.TOWNSHIP_TABLE, Steep.UNIT_TABLE)]
+    disturbance = chain_ref(Disturbance.NAME, Disturbance.PATCHES_OUT)  # One Map 0.2 layer RDTBHC
+    county_rollup = chain_ref(Rollup.NAME, Rollup.COUNTY_OUT)  # One Map 0.2 layer XJSTBC
 
 
 _orphans: list = []
@@ -350,26 +352,39 @@ class SoilConservationDock(QgsDockWidget, FORM_CLASS):
             wanted = [("import_units", ImportUnits.NAME, self.units.wanted_import())]
         else:
             wanted = [("watersheds", Watersheds.NAME, self.units.wanted())]
+        supervision = self.supervision_wanted(links)
+        ran = {step for step, _, _ in supervision}
+        export = self.publish.wanted(links) | {  # as make demo's export: the checked patches and the county roll-up
+            key: ref
+            for key, step, ref in (
+                (Export.DISTURBANCE, Disturbance.NAME, links.disturbance),
+                (Export.ROLLUP, Rollup.NAME, links.county_rollup),
+            )
+            if step in ran
+        }
         return wanted + [
             ("steep_slope", Steep.NAME, self.steep.wanted(links)),
             ("unit_indicators", Indicators.NAME, self.zoning.wanted_indicators(links)),
             ("zoning", Zoning.NAME, self.zoning.wanted(links)),
             ("checks", Checks.NAME, self.checks.wanted(links, target=links.zones, kind="zones")),
             ("checks_steep", Checks.NAME, self.checks.wanted(links, target=links.steep, kind="steep_slope")),
-            *self.supervision_wanted(links),
-            ("export", Export.NAME, self.publish.wanted(links)),
+            *supervision,
+            ("export", Export.NAME, export),
             ("publish", Publish.NAME, self.publish.wanted_publish("", links)),
         ]
 
     def supervision_wanted(self, links: ChainLinks) -> list[tuple[str, str, dict]]:
         """Pages 7 and 8 in Run all, as `make demo` runs them: the disturbance check when a patch layer is
-        chosen on page 7, the roll-up always, the change between erosion years when its box is ticked."""
+        chosen on page 7; the roll-up when page 8's targets file is the chosen province's (吉林's targets
+        must not be decomposed onto another province's counties), and then the change between erosion
+        years when its box is ticked."""
         wanted = []
         if self.disturbance.patchesCombo.currentLayer() is not None:
             wanted.append((Disturbance.NAME, Disturbance.NAME, self.disturbance.wanted(links)))
-        wanted.append((Rollup.NAME, Rollup.NAME, self.rollup.wanted(links)))
-        if self.rollup.changeCheck.isChecked():
-            wanted.append((Change.NAME, Change.NAME, self.rollup.wanted_change(links)))
+        if self.rollup.targets_province() and self.rollup.targets_province() == (self.data.province() or ""):
+            wanted.append((Rollup.NAME, Rollup.NAME, self.rollup.wanted(links)))
+            if self.rollup.changeCheck.isChecked():
+                wanted.append((Change.NAME, Change.NAME, self.rollup.wanted_change(links)))
         return wanted
 
     def county_stem(self) -> str:

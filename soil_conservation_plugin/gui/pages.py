@@ -1180,6 +1180,15 @@ class RollupPage(Page, _form("page_rollup.ui")):
         for w in (self.beforeCombo, self.afterCombo, self.yearBefore, self.yearAfter, self.kindCombo, self.targetYear):
             w.setEnabled(on)
 
+    def targets_province(self) -> str:
+        """The province code of the chosen targets file ('' where it cannot be read)."""
+        from ..core.rollup.targets import load_targets
+
+        try:
+            return load_targets(self.targetsFile.filePath() or None).province_code
+        except Exception:  # noqa: BLE001 - describe_targets says what is wrong with the file
+            return ""
+
     def describe_targets(self, *_):
         from ..core.rollup.targets import load_targets
         from .common import localized
