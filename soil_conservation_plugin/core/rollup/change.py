@@ -23,8 +23,10 @@ zonal pass of the two rasters (same kernel, same coverage weights; ``PairSource`
 year, the areas whose class fell or rose, and the transition matrix. The matrix has a 无数据 row and
 column: its row sums are the earlier year's class areas (cells of the units, before scaling to the
 ellipsoidal area), its column sums the later year's, and its class × class block holds the paired
-cells. The change raster (class after − class before, paired cells only) covers the cells more than
-half inside a unit (``zonal.rasterize_labels``); it is a map, not a measure.
+cells. Given the unit raster of the watershed step on the rasters' grid, units are counted by it, as
+the indicator step does. The change raster (class after − class before, paired cells only) covers
+the cells of the unit raster, else those more than half inside a unit (``zonal.rasterize_labels``);
+it is a map, not a measure.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from ..indicators.compute import load_erosion_classes as load_erosion_rules
 from ..indicators.coverage import unit_rings
 from ..indicators.grid import Grid
 from ..indicators.sources import ErosionSource, Source
-from ..indicators.zonal import _NO_BREAKS, rasterize_labels, zonal_pass
+from ..indicators.zonal import _NO_BREAKS, LabelRaster, rasterize_labels, zonal_pass
 from . import aggregate
 from .assign import (
     UNIT_CODE,
@@ -142,6 +144,7 @@ class ChangeResult:
     target_year: int | None
     county_method: str  # "divisions" or "attribute"
     method: str = ""  # how the cells reached the units (the zonal pass's method)
+    county_geoms: dict | None = None  # county code → dissolved geometry of its units (or pieces), as in the roll-up
 
 
 def _progress(counties: pd.DataFrame, targets: TargetsFile, target_year: int) -> pd.DataFrame:
@@ -255,9 +258,14 @@ def compute_change(
     targets: TargetsFile | None = None,
     target_year: int | None = None,
     classes: ErosionClasses | None = None,
+    labels=None,
+    labels_label: str = "小流域栅格 unit raster",
     feedback: Feedback | None = None,
 ) -> ChangeResult:
-    """Every check first, then each year's indicator pass and the joint pass (see the module docstring)."""
+    """Every check first, then each year's indicator pass and the joint pass (see the module docstring).
+
+    ``labels``: the unit raster of the watershed step (int32 labels + ``.codes.csv``); when it lies on the
+    rasters' grid the units are counted by it, as the indicator step does when given it."""
     feedback = feedback or Feedback()
     classes = classes or load_erosion_classes()
     if year_after <= year_before:
@@ -285,23 +293,31 @@ def compute_change(
     after = ErosionSource(after_path, after_label, kind, rules, crs_cache)
     check_same_grid(before.grid, after.grid, before_label, after_label)
     geoms = _geoms_on_grid(units, before.grid, units_label)
+    lab = LabelRaster(labels, codes, labels_label, crs_cache) if labels else None
+    if lab is not None and lab.grid.key() != before.grid.key():
+        feedback.info(
+            f"{labels_label}: 不在侵蚀栅格网格上，未使用 / not on the erosion rasters' grid: not used, "
+            "as in the indicators"
+        )
+        lab = None
     before.check()
     after.check()
     feedback.progress(5)
 
     years = []
     for s, lo in ((before, 5), (after, 35)):
-        ind, info = erosion_indicators(units, s, feedback=SubFeedback(feedback, lo, lo + 30))
+        ind, info = erosion_indicators(units, s, feedback=SubFeedback(feedback, lo, lo + 30), labels=lab)
         rows = unit_rows(ind, classes)
         if divisions is not None:
             pieces = pieces_by_geometry(ind, units_label, divisions, division_field, divisions_label, classes)
         else:
             pieces = pieces_by_attribute(ind, units_label, "county_code", None, classes)
-        county = aggregate.rollup(pieces).table("county").frame.set_index("code")
-        years.append((rows, pieces, county, info))
+        county_table = aggregate.rollup(pieces).table("county")
+        years.append((rows, pieces, county_table.frame.set_index("code"), info))
+        county_geoms = county_table.geometries
         feedback.check()
     pair = PairSource(before, after)
-    res = zonal_pass(geoms, [pair], "auto", SubFeedback(feedback, 65, 90))
+    res = zonal_pass(geoms, [pair], "auto", SubFeedback(feedback, 65, 90), None, lab)
     k = len(classes.ids)
     joint = res["columns"]["pair_m2"].reshape(len(units), k + 1, k + 1)
 
@@ -352,7 +368,7 @@ def compute_change(
         if county_joint[c, i, j] > 0 and not (i == k and j == k)
     ]
     feedback.progress(90)
-    change = _change_raster(pair, geoms)
+    change = _change_raster(pair, geoms, lab)
     feedback.progress(100)
     return ChangeResult(
         year_before,
@@ -367,19 +383,26 @@ def compute_change(
         target_year if targets is not None else None,
         "divisions" if divisions is not None else "attribute",
         info_b["grids"][0]["method"] if info_b.get("grids") else "",
+        county_geoms,
     )
 
 
-def _change_raster(pair: PairSource, geoms) -> np.ndarray:
-    """class after − class before on the paired cells more than half inside a unit, NODATA_CHANGE elsewhere."""
+def _change_raster(pair: PairSource, geoms, labels: LabelRaster | None) -> np.ndarray:
+    """class after − class before on the paired cells of the unit raster, or else more than half inside a unit;
+    NODATA_CHANGE elsewhere."""
     grid = pair.grid
-    rings = unit_rings(geoms, grid)
+    rings = unit_rings(geoms, grid) if labels is None else None
     out = np.full((grid.height, grid.width), NODATA_CHANGE, np.int8)
     pair.open()
     try:
         for r0, r1 in pair.before.bands():
             b, a = pair.classes(r0, r1)
-            inside = rasterize_labels(rings, grid, r0, r1) > 0
+            if labels is not None:
+                raw = labels.read_raw(r0, r1).astype(np.int64)
+                ok = (raw >= 0) & (raw < labels.lut.shape[0])
+                inside = ok & (labels.lut[np.where(ok, raw, 0)] > 0)
+            elif rings is not None:
+                inside = rasterize_labels(rings, grid, r0, r1) > 0
             both = inside & (b >= 0) & (a >= 0)
             out[r0:r1][both] = (a[both] - b[both]).astype(np.int8)
     finally:
