@@ -2621,6 +2621,21 @@ Outputs: GeoPackage with layers township, county, prefecture and province (disso
     </message>
     <message>
         <location filename="../soil_conservation_plugin/processing/alg_rollup.py" line="1"/>
+        <source>Townships (roll-up)</source>
+        <translation>乡镇（汇总）</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_rollup.py" line="1"/>
+        <source>Prefectures (roll-up)</source>
+        <translation>市(州)（汇总）</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_rollup.py" line="1"/>
+        <source>Province (roll-up)</source>
+        <translation>省（汇总）</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_rollup.py" line="1"/>
         <source>Run metadata</source>
         <translation>运行元数据</translation>
     </message>

@@ -248,10 +248,11 @@ class ChangeAlgorithm(LocalRasterInputs, AlgorithmBase):
         report.write_report(result, report_path, notes)
         if raster_out:
             ch.write_change_raster(result, raster_out)
-        total = result.units
+        total = result.counties  # the roll-up's figures of each year (units split by the divisions, when given)
         feedback.info(
             f"{year_before}→{year_after}: 水土流失面积 {total['loss_before_ha'].sum():.2f} → "
-            f"{total['loss_after_ha'].sum():.2f} 公顷 / soil-loss area in ha over {len(total)} units"
+            f"{total['loss_after_ha'].sum():.2f} 公顷, 两期均有数据 {total['paired_ha'].sum():.2f} 公顷 / "
+            f"soil-loss area in ha over {len(total)} counties ({len(result.units)} units), paired area"
         )
         meta = run_metadata(
             "change",

@@ -102,6 +102,27 @@ def test_rollup_on_the_demo_with_townships(plugin, demo, tmp_path):
     assert res["COUNTY_OUT"].endswith("|layername=county") and (tmp_path / "tables" / "rollup.xlsx").is_file()
 
 
+def test_rollup_loads_a_map_per_level_styled_by_the_rate(plugin, demo, tmp_path):
+    from qgis.core import QgsProcessingContext, QgsProject
+
+    context = QgsProcessingContext()
+    context.setProject(QgsProject.instance())
+    run_alg(
+        "rollup",
+        {
+            "INPUT": units_uri(demo),
+            "DIVISIONS": str(demo["root"] / "inputs" / "townships.gpkg"),
+            "OUTPUT": str(tmp_path / "rollup.gpkg"),
+            "TABLES": str(tmp_path / "tables"),
+        },
+        context=context,
+    )
+    loads = context.layersToLoadOnCompletion()
+    assert sorted(uri.rsplit("=", 1)[1] for uri in loads) == ["county", "prefecture", "province", "township"]
+    assert all(d.postProcessor() is not None for d in loads.values())
+    context.setLayersToLoadOnCompletion({})
+
+
 def test_change_on_the_demo_with_a_second_year(plugin, demo, tmp_path):
     from soil_conservation_plugin.core.rollup.outputs import CHANGE_COLUMNS
 

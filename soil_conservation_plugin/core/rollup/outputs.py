@@ -1,7 +1,8 @@
 """Tables (CSV, XLSX; Chinese headers) and GeoPackage layers of the roll-up and of the change.
 
 Every file goes through ``common.io.atomic_path`` (via ``common.tables``): all or nothing per run.
-Areas are written in 公顷 with two decimals (they are integers of 0.01 ha inside); rates with four.
+Areas are written in 公顷 with two decimals (integers of 0.01 ha inside, but for the change's paired
+figures and transitions: coverage-weighted cell areas); rates with four.
 """
 
 from __future__ import annotations
