@@ -461,6 +461,33 @@ def test_coverage_weighted_transitions_match_shapely_and_geod(tmp_path):
     assert c[c["county"] == "220621"]["ha"].sum() == pytest.approx(expected[2].sum() - expected[2, 6, 6], rel=1e-6)
 
 
+def test_with_the_unit_raster_the_change_counts_as_the_indicators_do(tmp_path):
+    """Polygons off the grid, counted by the watershed step's unit raster: the change uses it as the indicators do."""
+    from soil_conservation_plugin.core.indicators.compute import compute_indicators
+
+    rng = np.random.default_rng(23)
+    before, after, p1, p2 = two_years(tmp_path, rng)
+    labels = np.zeros(before.shape, np.uint8)
+    for i in range(4):
+        labels[:25, 25 * i : 25 * (i + 1)] = i + 1
+    lab = write_classes(tmp_path / "units.tif", labels)
+    (tmp_path / "units.codes.csv").write_text("label,unit_code\n" + "".join(f"{i + 1},U{i}\n" for i in range(4)))
+    units = grid_units()
+    units["geometry"] = units.geometry.translate(7.0, -4.0)  # the outlines as drawn, off the grid
+    result = change.compute_change(units, p1, p2, year_before=2020, year_after=2025, labels=lab)
+    assert result.method == "label raster"
+    for prefix, raster in (("before", p1), ("after", p2)):
+        ind, _ = compute_indicators(units, erosion=raster, erosion_kind="classes", labels=lab)
+        county = aggregate.rollup(assign.pieces_by_attribute(ind, "units")).table("county").frame.set_index("code")
+        for r in result.counties.itertuples():
+            assert round(getattr(r, f"loss_{prefix}_ha") * 100) == county.loc[r.code, "loss"]
+            assert getattr(r, f"rate_{prefix}_pct") == pytest.approx(county.loc[r.code, "rate_pct"], abs=1e-9)
+    b, a = before[:25, :100], after[:25, :100]
+    assert result.units["paired_ha"].sum() == pytest.approx(np.count_nonzero((b > 0) & (a > 0)) * 0.09)
+    without = change.compute_change(units, p1, p2, year_before=2020, year_after=2025)
+    assert without.method == "coverage"
+
+
 def test_change_by_division_polygons_agrees_with_the_rollup_by_geometry(tmp_path):
     """With county polygons the units are split by area share, as in the roll-up: the same county figures."""
     rng = np.random.default_rng(22)
