@@ -210,15 +210,18 @@ CHANGE_NOTES = [
     (
         "前期/后期 每期全部数据 each year",
         "水土流失面积、评价面积与水土保持率按该期栅格的全部有效像元统计，口径与小流域指标和汇总相同"
-        "(精确覆盖比例、椭球像元面积、按小流域椭球面积缩放、0.01 公顷)；前期数字等于同一栅格的汇总结果 / "
-        "each year over all its cells with data, as the unit indicators and the roll-up: the earlier year equals the "
-        "roll-up of the same raster",
+        "(标签计数或精确覆盖比例、椭球像元面积、按小流域椭球面积缩放、0.01 公顷)；前期数字等于同一栅格的汇总结果 / "
+        "each year over all its cells with data, as the unit indicators and the roll-up (label counting or exact "
+        "coverage fractions, ground cell areas, scaled to the units' ellipsoidal areas, 0.01 ha): the earlier year "
+        "equals the roll-up of the same raster",
     ),
     (
         "两期均有数据 paired cells",
-        "“两期均有数据”各列与转移矩阵只含两期都有数据的像元(覆盖比例加权，未缩放)；仅一期有数据的面积另列 / "
-        "the 'paired' columns and the transition matrix hold only cells with data in both years (coverage-weighted, "
-        "not scaled); cells with data in one year only are listed apart",
+        "“两期均有数据”各列与转移矩阵的级别×级别部分只含两期都有数据的像元(同一权重，未缩放)；转移矩阵的“无数据”行和列"
+        "及“仅前期/仅后期有数据面积”为只有一期有数据的像元(无数据×无数据: 两期均无数据) / "
+        "the 'paired' columns and the class × class block of the "
+        "transition matrix hold only cells with data in both years (same weights, not scaled); its 无数据 row and "
+        "column and the one-year-only columns hold the cells with data in one year only (无数据 × 无数据: in neither)",
     ),
 ]
 UNIT_CHANGE_COLUMNS = [Column("unit_code", "小流域代码", "unit_code", "text")]
