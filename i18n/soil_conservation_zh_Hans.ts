@@ -2941,6 +2941,21 @@ Outputs: GeoPackage with layers township, county, prefecture and province (disso
     </message>
     <message>
         <location filename="../soil_conservation_plugin/processing/alg_rollup.py" line="1"/>
+        <source>Townships (roll-up)</source>
+        <translation>乡镇（汇总）</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_rollup.py" line="1"/>
+        <source>Prefectures (roll-up)</source>
+        <translation>市(州)（汇总）</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_rollup.py" line="1"/>
+        <source>Province (roll-up)</source>
+        <translation>省（汇总）</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_rollup.py" line="1"/>
         <source>Run metadata</source>
         <translation>运行元数据</translation>
     </message>
@@ -2960,13 +2975,13 @@ Outputs: GeoPackage with layers township, county, prefecture and province (disso
     <message>
         <location filename="../soil_conservation_plugin/processing/alg_change.py" line="1"/>
         <source>Compares two years of erosion (水土流失动态监测): two rasters on the same grid (same CRS, origin, cell size and size; nothing is resampled), holding SL 190-2007 class codes 1–6 or erosion moduli in t/(km²·a) such as the CSLE step writes (classed by resources/rules/erosion_classes.json).
-Per small watershed and per county: 水土流失面积 of both years and its change, 水土保持率 of both years and its change (percentage points), areas whose class fell or rose. Both years are measured on the same cells, those with data in both; cells with data in one year only are reported apart. A cell belongs to the unit (and the county) holding its centre and counts with its true ground area. Counties: from the county polygons when given, else from the units' county_code field.
-Transition matrix: area from each class of the earlier year to each class of the later year, for all units and per county.
+Per small watershed and per county: 水土流失面积 and 水土保持率 of each year and their change (percentage points). Each year is measured over all its cells with data by the engine and rules of 'Indicators per small watershed' and the roll-up (label counting on units on the grid, else exact cell-coverage fractions; true ground cell areas; class areas scaled to the unit's ellipsoidal area, 0.01 ha), so the earlier year equals the roll-up of the same raster. Cells with data in one year only are reported apart; the paired columns, the areas whose class fell or rose and the transition matrix hold the cells with data in both years. Counties: from the division polygons (county or 乡镇) when given, each unit split by area share as in the roll-up, else from the units' county_code field (each 亚单元 counted once in its county). Give the unit raster of the watershed step when the indicators were computed with it.
+Transition matrix: area from each class of the earlier year to each class of the later year, with a 无数据 row and column (data in one year only), for all units and per county.
 Progress: with the targets file (default resources/rules/targets_jilin.json, 吉林 work plan as quoted in issue 18, not verified), the province target of the target year is decomposed to the counties from the earlier year (a default method, not an official allocation) and each county's change is compared with its target.
 Outputs: GeoPackage layers unit_change and county_change (the map of change), CSV and XLSX tables with Chinese headers, an HTML report with bar charts per county and a transition chart (inline SVG), optionally a raster of the class change, and run metadata citing the rule files and their versions.</source>
         <translation>比较两期土壤侵蚀（水土流失动态监测）：两个位于同一网格（坐标系、原点、像元大小和行列数相同，不做重采样）的栅格，内容为 SL 190-2007 强度级别代码 1–6，或侵蚀模数 t/(km²·a)（如 CSLE 步骤的结果，按 resources/rules/erosion_classes.json 分级）。
-按小流域和按县：两期的水土流失面积及其变化、两期的水土保持率及其变化（百分点）、侵蚀强度降低和升高的面积。两期在同一批像元上比较，即两期都有数据的像元；只有一期有数据的像元单独报告。像元按中心点归属小流域（和县），按真实地面面积计。县：给出县界面时按县界，否则按小流域的 county_code 字段。
-转移矩阵：前一期每个级别到后一期每个级别的面积，全部小流域合计及按县。
+按小流域和按县：每期的水土流失面积和水土保持率及其变化（百分点）。每期按该期全部有效像元统计，方法和规则与“小流域指标”和汇总相同（小流域与网格对齐时按标签计数，否则按精确覆盖比例；像元按真实地面面积；侵蚀级别面积缩放到小流域椭球面积，精确到 0.01 公顷），因此前一期等于同一栅格的汇总结果。只有一期有数据的像元单独报告；“两期均有数据”各列、侵蚀强度降低和升高的面积及转移矩阵只含两期都有数据的像元。县：给出区划面（县或乡镇）时按面积比例拆分小流域，与汇总相同；否则按小流域的 county_code 字段（每个亚单元在其县内计一次）。小流域指标用了分水岭步骤的小流域栅格时，这里也请给出。
+转移矩阵：前一期每个级别到后一期每个级别的面积（含“无数据”行和列，即只有一期有数据），全部小流域合计及按县。
 进度：给出目标文件时（默认 resources/rules/targets_jilin.json，第 18 号议题所引吉林工作方案，未经核实），以前一期为基础把目标年份的省目标分解到各县（默认方法，非官方分配），并把各县的变化与其目标比较。
 输出：GeoPackage 图层 unit_change 和 county_change（变化图）、中文表头的 CSV 和 XLSX 表格、含按县柱状图和转移图（内嵌 SVG）的 HTML 报告、可选的级别变化栅格，以及注明规则文件及其版本的运行元数据。</translation>
     </message>
@@ -3022,13 +3037,18 @@ Outputs: GeoPackage layers unit_change and county_change (the map of change), CS
     </message>
     <message>
         <location filename="../soil_conservation_plugin/processing/alg_change.py" line="1"/>
-        <source>County polygons (optional; else the units' county code)</source>
-        <translation>县界面（可选；否则用小流域的县代码）</translation>
+        <source>County or township polygons (optional; else the units' county code)</source>
+        <translation>县界或乡镇界面（可选；否则用小流域的县代码）</translation>
     </message>
     <message>
         <location filename="../soil_conservation_plugin/processing/alg_change.py" line="1"/>
-        <source>County code field of the county polygons</source>
-        <translation>县界面的县代码字段</translation>
+        <source>Unit raster of the watershed step (int32 labels + .codes.csv, optional)</source>
+        <translation>小流域划分步骤输出的小流域栅格（int32 标签 + .codes.csv，可选）</translation>
+    </message>
+    <message>
+        <location filename="../soil_conservation_plugin/processing/alg_change.py" line="1"/>
+        <source>Code field of the division polygons (county or township code)</source>
+        <translation>区划面的代码字段（县代码或乡镇代码）</translation>
     </message>
     <message>
         <location filename="../soil_conservation_plugin/processing/alg_change.py" line="1"/>

@@ -48,6 +48,7 @@ class ChangeAlgorithm(LocalRasterInputs, AlgorithmBase):
     CHANGE_RASTER = "CHANGE_RASTER"
     METADATA = "METADATA"
     UNITS_OUT = "UNITS_OUT"
+    LABELS = "LABELS"
 
     KINDS = ["classes", "modulus"]
 
@@ -79,15 +80,25 @@ class ChangeAlgorithm(LocalRasterInputs, AlgorithmBase):
         )
         self.addParameter(
             QgsProcessingParameterVectorLayer(
-                self.COUNTIES, self.tr("County polygons (optional; else the units' county code)"), poly, optional=True
+                self.COUNTIES,
+                self.tr("County or township polygons (optional; else the units' county code)"),
+                poly,
+                optional=True,
             )
         )
         self.addParameter(
             QgsProcessingParameterField(
                 self.COUNTY_FIELD,
-                self.tr("County code field of the county polygons"),
+                self.tr("Code field of the division polygons (county or township code)"),
                 "county_code",
                 self.COUNTIES,
+                optional=True,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterRasterLayer(
+                self.LABELS,
+                self.tr("Unit raster of the watershed step (int32 labels + .codes.csv, optional)"),
                 optional=True,
             )
         )
@@ -142,12 +153,17 @@ class ChangeAlgorithm(LocalRasterInputs, AlgorithmBase):
             "Compares two years of erosion (水土流失动态监测): two rasters on the same grid (same CRS, origin, cell "
             "size and size; nothing is resampled), holding SL 190-2007 class codes 1–6 or erosion moduli in "
             "t/(km²·a) such as the CSLE step writes (classed by resources/rules/erosion_classes.json).\nPer small "
-            "watershed and per county: 水土流失面积 of both years and its change, 水土保持率 of both years and its "
-            "change (percentage points), areas whose class fell or rose. Both years are measured on the same cells, "
-            "those with data in both; cells with data in one year only are reported apart. A cell belongs to the "
-            "unit (and the county) holding its centre and counts with its true ground area. Counties: from the "
-            "county polygons when given, else from the units' county_code field.\nTransition matrix: area from each "
-            "class of the earlier year to each class of the later year, for all units and per county.\nProgress: "
+            "watershed and per county: 水土流失面积 and 水土保持率 of each year and their change (percentage "
+            "points). Each year is measured over all its cells with data by the engine and rules of 'Indicators per "
+            "small watershed' and the roll-up (label counting on units on the grid, else exact cell-coverage "
+            "fractions; true ground cell areas; class areas scaled to the unit's ellipsoidal area, 0.01 ha), so the "
+            "earlier year equals the roll-up of the same raster. Cells with data in one year only are reported "
+            "apart; the paired columns, the areas whose class fell or rose and the transition matrix hold the cells "
+            "with data in both years. Counties: from the division polygons (county or 乡镇) when given, each unit "
+            "split by area share as in the roll-up, else from the units' county_code field (each 亚单元 counted once "
+            "in its county). Give the unit raster of the watershed step when the indicators were computed with it.\n"
+            "Transition matrix: area from each class of the earlier year to each class of the later "
+            "year, with a 无数据 row and column (data in one year only), for all units and per county.\nProgress: "
             "with the targets file (default resources/rules/targets_jilin.json, 吉林 work plan as quoted in issue "
             "18, not verified), the province target of the target year is decomposed to the counties from the "
             "earlier year (a default method, not an official allocation) and each county's change is compared with "
@@ -158,14 +174,10 @@ class ChangeAlgorithm(LocalRasterInputs, AlgorithmBase):
         )
 
     def process(self, parameters, context, feedback):
-        from shapely.ops import unary_union
-
-        from ..core.common.geo import polygonal
         from ..core.common.vector import read_vector
         from ..core.rollup import change as ch
         from ..core.rollup import outputs, report
         from ..core.rollup import targets as tg
-        from ..core.rollup.levels import clean_code
 
         label = self.tr("Small watersheds")
         src = self.vector_file(parameters, self.UNITS, context, getattr(feedback, "qgs", None), label)
@@ -194,6 +206,9 @@ class ChangeAlgorithm(LocalRasterInputs, AlgorithmBase):
         county_src = self.vector_file(parameters, self.COUNTIES, context, getattr(feedback, "qgs", None), county_label)
         divisions = read_vector(county_src[0], county_label, county_src[1]) if county_src else None
         county_field = self.parameterAsString(parameters, self.COUNTY_FIELD, context) or "county_code"
+        labels = (
+            self.raster_file(parameters, self.LABELS, context, self.LABELS) if parameters.get(self.LABELS) else None
+        )
         result = ch.compute_change(
             units,
             before,
@@ -209,6 +224,7 @@ class ChangeAlgorithm(LocalRasterInputs, AlgorithmBase):
             divisions_label=county_label,
             targets=targets,
             target_year=target_year,
+            labels=labels,
             feedback=feedback,
         )
         notes = [
@@ -216,7 +232,11 @@ class ChangeAlgorithm(LocalRasterInputs, AlgorithmBase):
             ("侵蚀栅格 rasters", f"{before} ; {after} ({kind})"),
             ("侵蚀分级 classes", f"erosion_classes.json version {result.classes.version}"),
             ("按县 counties from", result.county_method),
-            ("统计规则 counting", "cell-centre rule, true ground cell areas, paired cells (data in both years)"),
+            (
+                "统计规则 counting",
+                f"each year over all its cells with data, as the unit indicators and the roll-up ({result.method}); "
+                "paired cells (data in both years) and one-year-only cells apart",
+            ),
         ]
         if targets is not None:
             notes += [
@@ -224,25 +244,15 @@ class ChangeAlgorithm(LocalRasterInputs, AlgorithmBase):
                 ("分解方法 method", tg.method_note(targets)),
             ]
         outputs.write_change_tables(result, tables, notes)
-        if divisions is not None:
-            codes = [clean_code(c) for c in divisions[county_field]]
-            geoms = {
-                c: polygonal(unary_union([g for k, g in zip(codes, divisions.to_crs(units.crs).geometry) if k == c]))
-                for c in set(codes)
-            }
-        else:
-            codes = [clean_code(c) for c in units["county_code"]]
-            geoms = {
-                c: polygonal(unary_union([g for k, g in zip(codes, units.geometry) if k == c])) for c in set(codes)
-            }
-        outputs.write_change_layers(result, units, geoms, out)
+        outputs.write_change_layers(result, units, result.county_geoms or {}, out)
         report.write_report(result, report_path, notes)
         if raster_out:
             ch.write_change_raster(result, raster_out)
-        total = result.units
+        total = result.counties  # the roll-up's figures of each year (units split by the divisions, when given)
         feedback.info(
             f"{year_before}→{year_after}: 水土流失面积 {total['loss_before_ha'].sum():.2f} → "
-            f"{total['loss_after_ha'].sum():.2f} 公顷 / soil-loss area in ha over {len(total)} units"
+            f"{total['loss_after_ha'].sum():.2f} 公顷, 两期均有数据 {total['paired_ha'].sum():.2f} 公顷 / "
+            f"soil-loss area in ha over {len(total)} counties ({len(result.units)} units), paired area"
         )
         meta = run_metadata(
             "change",
@@ -251,6 +261,7 @@ class ChangeAlgorithm(LocalRasterInputs, AlgorithmBase):
                 "erosion_before": before,
                 "erosion_after": after,
                 **({"counties": county_src[0]} if county_src else {}),
+                **({"unit_raster": labels} if labels else {}),
                 **({"targets_file": targets.path} if targets is not None else {}),
             },
             {
@@ -264,6 +275,7 @@ class ChangeAlgorithm(LocalRasterInputs, AlgorithmBase):
                 "units": len(result.units),
                 "counties": len(result.counties),
                 "county_method": result.county_method,
+                "counting_method": result.method,
                 "loss_before_ha": float(total["loss_before_ha"].sum()),
                 "loss_after_ha": float(total["loss_after_ha"].sum()),
                 "transition_matrix_ha": result.matrix.round(4).to_dict(),

@@ -220,12 +220,17 @@ class RollupAlgorithm(AlgorithmBase):
         write_json(meta_path, meta)
         feedback.progress(100)
         uri = f"{out}|layername=county"
-        if context.project() is not None:
-            details = QgsProcessingContext.LayerDetails(
-                self.tr("Counties (roll-up)"), context.project(), self.COUNTY_OUT
-            )
-            details.setPostProcessor(
-                StylePostProcessor.create(resources_path("styles", "rollup.qml"), self.tr("Counties (roll-up)"))
-            )
-            context.addLayerToLoadOnCompletion(uri, details)
+        if context.project() is not None:  # a map per level, each styled by 水土保持率
+            names = {
+                "township": self.tr("Townships (roll-up)"),
+                "county": self.tr("Counties (roll-up)"),
+                "prefecture": self.tr("Prefectures (roll-up)"),
+                "province": self.tr("Province (roll-up)"),
+            }
+            for key in reversed(layers):
+                name = names.get(key, key)
+                output = self.COUNTY_OUT if key == "county" else f"{self.COUNTY_OUT}_{key}"
+                details = QgsProcessingContext.LayerDetails(name, context.project(), output)
+                details.setPostProcessor(StylePostProcessor.create(resources_path("styles", "rollup.qml"), name))
+                context.addLayerToLoadOnCompletion(f"{out}|layername={key}", details)
         return {self.OUTPUT: out, self.TABLES: tables, self.METADATA: meta_path, self.COUNTY_OUT: uri}

@@ -239,9 +239,10 @@ def _rollup(c: _Chain) -> dict:
 
 
 def _change(c: _Chain) -> dict:
-    """水土流失 change between the two erosion years, per small watershed and county."""
+    """水土流失 change between the two erosion years, per small watershed and county; the units are split
+    along the same division polygons as the roll-up's (乡镇 when given), so the earlier year equals it."""
     a = Change
-    return {
+    params = {
         a.UNITS: chain_ref("units", Watersheds.OUTPUT, "units"),
         a.EROSION_BEFORE: c.get("erosion"),
         a.YEAR_BEFORE: int(c.get("erosion_year", 2024)),
@@ -257,6 +258,12 @@ def _change(c: _Chain) -> dict:
         a.REPORT: c.path("change", "report.html"),
         a.METADATA: c.path("change", "change.meta.json"),
     }
+    if c.get("townships"):
+        params.update({a.COUNTIES: c.get("townships"), a.COUNTY_FIELD: c.get("township_code_field", "township_code")})
+    raster = c.done.get(Watersheds.NAME, {}).get(Watersheds.RASTER)
+    if raster:  # the indicators counted the units by it: so does the change
+        params[a.LABELS] = raster
+    return params
 
 
 def _export(c: _Chain) -> dict:
@@ -502,11 +509,16 @@ def _describe_rollup(res: dict) -> list[str]:
 
 
 def _describe_change(res: dict) -> list[str]:
-    """Each county's 水土流失面积 in both years."""
+    """Each county's 水土流失面积 in both years (each over all its data, as the roll-up) and the paired cells."""
+    from ..core.rollup.outputs import CHANGE_COLUMNS
+
+    h = {c.key: c.zh for c in CHANGE_COLUMNS}
     return [
-        f"    {r['县名称']} {r['县代码']}: 水土流失面积 soil-loss area {r['前期水土流失面积(公顷)']} → "
-        f"{r['后期水土流失面积(公顷)']} ha ({float(r['水土流失面积变化(公顷)']):+.2f}), 水土保持率 "
-        f"{float(r['前期水土保持率(%)']):.2f}% → {float(r['后期水土保持率(%)']):.2f}%"
+        f"    {r['县名称']} {r['县代码']}: 水土流失面积 soil-loss area {r[h['loss_before_ha']]} → "
+        f"{r[h['loss_after_ha']]} ha ({float(r[h['d_loss_ha']]):+.2f}), 水土保持率 "
+        f"{float(r[h['rate_before_pct']]):.2f}% → {float(r[h['rate_after_pct']]):.2f}%; "
+        f"两期均有数据 paired {r[h['paired_ha']]} ha, 仅前期 only earlier {r[h['only_before_ha']]} ha, "
+        f"仅后期 only later {r[h['only_after_ha']]} ha"
         for r in _csv_rows(Path(res[Change.TABLES]) / "county_change.csv")
     ]
 

@@ -140,7 +140,18 @@ def _assert_rollup(steps):
 
 
 def _assert_change(root, steps):
-    """水土流失面积 of both years = an independent count of the county's cells (centre rule) on the two rasters."""
+    """The earlier year of the change = the roll-up of the same raster, to 0.01 ha and 0.01 % (issue 18); the
+    paired cells against an independent count of the county's cells (centre rule: close, not equal)."""
+    from soil_conservation_plugin.core.rollup.outputs import CHANGE_COLUMNS
+
+    h = {c.key: c.zh for c in CHANGE_COLUMNS}
+    (row,) = _csv(Path(steps["change"]["TABLES"]) / "county_change.csv")
+    (rolled,) = _csv(Path(steps["rollup"]["TABLES"]) / "rollup_county.csv")
+    assert row["县代码"] == rolled["代码"] == "220521"
+    assert abs(float(row[h["loss_before_ha"]]) - float(rolled["水土流失面积(公顷)"])) < 0.005
+    assert abs(float(row[h["assessed_before_ha"]]) - float(rolled["评价面积(公顷)"])) < 0.005
+    assert abs(float(row[h["area_ha"]]) - float(rolled["土地面积(公顷)"])) < 0.005
+    assert abs(float(row[h["rate_before_pct"]]) - float(rolled["水土保持率(%)"])) < 0.005
     inputs = root / "inputs"
     with rasterio.open(inputs / "erosion.tif") as a, rasterio.open(inputs / "erosion_2025.tif") as b:
         before, after = a.read(1, masked=True), b.read(1, masked=True)
@@ -154,11 +165,12 @@ def _assert_change(root, steps):
     loss_before = float((both & (before.filled(0) >= 200)).sum() * cell_ha)
     loss_after = float((both & (after.filled(0) >= 200)).sum() * cell_ha)
     assert loss_before != loss_after
-    (row,) = _csv(Path(steps["change"]["TABLES"]) / "county_change.csv")
-    assert abs(float(row["前期水土流失面积(公顷)"]) - loss_before) <= 1e-3 * loss_before
-    assert abs(float(row["后期水土流失面积(公顷)"]) - loss_after) <= 1e-3 * loss_after
-    assert float(row["侵蚀强度降低面积(公顷)"]) > 0 and float(row["侵蚀强度升高面积(公顷)"]) > 0
+    assert abs(float(row[h["paired_loss_before_ha"]]) - loss_before) <= 1e-2 * loss_before
+    assert abs(float(row[h["paired_loss_after_ha"]]) - loss_after) <= 1e-2 * loss_after
+    assert float(row[h["better_ha"]]) > 0 and float(row[h["worse_ha"]]) > 0
     units = _csv(Path(steps["change"]["TABLES"]) / "unit_change.csv")
     assert units and len(units) == steps["watersheds"]["UNIT_COUNT"]
-    deltas = [float(u["水土流失面积变化(公顷)"]) for u in units]
+    deltas = [float(u[h["d_loss_ha"]]) for u in units]
     assert min(deltas) < 0 < max(deltas), "some small watersheds improve, some worsen"
+    html = (Path(steps["change"]["REPORT"])).read_text(encoding="utf-8")
+    assert html.count("<svg") == 3 and "前期全部数据" in html

@@ -102,7 +102,32 @@ def test_rollup_on_the_demo_with_townships(plugin, demo, tmp_path):
     assert res["COUNTY_OUT"].endswith("|layername=county") and (tmp_path / "tables" / "rollup.xlsx").is_file()
 
 
+def test_rollup_loads_a_map_per_level_styled_by_the_rate(plugin, demo, tmp_path):
+    from qgis.core import QgsProcessingContext, QgsProject
+
+    context = QgsProcessingContext()
+    context.setProject(QgsProject.instance())
+    run_alg(
+        "rollup",
+        {
+            "INPUT": units_uri(demo),
+            "DIVISIONS": str(demo["root"] / "inputs" / "townships.gpkg"),
+            "OUTPUT": str(tmp_path / "rollup.gpkg"),
+            "TABLES": str(tmp_path / "tables"),
+        },
+        context=context,
+    )
+    loads = context.layersToLoadOnCompletion()
+    assert sorted(uri.rsplit("=", 1)[1] for uri in loads) == ["county", "prefecture", "province", "township"]
+    assert all(d.postProcessor() is not None for d in loads.values())
+    context.setLayersToLoadOnCompletion({})
+
+
 def test_change_on_the_demo_with_a_second_year(plugin, demo, tmp_path):
+    from soil_conservation_plugin.core.rollup.outputs import CHANGE_COLUMNS
+
+    h = {c.key: c.zh for c in CHANGE_COLUMNS}
+    labels = demo["results"] / "units" / "units.tif"
     res = run_alg(
         "change",
         {
@@ -113,6 +138,7 @@ def test_change_on_the_demo_with_a_second_year(plugin, demo, tmp_path):
             "YEAR_AFTER": 2025,
             "KIND": 1,
             "TARGET_YEAR": 2025,
+            **({"LABELS": str(labels)} if labels.exists() else {}),
             "OUTPUT": str(tmp_path / "change.gpkg"),
             "TABLES": str(tmp_path / "tables"),
             "REPORT": str(tmp_path / "report.html"),
@@ -123,22 +149,30 @@ def test_change_on_the_demo_with_a_second_year(plugin, demo, tmp_path):
     county = read_csv(tmp_path / "tables" / "county_change.csv")
     _, loss_km2, n = unit_totals(demo)
     assert len(units) == n and len(county) == 1
-    before = sum(float(r["前期水土流失面积(公顷)"]) for r in units)
-    # the same erosion raster, counted cell by cell here and by exact coverage in the indicators
-    assert before == pytest.approx(loss_km2 * 100, rel=0.01)
-    assert float(county[0]["前期水土流失面积(公顷)"]) == pytest.approx(before, rel=0.005)
+    before = sum(float(r[h["loss_before_ha"]]) for r in units)
+    # the same erosion raster and engine as the indicators; class areas scaled to the ellipsoidal unit areas
+    assert before == pytest.approx(loss_km2 * 100, rel=1e-3)
+    # by the units' county code: the county is the sum of its units, to the 0.01 ha
+    assert round(float(county[0][h["loss_before_ha"]]) * 100) == round(before * 100)
     matrix = read_csv(tmp_path / "tables" / "transitions.csv")
-    paired = sum(float(r["两期均有数据面积(公顷)"]) for r in units)
-    assert float(matrix[-1]["合计"]) == pytest.approx(paired, abs=0.05)
+    paired = sum(float(r[h["paired_ha"]]) for r in units)
+    only = sum(
+        float(r[h["only_before_ha"]]) + float(r[h["only_after_ha"]]) + float(r[h["nodata_both_ha"]]) for r in units
+    )
+    assert float(matrix[-1]["合计"]) == pytest.approx(paired + only, abs=0.05)
     assert county[0]["目标水土保持率(%)"] and county[0]["状态"]
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
-    assert html.count("<svg") == 3 and "通化县" in html
+    assert html.count("<svg") == 3 and "通化县" in html and "两期均有数据" in html
     ds = gdal.Open(res["CHANGE_RASTER"])
     change = ds.GetRasterBand(1).ReadAsArray()
     ds = None
     assert set(np.unique(change)) <= set(range(-5, 6)) | {-128}
     meta = json.loads((tmp_path / "change.meta.json").read_text(encoding="utf-8"))
     assert meta["rules"]["targets"]["version"] == "2026.1" and meta["results"]["units"] == n
+    ds = ogr.Open(str(tmp_path / "change.gpkg"))
+    assert {ds.GetLayer(i).GetName() for i in range(ds.GetLayerCount())} == {"unit_change", "county_change"}
+    assert ds.GetLayerByName("county_change").GetFeatureCount() == 1
+    ds = None
 
 
 def test_rollup_refuses_units_without_erosion_indicators(plugin, demo, tmp_path):

@@ -351,6 +351,34 @@ def two_years(tmp_path, rng, shape=(40, 110)):
     return before, after, write_classes(tmp_path / "e2020.tif", before), write_classes(tmp_path / "e2025.tif", after)
 
 
+def rollup_of(units, raster, kind="classes", divisions=None, field="county_code"):
+    """The indicator step and the roll-up on one raster: (per-unit rows, county table by code)."""
+    from soil_conservation_plugin.core.indicators.compute import compute_indicators
+
+    ind, _ = compute_indicators(units, erosion=raster, erosion_kind=kind)
+    if divisions is None:
+        pieces = assign.pieces_by_attribute(ind, "units")
+    else:
+        pieces = assign.pieces_by_geometry(ind, "units", divisions, field, "divisions")
+    return ind, assign.unit_rows(ind), aggregate.rollup(pieces).table("county").frame.set_index("code")
+
+
+def assert_agrees_with_the_rollup(result, units, p1, p2, kind="classes", divisions=None, field="county_code"):
+    """Each year's 水土流失面积 and 水土保持率, per unit and per county, = the roll-up of that year's raster."""
+    for prefix, raster in (("before", p1), ("after", p2)):
+        _, rows, county = rollup_of(units, raster, kind, divisions, field)
+        assert np.array_equal(np.round(result.units[f"loss_{prefix}_ha"] * 100), rows["loss"])
+        assert np.array_equal(np.round(result.units[f"assessed_{prefix}_ha"] * 100), rows["assessed"])
+        for r in result.counties.itertuples():
+            assert round(getattr(r, f"loss_{prefix}_ha") * 100) == county.loc[r.code, "loss"]
+            assert getattr(r, f"rate_{prefix}_pct") == pytest.approx(county.loc[r.code, "rate_pct"], abs=1e-9)
+    if divisions is None:  # the county figures are sums of the unit figures
+        by_county = result.units.groupby("county_code")[["loss_before_ha", "loss_after_ha", "paired_ha"]].sum()
+        c = result.counties.set_index("code")
+        for col in by_county.columns:
+            assert np.allclose(by_county[col], c.loc[by_county.index, col], atol=1e-6), col
+
+
 def test_the_transition_matrix_matches_an_independent_count(tmp_path):
     rng = np.random.default_rng(12)
     before, after, p1, p2 = two_years(tmp_path, rng)
@@ -358,29 +386,127 @@ def test_the_transition_matrix_matches_an_independent_count(tmp_path):
     result = change.compute_change(units, p1, p2, year_before=2020, year_after=2025, kind="classes")
     # independently: cells of the four units are rows 0–24, columns 0–99; each cell is 30 m × 30 m = 0.09 ha
     b, a = before[:25, :100], after[:25, :100]
-    expected = np.zeros((6, 6))
-    for i in range(6):
-        for j in range(6):
-            expected[i, j] = np.count_nonzero((b == i + 1) & (a == j + 1)) * 0.09
+    expected = np.zeros((7, 7))  # + the 无数据 row and column (code 0)
+    for i, cb in enumerate([1, 2, 3, 4, 5, 6, 0]):
+        for j, ca in enumerate([1, 2, 3, 4, 5, 6, 0]):
+            expected[i, j] = np.count_nonzero((b == cb) & (a == ca)) * 0.09
     assert np.allclose(result.matrix.to_numpy(), expected, atol=1e-9)
-    assert list(result.matrix.index) == list(CLASSES.ids)
+    assert list(result.matrix.index) == [*CLASSES.ids, change.NODATA_ID]
     for k, row in result.units.iterrows():
         bb, aa = b[:, 25 * k : 25 * (k + 1)], a[:, 25 * k : 25 * (k + 1)]
         paired = (bb > 0) & (aa > 0)
         loss_b = np.count_nonzero(paired & (bb >= 2)) * 0.09
         loss_a = np.count_nonzero(paired & (aa >= 2)) * 0.09
         assert row["paired_ha"] == pytest.approx(np.count_nonzero(paired) * 0.09)
-        assert row["loss_before_ha"] == pytest.approx(loss_b) and row["loss_after_ha"] == pytest.approx(loss_a)
-        assert row["d_loss_ha"] == pytest.approx(loss_a - loss_b)
-        rate_b = 100 * (np.count_nonzero(paired) * 0.09 - loss_b) / (np.count_nonzero(paired) * 0.09)
-        assert row["rate_before_pct"] == pytest.approx(rate_b)
-        assert row["nodata_before_ha"] == pytest.approx(np.count_nonzero(bb == 0) * 0.09)
-    counties = result.counties.set_index("code")
-    assert counties.loc["220521", "loss_before_ha"] == pytest.approx(result.units["loss_before_ha"][:2].sum())
+        assert row["paired_loss_before_ha"] == pytest.approx(loss_b)
+        assert row["paired_loss_after_ha"] == pytest.approx(loss_a)
+        assert row["only_before_ha"] == pytest.approx(np.count_nonzero((bb > 0) & (aa == 0)) * 0.09)
+        assert row["only_after_ha"] == pytest.approx(np.count_nonzero((bb == 0) & (aa > 0)) * 0.09)
+        # each year over all its cells with data, as the indicators: not only the paired ones
+        assert row["loss_before_ha"] == pytest.approx(np.count_nonzero(bb >= 2) * 0.09, abs=0.011)
+        assert row["d_loss_ha"] == pytest.approx(row["loss_after_ha"] - row["loss_before_ha"], abs=1e-9)
+    assert_agrees_with_the_rollup(result, units, p1, p2)
     long = result.county_matrices
-    assert long["ha"].sum() == pytest.approx(expected.sum())
+    assert long["ha"].sum() == pytest.approx(expected.sum() - expected[6, 6])
     assert result.change_raster[0, 0] == (after[0, 0] - before[0, 0] if before[0, 0] and after[0, 0] else -128)
     assert (result.change_raster[:, 100:] == change.NODATA_CHANGE).all()  # outside the units
+
+
+def test_coverage_weighted_transitions_match_shapely_and_geod(tmp_path):
+    """Units off the grid on EPSG:4490: every cell counts with (polygon ∩ cell) / cell × its geodesic area."""
+    from pyproj import Geod
+    from shapely.geometry import Polygon
+
+    rng = np.random.default_rng(21)
+    shape, cell, origin = (24, 30), 0.002, (126.0, 42.0)
+    before, after, p1, p2 = two_years(tmp_path, rng, shape)
+    p1 = write_classes(tmp_path / "g2020.tif", before, origin=origin, epsg=4490, cell=cell)
+    p2 = write_classes(tmp_path / "g2025.tif", after, origin=origin, epsg=4490, cell=cell)
+    x0, y0 = origin
+    polys = [
+        Polygon([(x0 + 0.0013, y0 - 0.0011), (x0 + 0.0291, y0 - 0.0037), (x0 + 0.0233, y0 - 0.0213)]),
+        Polygon([(x0 + 0.0307, y0 - 0.0019), (x0 + 0.0571, y0 - 0.0063), (x0 + 0.0523, y0 - 0.0441)]),
+        box(x0 + 0.0031, y0 - 0.0459, x0 + 0.0287, y0 - 0.0247),
+    ]
+    units = gpd.GeoDataFrame(
+        {"unit_code": ["A", "B", "C"], "county_code": ["220521", "220521", "220621"]}, geometry=polys, crs="EPSG:4490"
+    )
+    result = change.compute_change(units, p1, p2, year_before=2020, year_after=2025)
+    assert result.method == "coverage"
+    geod = Geod(ellps="GRS80")  # CGCS2000's ellipsoid (the flattening differs in the 11th digit)
+    expected = np.zeros((3, 7, 7))
+    idx = {c: i for i, c in enumerate([1, 2, 3, 4, 5, 6, 0])}
+    for r in range(shape[0]):
+        top, bottom = y0 - r * cell, y0 - (r + 1) * cell
+        area = abs(geod.polygon_area_perimeter([x0, x0 + cell, x0 + cell, x0], [bottom, bottom, top, top])[0])
+        for c in range(shape[1]):
+            sq = box(x0 + c * cell, bottom, x0 + (c + 1) * cell, top)
+            for k, poly in enumerate(polys):
+                f = poly.intersection(sq).area / sq.area
+                if f > 0:
+                    expected[k, idx[before[r, c]], idx[after[r, c]]] += f * area / 1e4
+    assert np.allclose(result.matrix.to_numpy(), expected.sum(axis=0), rtol=1e-6, atol=1e-9)
+    m = result.matrix.to_numpy()
+    # row sums: the earlier year's class areas of the indicators; class columns of the class rows: paired cells
+    ind, _, _ = rollup_of(units, p1)
+    for i, cid in enumerate(CLASSES.ids):
+        assert m[i].sum() == pytest.approx(ind[f"eros_{cid}_km2"].sum() * 100, rel=1e-9)
+    paired_after = expected[:, :6, :6].sum(axis=(0, 1))
+    assert np.allclose(m[:6, :6].sum(axis=0), paired_after, rtol=1e-6)
+    for k in range(3):
+        assert result.units.loc[k, "paired_ha"] == pytest.approx(expected[k, :6, :6].sum(), rel=1e-6)
+        assert result.units.loc[k, "only_before_ha"] == pytest.approx(expected[k, :6, 6].sum(), rel=1e-6, abs=1e-9)
+    assert_agrees_with_the_rollup(result, units, p1, p2)
+    c = result.county_matrices
+    assert c[c["county"] == "220621"]["ha"].sum() == pytest.approx(expected[2].sum() - expected[2, 6, 6], rel=1e-6)
+
+
+def test_with_the_unit_raster_the_change_counts_as_the_indicators_do(tmp_path):
+    """Polygons off the grid, counted by the watershed step's unit raster: the change uses it as the indicators do."""
+    from soil_conservation_plugin.core.indicators.compute import compute_indicators
+
+    rng = np.random.default_rng(23)
+    before, after, p1, p2 = two_years(tmp_path, rng)
+    labels = np.zeros(before.shape, np.uint8)
+    for i in range(4):
+        labels[:25, 25 * i : 25 * (i + 1)] = i + 1
+    lab = write_classes(tmp_path / "units.tif", labels)
+    (tmp_path / "units.codes.csv").write_text("label,unit_code\n" + "".join(f"{i + 1},U{i}\n" for i in range(4)))
+    units = grid_units()
+    units["geometry"] = units.geometry.translate(7.0, -4.0)  # the outlines as drawn, off the grid
+    result = change.compute_change(units, p1, p2, year_before=2020, year_after=2025, labels=lab)
+    assert result.method == "label raster"
+    for prefix, raster in (("before", p1), ("after", p2)):
+        ind, _ = compute_indicators(units, erosion=raster, erosion_kind="classes", labels=lab)
+        county = aggregate.rollup(assign.pieces_by_attribute(ind, "units")).table("county").frame.set_index("code")
+        for r in result.counties.itertuples():
+            assert round(getattr(r, f"loss_{prefix}_ha") * 100) == county.loc[r.code, "loss"]
+            assert getattr(r, f"rate_{prefix}_pct") == pytest.approx(county.loc[r.code, "rate_pct"], abs=1e-9)
+    b, a = before[:25, :100], after[:25, :100]
+    assert result.units["paired_ha"].sum() == pytest.approx(np.count_nonzero((b > 0) & (a > 0)) * 0.09)
+    without = change.compute_change(units, p1, p2, year_before=2020, year_after=2025)
+    assert without.method == "coverage"
+
+
+def test_change_by_division_polygons_agrees_with_the_rollup_by_geometry(tmp_path):
+    """With county polygons the units are split by area share, as in the roll-up: the same county figures."""
+    rng = np.random.default_rng(22)
+    _, _, p1, p2 = two_years(tmp_path, rng)
+    units = grid_units().drop(columns=["county_code"])
+    side = 25 * CELL
+    divisions = gpd.GeoDataFrame(  # the line between the two counties runs through unit U1
+        {"county_code": ["220521", "220621"]},
+        geometry=[
+            box(X0, Y0 + 3000.0 - side, X0 + 1.5 * side, Y0 + 3000.0),
+            box(X0 + 1.5 * side, Y0 + 3000.0 - side, X0 + 4 * side, Y0 + 3000.0),
+        ],
+        crs="EPSG:4530",
+    )
+    result = change.compute_change(units, p1, p2, year_before=2020, year_after=2025, divisions=divisions)
+    assert result.county_method == "divisions" and len(result.counties) == 2
+    assert_agrees_with_the_rollup(result, units, p1, p2, divisions=divisions)
+    total = result.counties["paired_ha"].sum()
+    assert total == pytest.approx(result.units["paired_ha"].sum(), rel=1e-9)  # the split unit counted once
 
 
 def test_moduli_are_classed_like_the_class_codes(tmp_path):
@@ -408,7 +534,7 @@ def test_progress_against_the_county_targets(tmp_path):
         grid_units(), p1, p2, year_before=2020, year_after=2025, targets=tg.load_targets(), target_year=2035
     )
     c = result.counties
-    weighted = (c["paired_ha"] * c["target_pct"]).sum() / c["paired_ha"].sum()
+    weighted = (c["assessed_before_ha"] * c["target_pct"]).sum() / c["assessed_before_ha"].sum()
     assert weighted == pytest.approx(83.66, abs=1e-3)  # 0.01 ha rounding of the bases only
     need = c["target_pct"] - c["rate_before_pct"]
     assert np.allclose(c["progress_pct"], 100 * (c["rate_after_pct"] - c["rate_before_pct"]) / need)
@@ -429,10 +555,11 @@ def test_the_report_and_the_tables(tmp_path):
     assert "<script>" not in text and "&lt;script&gt;" in text
     written = outputs.write_change_tables(result, tmp_path / "tables", notes)
     matrix = read_csv(written["transitions_csv"])
-    assert [r[next(iter(r))] for r in matrix] == [*CLASSES.zh, "合计"]
+    assert [r[next(iter(r))] for r in matrix] == [*CLASSES.zh, "无数据", "合计"]
     assert float(matrix[-1]["合计"]) == pytest.approx(result.matrix.to_numpy().sum(), abs=0.01)
     county = read_csv(written["county_change_csv"])
-    assert {"水土流失面积变化(公顷)", "目标完成进度(%)", "后期水土保持率(%)"} <= set(county[0])
+    assert {"水土流失面积变化(公顷,两期各自全部数据)", "目标完成进度(%)", "两期均有数据面积(公顷)"} <= set(county[0])
+    assert "前期全部数据" in text and "两期均有数据" in text
     geoms = {c: g for c, g in zip(["220521", "220621"], [units.geometry[0], units.geometry[2]])}
     outputs.write_change_layers(result, units, geoms, tmp_path / "change.gpkg")
     layer = gpd.read_file(tmp_path / "change.gpkg", layer="unit_change")
@@ -492,7 +619,9 @@ def test_an_area_per_row_on_a_geographic_grid(tmp_path):
         crs="EPSG:4490",
     )
     result = change.compute_change(units, p, p, year_before=2020, year_after=2021)
-    t = change.Affine(origin[0], cell, 0.0, origin[1], 0.0, -cell)
+    from rasterio.transform import Affine
+
+    t = Affine(cell, 0.0, origin[0], 0.0, -cell, origin[1])
     dx, dy = row_spacing(CRS.from_epsg(4490), t, np.arange(20))
     assert result.matrix.loc["moderate", "moderate"] == pytest.approx((dx * dy).sum() * 20 / 1e4)
     assert result.matrix.to_numpy().sum() == pytest.approx(result.matrix.loc["moderate", "moderate"])

@@ -351,6 +351,35 @@ def compute_indicators(
     return units, info
 
 
+def erosion_indicators(
+    units,
+    source: ErosionSource,
+    method: str = "auto",
+    feedback: Feedback | None = None,
+    labels: LabelRaster | None = None,
+):
+    """The erosion columns of ``compute_indicators`` for one checked erosion source, and ``unit_area_km2``.
+
+    The same zonal pass (``_grid_pass``), cell areas and NULL rule of resources/rules/data_coverage.json
+    as ``compute_indicators(units, erosion=...)``: so a roll-up of these columns equals the roll-up of the
+    indicator step's output on the same units and raster (soil_conservation:change measures each year so).
+    ``labels``: the unit raster of the watershed step, counted as is when on the source's grid (as there).
+    Returns (units with the columns, info dict)."""
+    feedback = feedback or Feedback()
+    units = units.reset_index(drop=True).copy()
+    units_crs = CRS.from_user_input(units.crs)
+    rings_xy = ring_arrays(units.geometry.values)
+    units["unit_area_km2"] = geodesic_areas(units, rings_xy) / 1e6
+    coverage_rule = load_data_coverage()["min_valid_share"]
+    min_share = float(coverage_rule["value"])
+    missing: list[list[str]] = [[] for _ in range(len(units))]
+    info: dict = {"grids": []}
+    inputs = _PassInputs(units_crs, rings_xy, labels, method)
+    info["grids"].append(_grid_pass(units, [source], inputs, min_share, missing, feedback, feedback))
+    _record_missing(units, missing, coverage_rule, min_share, info, feedback)
+    return units, info
+
+
 def _sources(
     dem, erosion, erosion_kind: str, landuse, fvc, steep_deg: float, landuse_mapping, erosion_classes, crs_cache: dict
 ) -> list[Source]:

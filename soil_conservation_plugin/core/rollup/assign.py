@@ -195,6 +195,21 @@ def _piece_row(code, township, county, land: int, areas: UnitAreas, share: float
     return row
 
 
+def unit_rows(gdf, classes=None) -> pd.DataFrame:
+    """Each unit's own areas in integer 0.01 ha, by the rules of the pieces (land on the ellipsoid, class
+    areas scaled to it, the rest 无侵蚀数据), before any split by division: unit_code, land, assessed,
+    cls_<id>…, nodata, loss. A unit lying wholly in one division is exactly its piece."""
+    classes = classes or load_erosion_classes()
+    calc = AreaCalc(CRS.from_user_input(gdf.crs))
+    rows = []
+    for _, unit in gdf.iterrows():
+        geom = repaired(unit.geometry)
+        areas = _unit_areas(unit, classes, [], calc, geom)
+        land = int(round(areas.land_km2 * 1e6 / CENTI_HA_M2))
+        rows.append(_piece_row(clean_code(unit[UNIT_CODE]), "", "", land, areas, 1.0, classes, []))
+    return pd.DataFrame(rows).drop(columns=["township", "county"])
+
+
 def pieces_by_attribute(
     gdf, label: str, county_field: str = "county_code", township_field: str | None = None, classes=None
 ) -> Pieces:

@@ -1,7 +1,8 @@
 """Tables (CSV, XLSX; Chinese headers) and GeoPackage layers of the roll-up and of the change.
 
 Every file goes through ``common.io.atomic_path`` (via ``common.tables``): all or nothing per run.
-Areas are written in 公顷 with two decimals (they are integers of 0.01 ha inside); rates with four.
+Areas are written in 公顷 with two decimals (integers of 0.01 ha inside, but for the change's paired
+figures and transitions: coverage-weighted cell areas); rates with four.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from ..common.io import atomic_path
 from ..common.tables import save_workbook, write_csv, xlsx_row
 from .aggregate import Rollup
 from .assign import zone_names
-from .change import ChangeResult
+from .change import NODATA_ID, NODATA_ZH, ChangeResult
 from .levels import LEVELS, ha
 
 RATE_DECIMALS = 4
@@ -184,19 +185,44 @@ def write_rollup_layers(result: Rollup, targets: pd.DataFrame | None, path, crs)
 
 
 # --- change --------------------------------------------------------------------------------------
+# each year over all its cells with data (= the roll-up of that year's raster); then the paired cells apart
 CHANGE_COLUMNS = [
-    Column("area_ha", "面积(公顷)", "area_ha", "float"),
-    Column("paired_ha", "两期均有数据面积(公顷)", "paired_ha", "float"),
-    Column("nodata_before_ha", "前期无数据面积(公顷)", "nd_bef_ha", "float"),
-    Column("nodata_after_ha", "后期无数据面积(公顷)", "nd_aft_ha", "float"),
-    Column("loss_before_ha", "前期水土流失面积(公顷)", "loss_bef", "float"),
-    Column("loss_after_ha", "后期水土流失面积(公顷)", "loss_aft", "float"),
-    Column("d_loss_ha", "水土流失面积变化(公顷)", "d_loss_ha", "float"),
-    Column("rate_before_pct", "前期水土保持率(%)", "rate_bef", "pct"),
-    Column("rate_after_pct", "后期水土保持率(%)", "rate_aft", "pct"),
+    Column("area_ha", "土地面积(公顷)", "area_ha", "float"),
+    Column("assessed_before_ha", "前期评价面积(公顷)", "asse_bef", "float"),
+    Column("loss_before_ha", "前期水土流失面积(公顷,前期全部数据,同汇总)", "loss_bef", "float"),
+    Column("rate_before_pct", "前期水土保持率(%,前期全部数据,同汇总)", "rate_bef", "pct"),
+    Column("assessed_after_ha", "后期评价面积(公顷)", "asse_aft", "float"),
+    Column("loss_after_ha", "后期水土流失面积(公顷,后期全部数据)", "loss_aft", "float"),
+    Column("rate_after_pct", "后期水土保持率(%,后期全部数据)", "rate_aft", "pct"),
+    Column("d_loss_ha", "水土流失面积变化(公顷,两期各自全部数据)", "d_loss_ha", "float"),
     Column("d_rate_pct", "水土保持率变化(百分点)", "d_rate", "pct"),
-    Column("better_ha", "侵蚀强度降低面积(公顷)", "better_ha", "float"),
-    Column("worse_ha", "侵蚀强度升高面积(公顷)", "worse_ha", "float"),
+    Column("paired_ha", "两期均有数据面积(公顷)", "paired_ha", "float"),
+    Column("only_before_ha", "仅前期有数据面积(公顷)", "only_bef", "float"),
+    Column("only_after_ha", "仅后期有数据面积(公顷)", "only_aft", "float"),
+    Column("nodata_both_ha", "两期均无数据面积(公顷)", "nd_both", "float"),
+    Column("paired_loss_before_ha", "两期均有数据:前期水土流失面积(公顷)", "p_loss_bef", "float"),
+    Column("paired_loss_after_ha", "两期均有数据:后期水土流失面积(公顷)", "p_loss_aft", "float"),
+    Column("paired_d_loss_ha", "两期均有数据:水土流失面积变化(公顷)", "p_d_loss", "float"),
+    Column("better_ha", "两期均有数据:侵蚀强度降低面积(公顷)", "better_ha", "float"),
+    Column("worse_ha", "两期均有数据:侵蚀强度升高面积(公顷)", "worse_ha", "float"),
+]
+CHANGE_NOTES = [
+    (
+        "前期/后期 每期全部数据 each year",
+        "水土流失面积、评价面积与水土保持率按该期栅格的全部有效像元统计，口径与小流域指标和汇总相同"
+        "(标签计数或精确覆盖比例、椭球像元面积、按小流域椭球面积缩放、0.01 公顷)；前期数字等于同一栅格的汇总结果 / "
+        "each year over all its cells with data, as the unit indicators and the roll-up (label counting or exact "
+        "coverage fractions, ground cell areas, scaled to the units' ellipsoidal areas, 0.01 ha): the earlier year "
+        "equals the roll-up of the same raster",
+    ),
+    (
+        "两期均有数据 paired cells",
+        "“两期均有数据”各列与转移矩阵的级别×级别部分只含两期都有数据的像元(同一权重，未缩放)；转移矩阵的“无数据”行和列"
+        "及“仅前期/仅后期有数据面积”为只有一期有数据的像元(无数据×无数据: 两期均无数据) / "
+        "the 'paired' columns and the class × class block of the "
+        "transition matrix hold only cells with data in both years (same weights, not scaled); its 无数据 row and "
+        "column and the one-year-only columns hold the cells with data in one year only (无数据 × 无数据: in neither)",
+    ),
 ]
 UNIT_CHANGE_COLUMNS = [Column("unit_code", "小流域代码", "unit_code", "text")]
 COUNTY_CHANGE_COLUMNS = [Column("code", "县代码", "code", "text"), Column("name", "县名称", "name", "text")]
@@ -219,8 +245,15 @@ def change_columns(result: ChangeResult) -> tuple[list[Column], list[Column]]:
     return unit_cols + CHANGE_COLUMNS, county_cols
 
 
+def class_names(result: ChangeResult) -> dict[str, str]:
+    """Class id → Chinese name, with the 无数据 row and column of the matrix."""
+    return {**dict(zip(result.classes.ids, result.classes.zh)), NODATA_ID: NODATA_ZH}
+
+
 def matrix_rows(result: ChangeResult) -> tuple[list[str], list[list]]:
-    zh = dict(zip(result.classes.ids, result.classes.zh))
+    """Rows: the earlier year's class (and 无数据), columns the later year's; row sums are the earlier year's
+    class areas, column sums the later year's; the class × class block holds the paired cells."""
+    zh = class_names(result)
     header = (
         [f"{result.year_before}年 \\ {result.year_after}年 (公顷)"] + [zh[k] for k in result.matrix.columns] + ["合计"]
     )
@@ -249,7 +282,7 @@ def write_change_tables(result: ChangeResult, folder, notes: list[tuple[str, str
     header, rows = matrix_rows(result)
     write_csv(folder / "transitions.csv", header, rows)
     written["transitions_csv"] = str(folder / "transitions.csv")
-    zh = dict(zip(result.classes.ids, result.classes.zh))
+    zh = class_names(result)
     long = result.county_matrices
     write_csv(
         folder / "county_transitions.csv",
@@ -260,7 +293,7 @@ def write_change_tables(result: ChangeResult, folder, notes: list[tuple[str, str
     matrix = pd.DataFrame(rows, columns=header)
     mcols = [Column(h, h, h, "text" if i == 0 else "float") for i, h in enumerate(header)]
     sheets = [("小流域", result.units, unit_cols), ("县", result.counties, county_cols), ("转移矩阵", matrix, mcols)]
-    if write_xlsx(folder / "change.xlsx", sheets, notes):
+    if write_xlsx(folder / "change.xlsx", sheets, [*CHANGE_NOTES, *notes]):
         written["xlsx"] = str(folder / "change.xlsx")
     return written
 

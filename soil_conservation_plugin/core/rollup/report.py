@@ -1,7 +1,9 @@
 """The change report: one self-contained HTML file with inline SVG charts (no plotting library).
 
 Bars per county (change of 水土流失面积; 水土保持率 of both years and the target) and the
-class-to-class transition chart (a heat map of the matrix). Every text is HTML-escaped.
+class-to-class transition chart (a heat map of the matrix, with its 无数据 row and column). Which
+figure is which (each year over all its data, as the roll-up; the paired cells apart) is stated above
+the tables (``outputs.CHANGE_NOTES``). Every text is HTML-escaped.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import numpy as np
 
 from ..common.io import atomic_path
 from .change import ChangeResult
-from .outputs import matrix_rows
+from .outputs import CHANGE_NOTES, class_names, matrix_rows
 
 BAR_W, GAP, LEFT, TOP = 28, 14, 70, 20
 COLORS = {"before": "#9ecae1", "after": "#3182bd", "target": "#e6550d", "up": "#d73027", "down": "#1a9850"}
@@ -96,7 +98,8 @@ def bars_rates(names: list[str], series: dict[str, list[float]], title: str) -> 
 
 def transition_chart(result: ChangeResult) -> str:
     """Heat map of the transition matrix: rows the earlier class, columns the later; diagonal outlined."""
-    zh = list(result.classes.zh)
+    names = class_names(result)
+    zh = [names[k] for k in result.matrix.index]
     m = result.matrix.values
     n = len(zh)
     cell, left, top = 64, 80, 50
@@ -107,7 +110,7 @@ def transition_chart(result: ChangeResult) -> str:
     ]
     out.append(
         f'<text x="{left}" y="14" font-size="12">'
-        f"{result.year_before}年 (行) → {result.year_after}年 (列) 侵蚀强度转移 (公顷)</text>"
+        f"{result.year_before}年 (行) → {result.year_after}年 (列) 侵蚀强度转移 (公顷; 无数据行列: 仅一期有数据)</text>"
     )
     for j, name in enumerate(zh):
         out.append(
@@ -155,11 +158,15 @@ def report_html(result: ChangeResult, notes: list[tuple[str, str]]) -> str:
     county_header = [
         "县代码",
         "县名称",
-        "前期水土流失面积(公顷)",
-        "后期水土流失面积(公顷)",
+        "前期水土流失面积(公顷,前期全部数据,同汇总)",
+        "后期水土流失面积(公顷,后期全部数据)",
         "变化(公顷)",
-        "前期水土保持率(%)",
+        "前期水土保持率(%,同汇总)",
         "后期水土保持率(%)",
+        "两期均有数据面积(公顷)",
+        "仅前期有数据(公顷)",
+        "仅后期有数据(公顷)",
+        "两期均有数据:水土流失面积变化(公顷)",
     ]
     rows = [
         [
@@ -170,6 +177,10 @@ def report_html(result: ChangeResult, notes: list[tuple[str, str]]) -> str:
             _fmt(r.d_loss_ha),
             _fmt(r.rate_before_pct, 4),
             _fmt(r.rate_after_pct, 4),
+            _fmt(r.paired_ha),
+            _fmt(r.only_before_ha),
+            _fmt(r.only_after_ha),
+            _fmt(r.paired_d_loss_ha),
         ]
         for r in c.itertuples()
     ]
@@ -194,6 +205,8 @@ def report_html(result: ChangeResult, notes: list[tuple[str, str]]) -> str:
         "<style>body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse;margin:1em 0}"
         "td,th{border:1px solid #bbb;padding:2px 6px;font-size:12px}th{background:#eee}</style></head><body>",
         f"<h1>水土流失动态变化 {result.year_before}–{result.year_after} / soil-loss change</h1>",
+        "<h2>口径 which figure is which</h2>",
+        _table(["项目", "说明"], [[k, v] for k, v in CHANGE_NOTES]),
         "<h2>按县 per county</h2>",
         bars_change(names, list(c["d_loss_ha"]), "水土流失面积变化 change of 水土流失面积", "公顷"),
         bars_rates(names, rates, "水土保持率 soil-conservation rate"),
