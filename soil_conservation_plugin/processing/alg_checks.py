@@ -310,6 +310,7 @@ class ChecksAlgorithm(AlgorithmBase):
             },
             {"counts": counts, "review_decisions_matched": matched, "stats": result.stats},
             rules_citation(),
+            encoding=encoding,
         )
         meta["outputs"] = {"issues": gpkg, "summary": summary, "report": report}
         write_report(report, result.issues, meta, images)

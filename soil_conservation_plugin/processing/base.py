@@ -394,6 +394,12 @@ class AlgorithmBase(QgsProcessingAlgorithm):
             )
         return layer.source().split("|")[0]
 
+    def _has_text_encoding(self) -> bool:
+        """True when the algorithm's ENCODING parameter is the text encoding of the shapefiles it reads
+        (a string; the export's ENCODING is the encoding it writes, an enum)."""
+        definition = self.parameterDefinition("ENCODING")
+        return definition is not None and definition.type() == "string"
+
     def vector_file(self, parameters, name: str, context, feedback, label: str) -> tuple[str, str] | None:
         """(path, layer name) of a vector parameter as a file OGR can read; exported to a temp GPKG when needed.
 
@@ -409,7 +415,9 @@ class AlgorithmBase(QgsProcessingAlgorithm):
             parameters, name, context, ["gpkg", "shp"], "gpkg", qgs_feedback
         )
         if qgs_feedback is not None:
-            qgs_feedback.pushInfo(f"{label}: 文本编码 / text encoding {source_encoding(path, label)}")
+            # the encoding the core reads it with: the algorithm's ENCODING (when it has one) first
+            given = self.parameterAsString(parameters, "ENCODING", context) if self._has_text_encoding() else ""
+            qgs_feedback.pushInfo(f"{label}: 文本编码 / text encoding {source_encoding(path, label, given or None)}")
         return path, layer_name or _first_layer_name(path)
 
     def style_output(self, context, path: str, qml: str, name: str | None = None, aliases: dict | None = None) -> None:

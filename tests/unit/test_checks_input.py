@@ -87,12 +87,12 @@ def test_gbk_shapefile_with_the_user_chosen_encoding(tmp_path):
     assert [r["HXMC"] for r in data.attrs] == NAMES
     assert data.garbled_sample == ""
     assert [i.rule_id for i in run_checks(data, CheckOptions()).issues] == []
-    # a user's wrong choice that still decodes: flagged as mojibake, with the right one suggested
-    wrong = read_vector(path, "红线", encoding="ISO-8859-1")
-    assert wrong.garbled_sample and wrong.suggested_encoding == "GBK"
-    result = run_checks(wrong, CheckOptions(required_fields={}))
-    enc = [i for i in result.issues if i.rule_id == "ENC-001"]
-    assert len(enc) == 1 and "GBK" in enc[0].message_en and enc[0].layer == "红线"
+    # a user's wrong choice that still decodes: refused before any check, both readings shown and
+    # the right encoding named (it used to be an ENC-001 issue of a check that ran on mojibake)
+    with pytest.raises(InputError) as err:
+        read_vector(path, "红线", encoding="ISO-8859-1")
+    assert err.value.layer == "红线" and NAMES[0] in err.value.zh and "Í¨»¯" in err.value.zh
+    assert "ENCODING" in err.value.en and "to GBK" in err.value.en and "the encoding you chose" in err.value.en
 
 
 def test_mojibake_heuristics():

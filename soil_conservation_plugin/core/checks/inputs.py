@@ -6,7 +6,6 @@ Opened through core.common.vector (the one reader: encoding, layer choice, CRS, 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from pyproj import CRS
@@ -14,16 +13,10 @@ from shapely.geometry import Polygon
 
 from ..common.errors import InputError
 from ..common.input_checks import check_geographic_extent
-from ..common.vector import decode_text, layer_crs, open_layer, shapely_2d, split_source
+from ..common.vector import CJK_RE, decode_text, layer_crs, looks_garbled, open_layer, shapely_2d, split_source
 
 NUMBER_TYPES = {"Integer", "Integer64", "Real"}
 INTEGER_TYPES = {"Integer", "Integer64"}
-
-# CJK ideographs; their presence means Chinese text decoded right
-_CJK = re.compile(r"[\u3400-\u9fff]")
-# Latin-1 letters, box drawing, replacement char and lone surrogates: typical of GBK bytes decoded
-# as Latin-1/CP1252 ("Í¨»¯"), as UTF-8 with errors ("\ufffd") or by Python's surrogateescape
-_GARBLE = re.compile(r"[\u00c0-\u00ff\u2500-\u257f\ufffd\udc80-\udcff]")
 
 
 def _ogr():
@@ -55,22 +48,6 @@ class VectorData:
         return len(self.fids)
 
 
-def looks_garbled(text: str) -> bool:
-    """True when a string looks like text decoded with the wrong encoding."""
-    if not text:
-        return False
-    if _CJK.search(text):
-        if re.search(r"[\ufffd\udc80-\udcff]", text):
-            return True
-        # UTF-8 bytes decoded as GBK still look Chinese ("閫氬寲"): they re-encode to valid UTF-8
-        try:
-            back = text.encode("gbk").decode("utf-8")
-        except (UnicodeEncodeError, UnicodeDecodeError):
-            return False
-        return back != text and bool(_CJK.search(back))
-    return len(_GARBLE.findall(text)) >= 2 or bool(re.search(r"[\ufffd\udc80-\udcff]", text))
-
-
 def sniff_encoding(raw_values) -> str:
     """'UTF-8' or 'GBK' (CP936) for raw DBF bytes, or '' when neither decodes to Chinese."""
     raw = [r for r in raw_values if r and any(b >= 0x80 for b in r)]
@@ -79,7 +56,7 @@ def sniff_encoding(raw_values) -> str:
     for name in ("UTF-8", "GBK"):
         # the shapefile reader's decoding (a character cut off at the field width is no error)
         texts = decode_text([bytes(r) for r in raw], name)
-        if texts and any(_CJK.search(t) for t in texts):
+        if texts and any(CJK_RE.search(t) for t in texts):
             return name
     return ""
 

@@ -28,9 +28,16 @@ def _gdal_version() -> str:
 
 
 def run_metadata(
-    step: str, inputs: dict, parameters: dict, results: dict | None = None, rules: dict | None = None
+    step: str,
+    inputs: dict,
+    parameters: dict,
+    results: dict | None = None,
+    rules: dict | None = None,
+    encoding: str | None = None,
 ) -> dict:
-    """``inputs``: name → file path (hashed); ``rules``: name → {version, source, ...} of rule files used."""
+    """``inputs``: name → file path (hashed); ``rules``: name → {version, source, ...} of rule files used;
+    ``encoding``: the text encoding the user chose for shapefiles (as given to read_vector), so the
+    metadata names the encoding the run read them with."""
     hashed: dict[str, dict[str, object]] = {}
     for name, path in inputs.items():
         if path:
@@ -43,7 +50,7 @@ def run_metadata(
                 ]
             if is_shapefile(p) and p.is_file():
                 try:
-                    hashed[name]["encoding"] = source_encoding(p)  # the one core.common.vector read it with
+                    hashed[name]["encoding"] = source_encoding(p, name, encoding)  # the one read_vector used
                 except InputError:
                     hashed[name]["encoding"] = None
     return {

@@ -12,6 +12,7 @@ Read through osgeo.ogr (not fiona/pyogrio): Debian's GDAL, the same inside and o
 from __future__ import annotations
 
 import codecs
+import re
 import struct
 from pathlib import Path
 
@@ -117,11 +118,122 @@ def _decodes(values: list[bytes], codec: str) -> bool:
     return decode_text(values, codec) is not None
 
 
+# where an encoding came from, as the messages say it (the tokens stay in 'GBK (DBF bytes)')
+_SOURCE_ZH = {
+    "user": "您选择的编码",
+    ".cpg": "来自 .cpg 文件",
+    "LDID": "来自 DBF 文件头的语言标识 LDID",
+    "DBF bytes": "按 DBF 字节判断",
+}
+_SOURCE_EN = {
+    "user": "the encoding you chose",
+    ".cpg": "from the .cpg file",
+    "LDID": "from the DBF header's language id, LDID",
+    "DBF bytes": "guessed from the DBF bytes",
+}
+
+# CJK ideographs; their presence means Chinese text decoded right
+CJK_RE = re.compile(r"[\u3400-\u9fff]")
+# Latin-1 letters, box drawing, replacement char and lone surrogates: typical of GBK bytes decoded
+# as Latin-1/CP1252 ("Í¨»¯"), as UTF-8 with errors ("\ufffd") or by Python's surrogateescape
+_GARBLE = re.compile(r"[\u00c0-\u00ff\u2500-\u257f\ufffd\udc80-\udcff]")
+# punctuation of Chinese text: CJK symbols (、。《》【】…), full-width forms (（），：), dashes and quotes
+_PUNCT = re.compile(r"[\u3000-\u303f\uff01-\uff5e\u2014\u2018\u2019\u201c\u201d\u2026]")
+
+
+def looks_garbled(text: str) -> bool:
+    """True when a string looks like text decoded with the wrong encoding."""
+    if not text:
+        return False
+    if CJK_RE.search(text):
+        if re.search(r"[\ufffd\udc80-\udcff]", text):
+            return True
+        # UTF-8 bytes decoded as GBK still look Chinese ("閫氬寲"): they re-encode to valid UTF-8
+        try:
+            back = text.encode("gbk").decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            return False
+        return back != text and bool(CJK_RE.search(back))
+    return len(_GARBLE.findall(text)) >= 2 or bool(re.search(r"[\ufffd\udc80-\udcff]", text))
+
+
+def _common_char(ch: str) -> bool:
+    """A character of ordinary Chinese text: a common ideograph (GB2312 level 1, simplified, or Big5
+    level 1, traditional) or Chinese punctuation. Latin-1 letters, bopomofo, kana, box drawing and
+    rare ideographs are what text decoded with the wrong code page is made of."""
+    if _PUNCT.match(ch):
+        return True
+    if not CJK_RE.match(ch):
+        return False
+    for codec, low, high in (("gb2312", 0xB0, 0xD7), ("big5", 0xA4, 0xC6)):
+        try:
+            raw = ch.encode(codec)
+        except UnicodeEncodeError:
+            continue
+        if len(raw) == 2 and low <= raw[0] <= high:
+            return True
+    return False
+
+
+def plain_text_share(texts: list[str]) -> tuple[float, int]:
+    """(share of the non-ASCII characters that belong to ordinary Chinese text, their number)."""
+    chars = [c for t in texts for c in t if ord(c) >= 0x80]
+    if not chars:
+        return 0.0, 0
+    return sum(1 for c in chars if _common_char(c)) / len(chars), len(chars)
+
+
+def _garbled_against(values: list[bytes], encoding: str) -> tuple[str, list[str], list[str]] | None:
+    """(the better encoding, its reading, the reading with ``encoding``) when another encoding
+    (UTF-8, GBK, CP950) reads the values as ordinary Chinese and ``encoding`` reads them as mojibake."""
+    given = decode_text(values, encoding)
+    if given is None:
+        return None
+    share, count = plain_text_share(given)
+    if count < 2:
+        return None
+    garbled = sum(1 for t in given if looks_garbled(t))
+    for other in ("UTF-8", "GBK", "CP950"):
+        if _python_codec(other) == _python_codec(encoding):
+            continue
+        texts = decode_text(values, other)
+        if texts is None:
+            continue
+        other_share, _ = plain_text_share(texts)
+        other_garbled = sum(1 for t in texts if looks_garbled(t))
+        if other_share >= 0.9 and other_share > share and (other_share - share >= 0.2 or garbled > other_garbled):
+            return other, texts, given
+    return None
+
+
+def _sample(text: str) -> str:
+    return text.encode("utf-8", "replace").decode("utf-8")[:30]
+
+
+def _advice(source: str, encoding: str) -> tuple[str, str]:
+    """How to name ``encoding``, according to where the wrong one came from."""
+    if source == "user":
+        return (
+            f"请把文本编码（ENCODING 参数）改为 {encoding}",
+            f"set the text encoding (parameter ENCODING) to {encoding}",
+        )
+    if source == ".cpg":
+        return (
+            f"请改正 .cpg 文件，写明 {encoding}（或把文本编码 ENCODING 参数设为 {encoding}）",
+            f"fix the .cpg file to say {encoding} (or set the text encoding, parameter ENCODING, to {encoding})",
+        )
+    return (
+        f"请用 .cpg 文件或文本编码（ENCODING 参数）注明 {encoding}",
+        f"name {encoding} in a .cpg file or in the text encoding (parameter ENCODING)",
+    )
+
+
 def shapefile_encoding(path, label: str = "", given: str | None = None) -> tuple[str, str]:
     """(encoding for OGR, where it came from: 'user' / '.cpg' / 'DBF bytes' / 'LDID' / 'ASCII') of a shapefile.
 
-    Refuses (InputError) when the text does not decode with the encoding found: garbled names
-    must never reach an announcement.
+    Refuses (InputError) when the text does not decode with the encoding found, or decodes to
+    mojibake where another encoding (UTF-8, GBK, CP950) reads ordinary Chinese: garbled names must
+    never reach an announcement.
     """
     p = Path(str(path))
     label = label or p.name
@@ -142,23 +254,43 @@ def shapefile_encoding(path, label: str = "", given: str | None = None) -> tuple
         encoding, source = _LDID[ldid], "LDID"
     else:
         encoding, source = "GBK", "DBF bytes"
+    src_zh, src_en = _SOURCE_ZH.get(source, source), _SOURCE_EN.get(source, source)
     codec = _python_codec(encoding)
     if codec is None:
         raise InputError(
             label,
-            f"不认识的文本编码 “{encoding}”（{source}），请改为 UTF-8 或 GBK",
-            f"unknown text encoding '{encoding}' ({source}); use UTF-8 or GBK",
+            f"不认识的文本编码 “{encoding}”（{src_zh}），请改为 UTF-8 或 GBK",
+            f"unknown text encoding '{encoding}' ({src_en}); use UTF-8 or GBK",
         )
     if not _decodes(values, codec):
         other = next((e for e in ("UTF-8", "GBK") if e != encoding and _decodes(values, _python_codec(e))), None)
-        hint_zh = f"；文本看起来是 {other}，请改正 .cpg 文件" if other else "；请用正确的 .cpg 文件注明编码"
-        hint_en = (
-            f"; the text looks like {other}, fix the .cpg file" if other else "; name the right encoding in a .cpg file"
-        )
+        if other:
+            advice_zh, advice_en = _advice(source, other)
+            hint_zh, hint_en = f"；文本看起来是 {other}，{advice_zh}", f"; the text looks like {other}, {advice_en}"
+        elif source == "user":
+            hint_zh, hint_en = (
+                "；请选择正确的文本编码（ENCODING 参数）",
+                "; choose the right text encoding (parameter ENCODING)",
+            )
+        else:
+            hint_zh, hint_en = "；请用正确的 .cpg 文件注明编码", "; name the right encoding in a .cpg file"
         raise InputError(
             label,
-            f"属性文本不是 {encoding} 编码（来自 {source}）{hint_zh}",
-            f"the attribute text is not {encoding} (from {source}){hint_en}",
+            f"属性文本不是 {encoding} 编码（{src_zh}）{hint_zh}",
+            f"the attribute text is not {encoding} ({src_en}){hint_en}",
+        )
+    found = _garbled_against(values, encoding)
+    if found is not None:
+        better, right, wrong = found
+        # the sample: of the first values, the one with the most non-ASCII text
+        i = max(range(min(len(right), 50)), key=lambda k: sum(ord(c) >= 0x80 for c in right[k]))
+        advice_zh, advice_en = _advice(source, better)
+        raise InputError(
+            label,
+            f"属性文本按 {encoding}（{src_zh}）读出来是乱码，按 {better} 读才是正常中文："
+            f"{encoding} 读作 “{_sample(wrong[i])}”，{better} 读作 “{_sample(right[i])}”；{advice_zh}",
+            f"the attribute text read as {encoding} ({src_en}) is garbled, read as {better} it is ordinary "
+            f"Chinese: {encoding} reads '{_sample(wrong[i])}', {better} reads '{_sample(right[i])}'; {advice_en}",
         )
     return encoding, source
 

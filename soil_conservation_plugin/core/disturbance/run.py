@@ -289,6 +289,7 @@ def write_outputs(result: DisturbanceResult, gpkg, checklist_dir, inputs: Distur
                 "source": prep.landuse_mapping.get("source"),
             },
         },
+        encoding=inputs.encoding,
     )
     meta["outputs"] = {
         "gpkg": str(gpkg),
