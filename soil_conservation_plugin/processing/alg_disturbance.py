@@ -220,7 +220,10 @@ class DisturbanceCheckAlgorithm(AlgorithmBase):
             f"{result.carried} statuses carried over 销号状态已沿用"
         )
         for note in result.prepared.notes:
-            feedback.info(note)
+            if note.startswith("警告") and qgs is not None:
+                qgs.pushWarning(note)
+            else:
+                feedback.info(note)
         uri = f"{out}|layername={PATCHES_LAYER}"
         if context.project() is not None:
             name = self.tr("Checked patches")

@@ -379,6 +379,8 @@ def test_an_own_field_mapping_reads_another_issuer(tmp_path):
     data = json.loads(resources_path("rules", "disturbance_fields.json").read_text(encoding="utf-8"))
     data["fields"]["patch_id"]["candidates"] = ["JCBH"]
     data["area_unit"]["value"] = "mu"
+    for name in ("dist_type", "project", "builder", "approval", "year"):  # not in this issuer's layer:
+        del data["fields"][name]  # an own mapping lists only the fields the layer has
     mapping = tmp_path / "fields_2026.json"
     mapping.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     inputs = scene(tmp_path)

@@ -43,6 +43,7 @@ class FieldMapping:
     not_approved: frozenset
     layers: dict  # "county" → {"code": [...], "name": [...]}, ...
     zone_values: dict  # zone kind → accepted values of the zones layer's kind field
+    own: bool = False  # the user's own mapping file (not the shipped one): every field must be found
 
     def citation(self) -> dict:
         return {"path": self.path, "version": self.version, "source": self.source, "tag": self.tag}
@@ -68,7 +69,9 @@ def _texts(values, bad, where: str) -> list[str]:
 
 def load_field_mapping(path=None) -> FieldMapping:
     """Load and check a mapping file; InputError naming the file on any problem."""
-    path = Path(path or resources_path(*FIELDS_FILE))
+    shipped = Path(resources_path(*FIELDS_FILE))
+    own = path is not None and Path(path).resolve() != shipped.resolve()
+    path = Path(path or shipped)
     label = f"字段映射 field mapping {path.name}"
     data = load_json_rules(path, label)
 
@@ -129,6 +132,7 @@ def load_field_mapping(path=None) -> FieldMapping:
         not_approved=frozenset(v.lower() for v in _texts(approval.get("none"), bad, "approval_values/none")),
         layers=checked_layers,
         zone_values={k: frozenset(_texts(v, bad, f"zone_values/{k}")) for k, v in zone_values.items()},
+        own=own,
     )
 
 
@@ -157,8 +161,53 @@ def resolve_patch_fields(columns, mapping: FieldMapping, label: str) -> dict[str
         raise InputError(
             label,
             f"缺少必需字段: {zh}；图层的字段为: {have}；请在字段映射文件中加入本图层的字段名",
-            f"required field missing: {en}; the layer's fields are: {have}; add this layer's name to the field mapping",
+            f"required field missing: {en}; the layer's fields are: {have}; "
+            "add the name this layer gives the field to its candidates in the field mapping",
+        )
+    absent = [s for name, s in mapping.fields.items() if out[name] is None]
+    if mapping.own and absent:
+        # the user's own file names these fields: a candidate found nowhere is a typo or the wrong file
+        zh = "; ".join(f"{s['zh']}（候选字段 {', '.join(s['candidates'])}）" for s in absent)
+        en = "; ".join(f"{s['en']} (candidates {', '.join(s['candidates'])})" for s in absent)
+        have = ", ".join(str(c) for c in columns if c != "geometry")
+        name = Path(mapping.path).name
+        raise InputError(
+            label,
+            f"字段映射文件 {name} 中以下字段的候选字段名在图层中都不存在: {zh}；图层的字段为: {have}；"
+            "请改正候选字段名，或从映射文件中删去本图层没有的字段",
+            f"no candidate of these fields of the field mapping {name} is a field of the layer: {en}; "
+            f"the layer's fields are: {have}; correct the candidates, or remove from the mapping file the "
+            "fields this layer does not have",
         )
     for name in CANONICAL:
         out.setdefault(name, None)
     return out
+
+
+# the patch fields the risk rules read, as the measure they become (overlay.measures)
+RULE_MEASURES = {"approval": "approval", "dist_type": "dist_type"}
+
+
+def absent_field_notes(columns: dict, mapping: FieldMapping, rules, label: str) -> list[str]:
+    """Warnings for the optional fields the (shipped) mapping did not find in the layer: a field the
+    risk rules read (naming the rules that cannot be decided) and 扰动面积 (issued_ha left empty)."""
+    notes = []
+    for name, measure in RULE_MEASURES.items():
+        spec = mapping.fields.get(name)
+        ids = [r.id for r in rules.rules if any(c.measure == measure for c in r.conditions)]
+        if spec is None or columns.get(name) is not None or not ids:
+            continue
+        notes.append(
+            f"警告 warning: {label}: 没有{spec['zh']}字段（候选字段 {', '.join(spec['candidates'])}），"
+            f"规则 {', '.join(ids)} 无法判定，每个图斑的{spec['zh']}视为未知 / no {spec['en']} field "
+            f"(candidates {', '.join(spec['candidates'])}): rules {', '.join(ids)} cannot be decided, "
+            f"every patch's {spec['en']} counts as unknown"
+        )
+    spec = mapping.fields.get("dist_area")
+    if spec is not None and columns.get("dist_area") is None:
+        notes.append(
+            f"警告 warning: {label}: 没有{spec['zh']}字段（候选字段 {', '.join(spec['candidates'])}），"
+            f"下发面积 issued_ha 为空 / no {spec['en']} field (candidates {', '.join(spec['candidates'])}): "
+            "issued_ha is left empty"
+        )
+    return notes

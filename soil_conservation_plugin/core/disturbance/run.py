@@ -16,7 +16,7 @@ from ..common.feedback import Feedback
 from ..common.geo import AreaCalc
 from ..common.metadata import run_metadata, write_run_metadata
 from .checklist import ChecklistFiles, write_checklists
-from .fields import FieldMapping, load_field_mapping
+from .fields import FieldMapping, absent_field_notes, load_field_mapping
 from .landuse import group_names, load_landuse_mapping, open_landuse
 from .layers import PatchLayer, read_areas, read_divisions, read_patches, read_zones
 from .overlay import ZONE_KINDS, Index, PatchOverlay, measures, overlay_patch
@@ -119,7 +119,7 @@ def prepare(inputs: DisturbanceInputs) -> Prepared:
     enc = inputs.encoding
     patches = read_patches(inputs.patches, inputs.label("patches"), mapping, enc)
     crs = patches.crs
-    notes = []
+    notes = absent_field_notes(patches.columns, mapping, rules, patches.label)
     zones: dict = dict.fromkeys(ZONE_KINDS)
     if inputs.steep:
         zones["steep"] = Index(read_areas(inputs.steep, inputs.label("steep"), crs, ("steep_slope",), enc))
