@@ -40,14 +40,27 @@ def is_web_mercator(crs: CRS) -> bool:
     return "pseudo mercator" in method or "popular visualisation" in method
 
 
-def check_ground_crs(crs, layer: str) -> CRS:
-    """Return the pyproj CRS when it can give true ground distances, else raise InputError."""
+def check_ground_crs(crs, layer: str, polygons: bool = False) -> CRS:
+    """Return the pyproj CRS when it can give true ground distances, else raise InputError.
+
+    ``polygons``: the layer is a vector (polygon) layer, and the Web Mercator refusal says so
+    (raster wording otherwise: cell sizes, slope).
+    """
     pcrs = to_pyproj(crs)
     if pcrs is None:
         raise InputError(
             layer,
             "没有坐标参考系(CRS)，无法计算真实地面距离",
             "has no coordinate reference system (CRS); ground distances cannot be computed",
+        )
+    if is_web_mercator(pcrs) and polygons:
+        raise InputError(
+            layer,
+            "坐标系为 Web 墨卡托(EPSG:3857)，其中的长度和面积随纬度放大(吉林一带面积约大 1.7 至 2.1 倍)，"
+            "图斑的面积和叠加结果会出错；请先投影到 CGCS2000 高斯-克吕格(如 EPSG:4530)或使用 EPSG:4490",
+            "is in Web Mercator (EPSG:3857), whose lengths and areas grow with latitude (areas about 1.7 to 2.1 times "
+            "too large in Jilin) and would falsify the polygons' areas and overlays; reproject to a CGCS2000 "
+            "Gauss-Krüger zone (e.g. EPSG:4530) or use EPSG:4490",
         )
     if is_web_mercator(pcrs):
         raise InputError(

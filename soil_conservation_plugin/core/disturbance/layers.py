@@ -142,7 +142,7 @@ def read_patches(path, label: str, mapping: FieldMapping, encoding: str | None =
     enc = str(gdf.attrs.get("encoding", ""))
     if len(gdf) == 0:
         raise InputError(label, "图层中没有图斑", "the layer holds no patches")
-    crs = check_ground_crs(gdf.crs, label)
+    crs = check_ground_crs(gdf.crs, label, polygons=True)
     cols = resolve_patch_fields([c for c in gdf.columns if c != "geometry"], mapping, label)
     ids = [_text(v) for v in gdf[cols["patch_id"]].values]
     _check_ids(ids, label, str(cols["patch_id"]))
@@ -162,7 +162,7 @@ def _read_in(path, label: str, crs: CRS, preferred: tuple, encoding: str | None)
     gdf = read_vector(path, label, encoding=encoding, preferred_layers=preferred)
     enc = str(gdf.attrs.get("encoding", ""))
     if len(gdf) and gdf.geometry.notna().any():
-        check_ground_crs(gdf.crs, label)
+        check_ground_crs(gdf.crs, label, polygons=True)
         gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
         if not CRS.from_user_input(gdf.crs).equals(crs):
             gdf = gdf.to_crs(crs)

@@ -218,7 +218,7 @@ def check_units(gdf, label: str = "小流域单元 units") -> None:
         )
     if len(gdf) == 0:
         raise InputError(label, "图层没有要素", "the layer has no features")
-    check_ground_crs(gdf.crs, label)
+    check_ground_crs(gdf.crs, label, polygons=True)
     types = set(gdf.geom_type.dropna())
     if not types <= {"Polygon", "MultiPolygon"}:
         raise InputError(
@@ -250,7 +250,7 @@ def overlay_overlap(units, overlay_path, overlay_layer, label: str) -> np.ndarra
     from ..common.vector import read_vector
 
     ov = read_vector(overlay_path, label, overlay_layer)
-    check_ground_crs(ov.crs, label)
+    check_ground_crs(ov.crs, label, polygons=True)
     ov = ov[ov.geometry.notna() & ~ov.geometry.is_empty]
     ov = ov[ov.geom_type.isin(["Polygon", "MultiPolygon"])]
     out = np.zeros(len(units))
