@@ -196,9 +196,10 @@ def test_gbk_shapefile_encoding_parameter(plugin, tmp_path):
     assert [i.rule_id for i in load_issues(res["OUTPUT"])[0]] == []
     meta = json.loads((tmp_path / "i.meta.json").read_text(encoding="utf-8"))
     assert meta["parameters"]["encoding"] == "GBK (DBF bytes)"
-    res = run_alg("checks", dict(base, ENCODING="ISO-8859-1"))  # a wrong choice that decodes: flagged
-    enc = [i for i in load_issues(res["OUTPUT"])[0] if i.rule_id == "ENC-001"]
-    assert len(enc) == 1 and "GBK" in enc[0].message_en
+    # a wrong choice that decodes: refused before any check, naming the encoding to choose
+    with pytest.raises(QgsProcessingException) as err:
+        run_alg("checks", dict(base, ENCODING="ISO-8859-1"))
+    assert "通化县陡坡地" in str(err.value) and "parameter ENCODING) to GBK" in str(err.value)
     res = run_alg("checks", dict(base, ENCODING="GBK"))
     assert [i.rule_id for i in load_issues(res["OUTPUT"])[0]] == []
     meta = json.loads((tmp_path / "i.meta.json").read_text(encoding="utf-8"))

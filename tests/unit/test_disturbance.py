@@ -425,3 +425,13 @@ def test_a_gbk_shapefile_as_issued(tmp_path):
     assert (row["project"], row["approval"], row["appr_state"]) == ("通化县某采石场", "未批复", "none")
     meta = json.loads((tmp_path / "check.meta.json").read_text(encoding="utf-8"))
     assert meta["parameters"]["patch_encoding"].startswith("GBK")
+
+
+def test_web_mercator_patches_are_refused_with_polygon_wording(tmp_path):
+    inputs = scene(tmp_path)
+    inputs.patches = write_patches(tmp_path / "wm.gpkg", ["A"], [box(14e6, 5e6, 14.001e6, 5.001e6)], crs="EPSG:3857")
+    with pytest.raises(InputError) as err:
+        run_check(inputs)
+    e = err.value
+    assert "Web 墨卡托" in e.zh and "面积" in e.zh and "像元" not in e.zh and "坡度" not in e.zh
+    assert "polygons' areas" in e.en and "cell" not in e.en and "slope" not in e.en
