@@ -216,3 +216,67 @@ def test_the_status_algorithm_walks_the_cycle(plugin, tmp_path):
     assert rows(out)["P3"]["status"] == "待核查"
     listed = {r["图斑编号"]: r["核查状态"] for r in read_csv(folder / "核查清单_220521_通化县.csv")}
     assert listed["P1"] == "整改中"
+
+
+def gbk_patches(tmp_path) -> str:
+    """The scene's patches as a GBK shapefile with ASCII field names and no .cpg."""
+    shp = tmp_path / "gbk_ascii.shp"
+    gdf = gpd.GeoDataFrame(
+        {"TBBH": list(PATCHES), "XMMC": ["演示项目（合成）"] * len(PATCHES), "PFQK": [a for _, a in PATCHES.values()]},
+        geometry=[g for g, _ in PATCHES.values()],
+        crs=GK,
+    )
+    gdf.to_file(str(shp), driver="ESRI Shapefile", encoding="GBK")
+    shp.with_suffix(".cpg").unlink(missing_ok=True)
+    return str(shp)
+
+
+class Log:
+    def __init__(self):
+        from qgis.core import QgsProcessingFeedback
+
+        self.lines: list[str] = []
+        self.feedback = QgsProcessingFeedback()
+        self.feedback.pushInfo = self.lines.append  # type: ignore[method-assign]
+        self.feedback.pushWarning = self.lines.append  # type: ignore[method-assign]
+
+
+@pytest.mark.parametrize("encoding", ["BIG5", "LATIN1", "CP1252"])
+def test_a_wrong_encoding_for_a_gbk_shapefile_is_refused_before_any_work(plugin, tmp_path, encoding):
+    inputs = scene(tmp_path)
+    out, folder = tmp_path / "out" / "check.gpkg", tmp_path / "out" / "核查清单"
+    with pytest.raises(QgsProcessingException) as err:
+        run_alg("disturbance_check", params(inputs, out, folder, PATCHES=gbk_patches(tmp_path), ENCODING=encoding))
+    text = str(err.value)
+    assert "演示项目（合成）" in text and "parameter ENCODING) to GBK" in text and "gbk_ascii" in text
+    assert not out.exists() and not folder.exists()
+
+
+def test_the_log_and_the_metadata_name_the_same_encoding(plugin, tmp_path):
+    inputs = scene(tmp_path)
+    out, folder = tmp_path / "out" / "check.gpkg", tmp_path / "out" / "核查清单"
+    log = Log()
+    res = run_alg(
+        "disturbance_check",
+        params(inputs, out, folder, PATCHES=gbk_patches(tmp_path), ENCODING="GBK"),
+        feedback=log.feedback,
+    )
+    assert res["KEY_CHECK"] == 2
+    said = [line for line in log.lines if "gbk_ascii" in line and "text encoding" in line]
+    assert said and all(line.endswith("text encoding GBK (user)") for line in said), log.lines
+    with open(res["METADATA"], encoding="utf-8") as fh:
+        meta = json.load(fh)
+    assert meta["parameters"]["patch_encoding"] == "GBK (user)"
+    assert meta["inputs"]["patches"]["encoding"] == "GBK (user)"
+
+
+def test_an_absent_field_a_rule_reads_is_a_warning_in_the_log(plugin, tmp_path):
+    inputs = scene(tmp_path)
+    gdf = gpd.read_file(inputs.patches, layer="patches").drop(columns=["批复情况"])
+    path = tmp_path / "no_approval.gpkg"
+    gdf.to_file(str(path), layer="patches", driver="GPKG")
+    out, folder = tmp_path / "out" / "check.gpkg", tmp_path / "out" / "核查清单"
+    log = Log()
+    run_alg("disturbance_check", params(inputs, out, folder, PATCHES=str(path)), feedback=log.feedback)
+    warned = [line for line in log.lines if line.startswith("警告") and "批复情况" in line]
+    assert len(warned) == 1 and "DR-003, DR-006" in warned[0], log.lines
