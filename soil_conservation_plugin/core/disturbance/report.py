@@ -10,11 +10,10 @@ Every bar carries its exact value in ``data-value`` (and in its <title>), so a r
 
 from __future__ import annotations
 
-import html
-import math
 from dataclasses import dataclass
 
 from ..common.io import atomic_path
+from ..common.svg import esc, nice_max
 from .checklist import OUTSIDE_NAME, TOTAL, _sum
 
 # zone kind → (column prefix of the patch layer, Chinese name); the columns are those of the 核查清单
@@ -50,17 +49,6 @@ class CountyFigure:
     risk: list  # [Group] in rank order
     zones: list  # [Group] of the zone kinds given to the check (a kind not given has no bars)
     missing_zones: list  # Chinese names of the zone kinds that were not given
-
-
-def _e(text) -> str:
-    return html.escape(str(text), quote=True)
-
-
-def _nice_max(v: float) -> float:
-    if v <= 0:
-        return 1.0
-    mag = 10 ** math.floor(math.log10(v))
-    return next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= v)
 
 
 def _given(rows: list[dict], column: str) -> bool:
@@ -102,20 +90,20 @@ def figures(rows: list[dict], classes: list) -> list[CountyFigure]:
 def bars(groups: list, what: str, title: str, unit: str) -> str:
     """Horizontal bars of ``what`` ('count' or 'ha') per group, each with its value written beside it."""
     values = [float(getattr(g, what)) for g in groups]
-    top = _nice_max(max(values or [0.0]))
+    top = nice_max(max(values or [0.0]))
     h = TOP + len(groups) * ROW_H + 8
     w = LABEL_W + BAR_MAX + 90
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" role="img" aria-label="{_e(title)}">']
-    out.append(f'<text x="4" y="14" font-size="12">{_e(title)} ({_e(unit)})</text>')
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" role="img" aria-label="{esc(title)}">']
+    out.append(f'<text x="4" y="14" font-size="12">{esc(title)} ({esc(unit)})</text>')
     for i, (g, v) in enumerate(zip(groups, values)):
         y = TOP + i * ROW_H
         text = str(g.count) if what == "count" else f"{g.ha:.2f}"
         width = BAR_MAX * v / top
-        out.append(f'<text x="{LABEL_W - 6}" y="{y + 13}" font-size="11" text-anchor="end">{_e(g.label)}</text>')
+        out.append(f'<text x="{LABEL_W - 6}" y="{y + 13}" font-size="11" text-anchor="end">{esc(g.label)}</text>')
         out.append(
             f'<rect x="{LABEL_W}" y="{y + 2}" width="{max(width, 0.5):.1f}" height="{ROW_H - 6}" '
-            f'fill="{COLORS[what]}" data-key="{_e(g.key)}" data-measure="{what}" data-value="{text}">'
-            f"<title>{_e(g.label)}: {text} {_e(unit)}</title></rect>"
+            f'fill="{COLORS[what]}" data-key="{esc(g.key)}" data-measure="{what}" data-value="{text}">'
+            f"<title>{esc(g.label)}: {text} {esc(unit)}</title></rect>"
         )
         out.append(f'<text x="{LABEL_W + width + 4:.1f}" y="{y + 13}" font-size="11">{text}</text>')
     out.append("</svg>")
@@ -123,16 +111,16 @@ def bars(groups: list, what: str, title: str, unit: str) -> str:
 
 
 def _table(header: list, rows: list[list]) -> str:
-    head = "".join(f"<th>{_e(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{_e(v)}</td>" for v in row) + "</tr>" for row in rows)
+    head = "".join(f"<th>{esc(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{esc(v)}</td>" for v in row) + "</tr>" for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _section(fig: CountyFigure) -> str:
     title = f"{fig.code} {fig.name}".strip() if fig.code != TOTAL else "合计 all counties"
     parts = [
-        f'<section class="county" data-code="{_e(fig.code)}">',
-        f"<h2>{_e(title)}: {fig.patches} 个图斑, {fig.area_ha:.2f} 公顷</h2>",
+        f'<section class="county" data-code="{esc(fig.code)}">',
+        f"<h2>{esc(title)}: {fig.patches} 个图斑, {fig.area_ha:.2f} 公顷</h2>",
         '<div class="figure">',
         bars(fig.risk, "count", "按风险等级 图斑数 patches by risk class", "个"),
         bars(fig.risk, "ha", "按风险等级 图斑面积 area by risk class", "公顷"),
@@ -147,7 +135,7 @@ def _section(fig: CountyFigure) -> str:
     rows += [["区域 " + g.label, g.count, f"{g.ha:.2f}"] for g in fig.zones]
     parts.append(_table(["类别 group", "图斑数(个)", "面积(公顷)"], rows))
     if fig.missing_zones:
-        parts.append(f"<p>未提供 not given: {_e('、'.join(fig.missing_zones))}</p>")
+        parts.append(f"<p>未提供 not given: {esc('、'.join(fig.missing_zones))}</p>")
     parts.append("</section>")
     return "\n".join(parts)
 
@@ -164,11 +152,11 @@ def report_html(rows: list[dict], classes: list, notes: list[list], title: str =
     )
     parts = [
         '<!DOCTYPE html><html lang="zh-Hans"><head><meta charset="utf-8">',
-        f"<title>{_e(title)}</title>",
+        f"<title>{esc(title)}</title>",
         "<style>body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse;margin:0.5em 0 1.5em}"
         "td,th{border:1px solid #bbb;padding:2px 6px;font-size:12px}th{background:#eee}"
         ".figure svg{margin:0 1em 0.5em 0;vertical-align:top}</style></head><body>",
-        f"<h1>{_e(title)} / disturbance check report</h1>",
+        f"<h1>{esc(title)} / disturbance check report</h1>",
         *[_section(fig) for fig in figures(rows, classes)],
         "<h2>说明 notes</h2>",
         _table(["项目", "内容"], notes_rows),

@@ -8,12 +8,12 @@ the tables (``outputs.CHANGE_NOTES``). Every text is HTML-escaped.
 
 from __future__ import annotations
 
-import html
 import math
 
 import numpy as np
 
 from ..common.io import atomic_path
+from ..common.svg import esc, nice_max
 from .change import ChangeResult
 from .outputs import CHANGE_NOTES, class_names, matrix_rows
 
@@ -21,29 +21,18 @@ BAR_W, GAP, LEFT, TOP = 28, 14, 70, 20
 COLORS = {"before": "#9ecae1", "after": "#3182bd", "target": "#e6550d", "up": "#d73027", "down": "#1a9850"}
 
 
-def _e(text) -> str:
-    return html.escape(str(text), quote=True)
-
-
-def _nice_max(v: float) -> float:
-    if v <= 0:
-        return 1.0
-    mag = 10 ** math.floor(math.log10(v))
-    return next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= v)
-
-
 def bars_change(names: list[str], values: list[float], title: str, unit: str) -> str:
     """Signed bars around a zero line: red up (worse), green down (better)."""
     h = 220
     w = LEFT + len(names) * (BAR_W + GAP) + 20
-    top = _nice_max(max([abs(v) for v in values if np.isfinite(v)] or [1.0]))
+    top = nice_max(max([abs(v) for v in values if np.isfinite(v)] or [1.0]))
     mid = TOP + (h - TOP - 60) / 2
     scale = (h - TOP - 60) / 2 / top
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" role="img" aria-label="{_e(title)}">']
-    out.append(f'<text x="{LEFT}" y="14" font-size="12">{_e(title)} ({_e(unit)})</text>')
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" role="img" aria-label="{esc(title)}">']
+    out.append(f'<text x="{LEFT}" y="14" font-size="12">{esc(title)} ({esc(unit)})</text>')
     out.append(f'<line x1="{LEFT}" y1="{mid:.1f}" x2="{w - 10}" y2="{mid:.1f}" stroke="#444"/>')
     for lab, y in ((f"+{top:g}", mid - top * scale), ("0", mid), (f"−{top:g}", mid + top * scale)):
-        out.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" font-size="10" text-anchor="end">{_e(lab)}</text>')
+        out.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" font-size="10" text-anchor="end">{esc(lab)}</text>')
     for i, (name, v) in enumerate(zip(names, values)):
         x = LEFT + GAP / 2 + i * (BAR_W + GAP)
         if np.isfinite(v):
@@ -51,11 +40,11 @@ def bars_change(names: list[str], values: list[float], title: str, unit: str) ->
             color = COLORS["up"] if v > 0 else COLORS["down"]
             out.append(
                 f'<rect x="{x:.1f}" y="{y:.1f}" width="{BAR_W}" height="{max(hh, 0.5):.1f}" fill="{color}">'
-                f"<title>{_e(name)}: {v:.2f} {_e(unit)}</title></rect>"
+                f"<title>{esc(name)}: {v:.2f} {esc(unit)}</title></rect>"
             )
         out.append(
             f'<text x="{x + BAR_W / 2:.1f}" y="{h - 44}" font-size="10" text-anchor="end" '
-            f'transform="rotate(-45 {x + BAR_W / 2:.1f} {h - 44})">{_e(name)}</text>'
+            f'transform="rotate(-45 {x + BAR_W / 2:.1f} {h - 44})">{esc(name)}</text>'
         )
     out.append("</svg>")
     return "".join(out)
@@ -71,8 +60,8 @@ def bars_rates(names: list[str], series: dict[str, list[float]], title: str) -> 
     lo = max(0.0, math.floor((min(vals) if vals else 0.0) / 5) * 5 - 5)
     scale = (h - TOP - 60) / (100.0 - lo)
     base = h - 60
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" role="img" aria-label="{_e(title)}">']
-    out.append(f'<text x="{LEFT}" y="14" font-size="12">{_e(title)} (%)</text>')
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" role="img" aria-label="{esc(title)}">']
+    out.append(f'<text x="{LEFT}" y="14" font-size="12">{esc(title)} (%)</text>')
     for tick in np.linspace(lo, 100.0, 5):
         y = base - (tick - lo) * scale
         out.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{w - 10}" y2="{y:.1f}" stroke="#ddd"/>')
@@ -86,11 +75,11 @@ def bars_rates(names: list[str], series: dict[str, list[float]], title: str) -> 
             hh = max(0.5, (v - lo) * scale)
             out.append(
                 f'<rect x="{x0 + j * 10:.1f}" y="{base - hh:.1f}" width="9" height="{hh:.1f}" fill="{COLORS[k]}">'
-                f"<title>{_e(name)} {k}: {v:.2f} %</title></rect>"
+                f"<title>{esc(name)} {k}: {v:.2f} %</title></rect>"
             )
         out.append(
             f'<text x="{x0 + len(keys) * 5:.1f}" y="{base + 14}" font-size="10" text-anchor="end" '
-            f'transform="rotate(-45 {x0 + len(keys) * 5:.1f} {base + 14})">{_e(name)}</text>'
+            f'transform="rotate(-45 {x0 + len(keys) * 5:.1f} {base + 14})">{esc(name)}</text>'
         )
     out.append("</svg>")
     return "".join(out)
@@ -115,11 +104,11 @@ def transition_chart(result: ChangeResult) -> str:
     for j, name in enumerate(zh):
         out.append(
             f'<text x="{left + j * cell + cell / 2}" y="{top - 8}" font-size="11" '
-            f'text-anchor="middle">{_e(name)}</text>'
+            f'text-anchor="middle">{esc(name)}</text>'
         )
     for i, name in enumerate(zh):
         y = top + i * cell
-        out.append(f'<text x="{left - 6}" y="{y + cell / 2 + 4}" font-size="11" text-anchor="end">{_e(name)}</text>')
+        out.append(f'<text x="{left - 6}" y="{y + cell / 2 + 4}" font-size="11" text-anchor="end">{esc(name)}</text>')
         for j in range(n):
             v = float(m[i, j])
             shade = int(255 - 200 * math.sqrt(v / peak)) if v > 0 else 255
@@ -127,7 +116,7 @@ def transition_chart(result: ChangeResult) -> str:
             out.append(
                 f'<rect x="{left + j * cell}" y="{y}" width="{cell}" height="{cell}" '
                 f'fill="rgb({shade},{shade},255)"{stroke}>'
-                f"<title>{_e(name)} → {_e(zh[j])}: {v:.2f} 公顷</title></rect>"
+                f"<title>{esc(name)} → {esc(zh[j])}: {v:.2f} 公顷</title></rect>"
             )
             if v > 0:
                 color = "#fff" if shade < 140 else "#000"
@@ -140,8 +129,8 @@ def transition_chart(result: ChangeResult) -> str:
 
 
 def _table(header: list, rows: list[list]) -> str:
-    head = "".join(f"<th>{_e(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{_e(v)}</td>" for v in row) + "</tr>" for row in rows)
+    head = "".join(f"<th>{esc(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{esc(v)}</td>" for v in row) + "</tr>" for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
