@@ -2266,8 +2266,8 @@ Template: resources/layouts/county_announcement.qpt (A3 landscape) or your own .
     </message>
     <message>
         <location filename="../soil_conservation_plugin/gui/pages.py" line="1"/>
-        <source>from the .cpg file (else UTF-8)</source>
-        <translation>按 .cpg 文件（没有则 UTF-8）</translation>
+        <source>automatic (the .cpg file, else read from the text)</source>
+        <translation>自动（按 .cpg 文件，没有则按文本内容判断）</translation>
     </message>
     <message>
         <location filename="../soil_conservation_plugin/gui/pages.py" line="1"/>

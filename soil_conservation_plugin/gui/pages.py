@@ -908,9 +908,10 @@ class DisturbancePage(Page, _form("page_disturbance.ui")):
             widget.setFilter(translate("SoilConservation", "Rule files (*.json)"))
             widget.setStorageMode(QgsFileWidget.StorageMode.GetFile)
             widget.setFilePath(str(resources_path("rules", name)))
-        for encoding in self.ENCODINGS:  # "" = the .cpg file, else UTF-8 (the algorithm's default)
+        for encoding in self.ENCODINGS:  # "" = the .cpg file, else read from the text itself (the algorithm's default)
             self.encodingCombo.addItem(
-                encoding or translate("SoilConservation", "from the .cpg file (else UTF-8)"), encoding
+                encoding or translate("SoilConservation", "automatic (the .cpg file, else read from the text)"),
+                encoding,
             )
         for key, w in (
             ("fields_file", self.fieldsFile),

@@ -283,6 +283,6 @@ def test_a_broken_mapping_file_is_described_and_the_encoding_reaches_the_check(s
     page.fieldsFile.setFilePath(str(bad))
     assert page.fieldsStatus.text().count("✗") == 1 and "version is missing" in page.fieldsStatus.text()
     assert page.wanted()[a.FIELDS_FILE] == str(bad)
-    assert page.wanted()[a.ENCODING] == ""  # the .cpg file, else UTF-8
+    assert page.wanted()[a.ENCODING] == ""  # the .cpg file, else read from the text
     page.encodingCombo.setCurrentIndex(page.encodingCombo.findData("GBK"))
     assert page.wanted()[a.ENCODING] == "GBK"
