@@ -2540,8 +2540,8 @@ Template: resources/layouts/county_announcement.qpt (A3 landscape) or your own .
     </message>
     <message>
         <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="115"/>
-        <source>Number of patches</source>
-        <translation>图斑数量</translation>
+        <source>Number of patches before the split along county, township and unit lines</source>
+        <translation>按县界、乡镇界和小流域界分割前的图斑数量</translation>
     </message>
     <message>
         <location filename="../soil_conservation_plugin/processing/alg_steep_slope.py" line="116"/>

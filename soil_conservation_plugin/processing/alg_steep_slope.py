@@ -227,7 +227,11 @@ class SteepSlopeAlgorithm(LocalRasterInputs, AlgorithmBase):
                     name, self.tr(label), file_filter, optional=True, createByDefault=False
                 )
             )
-        self.addOutput(QgsProcessingOutputNumber(self.PATCH_COUNT, self.tr("Number of patches")))
+        self.addOutput(
+            QgsProcessingOutputNumber(
+                self.PATCH_COUNT, self.tr("Number of patches before the split along county, township and unit lines")
+            )
+        )
         self.addOutput(QgsProcessingOutputNumber(self.TOTAL_HA, self.tr("Total area (ha)")))
 
     def help(self) -> str:
