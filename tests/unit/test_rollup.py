@@ -245,7 +245,7 @@ def test_a_ceiling_too_low_for_the_target_is_refused(tmp_path):
 def test_the_shipped_targets_cite_the_issue_and_are_not_verified():
     targets = tg.load_targets()
     assert [(t.year, t.rate_pct) for t in targets.targets] == [(2025, 80.21), (2035, 83.66)]
-    assert all(not t.verified and "issue 18" in t.source for t in targets.targets)
+    assert all(not t.verified and "not verified" in t.source for t in targets.targets)
     assert targets.method == "gap_share" and not targets.official
     assert "not verified" in tg.method_note(targets) and "非官方分配" in tg.method_note(targets)
 
