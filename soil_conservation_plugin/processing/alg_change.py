@@ -31,6 +31,7 @@ class ChangeAlgorithm(LocalRasterInputs, AlgorithmBase):
     DISPLAY = QT_TRANSLATE_NOOP("SoilConservation", "Change between two erosion years (水土流失动态)")
     GROUP = QT_TRANSLATE_NOOP("SoilConservation", "Roll-up and change (汇总与动态)")
     GROUP_ID = "rollup"
+    OUTPUT_LAYERS = {"OUTPUT": ("unit_change", "county_change")}
 
     UNITS = "UNITS"
     EROSION_BEFORE = "EROSION_BEFORE"

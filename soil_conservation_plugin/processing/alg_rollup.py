@@ -27,6 +27,7 @@ class RollupAlgorithm(AlgorithmBase):
     DISPLAY = QT_TRANSLATE_NOOP("SoilConservation", "Roll-up to 乡镇, 县, 市 and 省 with targets (水土保持率)")
     GROUP = QT_TRANSLATE_NOOP("SoilConservation", "Roll-up and change (汇总与动态)")
     GROUP_ID = "rollup"
+    OUTPUT_LAYERS = {"OUTPUT": ("county", "prefecture", "province")}  # and township when the units name one
 
     INPUT = "INPUT"
     COUNTY_FIELD = "COUNTY_FIELD"

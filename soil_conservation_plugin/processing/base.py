@@ -216,6 +216,9 @@ class AlgorithmBase(QgsProcessingAlgorithm):
     GROUP = ""
     GROUP_ID = ""
     FOLDER_OUTPUTS: tuple = ()  # folder destinations written as a whole (replaced only if the plugin wrote them)
+    # GeoPackage destination → the layers the run writes into it, refused before any work when the file holds
+    # a layer of that name the plugin did not write (the commit checks every layer again)
+    OUTPUT_LAYERS: dict = {}
     REQUIRES: tuple[str, ...] = ()  # Python packages (core.common.dependencies.PACKAGES) it cannot run without
 
     def tr(self, text: str) -> str:  # QgsProcessingAlgorithm's; pylupdate5 files self.tr() under the class name
@@ -316,6 +319,7 @@ class AlgorithmBase(QgsProcessingAlgorithm):
             overwrite=self.overwrite(parameters, context),
             inputs=self.input_files(parameters, context),
             cancelled=feedback.cancelled,
+            step=self.NAME,
         ) as outputs:
             for definition, path in self.destinations(parameters, context):
                 if definition.name() in self.FOLDER_OUTPUTS:  # a folder the run writes whole
@@ -325,6 +329,8 @@ class AlgorithmBase(QgsProcessingAlgorithm):
                     outputs.claim_folder(path, definition.description())
                     continue
                 outputs.claim(path, definition.description())
+                if definition.name() in self.OUTPUT_LAYERS:
+                    outputs.check_layers(path, self.OUTPUT_LAYERS[definition.name()], definition.description())
             results = self.process(parameters, context, feedback)
         return plain_outputs(results)
 
