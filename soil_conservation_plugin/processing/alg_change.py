@@ -180,9 +180,10 @@ class ChangeAlgorithm(LocalRasterInputs, AlgorithmBase):
         from ..core.rollup import outputs, report
         from ..core.rollup import targets as tg
 
-        label = self.tr("Small watersheds")
+        label = self.layer_label(parameters, self.UNITS, context, self.tr("Small watersheds"))
         src = self.vector_file(parameters, self.UNITS, context, getattr(feedback, "qgs", None), label)
-        before_label, after_label = self.tr("Erosion, earlier year"), self.tr("Erosion, later year")
+        before_label = self.layer_label(parameters, self.EROSION_BEFORE, context, self.tr("Erosion, earlier year"))
+        after_label = self.layer_label(parameters, self.EROSION_AFTER, context, self.tr("Erosion, later year"))
         before = self.raster_file(parameters, self.EROSION_BEFORE, context, before_label)
         after = self.raster_file(parameters, self.EROSION_AFTER, context, after_label)
         year_before = self.parameterAsInt(parameters, self.YEAR_BEFORE, context)
@@ -203,7 +204,7 @@ class ChangeAlgorithm(LocalRasterInputs, AlgorithmBase):
             self.parameterAsFileOutput(parameters, self.METADATA, context) or out.rsplit(".", 1)[0] + ".meta.json"
         )
         units = read_vector(src[0], label, src[1])
-        county_label = self.tr("County polygons")
+        county_label = self.layer_label(parameters, self.COUNTIES, context, self.tr("County polygons"))
         county_src = self.vector_file(parameters, self.COUNTIES, context, getattr(feedback, "qgs", None), county_label)
         divisions = read_vector(county_src[0], county_label, county_src[1]) if county_src else None
         county_field = self.parameterAsString(parameters, self.COUNTY_FIELD, context) or "county_code"

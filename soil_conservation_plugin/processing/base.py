@@ -400,6 +400,22 @@ class AlgorithmBase(QgsProcessingAlgorithm):
             )
         return layer.source().split("|")[0]
 
+    def layer_label(self, parameters, name: str, context, label: str) -> str:
+        """``label: layer name`` when a layer is given, so errors name the layer as well as the parameter."""
+        raw = parameters.get(name)
+        if raw in (None, ""):
+            return label
+        if isinstance(raw, str):  # a path: named without opening it (a VRT's network sources stay untouched)
+            path, _, rest = raw.partition("|")
+            layer_name = next((p[len("layername=") :] for p in rest.split("|") if p.startswith("layername=")), "")
+            if layer_name or os.path.exists(path):
+                return f"{label}: {layer_name or Path(path).stem}"
+            found = context.getMapLayer(raw) if context is not None else None
+        else:
+            found = raw if hasattr(raw, "name") and callable(raw.name) else None
+        shown = found.name() if found is not None else ""
+        return f"{label}: {shown}" if shown else label
+
     def vector_file(self, parameters, name: str, context, feedback, label: str) -> tuple[str, str] | None:
         """(path, layer name) of a vector parameter as a file OGR can read; exported to a temp GPKG when needed.
 
