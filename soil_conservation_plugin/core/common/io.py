@@ -231,6 +231,14 @@ def foreign_layers(target, layers) -> list[str]:
     return [name for name in layers if name.lower() in existing and name.lower() not in mine]
 
 
+def check_foreign_layers(target, layers, label: str) -> None:
+    """Refuse (bilingual, naming the file and the layers) when ``target`` holds one of ``layers`` that this
+    plugin did not write: such a layer is never replaced."""
+    names = foreign_layers(target, layers)
+    if names:
+        raise _refuse_foreign(label, Path(os.path.abspath(target)), names)
+
+
 def _refuse_foreign(label: str, target: Path, names: list[str]) -> InputError:
     shown = "、".join(names)
     return _refuse(
@@ -512,9 +520,7 @@ class OutputSet:
         """Refuse now, before any work, when the GeoPackage ``target`` holds one of ``layers`` that this
         plugin did not write (checked again at the commit)."""
         target = Path(os.path.abspath(target))
-        names = foreign_layers(target, layers)
-        if names:
-            raise _refuse_foreign(label or self.labels.get(target) or target.name, target, names)
+        check_foreign_layers(target, layers, label or self.labels.get(target) or target.name)
 
     def claim_folder(self, folder, label: str) -> Path:
         """A folder the run writes files into (tables, a publication): refused if it holds files the
