@@ -159,7 +159,8 @@ def _sql_text(value: str) -> str:
 
 def _registry_statements(layers, step: str) -> list[str]:
     """SQL that (re)registers ``layers`` as written by this plugin in ``step`` now."""
-    when = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    # GDAL's own fixed date when one is set (reproducible files, as the demo region's), else now
+    when = os.environ.get("OGR_CURRENT_DATE") or _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     out = list(_METADATA_DDL)
     for layer in layers:
         name = _sql_text(layer)
@@ -176,8 +177,8 @@ def _registry_statements(layers, step: str) -> list[str]:
             f"('dataset', '{REGISTRY_URI}', 'application/json', {_sql_text(record)})"
         )
         out.append(
-            "INSERT INTO gpkg_metadata_reference (reference_scope, table_name, md_file_id) VALUES "
-            f"('table', {name}, last_insert_rowid())"
+            "INSERT INTO gpkg_metadata_reference (reference_scope, table_name, timestamp, md_file_id) VALUES "
+            f"('table', {name}, {_sql_text(when)}, last_insert_rowid())"
         )
     out.append(
         "DELETE FROM gpkg_metadata WHERE md_standard_uri = '"
