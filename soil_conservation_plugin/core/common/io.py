@@ -192,7 +192,7 @@ def registered_layers(path) -> set[str]:
     import sqlite3
 
     try:
-        con = sqlite3.connect(f"file:{Path(path).as_posix()}?mode=ro", uri=True)
+        con = sqlite3.connect(f"{Path(os.path.abspath(path)).as_uri()}?mode=ro", uri=True)  # '#', '?' quoted
     except sqlite3.Error:
         return set()
     try:
