@@ -480,7 +480,7 @@ def write_gpkg(path: Path, layer: str, records: list[dict], crs: CRS) -> Path:
     geoms = [as_multi(r["geometry"]) for r in records]
     props = [{k: v for k, v in r.items() if k != "geometry"} for r in records]
     gdf = gpd.GeoDataFrame(props, geometry=geoms, crs=crs)
-    with atomic_path(path) as tmp, _fixed_ogr_date():
+    with _fixed_ogr_date(), atomic_path(path) as tmp:  # the layer registry takes the fixed date too
         gdf.to_file(tmp, layer=layer, driver="GPKG")
     return path
 

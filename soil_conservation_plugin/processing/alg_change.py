@@ -31,6 +31,7 @@ class ChangeAlgorithm(LocalRasterInputs, AlgorithmBase):
     DISPLAY = QT_TRANSLATE_NOOP("SoilConservation", "Change between two erosion years (水土流失动态)")
     GROUP = QT_TRANSLATE_NOOP("SoilConservation", "Roll-up and change (汇总与动态)")
     GROUP_ID = "rollup"
+    OUTPUT_LAYERS = {"OUTPUT": ("unit_change", "county_change")}
 
     UNITS = "UNITS"
     EROSION_BEFORE = "EROSION_BEFORE"
@@ -164,8 +165,8 @@ class ChangeAlgorithm(LocalRasterInputs, AlgorithmBase):
             "in its county). Give the unit raster of the watershed step when the indicators were computed with it.\n"
             "Transition matrix: area from each class of the earlier year to each class of the later "
             "year, with a 无数据 row and column (data in one year only), for all units and per county.\nProgress: "
-            "with the targets file (default resources/rules/targets_jilin.json, 吉林 work plan as quoted in issue "
-            "18, not verified), the province target of the target year is decomposed to the counties from the "
+            "with the targets file (default resources/rules/targets_jilin.json, 吉林 work plan as given in the "
+            "plugin's requirements, not verified), the province target of the target year is decomposed to the counties from the "
             "earlier year (a default method, not an official allocation) and each county's change is compared with "
             "its target.\nOutputs: GeoPackage layers unit_change and county_change (the map of change), CSV and XLSX "
             "tables with Chinese headers, an HTML report with bar charts per county and a transition chart (inline "
@@ -179,9 +180,10 @@ class ChangeAlgorithm(LocalRasterInputs, AlgorithmBase):
         from ..core.rollup import outputs, report
         from ..core.rollup import targets as tg
 
-        label = self.tr("Small watersheds")
+        label = self.layer_label(parameters, self.UNITS, context, self.tr("Small watersheds"))
         src = self.vector_file(parameters, self.UNITS, context, getattr(feedback, "qgs", None), label)
-        before_label, after_label = self.tr("Erosion, earlier year"), self.tr("Erosion, later year")
+        before_label = self.layer_label(parameters, self.EROSION_BEFORE, context, self.tr("Erosion, earlier year"))
+        after_label = self.layer_label(parameters, self.EROSION_AFTER, context, self.tr("Erosion, later year"))
         before = self.raster_file(parameters, self.EROSION_BEFORE, context, before_label)
         after = self.raster_file(parameters, self.EROSION_AFTER, context, after_label)
         year_before = self.parameterAsInt(parameters, self.YEAR_BEFORE, context)
@@ -202,7 +204,7 @@ class ChangeAlgorithm(LocalRasterInputs, AlgorithmBase):
             self.parameterAsFileOutput(parameters, self.METADATA, context) or out.rsplit(".", 1)[0] + ".meta.json"
         )
         units = read_vector(src[0], label, src[1])
-        county_label = self.tr("County polygons")
+        county_label = self.layer_label(parameters, self.COUNTIES, context, self.tr("County polygons"))
         county_src = self.vector_file(parameters, self.COUNTIES, context, getattr(feedback, "qgs", None), county_label)
         divisions = read_vector(county_src[0], county_label, county_src[1]) if county_src else None
         county_field = self.parameterAsString(parameters, self.COUNTY_FIELD, context) or "county_code"

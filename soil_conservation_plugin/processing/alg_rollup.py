@@ -15,7 +15,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 
 from ..core.common.errors import InputError
-from ..core.common.io import write_json
+from ..core.common.io import check_foreign_layers, write_json
 from ..core.common.metadata import run_metadata
 from ..core.common.paths import resources_path
 from .base import AlgorithmBase, StylePostProcessor
@@ -27,6 +27,7 @@ class RollupAlgorithm(AlgorithmBase):
     DISPLAY = QT_TRANSLATE_NOOP("SoilConservation", "Roll-up to 乡镇, 县, 市 and 省 with targets (水土保持率)")
     GROUP = QT_TRANSLATE_NOOP("SoilConservation", "Roll-up and change (汇总与动态)")
     GROUP_ID = "rollup"
+    OUTPUT_LAYERS = {"OUTPUT": ("county", "prefecture", "province")}  # and township when the units name one
 
     INPUT = "INPUT"
     COUNTY_FIELD = "COUNTY_FIELD"
@@ -101,20 +102,24 @@ class RollupAlgorithm(AlgorithmBase):
     def help(self) -> str:
         return self.tr(
             "Sums the indicators of every small watershed (小流域) to 乡镇 (when known), 县, 市(州) and 省 of 吉林, "
-            "with the codes and names of resources/divisions (NBS 2023): land area, 评价面积 (land of the units with "
-            "erosion data), area per SL 190 erosion class, 水土流失面积 (轻度 and above), 水土保持率 = (评价面积 − "
-            "水土流失面积) / 评价面积, and the area of each zone type when the input is the zoning output. Areas are "
+            "with the codes and names of resources/divisions (NBS 2023): land area, 评价面积 (the land with erosion "
+            "data: the land less its 无侵蚀数据 area), area per SL 190 erosion class, 水土流失面积 (轻度 and above), "
+            "水土保持率 = (评价面积 − 水土流失面积) / 评价面积, and the area of each zone type when the input is the "
+            "zoning output. Areas are "
             "integers of 0.01 ha: every parent is the exact sum of its children.\nUnits and counties: by default "
             "each feature lies wholly in the county of its county code field (and the 乡镇 of the township code "
             "field, if given): 小流域亚单元 already split along county lines are each counted once. With county or "
             "township polygons, every unit is instead split by the share of its area (on the ellipsoid) inside each "
             "polygon; class and zone areas follow that share; what lies outside every polygon is reported and left "
             "out.\nTargets: the province's 水土保持率 for each target year from the targets file (default "
-            "resources/rules/targets_jilin.json: 80.21 % in 2025 and 83.66 % in 2035, quoted from the 吉林 work plan "
-            "in issue 18, not verified against the original), decomposed to every county by the method the file "
+            "resources/rules/targets_jilin.json: 80.21 % in 2025 and 83.66 % in 2035, from the 吉林 work plan as "
+            "given in the plugin's requirements, not verified against the original), decomposed to every county by the method the file "
             "names (default: each county closes the same share of its gap to a ceiling). The land-area-weighted sum "
             "of the county targets reproduces the province target exactly. The method is a default of this plugin, "
-            "NOT an official allocation, and the tables say so.\nOutputs: GeoPackage with layers township, county, "
+            "NOT an official allocation, and the tables say so. Units outside the targets file's province are refused. "
+            "A run with only some counties of the province marks its province and prefecture rows (coverage column, "
+            "names like 吉林省（本次范围 1/60 县，非全省）) and flags every target: they depend on the counties "
+            "included and are not for publication.\nOutputs: GeoPackage with layers township, county, "
             "prefecture and province (dissolved by code, target rates per year); in the tables folder rollup.csv "
             "(every level), rollup_<level>.csv, targets.csv and rollup.xlsx, with Chinese headers; run metadata "
             "citing the targets file and its version."
@@ -125,7 +130,7 @@ class RollupAlgorithm(AlgorithmBase):
         from ..core.rollup import aggregate, assign, outputs
         from ..core.rollup import targets as tg
 
-        label = self.tr("Unit indicators")
+        label = self.layer_label(parameters, self.INPUT, context, self.tr("Unit indicators"))
         src = self.vector_file(parameters, self.INPUT, context, getattr(feedback, "qgs", None), label)
         targets_path = self.parameterAsFile(parameters, self.TARGETS, context) or None
         targets = tg.load_targets(targets_path)  # a broken targets file fails before any work
@@ -137,7 +142,7 @@ class RollupAlgorithm(AlgorithmBase):
             self.parameterAsFileOutput(parameters, self.METADATA, context) or out.rsplit(".", 1)[0] + ".meta.json"
         )
         units = read_vector(src[0], label, src[1])
-        div_label = self.tr("Division polygons")
+        div_label = self.layer_label(parameters, self.DIVISIONS, context, self.tr("Division polygons"))
         div_src = self.vector_file(parameters, self.DIVISIONS, context, getattr(feedback, "qgs", None), div_label)
         if div_src:
             divisions = read_vector(div_src[0], div_label, div_src[1])
@@ -153,6 +158,10 @@ class RollupAlgorithm(AlgorithmBase):
             pieces = assign.pieces_by_geometry(units, label, divisions, field, div_label)
         else:
             pieces = assign.pieces_by_attribute(units, label, county_field, township_field)
+        # the targets of one province are never decomposed onto another province's counties
+        assign.check_province(pieces, targets.province_code, label, str(targets.path))
+        if pieces.has_townships:  # the layer township is known only now: refused before the sums
+            check_foreign_layers(out, ["township"], self.tr("Roll-up GeoPackage (a layer per level)"))
         feedback.progress(40)
         feedback.check()
         result = aggregate.rollup(pieces)
@@ -163,12 +172,28 @@ class RollupAlgorithm(AlgorithmBase):
         target_table = tg.decompose(bases, targets)
         feedback.progress(60)
         outside_ha = sum(pieces.outside.values()) / 100.0
+        province_row = result.table("province").frame.iloc[0]
+        coverage_note = f"{province_row['coverage']} (resources/divisions/jilin_counties.csv)"
+        if result.partial:
+            coverage_note += (
+                "；部分覆盖：省、市(州)行只是本次范围内各县之和，不是全省/全市(州)的数字；"
+                "目标取决于本次包含的县，不可发布 / "
+                "partial coverage: the province and prefecture rows are the sums of the counties in this run, not "
+                "the province's or prefecture's figures; the targets depend on the counties included; not for "
+                "publication"
+            )
+            feedback.info(
+                f"⚠ 本次只含全省 {province_row['coverage']} 个县：省、市(州)行与目标分解只代表本次范围，"
+                "不可作为全省结果发布 / the run holds only "
+                f"{province_row['coverage']} of the province's counties: the province and prefecture rows and the "
+                "targets stand for this subset only and are not for publication"
+            )
         notes = [
             ("方法 assignment", pieces.method),
             ("目标文件 targets file", f"{targets.path} (version {targets.version})"),
             ("目标来源 source", targets.source),
             ("分解方法 method", tg.method_note(targets)),
-            ("覆盖的县 counties covered", f"{len(county)} / 60"),
+            ("覆盖的县 counties covered", coverage_note),
             ("区划面之外 outside the divisions (ha)", f"{outside_ha:.2f}"),
             ("无侵蚀数据的小流域 units without erosion data", ", ".join(pieces.units_without_erosion) or "0"),
         ]
@@ -204,6 +229,11 @@ class RollupAlgorithm(AlgorithmBase):
             },
             {
                 "levels": {k: len(v.frame) for k, v in result.levels.items()},
+                "coverage": {
+                    "partial": result.partial,
+                    "counties": result.coverage(),
+                    "note": coverage_note,
+                },
                 "province": {
                     "land_ha": province["land"] / 100,
                     "loss_ha": province["loss"] / 100,

@@ -216,6 +216,9 @@ class AlgorithmBase(QgsProcessingAlgorithm):
     GROUP = ""
     GROUP_ID = ""
     FOLDER_OUTPUTS: tuple = ()  # folder destinations written as a whole (replaced only if the plugin wrote them)
+    # GeoPackage destination → the layers the run writes into it, refused before any work when the file holds
+    # a layer of that name the plugin did not write (the commit checks every layer again)
+    OUTPUT_LAYERS: dict = {}
     REQUIRES: tuple[str, ...] = ()  # Python packages (core.common.dependencies.PACKAGES) it cannot run without
 
     def tr(self, text: str) -> str:  # QgsProcessingAlgorithm's; pylupdate5 files self.tr() under the class name
@@ -316,6 +319,7 @@ class AlgorithmBase(QgsProcessingAlgorithm):
             overwrite=self.overwrite(parameters, context),
             inputs=self.input_files(parameters, context),
             cancelled=feedback.cancelled,
+            step=self.NAME,
         ) as outputs:
             for definition, path in self.destinations(parameters, context):
                 if definition.name() in self.FOLDER_OUTPUTS:  # a folder the run writes whole
@@ -325,6 +329,8 @@ class AlgorithmBase(QgsProcessingAlgorithm):
                     outputs.claim_folder(path, definition.description())
                     continue
                 outputs.claim(path, definition.description())
+                if definition.name() in self.OUTPUT_LAYERS:
+                    outputs.check_layers(path, self.OUTPUT_LAYERS[definition.name()], definition.description())
             results = self.process(parameters, context, feedback)
         return plain_outputs(results)
 
@@ -399,6 +405,22 @@ class AlgorithmBase(QgsProcessingAlgorithm):
         (a string; the export's ENCODING is the encoding it writes, an enum)."""
         definition = self.parameterDefinition("ENCODING")
         return definition is not None and definition.type() == "string"
+
+    def layer_label(self, parameters, name: str, context, label: str) -> str:
+        """``label: layer name`` when a layer is given, so errors name the layer as well as the parameter."""
+        raw = parameters.get(name)
+        if raw in (None, ""):
+            return label
+        if isinstance(raw, str):  # a path: named without opening it (a VRT's network sources stay untouched)
+            path, _, rest = raw.partition("|")
+            layer_name = next((p[len("layername=") :] for p in rest.split("|") if p.startswith("layername=")), "")
+            if layer_name or os.path.exists(path):
+                return f"{label}: {layer_name or Path(path).stem}"
+            found = context.getMapLayer(raw) if context is not None else None
+        else:
+            found = raw if hasattr(raw, "name") and callable(raw.name) else None
+        shown = found.name() if found is not None else ""
+        return f"{label}: {shown}" if shown else label
 
     def vector_file(self, parameters, name: str, context, feedback, label: str) -> tuple[str, str] | None:
         """(path, layer name) of a vector parameter as a file OGR can read; exported to a temp GPKG when needed.

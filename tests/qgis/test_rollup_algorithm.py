@@ -69,7 +69,10 @@ def test_rollup_on_the_demo_with_townships(plugin, demo, tmp_path):
     by_level = {lv: [r for r in rows if r["级别"] == lv] for lv in ("乡镇", "县", "市(州)", "省")}
     assert len(by_level["乡镇"]) >= 3 and len(by_level["县"]) == 1 and len(by_level["省"]) == 1
     county, province = by_level["县"][0], by_level["省"][0]
-    assert county["代码"] == "220521" and county["名称"] == "通化县" and by_level["市(州)"][0]["名称"] == "通化市"
+    assert county["代码"] == "220521" and county["名称"] == "通化县"
+    # the demo holds one county: its 市(州) and 省 rows say they are not the prefecture's or the province's
+    assert by_level["市(州)"][0]["名称"] == "通化市（本次范围 1/7 县，非全市(州)）"
+    assert province["名称"] == "吉林省（本次范围 1/60 县，非全省）" and province["本次覆盖县数/全部县数"] == "1/60"
     for header in ("土地面积(公顷)", "水土流失面积(公顷)", "水土流失重点治理区面积(公顷)"):
         assert sum(round(float(r[header]) * 100) for r in by_level["乡镇"]) == round(float(county[header]) * 100)
         assert round(float(county[header]) * 100) == round(float(province[header]) * 100)
@@ -92,6 +95,7 @@ def test_rollup_on_the_demo_with_townships(plugin, demo, tmp_path):
         )
         assert weighted == pytest.approx(value, abs=1e-4)
         assert all("非官方分配" in r["说明"] for r in counties)
+        assert all("not for publication" in r["标记"] for r in targets if r["目标年份"] == str(year))
     ds = ogr.Open(str(tmp_path / "rollup.gpkg"))
     assert {ds.GetLayer(i).GetName() for i in range(ds.GetLayerCount())} == {
         "township",
@@ -103,6 +107,7 @@ def test_rollup_on_the_demo_with_townships(plugin, demo, tmp_path):
     meta = json.loads((tmp_path / "rollup.meta.json").read_text(encoding="utf-8"))
     assert meta["rules"]["targets"]["version"] == TARGETS_VERSION and meta["parameters"]["assignment"] == "geometry"
     assert "not seen" in meta["rules"]["targets"]["source"]  # the run says the original was not seen
+    assert meta["results"]["coverage"]["partial"] and meta["results"]["coverage"]["counties"]["220000"] == "1/60"
     assert res["COUNTY_OUT"].endswith("|layername=county") and (tmp_path / "tables" / "rollup.xlsx").is_file()
 
 

@@ -108,11 +108,32 @@ def test_an_empty_folder_may_become_a_folder_output(tmp_path):
 
 def test_a_geopackage_output_adds_or_replaces_only_its_own_layers(tmp_path):
     user = tmp_path / "p.gpkg"
-    make_gpkg(user, {"county": 1, "townships": 2, "steep_slope": 3})
+    make_gpkg(user, {"county": 1, "townships": 2})
+    with atomic_path(user) as tmp:  # an earlier run of the plugin added its layer to the user's GeoPackage
+        make_gpkg(tmp, {"steep_slope": 3})
     with output_set(inputs=[(str(user), "county")]), atomic_path(user) as tmp:
         make_gpkg(tmp, {"steep_slope": 30, "steep_extra": 40})
     assert layer_values(user) == {"county": [1], "townships": [2], "steep_slope": [30], "steep_extra": [40]}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.gpkg"]
+
+
+def test_a_users_own_layer_named_like_an_output_layer_is_never_replaced(tmp_path):
+    user = tmp_path / "p.gpkg"
+    make_gpkg(user, {"county": 1, "townships": 2})
+    before = digest(tmp_path)
+    with output_set() as outputs:  # refused as soon as the layer names are known, before any work
+        outputs.claim(user, "Roll-up GeoPackage")
+        with pytest.raises(InputError, match="图层 county 不是本插件写入的.*p.gpkg"):
+            outputs.check_layers(user, ["county", "province"])
+    for layers in ({"county": 10}, {"county": 10, "townships": 20}, {"county": 10, "other": 30}):
+        with pytest.raises(InputError, match="not written by this plugin"), atomic_path(user) as tmp:
+            make_gpkg(tmp, layers)
+        assert digest(tmp_path) == before
+    with atomic_path(user) as tmp:  # other names are added, and then the plugin's own layer may be replaced
+        make_gpkg(tmp, {"other": 30})
+    with atomic_path(user) as tmp:
+        make_gpkg(tmp, {"other": 31})
+    assert layer_values(user) == {"county": [1], "townships": [2], "other": [31]}
 
 
 def test_a_geopackage_layer_that_is_an_input_is_never_replaced(tmp_path):
@@ -127,7 +148,8 @@ def test_a_geopackage_layer_that_is_an_input_is_never_replaced(tmp_path):
 
 def test_a_geopackage_holding_only_the_runs_layers_is_replaced_whole(tmp_path):
     out = tmp_path / "units.gpkg"
-    make_gpkg(out, {"units": 1, "outlets": 2})
+    with atomic_path(out) as tmp:  # a GeoPackage the plugin created
+        make_gpkg(tmp, {"units": 1, "outlets": 2})
     with atomic_path(out) as tmp:
         make_gpkg(tmp, {"units": 10, "outlets": 20})
     assert layer_values(out) == {"units": [10], "outlets": [20]}

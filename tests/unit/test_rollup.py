@@ -67,7 +67,10 @@ def test_children_sum_to_parents_exactly_at_every_level():
         parents = result.table(parent).frame.set_index("code")[AREAS + ["zone_key_treatment"]]
         assert (sums.sort_index() == parents.sort_index()).all().all()  # integers of 0.01 ha: exact
     province = result.table("province").frame.iloc[0]
-    assert province["code"] == "220000" and province["name"] == "吉林省" and province["n_units"] == len(units)
+    assert province["code"] == "220000" and province["n_units"] == len(units)
+    n = units["county_code"].nunique()  # a few counties only: the province row says it is not the province's
+    assert province["name"] == f"吉林省（本次范围 {n}/60 县，非全省）" and province["coverage"] == f"{n}/60"
+    assert province["partial"] and result.partial
     # the province holds every unit once, to 0.01 ha of the unit areas
     assert abs(province["land"] / 100 - units["unit_area_km2"].sum() * 100) <= 0.005 * len(units)
     # classes add up to the land, 水土流失面积 is 轻度 and above, and the rate follows from them
@@ -77,7 +80,11 @@ def test_children_sum_to_parents_exactly_at_every_level():
         assert (frame[[f"cls_{k}" for k in CLASSES.loss_ids]].sum(axis=1) == frame["loss"]).all()
         assert np.allclose(frame["rate_pct"], 100 * (frame["assessed"] - frame["loss"]) / frame["assessed"])
     prefectures = result.table("prefecture").frame
-    assert dict(zip(prefectures["code"], prefectures["name"])) == {"220500": "通化市", "220600": "白山市"}
+    assert dict(zip(prefectures["code"], prefectures["name"])) == {  # 3 of 通化市's 7 counties, 2 of 白山市's 6
+        "220500": "通化市（本次范围 3/7 县，非全市(州)）",
+        "220600": "白山市（本次范围 2/6 县，非全市(州)）",
+    }
+    assert list(prefectures["coverage"]) == ["3/7", "2/6"]
 
 
 def test_the_tables_add_up_to_0_01_ha(tmp_path):

@@ -8,7 +8,9 @@ there before is unchanged. Outside a set, each ``atomic_path`` is its own small 
 What a run may replace, and what it must refuse:
 - a file output replaces a file, never a folder, and never one of the run's own inputs;
 - a GeoPackage output adds or replaces only the layers this run writes; every other layer
-  stays, and a layer that is an input of the same run is never replaced;
+  stays, a layer that is an input of the same run is never replaced, and an existing layer is
+  replaced only when the GeoPackage's registry says this plugin wrote it (:data:`REGISTRY_URI`:
+  rows of the GeoPackage metadata extension, one per layer, written with the layer);
 - a folder output (export package, demo results) replaces only an empty folder or one this
   plugin wrote (it carries :data:`MARKER`);
 - ``overwrite=False`` is checked again when committing, not only at the start;
@@ -39,6 +41,9 @@ from .errors import CancelledError, ChecksFailed, InputError
 SHAPEFILE_SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx")
 MARKER = ".soil_conservation_output.json"  # left in every folder output: "this plugin wrote it"
 PARTIAL = ".partial-"  # in every temporary name
+# the registry of the layers this plugin wrote into a GeoPackage: rows of the GeoPackage metadata
+# extension (gpkg_metadata / gpkg_metadata_reference), one per layer, so no extra table shows as a layer
+REGISTRY_URI = "urn:soil_conservation_plugin:layers"
 
 try:  # POSIX
     import fcntl
@@ -124,6 +129,125 @@ def _sqlite_header(path: Path) -> bool:
             return fh.read(16) == b"SQLite format 3\x00"
     except OSError:
         return False
+
+
+_METADATA_DDL = (
+    "CREATE TABLE IF NOT EXISTS gpkg_extensions (table_name TEXT, column_name TEXT, extension_name TEXT NOT NULL, "
+    "definition TEXT NOT NULL, scope TEXT NOT NULL, CONSTRAINT ge_tce UNIQUE (table_name, column_name, "
+    "extension_name))",
+    "CREATE TABLE IF NOT EXISTS gpkg_metadata (id INTEGER CONSTRAINT m_pk PRIMARY KEY ASC NOT NULL, "
+    "md_scope TEXT NOT NULL DEFAULT 'dataset', md_standard_uri TEXT NOT NULL, "
+    "mime_type TEXT NOT NULL DEFAULT 'text/xml', metadata TEXT NOT NULL DEFAULT '')",
+    "CREATE TABLE IF NOT EXISTS gpkg_metadata_reference (reference_scope TEXT NOT NULL, table_name TEXT, "
+    "column_name TEXT, row_id_value INTEGER, timestamp DATETIME NOT NULL DEFAULT "
+    "(strftime('%Y-%m-%dT%H:%M:%fZ','now')), md_file_id INTEGER NOT NULL, md_parent_id INTEGER, "
+    "CONSTRAINT crmr_mfi_fk FOREIGN KEY (md_file_id) REFERENCES gpkg_metadata(id), "
+    "CONSTRAINT crmr_mpi_fk FOREIGN KEY (md_parent_id) REFERENCES gpkg_metadata(id))",
+    "INSERT INTO gpkg_extensions SELECT 'gpkg_metadata', NULL, 'gpkg_metadata', "
+    "'http://www.geopackage.org/spec120/#extension_metadata', 'read-write' WHERE NOT EXISTS "
+    "(SELECT 1 FROM gpkg_extensions WHERE table_name = 'gpkg_metadata' AND extension_name = 'gpkg_metadata')",
+    "INSERT INTO gpkg_extensions SELECT 'gpkg_metadata_reference', NULL, 'gpkg_metadata', "
+    "'http://www.geopackage.org/spec120/#extension_metadata', 'read-write' WHERE NOT EXISTS "
+    "(SELECT 1 FROM gpkg_extensions WHERE table_name = 'gpkg_metadata_reference' "
+    "AND extension_name = 'gpkg_metadata')",
+)
+
+
+def _sql_text(value: str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _registry_statements(layers, step: str) -> list[str]:
+    """SQL that (re)registers ``layers`` as written by this plugin in ``step`` now."""
+    # GDAL's own fixed date when one is set (reproducible files, as the demo region's), else now
+    when = os.environ.get("OGR_CURRENT_DATE") or _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    out = list(_METADATA_DDL)
+    for layer in layers:
+        name = _sql_text(layer)
+        out.append(
+            "DELETE FROM gpkg_metadata_reference WHERE lower(table_name) = lower("
+            f"{name}) AND md_file_id IN (SELECT id FROM gpkg_metadata WHERE md_standard_uri = '{REGISTRY_URI}')"
+        )
+        record = json.dumps(
+            {"written_by": "soil_conservation_plugin", "layer": layer, "step": step, "written": when},
+            ensure_ascii=False,
+        )
+        out.append(
+            "INSERT INTO gpkg_metadata (md_scope, md_standard_uri, mime_type, metadata) VALUES "
+            f"('dataset', '{REGISTRY_URI}', 'application/json', {_sql_text(record)})"
+        )
+        out.append(
+            "INSERT INTO gpkg_metadata_reference (reference_scope, table_name, timestamp, md_file_id) VALUES "
+            f"('table', {name}, {_sql_text(when)}, last_insert_rowid())"
+        )
+    out.append(
+        "DELETE FROM gpkg_metadata WHERE md_standard_uri = '"
+        f"{REGISTRY_URI}' AND id NOT IN (SELECT md_file_id FROM gpkg_metadata_reference)"
+    )
+    return out
+
+
+def registered_layers(path) -> set[str]:
+    """The layers of the GeoPackage ``path`` that its registry says this plugin wrote (lower case)."""
+    import sqlite3
+
+    try:
+        con = sqlite3.connect(f"{Path(os.path.abspath(path)).as_uri()}?mode=ro", uri=True)  # '#', '?' quoted
+    except sqlite3.Error:
+        return set()
+    try:
+        rows = con.execute(
+            "SELECT r.table_name FROM gpkg_metadata_reference r JOIN gpkg_metadata m ON m.id = r.md_file_id "
+            "WHERE m.md_standard_uri = ? AND r.reference_scope = 'table'",
+            (REGISTRY_URI,),
+        ).fetchall()
+    except sqlite3.Error:  # no metadata tables: nothing registered
+        return set()
+    finally:
+        con.close()
+    return {str(r[0]).lower() for r in rows if r[0]}
+
+
+def _register_layers(path: Path, layers, step: str) -> None:
+    """Register ``layers`` in a GeoPackage this run created (its temporary, before the commit)."""
+    import sqlite3
+
+    con = sqlite3.connect(str(path), isolation_level=None)
+    try:
+        con.execute("BEGIN")
+        for statement in _registry_statements(layers, step):
+            con.execute(statement)
+        con.execute("COMMIT")
+    finally:
+        con.close()
+
+
+def foreign_layers(target, layers) -> list[str]:
+    """Those of ``layers`` that the existing GeoPackage ``target`` holds but this plugin did not write."""
+    target = Path(target)
+    if not target.is_file() or not target.stat().st_size or not _sqlite_header(target):
+        return []
+    existing = {name.lower() for name in _gpkg_layers(target)}
+    mine = registered_layers(target)
+    return [name for name in layers if name.lower() in existing and name.lower() not in mine]
+
+
+def check_foreign_layers(target, layers, label: str) -> None:
+    """Refuse (bilingual, naming the file and the layers) when ``target`` holds one of ``layers`` that this
+    plugin did not write: such a layer is never replaced."""
+    names = foreign_layers(target, layers)
+    if names:
+        raise _refuse_foreign(label, Path(os.path.abspath(target)), names)
+
+
+def _refuse_foreign(label: str, target: Path, names: list[str]) -> InputError:
+    shown = "、".join(names)
+    return _refuse(
+        label,
+        f"图层 {shown} 不是本插件写入的，不会被覆盖：请换一个输出文件（{target}）",
+        f"the layer(s) {', '.join(names)} of {target} were not written by this plugin and are not replaced: "
+        "choose another output file",
+    )
 
 
 @contextlib.contextmanager
@@ -286,8 +410,9 @@ class OutputSet:
     path → the name the user knows it by; ``cancelled``: polled before the commit.
     """
 
-    def __init__(self, *, overwrite: bool = True, inputs=(), cancelled=None):
+    def __init__(self, *, overwrite: bool = True, inputs=(), cancelled=None, step: str = ""):
         self.overwrite = overwrite
+        self.step = step
         self.inputs = {(os.path.abspath(p), layer) for p, layer in inputs}
         self.input_files = {p for p, _ in self.inputs}
         self.cancelled = cancelled or (lambda: False)
@@ -392,6 +517,12 @@ class OutputSet:
                 f"the output path holds a file that is not a GeoPackage: {where}",
             )
 
+    def check_layers(self, target, layers, label: str | None = None) -> None:
+        """Refuse now, before any work, when the GeoPackage ``target`` holds one of ``layers`` that this
+        plugin did not write (checked again at the commit)."""
+        target = Path(os.path.abspath(target))
+        check_foreign_layers(target, layers, label or self.labels.get(target) or target.name)
+
     def claim_folder(self, folder, label: str) -> Path:
         """A folder the run writes files into (tables, a publication): refused if it holds files the
         plugin did not write; marked as the plugin's when the run commits."""
@@ -426,6 +557,8 @@ class OutputSet:
                 f"输出写入不完整（磁盘满或写入出错？）：{problem}",
                 f"the output was not written completely (disk full or a write error?): {problem}",
             )
+        if self.kinds.get(target) == "gpkg" and tmp.is_file():  # a GeoPackage the plugin creates: all its layers
+            _register_layers(tmp, _gpkg_layers(tmp), self.step or self.labels.get(target, target.name))
         self.staged = [(t, g) for t, g in self.staged if g != target]
         self.staged.append((tmp, target))
 
@@ -446,6 +579,9 @@ class OutputSet:
                             f"输出图层“{layer}”是本次运行的输入，不会覆盖它：{target}",
                             f"the output layer '{layer}' is an input of this run and is not replaced: {target}",
                         )
+                foreign = foreign_layers(target, ours)
+                if foreign:
+                    raise _refuse_foreign(label, target, foreign)
                 if set(_gpkg_layers(target)) - set(ours):
                     merges.append((tmp, target, ours))
                     continue
@@ -460,7 +596,7 @@ class OutputSet:
                 done.append((target, backup))
                 os.replace(tmp, target)
             for tmp, target, ours in merges:
-                _merge_gpkg_layers(tmp, target, ours)
+                _merge_gpkg_layers(tmp, target, ours, self.step or self.labels.get(target, target.name))
         except BaseException:
             for target, backup in reversed(done):
                 remove(target)
@@ -509,11 +645,12 @@ def _write_marker(path: Path) -> None:
     )
 
 
-def _merge_gpkg_layers(tmp: Path, target: Path, layers: list[str]) -> None:
+def _merge_gpkg_layers(tmp: Path, target: Path, layers: list[str], step: str = "") -> None:
     """Copy ``layers`` of ``tmp`` into the GeoPackage ``target``, replacing only those layers.
 
-    Each layer is copied under a temporary name first; the old layer is then dropped and the
-    new one renamed in one transaction, so a failure leaves the old layer in place.
+    Each layer is copied under a temporary name first; the old layer is then dropped, the
+    new one renamed and registered as this plugin's in one transaction, so a failure leaves the
+    old layer (and the registry) in place. A layer the registry does not name is never replaced.
     """
     from osgeo import gdal
 
@@ -529,14 +666,25 @@ def _merge_gpkg_layers(tmp: Path, target: Path, layers: list[str]) -> None:
                 if dst.CopyLayer(src.GetLayerByName(name), new_name) is None:
                     raise OSError(f"cannot write layer {name} into {target}: {gdal.GetLastErrorMsg()}")
                 staged.append((name, new_name))
+            mine = registered_layers(target)
             dst.StartTransaction()
-            for name, new_name in staged:
-                existing = [i for i in range(dst.GetLayerCount()) if dst.GetLayer(i).GetName() == name]
-                if existing:
-                    dst.DeleteLayer(existing[0])
-                if dst.GetLayerByName(new_name).Rename(name) != 0:
-                    dst.RollbackTransaction()
-                    raise OSError(f"cannot rename layer {new_name} in {target}: {gdal.GetLastErrorMsg()}")
+            try:
+                for name, new_name in staged:
+                    existing = [i for i in range(dst.GetLayerCount()) if dst.GetLayer(i).GetName() == name]
+                    if existing and name.lower() not in mine:  # checked at the commit; never replaced here either
+                        raise _refuse_foreign(target.name, target, [name])
+                    if existing:
+                        dst.DeleteLayer(existing[0])
+                    if dst.GetLayerByName(new_name).Rename(name) != 0:
+                        raise OSError(f"cannot rename layer {new_name} in {target}: {gdal.GetLastErrorMsg()}")
+                for statement in _registry_statements([name for name, _ in staged], step):
+                    gdal.ErrorReset()
+                    dst.ExecuteSQL(statement)
+                    if gdal.GetLastErrorType() >= gdal.CE_Failure:
+                        raise OSError(f"cannot register the layers in {target}: {gdal.GetLastErrorMsg()}")
+            except BaseException:
+                dst.RollbackTransaction()
+                raise
             dst.CommitTransaction()
             staged = []
         finally:

@@ -297,6 +297,13 @@ def _plan(schema: Schema, sources: dict) -> list:
         matches = [spec for spec in schema.layers if key in (spec.name, spec.code)]
         if not matches:
             matches = [spec for spec in schema.layers if spec.internal == key and key != "zones"]
+        if not matches and key in ("disturbance", "rollup"):
+            layer = "扰动图斑核查" if key == "disturbance" else "县级水土保持统计"
+            raise InputError(
+                str(key),
+                f"导出模式 {schema.version} 没有{layer}图层：请留空 {key.upper()}，或使用 0.2 版导出模式",
+                f"schema {schema.version} has no {layer} layer: leave {key.upper()} empty or use 0.2",
+            )
         if not matches:
             names = ", ".join(
                 ["zones", *sorted({s.internal for s in schema.layers} - {"zones"}), *[s.code for s in schema.layers]]
@@ -631,10 +638,51 @@ def _source_facts(src: SourceLayer, lyr, src_crs: CRS, state: _ReadState) -> dic
     return facts
 
 
+def _check_source_kind(key, src: SourceLayer, specs: list, lyr) -> None:
+    """Refuse, once and before any record is read, a source that is not the plugin output the layer is made of:
+    a roll-up layer above the county as 县级水土保持统计, the issued patches instead of 扰动图斑核查's output."""
+    internal = specs[0].internal if specs else key
+    defn = lyr.GetLayerDefn()
+    names = {defn.GetFieldDefn(i).GetName().lower() for i in range(defn.GetFieldCount())}
+    label = f"{key} ({src.label()})"
+    if internal == "rollup":
+        if "level" not in names:
+            raise InputError(
+                label,
+                "不是汇总(soil_conservation:rollup)的县级图层：没有 level 字段；请选择汇总 GeoPackage 的 county 图层",
+                "this is not the county layer of the roll-up (soil_conservation:rollup): it has no level field; "
+                "choose the layer county of the roll-up GeoPackage",
+            )
+        levels = set()
+        lyr.ResetReading()
+        for feat in lyr:
+            levels.add(str(feat.GetField("level") if feat.GetField("level") is not None else ""))
+        lyr.ResetReading()
+        other = sorted(levels - {"county"})
+        if other:
+            shown = ", ".join(other)
+            raise InputError(
+                label,
+                f"图层 {src.layer or lyr.GetName()} 不是县级汇总(级别: {shown})："
+                "县级水土保持统计只接受汇总的 county 图层",
+                f"the layer {src.layer or lyr.GetName()} is not the county roll-up (level: {shown}): 县级水土保持统计 "
+                "takes only the layer county of the roll-up",
+            )
+    elif internal == "disturbance" and not {"risk_zh", "status"} <= names:
+        raise InputError(
+            label,
+            "这不是扰动图斑核查(disturbance_check)的输出(没有风险等级 risk_zh 与核查状态 status 字段)："
+            "请先运行扰动图斑核查，再导出它的 disturbance_patches 图层",
+            "this is not the output of 扰动图斑核查 (disturbance_check) (no risk_zh and status fields): run the "
+            "disturbance check first and export its layer disturbance_patches",
+        )
+
+
 def _read_layer(key, src, specs, split, schema, options, encoding, dst_crs, decimals, feedback):
     """Records per layer code, problems, warnings, and facts for the lineage."""
     spec_for_code = {s.zone_type: s for s in specs} if split else {}
     ds, lyr, src_crs = _open_source(key, src, specs[0].polygonal)
+    _check_source_kind(key, src, specs, lyr)
     pipe = _GeometryPipeline(src_crs, dst_crs, decimals)
     records: dict[str, list[Record]] = {s.code: [] for s in specs}
     state = _ReadState()

@@ -185,10 +185,11 @@ def _unit_areas(row, classes: ErosionClasses, zones: list[str], calc: AreaCalc, 
 def _piece_row(code, township, county, land: int, areas: UnitAreas, share: float, classes, zones) -> dict:
     parts = round_parts(areas.classes_km2 * share, land)
     row = {"unit_code": code, "township": township, "county": county, "land": land}
-    row["assessed"] = land if areas.has_erosion else 0
     for k, v in zip(classes.ids, parts[:-1]):
         row[f"cls_{k}"] = int(v) if areas.has_erosion else 0
     row["nodata"] = int(parts[-1]) if areas.has_erosion else land
+    # 评价面积: the land with erosion data, i.e. less its 无侵蚀数据 part (none at all for a unit without data)
+    row["assessed"] = land - row["nodata"]
     row["loss"] = sum(row[f"cls_{k}"] for k in classes.loss_ids)
     for z, flag in zip(zones, areas.zones):
         row[f"zone_{z}"] = land if flag else 0
@@ -210,6 +211,48 @@ def unit_rows(gdf, classes=None) -> pd.DataFrame:
     return pd.DataFrame(rows).drop(columns=["township", "county"])
 
 
+MAX_LISTED = 10
+
+
+def bad_codes(gdf, county_field: str, label: str) -> None:
+    """Refuse, listing up to ``MAX_LISTED`` of them, the units whose county code is not a 吉林 county code."""
+    bad = []
+    for _, unit in gdf.iterrows():
+        try:
+            county_code(unit[county_field], label, "")
+        except InputError:
+            bad.append((clean_code(unit[UNIT_CODE]), clean_code(unit[county_field])))
+    if not bad:
+        return
+    shown = ", ".join(f"{u}: '{c}'" for u, c in bad[:MAX_LISTED]) + (" …" if len(bad) > MAX_LISTED else "")
+    raise InputError(
+        label,
+        f"{len(bad)} 个小流域的县代码(字段 {county_field})不是吉林省的县级区划代码"
+        f"(resources/divisions/jilin_counties.csv)：{shown}",
+        f"{len(bad)} units have a county code (field {county_field}) that is not a 吉林 county code "
+        f"(resources/divisions/jilin_counties.csv): {shown}",
+    )
+
+
+def check_province(pieces: "Pieces", province_code: str, label: str, targets_label: str) -> None:
+    """Refuse units outside the targets file's province (code prefix): its targets are never shared to them."""
+    prefix = str(province_code)[:2]
+    counties = sorted(set(pieces.frame["county"]))
+    foreign = [c for c in counties if not c.startswith(prefix)]
+    if not prefix or not foreign:
+        return
+    units = pieces.frame.loc[pieces.frame["county"].isin(foreign), "unit_code"].drop_duplicates().tolist()
+    shown = ", ".join(units[:MAX_LISTED]) + (" …" if len(units) > MAX_LISTED else "")
+    raise InputError(
+        label,
+        f"{len(units)} 个小流域的县代码({', '.join(foreign[:MAX_LISTED])})不属于目标文件({targets_label})的省 "
+        f"{province_code}，该省的目标不能分解到别省的县：{shown}",
+        f"{len(units)} units have county codes ({', '.join(foreign[:MAX_LISTED])}) outside the province "
+        f"{province_code} of the targets file ({targets_label}); its targets are never shared to another "
+        f"province's counties: {shown}",
+    )
+
+
 def pieces_by_attribute(
     gdf, label: str, county_field: str = "county_code", township_field: str | None = None, classes=None
 ) -> Pieces:
@@ -222,6 +265,7 @@ def pieces_by_attribute(
     zones = _zone_columns(gdf)
     calc = AreaCalc(CRS.from_user_input(gdf.crs))
     rows, geoms, old, no_erosion = [], [], [], []
+    bad_codes(gdf, county_field, label)  # every unit with a code that is not a 吉林 county, listed at once
     for _, unit in gdf.iterrows():
         code = clean_code(unit[UNIT_CODE])
         where = f"小流域 {code}"

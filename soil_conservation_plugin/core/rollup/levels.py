@@ -72,6 +72,33 @@ def jilin_hierarchy() -> Hierarchy:
     return Hierarchy(names, parents)
 
 
+@functools.lru_cache(maxsize=1)
+def county_totals() -> dict:
+    """Division code (市(州) and 省) → number of its 县级 divisions in resources/divisions/jilin_counties.csv."""
+    totals: dict[str, int] = {PROVINCE_CODE: 0}
+    with open(resources_path("divisions", "jilin_counties.csv"), encoding="utf-8", newline="") as fh:
+        for row in csv.reader(fh):
+            if row:
+                parent = row[2].strip() + "00"
+                totals[parent] = totals.get(parent, 0) + 1
+                totals[PROVINCE_CODE] += 1
+    return totals
+
+
+PARTIAL_FLAG = (
+    "部分覆盖：目标取决于本次包含的县，不可发布 / partial coverage: targets depend on the counties included; "
+    "not for publication"
+)
+
+
+def partial_name(name: str, level_key: str, in_run: int, total: int) -> str:
+    """'吉林省（本次范围 1/60 县，非全省）' for a 市(州) or 省 only partly in the run; the name itself otherwise."""
+    if total <= 0 or in_run >= total:
+        return name
+    whole = "非全省" if level_key == "province" else "非全市(州)"
+    return f"{name}（本次范围 {in_run}/{total} 县，{whole}）"
+
+
 def county_code(value, label: str, where: str) -> tuple[str, bool]:
     """(current 6-digit county code, True when an old code was replaced) or a bilingual InputError."""
     text = clean_code(value)

@@ -39,6 +39,7 @@ def rollup_columns(result: Rollup) -> list[Column]:
         Column("name", "名称", "name", "text"),
         Column("parent_code", "上级代码", "parent", "text"),
         Column("n_units", "小流域(亚单元)数", "n_units", "int"),
+        Column("coverage", "本次覆盖县数/全部县数", "coverage", "text"),
         Column("land", "土地面积(公顷)", "land_ha", "ha"),
         Column("assessed", "评价面积(公顷)", "assess_ha", "ha"),
     ]
@@ -57,6 +58,7 @@ TARGET_COLUMNS = [
     Column("code", "代码", "code", "text"),
     Column("name", "名称", "name", "text"),
     Column("parent_code", "上级代码", "parent", "text"),
+    Column("coverage", "本次覆盖县数/全部县数", "coverage", "text"),
     Column("year", "目标年份", "year", "int"),
     Column("assessed", "评价面积(公顷)", "assess_ha", "ha"),
     Column("loss", "现状水土流失面积(公顷)", "loss_ha", "ha"),

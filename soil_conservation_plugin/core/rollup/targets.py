@@ -32,7 +32,7 @@ import pandas as pd
 from ..common.errors import InputError
 from ..common.paths import resources_path
 from ..common.rules import load_json_rules
-from .levels import jilin_hierarchy, round_parts
+from .levels import PARTIAL_FLAG, county_totals, jilin_hierarchy, partial_name, round_parts
 
 METHODS = ("gap_share", "loss_proportional", "uniform")
 DEFAULT_FILE = ("rules", "targets_jilin.json")
@@ -284,4 +284,35 @@ def decompose(counties: list[CountyBase], targets: TargetsFile, years=None) -> p
     table["province_target_pct"] = table["year"].map({t.year: t.rate_pct for t in targets.targets})
     table["method"] = targets.method
     table["note"] = note
+    return _mark_partial(table, counties, targets)
+
+
+def _mark_partial(table: pd.DataFrame, counties: list[CountyBase], targets: TargetsFile) -> pd.DataFrame:
+    """A run with only some counties of the province: every target depends on which counties are in it.
+    Its rows are flagged not for publication and the 市(州) and 省 rows named with their coverage."""
+    totals = county_totals()
+    in_run = {c.code for c in counties}
+    total = totals.get(targets.province_code, 0)
+    table["coverage"] = ""
+    if not total or len(in_run) >= total:
+        return table
+    per_prefecture: dict[str, int] = {}
+    for c in counties:
+        per_prefecture[c.prefecture] = per_prefecture.get(c.prefecture, 0) + 1
+    for i, row in table.iterrows():
+        if row["level"] == "province":
+            n, of = len(in_run), total
+        elif row["level"] == "prefecture":
+            n, of = per_prefecture.get(str(row["code"]), 0), totals.get(str(row["code"]), 0)
+        else:
+            n = of = 0
+        if of:
+            table.at[i, "name"] = partial_name(str(row["name"]), str(row["level"]), n, of)
+            table.at[i, "coverage"] = f"{n}/{of}"
+    table["flag"] = [f"{PARTIAL_FLAG}; {f}" if f else PARTIAL_FLAG for f in table["flag"]]
+    table["note"] = (
+        f"本次只含全省 {total} 个县中的 {len(in_run)} 个，目标取决于包含哪些县，不是全省的分解 / the run holds "
+        f"{len(in_run)} of the province's {total} counties: the targets depend on the counties included and are "
+        "not the province's decomposition. " + table["note"]
+    )
     return table

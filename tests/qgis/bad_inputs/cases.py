@@ -764,6 +764,14 @@ def steep_into_project_gpkg(c):
     )
 
 
+def rollup_into_user_county_gpkg(c: Ctx) -> dict:
+    """The trial: the user's own county boundary in a layer 'county', the name of a roll-up layer."""
+    dst = c.d / "user_county.gpkg"
+    gdf = gpd.GeoDataFrame({"note": ["我的县界 / my county"]}, geometry=[box(0, 0, 1, 1)], crs="EPSG:4530")
+    gdf.to_file(dst, layer="county", driver="GPKG")
+    return BASE["rollup"](c, OUTPUT=str(dst))
+
+
 def into_user_gpkg(alg, key="OUTPUT"):
     def build(c):
         p = gpkg_with_user_layer(c)
@@ -1014,6 +1022,13 @@ CASES: list[Case] = [
         into_user_gpkg("zoning"),
         expect="ok",
         check=check_other_layers_survive("mine.gpkg", {}, {"units", "zones"}),
+    ),
+    Case(
+        "gpkg-with-user-county-layer-as-output",
+        "output",
+        "rollup",
+        rollup_into_user_county_gpkg,
+        names=("user_county.gpkg",),
     ),
     Case(
         "gpkg-with-user-layer-as-issues",
