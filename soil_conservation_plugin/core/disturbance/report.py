@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..common.io import atomic_path
-from ..common.svg import esc, nice_max
+from ..common.report_html import esc, nice_max, table
 from .checklist import OUTSIDE_NAME, TOTAL, _sum
 
 # zone kind → (column prefix of the patch layer, Chinese name); the columns are those of the 核查清单
@@ -110,12 +110,6 @@ def bars(groups: list, what: str, title: str, unit: str) -> str:
     return "".join(out)
 
 
-def _table(header: list, rows: list[list]) -> str:
-    head = "".join(f"<th>{esc(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{esc(v)}</td>" for v in row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
 def _section(fig: CountyFigure) -> str:
     title = f"{fig.code} {fig.name}".strip() if fig.code != TOTAL else "合计 all counties"
     parts = [
@@ -133,7 +127,7 @@ def _section(fig: CountyFigure) -> str:
     parts.append("</div>")
     rows = [["风险等级 " + g.label, g.count, f"{g.ha:.2f}"] for g in fig.risk]
     rows += [["区域 " + g.label, g.count, f"{g.ha:.2f}"] for g in fig.zones]
-    parts.append(_table(["类别 group", "图斑数(个)", "面积(公顷)"], rows))
+    parts.append(table(["类别 group", "图斑数(个)", "面积(公顷)"], rows))
     if fig.missing_zones:
         parts.append(f"<p>未提供 not given: {esc('、'.join(fig.missing_zones))}</p>")
     parts.append("</section>")
@@ -159,7 +153,7 @@ def report_html(rows: list[dict], classes: list, notes: list[list], title: str =
         f"<h1>{esc(title)} / disturbance check report</h1>",
         *[_section(fig) for fig in figures(rows, classes)],
         "<h2>说明 notes</h2>",
-        _table(["项目", "内容"], notes_rows),
+        table(["项目", "内容"], notes_rows),
         "</body></html>",
     ]
     return "\n".join(parts)

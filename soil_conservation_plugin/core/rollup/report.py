@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from ..common.io import atomic_path
-from ..common.svg import esc, nice_max
+from ..common.report_html import esc, nice_max, table
 from .change import ChangeResult
 from .outputs import CHANGE_NOTES, class_names, matrix_rows
 
@@ -128,12 +128,6 @@ def transition_chart(result: ChangeResult) -> str:
     return "".join(out)
 
 
-def _table(header: list, rows: list[list]) -> str:
-    head = "".join(f"<th>{esc(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{esc(v)}</td>" for v in row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
 def _fmt(v, digits=2) -> str:
     return "" if v is None or (isinstance(v, float) and not np.isfinite(v)) else f"{float(v):.{digits}f}"
 
@@ -195,17 +189,17 @@ def report_html(result: ChangeResult, notes: list[tuple[str, str]]) -> str:
         "td,th{border:1px solid #bbb;padding:2px 6px;font-size:12px}th{background:#eee}</style></head><body>",
         f"<h1>水土流失动态变化 {result.year_before}–{result.year_after} / soil-loss change</h1>",
         "<h2>口径 which figure is which</h2>",
-        _table(["项目", "说明"], [[k, v] for k, v in CHANGE_NOTES]),
+        table(["项目", "说明"], [[k, v] for k, v in CHANGE_NOTES]),
         "<h2>按县 per county</h2>",
         bars_change(names, list(c["d_loss_ha"]), "水土流失面积变化 change of 水土流失面积", "公顷"),
         bars_rates(names, rates, "水土保持率 soil-conservation rate"),
         legend,
-        _table(county_header, rows),
+        table(county_header, rows),
         "<h2>侵蚀强度转移 class transitions</h2>",
         transition_chart(result),
-        _table(header, mrows),
+        table(header, mrows),
         "<h2>说明 notes</h2>",
-        _table(["项目", "内容"], [[k, v] for k, v in notes]),
+        table(["项目", "内容"], [[k, v] for k, v in notes]),
         "</body></html>",
     ]
     return "\n".join(parts)

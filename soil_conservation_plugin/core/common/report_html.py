@@ -1,4 +1,4 @@
-"""What the HTML reports' inline SVG charts share: escaping and a readable axis maximum."""
+"""What the HTML reports share: escaping, tables, and the axis maximum of their inline SVG charts."""
 
 from __future__ import annotations
 
@@ -17,3 +17,10 @@ def nice_max(v: float) -> float:
         return 1.0
     mag = 10 ** math.floor(math.log10(v))
     return next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= v)
+
+
+def table(header: list, rows: list[list]) -> str:
+    """An HTML table, every cell escaped."""
+    head = "".join(f"<th>{esc(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{esc(v)}</td>" for v in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
