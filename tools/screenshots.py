@@ -52,76 +52,6 @@ def _wait(run_started: bool, dock, app, timeout: float = 600.0) -> None:
     app.processEvents()
 
 
-def _disturbance_patches(inputs: dict, steep_layer, out: Path) -> Path:
-    """Synthetic 扰动图斑 over the demo county: some on steep-slope patches, some on the red line, some elsewhere."""
-    from osgeo import ogr
-
-    county = ogr.Open(str(inputs["county"]))
-    layer = county.GetLayer(0)
-    feature = layer.GetNextFeature()  # kept: the geometry belongs to it
-    geom = feature.GetGeometryRef().Clone()
-    srs = layer.GetSpatialRef().Clone()
-    centres = []
-    if steep_layer is not None:
-        for f in list(steep_layer.getFeatures())[:3]:
-            p = f.geometry().centroid().asPoint()
-            centres.append((p.x(), p.y()))
-    red = ogr.Open(str(inputs["redline"]))
-    red_layer = red.GetLayer(0)
-    for _ in range(2):
-        f = red_layer.GetNextFeature()
-        if f is None:
-            break
-        c = f.GetGeometryRef().Centroid()
-        centres.append((c.GetX(), c.GetY()))
-    xmin, xmax, ymin, ymax = geom.GetEnvelope()
-    for fx, fy in ((0.3, 0.4), (0.6, 0.6), (0.5, 0.3), (0.7, 0.45)):
-        centres.append((xmin + fx * (xmax - xmin), ymin + fy * (ymax - ymin)))
-    path = out / "disturbance_patches.gpkg"
-    ds = ogr.GetDriverByName("GPKG").CreateDataSource(str(path))
-    lyr = ds.CreateLayer("patches", srs, ogr.wkbPolygon)
-    for name in ("图斑编号", "扰动类型", "批复情况", "下发年度"):
-        lyr.CreateField(ogr.FieldDefn(name, ogr.OFTString))
-    size = 120.0
-    for i, (x, y) in enumerate(centres):
-        f = ogr.Feature(lyr.GetLayerDefn())
-        f.SetField("图斑编号", f"R{i + 1:03d}")
-        f.SetField("扰动类型", "开挖")
-        f.SetField("批复情况", "未批复" if i % 2 == 0 else "已批复")
-        f.SetField("下发年度", "2025")
-        f.SetGeometry(
-            ogr.CreateGeometryFromWkt(
-                f"POLYGON(({x - size} {y - size},{x + size} {y - size},{x + size} {y + size},"
-                f"{x - size} {y + size},{x - size} {y - size}))"
-            )
-        )
-        lyr.CreateFeature(f)
-    ds = red = None
-    del feature, county
-    return path
-
-
-def _second_erosion_year(erosion: Path, out: Path) -> Path:
-    """The demo's erosion a year later: down by a third in the west, up by a tenth in the east."""
-    import numpy as np
-    from osgeo import gdal
-
-    ds = gdal.Open(str(erosion))
-    band = ds.GetRasterBand(1)
-    values = band.ReadAsArray().astype(np.float64)
-    nodata = band.GetNoDataValue()
-    factor = np.where(np.arange(values.shape[1]) < values.shape[1] // 2, 0.66, 1.1)[None, :]
-    later = np.where(values == nodata, nodata, values * factor).astype(np.float32)
-    path = out / "erosion_2025.tif"
-    dst = gdal.GetDriverByName("GTiff").Create(str(path), ds.RasterXSize, ds.RasterYSize, 1, gdal.GDT_Float32)
-    dst.SetGeoTransform(ds.GetGeoTransform())
-    dst.SetProjection(ds.GetProjection())
-    dst.GetRasterBand(1).SetNoDataValue(nodata)
-    dst.GetRasterBand(1).WriteArray(later)
-    dst = ds = None
-    return path
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m soil_conservation_plugin.gui.screenshots")
     parser.add_argument("out_dir")
@@ -206,16 +136,15 @@ def main(argv=None) -> int:
             _wait(dock.checks.runButton.click() or True, dock, app)
             if dock.checks.issueTable.rowCount():
                 dock.checks.issueTable.selectRow(0)
-            # page 7: synthetic disturbance patches over the demo county; page 5 then lists them
-            patches_path = _disturbance_patches(inputs, dock.publish.steepCombo.currentLayer(), work)
-            patches = QgsVectorLayer(f"{patches_path}|layername=patches", "扰动图斑 2025", "ogr")
+            # page 7: the demo's seeded 扰动图斑 of 2025; page 5 then lists them
+            patches = QgsVectorLayer(str(inputs["disturbance"]), "扰动图斑 2025", "ogr")
             QgsProject.instance().addMapLayer(patches)
             dock.disturbance.patchesCombo.setLayer(patches)
             _wait(dock.disturbance.runButton.click() or True, dock, app)
             if dock.checks.patchTable.rowCount():
                 dock.checks.patchTable.selectRow(0)
-            # page 8: the roll-up of the zoned units, and the change to a second erosion year
-            later = QgsRasterLayer(str(_second_erosion_year(Path(inputs["erosion"]), work)), "erosion 2025")
+            # page 8: the roll-up of the zoned units, and the change to the demo's 2025 erosion
+            later = QgsRasterLayer(str(inputs["erosion_later"]), "erosion 2025")
             QgsProject.instance().addMapLayer(later)
             dock.rollup.changeCheck.setChecked(True)
             dock.rollup.beforeCombo.setLayer(layers["erosion"])
@@ -254,7 +183,7 @@ def main(argv=None) -> int:
         window.grab().save(str(target / "0_window.png"))
         for message in bar.items():
             print(f"  message: {message.title()}: {message.text()}", flush=True)
-        print(f"{locale}: {len(PAGE_NAMES) + 1} screenshots in {target}", flush=True)
+        print(f"{locale}: {len(list(target.glob('*.png')))} screenshots in {target}", flush=True)
         dock.shutdown()
         window.removeDockWidget(dock)
         dock.deleteLater()
