@@ -503,7 +503,9 @@ def test_shapefile_round_trip(tmp_path, sources, encoding):
         # ² is not in GBK: replaced and reported
         issue_rows = dbf_rows(out / "data" / "HXJHWT.dbf", "gbk")[1]
         assert issue_rows[0]["WTMS"] == ISSUES[0][1]["message_zh"].replace("²", "2")
-        assert any("²→2" in w for w in result.warnings)
+        replaced = [w for w in result.warnings if "²→2" in w]  # once per field, with the count
+        assert len(replaced) == 1 and "WTMS" in replaced[0] and "1 record(s)" in replaced[0], replaced
+        assert result.manifest["text_warnings"] == replaced
     # ESRI winding in the .shp: exterior clockwise (negative), the hole counter-clockwise
     signs = shp_ring_signs(shp)
     assert [s > 0 for s in signs] == [False, False, True, False, False, False]
