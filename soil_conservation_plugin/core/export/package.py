@@ -463,7 +463,7 @@ def _prepare_geometry(spec: LayerSpec, ogr_geom, pipe: _GeometryPipeline, repair
     why = explain_validity(out)
     if not repair:
         return None, (f"几何无效: {why}", f"invalid geometry: {why}"), None
-    before = out.area
+    before = pipe.area(out) / 1e4  # ha on the ellipsoid, as the exported areas (not CRS units² of degrees)
     fixed = _repair(out)
     if fixed is not None:
         fixed = _wound([[np.round(r, pipe.decimals) for r in poly] for poly in _ring_arrays(fixed)])
@@ -472,7 +472,8 @@ def _prepare_geometry(spec: LayerSpec, ogr_geom, pipe: _GeometryPipeline, repair
             fixed = None if fixed is None else _wound(_ring_arrays(fixed))
     if fixed is None or fixed.is_empty or not fixed.is_valid:
         return None, (f"几何无效且无法修复: {why}", f"invalid geometry that cannot be repaired: {why}"), None
-    return fixed, None, f"{why}; area {before:.10g} → {fixed.area:.10g} (CRS units²)"
+    after = pipe.area(fixed) / 1e4
+    return fixed, None, f"{why}; 椭球面积 / ellipsoidal area {before:.4f} ha → {after:.4f} ha"
 
 
 def _fit_geometry_type(spec: LayerSpec, geom):
