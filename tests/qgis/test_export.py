@@ -174,3 +174,18 @@ def test_export_disturbance_patches_and_county_rollup_via_processing(plugin, tmp
         assert abs(rows[code]["TDMJ"] - c["land_ha"]) < 0.005 and abs(rows[code]["STLSMJ"] - c["loss_ha"]) < 0.005
         assert rows[code]["XZQMC"] == c["name"]
     del layer, table
+
+
+def test_the_help_says_which_zoning_layer_is_zones(plugin):
+    from soil_conservation_plugin.processing.alg_export import ExportAlgorithm
+    from soil_conservation_plugin.translation import install_translator, remove_translator
+
+    english = ExportAlgorithm().shortHelpString()
+    assert "the per-unit layer units of the zoning GeoPackage" in english and "not its layer zones" in english
+    translator = install_translator("zh_CN")
+    assert translator is not None, "build the .qm first: make translations"
+    try:
+        chinese = ExportAlgorithm().shortHelpString()
+    finally:
+        remove_translator(translator)
+    assert "逐小流域的 units 图层" in chinese and "而不是其 zones 图层" in chinese

@@ -5,11 +5,12 @@ year over year; the 核查清单 sums; bad inputs refused with bilingual errors.
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import geopandas as gpd
 import numpy as np
 import pytest
-from osgeo import gdal
+from osgeo import gdal, ogr
 from shapely.geometry import Polygon, box
 from shapely.ops import unary_union
 
@@ -183,7 +184,16 @@ def test_status_cycle_kept_across_reruns(tmp_path):
         ("P2", "待核查", "已核查"),
     ]
     assert ds.GetLayerByName(STATUS_TABLE).GetFeatureCount() == 2
+    # the status table keeps each reviewed patch's geometry (re-issued patches are matched by it), as
+    # MultiPolygon; the log has none: a GeoPackage 'attributes' table
+    assert ds.GetLayerByName(STATUS_TABLE).GetGeomType() == ogr.wkbMultiPolygon
+    assert all(f.GetGeometryRef() is not None for f in ds.GetLayerByName(STATUS_TABLE))
+    assert ds.GetLayerByName(LOG_TABLE).GetGeomType() == ogr.wkbNone
     ds = None
+    db = sqlite3.connect(out)
+    kinds = dict(db.execute("SELECT table_name, data_type FROM gpkg_contents"))
+    db.close()
+    assert kinds[LOG_TABLE] == "attributes" and kinds[STATUS_TABLE] == kinds[PATCHES_LAYER] == "features"
     # the 清单 of the re-run shows the statuses
     rows = read_csv(folder / "核查清单_220521_通化县.csv")
     assert {r["图斑编号"]: r["核查状态"] for r in rows if r["图斑编号"] in ("P1", "P2")} == {

@@ -503,7 +503,9 @@ def test_shapefile_round_trip(tmp_path, sources, encoding):
         # ² is not in GBK: replaced and reported
         issue_rows = dbf_rows(out / "data" / "HXJHWT.dbf", "gbk")[1]
         assert issue_rows[0]["WTMS"] == ISSUES[0][1]["message_zh"].replace("²", "2")
-        assert any("²→2" in w for w in result.warnings)
+        replaced = [w for w in result.warnings if "²→2" in w]  # once per field, with the count
+        assert len(replaced) == 1 and "WTMS" in replaced[0] and "1 record(s)" in replaced[0], replaced
+        assert result.manifest["text_warnings"] == replaced
     # ESRI winding in the .shp: exterior clockwise (negative), the hole counter-clockwise
     signs = shp_ring_signs(shp)
     assert [s > 0 for s in signs] == [False, False, True, False, False, False]
@@ -686,7 +688,10 @@ def test_invalid_geometry_repaired_or_refused(tmp_path):
     with pytest.raises(ex.ExportValidationError, match="invalid geometry"):
         ex.export_package(tmp_path / "a", srcs, options=ex.ExportOptions(repair=False))
     result = ex.export_package(tmp_path / "b", srcs, options=ex.ExportOptions(repair=True))
-    assert any("geometry repaired" in w for w in result.warnings)
+    repaired = [w for w in result.warnings if "geometry repaired" in w]
+    # the bowtie's rings cancel out (0 ha); repaired: two triangles of 2 ha, on the ellipsoid, not in CRS units²
+    assert len(repaired) == 1 and "ellipsoidal area 0.0000 ha → 2.00" in repaired[0], repaired
+    assert "CRS units" not in repaired[0]
     info, rows, geoms, epsg = read_back(tmp_path / "b" / "data" / "onemap.gpkg", "JZKKDPTB")
     assert geoms[0].is_valid and len(parts(geoms[0])) == 2
     # two triangles of 100 m × 200 m / 2 each = 2 ha

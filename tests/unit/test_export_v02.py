@@ -69,6 +69,21 @@ def _day(value):
     return None if value is None else str(value).replace("/", "-")[:10]
 
 
+def test_long_comments_are_one_warning_per_field_naming_the_patches_and_the_limit(tmp_path):
+    gpkg = disturbance_gpkg(tmp_path)
+    long = "陡坡开垦需整改" * 40  # 280 characters: over the 254 bytes of a GBK DBF field
+    record_status(gpkg, "P1", CHECKED, VIOLATION, on="2026-03-01", comment=long, reviewer="张三")
+    record_status(gpkg, "P3", CHECKED, VIOLATION, on="2026-03-01", comment=long, reviewer="张三")
+    out = tmp_path / "package"
+    given = {"disturbance": f"{gpkg}|layername={PATCHES_LAYER}"}
+    result = ex.export_package(out, given, options=ex.ExportOptions(format="ESRI Shapefile", encoding="GBK"))
+    cut = [w for w in result.warnings if "截断" in w]
+    assert len(cut) == 1 and " BZ: 2 " in cut[0], cut
+    assert "P1" in cut[0] and "P3" in cut[0] and "254 字节" in cut[0] and "254 bytes" in cut[0]
+    assert result.manifest["text_warnings"] == cut
+    assert (out / "manifest.json").read_text(encoding="utf-8").count("254 bytes") == 1
+
+
 @pytest.mark.parametrize("fmt", ["GPKG", "ESRI Shapefile"])
 def test_disturbance_and_county_layers_equal_their_inputs(tmp_path, fmt):
     gpkg, rollup = disturbance_gpkg(tmp_path), rollup_gpkg(tmp_path)

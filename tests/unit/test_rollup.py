@@ -571,6 +571,12 @@ def test_the_report_and_the_tables(tmp_path):
     outputs.write_change_layers(result, units, geoms, tmp_path / "change.gpkg")
     layer = gpd.read_file(tmp_path / "change.gpkg", layer="unit_change")
     assert np.allclose(layer["d_loss_ha"], result.units["d_loss_ha"].round(2))
+    from osgeo import ogr
+
+    ds = ogr.Open(str(tmp_path / "change.gpkg"))
+    for name in ("unit_change", "county_change"):  # one type per layer, not Unknown (Polygon and MultiPolygon)
+        assert ds.GetLayerByName(name).GetGeomType() == ogr.wkbMultiPolygon, name
+    ds = None
 
 
 def test_bad_change_inputs(tmp_path):

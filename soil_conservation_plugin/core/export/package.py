@@ -463,7 +463,7 @@ def _prepare_geometry(spec: LayerSpec, ogr_geom, pipe: _GeometryPipeline, repair
     why = explain_validity(out)
     if not repair:
         return None, (f"几何无效: {why}", f"invalid geometry: {why}"), None
-    before = out.area
+    before = pipe.area(out) / 1e4  # ha on the ellipsoid, as the exported areas (not CRS units² of degrees)
     fixed = _repair(out)
     if fixed is not None:
         fixed = _wound([[np.round(r, pipe.decimals) for r in poly] for poly in _ring_arrays(fixed)])
@@ -472,7 +472,8 @@ def _prepare_geometry(spec: LayerSpec, ogr_geom, pipe: _GeometryPipeline, repair
             fixed = None if fixed is None else _wound(_ring_arrays(fixed))
     if fixed is None or fixed.is_empty or not fixed.is_valid:
         return None, (f"几何无效且无法修复: {why}", f"invalid geometry that cannot be repaired: {why}"), None
-    return fixed, None, f"{why}; area {before:.10g} → {fixed.area:.10g} (CRS units²)"
+    after = pipe.area(fixed) / 1e4
+    return fixed, None, f"{why}; 椭球面积 / ellipsoidal area {before:.4f} ha → {after:.4f} ha"
 
 
 def _fit_geometry_type(spec: LayerSpec, geom):
@@ -527,6 +528,9 @@ class _ReadState:
     skipped: int = 0
     repaired: int = 0
     truncated: int = 0
+    # (layer, field, note) → (field spec, record labels): one warning per field, not one per record
+    text_notes: dict = field(default_factory=dict)
+    text_warnings: list = field(default_factory=list)
 
 
 def _feature_attrs(feat, names: list) -> dict:
@@ -604,17 +608,34 @@ def _record_values(spec: LayerSpec, attrs: dict, pipe, area_m2: float, fid, sche
             state.problems.append(Problem(spec.name, fid, fspec.name, exc.zh, exc.en))
             bad = True
             continue
-        if note == "truncated":
-            state.truncated += 1
-            state.warnings.append(f"{spec.name} #{fid} {fspec.name}: 文本已截断 / text truncated to the field length")
-        elif note == "substituted":
-            state.warnings.append(
-                f"{spec.name} #{fid} {fspec.name}: 编码中没有的字符已替换(如 ²→2) / characters missing from "
-                f"{encoding} "
-                "replaced (e.g. ²→2)"
-            )
+        if note in ("truncated", "substituted"):
+            state.truncated += note == "truncated"
+            label = f"#{fid}" + (f" {attrs['patch_id']}" if attrs.get("patch_id") else "")
+            state.text_notes.setdefault((spec.name, fspec.name, note), (fspec, []))[1].append(label)
         values[fspec.name] = value
     return None if bad else values
+
+
+def _text_warnings(state: _ReadState, encoding: str | None) -> list[str]:
+    """One warning per layer field whose texts were truncated or had characters replaced, with the count
+    and the records (the first 20)."""
+    out = []
+    for (layer, fname, note), (fspec, labels) in state.text_notes.items():
+        shown = ", ".join(labels[:20]) + (f" … (+{len(labels) - 20})" if len(labels) > 20 else "")
+        if note == "truncated":
+            width = fspec.dbf_width(encoding) if encoding else None
+            zh_limit = f"{fspec.length} 个字符" + (f"或 {width} 字节 ({encoding})" if width is not None else "")
+            en_limit = f"{fspec.length} characters" + (f" or {width} bytes ({encoding})" if width is not None else "")
+            out.append(
+                f"{layer} {fname}: {len(labels)} 条记录的文本超过字段长度 {zh_limit}, 已截断 / {len(labels)} "
+                f"record(s) with text over the field limit of {en_limit}, truncated: {shown}"
+            )
+        else:
+            out.append(
+                f"{layer} {fname}: {len(labels)} 条记录中编码 {encoding} 没有的字符已替换(如 ²→2) / characters "
+                f"missing from {encoding} replaced (e.g. ²→2) in {len(labels)} record(s): {shown}"
+            )
+    return out
 
 
 def _source_facts(src: SourceLayer, lyr, src_crs: CRS, state: _ReadState) -> dict:
@@ -628,6 +649,8 @@ def _source_facts(src: SourceLayer, lyr, src_crs: CRS, state: _ReadState) -> dic
         "repaired": state.repaired,
         "truncated": state.truncated,
     }
+    if state.text_warnings:
+        facts["text_warnings"] = state.text_warnings
     try:
         facts["sha256"] = file_sha256(src.path) if Path(src.path).is_file() else None  # as run metadata
     except OSError:
@@ -714,6 +737,8 @@ def _read_layer(key, src, specs, split, schema, options, encoding, dst_crs, deci
             if values is not None:
                 records[spec.code].append(Record(fid, values, geom, area_m2 / 1e4))
     feedback.progress(100.0)
+    state.text_warnings = _text_warnings(state, encoding)
+    state.warnings = state.text_warnings + state.warnings  # first: the log shows the first 50 only
     facts = _source_facts(src, lyr, src_crs, state)
     ds = None  # noqa: F841 (close the source)
     return records, state.problems, state.warnings, facts
@@ -1367,6 +1392,7 @@ def export_package(
         manifest["tables"] = [f"tables/{n}" for n in table_files]
         manifest["partial"] = {"errors": len(problems), "file": "errors.csv"} if problems else None
         manifest["warnings"] = len(warnings)
+        manifest["text_warnings"] = [w for f in facts for w in f.get("text_warnings", [])]
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
         _run_hooks("file", tmp / "manifest.json")
         if tmp_zip is not None:

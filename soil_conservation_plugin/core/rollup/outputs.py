@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..common.geo import polygon_parts
 from ..common.io import atomic_path
 from ..common.tables import save_workbook, write_csv, xlsx_row
 from .aggregate import Rollup
@@ -154,7 +155,17 @@ def write_xlsx(path: Path, sheets: list[tuple[str, pd.DataFrame, list[Column]]],
     return True
 
 
-def _layer(frame: pd.DataFrame, columns: list[Column], geoms: dict | list, crs):
+def _multi(geom):
+    """A polygonal geometry as a MultiPolygon (None stays None): one geometry type per layer."""
+    from shapely.geometry import MultiPolygon
+
+    if geom is None or isinstance(geom, MultiPolygon):
+        return geom
+    parts = polygon_parts(geom)
+    return MultiPolygon(parts) if parts else None
+
+
+def _layer(frame: pd.DataFrame, columns: list[Column], geoms: dict | list, crs, multi: bool = False):
     import geopandas as gpd
 
     data = {c.field: [_cell(v, c.kind) if c.kind != "text" else str(v) for v in frame[c.key]] for c in columns}
@@ -162,6 +173,8 @@ def _layer(frame: pd.DataFrame, columns: list[Column], geoms: dict | list, crs):
         if c.kind in ("ha", "pct", "float"):
             data[c.field] = [np.nan if v == "" else float(v) for v in data[c.field]]
     geometry = [geoms[k] for k in frame["code"]] if isinstance(geoms, dict) else list(geoms)
+    if multi:
+        geometry = [_multi(g) for g in geometry]
     return gpd.GeoDataFrame(pd.DataFrame(data), geometry=geometry, crs=crs)
 
 
@@ -301,12 +314,13 @@ def write_change_tables(result: ChangeResult, folder, notes: list[tuple[str, str
 
 
 def write_change_layers(result: ChangeResult, units, county_geoms: dict, path) -> None:
-    """Layers unit_change (the units with their change) and county_change (dissolved by county code)."""
+    """Layers unit_change (the units with their change) and county_change (dissolved by county code),
+    both MultiPolygon (units and dissolved counties mix Polygon and MultiPolygon)."""
     unit_cols, county_cols = change_columns(result)
     with atomic_path(path) as tmp:
-        _layer(result.units, unit_cols, units.geometry.values, units.crs).to_file(
+        _layer(result.units, unit_cols, units.geometry.values, units.crs, multi=True).to_file(
             str(tmp), layer="unit_change", driver="GPKG"
         )
-        _layer(result.counties, county_cols, county_geoms, units.crs).to_file(
+        _layer(result.counties, county_cols, county_geoms, units.crs, multi=True).to_file(
             str(tmp), layer="county_change", driver="GPKG"
         )
