@@ -1000,24 +1000,24 @@ def _clip_to_counties(geoms, zones: np.ndarray, county_geoms, valid_poly, feedba
         clipped = {u: out[u].intersection(county) if out[u] is not None else None for u in members}
         covered = unary_union([g for g in clipped.values() if g is not None and not g.is_empty])
         gaps = county.difference(covered)
+        # the polygons' bounds once (shapely 1.8 builds them anew at every call), kept up to date below
+        live = [u for u in members if clipped[u] is not None and not clipped[u].is_empty]
+        bb = np.array([clipped[u].bounds for u in live], dtype=np.float64).reshape(-1, 4)
         for piece in getattr(gaps, "geoms", [gaps]):
             if piece.is_empty or piece.geom_type != "Polygon":
                 continue
             pb = piece.bounds
             best, best_len = None, 0.0
             edge = piece.boundary
-            for u in members:
-                g = clipped[u]
-                if g is None or g.is_empty:
-                    continue
-                b = g.bounds
-                if b[0] > pb[2] or b[2] < pb[0] or b[1] > pb[3] or b[3] < pb[1]:
-                    continue
-                shared = edge.intersection(g).length
+            near = ~((bb[:, 0] > pb[2]) | (bb[:, 2] < pb[0]) | (bb[:, 1] > pb[3]) | (bb[:, 3] < pb[1]))
+            for i in np.flatnonzero(near).tolist():  # in the members' order: the first longest edge wins
+                shared = edge.intersection(clipped[live[i]]).length
                 if shared > best_len:
-                    best, best_len = u, shared
+                    best, best_len = i, shared
             if best is not None:
-                clipped[best] = unary_union([clipped[best], piece])
+                u = live[best]
+                clipped[u] = unary_union([clipped[u], piece])
+                bb[best] = clipped[u].bounds
         for u in members:
             out[u] = clipped[u]
         feedback.progress(100.0 * (k + 1) / max(1, len(by_zone)))
