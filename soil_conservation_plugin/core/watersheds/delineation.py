@@ -1001,8 +1001,9 @@ def _clip_to_counties(geoms, zones: np.ndarray, county_geoms, valid_poly, feedba
         covered = unary_union([g for g in clipped.values() if g is not None and not g.is_empty])
         gaps = county.difference(covered)
         # the polygons' bounds once (shapely 1.8 builds them anew at every call), kept up to date below
-        live = [u for u in members if clipped[u] is not None and not clipped[u].is_empty]
-        bb = np.array([clipped[u].bounds for u in live], dtype=np.float64).reshape(-1, 4)
+        live = [u for u, g in clipped.items() if g is not None and not g.is_empty]  # members' order
+        bb = np.array([g.bounds for g in clipped.values() if g is not None and not g.is_empty], dtype=np.float64)
+        bb = bb.reshape(-1, 4)
         for piece in getattr(gaps, "geoms", [gaps]):
             if piece.is_empty or piece.geom_type != "Polygon":
                 continue
@@ -1016,8 +1017,9 @@ def _clip_to_counties(geoms, zones: np.ndarray, county_geoms, valid_poly, feedba
                     best, best_len = i, shared
             if best is not None:
                 u = live[best]
-                clipped[u] = unary_union([clipped[u], piece])
-                bb[best] = clipped[u].bounds
+                merged = unary_union([clipped[u], piece])
+                clipped[u] = merged
+                bb[best] = merged.bounds
         for u in members:
             out[u] = clipped[u]
         feedback.progress(100.0 * (k + 1) / max(1, len(by_zone)))
