@@ -381,7 +381,8 @@ class SoilConservationDock(QgsDockWidget, FORM_CLASS):
         wanted = []
         if self.disturbance.patchesCombo.currentLayer() is not None:
             wanted.append((Disturbance.NAME, Disturbance.NAME, self.disturbance.wanted(links)))
-        if self.rollup.targets_province() and self.rollup.targets_province() == (self.data.province() or ""):
+        targets = self.rollup.targets_province()  # reads the targets file
+        if targets and targets == (self.data.province() or ""):
             wanted.append((Rollup.NAME, Rollup.NAME, self.rollup.wanted(links)))
             if self.rollup.changeCheck.isChecked():
                 wanted.append((Change.NAME, Change.NAME, self.rollup.wanted_change(links)))

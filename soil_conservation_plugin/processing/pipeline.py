@@ -360,8 +360,11 @@ def resolve(value, done: dict):
     return f"{str(found).split('|')[0]}|{layer}" if layer else found
 
 
-def run_steps(steps: list, out_dir, feedback: Feedback | None = None, inputs: dict | None = None) -> dict:
-    """Run ``steps`` [(step name, algorithm, params)] in order; params may hold chain_ref() values.
+def run_steps(
+    steps: list, out_dir, feedback: Feedback | None = None, inputs: dict | None = None, done: dict | None = None
+) -> dict:
+    """Run ``steps`` [(step name, algorithm, params)] in order; params (a dict, or a call that builds
+    one from the results so far in ``done``) may hold chain_ref() values.
 
     The dock's "Run all" builds these from its pages (the same parameters its Run buttons use),
     so the chain runs exactly what the pages would run. Returns {step: results}.
@@ -369,14 +372,14 @@ def run_steps(steps: list, out_dir, feedback: Feedback | None = None, inputs: di
     feedback = feedback or Feedback()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    done: dict = {}
+    done = {} if done is None else done
     used: dict = {}
     for i, (name, algorithm, params) in enumerate(steps):
         if not has_algorithm(algorithm):
             feedback.info(f"== {algorithm}: not available, skipped")
             continue
         sub = SubFeedback(feedback, 100.0 * i / len(steps), 100.0 * (i + 1) / len(steps))
-        params = {k: resolve(v, done) for k, v in params.items()}
+        params = {k: resolve(v, done) for k, v in (params() if callable(params) else params).items()}
         for value in params.values():
             if isinstance(value, str) and value.startswith(str(out)):
                 Path(value.split("|")[0]).parent.mkdir(parents=True, exist_ok=True)
@@ -399,28 +402,13 @@ def run_chain(inputs: dict, out_dir, feedback: Feedback | None = None) -> dict:
     erosion_later_year, default 2024 and 2025) – plus county/township code and name fields,
     province ('220000', 'national'), rules_file and source (the data-source note of the published map).
     """
-    feedback = feedback or Feedback()
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     for role in ("dem", "county"):
         if not inputs.get(role):
             from ..core.common.errors import InputError
 
             raise InputError(role, "整套流程需要该输入", "the whole chain needs this input")
-    done: dict = {}
-    steps = chain_steps(inputs, out, done)
-    for i, (name, algorithm, make_params) in enumerate(steps):
-        if not has_algorithm(algorithm):
-            feedback.info(f"== {algorithm}: not available, skipped")
-            continue
-        sub = SubFeedback(feedback, 100.0 * i / len(steps), 100.0 * (i + 1) / len(steps))
-        params = {k: resolve(v, done) for k, v in make_params().items()}
-        for value in params.values():
-            if isinstance(value, str) and value.startswith(str(out)):
-                Path(value.split("|")[0]).parent.mkdir(parents=True, exist_ok=True)
-        done[name] = run_step(algorithm, params, sub)
-    write_json(out / "chain.json", {"inputs": {k: str(v) for k, v in inputs.items()}, "steps": done})
-    return done
+    done: dict = {}  # the steps' parameters are built from it as the chain runs
+    return run_steps(chain_steps(inputs, Path(out_dir), done), out_dir, feedback, inputs, done)
 
 
 def _relocate(folder: Path, old: str, new: str) -> None:
