@@ -19,7 +19,8 @@ APT_PACKAGES := qgis python3-qgis qgis-providers python3-gdal gdal-bin python3-r
 	python3-geopandas python3-shapely python3-scipy python3-numba python3-affine python3-pyproj \
 	python3-numpy python3-pandas python3-yaml python3-openpyxl python3-jsonschema python3-pytest \
 	python3-venv python3-pip qttools5-dev-tools pyqt5-dev-tools xvfb xauth grass-core zip unzip \
-	fonts-wqy-microhei poppler-utils proj-bin python3-rtree
+	fonts-wqy-microhei poppler-utils proj-bin python3-rtree \
+	python3-dask python3-distributed
 # Pure-Python packages Debian lacks, pinned. pyflwdir goes in with --no-deps on Debian's numba.
 PIP_PACKAGES        := pytest-qgis==5.0.2
 PYFLWDIR            := pyflwdir==0.5.12
